@@ -1,0 +1,1 @@
+"""The command-line interface (typer + rich). `main.run` is the console script."""

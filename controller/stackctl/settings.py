@@ -1,0 +1,307 @@
+"""The one typed settings model for the whole stack.
+
+Precedence: CLI flags > `STACKCTL_*` environment (nested with `__`) > `stackctl.toml` >
+defaults. Every invalid setting is reported at once, one line each, naming the setting
+and the fix. Secrets are not settings: they live in the secrets file (`stackctl.secrets`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import tomllib
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from stackctl.errors import ConfigError, ConfigErrors
+
+CONFIG_FILE = "stackctl.toml"
+ENV_PREFIX = "STACKCTL_"
+ENV_DELIMITER = "__"
+
+TlsMode = Literal["off", "tls", "insecure", "mtls"]
+TLS_MODES: tuple[str, ...] = ("off", "tls", "insecure", "mtls")
+Profile = Literal["oss", "pro"]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RedisSettings(_Section):
+    """The Redis Cluster: shape, transport security and the ACL user."""
+
+    shards: int = Field(3, ge=3, le=16, description="primaries (a cluster needs at least 3)")
+    replicas: int = Field(1, ge=0, le=5, description="replicas per primary")
+    tls: TlsMode = Field("off", description="off | tls | insecure | mtls")
+    user: str = Field("tyk", pattern=r"^[A-Za-z0-9_.-]{1,64}$", description="ACL user name")
+    node_timeout_ms: int = Field(5000, ge=500, le=60000, description="cluster-node-timeout")
+    maxclients: int = Field(10000, ge=128, le=1_000_000, description="Redis maxclients")
+    subnet: ipaddress.IPv4Network = Field(
+        ipaddress.IPv4Network("172.31.250.0/24"),
+        description="pinned internal subnet for the Redis nodes",
+    )
+
+    @property
+    def nodes(self) -> int:
+        """How many Redis containers the cluster has."""
+        return self.shards * (1 + self.replicas)
+
+
+class GatewaySettings(_Section):
+    """Tyk Gateway: published port, replicas and its Redis pool."""
+
+    port: int = Field(8080, ge=1, le=65535, description="host port for the gateway")
+    replicas: int = Field(1, ge=1, le=8, description="gateway containers")
+    max_active: int = Field(500, ge=1, le=100_000, description="optimisation_max_active")
+
+
+class PumpSettings(_Section):
+    """Tyk Pump: its Redis pool and purge cadence."""
+
+    max_active: int = Field(500, ge=1, le=100_000, description="optimisation_max_active")
+    purge_delay: int = Field(2, ge=1, le=60, description="seconds between purges (> 0)")
+
+
+class DashboardSettings(_Section):
+    """Tyk Dashboard (profile pro only; needs a licence in the secrets file)."""
+
+    port: int = Field(3000, ge=1, le=65535, description="host port for the dashboard")
+    max_active: int = Field(500, ge=1, le=100_000, description="redis_max_active")
+
+
+class ImageSettings(_Section):
+    """Which images to run: official names by default, local builds with `offline`."""
+
+    offline: bool = Field(False, description="use images built by `stackctl images build`")
+    gateway: str | None = Field(None, description="override the gateway image:tag")
+    pump: str | None = Field(None, description="override the pump image:tag")
+    dashboard: str | None = Field(None, description="override the dashboard image:tag")
+    redis: str | None = Field(None, description="override the redis image:tag")
+
+
+class NetworkSettings(_Section):
+    """Where published ports bind and the pinned front subnet."""
+
+    bind: ipaddress.IPv4Address = Field(
+        ipaddress.IPv4Address("127.0.0.1"), description="host address for published ports"
+    )
+    subnet: ipaddress.IPv4Network = Field(
+        ipaddress.IPv4Network("172.31.251.0/24"),
+        description="pinned subnet of the front network (gateway, pump, upstream)",
+    )
+
+
+_toml_data: ContextVar[dict[str, Any]] = ContextVar("_toml_data", default={})
+
+
+class _TomlSource(PydanticBaseSettingsSource):
+    """Values read from stackctl.toml (already parsed and key-checked)."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # pragma: no cover - __call__ is used instead
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(_toml_data.get())
+
+
+class Settings(BaseSettings):
+    """Everything stackctl needs to know about the stack, validated at construction."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter=ENV_DELIMITER,
+        extra="forbid",
+        frozen=True,
+        validate_default=True,
+    )
+
+    project: str = Field(
+        "stackctl", pattern=r"^[a-z0-9][a-z0-9_-]{0,40}$", description="Compose project name"
+    )
+    state_dir: Path = Field(Path(".stackctl"), description="where rendered files and secrets go")
+    certs_dir: Path = Field(Path("certs"), description="where the generated PKI goes")
+    profile: Profile = Field("oss", description="oss | pro (pro adds the Tyk Dashboard)")
+    allow_unsupported: bool = Field(
+        False, description="run a Tyk/Redis pair outside the support matrix"
+    )
+    redis: RedisSettings = RedisSettings()
+    gateway: GatewaySettings = GatewaySettings()
+    pump: PumpSettings = PumpSettings()
+    dashboard: DashboardSettings = DashboardSettings()
+    images: ImageSettings = ImageSettings()
+    network: NetworkSettings = NetworkSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, env_settings, _TomlSource(settings_cls)
+
+    @model_validator(mode="after")
+    def _check_cross_fields(self) -> Settings:
+        published = self.published_ports()
+        seen: dict[int, str] = {}
+        for name, port in published.items():
+            if port in seen:
+                raise ValueError(
+                    f"@{name}.port|{seen[port]}.port and {name}.port are both {port}"
+                    f"|give {name}.port another free port"
+                )
+            seen[port] = name
+        if self.redis.subnet.overlaps(self.network.subnet):
+            raise ValueError(
+                "@network.subnet|overlaps redis.subnet|pick two disjoint subnets"
+            )
+        if self.redis.subnet.num_addresses - 3 < self.redis.nodes:
+            raise ValueError(
+                f"@redis.subnet|too small for {self.redis.nodes} nodes|use a larger prefix"
+            )
+        return self
+
+    def published_ports(self) -> dict[str, int]:
+        """Host ports this stack publishes, by service (laptop-safe: the gateway and, in
+        pro, the dashboard)."""
+        ports = {"gateway": self.gateway.port}
+        if self.profile == "pro":
+            ports["dashboard"] = self.dashboard.port
+        return ports
+
+
+# --- loading -------------------------------------------------------------------------
+
+
+def _field_names(model: type[BaseModel]) -> dict[str, type[BaseModel] | None]:
+    names: dict[str, type[BaseModel] | None] = {}
+    for name, field in model.model_fields.items():
+        ann = field.annotation
+        names[name] = ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
+    return names
+
+
+def _check_keys(data: dict[str, Any], model: type[BaseModel], prefix: str, source: str) -> list[ConfigError]:
+    errors: list[ConfigError] = []
+    known = _field_names(model)
+    for key, value in data.items():
+        where = f"{prefix}{key}"
+        if key not in known:
+            close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.5)
+            fix = f"did you mean '{prefix}{close[0]}'?" if close else (
+                "valid keys here: " + ", ".join(sorted(known)))
+            errors.append(ConfigError(where, f"unknown key in {source}", fix))
+        elif known[key] is not None:
+            sub = known[key]
+            assert sub is not None
+            if isinstance(value, dict):
+                errors.extend(_check_keys(value, sub, f"{where}.", source))
+            else:
+                errors.append(ConfigError(where, f"must be a table [{where}] in {source}",
+                                          f"write it as [{where}] with its keys below"))
+    return errors
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Parse and key-check a stackctl.toml; a missing file is an empty one."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise ConfigError(str(path), f"cannot be read ({exc.strerror})",
+                          "check the path and its permissions") from exc
+    try:
+        data = tomllib.loads(raw.decode())
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(str(path), f"is not valid TOML ({exc})",
+                          "fix the syntax at the place named") from exc
+    errors = _check_keys(data, Settings, "", path.name)
+    if errors:
+        raise ConfigErrors(errors)
+    return data
+
+
+def _describe(loc: tuple[Any, ...]) -> tuple[str, str]:
+    """The dotted setting name and its description, for an error location."""
+    name = ".".join(str(p) for p in loc if not isinstance(p, int))
+    model: type[BaseModel] = Settings
+    desc = ""
+    for part in loc:
+        field = model.model_fields.get(str(part))
+        if field is None:
+            break
+        desc = field.description or ""
+        ann = field.annotation
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            model = ann
+    return name, desc
+
+
+def _env_name(setting: str) -> str:
+    return ENV_PREFIX + setting.replace(".", ENV_DELIMITER).upper()
+
+
+def _to_config_errors(exc: ValidationError) -> ConfigErrors:
+    errors: list[ConfigError] = []
+    for err in exc.errors():
+        msg = str(err.get("msg", "invalid"))
+        marker = msg.find("@")
+        if err["type"] == "value_error" and marker >= 0:
+            setting, problem, fix = msg[marker + 1:].split("|", 2)
+            errors.append(ConfigError(setting, problem, fix))
+            continue
+        setting, desc = _describe(tuple(err["loc"]))
+        value = err.get("input")
+        shown = "" if isinstance(value, dict) else f" = {value!r}"
+        if err["type"] == "extra_forbidden":
+            errors.append(ConfigError(setting, "unknown setting",
+                                      f"remove it (or {_env_name(setting)} from the environment)"))
+            continue
+        fix = f"set {setting} ({desc})" if desc else f"set {setting} to a valid value"
+        errors.append(ConfigError(f"{setting}{shown}", msg.lower(), fix))
+    return ConfigErrors(errors)
+
+
+def load_settings(
+    config_file: Path | None = None, overrides: dict[str, Any] | None = None
+) -> Settings:
+    """Resolve settings from flags (`overrides`, nested dicts), env, TOML and defaults.
+
+    Raises `ConfigError` (all problems at once) on any invalid input.
+    """
+    path = config_file if config_file is not None else Path(CONFIG_FILE)
+    if config_file is not None and not path.exists():
+        raise ConfigError(str(path), "no such config file", "check the --config path")
+    token = _toml_data.set(read_toml(path))
+    try:
+        return Settings(**(overrides or {}))
+    except ValidationError as exc:
+        raise _to_config_errors(exc) from None
+    finally:
+        _toml_data.reset(token)
+
+
+def nested(flat: dict[str, Any]) -> dict[str, Any]:
+    """`{"redis.shards": 5, "profile": None}` -> `{"redis": {"shards": 5}}` (None dropped)."""
+    out: dict[str, Any] = {}
+    for key, value in flat.items():
+        if value is None:
+            continue
+        node = out
+        *parents, leaf = key.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    return out

@@ -1,0 +1,4 @@
+"""Wrappers for external tools other than Docker, one module each (go, debootstrap).
+
+Nothing outside `stackctl.runtime` and this package starts a subprocess.
+"""
