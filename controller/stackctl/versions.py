@@ -24,6 +24,10 @@ class GoModule:
     version: str  # what `go mod download` takes (a tag, or a pseudo-version)
     release: str  # the human release the binary reports
     version_symbol: str  # the -X ldflag target that carries the release
+    sum: str = ""  # pinned h1: hash; checked when the checksum database cannot vouch
+    nosumdb: bool = False  # the checksum database has no entry: verify `sum` instead
+    binary: str = ""  # the file name the built binary gets in its image
+    assets: tuple[str, ...] = ()  # module folders copied into the build context
 
 
 @dataclass(frozen=True)
@@ -36,15 +40,28 @@ class ImageSpec:
     recipe: str  # folder under stack/images/
     module: GoModule | None = None
     depends_on: tuple[str, ...] = ()
+    build_args: tuple[tuple[str, str], ...] = ()  # passed to the recipe's Dockerfile
 
 
 GATEWAY_MODULE = GoModule(
     path="github.com/TykTechnologies/tyk",
-    # v5.8.15 is not a valid module version (no /v5 suffix): the tag's commit.
-    version="301579e685f8b1023bac81dda9b681326eb98969",
-    release="v5.8.15",
+    # The 5.8 LTS line. Release tags are not module versions (no /v5 suffix), and the
+    # module proxy refuses (403) every 5.3+ release commit tried, v5.8.15
+    # (301579e685f8) and v5.14.0 (2e9450120e2b) among them. The newest 5.8-line commit it
+    # serves is this 2025-05-09 snapshot (swagger.yml: 5.8.0); the checksum database has
+    # no entry for it, so its h1 hash is pinned here and checked instead.
+    version="v1.9.2-0.20250509162946-e65eff00608a",
+    release="v5.8.0-e65eff00608a",
     version_symbol="github.com/TykTechnologies/tyk/internal/build.Version",
+    sum="h1:dqLZCFF2Vc24DrLMtMC2QJncnRD9kj/Ey3Ib8f7Qwec=",
+    nosumdb=True,
+    binary="tyk",
+    assets=("templates",),  # the gateway panics without its error templates
 )
+
+GATEWAY_OFFICIAL_TAG = "v5.8.15"
+"""The official image's tag: the 5.8 LTS line's latest patch (registry users get fixes the
+local snapshot lacks; both read the same configuration names)."""
 
 PUMP_MODULE = GoModule(
     path="github.com/TykTechnologies/tyk-pump",
@@ -55,26 +72,44 @@ PUMP_MODULE = GoModule(
     version="v1.14.0",
     release="v1.14.0",
     version_symbol="github.com/TykTechnologies/tyk-pump/pumps.Version",
+    binary="tyk-pump",
 )
 
 REDIS_VERSION = "7.0.15"
 """Debian bookworm's redis-server: TLS built in."""
 
+NGINX_VERSION = "1.22"
+"""Debian bookworm's nginx (the `upstream` image)."""
+
+WRK_VERSION = "4.1.0"
+"""Debian bookworm's wrk (the `load` image)."""
+
+DEBIAN_SUITE = "bookworm"
+DEBIAN_MIRROR = "http://deb.debian.org/debian"
+DEBOOTSTRAP_VARIANT = "minbase"
+BASE_IMAGE = f"stackctl/base:{DEBIAN_SUITE}"
+"""The rootfs every local image starts from: `debootstrap --variant=minbase bookworm`."""
+
+INPUTS_LABEL = "io.stackctl.inputs"
+"""Image label holding the sha256 digest of a local image's build inputs."""
+
 IMAGES: tuple[ImageSpec, ...] = (
-    ImageSpec("base", None, "stackctl/base:bookworm", "base"),
+    ImageSpec("base", None, BASE_IMAGE, "base",
+              build_args=(("SUITE", DEBIAN_SUITE), ("MIRROR", DEBIAN_MIRROR))),
     ImageSpec("redis", f"redis:{REDIS_VERSION}", f"stackctl/redis:{REDIS_VERSION}", "redis",
-              depends_on=("base",)),
-    ImageSpec("tyk-gateway", f"tykio/tyk-gateway:{GATEWAY_MODULE.release}",
+              depends_on=("base",), build_args=(("REDIS_VERSION", REDIS_VERSION),)),
+    ImageSpec("tyk-gateway", f"tykio/tyk-gateway:{GATEWAY_OFFICIAL_TAG}",
               f"stackctl/tyk-gateway:{GATEWAY_MODULE.release}", "tyk-gateway",
               module=GATEWAY_MODULE, depends_on=("base",)),
     ImageSpec("tyk-pump", f"tykio/tyk-pump-docker-pub:{PUMP_MODULE.release}",
               f"stackctl/tyk-pump:{PUMP_MODULE.release}", "tyk-pump",
               module=PUMP_MODULE, depends_on=("base",)),
-    ImageSpec("tyk-dashboard", f"tykio/tyk-dashboard:{GATEWAY_MODULE.release}",
-              f"tykio/tyk-dashboard:{GATEWAY_MODULE.release}", "", depends_on=()),
-    ImageSpec("upstream", "nginx:1.22", "stackctl/upstream:1.22", "upstream",
-              depends_on=("base",)),
-    ImageSpec("load", None, "stackctl/load:4.1.0", "load", depends_on=("base",)),
+    ImageSpec("tyk-dashboard", f"tykio/tyk-dashboard:{GATEWAY_OFFICIAL_TAG}",
+              f"tykio/tyk-dashboard:{GATEWAY_OFFICIAL_TAG}", "", depends_on=()),
+    ImageSpec("upstream", f"nginx:{NGINX_VERSION}", f"stackctl/upstream:{NGINX_VERSION}",
+              "upstream", depends_on=("base",), build_args=(("NGINX_VERSION", NGINX_VERSION),)),
+    ImageSpec("load", None, f"stackctl/load:{WRK_VERSION}", "load", depends_on=("base",),
+              build_args=(("WRK_VERSION", WRK_VERSION),)),
 )
 """Every image, in build order. The dashboard is closed source: it has no local build."""
 

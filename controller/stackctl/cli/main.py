@@ -8,7 +8,15 @@ from pathlib import Path
 import typer
 
 from stackctl._version import __version__
-from stackctl.cli import config_cmd, doctor_cmd
+from stackctl.cli import (
+    certs_cmd,
+    config_cmd,
+    doctor_cmd,
+    images_cmd,
+    lint_cmd,
+    render_cmd,
+    stack_cmd,
+)
 from stackctl.cli._common import Globals
 from stackctl.errors import StackctlError
 
@@ -44,9 +52,17 @@ def _root(
     ctx.obj = Globals(config=config, verbose=verbose)
 
 
+app.command("up")(stack_cmd.up)
+app.command("down")(stack_cmd.down)
+app.command("status")(stack_cmd.status)
+app.command("logs")(stack_cmd.logs)
 app.add_typer(config_cmd.app, name="config")
 app.command("doctor")(doctor_cmd.doctor)
+app.command("render")(render_cmd.render)
+app.command("lint")(lint_cmd.lint)
 # Further commands register here, one line each.
+app.command("certs")(certs_cmd.certs)
+app.add_typer(images_cmd.app, name="images")
 
 
 def run() -> None:

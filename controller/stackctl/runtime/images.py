@@ -1,8 +1,23 @@
-"""Images on the local engine: presence, labels, build, import, removal."""
+"""Images on the local engine: presence, labels, build, import, tag, removal."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
 from stackctl.runtime._client import docker_client, tool_errors
+
+
+@dataclass(frozen=True)
+class ImageFacts:
+    """What stackctl reads from a local image."""
+
+    ref: str
+    id: str
+    size_bytes: int
+    labels: Mapping[str, str]
+    created: str
 
 
 def image_exists(ref: str) -> bool:
@@ -10,3 +25,59 @@ def image_exists(ref: str) -> bool:
     client = docker_client()
     with tool_errors(f"docker image inspect {ref}"):
         return bool(client.image.exists(ref))
+
+
+def image_facts(ref: str) -> ImageFacts | None:
+    """Id, size and labels of `ref`, or None when it is not present."""
+    client = docker_client()
+    with tool_errors(f"docker image inspect {ref}"):
+        if not client.image.exists(ref):
+            return None
+        img = client.image.inspect(ref)
+    labels = dict(img.config.labels or {}) if img.config is not None else {}
+    return ImageFacts(ref=ref, id=str(img.id), size_bytes=int(img.size or 0), labels=labels,
+                      created=img.created.isoformat() if img.created else "")
+
+
+def build_image(context: Path, tag: str, build_args: Mapping[str, str],
+                labels: Mapping[str, str], no_cache: bool = False) -> str:
+    """`docker build` (classic builder) of `context` tagged `tag`; returns the image id."""
+    client = docker_client()
+    with tool_errors(f"docker build {context.name}"):
+        img = client.image.legacy_build(
+            context, build_args=dict(build_args), labels=dict(labels), tags=[tag],
+            cache=not no_cache, quiet=True,
+        )
+    return str(img.id)
+
+
+def import_rootfs(tarball: Path, tag: str, changes: tuple[str, ...] = ()) -> str:
+    """`docker import` a rootfs tarball as `tag`; returns the image id."""
+    client = docker_client()
+    with tool_errors(f"docker import {tarball.name}"):
+        img = client.image.import_(tarball, tag=tag, changes=changes)
+    return str(img.id)
+
+
+def tag_image(source: str, ref: str) -> None:
+    """Point `ref` at `source` (an id or a ref)."""
+    client = docker_client()
+    with tool_errors(f"docker tag {ref}"):
+        client.image.tag(source, ref)
+
+
+def remove_image(ref: str, missing_ok: bool = True) -> None:
+    """Remove a tag (or an untagged image by id); keeps images other tags or children use."""
+    client = docker_client()
+    with tool_errors(f"docker rmi {ref}"):
+        if missing_ok and not client.image.exists(ref):
+            return
+        client.image.remove(ref, prune=True)
+
+
+def image_store_dir() -> Path:
+    """Where the engine keeps its images (`docker info` DockerRootDir)."""
+    client = docker_client()
+    with tool_errors("docker info"):
+        info = client.system.info()
+    return Path(info.docker_root_dir or "/var/lib/docker")

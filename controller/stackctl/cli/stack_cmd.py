@@ -1,0 +1,175 @@
+"""`stackctl up`, `down`, `status`, `logs`: the stack's life cycle."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from stackctl.cli._common import JSON_OPTION, globals_of, print_json, settings_for
+
+LOG_LINES_ON_FAILURE = 15
+
+
+def up(
+    ctx: typer.Context,
+    tls: str | None = typer.Option(None, "--tls", help="off | tls | insecure | mtls"),
+    shards: int | None = typer.Option(None, "--shards", help="Redis primaries (>= 3)."),
+    replicas: int | None = typer.Option(None, "--replicas", help="Replicas per primary (0-5)."),
+    profile: str | None = typer.Option(None, "--profile", help="oss | pro"),
+    offline: bool | None = typer.Option(
+        None, "--offline/--official", help="Use locally built images (`images build`)."),
+    smoke: bool = typer.Option(True, "--smoke/--no-smoke",
+                               help="Create an API and a key and send one request."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Stand up the whole stack, from nothing to healthy and smoke-tested.
+
+    Steps: preflight, certificates, render, redis-cluster, tyk, health, bootstrap.
+    A second `up` with the same settings recreates nothing.
+    """
+    from stackctl.errors import StepError
+    from stackctl.model import build_model
+    from stackctl.pipeline import JsonProgress, PlainProgress, Progress, run_steps
+    from stackctl.steps.context import StepContext
+    from stackctl.steps.plan import up_steps
+
+    settings = settings_for(ctx, **{"redis.tls": tls, "redis.shards": shards,
+                                    "redis.replicas": replicas, "profile": profile,
+                                    "images.offline": offline})
+    step_ctx = StepContext(build_model(settings))
+    progress: Progress = JsonProgress() if as_json else PlainProgress(globals_of(ctx).verbose)
+    try:
+        results = run_steps(up_steps(smoke), step_ctx, progress)
+    except StepError as exc:
+        exc.logs = _failure_logs(step_ctx)
+        if as_json:
+            print_json({"event": "result", "ok": False, "step": exc.step, "error": str(exc),
+                        "logs": exc.logs})
+        elif exc.logs:
+            typer.echo(exc.logs, err=True)
+        raise
+    summary = _summary(step_ctx)
+    if as_json:
+        print_json({"event": "result", "ok": True,
+                    "steps": [r.__dict__ for r in results], **summary})
+        return
+    from rich.console import Console
+
+    console = Console()
+    console.print(f"\n[bold]Stack {settings.project} is up[/] "
+                  f"({sum(r.seconds for r in results):.1f}s)")
+    console.print(f"  gateway      {summary['gateway_url']}  (/hello, /smoke/ with the key)")
+    console.print(f"  credentials  {summary['credentials']} (0600; never printed)")
+    console.print(f"  next         {'; '.join(summary['next'])}")
+
+
+def _summary(ctx: Any) -> dict[str, Any]:
+    from stackctl.secrets import secrets_path
+    from stackctl.steps.bootstrap import BOOTSTRAP_FILE
+
+    return {
+        "gateway_url": ctx.gateway_url,
+        "credentials": [str(secrets_path(ctx.state_dir)), str(ctx.state_dir / BOOTSTRAP_FILE)],
+        "gateway": ctx.results.get("gateway", {}),
+        "next": ["stackctl status", "stackctl logs gateway", "stackctl down"],
+    }
+
+
+def _failure_logs(ctx: Any) -> str:
+    """The last log lines of services that are not running or not healthy."""
+    from stackctl.errors import ToolError
+
+    if not ctx.compose_file.exists():
+        return ""
+    try:
+        bad = [s.service for s in ctx.compose.ps()
+               if s.state != "running" and s.exit_code != 0
+               or s.health in ("unhealthy", "starting")]
+        if not bad:
+            return ""
+        text: str = ctx.compose.logs(bad[:3], tail=LOG_LINES_ON_FAILURE)
+        return f"last log lines of {', '.join(bad[:3])}:\n{text.rstrip()}"
+    except ToolError:
+        return ""
+
+
+def _context(ctx: typer.Context) -> Any:
+    from stackctl.errors import ConfigError
+    from stackctl.model import build_model
+    from stackctl.steps.context import StepContext
+
+    step_ctx = StepContext(build_model(settings_for(ctx)))
+    if not step_ctx.compose_file.exists():
+        raise ConfigError(str(step_ctx.compose_file), "no stack rendered here",
+                          "run `stackctl up` first (or pass the same --config)")
+    return step_ctx
+
+
+def down(
+    ctx: typer.Context,
+    volumes: bool = typer.Option(False, "--volumes", help="Also remove the Redis volumes."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Stop and remove the stack's containers and networks (volumes kept unless --volumes)."""
+    step_ctx = _context(ctx)
+    step_ctx.compose.down(volumes=volumes)
+    if as_json:
+        print_json({"project": step_ctx.model.settings.project, "down": True,
+                    "volumes_removed": volumes})
+    else:
+        typer.echo(f"stack {step_ctx.model.settings.project} is down"
+                   + (" (volumes removed)" if volumes else " (volumes kept)"))
+
+
+def status(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
+    """Services, cluster and gateway state. Exits 1 when anything is unhealthy."""
+    from stackctl.clients.gateway import GatewayClient, redis_health
+    from stackctl.cluster.status import cluster_status
+    from stackctl.errors import ToolError
+
+    step_ctx = _context(ctx)
+    services = [{"name": s.service, "state": s.state, "health": s.health}
+                for s in step_ctx.compose.ps()]
+    cluster = cluster_status(step_ctx.compose, step_ctx.model)
+    gateway: dict[str, str] = {"version": "", "redis": "unreachable"}
+    try:
+        with GatewayClient(step_ctx.gateway_url, step_ctx.secrets.gateway_secret) as gw:
+            hello = gw.hello()
+        gateway = {"version": str(hello.get("version", "")), "redis": redis_health(hello)}
+    except ToolError:
+        pass
+    data = {"services": services, "cluster": cluster.summary,
+            "nodes": [n.__dict__ for n in cluster.nodes], "gateway": gateway}
+    healthy = (cluster.ready and gateway["redis"] == "pass"
+               and all(s["state"] == "running" or s["name"] == "cluster-init"
+                       for s in services))
+    if as_json:
+        print_json({**data, "healthy": healthy})
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table("service", "state", "health", box=None)
+        for s in services:
+            table.add_row(s["name"], s["state"], s["health"])
+        console = Console()
+        console.print(table)
+        console.print(f"cluster: {cluster.summary}")
+        console.print(f"gateway: {gateway}")
+    if not healthy:
+        raise typer.Exit(1)
+
+
+def logs(
+    ctx: typer.Context,
+    service: list[str] = typer.Argument(None, help="Services (all when none)."),
+    follow: bool = typer.Option(False, "--follow", "-f", help="Keep following."),
+    tail: int | None = typer.Option(None, "--tail", help="Only the last N lines."),
+) -> None:
+    """Show the stack's logs."""
+    step_ctx = _context(ctx)
+    if follow:
+        step_ctx.compose.follow_logs(service or [], tail)
+        return
+    typer.echo(step_ctx.compose.logs(service or [], tail=tail), nl=False)

@@ -1,0 +1,1 @@
+"""HTTP clients for Tyk's control planes (httpx; control-plane calls only, never load)."""

@@ -1,0 +1,140 @@
+"""The Redis Cluster's Compose services: N x (1 + R) nodes, `cluster-init`, `cluster-gate`.
+
+Nodes sit on the `redis` network (`internal: true`, subnet and addresses pinned by the
+model) and keep nodes.conf on a named volume, so a later `up` rejoins the same cluster.
+`cluster-init` creates the cluster once (stack/redis/cluster-init.sh); `cluster-gate`
+depends on its successful completion and is healthy only while stack/redis/cluster-ready.sh
+passes, so `compose up --wait` returns when the cluster is ready.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from stackctl.cluster.pki import STACKCTL_CLIENT
+from stackctl.cluster.redis_conf import (
+    ACL_FILE,
+    AUTH_CONF,
+    NODE_CONF,
+    PASSWORD_FILE,
+    SCRIPTS_MOUNT,
+    RedisFiles,
+    client_env,
+    render_redis,
+)
+from stackctl.model import REDIS_NETWORK, StackModel, tls_paths
+from stackctl.secrets import Secrets
+from stackctl.state import atomic_write_json
+
+INIT_SERVICE = "cluster-init"
+GATE_SERVICE = "cluster-gate"
+GATE_IP_ROLE = "probe"
+"""The gate doubles as stackctl's probe container: it takes the model's probe address."""
+NODE_HEALTH = {"interval": "1s", "timeout": "3s", "retries": 30, "start_period": "30s"}
+GATE_HEALTH = {"interval": "1s", "timeout": "10s", "retries": 5, "start_period": "120s"}
+"""Engine 20.10 rejects `start_interval`: a 1 s interval stands in for it."""
+
+
+def _bind(source: Path, target: str) -> dict[str, Any]:
+    return {"type": "bind", "source": str(source.resolve()), "target": target,
+            "read_only": True}
+
+
+def _tls_mounts(model: StackModel, identity: str) -> list[dict[str, Any]]:
+    if not model.tls:
+        return []
+    paths = tls_paths(identity)
+    certs = model.certs_dir
+    return [_bind(certs / "ca.crt", paths.ca), _bind(certs / f"{identity}.crt", paths.cert),
+            _bind(certs / f"{identity}.key", paths.key)]
+
+
+def _client_mounts(model: StackModel, files: RedisFiles, identity: str) -> list[dict[str, Any]]:
+    return [_bind(files.password, PASSWORD_FILE), _bind(files.scripts, SCRIPTS_MOUNT),
+            *_tls_mounts(model, identity)]
+
+
+def _sh(script: str) -> list[str]:
+    return ["CMD", "sh", f"{SCRIPTS_MOUNT}/{script}"]
+
+
+def private_files(model: StackModel, node: str) -> list[str]:
+    """Container paths node-start.sh copies for the redis user: ACL, auth.conf, TLS key."""
+    return [ACL_FILE, AUTH_CONF, *([tls_paths(node).key] if model.tls else [])]
+
+
+def cluster_services(model: StackModel, files: RedisFiles, image: str) -> dict[str, Any]:
+    """The cluster's part of the compose file: `services`, `networks`, `volumes`."""
+    redis = model.settings.redis
+    services: dict[str, Any] = {}
+    volumes: dict[str, Any] = {}
+    for node in model.nodes:
+        volume = f"{node.name}-data"
+        volumes[volume] = {}
+        services[node.name] = {
+            "image": image,
+            "hostname": node.name,
+            "user": "0:0",
+            "entrypoint": ["sh", f"{SCRIPTS_MOUNT}/node-start.sh"],
+            "command": private_files(model, node.name),
+            "environment": {**client_env(model, node.name), "STACKCTL_PORT": str(node.port)},
+            "networks": {REDIS_NETWORK: {"ipv4_address": str(node.ip)}},
+            "volumes": [
+                _bind(files.node_confs[node.name], NODE_CONF),
+                _bind(files.acl, ACL_FILE),
+                _bind(files.auth, AUTH_CONF),
+                *_client_mounts(model, files, node.name),
+                {"type": "volume", "source": volume, "target": "/data"},
+            ],
+            "healthcheck": {"test": _sh("node-health.sh"), **NODE_HEALTH},
+            "labels": {"io.stackctl.role": "redis-node"},
+        }
+    client = {
+        "image": image,
+        "user": "0:0",
+        "environment": client_env(model, STACKCTL_CLIENT),
+        "volumes": _client_mounts(model, files, STACKCTL_CLIENT),
+    }
+    services[INIT_SERVICE] = {
+        **client,
+        "entrypoint": ["sh", f"{SCRIPTS_MOUNT}/cluster-init.sh"],
+        "networks": {REDIS_NETWORK: {"ipv4_address": str(model.redis_side_ip(INIT_SERVICE))}},
+        # cluster-init.sh waits for PONG itself: starting it with the nodes saves the
+        # healthcheck round trips.
+        "depends_on": {n.name: {"condition": "service_started"} for n in model.nodes},
+        "restart": "no",
+        "labels": {"io.stackctl.role": "cluster-init"},
+    }
+    services[GATE_SERVICE] = {
+        **client,
+        "entrypoint": ["sleep", "infinity"],
+        "stop_signal": "SIGKILL",
+        "networks": {REDIS_NETWORK: {"ipv4_address": str(model.redis_side_ip(GATE_IP_ROLE))}},
+        "depends_on": {INIT_SERVICE: {"condition": "service_completed_successfully"}},
+        "healthcheck": {"test": _sh("cluster-ready.sh"), **GATE_HEALTH},
+        "labels": {"io.stackctl.role": "cluster-gate"},
+    }
+    networks = {REDIS_NETWORK: {
+        "internal": True,
+        "ipam": {"driver": "default", "config": [{"subnet": str(redis.subnet)}]},
+    }}
+    return {"services": services, "networks": networks, "volumes": volumes}
+
+
+def write_cluster_compose(model: StackModel, files: RedisFiles, image: str,
+                          path: Path | None = None) -> Path:
+    """Write a cluster-only compose file (JSON, which Compose reads as YAML) and return its
+    path (default `<state_dir>/compose.cluster.json`)."""
+    target = path if path is not None else model.settings.state_dir / "compose.cluster.json"
+    atomic_write_json(target, {"name": model.settings.project,
+                               **cluster_services(model, files, image)})
+    return target
+
+
+def write_cluster_project(model: StackModel, secrets: Secrets, image: str,
+                          path: Path | None = None) -> Path:
+    """Render the Redis files and write the cluster-only compose file (tests, benchmarks).
+
+    TLS modes need the PKI in place first (`pki.ensure_pki`)."""
+    return write_cluster_compose(model, render_redis(model, secrets), image, path)

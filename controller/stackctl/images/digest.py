@@ -1,0 +1,56 @@
+"""Input digests: a local image is rebuilt only when what went into it changed."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from collections.abc import Mapping
+from pathlib import Path
+
+from stackctl import versions
+from stackctl.versions import ImageSpec
+
+SCHEMA = 1
+"""Bump to invalidate every local image at once (a change in how images are made)."""
+
+
+def recipe_files(recipe_dir: Path) -> dict[str, str]:
+    """relative path -> sha256 of each file of a recipe folder (sorted, hidden files skipped)."""
+    out: dict[str, str] = {}
+    for path in sorted(recipe_dir.rglob("*")):
+        rel = path.relative_to(recipe_dir)
+        if path.is_file() and not any(part.startswith(".") for part in rel.parts):
+            out[rel.as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return out
+
+
+def inputs(spec: ImageSpec, recipe: Mapping[str, str], dep_ids: Mapping[str, str],
+           go_version: str | None = None) -> dict[str, object]:
+    """Everything that decides an image's content, as one JSON-able document."""
+    doc: dict[str, object] = {
+        "schema": SCHEMA,
+        "spec": dataclasses.asdict(spec),
+        "recipe": dict(sorted(recipe.items())),
+        "deps": dict(sorted(dep_ids.items())),
+    }
+    if spec.name == "base":
+        from stackctl.tools.debootstrap import SLIM_DPKG_CFG
+
+        doc["debootstrap"] = {"suite": versions.DEBIAN_SUITE, "mirror": versions.DEBIAN_MIRROR,
+                              "variant": versions.DEBOOTSTRAP_VARIANT, "slim": SLIM_DPKG_CFG}
+    if spec.module is not None:
+        doc["go"] = go_version or ""
+    return doc
+
+
+def digest(doc: Mapping[str, object]) -> str:
+    """`sha256:<hex>` of the canonical JSON of `doc`."""
+    canon = json.dumps(doc, sort_keys=True, separators=(",", ":"), default=str)
+    return "sha256:" + hashlib.sha256(canon.encode()).hexdigest()
+
+
+def image_digest(spec: ImageSpec, recipe_dir: Path, dep_ids: Mapping[str, str],
+                 go_version: str | None = None) -> str:
+    """The inputs digest of one image (the `io.stackctl.inputs` label value)."""
+    return digest(inputs(spec, recipe_files(recipe_dir), dep_ids, go_version))

@@ -1,0 +1,128 @@
+"""The whole stack's compose file: the Redis Cluster plus Tyk Gateway, Pump and upstream.
+
+Only the gateway is published, on `network.bind` (127.0.0.1 by default). Redis stays on
+the internal `redis` network; gateway and pump join both networks at pinned addresses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from stackctl.cluster.compose import GATE_SERVICE, cluster_services
+from stackctl.cluster.redis_conf import RedisFiles
+from stackctl.images.select import stack_images
+from stackctl.model import CERTS_MOUNT, FRONT_NETWORK, REDIS_NETWORK, StackModel
+from stackctl.state import atomic_write_json
+from stackctl.tyk.render_pump import CSV_DIR, HEALTH_NAME, HEALTH_PORT
+
+COMPOSE_FILE = "compose.json"
+GATEWAY_HOME = "/opt/tyk-gateway"
+PUMP_HOME = "/opt/tyk-pump"
+GATEWAY_PORT = 8080
+STACK_ASSETS = Path(__file__).resolve().parents[2] / "stack"
+"""The repository's static assets (API definitions, policies, scripts)."""
+TYK_SERVICES = ("upstream", "gateway", "pump")
+HEALTH = {"interval": "1s", "timeout": "3s", "retries": 60, "start_period": "60s"}
+
+
+@dataclass(frozen=True)
+class TykFiles:
+    """Host paths of the rendered Tyk files the compose file mounts."""
+
+    gateway_conf: Path
+    pump_conf: Path
+    apps: Path  # writable: the gateway API writes definitions here
+    policies: Path
+    analytics: Path  # the pump's csv sink
+
+
+def _bind(source: Path, target: str, read_only: bool = True) -> dict[str, Any]:
+    return {"type": "bind", "source": str(source.resolve()), "target": target,
+            "read_only": read_only}
+
+
+def _http_probe(port: int, path: str, needle: str) -> list[str]:
+    """A healthcheck with no curl in the image: bash's /dev/tcp and grep."""
+    script = (f'exec 3<>/dev/tcp/127.0.0.1/{port} && '
+              f'printf "GET {path} HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n" >&3 && '
+              f"grep -q '{needle}' <&3")
+    return ["CMD", "bash", "-c", script]
+
+
+def _certs(model: StackModel) -> list[dict[str, Any]]:
+    return [_bind(model.certs_dir, CERTS_MOUNT)] if model.tls else []
+
+
+def tyk_services(model: StackModel, files: TykFiles) -> dict[str, Any]:
+    """Gateway, pump and upstream services."""
+    images = stack_images(model.settings)
+    bind = str(model.settings.network.bind)
+    gate = {GATE_SERVICE: {"condition": "service_healthy"}}
+    gateway = {
+        "image": images["gateway"],
+        "hostname": "gateway",
+        "volumes": [
+            _bind(files.gateway_conf, f"{GATEWAY_HOME}/tyk.conf"),
+            _bind(files.apps, f"{GATEWAY_HOME}/apps", read_only=False),
+            _bind(files.policies, f"{GATEWAY_HOME}/policies"),
+            *_certs(model),
+        ],
+        "networks": {
+            FRONT_NETWORK: {"ipv4_address": str(model.front_ip("gateway"))},
+            REDIS_NETWORK: {"ipv4_address": str(model.redis_side_ip("gateway"))},
+        },
+        "ports": [f"{bind}:{model.settings.gateway.port}:{GATEWAY_PORT}"],
+        "depends_on": {**gate, "upstream": {"condition": "service_started"}},
+        "healthcheck": {"test": _http_probe(GATEWAY_PORT, "/hello",
+                                            '"redis":{"status":"pass"'), **HEALTH},
+        "labels": {"io.stackctl.role": "gateway"},
+    }
+    pump = {
+        "image": images["pump"],
+        "hostname": "pump",
+        "volumes": [
+            _bind(files.pump_conf, f"{PUMP_HOME}/pump.conf"),
+            _bind(files.analytics, CSV_DIR, read_only=False),
+            *_certs(model),
+        ],
+        "networks": {
+            FRONT_NETWORK: {"ipv4_address": str(model.front_ip("pump"))},
+            REDIS_NETWORK: {"ipv4_address": str(model.redis_side_ip("pump"))},
+        },
+        "depends_on": gate,
+        "healthcheck": {"test": _http_probe(HEALTH_PORT, f"/{HEALTH_NAME}", "ok"), **HEALTH},
+        "labels": {"io.stackctl.role": "pump"},
+    }
+    upstream = {
+        "image": images["upstream"],
+        "hostname": "upstream",
+        "networks": {FRONT_NETWORK: {"ipv4_address": str(model.front_ip("upstream"))}},
+        "labels": {"io.stackctl.role": "upstream"},
+    }
+    return {"upstream": upstream, "gateway": gateway, "pump": pump}
+
+
+def stack_compose(model: StackModel, redis: RedisFiles, tyk: TykFiles) -> dict[str, Any]:
+    """The full compose model."""
+    images = stack_images(model.settings)
+    cluster = cluster_services(model, redis, images["redis"])
+    networks = {
+        **cluster["networks"],
+        FRONT_NETWORK: {"ipam": {"driver": "default",
+                                 "config": [{"subnet": str(model.settings.network.subnet)}]}},
+    }
+    return {
+        "name": model.settings.project,
+        "services": {**cluster["services"], **tyk_services(model, tyk)},
+        "networks": networks,
+        "volumes": cluster["volumes"],
+    }
+
+
+def write_stack_compose(model: StackModel, redis: RedisFiles, tyk: TykFiles) -> Path:
+    """Write the compose file into the state directory; return its path."""
+    path = model.settings.state_dir / COMPOSE_FILE
+    atomic_write_json(path, stack_compose(model, redis, tyk))
+    return path

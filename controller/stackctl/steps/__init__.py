@@ -1,0 +1,1 @@
+"""The steps of `stackctl up`, one module each; `plan.up_steps` lists them in order."""

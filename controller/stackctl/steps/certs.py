@@ -1,0 +1,21 @@
+"""Certificates: the PKI for TLS modes (kept when valid)."""
+
+from __future__ import annotations
+
+from stackctl.steps.context import StepContext
+
+
+class Certificates:
+    """Ensure the CA, node and client certificates (TLS modes only)."""
+
+    name = "certificates"
+
+    def run(self, ctx: StepContext) -> str:
+        if not ctx.model.tls:
+            return "not needed (tls off)"
+        from stackctl.cluster.pki import ensure_pki, verify_pki
+
+        result = ensure_pki(ctx.model)
+        verify_pki(ctx.model)
+        issued = [c for c in result.certs if c.action != "kept"]
+        return f"{len(issued)} issued, {len(result.certs) - len(issued)} kept"

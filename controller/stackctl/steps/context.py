@@ -1,0 +1,48 @@
+"""The one context every step of `up` receives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from stackctl.model import StackModel
+from stackctl.runtime.compose import Compose
+from stackctl.secrets import Secrets, load_secrets
+from stackctl.stack_compose import COMPOSE_FILE
+
+
+@dataclass
+class StepContext:
+    """Settings, model, secrets, the Compose project and what steps hand each other."""
+
+    model: StackModel
+    results: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def state_dir(self) -> Path:
+        """The project's state directory."""
+        return self.model.settings.state_dir
+
+    @property
+    def compose_file(self) -> Path:
+        """The rendered compose file."""
+        return self.state_dir / COMPOSE_FILE
+
+    @cached_property
+    def secrets(self) -> Secrets:
+        """The stack's secrets (generated on first use, 0600)."""
+        return load_secrets(self.state_dir)
+
+    @cached_property
+    def compose(self) -> Compose:
+        """The Compose project (the file exists once the render step has run)."""
+        return Compose(self.model.settings.project, [self.compose_file],
+                       project_dir=self.state_dir)
+
+    @property
+    def gateway_url(self) -> str:
+        """The gateway as the host reaches it."""
+        s = self.model.settings
+        return f"http://{s.network.bind}:{s.gateway.port}"

@@ -1,0 +1,22 @@
+"""The ordered steps of `stackctl up`."""
+
+from __future__ import annotations
+
+from stackctl.pipeline import Step
+from stackctl.steps.bootstrap import Bootstrap
+from stackctl.steps.certs import Certificates
+from stackctl.steps.context import StepContext
+from stackctl.steps.health import Health
+from stackctl.steps.preflight import Preflight
+from stackctl.steps.redis import RedisCluster
+from stackctl.steps.render import Render
+from stackctl.steps.tyk import TykComponents
+
+
+def up_steps(smoke: bool = True) -> list[Step[StepContext]]:
+    """preflight -> certificates -> render -> redis-cluster -> tyk -> health -> bootstrap."""
+    steps: list[Step[StepContext]] = [Preflight(), Certificates(), Render(), RedisCluster(),
+                                      TykComponents(), Health()]
+    if smoke:
+        steps.append(Bootstrap())
+    return steps

@@ -1,0 +1,49 @@
+"""Preflight: every check that can fail before anything starts."""
+
+from __future__ import annotations
+
+from stackctl.errors import ConfigError, ToolError
+from stackctl.steps.context import StepContext
+
+
+class Preflight:
+    """Support matrix, engine, images present, ports free, PKI sound."""
+
+    name = "preflight"
+
+    def run(self, ctx: StepContext) -> str:
+        from stackctl.cluster.pki import verify_pki
+        from stackctl.doctor import check_compose, check_engine, check_ports
+        from stackctl.images.select import stack_images
+        from stackctl.runtime.images import image_exists
+        from stackctl.tyk.support import check_support
+
+        settings = ctx.model.settings
+        check_support(settings)
+        for check in (check_engine(), check_compose()):
+            if check.status == "fail":
+                raise ToolError(f"{check.detail}; {check.fix}")
+        missing = [ref for ref in stack_images(settings).values() if not image_exists(ref)]
+        if missing:
+            fix = ("run `stackctl images build`" if settings.images.offline
+                   else "pull them, or run `stackctl images build` and use --offline")
+            raise ConfigError("images", f"not present: {', '.join(missing)}", fix)
+        ours = _ports_held_by_project(ctx)
+        for check in check_ports(settings, ours):
+            if check.status == "fail":
+                raise ConfigError(check.name.replace("port-", "") + ".port", check.detail,
+                                  check.fix)
+        if ctx.model.tls and (ctx.model.certs_dir / "ca.crt").exists():
+            verify_pki(ctx.model)
+        return f"{len(stack_images(settings))} images present"
+
+
+def _ports_held_by_project(ctx: StepContext) -> set[int]:
+    """Published ports already held by this project's running gateway (a re-up)."""
+    if not ctx.compose_file.exists():
+        return set()
+    try:
+        running = {s.service for s in ctx.compose.ps() if s.state == "running"}
+    except ToolError:
+        return set()
+    return {ctx.model.settings.gateway.port} if "gateway" in running else set()

@@ -1,0 +1,62 @@
+"""Render the whole stack's Tyk configuration and write it atomically (0600: secrets)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from stackctl.model import StackModel
+from stackctl.secrets import SECRET_MODE, Secrets
+from stackctl.state import atomic_write
+from stackctl.tyk.document import ConfigDoc
+from stackctl.tyk.render_dashboard import render_dashboard
+from stackctl.tyk.render_gateway import render_gateway
+from stackctl.tyk.render_pump import render_pump
+from stackctl.tyk.schema import Form
+from stackctl.tyk.support import pump_release, target_versions
+from stackctl.tyk.tables import SPECS
+
+RENDERED_DIR = "rendered"
+
+
+@dataclass(frozen=True)
+class RenderedFile:
+    """One file to write: every one holds a secret (gateway secret, Redis password,
+    licence), so every one is 0600."""
+
+    name: str
+    component: str
+    text: str
+    keys: int
+    mode: int = SECRET_MODE
+
+
+def render_docs(model: StackModel, secrets: Secrets) -> list[ConfigDoc]:
+    """Every component's configuration for this stack (the dashboard in pro only)."""
+    tyk, _ = target_versions(model.settings)
+    docs = [render_gateway(model, secrets, tyk),
+            render_pump(model, secrets, pump_release(model.settings))]
+    if model.settings.profile == "pro":
+        docs.append(render_dashboard(model, secrets, tyk))
+    return docs
+
+
+def render_files(model: StackModel, secrets: Secrets, form: Form) -> list[RenderedFile]:
+    """The files of one form: tyk.conf/pump.conf/tyk_analytics.conf or *.env."""
+    out = []
+    for doc in render_docs(model, secrets):
+        spec = SPECS[doc.component]
+        name = spec.conf_file if form == "json" else spec.env_file
+        keys = len(doc.as_env() if form == "env" else [o for o, _ in doc.entries if not o.env_only])
+        out.append(RenderedFile(name, doc.component, doc.text(form), keys))
+    return out
+
+
+def write_files(files: list[RenderedFile], out_dir: Path) -> list[Path]:
+    """Write atomically, each file created with its mode before any byte lands."""
+    paths = []
+    for f in files:
+        path = out_dir / f.name
+        atomic_write(path, f.text, f.mode)
+        paths.append(path)
+    return paths

@@ -1,0 +1,1 @@
+"""`stackctl lint`: check users' Tyk configs against the tables."""

@@ -1,0 +1,118 @@
+"""Indexes over the tables: the only way other code asks for a Tyk name."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from stackctl.tyk.envconfig import env_name, json_style_env
+from stackctl.tyk.schema import Component, LogSignature, Option, Role, StandaloneEnv
+from stackctl.tyk.tables import LOG_SIGNATURES, OPTIONS, SPECS, STANDALONE_ENVS, WRONG_NAMES
+
+
+@dataclass(frozen=True)
+class Misnamed:
+    """A name found in a config that Tyk does not read, and the option meant."""
+
+    wrong: str
+    right: Option
+    why: str
+
+
+def options(component: Component, redis: bool | None = None) -> tuple[Option, ...]:
+    """A component's names (only its Redis block, or only the rest, when `redis` is given)."""
+    return tuple(o for o in OPTIONS
+                 if o.component == component and (redis is None or o.redis == redis))
+
+
+@cache
+def _by_key() -> dict[tuple[Component, str], Option]:
+    return {(o.component, o.key): o for o in OPTIONS}
+
+
+def option(component: Component, key: str) -> Option:
+    """The option named `key` (relative to the Redis block for Redis names)."""
+    return _by_key()[(component, key)]
+
+
+def find_option(component: Component, key: str) -> Option | None:
+    """Like `option`, or None when the table has no such name."""
+    return _by_key().get((component, key))
+
+
+def by_role(component: Component, role: Role) -> Option:
+    """The current (non-deprecated) name that carries `role` for `component`."""
+    for o in options(component, redis=True):
+        if o.role == role and not o.deprecated:
+            return o
+    raise KeyError(f"{component} has no name for {role}")
+
+
+@cache
+def _env_index() -> dict[str, Option]:
+    index: dict[str, Option] = {}
+    for o in OPTIONS:
+        index[o.env] = o
+        for alias in o.alias_envs:
+            index[alias] = o
+    return index
+
+
+def by_env(name: str) -> Option | None:
+    """The option an environment variable sets, or None."""
+    return _env_index().get(name)
+
+
+def component_of_env(name: str) -> Component | None:
+    """Which component's prefix a variable carries."""
+    for spec in SPECS.values():
+        if name.startswith(spec.env_prefix + "_"):
+            return spec.name
+    return None
+
+
+def misnamed_key(component: Component, key: str) -> Misnamed | None:
+    """A JSON key (relative to the Redis block) known to be wrong, with the right option."""
+    for w in WRONG_NAMES:
+        if w.form == "json" and w.component == component and w.wrong == key:
+            return Misnamed(key, option(component, w.right), w.why)
+    return None
+
+
+@cache
+def _env_misnames() -> dict[str, Misnamed]:
+    out: dict[str, Misnamed] = {}
+    for o in OPTIONS:
+        if o.json_style_env != o.env and not o.env_only:
+            out[o.json_style_env] = Misnamed(
+                o.json_style_env, o, "envconfig reads Go field names, not JSON keys")
+    for w in WRONG_NAMES:
+        spec = SPECS[w.component]
+        right = option(w.component, w.right)
+        if w.form == "env":
+            out[w.wrong] = Misnamed(w.wrong, right, w.why)
+            continue
+        for guess in (env_name(spec.env_prefix, (*spec.go_block, w.wrong.replace("_", ""))),
+                      json_style_env(spec.env_prefix, (*spec.block, w.wrong))):
+            if guess not in _env_index():
+                out.setdefault(guess, Misnamed(guess, right, w.why))
+    return out
+
+
+def misnamed_env(name: str) -> Misnamed | None:
+    """An environment variable known to be read by nothing, with the option meant."""
+    return _env_misnames().get(name)
+
+
+def standalone_env(name: str) -> StandaloneEnv | None:
+    """A prefix-less variable the tables know (e.g. REDIGOCLUSTER_SHARDCOUNT)."""
+    for entry in STANDALONE_ENVS:
+        if entry.name == name:
+            return entry
+    return None
+
+
+def signatures(component: Component, release: str) -> tuple[LogSignature, ...]:
+    """The start-up log lines `component` at `release` prints."""
+    return tuple(s for s in LOG_SIGNATURES
+                 if s.component == component and s.releases.contains(release))

@@ -1,0 +1,282 @@
+"""ALL Tyk configuration knowledge stackctl uses, as data.
+
+Sources: Gateway `config/config.go` `StorageOptionsConf` (v2.9.3 .. v5.14.0, master), Pump
+`storage/store.go` + `config.go` (v1.10.0, v1.14.0, v1.16.0), Dashboard configuration docs
+(closed source). A new Tyk version is an edit of these tables, not a code hunt.
+Ranges give the earliest release in which a name was confirmed, not necessarily its birth.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from stackctl.tyk.envconfig import Kind
+from stackctl.tyk.releases import Range
+from stackctl.tyk.schema import (
+    Component,
+    ComponentSpec,
+    LogSignature,
+    Option,
+    Role,
+    StandaloneEnv,
+    WrongName,
+)
+
+GATEWAY = ComponentSpec(
+    name="gateway", conf_file="tyk.conf", env_file="gateway.env", env_prefix="TYK_GW",
+    block=("storage",), go_block=("Storage",),
+    empty_bool="the gateway refuses to start (\"failed to process config env vars\")",
+    source="tyk config/config.go StorageOptionsConf",
+)
+PUMP = ComponentSpec(
+    name="pump", conf_file="pump.conf", env_file="pump.env", env_prefix="TYK_PMP",
+    block=("analytics_storage_config",), go_block=("AnalyticsStorageConfig",),
+    empty_bool="pump logs the envconfig error and skips every later variable",
+    alias_env_prefixes=("TYK_PMP_REDIS", "TYK_PMP_TEMPORAL_STORAGE"),
+    source="tyk-pump storage/store.go TemporalStorageConfig",
+)
+DASHBOARD = ComponentSpec(
+    name="dashboard", conf_file="tyk_analytics.conf", env_file="dashboard.env",
+    env_prefix="TYK_DB", block=(), go_block=(),
+    empty_bool="envconfig cannot parse it (closed source: effect not verified)",
+    source="Tyk Dashboard configuration docs (closed source)",
+)
+SPECS: dict[Component, ComponentSpec] = {s.name: s for s in (GATEWAY, PUMP, DASHBOARD)}
+
+DEFAULT_TIMEOUT_S = 5
+"""Every component's Redis timeout default, in seconds (the storage library multiplies by
+time.Second; the pump's own comment says milliseconds, its code says seconds)."""
+TLS_MIN, TLS_MAX = "1.2", "1.3"
+MIN_HA_NODES = 6
+"""The smallest Redis Cluster that survives a primary loss: 3 primaries x (1 + 1 replica)."""
+
+_REDIGO = Range(until="v2.9.2")  # redigocluster driver era; go-redis from v2.9.3
+_GW_TLS = Range(since="v5.3.0")
+_PMP_TLS = Range(since="v1.10.0")
+_DB_TLS = Range(since="v5.3.0")
+
+
+def _opt(spec: ComponentSpec, key: str, go: str, kind: Kind, role: Role | None = None,
+         **kw: Any) -> Option:
+    return Option(spec.name, key, tuple(go.split(".")), kind, spec, role, **kw)
+
+
+def _gw(key: str, go: str, kind: Kind, role: Role | None, **kw: Any) -> Option:
+    return _opt(GATEWAY, key, go, kind, role, **kw)
+
+
+def _pmp(key: str, go: str, kind: Kind, role: Role | None, **kw: Any) -> Option:
+    return _opt(PUMP, key, go, kind, role, **kw)
+
+
+def _db(key: str, go: str, kind: Kind, role: Role | None, **kw: Any) -> Option:
+    return _opt(DASHBOARD, key, go, kind, role, **kw)
+
+
+GATEWAY_STORAGE: tuple[Option, ...] = (
+    _gw("type", "Type", "str", "type", note="must be 'redis'; anything else stops the gateway"),
+    _gw("host", "Host", "str", "host", note="used only when addrs and hosts are empty"),
+    _gw("port", "Port", "int", "port", note="used only when addrs and hosts are empty"),
+    _gw("hosts", "Hosts", "map", "hosts", deprecated="addrs"),
+    _gw("addrs", "Addrs", "list", "addrs", exists=Range(since="v2.9.3")),
+    _gw("master_name", "MasterName", "str", "master_name", exists=Range(since="v2.9.3"),
+        note="when set, sentinel mode wins even with enable_cluster"),
+    _gw("sentinel_password", "SentinelPassword", "str", "sentinel_password",
+        exists=Range(since="v3.1.2")),
+    _gw("username", "Username", "str", "username", exists=Range(since="v2.9.3")),
+    _gw("password", "Password", "str", "password"),
+    _gw("database", "Database", "int", "database", note="dropped in cluster mode"),
+    _gw("optimisation_max_idle", "MaxIdle", "int", "max_idle", effect=_REDIGO,
+        note="read by nothing since v2.9.3 (go-redis has no idle cap here)"),
+    _gw("optimisation_max_active", "MaxActive", "int", "max_active",
+        note="go-redis PoolSize per cluster node; <=0 means 500"),
+    _gw("timeout", "Timeout", "int", "timeout", note="seconds; default 5"),
+    _gw("enable_cluster", "EnableCluster", "bool", "enable_cluster",
+        note="false: a single-node client on the first address only"),
+    _gw("use_ssl", "UseSSL", "bool", "use_ssl", note="TLS fields apply only when true"),
+    _gw("ssl_insecure_skip_verify", "SSLInsecureSkipVerify", "bool", "skip_verify"),
+    _gw("ca_file", "CAFile", "str", "ca_file", exists=_GW_TLS),
+    _gw("cert_file", "CertFile", "str", "cert_file", exists=_GW_TLS),
+    _gw("key_file", "KeyFile", "str", "key_file", exists=_GW_TLS),
+    _gw("tls_min_version", "TLSMinVersion", "str", "tls_min", exists=_GW_TLS),
+    _gw("tls_max_version", "TLSMaxVersion", "str", "tls_max", exists=_GW_TLS),
+)
+
+GATEWAY_GENERAL: tuple[Option, ...] = (
+    _gw("listen_port", "ListenPort", "int", None, redis=False),
+    _gw("secret", "Secret", "str", None, redis=False),
+    _gw("app_path", "AppPath", "str", None, redis=False),
+    _gw("template_path", "TemplatePath", "str", None, redis=False,
+        note="must hold the error templates or the gateway panics"),
+    _gw("policies.policy_source", "Policies.PolicySource", "str", None, redis=False),
+    _gw("policies.policy_path", "Policies.PolicyPath", "str", None, redis=False,
+        note="a directory: every *.json in it is ONE policy"),
+    _gw("hash_keys", "HashKeys", "bool", None, redis=False),
+    _gw("enable_analytics", "EnableAnalytics", "bool", None, redis=False),
+    _gw("analytics_config.enable_multiple_analytics_keys",
+        "AnalyticsConfig.EnableMultipleAnalyticsKeys", "bool", None, redis=False,
+        note="spreads analytics over analytics-tyk-system-analytics_0.._9 (cluster shards)"),
+    _gw("liveness_check.check_duration", "LivenessCheck.CheckDuration", "duration", None,
+        redis=False, note="time.Duration: nanoseconds in JSON, '2s' in the environment"),
+    _gw("health_check.enable_health_checks", "HealthCheck.EnableHealthChecks", "bool", None,
+        redis=False),
+    _gw("enable_separate_cache_store", "EnableSeperateCacheStore", "bool", None, redis=False,
+        note="Tyk's spelling in the Go name: TYK_GW_ENABLESEPERATECACHESTORE"),
+    _gw("enable_separate_analytics_store", "EnableSeperateAnalyticsStore", "bool", None,
+        redis=False, note="Tyk's spelling in the Go name"),
+    _gw("omit_config_file", "OmitConfigFile", "bool", None, redis=False, env_only=True,
+        note="true: start from an empty config and read only the environment"),
+)
+
+PUMP_STORAGE: tuple[Option, ...] = (
+    _pmp("type", "Type", "str", "type", deprecated="nothing (remove it)"),
+    _pmp("host", "Host", "str", "host"),
+    _pmp("port", "Port", "int", "port"),
+    _pmp("hosts", "Hosts", "map", "hosts", deprecated="addrs"),
+    _pmp("addrs", "Addrs", "list", "addrs"),
+    _pmp("master_name", "MasterName", "str", "master_name",
+         note="when set, sentinel mode wins even with enable_cluster"),
+    _pmp("sentinel_password", "SentinelPassword", "str", "sentinel_password"),
+    _pmp("username", "Username", "str", "username"),
+    _pmp("password", "Password", "str", "password"),
+    _pmp("database", "Database", "int", "database", note="dropped in cluster mode"),
+    _pmp("timeout", "Timeout", "int", "timeout",
+         note="seconds (the field comment says milliseconds; the code multiplies by 1s)"),
+    _pmp("optimisation_max_idle", "MaxIdle", "int", "max_idle",
+         effect=Range(until="v0.8.3"), note="parsed, passed to nothing since go-redis"),
+    _pmp("optimisation_max_active", "MaxActive", "int", "max_active", note="0 means 500"),
+    _pmp("enable_cluster", "EnableCluster", "bool", "enable_cluster"),
+    _pmp("redis_key_prefix", "RedisKeyPrefix", "str", "key_prefix", deprecated="key_prefix"),
+    _pmp("key_prefix", "KeyPrefix", "str", "key_prefix"),
+    _pmp("use_ssl", "UseSSL", "bool", "use_ssl"),
+    _pmp("ssl_insecure_skip_verify", "SSLInsecureSkipVerify", "bool", "skip_verify"),
+    _pmp("ssl_ca_file", "SSLCAFile", "str", "ca_file", exists=_PMP_TLS),
+    _pmp("ssl_cert_file", "SSLCertFile", "str", "cert_file", exists=_PMP_TLS),
+    _pmp("ssl_key_file", "SSLKeyFile", "str", "key_file", exists=_PMP_TLS),
+    _pmp("ssl_max_version", "SSLMaxVersion", "str", "tls_max", exists=_PMP_TLS),
+    _pmp("ssl_min_version", "SSLMinVersion", "str", "tls_min", exists=_PMP_TLS),
+    _pmp("redis_use_ssl", "RedisUseSSL", "bool", "use_ssl", deprecated="use_ssl"),
+    _pmp("redis_ssl_insecure_skip_verify", "RedisSSLInsecureSkipVerify", "bool",
+         "skip_verify", deprecated="ssl_insecure_skip_verify"),
+)
+
+PUMP_GENERAL: tuple[Option, ...] = (
+    _pmp("purge_delay", "PurgeDelay", "int", None, redis=False,
+         note="seconds between purges; 0 (or absent) means nothing is ever purged"),
+    _pmp("purge_chunk", "PurgeChunk", "int", None, redis=False),
+    _pmp("storage_expiration_time", "StorageExpirationTime", "int", None, redis=False),
+    _pmp("dont_purge_uptime_data", "DontPurgeUptimeData", "bool", None, redis=False,
+         note="true without MongoDB: the default uptime pump is Mongo"),
+    _pmp("health_check_endpoint_name", "HealthCheckEndpointName", "str", None, redis=False),
+    _pmp("health_check_endpoint_port", "HealthCheckEndpointPort", "int", None, redis=False),
+    _pmp("log_level", "LogLevel", "str", None, redis=False),
+    _pmp("analytics_storage_type", "AnalyticsStorageType", "str", None, redis=False),
+    _pmp("omit_config_file", "OmitConfigFile", "bool", None, redis=False, env_only=True),
+    _pmp("pumps.csv.type", "Pumps.CSV.Type", "str", None, redis=False,
+         note="env read by LoadPumpsByEnv (prefix TYK_PMP_PUMPS_<NAME>)"),
+    _pmp("pumps.csv.meta.csv_dir", "Pumps.CSV.Meta.CSVDir", "str", None, redis=False,
+         note="env read by the csv pump itself (prefix TYK_PMP_PUMPS_CSV_META); one"
+              " file per hour, a header row then one row per record"),
+)
+
+DASHBOARD_REDIS: tuple[Option, ...] = (
+    _db("redis_host", "RedisHost", "str", "host"),
+    _db("redis_port", "RedisPort", "int", "port"),
+    _db("redis_hosts", "Hosts", "map", "hosts", deprecated="redis_addrs",
+        note="the Go field is Hosts: env TYK_DB_HOSTS"),
+    _db("redis_addrs", "RedisAddrs", "list", "addrs", exists=Range(since="v1.9.3")),
+    _db("redis_master_name", "RedisMasterName", "str", "master_name"),
+    _db("redis_sentinel_password", "RedisSentinelPassword", "str", "sentinel_password"),
+    _db("redis_username", "RedisUsername", "str", "username"),
+    _db("redis_password", "RedisPassword", "str", "password"),
+    _db("redis_database", "RedisDatabase", "int", "database"),
+    _db("redis_timeout", "RedisTimeout", "int", "timeout"),
+    _db("redis_max_active", "RedisMaxActive", "int", "max_active"),
+    _db("enable_cluster", "EnableCluster", "bool", "enable_cluster",
+        note="no redis_ prefix on this one"),
+    _db("redis_use_ssl", "RedisUseSSL", "bool", "use_ssl"),
+    _db("redis_ssl_insecure_skip_verify", "RedisSSLInsecureSkipVerify", "bool", "skip_verify"),
+    _db("redis_ca_file", "RedisCAFile", "str", "ca_file", exists=_DB_TLS),
+    _db("redis_cert_file", "RedisCertFile", "str", "cert_file", exists=_DB_TLS),
+    _db("redis_key_file", "RedisKeyFile", "str", "key_file", exists=_DB_TLS),
+    _db("redis_tls_min_version", "RedisTLSMinVersion", "str", "tls_min", exists=_DB_TLS),
+    _db("redis_tls_max_version", "RedisTLSMaxVersion", "str", "tls_max", exists=_DB_TLS),
+)
+
+DASHBOARD_GENERAL: tuple[Option, ...] = (
+    _db("license_key", "LicenseKey", "str", None, redis=False),
+)
+
+OPTIONS: tuple[Option, ...] = (
+    *GATEWAY_STORAGE, *GATEWAY_GENERAL, *PUMP_STORAGE, *PUMP_GENERAL,
+    *DASHBOARD_REDIS, *DASHBOARD_GENERAL,
+)
+
+_PAGE = "the Redis Cluster reference page's name"
+_GW_NAME = "the gateway's name, which the page gives for every component"
+WRONG_NAMES: tuple[WrongName, ...] = (
+    WrongName("gateway", "ssl_secure_skip_verify", "ssl_insecure_skip_verify", _PAGE),
+    WrongName("gateway", "max_version", "tls_max_version", _PAGE),
+    WrongName("gateway", "min_version", "tls_min_version", _PAGE),
+    WrongName("gateway", "ssl_ca_file", "ca_file", "the pump's name"),
+    WrongName("gateway", "ssl_cert_file", "cert_file", "the pump's name"),
+    WrongName("gateway", "ssl_key_file", "key_file", "the pump's name"),
+    WrongName("gateway", "ssl_max_version", "tls_max_version", "the pump's name"),
+    WrongName("gateway", "ssl_min_version", "tls_min_version", "the pump's name"),
+    WrongName("gateway", "max_active", "optimisation_max_active", "a shortened name"),
+    WrongName("gateway", "max_idle", "optimisation_max_idle", "a shortened name"),
+    WrongName("pump", "ssl_secure_skip_verify", "ssl_insecure_skip_verify", _PAGE),
+    WrongName("pump", "max_version", "ssl_max_version", _PAGE),
+    WrongName("pump", "min_version", "ssl_min_version", _PAGE),
+    WrongName("pump", "ca_file", "ssl_ca_file", _GW_NAME),
+    WrongName("pump", "cert_file", "ssl_cert_file", _GW_NAME),
+    WrongName("pump", "key_file", "ssl_key_file", _GW_NAME),
+    WrongName("pump", "tls_max_version", "ssl_max_version", "the gateway's name"),
+    WrongName("pump", "tls_min_version", "ssl_min_version", "the gateway's name"),
+    WrongName("pump", "max_active", "optimisation_max_active", "a shortened name"),
+    WrongName("dashboard", "redis_ssl_secure_skip_verify", "redis_ssl_insecure_skip_verify",
+              _PAGE),
+    WrongName("dashboard", "redis_enable_cluster", "enable_cluster",
+              "the dashboard's cluster flag has no redis_ prefix"),
+    WrongName("dashboard", "redis_max_version", "redis_tls_max_version", _PAGE),
+    WrongName("dashboard", "redis_min_version", "redis_tls_min_version", _PAGE),
+    WrongName("dashboard", "redis_ssl_ca_file", "redis_ca_file", "the pump's name"),
+    WrongName("dashboard", "redis_ssl_cert_file", "redis_cert_file", "the pump's name"),
+    WrongName("dashboard", "redis_ssl_key_file", "redis_key_file", "the pump's name"),
+    WrongName("dashboard", "redis_optimisation_max_active", "redis_max_active",
+              "the gateway's name"),
+    WrongName("gateway", "TYK_GW_ENABLESEPARATECACHESTORE", "enable_separate_cache_store",
+              "the Go field is spelt EnableSeperateCacheStore", form="env"),
+    WrongName("gateway", "TYK_GW_ENABLESEPARATEANALYTICSSTORE",
+              "enable_separate_analytics_store",
+              "the Go field is spelt EnableSeperateAnalyticsStore", form="env"),
+    WrongName("dashboard", "TYK_DB_REDISHOSTS", "redis_hosts",
+              "the Go field is Hosts", form="env"),
+)
+"""Names that do not exist. Each JSON wrong name also yields its env guesses (see lookup)."""
+
+STANDALONE_ENVS: tuple[StandaloneEnv, ...] = (
+    StandaloneEnv(
+        "REDIGOCLUSTER_SHARDCOUNT",
+        readers=(("gateway", Range("v2.3.2", "v2.9.2")), ("pump", Range("v0.4.2", "v0.8.3"))),
+        note="read only by the vendored redigocluster driver (concurrent_map.go, default 32),"
+             " replaced by go-redis in gateway v2.9.3 / pump v0.8.4",
+    ),
+)
+
+LOG_SIGNATURES: tuple[LogSignature, ...] = (
+    LogSignature("gateway", "storage: connected to redis", "connected", Range(since="v5.8.0")),
+    LogSignature("gateway", "storage: timeout connecting", "timeout", Range(since="v5.8.0"),
+                 note="not fatal: the connect loop keeps retrying (MaxElapsedTime=0)"),
+    LogSignature("gateway", "Could not initialize connection to Redis cluster",
+                 "cluster-init-failed", Range(since="v5.8.0")),
+    LogSignature("gateway", "--> [REDIS] Creating cluster client", "cluster-mode",
+                 Range("v2.9.3", "v5.2")),
+    LogSignature("gateway", "--> Using clustered mode", "cluster-mode",
+                 Range("v1.9.1", "v2.9.2"),
+                 note="the redigocluster era: where REDIGOCLUSTER_SHARDCOUNT can matter"),
+    LogSignature("pump", "Error connecting to Temporal Storage", "storage-failed",
+                 Range(since="v1.10.0"), note="fatal: the pump exits"),
+    LogSignature("pump", "Starting purge loop @", "purging", Range(since="v1.10.0")),
+    LogSignature("pump", "Serving health check endpoint at", "health", Range(since="v1.10.0")),
+)

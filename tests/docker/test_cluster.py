@@ -1,0 +1,65 @@
+"""The cluster becomes ready in every TLS mode, runs as the redis user, keeps the password
+off every command line, and an `up` with kept volumes rejoins the same cluster."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from stackctl.cluster.compose import INIT_SERVICE
+from stackctl.cluster.status import cluster_status
+
+if TYPE_CHECKING:
+    from conftest import Cluster, ClusterFactory
+
+pytestmark = pytest.mark.docker
+
+SUBNETS = {"off": "172.31.201.0/24", "tls": "172.31.202.0/24", "insecure": "172.31.203.0/24"}
+
+
+def assert_ready(cluster: Cluster) -> None:
+    result = cluster.ready()
+    assert result.ok, result.stderr
+    status = cluster_status(cluster.compose, cluster.model)
+    assert status.ready, status.problems
+    assert status.summary == {"state": "ok", "slots_covered": 16384, "primaries": 3,
+                              "replicas": 3}
+    assert sorted(n.slots for n in status.nodes if n.role == "primary")[0] >= 5461
+    assert all(n.master_link == "up" for n in status.nodes if n.role == "replica")
+
+
+def node_ids(cluster: Cluster) -> dict[str, str]:
+    return {n.name: n.id for n in cluster_status(cluster.compose, cluster.model).nodes}
+
+
+def secret_free(cluster: Cluster) -> None:
+    """Neither `docker inspect` of any container nor the compose model holds the password."""
+    ids = subprocess.run(
+        ["/usr/bin/docker", "ps", "-aq", "--filter",
+         f"label=com.docker.compose.project={cluster.model.settings.project}"],
+        check=True, capture_output=True, text=True).stdout.split()
+    inspect = subprocess.run(["/usr/bin/docker", "inspect", *ids], check=True,
+                             capture_output=True, text=True).stdout
+    assert cluster.password not in inspect
+    assert cluster.password not in json.dumps(cluster.compose.config())
+
+
+@pytest.mark.parametrize("mode", ["off", "tls", "insecure"])
+def test_cluster_ready(cluster_up: ClusterFactory, tmp_path: Path, mode: str) -> None:
+    with cluster_up(tmp_path, mode, SUBNETS[mode], tls=mode) as cluster:
+        print(f"{mode}: up --wait returned after {cluster.up_seconds:.1f} s")
+        assert_ready(cluster)
+        secret_free(cluster)
+        uid = cluster.compose.exec("redis-1", ["sh", "-c", "grep ^Uid /proc/1/status"])
+        assert uid.stdout.split()[1] == "999", "redis-server must not run as root"
+        if mode == "off":
+            before = node_ids(cluster)
+            cluster.compose.down(volumes=False)
+            cluster.compose.up()
+            assert "cluster exists" in cluster.compose.logs([INIT_SERVICE])
+            assert node_ids(cluster) == before
+            assert_ready(cluster)

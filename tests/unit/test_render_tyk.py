@@ -1,0 +1,187 @@
+"""Rendering gateway, pump and dashboard configs from the one connection model."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+from typer.testing import CliRunner
+
+from stackctl.cli.main import app
+from stackctl.errors import ConfigError
+from stackctl.model import build_model
+from stackctl.secrets import Secrets
+from stackctl.settings import Settings
+from stackctl.tyk import lookup
+from stackctl.tyk.bundle import render_files, write_files
+from stackctl.tyk.lint.run import lint_paths
+from stackctl.tyk.render_dashboard import render_dashboard
+from stackctl.tyk.render_gateway import render_gateway
+from stackctl.tyk.render_pump import render_pump
+from stackctl.tyk.schema import Component, Role
+from stackctl.tyk.support import check_support
+
+pytestmark = pytest.mark.unit
+
+SECRETS = Secrets(redis_password=SecretStr("redis-pw-xyz"),
+                  gateway_secret=SecretStr("gw-secret-xyz"), licence=SecretStr("lic-jwt-xyz"))
+RENDER = {"gateway": render_gateway, "pump": render_pump, "dashboard": render_dashboard}
+RELEASE = {"gateway": "v5.8.15", "pump": "v1.14.0", "dashboard": "v5.8.15"}
+COMPONENTS: tuple[Component, ...] = ("gateway", "pump", "dashboard")
+EXPECTED_ROLES: dict[str, set[Role]] = {
+    "off": set(),
+    "tls": {"ca_file", "tls_min", "tls_max"},
+    "insecure": {"skip_verify"},
+    "mtls": {"ca_file", "tls_min", "tls_max", "cert_file", "key_file"},
+}
+TLS_ROLES: set[Role] = {"skip_verify", "ca_file", "cert_file", "key_file", "tls_min", "tls_max"}
+
+
+def _settings(tmp_path: Path, **kw: Any) -> Settings:
+    return Settings(state_dir=tmp_path / "state", **kw)
+
+
+def _get(doc: dict[str, Any], path: tuple[str, ...]) -> Any:
+    for part in path:
+        doc = doc[part]
+    return doc
+
+
+@pytest.mark.parametrize("component", COMPONENTS)
+@pytest.mark.parametrize("mode", ["off", "tls", "insecure", "mtls"])
+def test_tls_modes(tmp_path: Path, component: Component, mode: str) -> None:
+    model = build_model(_settings(tmp_path, redis={"tls": mode}))
+    doc = RENDER[component](model, SECRETS, RELEASE[component])
+    as_json, as_env = doc.as_json(), doc.as_env()
+    use_ssl = lookup.by_role(component, "use_ssl")
+    assert _get(as_json, use_ssl.json_path) is (mode != "off")
+    assert as_env[use_ssl.env] == ("false" if mode == "off" else "true")
+    for role in TLS_ROLES:
+        opt = lookup.by_role(component, role)
+        assert (opt.env in as_env) == (role in EXPECTED_ROLES[mode]), (role, mode)
+    if mode == "mtls":
+        cert = lookup.by_role(component, "cert_file")
+        assert as_env[cert.env].endswith(f"/{component}.crt")
+
+
+@pytest.mark.parametrize("component", COMPONENTS)
+def test_every_connection_role_rendered_in_both_forms(tmp_path: Path,
+                                                      component: Component) -> None:
+    model = build_model(_settings(tmp_path, redis={"tls": "mtls", "replicas": 2}))
+    doc = RENDER[component](model, SECRETS, RELEASE[component])
+    as_json, as_env = doc.as_json(), doc.as_env()
+    for role in ("addrs", "enable_cluster", "database", "username", "password",
+                 "max_active", "timeout", "use_ssl"):
+        opt = lookup.by_role(component, role)
+        assert opt.env in as_env
+        _get(as_json, opt.json_path)
+    addrs = lookup.by_role(component, "addrs")
+    assert as_env[addrs.env] == ",".join(model.addrs) and len(model.addrs) == 9
+    assert _get(as_json, addrs.json_path) == model.addrs
+    assert as_env[lookup.by_role(component, "enable_cluster").env] == "true"
+    assert as_env[lookup.by_role(component, "database").env] == "0"
+    assert lookup.by_role(component, "master_name").env not in as_env
+
+
+def test_gateway_essentials(tmp_path: Path) -> None:
+    doc = render_gateway(build_model(_settings(tmp_path)), SECRETS, "v5.8.15")
+    conf, env = doc.as_json(), doc.as_env()
+    assert conf["listen_port"] == 8080 and conf["secret"] == "gw-secret-xyz"
+    assert conf["policies"] == {"policy_source": "file",
+                                "policy_path": "/opt/tyk-gateway/policies"}
+    assert conf["template_path"] == "/opt/tyk-gateway/templates"
+    assert conf["storage"]["type"] == "redis"
+    assert conf["enable_analytics"] is True
+    assert conf["analytics_config"]["enable_multiple_analytics_keys"] is True
+    assert conf["liveness_check"]["check_duration"] == 2_000_000_000  # time.Duration in ns
+    assert env["TYK_GW_LIVENESSCHECK_CHECKDURATION"] == "2s"
+    assert conf["health_check"]["enable_health_checks"] is True
+    assert "omit_config_file" not in conf and env["TYK_GW_OMITCONFIGFILE"] == "true"
+    assert conf["storage"]["optimisation_max_active"] == 500
+
+
+def test_pump_essentials(tmp_path: Path) -> None:
+    doc = render_pump(build_model(_settings(tmp_path, pump={"purge_delay": 3})),
+                      SECRETS, "v1.14.0")
+    conf, env = doc.as_json(), doc.as_env()
+    assert conf["purge_delay"] == 3 and conf["dont_purge_uptime_data"] is True
+    assert conf["health_check_endpoint_name"] == "health"
+    assert conf["health_check_endpoint_port"] == 8083
+    assert conf["pumps"]["csv"] == {"type": "csv", "meta": {"csv_dir": "/opt/tyk-pump/csv"}}
+    assert env["TYK_PMP_PUMPS_CSV_META_CSVDIR"] == "/opt/tyk-pump/csv"
+    assert "type" not in conf["analytics_storage_config"]  # deprecated
+
+
+def test_dashboard_needs_licence(tmp_path: Path) -> None:
+    model = build_model(_settings(tmp_path, profile="pro"))
+    no_licence = Secrets(redis_password=SecretStr("p"), gateway_secret=SecretStr("s"))
+    with pytest.raises(ConfigError, match="licence"):
+        render_files(model, no_licence, "json")
+    names = [f.name for f in render_files(model, SECRETS, "json")]
+    assert names == ["tyk.conf", "pump.conf", "tyk_analytics.conf"]
+    conf = json.loads(render_files(model, SECRETS, "json")[2].text)
+    assert conf["license_key"] == "lic-jwt-xyz" and conf["enable_cluster"] is True
+
+
+def test_oss_has_no_dashboard(tmp_path: Path) -> None:
+    model = build_model(_settings(tmp_path))
+    assert [f.name for f in render_files(model, SECRETS, "env")] == ["gateway.env", "pump.env"]
+
+
+def test_tls_names_need_a_release_that_has_them(tmp_path: Path) -> None:
+    model = build_model(_settings(tmp_path, redis={"tls": "tls"}))
+    with pytest.raises(ConfigError, match="ca_file"):
+        render_gateway(model, SECRETS, "v5.2.0")
+    render_gateway(build_model(_settings(tmp_path, redis={"tls": "insecure"})), SECRETS,
+                   "v5.2.0")
+
+
+@pytest.mark.parametrize("form", ["json", "env"])
+def test_writes_are_atomic_and_private(tmp_path: Path, form: str) -> None:
+    model = build_model(_settings(tmp_path, profile="pro"))
+    out = tmp_path / "out"
+    paths = write_files(render_files(model, SECRETS, form), out)  # type: ignore[arg-type]
+    assert sorted(os.listdir(out)) == sorted(p.name for p in paths)  # no temp files left
+    for path in paths:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize("mode", ["off", "tls", "insecure", "mtls"])
+@pytest.mark.parametrize("form", ["json", "env"])
+def test_rendered_configs_lint_clean(tmp_path: Path, form: str, mode: str) -> None:
+    model = build_model(_settings(tmp_path, profile="pro", redis={"tls": mode}))
+    paths = write_files(render_files(model, SECRETS, form), tmp_path / "out")  # type: ignore[arg-type]
+    findings = lint_paths(paths, dict(RELEASE), model.addrs)  # type: ignore[arg-type]
+    assert findings == []
+
+
+def test_unsupported_pair(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="support matrix"):
+        check_support(_settings(tmp_path, images={"redis": "redis:6.0.20"}))
+    check_support(_settings(tmp_path, images={"redis": "redis:6.0.20"}, allow_unsupported=True))
+    check_support(_settings(tmp_path))
+    with pytest.raises(ConfigError, match=r"Redis 7\.0"):
+        check_support(_settings(tmp_path, images={"gateway": "tykio/tyk-gateway:v5.2.1"}))
+
+
+def test_cli_render_never_prints_secrets(tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    for args in (["render", "--json"], ["render", "--format", "env", "--out", "envs"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, result.output
+        secrets = json.loads((tmp_path / ".stackctl" / "secrets.json").read_text())
+        for value in secrets.values():
+            assert value not in result.output
+    data = json.loads(runner.invoke(app, ["render", "--json"]).output)
+    assert {Path(f["path"]).name for f in data["files"]} == {"tyk.conf", "pump.conf"}
+    assert all(f["mode"] == "600" for f in data["files"])
+    assert (tmp_path / "envs" / "gateway.env").exists()
+    bad = runner.invoke(app, ["render", "--format", "yaml"])
+    assert bad.exit_code != 0

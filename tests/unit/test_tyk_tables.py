@@ -1,0 +1,135 @@
+"""The Tyk tables: envconfig derivation, version ranges, wrong names, log signatures."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from stackctl.tyk import lookup
+from stackctl.tyk.envconfig import env_value, parse_bool, parse_list
+from stackctl.tyk.releases import Range, parse
+from stackctl.tyk.schema import Option
+from stackctl.tyk.tables import OPTIONS, SPECS, STANDALONE_ENVS, WRONG_NAMES
+
+pytestmark = pytest.mark.unit
+
+PUMP_SRC = Path("/tmp/pump140")
+
+
+@pytest.mark.parametrize("opt", OPTIONS, ids=lambda o: f"{o.component}:{o.key}")
+def test_env_follows_envconfig_rule(opt: Option) -> None:
+    spec = SPECS[opt.component]
+    go = [*spec.go_block, *opt.go] if opt.redis else list(opt.go)
+    assert opt.env == spec.env_prefix + "_" + "_".join(g.upper() for g in go)
+    assert opt.env == opt.env.upper() and " " not in opt.env
+    assert lookup.by_env(opt.env) is opt
+
+
+@pytest.mark.parametrize(("component", "key", "env"), [
+    ("gateway", "optimisation_max_idle", "TYK_GW_STORAGE_MAXIDLE"),
+    ("gateway", "optimisation_max_active", "TYK_GW_STORAGE_MAXACTIVE"),
+    ("gateway", "enable_cluster", "TYK_GW_STORAGE_ENABLECLUSTER"),
+    ("gateway", "ssl_insecure_skip_verify", "TYK_GW_STORAGE_SSLINSECURESKIPVERIFY"),
+    ("gateway", "tls_min_version", "TYK_GW_STORAGE_TLSMINVERSION"),
+    ("gateway", "enable_separate_cache_store", "TYK_GW_ENABLESEPERATECACHESTORE"),
+    ("gateway", "liveness_check.check_duration", "TYK_GW_LIVENESSCHECK_CHECKDURATION"),
+    ("pump", "ssl_ca_file", "TYK_PMP_ANALYTICSSTORAGECONFIG_SSLCAFILE"),
+    ("pump", "addrs", "TYK_PMP_ANALYTICSSTORAGECONFIG_ADDRS"),
+    ("pump", "pumps.csv.meta.csv_dir", "TYK_PMP_PUMPS_CSV_META_CSVDIR"),
+    ("dashboard", "redis_addrs", "TYK_DB_REDISADDRS"),
+    ("dashboard", "enable_cluster", "TYK_DB_ENABLECLUSTER"),
+    ("dashboard", "redis_hosts", "TYK_DB_HOSTS"),
+    ("dashboard", "redis_ca_file", "TYK_DB_REDISCAFILE"),
+])
+def test_known_env_names(component: str, key: str, env: str) -> None:
+    assert lookup.option(component, key).env == env  # type: ignore[arg-type]
+
+
+def test_pump_alias_prefixes() -> None:
+    opt = lookup.option("pump", "addrs")
+    assert "TYK_PMP_TEMPORAL_STORAGE_ADDRS" in opt.alias_envs
+    assert lookup.by_env("TYK_PMP_REDIS_ADDRS") is opt
+
+
+@pytest.mark.parametrize("wrong", WRONG_NAMES, ids=lambda w: f"{w.component}:{w.wrong}")
+def test_wrong_names_point_at_real_names(wrong: object) -> None:
+    from stackctl.tyk.schema import WrongName
+
+    assert isinstance(wrong, WrongName)
+    right = lookup.option(wrong.component, wrong.right)
+    assert lookup.find_option(wrong.component, wrong.wrong) is None
+    if wrong.form == "json":
+        found = lookup.misnamed_key(wrong.component, wrong.wrong)
+    else:
+        found = lookup.misnamed_env(wrong.wrong)
+    assert found is not None and found.right is right
+
+
+@pytest.mark.parametrize(("wrong", "right"), [
+    ("TYK_GW_STORAGE_OPTIMISATION_MAX_IDLE", "TYK_GW_STORAGE_MAXIDLE"),
+    ("TYK_GW_STORAGE_ENABLE_CLUSTER", "TYK_GW_STORAGE_ENABLECLUSTER"),
+    ("TYK_GW_STORAGE_SSLSECURESKIPVERIFY", "TYK_GW_STORAGE_SSLINSECURESKIPVERIFY"),
+    ("TYK_GW_STORAGE_MAXVERSION", "TYK_GW_STORAGE_TLSMAXVERSION"),
+    ("TYK_PMP_ANALYTICSSTORAGECONFIG_CAFILE", "TYK_PMP_ANALYTICSSTORAGECONFIG_SSLCAFILE"),
+    ("TYK_DB_REDIS_ADDRS", "TYK_DB_REDISADDRS"),
+    ("TYK_GW_ENABLESEPARATECACHESTORE", "TYK_GW_ENABLESEPERATECACHESTORE"),
+])
+def test_misnamed_env(wrong: str, right: str) -> None:
+    found = lookup.misnamed_env(wrong)
+    assert found is not None and found.right.env == right
+
+
+def test_version_ranges() -> None:
+    ca = lookup.option("gateway", "ca_file")
+    assert not ca.exists.contains("v5.2.0") and ca.exists.contains("v5.3.0")
+    assert lookup.option("pump", "ssl_ca_file").exists.contains("v1.10.0")
+    assert not lookup.option("pump", "ssl_ca_file").exists.contains("v1.9.0")
+    idle = lookup.option("gateway", "optimisation_max_idle")
+    assert idle.effective("v2.9.2") and not idle.effective("v2.9.3")
+    assert not idle.effective("v5.8.15")
+    assert Range("v2.9.3", "v5.2").contains("v5.2.7")
+    assert not Range("v2.9.3", "v5.2").contains("v5.3.0")
+    assert parse("v5.8.0-e65eff00608a") == (5, 8, 0)
+
+
+def test_shardcount_readers() -> None:
+    (entry,) = STANDALONE_ENVS
+    readers = dict(entry.readers)
+    assert readers["gateway"].contains("v2.3.2") and readers["gateway"].contains("v2.9.2")
+    assert not readers["gateway"].contains("v2.9.3")
+    assert readers["pump"].contains("v0.8.3") and not readers["pump"].contains("v0.8.4")
+    assert not readers["gateway"].contains("v5.8.15")
+
+
+@pytest.mark.parametrize(("release", "meanings"), [
+    ("v5.8.15", {"connected", "timeout", "cluster-init-failed"}),
+    ("v5.2.1", {"cluster-mode"}),
+    ("v2.9.2", {"cluster-mode"}),
+])
+def test_log_signatures(release: str, meanings: set[str]) -> None:
+    found = lookup.signatures("gateway", release)
+    assert {s.meaning for s in found} == meanings
+    if release == "v2.9.2":
+        assert found[0].text == "--> Using clustered mode"
+
+
+def test_env_values() -> None:
+    assert env_value("bool", True) == "true" and env_value("bool", False) == "false"
+    assert env_value("list", ["a:1", "b:2"]) == "a:1,b:2"
+    assert env_value("map", {"h1": "6379", "h2": "6380"}) == "h1:6379,h2:6380"
+    assert env_value("duration", 2_000_000_000) == "2s"
+    assert parse_bool("") is None and parse_bool("T") is True
+    assert parse_list("a:1, b:2") == ["a:1", " b:2"]
+
+
+@pytest.mark.skipif(not PUMP_SRC.is_dir(), reason="pump v1.14.0 source not on disk")
+def test_pump_table_matches_source() -> None:
+    text = (PUMP_SRC / "storage" / "store.go").read_text()
+    body = text[text.index("type TemporalStorageConfig struct"):]
+    body = body[:body.index("\n}")]
+    fields = dict((j, g) for g, j in re.findall(r"^\s*(\w+)\s+\S+\s+`json:\"(\w+)\"", body,
+                                                    re.M))
+    table = {o.key: o.go[0] for o in lookup.options("pump", redis=True)}
+    assert table == fields
