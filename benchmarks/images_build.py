@@ -11,6 +11,7 @@ the CLI with nothing changed (every image skipped).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -65,12 +66,15 @@ def main() -> int:
                 os.environ[key] = value
         _rmtree(scratch)
 
-    cli = [str(Path(sys.executable).with_name("stackctl")), "images", "build", "--only",
-           *args.images]
+    cli = [str(Path(sys.executable).with_name("stackctl")), "images", "build", "--json",
+           "--only", *args.images]
     start = time.monotonic()
     proc = subprocess.run(cli, capture_output=True, text=True, check=False)
     warm = time.monotonic() - start
-    print(f"warm whole set ({' '.join(args.images)}): {warm:.1f} s, exit {proc.returncode}")
+    for item in json.loads(proc.stdout or '{"images": []}')["images"]:
+        print(f"warm {item['name']:12} {item['status']:8} {item['seconds']:7.2f} s")
+    print(f"warm whole set ({' '.join(args.images)}), CLI wall time: {warm:.1f} s, "
+          f"exit {proc.returncode}")
     print(f"total image size: {sum((r.size_bytes or 0) for r in rows) / 1e6:.0f} MB "
           "(layers shared with base counted once per image)")
     return 1 if proc.returncode or any(r.status == "failed" for r in rows) else 0

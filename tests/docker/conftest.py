@@ -20,6 +20,7 @@ import pytest
 from stackctl.cluster.compose import GATE_SERVICE, write_cluster_project
 from stackctl.cluster.pki import ensure_pki
 from stackctl.cluster.redis_conf import SCRIPTS_MOUNT
+from stackctl.errors import ToolError
 from stackctl.model import StackModel, build_model
 from stackctl.runtime.compose import Compose, ExecResult
 from stackctl.secrets import load_secrets
@@ -84,7 +85,10 @@ def running_cluster(settings: Settings) -> Iterator[Cluster]:
     compose = Compose(settings.project, [path])
     try:
         start = time.monotonic()
-        compose.up(timeout=UP_TIMEOUT)
+        try:
+            compose.up(timeout=UP_TIMEOUT)
+        except ToolError as exc:
+            pytest.fail(f"{exc}\n{compose.logs(tail=20)}", pytrace=False)
         yield Cluster(model, compose, time.monotonic() - start)
     finally:
         compose.down(volumes=True)

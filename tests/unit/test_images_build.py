@@ -169,3 +169,19 @@ def test_cli_json_and_exit_code(monkeypatch: pytest.MonkeyPatch) -> None:
     assert seen == {"only": ["redis", "load"], "force": True}
     doc = json.loads(result.stdout)
     assert [i["status"] for i in doc["images"]] == ["built", "failed"]
+
+
+def test_build_starts_from_the_base_id_its_digest_used(engine: FakeEngine,
+                                                       tmp_path: Path) -> None:
+    recipes = Path(__file__).resolve().parents[2] / "stack" / "images"
+    builder = b.Builder(tmp_path, recipes)
+    base = versions.image("base")
+    engine.images[base.local] = rt.ImageFacts(base.local, "sha256:b1", 1, {}, "")
+    redis = versions.image("redis")
+    first = builder.input_digest(redis)
+    args = builder._build_args(redis)
+    assert args["BASE_IMAGE"] == "sha256:b1"
+    assert args["REDIS_VERSION"] == versions.REDIS_VERSION
+    engine.images[base.local] = rt.ImageFacts(base.local, "sha256:b2", 1, {}, "")
+    assert builder.input_digest(redis) != first
+    assert builder._build_args(redis)["BASE_IMAGE"] == "sha256:b2"

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import ipaddress
+import json
+import os
 import shutil
 import stat
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -195,3 +199,29 @@ def test_verify_unparsable_and_unreadable(model: StackModel) -> None:
     assert "redis-1.crt: not a PEM certificate" in text
     assert "gateway.key: cannot be read" in text
 
+
+
+def run_certs(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STACKCTL_")}
+    env["STACKCTL_CERTS_DIR"] = str(tmp / "certs")
+    return subprocess.run([sys.executable, "-m", "stackctl", "certs", *args], cwd=tmp,
+                          env=env, capture_output=True, text=True, timeout=60, check=False)
+
+
+def test_certs_command_json_and_idempotence(tmp_path: Path) -> None:
+    first = run_certs(tmp_path, "--json")
+    assert first.returncode == 0, first.stderr
+    data = json.loads(first.stdout)
+    assert data["changed"] is True
+    assert {c["name"] for c in data["certs"]} >= {"ca", "redis-6", "stackctl"}
+    again = json.loads(run_certs(tmp_path, "--json").stdout)
+    assert again["changed"] is False
+
+
+def test_certs_command_reports_one_line_on_a_corrupt_ca(tmp_path: Path) -> None:
+    (tmp_path / "certs").mkdir()
+    (tmp_path / "certs" / "ca.crt").write_text("junk")
+    result = run_certs(tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith("stackctl: error: ") and "ca.crt" in result.stderr

@@ -6,7 +6,13 @@ from typing import Any
 
 import typer
 
-from stackctl.cli._common import JSON_OPTION, globals_of, print_json, settings_for
+from stackctl.cli._common import (
+    JSON_OPTION,
+    globals_of,
+    print_json,
+    print_json_line,
+    settings_for,
+)
 
 LOG_LINES_ON_FAILURE = 15
 
@@ -44,14 +50,14 @@ def up(
     except StepError as exc:
         exc.logs = _failure_logs(step_ctx)
         if as_json:
-            print_json({"event": "result", "ok": False, "step": exc.step, "error": str(exc),
+            print_json_line({"event": "result", "ok": False, "step": exc.step, "error": str(exc),
                         "logs": exc.logs})
         elif exc.logs:
             typer.echo(exc.logs, err=True)
         raise
     summary = _summary(step_ctx)
     if as_json:
-        print_json({"event": "result", "ok": True,
+        print_json_line({"event": "result", "ok": True,
                     "steps": [r.__dict__ for r in results], **summary})
         return
     from rich.console import Console

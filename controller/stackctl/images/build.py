@@ -145,6 +145,7 @@ class Builder:
         self._disk_checked = False
         self._go_version: str | None = None
         self.detail = ""  # a note from the current build for its result
+        self._deps: dict[str, dict[str, str]] = {}  # image -> {dep: id} its digest used
 
     # inputs ---------------------------------------------------------------
 
@@ -172,7 +173,8 @@ class Builder:
     def input_digest(self, spec: ImageSpec) -> str:
         """The digest this image's label must carry to count as up to date."""
         go_version = self.go_version() if spec.module is not None else None
-        return digests.image_digest(spec, self.recipes / spec.recipe, self.dep_ids(spec),
+        self._deps[spec.name] = self.dep_ids(spec)
+        return digests.image_digest(spec, self.recipes / spec.recipe, self._deps[spec.name],
                                     go_version)
 
     # building -------------------------------------------------------------
@@ -187,8 +189,10 @@ class Builder:
 
     def _build_args(self, spec: ImageSpec) -> dict[str, str]:
         args = dict(spec.build_args)
-        if spec.depends_on:
-            args["BASE_IMAGE"] = versions.image(spec.depends_on[0]).local
+        if spec.depends_on:  # FROM the very image id the digest was computed with
+            dep = spec.depends_on[0]
+            args["BASE_IMAGE"] = self._deps.get(spec.name, {}).get(dep) or versions.image(
+                dep).local
         return args
 
     def _docker_build(self, spec: ImageSpec, context: Path, label: str, tag: str,

@@ -9,7 +9,7 @@ from stackctl.steps.context import StepContext
 from stackctl.steps.health import Health
 from stackctl.steps.preflight import Preflight
 from stackctl.steps.redis import RedisCluster
-from stackctl.steps.render import Render
+from stackctl.steps.render import Render, record_applied
 from stackctl.steps.tyk import TykComponents
 
 
@@ -19,4 +19,15 @@ def up_steps(smoke: bool = True) -> list[Step[StepContext]]:
                                       TykComponents(), Health()]
     if smoke:
         steps.append(Bootstrap())
+    steps.append(Record())
     return steps
+
+
+class Record:
+    """Remember the applied inputs, so the next `up` can skip what did not change."""
+
+    name = "record"
+
+    def run(self, ctx: StepContext) -> str:
+        record_applied(ctx)
+        return "state saved"

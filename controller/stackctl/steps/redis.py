@@ -13,6 +13,8 @@ class RedisCluster:
     name = "redis-cluster"
 
     def run(self, ctx: StepContext) -> str:
+        if ctx.results.get("unchanged"):
+            return "unchanged: nothing recreated"
         from stackctl.cluster.compose import GATE_SERVICE
 
         ctx.compose.up([GATE_SERVICE], wait=True, timeout=READY_TIMEOUT_S)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
+from pathlib import Path
 
+from stackctl.errors import ToolError
+from stackctl.state import atomic_write_json, read_json
 from stackctl.steps.context import StepContext
 
 GATEWAY_DIR = "gateway"
 ANALYTICS_DIR = "analytics"
+APPLIED_FILE = "applied.json"
 
 
 class Render:
@@ -37,4 +42,43 @@ class Render:
             policies=STACK_ASSETS / "tyk" / "policies", analytics=analytics,
         )
         path = write_stack_compose(ctx.model, redis, tyk)
-        return f"{len(paths) + len(redis.node_confs) + 1} files in {path.parent}"
+        digest = inputs_digest([path, *paths.values(), *redis.node_confs.values(), redis.acl,
+                                redis.auth])
+        ctx.results["digest"] = digest
+        ctx.results["unchanged"] = _applied(ctx) == digest and _all_up(ctx)
+        note = "; unchanged since the last up" if ctx.results["unchanged"] else ""
+        return f"{len(paths) + len(redis.node_confs) + 1} files in {path.parent}{note}"
+
+
+def inputs_digest(paths: list[Path]) -> str:
+    """sha256 over the rendered files' names and contents."""
+    h = hashlib.sha256()
+    for path in sorted(paths):
+        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def _applied(ctx: StepContext) -> str | None:
+    data = read_json(ctx.state_dir / APPLIED_FILE)
+    return data.get("digest") if isinstance(data, dict) else None
+
+
+def _all_up(ctx: StepContext) -> bool:
+    """Every long-running service runs and, where it has a healthcheck, is healthy."""
+    try:
+        states = ctx.compose.ps()
+    except ToolError:
+        return False
+    from stackctl.stack_compose import TYK_SERVICES
+
+    running = {s.service for s in states if s.state == "running"
+               and s.health in ("", "healthy")}
+    wanted = {n.name for n in ctx.model.nodes} | set(TYK_SERVICES)
+    return wanted <= running
+
+
+def record_applied(ctx: StepContext) -> None:
+    """Remember what the last successful up applied."""
+    digest = ctx.results.get("digest")
+    if digest:
+        atomic_write_json(ctx.state_dir / APPLIED_FILE, {"digest": digest})

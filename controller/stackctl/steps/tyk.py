@@ -13,6 +13,8 @@ class TykComponents:
     name = "tyk"
 
     def run(self, ctx: StepContext) -> str:
+        if ctx.results.get("unchanged"):
+            return "unchanged: nothing recreated"
         from stackctl.stack_compose import TYK_SERVICES
 
         ctx.compose.up(list(TYK_SERVICES), wait=True, timeout=START_TIMEOUT_S)

@@ -1,0 +1,89 @@
+"""Cluster status from recorded node reports, and `compose ps` parsing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from stackctl.cluster.status import cluster_status, node_status, node_view
+from stackctl.model import build_model
+from stackctl.runtime.compose import ExecResult, parse_ps
+from stackctl.settings import Settings
+
+pytestmark = pytest.mark.unit
+
+FIXTURES = Path(__file__).parent / "fixtures" / "cluster"
+MODEL = build_model(Settings(redis={"subnet": "172.31.210.0/24"}))  # type: ignore[arg-type]
+
+
+def text(name: str) -> str:
+    return (FIXTURES / name).read_text()
+
+
+class FakeCompose:
+    """Answers `exec` from recorded reports; redis-1 can be made unreachable."""
+
+    def __init__(self, dead: Sequence[str] = ()) -> None:
+        self.dead = set(dead)
+
+    def exec(self, service: str, command: Sequence[str], **_: Any) -> ExecResult:
+        assert command[-1].endswith("node-report.sh")
+        if service in self.dead:
+            return ExecResult(1, "", f"Error response from daemon: container {service} is "
+                                     "not running\n")
+        index = int(service.split("-")[1])
+        name = "healthy-primary.txt" if index <= 3 else "healthy-replica.txt"
+        return ExecResult(0, text(name), "")
+
+
+def test_node_status_of_a_replica() -> None:
+    node = MODEL.nodes[3]
+    status = node_status(node, node_view(node, text("healthy-replica.txt")))
+    assert status.role == "replica"
+    assert status.slots == 0
+    assert status.master_link == "up"
+    assert status.links == "connected"
+    assert status.memory == "1.78M" and status.memory_bytes == 1865480
+    assert status.id == "f0c6724bec1fb6225e097e00b94284e13a718ca4"
+
+
+def test_node_status_of_a_primary() -> None:
+    node = MODEL.nodes[0]
+    status = node_status(node, node_view(node, text("healthy-primary.txt")))
+    assert status.role == "primary" and status.master_link == ""
+    assert status.slots == 5461
+
+
+def test_cluster_status_summary() -> None:
+    status = cluster_status(FakeCompose(), MODEL)  # type: ignore[arg-type]
+    assert status.summary == {"state": "ok", "slots_covered": 16384, "primaries": 3,
+                              "replicas": 3}
+    assert status.ready
+    assert [n.name for n in status.nodes] == [f"redis-{i}" for i in range(1, 7)]
+    assert status.as_dict()["ready"] is True
+
+
+def test_unreachable_node() -> None:
+    status = cluster_status(FakeCompose(dead=["redis-1"]), MODEL)  # type: ignore[arg-type]
+    first = status.nodes[0]
+    assert not first.reachable and first.links == "unreachable" and first.role == "unknown"
+    assert "not running" in first.error
+    assert not status.ready
+    assert status.problems[0].startswith("172.31.210.11:6379: ping:")
+    assert status.summary["primaries"] == 2
+
+
+def test_parse_recorded_compose_ps() -> None:
+    states = {s.service: s for s in parse_ps(text("compose-ps.json"))}
+    assert states["cluster-gate"].health == "healthy"
+    assert states["cluster-init"].state == "exited" and states["cluster-init"].exit_code == 0
+    assert all(states[f"redis-{i}"].health == "healthy" for i in range(1, 7))
+
+
+def test_parse_ps_array_and_empty() -> None:
+    assert parse_ps("") == []
+    (one,) = parse_ps('[{"Service": "redis-1", "Name": "p-redis-1-1", "State": "running"}]')
+    assert one.health == "" and one.exit_code == 0
