@@ -100,7 +100,7 @@ class NetworkSettings(_Section):
     )
 
 
-_toml_data: ContextVar[dict[str, Any]] = ContextVar("_toml_data", default={})
+_toml_data: ContextVar[dict[str, Any] | None] = ContextVar("_toml_data", default=None)
 
 
 class _TomlSource(PydanticBaseSettingsSource):
@@ -110,7 +110,7 @@ class _TomlSource(PydanticBaseSettingsSource):
         return None, field_name, False  # pragma: no cover - __call__ is used instead
 
     def __call__(self) -> dict[str, Any]:
-        return dict(_toml_data.get())
+        return dict(_toml_data.get() or {})
 
 
 class Settings(BaseSettings):
@@ -192,7 +192,9 @@ def _field_names(model: type[BaseModel]) -> dict[str, type[BaseModel] | None]:
     return names
 
 
-def _check_keys(data: dict[str, Any], model: type[BaseModel], prefix: str, source: str) -> list[ConfigError]:
+def _check_keys(
+    data: dict[str, Any], model: type[BaseModel], prefix: str, source: str
+) -> list[ConfigError]:
     errors: list[ConfigError] = []
     known = _field_names(model)
     for key, value in data.items():

@@ -13,7 +13,9 @@ import pytest
 pytestmark = pytest.mark.unit
 
 
-def stackctl(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def stackctl(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith("STACKCTL_")}
     return subprocess.run(
         [sys.executable, "-m", "stackctl", *args],

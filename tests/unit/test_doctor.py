@@ -33,7 +33,8 @@ def test_free_port_passes() -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    assert doctor.check_ports(load_settings(None, nested({"gateway.port": port})))[0].status == "pass"
+    settings = load_settings(None, nested({"gateway.port": port}))
+    assert doctor.check_ports(settings)[0].status == "pass"
 
 
 def test_old_compose_fails(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -54,7 +54,7 @@ def test_missing_secret_is_added_others_kept(tmp_path: Path) -> None:
 def test_corrupt_secrets_file_is_an_error_and_untouched(tmp_path: Path) -> None:
     path = secrets_path(tmp_path)
     path.write_text("{not json")
-    with pytest.raises(ConfigError, match="secrets.json"):
+    with pytest.raises(ConfigError, match=r"secrets\.json"):
         load_secrets(tmp_path)
     assert path.read_text() == "{not json"
 

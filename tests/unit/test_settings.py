@@ -114,7 +114,7 @@ def test_wrong_type_in_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_overlapping_subnets_rejected() -> None:
-    with pytest.raises(ConfigError, match="network.subnet"):
+    with pytest.raises(ConfigError, match=r"network\.subnet"):
         load_settings(None, nested({"network.subnet": "172.31.250.0/25"}))
 
 

@@ -90,7 +90,7 @@ def _failure_logs(ctx: Any) -> str:
         return ""
     try:
         bad = [s.service for s in ctx.compose.ps()
-               if s.state != "running" and s.exit_code != 0
+               if (s.state != "running" and s.exit_code != 0)
                or s.health in ("unhealthy", "starting")]
         if not bad:
             return ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import asdict, dataclass
-from typing import Literal, Protocol, TextIO
+from typing import ClassVar, Literal, Protocol, TextIO
 
 Status = Literal["start", "ok", "failed", "skipped"]
 
@@ -42,7 +42,8 @@ class JsonProgress:
 class PlainProgress:
     """Human lines: a tick or a cross per step with its time (rich markup on a terminal)."""
 
-    MARKS = {"ok": "[green]✓[/]", "failed": "[red]✗[/]", "skipped": "[dim]-[/]"}
+    MARKS: ClassVar[dict[str, str]] = {
+        "ok": "[green]✓[/]", "failed": "[red]✗[/]", "skipped": "[dim]-[/]"}
 
     def __init__(self, verbose: bool = False) -> None:
         from rich.console import Console

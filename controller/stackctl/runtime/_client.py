@@ -61,4 +61,5 @@ def tool_errors(what: str) -> Iterator[None]:
         last = stderr.splitlines()[-1] if stderr else f"exit code {exc.return_code}"
         raise ToolError(f"{what}: {last}", exc.docker_command, stderr) from None
     except FileNotFoundError as exc:
-        raise ToolError(f"{what}: {exc.filename or 'docker'} not found; install docker.io") from None
+        missing = exc.filename or "docker"
+        raise ToolError(f"{what}: {missing} not found; install docker.io") from None
