@@ -12,7 +12,9 @@ from stackctl.errors import ConfigError
 from stackctl.tyk.schema import Form
 
 FORMATS: dict[str, Form] = {"files": "json", "env": "env"}
-FORMAT_OPTION = typer.Option("files", "--format", help="files (tyk.conf, ...) or env (*.env).")
+FORMAT_OPTION = typer.Option(
+    "files", "--format",
+    help="files (tyk.conf, ...), env (*.env), or reference (the compose/ stack, defaults).")
 OUT_OPTION = typer.Option(None, "--out", help="Directory (default <state_dir>/rendered).")
 
 
@@ -28,8 +30,17 @@ def render(
     from stackctl.tyk.bundle import RENDERED_DIR, render_files, write_files
     from stackctl.tyk.support import check_support
 
+    if fmt == "reference":
+        from stackctl.reference import REFERENCE_DIR, render_reference
+
+        written = render_reference(out if out is not None else REFERENCE_DIR)
+        if as_json:
+            print_json({"format": fmt, "files": [str(p) for p in written]})
+        else:
+            typer.echo(f"wrote {len(written)} files of the reference stack to {written[0].parent}")
+        return
     if fmt not in FORMATS:
-        raise ConfigError("--format", f"unknown format {fmt!r}", "use files or env")
+        raise ConfigError("--format", f"unknown format {fmt!r}", "use files, env or reference")
     settings = settings_for(ctx)
     check_support(settings)
     model = build_model(settings)

@@ -1,0 +1,164 @@
+"""The reference Compose stack in `compose/`: the default stack rendered for plain
+`docker compose`, with relative paths and secrets read from `compose/.env`.
+
+It is the renderer's own output, post-processed: every bind mount made relative to
+`compose/`, the stack's scripts and Tyk assets taken from `stack/`, images overridable from
+`.env`, and every secret left out of the files: Redis reads its password from a Compose
+secret (sourced from the REDIS_PASSWORD variable), gateway and pump from environment
+variables that override their config files. A test fails when `compose/` drifts from this.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr
+
+from stackctl.cluster.redis_conf import (
+    ACL_FILE,
+    AUTH_CONF,
+    PASSWORD_FILE,
+    STACK_REDIS,
+    render_redis,
+)
+from stackctl.images.select import stack_images
+from stackctl.model import build_model
+from stackctl.secrets import Secrets
+from stackctl.settings import Settings, load_settings
+from stackctl.stack_compose import GATEWAY_PORT, STACK_ASSETS, TykFiles, stack_compose
+from stackctl.state import atomic_write
+from stackctl.tyk.bundle import render_files
+from stackctl.tyk.lookup import by_role, option
+
+REFERENCE_DIR = STACK_ASSETS.parent / "compose"
+COMPOSE_NAME = "compose.yaml"
+SECRET_NAME = "redis_password"
+SECRET_PATH = f"/run/secrets/{SECRET_NAME}"
+ENTRYPOINT = "./redis/node-start-env.sh"
+"""Builds the node's ACL and auth files from the secret, then runs stack/redis/node-start.sh."""
+ENV_VARS = {"REDIS_PASSWORD": "the Redis ACL user's password",
+            "GATEWAY_SECRET": "the gateway API secret (x-tyk-authorization)"}
+PLACEHOLDER = "set-from-environment"
+REFERENCE_OVERRIDES = {
+    "project": "stackctl-reference",
+    "redis": {"subnet": "172.31.252.0/24"},
+    "network": {"subnet": "172.31.253.0/24"},
+}
+"""The defaults but for the project name and subnets, so the reference stack and a
+`stackctl up` stack can run side by side."""
+HEADER = ("# Rendered by `stackctl render --format reference` from the default settings; do not edit.\n"
+          "# Secrets come from compose/.env (see .env.example). JSON is valid YAML.\n")
+
+
+def _placeholder_secrets() -> Secrets:
+    return Secrets(redis_password=SecretStr(PLACEHOLDER), gateway_secret=SecretStr(PLACEHOLDER))
+
+
+def _image_vars(settings: Settings) -> dict[str, str]:
+    return {service: f"${{{service.upper()}_IMAGE:-{ref}}}"
+            for service, ref in stack_images(settings).items()}
+
+
+def _relative(doc: dict[str, Any], render_dir: Path, out_dir: Path) -> None:
+    """Rewrite bind sources: rendered files -> compose/, repository assets -> ../stack."""
+    for service in doc["services"].values():
+        for mount in service.get("volumes", []):
+            if mount.get("type") != "bind":
+                continue
+            source = Path(mount["source"])
+            if source == (render_dir / "redis" / "bin").resolve():
+                source = STACK_REDIS  # the scripts themselves, not a rendered copy
+            elif source.is_relative_to(render_dir.resolve()):
+                source = out_dir / source.relative_to(render_dir.resolve())
+            mount["source"] = os.path.relpath(source, out_dir)
+            if not mount["source"].startswith("."):
+                mount["source"] = "./" + mount["source"]
+
+
+def _secret_mounts(service: dict[str, Any]) -> None:
+    """Drop the password-bearing file mounts; read the password from the Compose secret."""
+    private = {ACL_FILE, AUTH_CONF, PASSWORD_FILE}
+    service["volumes"] = [m for m in service.get("volumes", []) if m["target"] not in private]
+    service["secrets"] = [SECRET_NAME]
+    env = service.get("environment")
+    if isinstance(env, dict) and "STACKCTL_PASSWORD_FILE" in env:
+        env["STACKCTL_PASSWORD_FILE"] = SECRET_PATH
+
+
+def reference_compose(settings: Settings, render_dir: Path) -> dict[str, Any]:
+    """The reference compose model for `settings` (normally the defaults); bind paths are
+    relative to compose/, wherever the files are written."""
+    model = build_model(settings)
+    secrets = _placeholder_secrets()
+    redis = render_redis(model, secrets)
+    rendered = {f.name: f for f in render_files(model, secrets, "json")}
+    tyk = TykFiles(
+        gateway_conf=render_dir / "tyk" / "tyk.conf", pump_conf=render_dir / "tyk" / "pump.conf",
+        apps=STACK_ASSETS / "tyk" / "apps", policies=STACK_ASSETS / "tyk" / "policies",
+        analytics=render_dir / "analytics",
+    )
+    for name in ("tyk.conf", "pump.conf"):
+        (render_dir / "tyk").mkdir(parents=True, exist_ok=True)
+        (render_dir / "tyk" / name).write_text(rendered[name].text)
+    doc = json.loads(json.dumps(stack_compose(model, redis, tyk)))  # unshare mount dicts
+    _relative(doc, render_dir, REFERENCE_DIR)
+    images = _image_vars(settings)
+    node_names = {n.name for n in model.nodes}
+    for name, service in doc["services"].items():
+        role = name if name in images else ("redis" if name in node_names
+                                            or name.startswith("cluster-") else None)
+        if role:
+            service["image"] = images[role]
+        if name in node_names:
+            _secret_mounts(service)
+            service["entrypoint"] = ["sh", "/opt/stackctl/reference/node-start-env.sh"]
+            service["command"] = []
+            service["volumes"].append({"type": "bind", "source": "./redis/node-start-env.sh",
+                                       "target": "/opt/stackctl/reference/node-start-env.sh",
+                                       "read_only": True})
+        elif name.startswith("cluster-"):
+            _secret_mounts(service)
+    doc["services"]["gateway"]["environment"] = {
+        option("gateway", "secret").env: "${GATEWAY_SECRET:?set GATEWAY_SECRET in compose/.env}",
+        by_role("gateway", "password").env:
+            "${REDIS_PASSWORD:?set REDIS_PASSWORD in compose/.env}",
+    }
+    doc["services"]["pump"]["environment"] = {
+        by_role("pump", "password").env: "${REDIS_PASSWORD:?set REDIS_PASSWORD in compose/.env}",
+    }
+    port = settings.gateway.port
+    doc["services"]["gateway"]["ports"] = [
+        f"{settings.network.bind}:${{GATEWAY_PORT:-{port}}}:{GATEWAY_PORT}"]
+    doc["secrets"] = {SECRET_NAME: {"environment": "REDIS_PASSWORD"}}
+    return doc
+
+
+def render_reference(out_dir: Path = REFERENCE_DIR) -> list[Path]:
+    """Render the default stack into `out_dir` (compose.yaml, redis/*.conf, tyk/*.conf)."""
+
+    with tempfile.TemporaryDirectory() as tmp:
+        render_dir = Path(tmp)
+        settings = load_settings(Path(os.devnull), {
+            "state_dir": str(render_dir), "certs_dir": str(render_dir / "certs"),
+            **REFERENCE_OVERRIDES})
+        doc = reference_compose(settings, render_dir)
+        written: list[Path] = []
+        for src in sorted((render_dir / "redis").glob("redis-*.conf")) + sorted(
+                (render_dir / "tyk").glob("*.conf")):
+            target = out_dir / src.relative_to(render_dir)
+            atomic_write(target, src.read_text())
+            written.append(target)
+    compose = out_dir / COMPOSE_NAME
+    atomic_write(compose, HEADER + json.dumps(doc, indent=2, sort_keys=True) + "\n")
+    example = "".join(f"# {why}\n{name}=\n" for name, why in ENV_VARS.items()) + (
+        "# optional: the host port of the gateway (127.0.0.1 only)\n# GATEWAY_PORT=8080\n"
+        "# optional: images (official by default), e.g. the ones `stackctl images build` makes\n"
+        + "".join(f"# {s.upper()}_IMAGE={ref}\n"
+                  for s, ref in stack_images(load_settings(Path(os.devnull), {
+                      "images": {"offline": True}})).items()))
+    atomic_write(out_dir / ".env.example", example)
+    return [compose, out_dir / ".env.example", *written]
