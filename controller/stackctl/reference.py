@@ -50,7 +50,7 @@ REFERENCE_OVERRIDES = {
 }
 """The defaults but for the project name and subnets, so the reference stack and a
 `stackctl up` stack can run side by side."""
-HEADER = ("# Rendered by `stackctl render --format reference` from the default settings; do not edit.\n"
+HEADER = ("# Rendered by `stackctl render --format reference` from the defaults; do not edit.\n"
           "# Secrets come from compose/.env (see .env.example). JSON is valid YAML.\n")
 
 
@@ -104,7 +104,7 @@ def reference_compose(settings: Settings, render_dir: Path) -> dict[str, Any]:
     for name in ("tyk.conf", "pump.conf"):
         (render_dir / "tyk").mkdir(parents=True, exist_ok=True)
         (render_dir / "tyk" / name).write_text(rendered[name].text)
-    doc = json.loads(json.dumps(stack_compose(model, redis, tyk)))  # unshare mount dicts
+    doc: dict[str, Any] = json.loads(json.dumps(stack_compose(model, redis, tyk)))  # unshare
     _relative(doc, render_dir, REFERENCE_DIR)
     images = _image_vars(settings)
     node_names = {n.name for n in model.nodes}
