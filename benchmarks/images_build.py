@@ -76,7 +76,7 @@ def main() -> int:
     print(f"warm whole set ({' '.join(args.images)}), CLI wall time: {warm:.1f} s, "
           f"exit {proc.returncode}")
     print(f"total image size: {sum((r.size_bytes or 0) for r in rows) / 1e6:.0f} MB "
-          "(layers shared with base counted once per image)")
+          "(sum of sizes: each image includes the base layers)")
     return 1 if proc.returncode or any(r.status == "failed" for r in rows) else 0
 
 

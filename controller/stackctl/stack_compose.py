@@ -12,6 +12,7 @@ from typing import Any
 
 from stackctl.cluster.compose import GATE_SERVICE, cluster_services
 from stackctl.cluster.redis_conf import RedisFiles
+from stackctl.fallback.state import shardcount_env
 from stackctl.images.select import stack_images
 from stackctl.model import CERTS_MOUNT, FRONT_NETWORK, REDIS_NETWORK, StackModel
 from stackctl.state import atomic_write_json
@@ -60,6 +61,9 @@ def tyk_services(model: StackModel, files: TykFiles) -> dict[str, Any]:
     images = stack_images(model.settings)
     bind = str(model.settings.network.bind)
     gate = {GATE_SERVICE: {"condition": "service_healthy"}}
+    # The start-up fallback's rung (REDIGOCLUSTER_SHARDCOUNT), on every Redis client.
+    env = shardcount_env(model.settings.state_dir)
+    shard: dict[str, Any] = {"environment": env} if env else {}
     gateway = {
         "image": images["gateway"],
         "hostname": "gateway",
@@ -78,6 +82,7 @@ def tyk_services(model: StackModel, files: TykFiles) -> dict[str, Any]:
         "healthcheck": {"test": _http_probe(GATEWAY_PORT, "/hello",
                                             '"redis":{"status":"pass"'), **HEALTH},
         "labels": {"io.stackctl.role": "gateway"},
+        **shard,
     }
     pump = {
         "image": images["pump"],
@@ -94,6 +99,7 @@ def tyk_services(model: StackModel, files: TykFiles) -> dict[str, Any]:
         "depends_on": gate,
         "healthcheck": {"test": _http_probe(HEALTH_PORT, f"/{HEALTH_NAME}", "ok"), **HEALTH},
         "labels": {"io.stackctl.role": "pump"},
+        **shard,
     }
     upstream = {
         "image": images["upstream"],

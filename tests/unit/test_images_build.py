@@ -183,5 +183,6 @@ def test_build_starts_from_the_base_id_its_digest_used(engine: FakeEngine,
     assert args["BASE_IMAGE"] == "sha256:b1"
     assert args["REDIS_VERSION"] == versions.REDIS_VERSION
     engine.images[base.local] = rt.ImageFacts(base.local, "sha256:b2", 1, {}, "")
+    builder = b.Builder(tmp_path, recipes)  # a new run reads the ids afresh
     assert builder.input_digest(redis) != first
     assert builder._build_args(redis)["BASE_IMAGE"] == "sha256:b2"

@@ -16,8 +16,7 @@ def certs(
 ) -> None:
     """Create the CA, a certificate per Redis node and per Redis client (ECDSA P-256).
 
-    Valid certificates are kept; a certificate is re-issued when its SANs change, it was
-    not signed by the CA, or fewer than 30 days remain.
+    Keeps valid ones; re-issues on a SAN change, a foreign CA or under 30 days left.
     """
     from stackctl.cluster.pki import ensure_pki
     from stackctl.model import build_model

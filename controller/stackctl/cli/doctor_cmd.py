@@ -1,4 +1,4 @@
-"""`stackctl doctor`: machine readiness checks."""
+"""`stackctl doctor`: machine readiness checks; `--stack` diagnoses a running stack."""
 
 from __future__ import annotations
 
@@ -9,11 +9,22 @@ from stackctl.cli._common import JSON_OPTION, print_json, settings_for
 STYLE = {"pass": "[green]pass[/]", "warn": "[yellow]warn[/]", "fail": "[red]fail[/]"}
 
 
-def doctor(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
+def doctor(
+    ctx: typer.Context,
+    stack: bool = typer.Option(
+        False, "--stack",
+        help="Diagnose the stack's Redis connections from inside its network instead."),
+    as_json: bool = JSON_OPTION,
+) -> None:
     """Check the Docker engine, Compose plugin, ports, disk, images and Go toolchain.
 
-    Exits 1 when any check fails.
+    With --stack: probe each component's Redis addresses, TLS, ACL user and the cluster
+    from inside the stack network, and name the most likely cause with its fix.
+    Exits 1 when any check fails (with --stack: when a cause is found).
     """
+    if stack:
+        _doctor_stack(ctx, as_json)
+        return
     from stackctl.doctor import run_checks
 
     checks = run_checks(settings_for(ctx))
@@ -28,4 +39,19 @@ def doctor(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
             table.add_row(c.name, STYLE[c.status], c.detail, c.fix)
         Console().print(table)
     if any(c.status == "fail" for c in checks):
+        raise typer.Exit(1)
+
+
+def _doctor_stack(ctx: typer.Context, as_json: bool) -> None:
+    from stackctl.cli.stack_cmd import _context
+    from stackctl.diagnose.report import report_lines
+    from stackctl.diagnose.run import diagnose_stack
+
+    diagnosis = diagnose_stack(_context(ctx))
+    if as_json:
+        print_json(diagnosis.as_dict())
+    else:
+        for line in report_lines(diagnosis):
+            typer.echo(line)
+    if diagnosis.findings:
         raise typer.Exit(1)

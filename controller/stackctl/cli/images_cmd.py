@@ -27,10 +27,10 @@ def _size(size: int | None) -> str:
 
 @app.command("build")
 def build(
-    names: list[str] = typer.Argument(  # noqa: B008 - typer's declaration style
+    names: list[str] = typer.Argument(
         None, metavar="NAME", help="Images to build, like --only (e.g. base redis)."
     ),
-    only: list[str] = typer.Option(  # noqa: B008
+    only: list[str] = typer.Option(
         [], "--only", metavar="NAME",
         help="Build only these images (and what they are built on); repeat, comma-separate "
              "or list names after it: --only base redis tyk-pump.",

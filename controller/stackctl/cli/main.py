@@ -15,6 +15,7 @@ from stackctl.cli import (
     images_cmd,
     lint_cmd,
     render_cmd,
+    smoke_cmd,
     stack_cmd,
 )
 from stackctl.cli._common import Globals
@@ -61,6 +62,7 @@ app.command("doctor")(doctor_cmd.doctor)
 app.command("render")(render_cmd.render)
 app.command("lint")(lint_cmd.lint)
 # Further commands register here, one line each.
+app.command("smoke")(smoke_cmd.smoke)
 app.command("certs")(certs_cmd.certs)
 app.add_typer(images_cmd.app, name="images")
 

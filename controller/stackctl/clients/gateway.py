@@ -76,6 +76,15 @@ class GatewayClient:
             raise ToolError(f"gateway /tyk/keys/create: no key in answer: {str(data)[:200]}")
         return str(key)
 
+    def create_key_hashed(self, session: dict[str, Any]) -> tuple[str, str]:
+        """POST /tyk/keys/create; returns (key, key_hash): the hash names its Redis
+        records (`apikey-<hash>`, `rate-limit-<hash>...`) when hash_keys is on."""
+        data = self._request("POST", "/tyk/keys/create", json=session)
+        key = data.get("key") if isinstance(data, dict) else None
+        if not key:
+            raise ToolError(f"gateway /tyk/keys/create: no key in answer: {str(data)[:200]}")
+        return str(key), str(data.get("key_hash") or key)
+
     def delete_key(self, key: str) -> None:
         """DELETE /tyk/keys/{key}."""
         self._request("DELETE", f"/tyk/keys/{key}")

@@ -18,6 +18,7 @@ from stackctl.cluster.redis_conf import (
     AUTH_CONF,
     NODE_CONF,
     PASSWORD_FILE,
+    RUN_DIR,
     SCRIPTS_MOUNT,
     RedisFiles,
     client_env,
@@ -78,6 +79,7 @@ def cluster_services(model: StackModel, files: RedisFiles, image: str) -> dict[s
             "user": "0:0",
             "entrypoint": ["sh", f"{SCRIPTS_MOUNT}/node-start.sh"],
             "command": private_files(model, node.name),
+            "tmpfs": [RUN_DIR],  # the private copies never touch a disk layer
             "environment": {**client_env(model, node.name), "STACKCTL_PORT": str(node.port)},
             "networks": {REDIS_NETWORK: {"ipv4_address": str(node.ip)}},
             "volumes": [

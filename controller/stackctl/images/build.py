@@ -146,6 +146,7 @@ class Builder:
         self._go_version: str | None = None
         self.detail = ""  # a note from the current build for its result
         self._deps: dict[str, dict[str, str]] = {}  # image -> {dep: id} its digest used
+        self._ids: dict[str, str] = {}  # image -> id, as this run left it
 
     # inputs ---------------------------------------------------------------
 
@@ -163,11 +164,13 @@ class Builder:
 
         out = {}
         for dep in spec.depends_on:
-            ref = versions.image(dep).local
-            facts = image_facts(ref)
-            if facts is None:
-                raise ToolError(f"needs {ref}, which is not present (build `{dep}` first)")
-            out[dep] = facts.id
+            if dep not in self._ids:
+                ref = versions.image(dep).local
+                facts = image_facts(ref)
+                if facts is None:
+                    raise ToolError(f"needs {ref}, which is not present (build `{dep}` first)")
+                self._ids[dep] = facts.id
+            out[dep] = self._ids[dep]
         return out
 
     def input_digest(self, spec: ImageSpec) -> str:
@@ -279,6 +282,7 @@ class Builder:
 
         report = BuildReport()
         failed: set[str] = set()
+        self._ids.clear()  # image ids are read afresh each run
         for spec in specs:
             start = time.monotonic()
             self.detail = ""
@@ -297,8 +301,10 @@ class Builder:
                     result.status = "built"
                     result.detail = self.detail or ("forced" if spec.name in force else
                                                     "inputs changed" if current else "new")
-                facts = image_facts(spec.local)
-                result.size_bytes = facts.size_bytes if facts else None
+                    current = image_facts(spec.local)
+                result.size_bytes = current.size_bytes if current else None
+                if current is not None:
+                    self._ids[spec.name] = current.id
             except ToolError as exc:
                 failed.add(spec.name)
                 result.detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

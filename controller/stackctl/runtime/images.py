@@ -29,11 +29,14 @@ def image_exists(ref: str) -> bool:
 
 def image_facts(ref: str) -> ImageFacts | None:
     """Id, size and labels of `ref`, or None when it is not present."""
+    from python_on_whales.exceptions import NoSuchImage
+
     client = docker_client()
     with tool_errors(f"docker image inspect {ref}"):
-        if not client.image.exists(ref):
+        try:
+            img = client.image.inspect(ref)
+        except NoSuchImage:
             return None
-        img = client.image.inspect(ref)
     labels = dict(img.config.labels or {}) if img.config is not None else {}
     return ImageFacts(ref=ref, id=str(img.id), size_bytes=int(img.size or 0), labels=labels,
                       created=img.created.isoformat() if img.created else "")

@@ -6,19 +6,24 @@ from stackctl.pipeline import Step
 from stackctl.steps.bootstrap import Bootstrap
 from stackctl.steps.certs import Certificates
 from stackctl.steps.context import StepContext
+from stackctl.steps.fallback import Deferred, Fallback
 from stackctl.steps.health import Health
 from stackctl.steps.preflight import Preflight
 from stackctl.steps.redis import RedisCluster
 from stackctl.steps.render import Render, record_applied
+from stackctl.steps.smoke import Smoke
 from stackctl.steps.tyk import TykComponents
 
 
 def up_steps(smoke: bool = True) -> list[Step[StepContext]]:
-    """preflight -> certificates -> render -> redis-cluster -> tyk -> health -> bootstrap."""
+    """preflight -> certificates -> render -> redis-cluster -> tyk -> health -> fallback
+    (acts only when tyk or health failed) -> bootstrap -> record."""
     steps: list[Step[StepContext]] = [Preflight(), Certificates(), Render(), RedisCluster(),
-                                      TykComponents(), Health()]
+                                      Deferred(TykComponents()), Deferred(Health()),
+                                      Fallback()]
     if smoke:
         steps.append(Bootstrap())
+        steps.append(Smoke())
     steps.append(Record())
     return steps
 

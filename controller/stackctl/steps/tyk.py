@@ -1,4 +1,9 @@
-"""Tyk components: upstream, gateway and pump, waited on through their healthchecks."""
+"""Tyk components: upstream, gateway and pump started, then watched one by one.
+
+Each Redis-connected component is decided by `fallback.watch` (container state, health,
+the tables' log signatures); a failure raises `StartupFailure` with every verdict, which
+the `fallback` step picks up when the plan defers it.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +13,23 @@ START_TIMEOUT_S = 120
 
 
 class TykComponents:
-    """`compose up --wait` on the Tyk services."""
+    """`compose up` on the Tyk services, then a per-component start-up watch."""
 
     name = "tyk"
+
+    def __init__(self, timeout: float = START_TIMEOUT_S) -> None:
+        self.timeout = timeout
 
     def run(self, ctx: StepContext) -> str:
         if ctx.results.get("unchanged"):
             return "unchanged: nothing recreated"
+        from stackctl.fallback.detect import StartupFailure
+        from stackctl.fallback.stack_runner import stack_components
+        from stackctl.fallback.watch import watch
         from stackctl.stack_compose import TYK_SERVICES
 
-        ctx.compose.up(list(TYK_SERVICES), wait=True, timeout=START_TIMEOUT_S)
+        ctx.compose.up(list(TYK_SERVICES), wait=False)
+        detections = watch(ctx.compose, stack_components(ctx), self.timeout)
+        if not all(d.ok for d in detections):
+            raise StartupFailure(self.name, detections)
         return ", ".join(TYK_SERVICES) + " healthy"

@@ -116,3 +116,15 @@ def signatures(component: Component, release: str) -> tuple[LogSignature, ...]:
     """The start-up log lines `component` at `release` prints."""
     return tuple(s for s in LOG_SIGNATURES
                  if s.component == component and s.releases.contains(release))
+
+
+def all_signatures(component: Component) -> tuple[LogSignature, ...]:
+    """Every start-up log line the tables know for `component`, in any release."""
+    return tuple(s for s in LOG_SIGNATURES if s.component == component)
+
+
+def reads_standalone(name: str, component: Component, release: str) -> bool:
+    """Whether `component` at `release` reads the prefix-less variable `name`."""
+    entry = standalone_env(name)
+    return entry is not None and any(
+        who == component and span.contains(release) for who, span in entry.readers)

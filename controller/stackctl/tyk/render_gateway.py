@@ -34,6 +34,9 @@ def render_gateway(model: StackModel, secrets: Secrets, release: str) -> ConfigD
         "liveness_check.check_duration": LIVENESS_NS,
         "health_check.enable_health_checks": True,
     }
+    limiter = option("gateway", "enable_fixed_window_rate_limiter")
+    if limiter.exists.contains(release):  # counters in Redis Cluster, shared by replicas
+        general[limiter.key] = True
     entries = [(option("gateway", k), v) for k, v in general.items()]
     entries.append((option("gateway", "type"), "redis"))
     entries.extend(storage_entries(conn))

@@ -1,0 +1,53 @@
+"""The ladder's runner on the real stack: write the rung, re-render, recreate, watch."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from stackctl.fallback.detect import Detection
+from stackctl.fallback.state import write_shardcount
+from stackctl.fallback.watch import watch
+from stackctl.state import read_json
+from stackctl.tyk.schema import Component
+from stackctl.tyk.support import pump_release, target_versions
+from stackctl.tyk.tables import SPECS
+
+if TYPE_CHECKING:
+    from stackctl.steps.context import StepContext
+
+RUNG_TIMEOUT_S = 90.0
+
+
+def stack_components(ctx: StepContext) -> dict[Component, str]:
+    """The Redis-connected components in the rendered compose file, with the release each
+    runs (gateway, pump; dashboard when the profile renders it)."""
+    data = read_json(ctx.compose_file)
+    services = data.get("services", {}) if isinstance(data, dict) else {}
+    tyk, _ = target_versions(ctx.model.settings)
+    releases: dict[Component, str] = {"gateway": tyk,
+                                      "pump": pump_release(ctx.model.settings),
+                                      "dashboard": tyk}
+    return {c: releases[c] for c in SPECS if c in services}
+
+
+class StackRunner:
+    """Applies rungs to the running stack through the rendered compose file."""
+
+    def __init__(self, ctx: StepContext, releases: dict[Component, str],
+                 timeout: float = RUNG_TIMEOUT_S) -> None:
+        self.ctx = ctx
+        self.releases = releases
+        self.timeout = timeout
+
+    def apply(self, shardcount: int) -> None:
+        """Remember the rung, re-render (the compose renderer reads it) and recreate the
+        components whose environment changed."""
+        from stackctl.steps.render import Render
+
+        write_shardcount(self.ctx.state_dir, shardcount)
+        Render().run(self.ctx)
+        self.ctx.compose.up(list(self.releases), wait=False)
+
+    def wait(self) -> list[Detection]:
+        """Watch the recreated components until each is decided."""
+        return watch(self.ctx.compose, self.releases, self.timeout)

@@ -1,0 +1,74 @@
+"""What a load engine is asked to do, and what it measured."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+MAX_REQUESTS = 5_000_000
+"""Hard cap on the requests of one run, whatever the rate and duration."""
+GRACE_S = 5.0
+"""How long past its duration a run may take to drain before it is cut off."""
+
+
+@dataclass(frozen=True)
+class LoadPlan:
+    """One load run: where, how long, how hard, with which keys.
+
+    Request `n` carries key `n % len(keys)` in `header`. `rate` > 0 is an open model
+    (constant arrival rate); `rate` == 0 sends as fast as `connections` allow.
+    """
+
+    url: str
+    keys: tuple[str, ...]
+    duration_s: float
+    connections: int
+    rate: float = 0.0
+    header: str = "Authorization"
+    timeout_s: float = 5.0
+    max_requests: int = MAX_REQUESTS
+
+    @property
+    def budget(self) -> int:
+        """The most requests this plan may send (bounded in count as well as time)."""
+        if self.rate > 0:
+            return min(self.max_requests, max(1, int(self.rate * self.duration_s)))
+        return self.max_requests
+
+    @property
+    def deadline_s(self) -> float:
+        """Wall-clock bound of the whole run."""
+        return self.duration_s + self.timeout_s + GRACE_S
+
+
+@dataclass
+class LoadResult:
+    """What a run measured. `statuses[i]` counts HTTP statuses per key index (0 = error)."""
+
+    engine: str
+    statuses: list[Counter[int]]
+    latencies_ms: dict[str, float]
+    elapsed_s: float
+    started_at: float  # wall clock (time.time) of the first send
+    ended_at: float
+    corrected: bool  # latencies measured from the intended send time
+    errors: int = 0
+    uncorrected_ms: dict[str, float] = field(default_factory=dict)
+    note: str = ""
+
+    @property
+    def requests(self) -> int:
+        """Requests answered (any HTTP status)."""
+        return sum(n for c in self.statuses for s, n in c.items() if s)
+
+    @property
+    def rps(self) -> float:
+        """Answered requests per second of the run."""
+        return self.requests / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+    def total(self) -> Counter[int]:
+        """Statuses over all keys."""
+        out: Counter[int] = Counter()
+        for c in self.statuses:
+            out.update(c)
+        return out

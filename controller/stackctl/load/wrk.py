@@ -1,0 +1,139 @@
+"""The wrk engine: the command, the keys file, and the parsing of its JSON summary.
+
+wrk runs on the host against the published port when it is installed there, otherwise
+from the `load` image on the project's front network. One thread per key (wrk's Lua
+`response()` does not say which request an answer belongs to, a thread does), so the
+script can count statuses per key. wrk is a closed model: `rate` becomes a pause per
+connection, and its latencies are not corrected for coordinated omission.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import tempfile
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from stackctl.errors import ToolError
+from stackctl.load.plan import LoadPlan, LoadResult
+
+NAME = "wrk"
+MARKER = "STACKCTL_WRK_JSON "
+SCRIPT = Path(__file__).resolve().parents[3] / "stack" / "load" / "smoke.lua"
+"""The Lua script (in the repository's stack/load)."""
+CONTAINER_DIR = "/opt/stackctl/load"
+
+
+@dataclass(frozen=True)
+class WrkCall:
+    """A wrk invocation: its arguments, given the script and keys file paths it sees."""
+
+    threads: int
+    connections: int
+    delay_ms: int
+    budget_per_thread: int
+
+
+def wrk_call(plan: LoadPlan) -> WrkCall:
+    """Threads (one per key), connections (at least one per thread), pause and budget."""
+    threads = max(1, len(plan.keys))
+    connections = max(plan.connections, threads)
+    delay_ms = math.floor(connections * 1000 / plan.rate) if plan.rate > 0 else 0
+    return WrkCall(threads, connections, delay_ms, max(1, plan.budget // threads))
+
+
+def wrk_args(plan: LoadPlan, call: WrkCall, url: str, script: str, keys_file: str
+             ) -> list[str]:
+    """The argument list (no secret on it: keys are read from `keys_file`)."""
+    return ["-t", str(call.threads), "-c", str(call.connections),
+            "-d", f"{max(1, math.ceil(plan.duration_s))}s",
+            "--timeout", f"{max(1, math.ceil(plan.timeout_s))}s", "-s", script, url,
+            "--", keys_file, plan.header, str(call.delay_ms), str(call.budget_per_thread)]
+
+
+def parse_wrk_output(text: str, keys: int, started_at: float = 0.0) -> LoadResult:
+    """The LoadResult in wrk's output (the script's JSON line); ToolError without one."""
+    line = next((x for x in text.splitlines() if x.startswith(MARKER)), None)
+    if line is None:
+        raise ToolError(f"wrk: no {MARKER.strip()} line in its output "
+                        f"(last line: {text.strip().splitlines()[-1:] or ['none']})")
+    data: dict[str, Any] = json.loads(line[len(MARKER):])
+    statuses: list[Counter[int]] = [Counter() for _ in range(max(1, keys))]
+    for thread in data["threads"]:
+        target = statuses[int(thread["key"]) % len(statuses)]
+        target.update({int(s): int(n) for s, n in thread["codes"].items()})
+    errs = data["errors"]
+    failed = int(errs["connect"]) + int(errs["read"]) + int(errs["write"]) + int(
+        errs["timeout"])
+    if failed:
+        statuses[0][0] += failed
+    elapsed = int(data["duration_us"]) / 1e6
+    lat = data["latency_us"]
+    return LoadResult(
+        engine=NAME, statuses=statuses,
+        latencies_ms={p: round(int(lat[p]) / 1000, 3) for p in ("p50", "p95", "p99")},
+        elapsed_s=elapsed, started_at=started_at, ended_at=started_at + elapsed,
+        corrected=False, errors=failed,
+        note="closed model: latency from the actual send (not corrected)")
+
+
+def _keys_file(directory: Path, keys: tuple[str, ...]) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", dir=directory, prefix=".wrk-keys-",
+                                     delete=False) as handle:  # 0600
+        handle.write("".join(f"{k}\n" for k in keys))
+    return Path(handle.name)
+
+
+Runner = Callable[[list[str]], str]
+
+
+def run_wrk_plan(plan: LoadPlan, url: str, work_dir: Path, runner: Runner,
+                 script: str | None = None, keys_dir: str | None = None) -> LoadResult:
+    """Write the keys file (0600, removed afterwards), run wrk through `runner`, parse.
+
+    `script` / `keys_dir` are the paths wrk sees (inside a container they differ)."""
+    import time
+
+    keys_path = _keys_file(work_dir, plan.keys)
+    try:
+        seen_keys = f"{keys_dir}/{keys_path.name}" if keys_dir else str(keys_path)
+        args = wrk_args(plan, wrk_call(plan), url, script or str(SCRIPT), seen_keys)
+        started = time.time()
+        out = runner(args)
+    finally:
+        keys_path.unlink(missing_ok=True)
+    return parse_wrk_output(out, len(plan.keys), started)
+
+
+def run_host(plan: LoadPlan, work_dir: Path) -> LoadResult:
+    """wrk on the host against `plan.url` (the published port on 127.0.0.1)."""
+    from stackctl.tools.wrk import run_wrk
+
+    return run_wrk_plan(plan, plan.url, work_dir,
+                        lambda args: run_wrk(args, timeout=plan.deadline_s))
+
+
+def run_in_network(plan: LoadPlan, url: str, work_dir: Path, image: str, network: str
+                   ) -> LoadResult:
+    """wrk from the `load` image on `network`, against `url` (a service name there)."""
+    from stackctl.runtime.oneshot import run_oneshot
+
+    def runner(args: list[str]) -> str:
+        result = run_oneshot(image, ["timeout", f"{plan.deadline_s:.0f}", "wrk", *args],
+                             network,
+                             mounts=[(str(SCRIPT.parent), f"{CONTAINER_DIR}/script"),
+                                     (str(work_dir.resolve()), f"{CONTAINER_DIR}/keys")],
+                             labels={"io.stackctl.role": "load"})
+        if not result.ok:
+            last = (result.stderr.strip().splitlines() or [f"exit {result.returncode}"])[-1]
+            raise ToolError(f"wrk in {image}: {last}")
+        return result.stdout
+
+    return run_wrk_plan(plan, url, work_dir, runner,
+                        script=f"{CONTAINER_DIR}/script/{SCRIPT.name}",
+                        keys_dir=f"{CONTAINER_DIR}/keys")

@@ -1,0 +1,39 @@
+"""One-shot containers on a project's network (`docker run --rm`), e.g. diagnosis probes.
+
+Secrets go in on stdin, never on the command line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from stackctl.runtime._client import docker_client, tool_errors
+from stackctl.runtime.compose import ExecResult
+
+
+def run_oneshot(image: str, command: Sequence[str], network: str,
+                mounts: Sequence[tuple[str, str]] = (), env: Mapping[str, str] | None = None,
+                stdin: bytes | None = None, entrypoint: str | None = None,
+                user: str = "0:0", labels: Mapping[str, str] | None = None) -> ExecResult:
+    """Run `command` in a fresh container of `image` on `network` and remove it; the exit
+    code comes back in the result. `mounts` are read-only (host, container) binds; `env`
+    must hold nothing secret (it is on the command line): pass secrets as `stdin`."""
+    from python_on_whales.exceptions import DockerException
+    from python_on_whales.utils import run
+
+    args = ["run", "--rm", "--interactive", "--network", network, "--user", user]
+    for source, target in mounts:
+        args += ["--mount", f"type=bind,source={source},target={target},readonly"]
+    for key, value in (env or {}).items():
+        args += ["--env", f"{key}={value}"]
+    for key, value in (labels or {}).items():
+        args += ["--label", f"{key}={value}"]
+    if entrypoint:
+        args += ["--entrypoint", entrypoint]
+    cmd = [*docker_client().client_config.docker_cmd, *args, image, *command]
+    with tool_errors(f"docker run {image}"):
+        try:
+            out, err = run(cmd, return_stderr=True, input=stdin or b"")
+        except DockerException as exc:
+            return ExecResult(exc.return_code, exc.stdout or "", exc.stderr or "")
+    return ExecResult(0, str(out), str(err))

@@ -1,0 +1,45 @@
+"""Analytics delivered by the pump: rows of its csv sink for one API id."""
+
+from __future__ import annotations
+
+import csv
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+API_COLUMN = "APIID"
+
+
+def count_records(csv_dir: Path, api_id: str) -> int:
+    """Records for `api_id` in every csv file of the sink (header rows excluded).
+
+    Parsed with the csv module: a field may hold quoted commas or newlines."""
+    total = 0
+    for path in sorted(csv_dir.glob("*.csv")):
+        try:
+            with path.open(newline="", encoding="utf-8", errors="replace") as handle:
+                reader = csv.reader(handle)
+                column: int | None = None
+                for row in reader:
+                    if column is None:
+                        if API_COLUMN in row:
+                            column = row.index(API_COLUMN)
+                        continue
+                    if row and row == [*row[:column], API_COLUMN, *row[column + 1:]]:
+                        continue  # a repeated header
+                    if len(row) > column and row[column] == api_id:
+                        total += 1
+        except FileNotFoundError:
+            continue
+    return total
+
+
+def wait_delivered(count: Callable[[], int], served: int, timeout_s: float,
+                   poll_s: float = 0.5) -> tuple[int, float]:
+    """Poll `count()` until it reaches `served` or `timeout_s` passes; (count, waited)."""
+    started = time.monotonic()
+    delivered = count()
+    while delivered < served and time.monotonic() - started < timeout_s:
+        time.sleep(poll_s)
+        delivered = count()
+    return delivered, round(time.monotonic() - started, 2)

@@ -1,0 +1,128 @@
+"""The smoke's checks, each pass or fail with its figures, from plain measurements."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+from stackctl.smoke.expect import expected_allowed
+
+SUCCESS_MIN_PCT = 99.9
+LATENCY_P99_MAX_MS = 1000.0
+"""A sanity bound only; tighter objectives are `--slo p99<...`."""
+AUTH_REJECTED = (401, 403)
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check's verdict."""
+
+    name: str
+    passed: bool
+    detail: str
+
+    def as_dict(self) -> dict[str, object]:
+        """JSON view."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class KeyOutcome:
+    """What one key's requests got: its limit and its status counts (0 = no answer)."""
+
+    rate: int
+    per: float
+    limited: bool
+    statuses: Counter[int]
+
+    @property
+    def answered(self) -> int:
+        """Requests that got an HTTP answer."""
+        return sum(n for s, n in self.statuses.items() if s)
+
+    @property
+    def allowed(self) -> int:
+        """2xx answers."""
+        return sum(n for s, n in self.statuses.items() if 200 <= s < 300)
+
+
+def success_pct(keys: Sequence[KeyOutcome]) -> float:
+    """Share of requests answered as they should be: 2xx, or 429 on a limited key."""
+    sent = sum(sum(k.statuses.values()) for k in keys)
+    good = sum(k.allowed + (k.statuses[429] if k.limited else 0) for k in keys)
+    return 100.0 * good / sent if sent else 0.0
+
+
+def success_check(keys: Sequence[KeyOutcome]) -> Check:
+    """At least SUCCESS_MIN_PCT of the requests answered as expected."""
+    total: Counter[int] = Counter()
+    for k in keys:
+        total.update(k.statuses)
+    pct = success_pct(keys)
+    shown = ", ".join(f"{s or 'no answer'}: {n}" for s, n in sorted(total.items()))
+    return Check("success", pct >= SUCCESS_MIN_PCT and sum(total.values()) > 0,
+                 f"{pct:.2f}% answered as expected (>= {SUCCESS_MIN_PCT}%); {shown or 'none'}")
+
+
+def latency_check(latency_ms: dict[str, float], corrected: bool, answered: int) -> Check:
+    """Percentiles measured, p99 under the sanity bound."""
+    figures = ", ".join(f"{p} {v:.1f} ms" for p, v in latency_ms.items())
+    how = "from the intended send time" if corrected else "from the actual send"
+    return Check("latency", answered > 0 and latency_ms.get("p99", 0.0) <= LATENCY_P99_MAX_MS,
+                 f"{figures} ({how}; p99 <= {LATENCY_P99_MAX_MS:.0f} ms)")
+
+
+def auth_check(keys: Sequence[KeyOutcome], unauthorized: Sequence[int]) -> Check:
+    """Live keys are never refused; a missing or made-up key always is."""
+    refused = sum(k.statuses[s] for k in keys for s in AUTH_REJECTED)
+    refused_keys = sum(1 for k in keys if any(k.statuses[s] for s in AUTH_REJECTED))
+    let_in = [s for s in unauthorized if s not in AUTH_REJECTED]
+    passed = refused == 0 and not let_in and bool(unauthorized)
+    detail = (f"live keys refused {refused} times ({refused_keys} keys); "
+              f"no/made-up key answered {', '.join(map(str, unauthorized)) or 'nothing'}")
+    return Check("auth", passed, detail)
+
+
+def rate_limit_check(keys: Sequence[KeyOutcome], start: float, end: float) -> Check:
+    """429 only on limited keys, each letting through the expected amount."""
+    problems: list[str] = []
+    limited_sent = limited_429 = 0
+    for i, k in enumerate(keys):
+        if not k.limited:
+            if k.statuses[429]:
+                problems.append(f"key {i} (unlimited) got {k.statuses[429]} x 429")
+            continue
+        limited_sent += k.answered
+        limited_429 += k.statuses[429]
+        want = expected_allowed(k.answered, k.rate, k.per, start, end)
+        if k.allowed not in want:
+            problems.append(f"key {i} ({k.rate}/{k.per:g}s) let {k.allowed} of "
+                            f"{k.answered} through, expected {want}")
+        elif k.answered <= k.rate:
+            problems.append(f"key {i} sent {k.answered} <= its limit {k.rate}: not exercised")
+    limited = sum(1 for k in keys if k.limited)
+    detail = (f"{limited} limited keys: {limited_429} x 429 of {limited_sent}; "
+              f"{len(keys) - limited} unlimited keys: "
+              f"{sum(k.statuses[429] for k in keys if not k.limited)} x 429")
+    if problems:
+        detail += "; " + "; ".join(problems[:3])
+    return Check("rate-limits", not problems and limited > 0, detail)
+
+
+def health_check(samples: Sequence[str]) -> Check:
+    """Every /hello sample before, during and after the load said pass."""
+    bad = [s for s in samples if s != "pass"]
+    return Check("gateway-health", bool(samples) and not bad,
+                 f"/hello {len(samples) - len(bad)}/{len(samples)} pass"
+                 + (f" (saw {', '.join(sorted(set(bad)))})" if bad else ""))
+
+
+def analytics_check(served: int, delivered: int, waited_s: float) -> Check:
+    """The pump delivered exactly one record per request the gateway served."""
+    lost = served - delivered
+    verdict = "nothing lost" if lost == 0 else (
+        f"{lost} lost" if lost > 0 else f"{-lost} extra")
+    return Check("analytics", served > 0 and lost == 0,
+                 f"served {served}, delivered {delivered} to the csv sink after "
+                 f"{waited_s:.1f}s: {verdict}")

@@ -1,0 +1,122 @@
+"""Which smoke keys and rate-limit counters each Redis primary holds, read through the
+node containers (redis-cli with the stack's user, password and TLS from stack/redis)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from stackctl.cluster.redis_conf import SCRIPTS_MOUNT
+from stackctl.cluster.status import split_report
+from stackctl.model import StackModel
+from stackctl.runtime.compose import Compose
+
+SESSION_PREFIX = "apikey-"
+COUNTER_PREFIX = "rate-limit-"
+PROBE_SCRIPT = f""". {SCRIPTS_MOUNT}/lib.sh
+self="127.0.0.1:${{STACKCTL_PORT:-6379}}"
+echo "## role"; rcli "$self" role | head -n 1
+echo "## keys"
+rcli "$self" --scan --pattern '{SESSION_PREFIX}*'
+rcli "$self" --scan --pattern '{COUNTER_PREFIX}*'
+"""
+PROBE = ["sh", "-c", PROBE_SCRIPT]
+
+
+@dataclass(frozen=True)
+class NodeKeys:
+    """One node's role and the session/counter key names it holds."""
+
+    node: str
+    role: str  # master | slave | "" (unreachable)
+    keys: frozenset[str]
+    error: str = ""
+
+
+def parse_probe(node: str, text: str, error: str = "") -> NodeKeys:
+    """A node's probe output -> NodeKeys."""
+    parts = split_report(text)
+    role = parts.get("role", "").strip()
+    keys = frozenset(k.strip() for k in parts.get("keys", "").splitlines() if k.strip())
+    return NodeKeys(node, role if role in ("master", "slave") else "", keys,
+                    error if role not in ("master", "slave") else "")
+
+
+def probe_nodes(compose: Compose, model: StackModel) -> list[NodeKeys]:
+    """Every node's role and keys, read in parallel."""
+
+    def read(name: str) -> NodeKeys:
+        result = compose.exec(name, PROBE)
+        err = "" if result.ok else (result.stderr.strip().splitlines() or ["failed"])[-1]
+        return parse_probe(name, result.stdout, err)
+
+    names = [n.name for n in model.nodes]
+    with ThreadPoolExecutor(max_workers=min(8, len(names))) as pool:
+        return list(pool.map(read, names))
+
+
+@dataclass
+class Placement:
+    """Where the smoke's Redis records were found (on primaries only)."""
+
+    primaries: list[str] = field(default_factory=list)
+    per_primary: dict[str, int] = field(default_factory=dict)
+    sessions_found: int = 0
+    counters_found: int = 0
+    expected: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        """Every session and counter found, and every primary holds some."""
+        return (not self.errors and bool(self.primaries)
+                and self.sessions_found == self.counters_found == self.expected
+                and all(self.per_primary.get(p, 0) > 0 for p in self.primaries))
+
+    def detail(self) -> str:
+        """One line with the figures."""
+        spread = ", ".join(f"{p} {self.per_primary.get(p, 0)}" for p in self.primaries)
+        line = (f"sessions {self.sessions_found}/{self.expected}, counters "
+                f"{self.counters_found}/{self.expected}; per primary: {spread or 'none'}")
+        empty = [p for p in self.primaries if not self.per_primary.get(p)]
+        if empty:
+            line += f"; {', '.join(empty)} hold none (more --keys spread them wider)"
+        return line + (f"; {self.errors[0]}" if self.errors else "")
+
+
+def _owns(name: str, key_hash: str) -> bool:
+    return name == SESSION_PREFIX + key_hash
+
+
+def _counts(name: str, key_hash: str) -> bool:
+    base = COUNTER_PREFIX + key_hash
+    return name == base or name.startswith(base + "/") or name.startswith(base + ":")
+
+
+def placement(samples: Iterable[Sequence[NodeKeys]], key_hashes: Sequence[str]) -> Placement:
+    """Combine probes taken during the run (counters come and go with their window)."""
+    out = Placement(expected=len(key_hashes))
+    held: dict[str, set[str]] = {}
+    for sample in samples:
+        for node in sample:
+            if node.error:
+                out.errors.append(f"{node.node}: {node.error}")
+            if node.role != "master":
+                continue
+            held.setdefault(node.node, set()).update(node.keys)
+    out.primaries = sorted(held)
+    sessions: set[str] = set()
+    counters: set[str] = set()
+    for primary, names in held.items():
+        mine = 0
+        for h in key_hashes:
+            if any(_owns(n, h) for n in names):
+                sessions.add(h)
+                mine += 1
+            if any(_counts(n, h) for n in names):
+                counters.add(h)
+                mine += 1
+        out.per_primary[primary] = mine
+    out.sessions_found, out.counters_found = len(sessions), len(counters)
+    return out

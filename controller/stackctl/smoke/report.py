@@ -1,0 +1,101 @@
+"""The smoke's verdict: checks and objectives, as JSON and as a rich table."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from stackctl.smoke import checks
+from stackctl.smoke.redis_probe import NodeKeys, placement
+from stackctl.smoke.slo import SloResult, evaluate
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from stackctl.load.plan import LoadResult
+    from stackctl.smoke.run import SmokeOptions
+    from stackctl.smoke.setup import SmokeSetup
+
+
+@dataclass
+class SmokeReport:
+    """Everything a smoke run found, and the verdict."""
+
+    checks: list[checks.Check]
+    slos: list[SloResult]
+    data: dict[str, Any]
+
+    @property
+    def passed(self) -> bool:
+        """Every check and every objective passed."""
+        return all(c.passed for c in self.checks) and all(s.passed for s in self.slos)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The `--json` document."""
+        return {"passed": self.passed, "checks": [c.as_dict() for c in self.checks],
+                "slos": [s.as_dict() for s in self.slos], **self.data}
+
+    def summary(self) -> str:
+        """One line: the verdict and the headline figures."""
+        failed = [c.name for c in self.checks if not c.passed] + [
+            s.slo.text for s in self.slos if not s.passed]
+        lat = self.data["latency_ms"]
+        head = (f"{self.data['requests']} requests, {self.data['rps']:.0f} req/s, "
+                f"p99 {lat['p99']:.1f} ms")
+        return f"{head}; all checks pass" if not failed else (
+            f"{head}; FAILED: {', '.join(failed)}")
+
+    def print(self, console: Console) -> None:
+        """The rich table."""
+        from rich.table import Table
+
+        table = Table("check", "", "detail", title="stackctl smoke", title_justify="left")
+        for c in self.checks:
+            table.add_row(c.name, "[green]pass[/]" if c.passed else "[red]FAIL[/]", c.detail)
+        for s in self.slos:
+            table.add_row(f"slo {s.slo.text}", "[green]pass[/]" if s.passed else "[red]FAIL[/]",
+                          f"measured {s.value:.3f}")
+        console.print(table)
+        style = "green" if self.passed else "red"
+        console.print(f"[{style}]{self.summary()}[/]  ({self.data['engine']}, "
+                      f"{self.data['note']})")
+
+
+def build_report(options: SmokeOptions, rate: float, made: SmokeSetup, result: LoadResult,
+                 redis_samples: Sequence[Sequence[NodeKeys]], hello: Sequence[str],
+                 unauthorized: Sequence[int], served: int, delivered: int, waited_s: float,
+                 cleanup_problems: Sequence[str]) -> SmokeReport:
+    """Judge the measurements."""
+    outcomes = [checks.KeyOutcome(k.rate, k.per, k.limited, Counter(s))
+                for k, s in zip(made.keys, result.statuses, strict=True)]
+    placed = placement(redis_samples, [k.key_hash for k in made.keys])
+    found = [
+        checks.success_check(outcomes),
+        checks.latency_check(result.latencies_ms, result.corrected, result.requests),
+        checks.auth_check(outcomes, unauthorized),
+        checks.rate_limit_check(outcomes, result.started_at, result.ended_at),
+        checks.Check("redis-keys", placed.passed, placed.detail()),
+        checks.health_check(hello),
+        checks.analytics_check(served, delivered, waited_s),
+    ]
+    if cleanup_problems:
+        found.append(checks.Check("cleanup", False, cleanup_problems[0]))
+    figures = {**result.latencies_ms, "success": checks.success_pct(outcomes),
+               "rps": result.rps}
+    data = {
+        "requests": result.requests,
+        "rps": round(result.rps, 1),
+        "latency_ms": result.latencies_ms,
+        "latency_uncorrected_ms": result.uncorrected_ms or result.latencies_ms,
+        "analytics": {"served": served, "delivered": delivered, "waited_s": waited_s},
+        "statuses": {str(s): n for s, n in sorted(result.total().items())},
+        "redis": {"per_primary": placed.per_primary, "sessions": placed.sessions_found,
+                  "counters": placed.counters_found},
+        "engine": result.engine, "note": result.note,
+        "duration_s": round(result.elapsed_s, 3), "connections": options.connections,
+        "rate": rate, "keys": len(made.keys),
+        "limited_keys": sum(1 for k in made.keys if k.limited), "api_id": made.api_id,
+    }
+    return SmokeReport(found, evaluate(options.slos, figures), data)

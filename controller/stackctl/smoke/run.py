@@ -1,0 +1,160 @@
+"""One smoke run: set up, load, probe, count, clean up, judge."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from stackctl.errors import ConfigError
+from stackctl.smoke.slo import Slo
+
+if TYPE_CHECKING:
+    from stackctl.clients.gateway import GatewayClient
+    from stackctl.load.plan import LoadPlan, LoadResult
+    from stackctl.smoke.redis_probe import NodeKeys
+    from stackctl.smoke.report import SmokeReport
+    from stackctl.smoke.setup import SmokeSetup
+    from stackctl.steps.context import StepContext
+
+DEFAULT_RATE = {"builtin": 500.0, "wrk": 0.0}
+"""Requests per second when --rate is not given (0: as fast as connections allow)."""
+ESTIMATED_WRK_RPS = 400.0
+"""For sizing the limits when wrk runs flat out (its real rate is unknown beforehand)."""
+ANALYTICS_WAIT_MIN_S = 10.0
+LOAD_DIR = "load"
+GATEWAY_IN_NETWORK = "http://gateway:8080"
+
+
+@dataclass(frozen=True)
+class SmokeOptions:
+    """What the user asked for (None: the default)."""
+
+    duration_s: float = 5.0
+    connections: int = 16
+    rate: float | None = None
+    keys: int | None = None
+    engine: str = "builtin"
+    slos: tuple[Slo, ...] = ()
+    analytics_wait_s: float | None = None
+
+    def validate(self) -> None:
+        """ConfigError (exit 2) on a value out of range."""
+        checks = [("--duration", 0.5 <= self.duration_s <= 600, "between 0.5 and 600 s"),
+                  ("--connections", 1 <= self.connections <= 4096, "between 1 and 4096"),
+                  ("--rate", self.rate is None or 0 <= self.rate <= 1_000_000,
+                   "between 0 and 1000000 (0: as fast as possible)"),
+                  ("--keys", self.keys is None or 2 <= self.keys <= 1000, "between 2 and 1000"),
+                  ("--engine", self.engine in DEFAULT_RATE, "builtin or wrk")]
+        for flag, ok, want in checks:
+            if not ok:
+                raise ConfigError(flag, "out of range", f"give a value {want}")
+
+
+@dataclass
+class _Probes:
+    """Samples taken while the load runs (Redis placement, /hello)."""
+
+    redis: list[list[NodeKeys]] = field(default_factory=list)
+    hello: list[str] = field(default_factory=list)
+
+
+def default_keys(shards: int) -> int:
+    """Enough keys that their records land on every primary (3 per primary, >= 10)."""
+    return max(10, 3 * shards)
+
+
+def _hello(gw: GatewayClient) -> str:
+    from stackctl.clients.gateway import redis_health
+    from stackctl.errors import ToolError
+
+    try:
+        hello = gw.hello()
+    except ToolError:
+        return "unreachable"
+    status = str(hello.get("status", "unknown"))
+    return status if status != "pass" else redis_health(hello)
+
+
+def _sample(ctx: StepContext, gw: GatewayClient, probes: _Probes, at: list[float],
+            stop: threading.Event) -> None:
+    from stackctl.smoke.redis_probe import probe_nodes
+
+    for delay in at:
+        if stop.wait(delay):
+            return
+        probes.hello.append(_hello(gw))
+        probes.redis.append(probe_nodes(ctx.compose, ctx.model))
+
+
+def _run_load(ctx: StepContext, options: SmokeOptions, plan: LoadPlan, path: str
+              ) -> LoadResult:
+    if options.engine == "builtin":
+        from stackctl.load.builtin import run_builtin
+
+        return run_builtin(plan)
+    from stackctl.load import wrk
+    from stackctl.model import FRONT_NETWORK
+    from stackctl.tools.wrk import wrk_binary
+    from stackctl.versions import image
+
+    work = ctx.state_dir / LOAD_DIR
+    if wrk_binary() is not None:
+        return wrk.run_host(plan, work)
+    return wrk.run_in_network(plan, GATEWAY_IN_NETWORK + path, work, image("load").local,
+                              f"{ctx.model.settings.project}_{FRONT_NETWORK}")
+
+
+def run_smoke(ctx: StepContext, options: SmokeOptions,
+              after_setup: Callable[[GatewayClient, SmokeSetup], None] | None = None
+              ) -> SmokeReport:
+    """Run the whole smoke against the stack in `ctx`. `after_setup` (tests) may tamper
+    with what was created, e.g. revoke a key, before the load starts."""
+    from stackctl.clients.gateway import GatewayClient
+    from stackctl.load.plan import LoadPlan
+    from stackctl.smoke import setup as smoke_setup
+    from stackctl.smoke.analytics import count_records, wait_delivered
+    from stackctl.smoke.expect import limit_for
+    from stackctl.smoke.report import build_report
+    from stackctl.steps.render import ANALYTICS_DIR
+
+    options.validate()
+    settings = ctx.model.settings
+    rate = DEFAULT_RATE[options.engine] if options.rate is None else options.rate
+    keys = options.keys or default_keys(settings.redis.shards)
+    per_key = (rate or ESTIMATED_WRK_RPS) * options.duration_s / keys
+    probes = _Probes()
+    with GatewayClient(ctx.gateway_url, ctx.secrets.gateway_secret) as gw:
+        probes.hello.append(_hello(gw))
+        made = smoke_setup.create(gw, keys, limit_for(per_key))
+        try:
+            control = smoke_setup.wait_serving(ctx.gateway_url, made)
+            if after_setup is not None:
+                after_setup(gw, made)
+            plan = LoadPlan(ctx.gateway_url + made.listen_path,
+                            tuple(k.key.get_secret_value() for k in made.keys),
+                            options.duration_s, options.connections, rate)
+            stop = threading.Event()
+            sampler = threading.Thread(
+                target=_sample, daemon=True, name="smoke-probe",
+                args=(ctx, gw, probes, [options.duration_s / 3] * 2, stop))
+            sampler.start()
+            try:
+                result = _run_load(ctx, options, plan, made.listen_path)
+            finally:
+                stop.set()
+                sampler.join(timeout=30)
+            unauthorized = smoke_setup.unauthorized_statuses(ctx.gateway_url, made)
+            probes.hello.append(_hello(gw))
+        finally:
+            cleanup_problems = smoke_setup.cleanup(gw, made)
+    served = result.requests + control + len(unauthorized)
+    wait_s = options.analytics_wait_s
+    if wait_s is None:
+        wait_s = max(ANALYTICS_WAIT_MIN_S, 5.0 * settings.pump.purge_delay)
+    csv_dir = ctx.state_dir / ANALYTICS_DIR
+    delivered, waited = wait_delivered(lambda: count_records(csv_dir, made.api_id),
+                                       served, wait_s)
+    return build_report(options, rate, made, result, probes.redis, probes.hello,
+                        unauthorized, served, delivered, waited, cleanup_problems)

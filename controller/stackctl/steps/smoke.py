@@ -1,0 +1,28 @@
+"""The short smoke at the end of `up`: a few seconds of builtin load, every check."""
+
+from __future__ import annotations
+
+from stackctl.errors import StepError
+from stackctl.steps.context import StepContext
+
+DURATION_S = 3.0
+RATE = 60.0
+CONNECTIONS = 8
+
+
+class Smoke:
+    """Run `stackctl smoke` briefly; fail `up` when a check fails."""
+
+    name = "smoke"
+
+    def run(self, ctx: StepContext) -> str:
+        from stackctl.smoke.run import SmokeOptions, run_smoke
+
+        report = run_smoke(ctx, SmokeOptions(duration_s=DURATION_S, connections=CONNECTIONS,
+                                             rate=RATE, engine="builtin"))
+        ctx.results["smoke"] = report.as_dict()
+        if not report.passed:
+            failed = [c for c in report.checks if not c.passed]
+            raise StepError(self.name, "; ".join(f"{c.name}: {c.detail}" for c in failed[:2]),
+                            "run `stackctl smoke` for the full table")
+        return report.summary()
