@@ -215,24 +215,8 @@ def test_upstream_answers_json_and_wrk_runs(docker: Any, start: Run, once: Run) 
     assert "Non-2xx" not in out and "Socket errors" not in out, out
 
 
-def _gateway_or_skip(docker: Any) -> str:
-    """The gateway image; skips only when its Go module is refused by the proxy."""
-    tag = _tag("tyk-gateway")
-    if docker.image.exists(tag):
-        return tag
-    from stackctl.images import gobuild
-    from stackctl.tools import go
-
-    module = versions.GATEWAY_MODULE
-    entries = go.mod_download([gobuild.ref(module)], cwd=Path("/"),
-                              env=gobuild.sumdb_env(module))
-    if entries and entries[0].error and gobuild.refused(entries[0].error):
-        pytest.skip(f"{gobuild.ref(module)} is refused by the Go module proxy: no {tag}")
-    pytest.fail(f"{tag} not present: run `stackctl images build --only tyk-gateway`")
-
-
 def test_gateway_version_and_hello(docker: Any, start: Run, once: Run) -> None:
-    tag = _gateway_or_skip(docker)
+    tag = require(docker, "tyk-gateway")
     out = docker.run(tag, ["-c", "/opt/tyk-gateway/tyk --version 2>&1"], entrypoint="sh",
                      remove=True)
     assert str(out).strip() == versions.GATEWAY_MODULE.release
