@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from stackctl.errors import ConfigError, ToolError
 from stackctl.steps.context import StepContext
 
@@ -15,27 +17,33 @@ class Preflight:
         from stackctl.cluster.pki import verify_pki
         from stackctl.doctor import check_compose, check_engine, check_ports
         from stackctl.images.select import stack_images
-        from stackctl.runtime.images import image_exists
         from stackctl.tyk.support import check_support
 
         settings = ctx.model.settings
         check_support(settings)
-        for check in (check_engine(), check_compose()):
+        refs = list(stack_images(settings).values())
+        # The docker calls are independent: run them at once (a warm `up` waits on them).
+        with ThreadPoolExecutor(max_workers=len(refs) + 3) as pool:
+            engine = pool.submit(check_engine)
+            compose = pool.submit(check_compose)
+            held = pool.submit(_ports_held_by_project, ctx)
+            present = dict(zip(refs, pool.map(_present, refs), strict=True))
+        for check in (engine.result(), compose.result()):
             if check.status == "fail":
                 raise ToolError(f"{check.detail}; {check.fix}")
-        missing = [ref for ref in stack_images(settings).values() if not image_exists(ref)]
+        missing = [ref for ref, ok in present.items() if not ok]
         if missing:
             fix = ("run `stackctl images build`" if settings.images.offline
                    else "pull them, or run `stackctl images build` and use --offline")
             raise ConfigError("images", f"not present: {', '.join(missing)}", fix)
-        ours = _ports_held_by_project(ctx)
+        ours = held.result()
         for check in check_ports(settings, ours):
             if check.status == "fail":
                 raise ConfigError(check.name.replace("port-", "") + ".port", check.detail,
                                   check.fix)
         if ctx.model.tls and (ctx.model.certs_dir / "ca.crt").exists():
             verify_pki(ctx.model)
-        return f"{len(stack_images(settings))} images present"
+        return f"{len(refs)} images present"
 
 
 def _ports_held_by_project(ctx: StepContext) -> set[int]:
@@ -47,3 +55,9 @@ def _ports_held_by_project(ctx: StepContext) -> set[int]:
     except ToolError:
         return set()
     return {ctx.model.settings.gateway.port} if "gateway" in running else set()
+
+
+def _present(ref: str) -> bool:
+    from stackctl.runtime.images import image_exists
+
+    return image_exists(ref)

@@ -1,0 +1,58 @@
+"""Shared by the docker and e2e tiers: run stackctl as a user does, in an isolated stack.
+
+Each test stack gets its own project name, pinned subnets, a free loopback port and a
+temporary working directory; `project_objects` proves teardown left nothing behind.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+DOCKER = "/usr/bin/docker"
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def stack_env(project: str, redis_subnet: str, front_subnet: str, **extra: str
+              ) -> dict[str, str]:
+    """The environment of an isolated, offline stack (no inherited STACKCTL_* settings)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STACKCTL_")}
+    env.update({
+        "STACKCTL_PROJECT": project,
+        "STACKCTL_REDIS__SUBNET": redis_subnet,
+        "STACKCTL_NETWORK__SUBNET": front_subnet,
+        "STACKCTL_GATEWAY__PORT": str(free_port()),
+        "STACKCTL_IMAGES__OFFLINE": "true",
+        **extra,
+    })
+    return env
+
+
+def stackctl(cwd: Path, env: dict[str, str], *args: str, timeout: float = 400
+             ) -> subprocess.CompletedProcess[str]:
+    """`stackctl ARGS` in `cwd`, output captured."""
+    return subprocess.run([sys.executable, "-m", "stackctl", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def project_objects(project: str, kinds: tuple[str, ...] = ("container", "network", "volume")
+                    ) -> list[str]:
+    """Containers, networks and volumes still labelled with the Compose project."""
+    found: list[str] = []
+    for kind in kinds:
+        fmt = "{{.Names}}" if kind == "container" else "{{.Name}}"
+        cmd = [DOCKER, kind, "ls", "--filter", f"label=com.docker.compose.project={project}",
+               "--format", fmt]
+        if kind == "container":
+            cmd.insert(3, "--all")
+        found += subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.split()
+    return found
