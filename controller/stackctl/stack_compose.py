@@ -15,7 +15,7 @@ from stackctl.cluster.redis_conf import RedisFiles
 from stackctl.fallback.state import shardcount_env
 from stackctl.images.select import stack_images
 from stackctl.model import CERTS_MOUNT, FRONT_NETWORK, REDIS_NETWORK, StackModel
-from stackctl.state import atomic_write_json
+from stackctl.state import atomic_write_json, read_json
 from stackctl.tyk.render_pump import CSV_DIR, HEALTH_NAME, HEALTH_PORT
 
 COMPOSE_FILE = "compose.json"
@@ -26,6 +26,27 @@ STACK_ASSETS = Path(__file__).resolve().parents[2] / "stack"
 """The repository's static assets (API definitions, policies, scripts)."""
 TYK_SERVICES = ("upstream", "gateway", "pump")
 HEALTH = {"interval": "1s", "timeout": "3s", "retries": 60, "start_period": "60s"}
+ENV_OVERRIDES_FILE = "env-overrides.json"
+"""`{"gateway": {"TYK_GW_...": "..."}, "pump": {...}}`: extra environment per service,
+written (atomically) by tools that retune a running stack, e.g. `stackctl sweep`."""
+
+
+def service_env(state_dir: Path, service: str) -> dict[str, str]:
+    """A Redis client's extra environment: the fallback's rung, then the overrides file."""
+    env = shardcount_env(state_dir)
+    try:
+        data = read_json(state_dir / ENV_OVERRIDES_FILE)
+    except ValueError:
+        data = None
+    extra = data.get(service) if isinstance(data, dict) else None
+    if isinstance(extra, dict):
+        env.update({str(k): str(v) for k, v in extra.items()})
+    return env
+
+
+def _environment(state_dir: Path, service: str) -> dict[str, Any]:
+    env = service_env(state_dir, service)
+    return {"environment": env} if env else {}
 
 
 @dataclass(frozen=True)
@@ -61,9 +82,7 @@ def tyk_services(model: StackModel, files: TykFiles) -> dict[str, Any]:
     images = stack_images(model.settings)
     bind = str(model.settings.network.bind)
     gate = {GATE_SERVICE: {"condition": "service_healthy"}}
-    # The start-up fallback's rung (REDIGOCLUSTER_SHARDCOUNT), on every Redis client.
-    env = shardcount_env(model.settings.state_dir)
-    shard: dict[str, Any] = {"environment": env} if env else {}
+    state_dir = model.settings.state_dir
     gateway = {
         "image": images["gateway"],
         "hostname": "gateway",
@@ -82,7 +101,7 @@ def tyk_services(model: StackModel, files: TykFiles) -> dict[str, Any]:
         "healthcheck": {"test": _http_probe(GATEWAY_PORT, "/hello",
                                             '"redis":{"status":"pass"'), **HEALTH},
         "labels": {"io.stackctl.role": "gateway"},
-        **shard,
+        **_environment(state_dir, "gateway"),
     }
     pump = {
         "image": images["pump"],
@@ -99,7 +118,7 @@ def tyk_services(model: StackModel, files: TykFiles) -> dict[str, Any]:
         "depends_on": gate,
         "healthcheck": {"test": _http_probe(HEALTH_PORT, f"/{HEALTH_NAME}", "ok"), **HEALTH},
         "labels": {"io.stackctl.role": "pump"},
-        **shard,
+        **_environment(state_dir, "pump"),
     }
     upstream = {
         "image": images["upstream"],
@@ -107,7 +126,23 @@ def tyk_services(model: StackModel, files: TykFiles) -> dict[str, Any]:
         "networks": {FRONT_NETWORK: {"ipv4_address": str(model.front_ip("upstream"))}},
         "labels": {"io.stackctl.role": "upstream"},
     }
-    return {"upstream": upstream, "gateway": gateway, "pump": pump}
+    return {"upstream": upstream, "gateway": gateway, **gateway_replicas(model, gateway),
+            "pump": pump}
+
+
+def gateway_replicas(model: StackModel, gateway: dict[str, Any]) -> dict[str, Any]:
+    """Services `gateway-2`.. for `gateway.replicas` > 1: copies of the gateway, each at
+    its own pinned addresses (static IPs cannot be shared by `deploy.replicas`), not
+    published (only the first gateway is)."""
+    out: dict[str, Any] = {}
+    for i in range(1, model.settings.gateway.replicas):
+        name = f"gateway-{i + 1}"
+        out[name] = {**{k: v for k, v in gateway.items() if k != "ports"}, "hostname": name,
+                     "networks": {
+                         FRONT_NETWORK: {"ipv4_address": str(model.front_ip("gateway", i))},
+                         REDIS_NETWORK: {"ipv4_address": str(model.redis_side_ip("gateway", i))},
+                     }}
+    return out
 
 
 def stack_compose(model: StackModel, redis: RedisFiles, tyk: TykFiles) -> dict[str, Any]:

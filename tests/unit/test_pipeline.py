@@ -79,5 +79,6 @@ def test_up_plan_order() -> None:
     names = [s.name for s in up_steps(smoke=True)]
     assert names[:6] == ["preflight", "certificates", "render", "redis-cluster", "tyk",
                          "health"]
-    assert "bootstrap" in names
-    assert "bootstrap" not in [s.name for s in up_steps(smoke=False)]
+    assert names.index("bootstrap") < names.index("record") < names.index("smoke")
+    assert "smoke" not in [s.name for s in up_steps(smoke=False)]
+    assert "bootstrap" in [s.name for s in up_steps(smoke=False)]

@@ -104,7 +104,7 @@ def test_shardcount_readers() -> None:
 
 
 @pytest.mark.parametrize(("release", "meanings"), [
-    ("v5.8.15", {"connected", "timeout", "cluster-init-failed"}),
+    ("v5.8.15", {"connected", "timeout", "cluster-init-failed", "storage-failed"}),
     ("v5.2.1", {"cluster-mode"}),
     ("v2.9.2", {"cluster-mode"}),
 ])

@@ -17,6 +17,7 @@ from stackctl.cli import (
     render_cmd,
     smoke_cmd,
     stack_cmd,
+    sweep_cmd,
 )
 from stackctl.cli._common import Globals
 from stackctl.errors import StackctlError
@@ -65,6 +66,7 @@ app.command("lint")(lint_cmd.lint)
 app.command("smoke")(smoke_cmd.smoke)
 app.command("certs")(certs_cmd.certs)
 app.add_typer(images_cmd.app, name="images")
+app.command("sweep")(sweep_cmd.sweep)
 
 
 def run() -> None:

@@ -26,12 +26,14 @@ def up(
     offline: bool | None = typer.Option(
         None, "--offline/--official", help="Use locally built images (`images build`)."),
     smoke: bool = typer.Option(True, "--smoke/--no-smoke",
-                               help="Create an API and a key and send one request."),
+                               help="End with a short load smoke test through the gateway."),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Stand up the whole stack, from nothing to healthy and smoke-tested.
 
-    Steps: preflight, certificates, render, redis-cluster, tyk, health, bootstrap.
+    Steps: preflight, certificates, render, redis-cluster, tyk, health, fallback (only
+    when tyk or health failed: REDIGOCLUSTER_SHARDCOUNT 128, then 256, then a diagnosis),
+    bootstrap (an API and a key through the gateway API), record, smoke.
     A second `up` with the same settings recreates nothing.
     """
     from stackctl.errors import StepError

@@ -33,6 +33,7 @@ class _Run:
     corrected: list[float] = field(default_factory=list)
     uncorrected: list[float] = field(default_factory=list)
     errors: int = 0
+    in_flight: int = 0
     last_done: float = 0.0
 
     def take(self) -> int | None:
@@ -63,6 +64,7 @@ async def _worker(run: _Run, session: object, headers: list[dict[str, str]]) -> 
         if now >= run.stop_at:
             return
         key = n % keys
+        run.in_flight += 1
         try:
             async with session.get(url, headers=headers[key]) as resp:
                 await resp.read()
@@ -71,6 +73,7 @@ async def _worker(run: _Run, session: object, headers: list[dict[str, str]]) -> 
             status = 0
             run.errors += 1
         done = loop.time()
+        run.in_flight -= 1
         run.statuses[key][status] += 1
         run.uncorrected.append(done - now)
         run.corrected.append(done - (due if rate > 0 else now))
@@ -101,6 +104,7 @@ async def _run(plan: LoadPlan) -> LoadResult:
         engine=NAME, statuses=run.statuses, latencies_ms=summarize(run.corrected),
         uncorrected_ms=summarize(run.uncorrected), elapsed_s=elapsed, started_at=wall0,
         ended_at=wall0 + elapsed, corrected=plan.rate > 0, errors=run.errors,
+        unanswered_max=run.errors + run.in_flight,
         note="open model, latency from the intended send time" if plan.rate > 0
         else "closed model (no --rate): latency from the actual send",
     )

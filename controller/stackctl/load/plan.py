@@ -53,6 +53,7 @@ class LoadResult:
     ended_at: float
     corrected: bool  # latencies measured from the intended send time
     errors: int = 0
+    unanswered_max: int = 0  # sent but unanswered (timeouts, in flight at the end)
     uncorrected_ms: dict[str, float] = field(default_factory=dict)
     note: str = ""
 

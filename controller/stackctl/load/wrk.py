@@ -55,7 +55,8 @@ def wrk_args(plan: LoadPlan, call: WrkCall, url: str, script: str, keys_file: st
             "--", keys_file, plan.header, str(call.delay_ms), str(call.budget_per_thread)]
 
 
-def parse_wrk_output(text: str, keys: int, started_at: float = 0.0) -> LoadResult:
+def parse_wrk_output(text: str, keys: int, started_at: float = 0.0, connections: int = 0
+                     ) -> LoadResult:
     """The LoadResult in wrk's output (the script's JSON line); ToolError without one."""
     line = next((x for x in text.splitlines() if x.startswith(MARKER)), None)
     if line is None:
@@ -77,7 +78,7 @@ def parse_wrk_output(text: str, keys: int, started_at: float = 0.0) -> LoadResul
         engine=NAME, statuses=statuses,
         latencies_ms={p: round(int(lat[p]) / 1000, 3) for p in ("p50", "p95", "p99")},
         elapsed_s=elapsed, started_at=started_at, ended_at=started_at + elapsed,
-        corrected=False, errors=failed,
+        corrected=False, errors=failed, unanswered_max=failed + connections,
         note="closed model: latency from the actual send (not corrected)")
 
 
@@ -107,7 +108,7 @@ def run_wrk_plan(plan: LoadPlan, url: str, work_dir: Path, runner: Runner,
         out = runner(args)
     finally:
         keys_path.unlink(missing_ok=True)
-    return parse_wrk_output(out, len(plan.keys), started)
+    return parse_wrk_output(out, len(plan.keys), started, wrk_call(plan).connections)
 
 
 def run_host(plan: LoadPlan, work_dir: Path) -> LoadResult:

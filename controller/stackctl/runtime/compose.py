@@ -71,12 +71,13 @@ class Compose:
         return f"{self.project}-{service}-{index}"
 
     def up(self, services: Sequence[str] | None = None, wait: bool = True,
-           timeout: int | None = None) -> None:
-        """`up --detach [--wait]`: start the services and (with `wait`) block until every
-        healthcheck passes and one-shot dependencies have completed."""
+           timeout: int | None = None, remove_orphans: bool = False) -> None:
+        """`up --detach [--wait] [--remove-orphans]`: start the services and (with `wait`)
+        block until every healthcheck passes and one-shot dependencies have completed."""
         with tool_errors(f"compose up ({self.project})"):
             self._client.compose.up(list(services) if services else None, detach=True,
-                                    wait=wait, quiet=True, wait_timeout=timeout)
+                                    wait=wait, quiet=True, wait_timeout=timeout,
+                                    remove_orphans=remove_orphans)
 
     def down(self, volumes: bool = False) -> None:
         """`down [--volumes] --remove-orphans`."""

@@ -9,8 +9,9 @@ from dataclasses import asdict, dataclass
 from stackctl.smoke.expect import expected_allowed
 
 SUCCESS_MIN_PCT = 99.9
-LATENCY_P99_MAX_MS = 1000.0
-"""A sanity bound only; tighter objectives are `--slo p99<...`."""
+LATENCY_P99_MAX_MS = 5000.0
+"""A sanity bound only (the request timeout: nothing hangs); how fast is fast enough is
+the user's objective, `--slo p99<...`."""
 AUTH_REJECTED = (401, 403)
 
 
@@ -118,11 +119,15 @@ def health_check(samples: Sequence[str]) -> Check:
                  + (f" (saw {', '.join(sorted(set(bad)))})" if bad else ""))
 
 
-def analytics_check(served: int, delivered: int, waited_s: float) -> Check:
-    """The pump delivered exactly one record per request the gateway served."""
+def analytics_check(served: int, delivered: int, waited_s: float, unanswered: int = 0
+                    ) -> Check:
+    """The pump delivered one record per request the gateway served: at least `served`
+    (answered), at most `unanswered` more (timed out or in flight: served unseen)."""
     lost = served - delivered
-    verdict = "nothing lost" if lost == 0 else (
-        f"{lost} lost" if lost > 0 else f"{-lost} extra")
-    return Check("analytics", served > 0 and lost == 0,
-                 f"served {served}, delivered {delivered} to the csv sink after "
+    extra = delivered - served - unanswered
+    verdict = (f"{lost} lost" if lost > 0 else f"{extra} extra" if extra > 0
+               else "nothing lost")
+    maybe = f" (+ up to {unanswered} unanswered)" if unanswered else ""
+    return Check("analytics", served > 0 and lost <= 0 and extra <= 0,
+                 f"served {served}{maybe}, delivered {delivered} to the csv sink after "
                  f"{waited_s:.1f}s: {verdict}")

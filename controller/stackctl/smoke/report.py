@@ -66,11 +66,12 @@ class SmokeReport:
 def build_report(options: SmokeOptions, rate: float, made: SmokeSetup, result: LoadResult,
                  redis_samples: Sequence[Sequence[NodeKeys]], hello: Sequence[str],
                  unauthorized: Sequence[int], served: int, delivered: int, waited_s: float,
-                 cleanup_problems: Sequence[str]) -> SmokeReport:
+                 cleanup_problems: Sequence[str], counters_in_redis: bool = True
+                 ) -> SmokeReport:
     """Judge the measurements."""
     outcomes = [checks.KeyOutcome(k.rate, k.per, k.limited, Counter(s))
                 for k, s in zip(made.keys, result.statuses, strict=True)]
-    placed = placement(redis_samples, [k.key_hash for k in made.keys])
+    placed = placement(redis_samples, [k.key_hash for k in made.keys], counters_in_redis)
     found = [
         checks.success_check(outcomes),
         checks.latency_check(result.latencies_ms, result.corrected, result.requests),
@@ -78,7 +79,7 @@ def build_report(options: SmokeOptions, rate: float, made: SmokeSetup, result: L
         checks.rate_limit_check(outcomes, result.started_at, result.ended_at),
         checks.Check("redis-keys", placed.passed, placed.detail()),
         checks.health_check(hello),
-        checks.analytics_check(served, delivered, waited_s),
+        checks.analytics_check(served, delivered, waited_s, result.unanswered_max),
     ]
     if cleanup_problems:
         found.append(checks.Check("cleanup", False, cleanup_problems[0]))
@@ -89,7 +90,8 @@ def build_report(options: SmokeOptions, rate: float, made: SmokeSetup, result: L
         "rps": round(result.rps, 1),
         "latency_ms": result.latencies_ms,
         "latency_uncorrected_ms": result.uncorrected_ms or result.latencies_ms,
-        "analytics": {"served": served, "delivered": delivered, "waited_s": waited_s},
+        "analytics": {"served": served, "delivered": delivered, "waited_s": waited_s,
+                      "unanswered_max": result.unanswered_max},
         "statuses": {str(s): n for s, n in sorted(result.total().items())},
         "redis": {"per_primary": placed.per_primary, "sessions": placed.sessions_found,
                   "counters": placed.counters_found},

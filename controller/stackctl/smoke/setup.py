@@ -74,15 +74,20 @@ def key_limits(keys: int, limit: int) -> list[tuple[int, bool]]:
 
 
 def create(gw: GatewayClient, keys: int, limit: int) -> SmokeSetup:
-    """Create the API, reload, and create the keys."""
+    """Create the API, reload, and create the keys (what was made is removed again when
+    a step fails)."""
     api_id = new_api_id()
     listen_path = f"/{api_id}/"
+    made: list[SmokeKey] = []
     gw.create_api(api_definition(api_id, listen_path))
-    gw.reload()
-    made = []
-    for rate, limited in key_limits(keys, limit):
-        key, key_hash = gw.create_key_hashed(session(api_id, rate, LIMIT_PER_S))
-        made.append(SmokeKey(SecretStr(key), key_hash, rate, LIMIT_PER_S, limited))
+    try:
+        gw.reload()
+        for rate, limited in key_limits(keys, limit):
+            key, key_hash = gw.create_key_hashed(session(api_id, rate, LIMIT_PER_S))
+            made.append(SmokeKey(SecretStr(key), key_hash, rate, LIMIT_PER_S, limited))
+    except ToolError:
+        cleanup(gw, SmokeSetup(api_id, listen_path, tuple(made)))
+        raise
     return SmokeSetup(api_id, listen_path, tuple(made))
 
 

@@ -17,14 +17,14 @@ from stackctl.steps.tyk import TykComponents
 
 def up_steps(smoke: bool = True) -> list[Step[StepContext]]:
     """preflight -> certificates -> render -> redis-cluster -> tyk -> health -> fallback
-    (acts only when tyk or health failed) -> bootstrap -> record."""
+    (acts only when tyk or health failed) -> bootstrap -> record -> smoke (unless told not
+    to). The stack is recorded before the smoke test, so a failed smoke test does not make
+    the next `up` recreate a healthy stack."""
     steps: list[Step[StepContext]] = [Preflight(), Certificates(), Render(), RedisCluster(),
                                       Deferred(TykComponents()), Deferred(Health()),
-                                      Fallback()]
+                                      Fallback(), Bootstrap(), Record()]
     if smoke:
-        steps.append(Bootstrap())
         steps.append(Smoke())
-    steps.append(Record())
     return steps
 
 

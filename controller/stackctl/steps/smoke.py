@@ -6,12 +6,15 @@ from stackctl.errors import StepError
 from stackctl.steps.context import StepContext
 
 DURATION_S = 3.0
-RATE = 60.0
-CONNECTIONS = 8
+RATE = 20.0
+CONNECTIONS = 4
+INFORMATIVE = ("latency",)
+"""Reported but not fatal here: how fast a stack is depends on the machine; whether it
+works does not. `stackctl smoke --slo` judges speed."""
 
 
 class Smoke:
-    """Run `stackctl smoke` briefly; fail `up` when a check fails."""
+    """Run `stackctl smoke` briefly; fail `up` when a functional check fails."""
 
     name = "smoke"
 
@@ -21,8 +24,8 @@ class Smoke:
         report = run_smoke(ctx, SmokeOptions(duration_s=DURATION_S, connections=CONNECTIONS,
                                              rate=RATE, engine="builtin"))
         ctx.results["smoke"] = report.as_dict()
-        if not report.passed:
-            failed = [c for c in report.checks if not c.passed]
+        failed = [c for c in report.checks if not c.passed and c.name not in INFORMATIVE]
+        if failed:
             raise StepError(self.name, "; ".join(f"{c.name}: {c.detail}" for c in failed[:2]),
                             "run `stackctl smoke` for the full table")
         return report.summary()

@@ -15,6 +15,11 @@ HOME = "/opt/tyk-gateway"
 LISTEN_PORT = 8080
 LIVENESS_NS = 2_000_000_000
 """liveness_check.check_duration is a time.Duration: 2 s, so /hello has Redis details fast."""
+REDIS_LIMITER_TLS = ("off", "insecure")
+"""Redis modes where the rate limiter's own Redis client can connect. Up to at least
+v5.8.0 it ignores ca_file/cert_file/key_file (internal/rate/storage.go: only
+InsecureSkipVerify) and, when Redis refuses it, lets every request through. With tls or
+mtls the gateway keeps its default in-memory limiter (DRL) instead."""
 
 
 def render_gateway(model: StackModel, secrets: Secrets, release: str) -> ConfigDoc:
@@ -35,8 +40,8 @@ def render_gateway(model: StackModel, secrets: Secrets, release: str) -> ConfigD
         "health_check.enable_health_checks": True,
     }
     limiter = option("gateway", "enable_fixed_window_rate_limiter")
-    if limiter.exists.contains(release):  # counters in Redis Cluster, shared by replicas
-        general[limiter.key] = True
+    if limiter.exists.contains(release) and model.settings.redis.tls in REDIS_LIMITER_TLS:
+        general[limiter.key] = True  # counters in Redis Cluster, shared by replicas
     entries = [(option("gateway", k), v) for k, v in general.items()]
     entries.append((option("gateway", "type"), "redis"))
     entries.extend(storage_entries(conn))

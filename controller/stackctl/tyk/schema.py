@@ -112,11 +112,12 @@ class StandaloneEnv:
 
 @dataclass(frozen=True)
 class LogSignature:
-    """A start-up log line and what it tells, in the releases that print it."""
+    """A log line (start-up, or a runtime sign such as a pool timeout) and what it tells,
+    in the releases that print it."""
 
     component: Component
     text: str  # substring to look for
     meaning: Literal["connected", "timeout", "cluster-init-failed", "cluster-mode",
-                     "storage-failed", "purging", "health"]
+                     "storage-failed", "purging", "health", "pool-timeout"]
     releases: Range
     note: str = ""

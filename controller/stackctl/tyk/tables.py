@@ -283,6 +283,10 @@ LOG_SIGNATURES: tuple[LogSignature, ...] = (
     LogSignature("gateway", "--> Using clustered mode", "cluster-mode",
                  Range("v1.9.1", "v2.9.2"),
                  note="the redigocluster era: where REDIGOCLUSTER_SHARDCOUNT can matter"),
+    LogSignature("gateway", "redis: connection pool timeout", "pool-timeout",
+                 Range(since="v2.9.3"),
+                 note="go-redis ErrPoolTimeout: every pool connection busy for PoolTimeout;"
+                      " a sign optimisation_max_active is too small for the load"),
     LogSignature("pump", "Error connecting to Temporal Storage", "storage-failed",
                  Range(since="v1.10.0"), note="fatal: the pump exits"),
     LogSignature("pump", "Starting purge loop @", "purging", Range(since="v1.10.0")),

@@ -1,0 +1,54 @@
+"""`stackctl sweep`: load-test the Redis pool size on the running stack and recommend one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from stackctl.cli._common import JSON_OPTION, print_json
+
+
+def sweep(
+    ctx: typer.Context,
+    max_active: str = typer.Option(
+        "16,64,256,500,1000", "--max-active", help="Pool sizes to try (comma-separated)."),
+    gateways: int = typer.Option(1, "--gateways", help="Gateway containers during the sweep."),
+    duration: float = typer.Option(10.0, "--duration", help="Seconds of each load run."),
+    repeat: int = typer.Option(3, "--repeat", help="Repeats per point (median and spread)."),
+    out: Path | None = typer.Option(None, "--out", help="Report directory "
+                                    "(default <state_dir>/sweep)."),
+    budget: float = typer.Option(1800.0, "--budget", help="Total time budget in seconds."),
+    connections: int = typer.Option(64, "--connections", help="wrk connections in total."),
+    rate: float = typer.Option(200.0, "--rate", help="Fixed-rate run, requests/s (builtin)."),
+    idle_ab: bool = typer.Option(True, "--idle-ab/--no-idle-ab",
+                                 help="Add the optimisation_max_idle A/B point."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Set optimisation_max_active (gateway and pump) point by point, load the gateway,
+    and write a report with a recommendation. A sweep cut short resumes on rerun."""
+    from stackctl.cli.stack_cmd import _context
+    from stackctl.sweep.points import SweepOptions, parse_list
+    from stackctl.sweep.run import run_sweep
+
+    options = SweepOptions(max_active=parse_list(max_active), gateways=gateways,
+                           duration_s=duration, repeat=repeat, out=out, budget_s=budget,
+                           connections=connections, rate=rate, idle_ab=idle_ab)
+    options.validate()
+
+    def say(line: str) -> None:
+        typer.echo(line, err=as_json)
+
+    report = run_sweep(_context(ctx), options, say)
+    if as_json:
+        print_json(report)
+        return
+    rec = report["recommendation"]
+    files = report["files"]
+    typer.echo("")
+    typer.echo("\n".join(rec["lines"]))
+    if report.get("idle_ab"):
+        typer.echo(f"optimisation_max_idle A/B: {report['idle_ab']['verdict']}")
+    if not report["complete"]:
+        typer.echo(f"incomplete: {report['stopped']} Rerun to resume.")
+    typer.echo(f"report: {files['markdown']} (also {files['json']}, {files['plot']})")

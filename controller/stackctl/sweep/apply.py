@@ -1,0 +1,81 @@
+"""Put a point on the running stack: write its environment, re-render, recreate only the
+gateway(s) and the pump, wait for health; and put the stack back afterwards."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from stackctl.errors import ToolError
+from stackctl.sweep.overrides import clear_overrides, point_env, write_overrides
+from stackctl.sweep.points import Point
+
+if TYPE_CHECKING:
+    from stackctl.steps.context import StepContext
+
+RECREATE_TIMEOUT_S = 180
+HELLO_TIMEOUT_S = 60.0
+
+
+def gateway_services(ctx: StepContext) -> list[str]:
+    """The gateway service names the rendered stack has (gateway, gateway-2, ...)."""
+    return ["gateway", *(f"gateway-{i}" for i in range(2, ctx.model.settings.gateway.replicas
+                                                         + 1))]
+
+
+def recreate(ctx: StepContext, remove_orphans: bool = False) -> None:
+    """Re-render (the renderer reads the overrides file) and `up --wait` gateway(s)+pump."""
+    from stackctl.steps.render import Render
+
+    Render().run(ctx)
+    ctx.compose.up([*gateway_services(ctx), "pump"], wait=True, timeout=RECREATE_TIMEOUT_S,
+                   remove_orphans=remove_orphans)
+
+
+def wait_redis_pass(ctx: StepContext, timeout: float = HELLO_TIMEOUT_S) -> str:
+    """Poll the published gateway's /hello until Redis passes; its version."""
+    from stackctl.clients.gateway import GatewayClient, redis_health
+
+    deadline = time.monotonic() + timeout
+    last = "no answer"
+    with GatewayClient(ctx.gateway_url, ctx.secrets.gateway_secret) as gw:
+        while time.monotonic() < deadline:
+            try:
+                hello = gw.hello()
+            except ToolError as exc:
+                last = str(exc)
+            else:
+                last = f"redis {redis_health(hello)}"
+                if redis_health(hello) == "pass":
+                    return str(hello.get("version", ""))
+            time.sleep(0.5)
+    raise ToolError(f"gateway /hello never reported Redis pass after recreation ({last})")
+
+
+def applied_env(ctx: StepContext, names: list[str]) -> dict[str, str]:
+    """The variables as the running gateway container sees them ('' when unset)."""
+    out = {}
+    for name in names:
+        result = ctx.compose.exec("gateway", ["printenv", name])
+        out[name] = result.stdout.strip() if result.ok else ""
+    return out
+
+
+def apply_point(ctx: StepContext, point: Point) -> dict[str, str]:
+    """Apply `point`; returns the gateway's env as applied (checked against the ask)."""
+    env = point_env(point)
+    write_overrides(ctx.state_dir, env)
+    recreate(ctx)
+    wait_redis_pass(ctx)
+    seen = applied_env(ctx, list(env["gateway"]))
+    wrong = {k: v for k, v in seen.items() if v != env["gateway"][k]}
+    if wrong:
+        raise ToolError(f"gateway did not take the point's environment: {wrong}")
+    return seen
+
+
+def restore(ctx: StepContext) -> None:
+    """Drop the overrides, re-render with the stack's own settings, recreate gateway and
+    pump and remove the extra gateways."""
+    clear_overrides(ctx.state_dir)
+    recreate(ctx, remove_orphans=True)

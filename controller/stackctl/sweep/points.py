@@ -1,0 +1,99 @@
+"""What a sweep is asked to do: its points and options, validated, and a fingerprint that
+says whether a stored point result can be reused."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from stackctl.errors import ConfigError
+
+DEFAULT_MAX_ACTIVE = (16, 64, 256, 500, 1000)
+IDLE_B = 2000
+"""The A/B idle value: the reference page's sample `optimisation_max_idle`."""
+
+
+@dataclass(frozen=True)
+class Point:
+    """One pool setting: `max_active` for gateway and pump; `max_idle` set only on the B
+    side of the idle A/B."""
+
+    max_active: int
+    max_idle: int | None = None
+
+    @property
+    def slug(self) -> str:
+        """A file-name-safe id, e.g. `active-64` or `active-64-idle-2000`."""
+        idle = f"-idle-{self.max_idle}" if self.max_idle is not None else ""
+        return f"active-{self.max_active}{idle}"
+
+    @property
+    def label(self) -> str:
+        """Human label."""
+        idle = f", max_idle={self.max_idle}" if self.max_idle is not None else ""
+        return f"max_active={self.max_active}{idle}"
+
+
+@dataclass(frozen=True)
+class SweepOptions:
+    """The sweep's knobs (bounded: every run in duration and count, the whole in time)."""
+
+    max_active: tuple[int, ...] = DEFAULT_MAX_ACTIVE
+    gateways: int = 1
+    duration_s: float = 10.0
+    repeat: int = 3
+    out: Path | None = None
+    budget_s: float = 1800.0
+    connections: int = 64
+    rate: float = 200.0
+    warmup_s: float = 2.0
+    idle_ab: bool = True
+
+    def validate(self) -> None:
+        """ConfigError (exit 2) on a value out of range."""
+        checks = [
+            ("--max-active", bool(self.max_active)
+             and all(1 <= m <= 100_000 for m in self.max_active), "values 1..100000"),
+            ("--gateways", 1 <= self.gateways <= 8, "between 1 and 8"),
+            ("--duration", 1 <= self.duration_s <= 600, "between 1 and 600 s"),
+            ("--repeat", 1 <= self.repeat <= 20, "between 1 and 20"),
+            ("--budget", 30 <= self.budget_s <= 86_400, "between 30 and 86400 s"),
+            ("--connections", 1 <= self.connections <= 4096, "between 1 and 4096"),
+            ("--rate", 1 <= self.rate <= 100_000, "between 1 and 100000 req/s"),
+            ("--warmup", 0 <= self.warmup_s <= 60, "between 0 and 60 s"),
+        ]
+        for flag, ok, want in checks:
+            if not ok:
+                raise ConfigError(flag, "out of range", f"give {want}")
+
+    def points(self) -> list[Point]:
+        """Pool points in ascending order, then the idle B point at the smallest pool."""
+        sizes = sorted(set(self.max_active))
+        points = [Point(m) for m in sizes]
+        if self.idle_ab:
+            points.append(Point(sizes[0], IDLE_B))
+        return points
+
+
+def parse_list(text: str) -> tuple[int, ...]:
+    """`16,64,256` -> (16, 64, 256); ConfigError on anything else."""
+    try:
+        values = tuple(int(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        raise ConfigError("--max-active", f"not a list of integers: {text!r}",
+                          "give e.g. 16,64,256") from None
+    if not values:
+        raise ConfigError("--max-active", "empty", "give e.g. 16,64,256")
+    return values
+
+
+def fingerprint(options: SweepOptions, stack: dict[str, Any]) -> str:
+    """What a point's figures depend on besides the point itself: the load shape and the
+    stack (`stack`: shape, TLS, images). Equal fingerprints mean a result can be reused."""
+    shape = {k: v for k, v in asdict(options).items()
+             if k not in ("max_active", "out", "budget_s", "idle_ab")}
+    raw = json.dumps({"load": shape, "stack": stack}, sort_keys=True, default=str)
+    return hashlib.sha256(raw.encode()).hexdigest()[:16]

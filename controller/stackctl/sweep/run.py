@@ -1,0 +1,172 @@
+"""The whole sweep: check the stack runs, create the API and keys, for each point not yet
+stored apply it, measure its repeats and store it; then clean up, put the stack back and
+write the report (JSON, Markdown, PNG). Bounded by a total time budget."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from stackctl.errors import ConfigError
+from stackctl.state import atomic_write, atomic_write_json
+from stackctl.sweep.points import Point, SweepOptions, fingerprint
+from stackctl.sweep.report import REPORT_JSON, REPORT_MD, REPORT_PNG
+
+if TYPE_CHECKING:
+    from stackctl.steps.context import StepContext
+
+OUT_DIR = "sweep"
+RECREATE_EST_S = 30.0
+REPEAT_OVERHEAD_S = 8.0
+"""Seconds a repeat costs beyond its load (container starts, probes)."""
+
+Say = Callable[[str], None]
+
+
+def out_dir(ctx: StepContext, options: SweepOptions) -> Path:
+    """--out, or <state_dir>/sweep."""
+    return options.out if options.out is not None else ctx.state_dir / OUT_DIR
+
+
+def ensure_running(ctx: StepContext) -> None:
+    """ConfigError (exit 2) unless this settings' stack has a running gateway and pump."""
+    running = {s.service for s in ctx.compose.ps() if s.state == "running"}
+    missing = [s for s in ("gateway", "pump") if s not in running]
+    if missing:
+        raise ConfigError(f"stack {ctx.model.settings.project}",
+                          f"not running ({', '.join(missing)} down)",
+                          "run `stackctl up` first, with the same settings and directory")
+
+
+def sweep_context(ctx: StepContext, gateways: int) -> StepContext:
+    """The same stack with `gateways` gateway containers."""
+    from stackctl.model import build_model
+    from stackctl.steps.context import StepContext
+
+    s = ctx.model.settings
+    settings = s.model_copy(update={"gateway": s.gateway.model_copy(
+        update={"replicas": gateways})})
+    return StepContext(build_model(settings))
+
+
+def stack_identity(ctx: StepContext) -> dict[str, Any]:
+    """What about the stack a point's figures depend on."""
+    from stackctl.images.select import stack_images
+    from stackctl.tyk.support import target_versions
+
+    s = ctx.model.settings
+    return {"shards": s.redis.shards, "replicas": s.redis.replicas, "tls": s.redis.tls,
+            "maxclients": s.redis.maxclients, "images": stack_images(s),
+            "release": target_versions(s)[0]}
+
+
+def estimate_s(options: SweepOptions) -> float:
+    """Seconds one point is expected to take."""
+    per_repeat = options.warmup_s + 2 * options.duration_s + REPEAT_OVERHEAD_S
+    return RECREATE_EST_S + options.repeat * per_repeat
+
+
+def _measure_points(ctx: StepContext, sctx: StepContext, options: SweepOptions,
+                    todo: list[Point], fp: str, out: Path, say: Say
+                    ) -> tuple[dict[str, dict[str, Any]], str]:
+    from stackctl.clients.gateway import GatewayClient
+    from stackctl.smoke.setup import cleanup, wait_serving
+    from stackctl.sweep import target
+    from stackctl.sweep.apply import apply_point, gateway_services, restore
+    from stackctl.sweep.measure import Target, run_repeat
+    from stackctl.sweep.stats import summarize_repeats
+    from stackctl.sweep.store import save_point
+
+    done: dict[str, dict[str, Any]] = {}
+    stopped = ""
+    start = time.monotonic()
+    with GatewayClient(ctx.gateway_url, ctx.secrets.gateway_secret) as gw:
+        made = target.create(gw)
+    try:
+        for point in todo:
+            spent = time.monotonic() - start
+            if spent + estimate_s(options) > options.budget_s:
+                stopped = (f"time budget {options.budget_s:.0f} s reached after "
+                           f"{spent:.0f} s ({len(done)} new point(s) measured).")
+                break
+            say(f"{point.label}: recreating {options.gateways} gateway(s) and the pump")
+            env = apply_point(sctx, point)
+            wait_serving(ctx.gateway_url, made)
+            load = Target(gateway_services(sctx), made.listen_path, target.raw_keys(made))
+            repeats = []
+            for i in range(options.repeat):
+                figures = run_repeat(sctx, options, load)
+                repeats.append(figures)
+                say(f"{point.label}: repeat {i + 1}/{options.repeat}: "
+                    f"{figures['closed']['rps']:.0f} req/s, p99 {figures['closed']['p99_ms']} ms,"
+                    f" pool timeouts {figures['pool_timeouts']}")
+            result = {"point": {"max_active": point.max_active, "max_idle": point.max_idle},
+                      "slug": point.slug, "label": point.label, "fingerprint": fp,
+                      "complete": True, "env": env, "repeats": repeats,
+                      "summary": summarize_repeats(repeats),
+                      "completed_at": datetime.now(UTC).isoformat(timespec="seconds")}
+            save_point(out, point, result)
+            done[point.slug] = result
+    finally:
+        with GatewayClient(ctx.gateway_url, ctx.secrets.gateway_secret) as gw:
+            for problem in cleanup(gw, made):
+                say(f"cleanup: {problem}")
+        say("restoring the stack's own gateway and pump settings")
+        restore(ctx)
+    return done, stopped
+
+
+def _maxclients(ctx: StepContext, points: list[dict[str, Any]]) -> dict[str, Any]:
+    from stackctl.sweep.probes import redis_clients
+
+    live = max((int(r.get("maxclients_live", 0)) for p in points for r in p["repeats"]),
+               default=0)
+    if not live:
+        live = max((c.maxclients for c in redis_clients(ctx.compose, ctx.model)), default=0)
+    setting = ctx.model.settings.redis.maxclients
+    return {"live": live, "setting": setting, "used": live or setting,
+            "source": "live, CONFIG GET maxclients" if live else "setting redis.maxclients"}
+
+
+def run_sweep(ctx: StepContext, options: SweepOptions, say: Say) -> dict[str, Any]:
+    """Run (or resume) the sweep and write its report; the report document."""
+    from stackctl.sweep.plot import plot
+    from stackctl.sweep.report import build_report, render_markdown
+    from stackctl.sweep.store import load_point
+
+    options.validate()
+    ensure_running(ctx)
+    out = out_dir(ctx, options)
+    sctx = sweep_context(ctx, options.gateways)
+    identity = stack_identity(ctx)
+    fp = fingerprint(options, identity)
+    points = options.points()
+    results: dict[str, dict[str, Any]] = {}
+    for p in points:
+        stored = load_point(out, p, fp)
+        if stored is not None:
+            results[p.slug] = stored
+            say(f"{p.label}: reusing the stored result")
+    todo = [p for p in points if p.slug not in results]
+    stopped = ""
+    if todo:
+        new, stopped = _measure_points(ctx, sctx, options, todo, fp, out, say)
+        results.update(new)
+    ordered = [results[p.slug] for p in points if p.slug in results]
+    meta = {"project": ctx.model.settings.project, "release": identity["release"],
+            "gateways": options.gateways,
+            "options": {**asdict(options), "out": str(out)}, "fingerprint": fp,
+            "maxclients": _maxclients(ctx, ordered),
+            "complete": len(ordered) == len(points), "stopped": stopped,
+            "files": {"json": str(out / REPORT_JSON), "markdown": str(out / REPORT_MD),
+                      "plot": str(out / REPORT_PNG)}}
+    report = build_report(ordered, meta)
+    atomic_write_json(out / REPORT_JSON, report)
+    atomic_write(out / REPORT_MD, render_markdown(report))
+    if any(p["point"]["max_idle"] is None for p in ordered):
+        plot(report, out / REPORT_PNG)
+    return report

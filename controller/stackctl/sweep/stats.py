@@ -1,0 +1,69 @@
+"""Median and spread of a point's repeats."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Spread:
+    """Median, range and the range relative to the median (percent)."""
+
+    median: float
+    min: float
+    max: float
+    spread_pct: float
+    n: int
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON view."""
+        return asdict(self)
+
+
+def spread(values: Sequence[float]) -> Spread:
+    """The Spread of `values` (all zeros for none)."""
+    if not values:
+        return Spread(0.0, 0.0, 0.0, 0.0, 0)
+    med = float(statistics.median(values))
+    lo, hi = float(min(values)), float(max(values))
+    pct = (hi - lo) / med * 100 if med else 0.0
+    return Spread(round(med, 3), round(lo, 3), round(hi, 3), round(pct, 2), len(values))
+
+
+def _col(repeats: Sequence[dict[str, Any]], *path: str) -> list[float]:
+    values = []
+    for r in repeats:
+        node: Any = r
+        for part in path:
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, int | float):
+            values.append(float(node))
+    return values
+
+
+def summarize_repeats(repeats: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """A point's summary: median and spread of the load figures, totals of the failures,
+    the peak Redis clients per node, median gateway CPU and memory."""
+    clients: dict[str, int] = {}
+    for r in repeats:
+        for node, n in (r.get("redis_clients") or {}).items():
+            clients[node] = max(clients.get(node, 0), int(n))
+    out: dict[str, Any] = {
+        name: spread(_col(repeats, *path)).as_dict()
+        for name, path in (("rps", ("closed", "rps")), ("p50_ms", ("closed", "p50_ms")),
+                           ("p99_ms", ("closed", "p99_ms")), ("fixed_rps", ("fixed", "rps")),
+                           ("fixed_p50_ms", ("fixed", "p50_ms")),
+                           ("fixed_p99_ms", ("fixed", "p99_ms")))
+    }
+    out["errors"] = int(sum(_col(repeats, "closed", "errors") + _col(repeats, "fixed",
+                                                                     "errors")))
+    out["non_2xx"] = int(sum(_col(repeats, "closed", "non_2xx") + _col(repeats, "fixed",
+                                                                       "non_2xx")))
+    out["pool_timeouts"] = int(sum(_col(repeats, "pool_timeouts")))
+    out["redis_clients_max"] = clients
+    out["gateway_cpu_percent"] = spread(_col(repeats, "gateway_cpu_percent")).median
+    out["gateway_mem_mib"] = spread(_col(repeats, "gateway_mem_mib")).median
+    return out

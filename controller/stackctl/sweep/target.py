@@ -1,0 +1,35 @@
+"""The sweep's API and keys (unlimited: the sweep measures pools, not rate limits),
+created and removed through the gateway API with the smoke's helpers."""
+
+from __future__ import annotations
+
+import secrets
+
+from pydantic import SecretStr
+
+from stackctl.clients.gateway import GatewayClient
+from stackctl.smoke import setup as smoke_setup
+
+KEYS = 2
+"""One wrk thread per key: two threads, one per core of the build machine."""
+
+
+def create(gw: GatewayClient, keys: int = KEYS) -> smoke_setup.SmokeSetup:
+    """Create the API (served after the reload) and `keys` unlimited keys."""
+    api_id = f"stackctl-sweep-{secrets.token_hex(4)}"
+    listen_path = f"/{api_id}/"
+    gw.create_api(smoke_setup.api_definition(api_id, listen_path))
+    gw.reload()
+    made = []
+    for _ in range(keys):
+        rate = smoke_setup.UNLIMITED_RATE
+        key, key_hash = gw.create_key_hashed(
+            smoke_setup.session(api_id, rate, smoke_setup.LIMIT_PER_S))
+        made.append(smoke_setup.SmokeKey(SecretStr(key), key_hash, rate,
+                                         smoke_setup.LIMIT_PER_S, False))
+    return smoke_setup.SmokeSetup(api_id, listen_path, tuple(made))
+
+
+def raw_keys(made: smoke_setup.SmokeSetup) -> tuple[str, ...]:
+    """The keys' values, for the load engines only (never printed)."""
+    return tuple(k.key.get_secret_value() for k in made.keys)

@@ -1,0 +1,98 @@
+"""The start-up fallback climbing its ladder on a gateway that really fails to start until
+REDIGOCLUSTER_SHARDCOUNT reaches 256: a TEST DOUBLE image wrapping the real gateway
+(stack/test-images/shardcount-gate-gateway), built here through runtime/ and removed."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from stackctl import versions
+from stackctl.runtime.images import build_image, remove_image
+
+pytestmark = pytest.mark.e2e
+
+PROJECT = "stackctl-e2e-ladder"
+SUBNETS = ("172.31.192.0/24", "172.31.193.0/24")
+THRESHOLD = 256
+TEST_IMAGE = (f"stackctl/test-shardcount-gate-gateway:"
+              f"{versions.GATEWAY_MODULE.release}-min{THRESHOLD}")
+RECIPE = Path(__file__).resolve().parents[2] / "stack" / "test-images" / "shardcount-gate-gateway"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def stackctl(cwd: Path, env: dict[str, str], *args: str, timeout: float = 600
+             ) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "stackctl", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def events(stdout: str) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for line in stdout.splitlines():
+        if line.startswith("{"):
+            event = json.loads(line)
+            if event.get("event") == "step" and event["status"] != "start":
+                out[event["step"]] = event
+    return out
+
+
+@pytest.fixture
+def gated(tmp_path: Path) -> Iterator[tuple[Path, dict[str, str]]]:
+    real = versions.image("tyk-gateway").local
+    build_image(RECIPE, TEST_IMAGE, {"BASE_IMAGE": real, "MIN_SHARDCOUNT": str(THRESHOLD)},
+                {"io.stackctl.test-double": "shardcount-gate"})
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STACKCTL_")}
+    env.update({"STACKCTL_PROJECT": PROJECT, "STACKCTL_REDIS__SUBNET": SUBNETS[0],
+                "STACKCTL_NETWORK__SUBNET": SUBNETS[1],
+                "STACKCTL_GATEWAY__PORT": str(_free_port()),
+                "STACKCTL_IMAGES__OFFLINE": "true", "STACKCTL_IMAGES__GATEWAY": TEST_IMAGE})
+    try:
+        yield tmp_path, env
+    finally:
+        stackctl(tmp_path, env, "down", "--volumes", timeout=120)
+        remove_image(TEST_IMAGE)
+
+
+def test_ladder_climbs_to_the_threshold_and_the_next_up_starts_there(
+        gated: tuple[Path, dict[str, str]]) -> None:
+    cwd, env = gated
+    first = stackctl(cwd, env, "up", "--tls", "off", "--no-smoke", "--json")
+    assert first.returncode == 0, first.stderr + first.stdout
+    steps = events(first.stdout)
+    assert steps["tyk"]["detail"].startswith("FAILED"), steps["tyk"]
+    assert "gateway exited with code 1" in steps["tyk"]["detail"]
+    assert "Using clustered mode" in steps["tyk"]["detail"]
+    assert steps["health"]["detail"].startswith("skipped")
+    ladder = steps["fallback"]["detail"]
+    print(ladder)  # the report, for the record
+    assert "cannot help here" in ladder
+    assert "attempt 1: REDIGOCLUSTER_SHARDCOUNT=128 on gateway, pump: fails" in ladder
+    assert "attempt 2: REDIGOCLUSTER_SHARDCOUNT=256 on gateway, pump: works" in ladder
+    assert "attempt 3" not in ladder
+    assert steps["record"]["status"] == "ok"  # the fallback re-ran health: /hello passes
+    state = json.loads((cwd / ".stackctl" / "fallback.json").read_text())
+    assert state["shardcount"] == THRESHOLD
+    assert [a["rung"] for a in state["last_report"]["ladder"]["attempts"]] == [128, 256]
+    services = json.loads((cwd / ".stackctl" / "compose.json").read_text())["services"]
+    for component in ("gateway", "pump"):
+        assert services[component]["environment"] == {"REDIGOCLUSTER_SHARDCOUNT": "256"}
+
+    second = stackctl(cwd, env, "up", "--tls", "off", "--no-smoke", "--json")
+    assert second.returncode == 0, second.stderr + second.stdout
+    again = events(second.stdout)
+    assert again["fallback"]["detail"] == "not needed"
+    assert json.loads((cwd / ".stackctl" / "fallback.json").read_text())["shardcount"] == 256

@@ -1,0 +1,113 @@
+"""Start-up detection against recorded logs, and the watch loop with a fake runtime."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from stackctl.fallback.detect import classify, last_signature
+from stackctl.fallback.watch import watch
+from stackctl.runtime.compose import ServiceState
+
+pytestmark = pytest.mark.unit
+
+LOGS = Path(__file__).parent / "fixtures" / "logs"
+GW = "v5.8.0-e65eff00608a"
+PUMP = "v1.14.0"
+
+
+def log(name: str) -> str:
+    return (LOGS / name).read_text()
+
+
+def state(service: str, st: str = "running", health: str = "healthy",
+          code: int = 0) -> ServiceState:
+    return ServiceState(service, f"p-{service}-1", st, health, code)
+
+
+def test_healthy_gateway_is_ok() -> None:
+    d = classify("gateway", GW, state("gateway"), log("gateway-v5.8-healthy.log"), 5, 60, 10)
+    assert d is not None and d.ok and d.outcome == "healthy"
+
+
+def test_wrong_ca_gateway_fails_on_its_signature_after_the_grace() -> None:
+    text = log("gateway-v5.8-wrong-ca.log")
+    starting = state("gateway", health="starting")
+    assert classify("gateway", GW, starting, text, 3, 60, 10) is None
+    d = classify("gateway", GW, starting, text, 11, 60, 10)
+    assert d is not None and not d.ok and d.outcome == "signature"
+    assert d.signature is not None and d.signature.meaning == "storage-failed"
+    assert d.signature.in_release
+
+
+def test_pump_healthy_endpoint_but_failing_purge_loop_fails() -> None:
+    d = classify("pump", PUMP, state("pump"), log("pump-v1.14-wrongpass.log"), 12, 60, 10)
+    assert d is not None and not d.ok
+    assert "Error on Purge Loop" in (d.signature.text if d.signature else "")
+    ok = classify("pump", PUMP, state("pump"), log("pump-v1.14-healthy.log"), 12, 60, 10)
+    assert ok is not None and ok.ok
+
+
+def test_exited_test_double_names_the_old_release_signature() -> None:
+    d = classify("gateway", GW, state("gateway", "exited", "", 1),
+                 log("gateway-test-double-exit.log"), 1, 60, 10)
+    assert d is not None and d.outcome == "exited"
+    assert "exited with code 1" in d.detail
+    assert d.signature is not None and not d.signature.in_release
+    assert "signature of other releases" in d.detail
+
+
+def test_old_gateway_stalled_on_clustered_mode_times_out_as_stalled() -> None:
+    text = 'level=info msg="--> Using clustered mode"\n'
+    hit = last_signature("gateway", "v2.9.2", text)
+    assert hit is not None and hit.in_release and hit.meaning == "cluster-mode"
+    d = classify("gateway", "v2.9.2", state("gateway", health="starting"), text, 61, 60, 10)
+    assert d is not None and d.outcome == "timeout" and "stalled" in d.detail
+
+
+def test_missing_and_restarting_containers_fail() -> None:
+    assert classify("pump", PUMP, None, "", 0, 60, 10).outcome == "missing"  # type: ignore[union-attr]
+    d = classify("pump", PUMP, state("pump", "restarting", ""), "", 0, 60, 10)
+    assert d is not None and d.outcome == "restarting"
+
+
+class FakeObservable:
+    """A fake runtime: scripted ps rows and logs per poll."""
+
+    def __init__(self, rounds: list[dict[str, tuple[ServiceState, str]]]) -> None:
+        self.rounds = rounds
+        self.i = 0
+
+    def ps(self) -> list[ServiceState]:
+        current = self.rounds[min(self.i, len(self.rounds) - 1)]
+        self.i += 1
+        return [s for s, _ in current.values()]
+
+    def logs(self, services: Sequence[str] = (), tail: int | None = None) -> str:
+        current = self.rounds[min(self.i - 1, len(self.rounds) - 1)]
+        return current[services[0]][1]
+
+
+def test_watch_returns_on_first_exit_and_marks_others_pending() -> None:
+    fake = FakeObservable([
+        {"gateway": (state("gateway", health="starting"), ""),
+         "pump": (state("pump", health="starting"), "")},
+        {"gateway": (state("gateway", "exited", "", 1), log("gateway-test-double-exit.log")),
+         "pump": (state("pump", health="starting"), "")},
+    ])
+    now = [0.0]
+    got = watch(fake, {"gateway": GW, "pump": PUMP}, timeout=60,
+                clock=lambda: now[0], sleep=lambda s: now.__setitem__(0, now[0] + s))
+    assert [(d.component, d.outcome) for d in got] == [("gateway", "exited"),
+                                                       ("pump", "pending")]
+
+
+def test_watch_rereads_after_settle_when_all_look_healthy() -> None:
+    fake = FakeObservable([
+        {"gateway": (state("gateway"), log("gateway-v5.8-healthy.log")),
+         "pump": (state("pump"), log("pump-v1.14-healthy.log"))},
+    ])
+    got = watch(fake, {"gateway": GW, "pump": PUMP}, timeout=60, sleep=lambda s: None)
+    assert all(d.ok for d in got) and fake.i == 2

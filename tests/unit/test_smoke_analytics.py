@@ -1,0 +1,56 @@
+"""Counting the pump's csv records for one API id; the bounded wait; the check."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from stackctl.smoke.analytics import count_records, wait_delivered
+from stackctl.smoke.checks import analytics_check
+
+pytestmark = pytest.mark.unit
+
+FIXTURES = Path(__file__).parent / "fixtures" / "smoke"
+
+
+@pytest.fixture
+def sink(tmp_path: Path) -> Path:
+    for name in ("analytics-a.csv", "analytics-b.csv", "header-only.csv"):
+        shutil.copy(FIXTURES / name, tmp_path / name)
+    return tmp_path
+
+
+def test_counts_rows_of_one_api_across_files(sink: Path) -> None:
+    # a.csv: 2 rows of aaaa (one with a quoted multi-line field) and 1 of bbbb;
+    # b.csv: 1 more of aaaa; header-only.csv: none.
+    assert count_records(sink, "stackctl-smoke-aaaa") == 3
+    assert count_records(sink, "stackctl-smoke-bbbb") == 1
+    assert count_records(sink, "stackctl-smoke-cccc") == 0
+
+
+def test_empty_or_missing_sink(tmp_path: Path) -> None:
+    assert count_records(tmp_path, "x") == 0
+    assert count_records(tmp_path / "nope", "x") == 0
+
+
+def test_wait_stops_when_all_arrived() -> None:
+    seen = iter([0, 5, 10, 10])
+    delivered, waited = wait_delivered(lambda: next(seen), 10, timeout_s=5, poll_s=0.01)
+    assert delivered == 10 and waited < 1
+
+
+def test_wait_is_bounded() -> None:
+    delivered, waited = wait_delivered(lambda: 3, 10, timeout_s=0.2, poll_s=0.05)
+    assert delivered == 3 and 0.2 <= waited < 1
+
+
+def test_check() -> None:
+    assert analytics_check(100, 100, 1.0).passed
+    lost = analytics_check(100, 0, 10.0)
+    assert not lost.passed and "100 lost" in lost.detail
+    assert analytics_check(100, 104, 1.0, unanswered=4).passed  # timed out, yet served
+    extra = analytics_check(100, 105, 1.0, unanswered=4)
+    assert not extra.passed and "1 extra" in extra.detail
+    assert not analytics_check(0, 0, 1.0).passed

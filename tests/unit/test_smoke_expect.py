@@ -1,0 +1,94 @@
+"""Rate-limit arithmetic and the rate-limit, auth and success checks."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from stackctl.smoke.checks import (
+    KeyOutcome,
+    auth_check,
+    rate_limit_check,
+    success_check,
+    success_pct,
+)
+from stackctl.smoke.expect import Allowed, expected_allowed, limit_for, windows_touched
+from stackctl.smoke.setup import key_limits
+
+pytestmark = pytest.mark.unit
+
+T0 = 1_800_000_000.0  # a multiple of 60: windows of 60 s start here
+
+
+def test_windows_touched() -> None:
+    assert windows_touched(T0 + 10, T0 + 13, 60) == 1
+    assert windows_touched(T0 + 58, T0 + 61, 60) == 2
+    assert windows_touched(T0 + 0.2, T0 + 3, 60) == 2  # within the margin of a boundary
+    assert windows_touched(T0 + 0.2, T0 + 3, 60, margin=0) == 1
+    assert windows_touched(T0 + 10, T0 + 13.2, 1) == 5  # 10..13 plus the margins
+    with pytest.raises(ValueError):
+        windows_touched(T0, T0 + 1, 0)
+
+
+def test_expected_allowed_one_window_is_exact_but_for_refill() -> None:
+    # 3 s in one 60 s window: a fixed window lets exactly `rate` through; a leaky
+    # bucket may refill ceil(10 * 3 / 60) = 1 more.
+    assert expected_allowed(150, 10, 60, T0 + 10, T0 + 13) == Allowed(10, 11)
+
+
+def test_expected_allowed_across_a_boundary() -> None:
+    assert expected_allowed(150, 10, 60, T0 + 58, T0 + 61) == Allowed(10, 21)
+
+
+def test_expected_allowed_never_above_sent() -> None:
+    assert expected_allowed(4, 10, 60, T0 + 10, T0 + 13) == Allowed(4, 4)
+    assert 4 in Allowed(4, 4) and 5 not in Allowed(4, 4) and str(Allowed(3, 5)) == "3-5"
+
+
+def test_limits() -> None:
+    assert limit_for(167) == 16 and limit_for(5) == 1
+    assert key_limits(6, 3) == [(3, True), (3, True)] + [(1_000_000, False)] * 4
+    assert key_limits(2, 3)[0] == (3, True) and key_limits(2, 3)[1][1] is False
+
+
+def outcome(limited: bool, rate: int = 10, **statuses: int) -> KeyOutcome:
+    counts = Counter({int(k[1:]): v for k, v in statuses.items()})
+    return KeyOutcome(rate if limited else 1_000_000, 60.0, limited, counts)
+
+
+def test_rate_limits_pass_when_only_limited_keys_get_the_expected_429s() -> None:
+    keys = [outcome(True, s200=10, s429=140), outcome(False, s200=150)]
+    check = rate_limit_check(keys, T0 + 10, T0 + 13)
+    assert check.passed, check.detail
+    assert check.detail.startswith("1 limited keys: 140 x 429 of 150; 1 unlimited keys: 0")
+
+
+@pytest.mark.parametrize(("keys", "why"), [
+    ([outcome(True, s200=10, s429=140), outcome(False, s200=149, s429=1)],
+     "key 1 (unlimited) got 1 x 429"),
+    ([outcome(True, s200=150), outcome(False, s200=150)],
+     "key 0 (10/60s) let 150 of 150 through, expected 10-11"),
+    ([outcome(True, s200=3), outcome(False, s200=3)], "sent 3 <= its limit 10"),
+])
+def test_rate_limits_fail(keys: list[KeyOutcome], why: str) -> None:
+    check = rate_limit_check(keys, T0 + 10, T0 + 13)
+    assert not check.passed and why in check.detail
+
+
+def test_auth_check() -> None:
+    good = [outcome(True, s200=10, s429=5), outcome(False, s200=20)]
+    assert auth_check(good, [401, 403]).passed
+    revoked = [outcome(True, s200=10, s429=5), outcome(False, s403=20)]
+    check = auth_check(revoked, [401, 403])
+    assert not check.passed and "refused 20 times (1 keys)" in check.detail
+    assert not auth_check(good, [200, 403]).passed  # a made-up key got in
+
+
+def test_success() -> None:
+    keys = [outcome(True, s200=10, s429=90), outcome(False, s200=899, s0=1)]
+    assert success_pct(keys) == pytest.approx(99.9)
+    assert success_check(keys).passed
+    keys = [outcome(True, s200=10, s429=90), outcome(False, s200=898, s502=2)]
+    check = success_check(keys)
+    assert not check.passed and "502: 2" in check.detail

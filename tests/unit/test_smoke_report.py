@@ -1,0 +1,111 @@
+"""Redis probe parsing and placement; the report's JSON shape and verdict."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pytest
+from pydantic import SecretStr
+
+from stackctl.load.plan import LoadResult
+from stackctl.smoke.redis_probe import parse_probe, placement
+from stackctl.smoke.report import build_report
+from stackctl.smoke.run import SmokeOptions, default_keys
+from stackctl.smoke.setup import SmokeKey, SmokeSetup
+from stackctl.smoke.slo import parse_slos
+
+pytestmark = pytest.mark.unit
+
+T0 = 1_800_000_010.0
+PROBE_OUT = """## role
+{role}
+## keys
+{keys}
+"""
+
+
+def probe(node: str, role: str, *keys: str) -> object:
+    return parse_probe(node, PROBE_OUT.format(role=role, keys="\n".join(keys)))
+
+
+def test_parse_probe() -> None:
+    node = parse_probe("redis-1", "## role\nmaster\n## keys\napikey-aa\nrate-limit-aa/1\n")
+    assert node.role == "master" and node.keys == {"apikey-aa", "rate-limit-aa/1"}
+    down = parse_probe("redis-2", "", "Could not connect")
+    assert down.role == "" and down.error == "Could not connect"
+
+
+def test_placement_counts_primaries_only_and_unions_samples() -> None:
+    first = [probe("redis-1", "master", "apikey-aa", "rate-limit-aa/17"),
+             probe("redis-2", "master", "apikey-bb"),
+             probe("redis-3", "slave", "apikey-aa", "apikey-bb", "rate-limit-bb/17")]
+    second = [probe("redis-1", "master", "apikey-aa"),
+              probe("redis-2", "master", "apikey-bb", "rate-limit-bb/18"),
+              probe("redis-3", "slave")]
+    placed = placement([first, second], ["aa", "bb"])  # type: ignore[list-item]
+    assert placed.passed, placed.detail()
+    assert placed.per_primary == {"redis-1": 2, "redis-2": 2}
+    only_first = placement([first], ["aa", "bb"])  # type: ignore[list-item]
+    assert not only_first.passed and "counters 1/2" in only_first.detail()
+    drl = placement([first], ["aa", "bb"], counters_expected=False)  # type: ignore[list-item]
+    assert drl.passed and "gateway memory" in drl.detail()
+
+
+def test_placement_fails_when_a_primary_holds_none() -> None:
+    sample = [probe("redis-1", "master", "apikey-aa", "apikey-bb"), probe("redis-2", "master")]
+    placed = placement([sample], ["aa", "bb"], counters_expected=False)  # type: ignore[list-item]
+    assert not placed.passed and "redis-2 hold none" in placed.detail()
+
+
+def make_report(**kw: object) -> object:
+    keys = (SmokeKey(SecretStr("k0"), "aa", 10, 60.0, True),
+            SmokeKey(SecretStr("k1"), "bb", 1_000_000, 60.0, False))
+    made = SmokeSetup("stackctl-smoke-1234", "/stackctl-smoke-1234/", keys)
+    result = LoadResult("builtin", [Counter({200: 10, 429: 90}), Counter({200: 100})],
+                        {"p50": 1.0, "p95": 2.0, "p99": 3.0}, 2.0, T0, T0 + 2.0, True,
+                        uncorrected_ms={"p50": 0.9, "p95": 1.9, "p99": 2.9})
+    sample = [probe("redis-1", "master", "apikey-aa"), probe("redis-2", "master", "apikey-bb")]
+    args: dict[str, object] = {
+        "options": SmokeOptions(duration_s=2, slos=parse_slos(["p99<50ms", "rps>=1000"])),
+        "rate": 100.0, "made": made, "result": result, "redis_samples": [sample],
+        "hello": ["pass", "pass"], "unauthorized": [401, 403], "served": 203,
+        "delivered": 203, "waited_s": 0.5, "cleanup_problems": [],
+        "counters_in_redis": False}
+    args.update(kw)
+    return build_report(**args)  # type: ignore[arg-type]
+
+
+def test_json_shape() -> None:
+    report = make_report()
+    data = json.loads(json.dumps(report.as_dict()))  # type: ignore[attr-defined]
+    assert {"checks", "requests", "rps", "latency_ms", "analytics", "slos",
+            "passed"} <= set(data)
+    assert data["requests"] == 200 and data["rps"] == 100.0
+    assert set(data["latency_ms"]) == {"p50", "p95", "p99"}
+    assert data["analytics"]["served"] == 203 and data["analytics"]["delivered"] == 203
+    names = [c["name"] for c in data["checks"]]
+    assert names == ["success", "latency", "auth", "rate-limits", "redis-keys",
+                     "gateway-health", "analytics"]
+    assert all(set(c) == {"name", "passed", "detail"} for c in data["checks"])
+    assert all(c["passed"] for c in data["checks"]), data["checks"]
+    # every check passes but the rps objective (100 < 1000): the verdict is a failure
+    assert [s["passed"] for s in data["slos"]] == [True, False]
+    assert data["passed"] is False
+    assert "k0" not in json.dumps(data) and "k1" not in json.dumps(data)  # no key leaks
+
+
+def test_failed_check_fails_the_report() -> None:
+    report = make_report(delivered=0, options=SmokeOptions())
+    assert report.passed is False  # type: ignore[attr-defined]
+    assert "FAILED: analytics" in report.summary()  # type: ignore[attr-defined]
+
+
+def test_options_validate_and_default_keys() -> None:
+    from stackctl.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="--engine"):
+        SmokeOptions(engine="locust").validate()
+    with pytest.raises(ConfigError, match="--keys"):
+        SmokeOptions(keys=1).validate()
+    assert default_keys(3) == 18 and default_keys(16) == 96

@@ -1,0 +1,36 @@
+"""Sweep probes: Redis client counts, docker stats and pool-timeout log lines."""
+
+from __future__ import annotations
+
+import pytest
+
+from stackctl.runtime.stats import parse_size, parse_stats
+from stackctl.sweep.probes import count_pool_timeouts, parse_clients, pool_timeout_texts
+
+
+@pytest.mark.unit
+def test_parse_clients_reads_info_and_config_get() -> None:
+    text = ("## clients\r\n# Clients\r\nconnected_clients:42\r\nblocked_clients:0\r\n"
+            "## maxclients\nmaxclients\n10000\n")
+    assert parse_clients("redis-1", text).connected == 42
+    assert parse_clients("redis-1", text).maxclients == 10000
+    broken = parse_clients("redis-2", "## clients\nNOPERM\n## maxclients\nNOPERM\n")
+    assert (broken.connected, broken.maxclients) == (0, 0)
+
+
+@pytest.mark.unit
+def test_pool_timeouts_counted_from_the_tables_signature() -> None:
+    assert "redis: connection pool timeout" in pool_timeout_texts()
+    log = ('time="x" level=error msg="Redis failure" err="redis: connection pool timeout"\n'
+           'time="x" level=info msg="storage: connected to redis"\n'
+           'level=warning msg="x" error="redis: connection pool timeout"\n')
+    assert count_pool_timeouts(log) == 2
+
+
+@pytest.mark.unit
+def test_docker_stats_parsing() -> None:
+    line = '{"Name":"p-gateway-1","CPUPerc":"152.30%","MemUsage":"45.5MiB / 7.7GiB"}\n'
+    (s,) = parse_stats("noise\n" + line)
+    assert s.name == "p-gateway-1" and s.cpu_percent == 152.3
+    assert s.mem_bytes == int(45.5 * 1024 * 1024)
+    assert parse_size("1.5kB") == 1500 and parse_size("junk") == 0
