@@ -70,7 +70,8 @@ def checks(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def test_up_ran_the_short_smoke(stack: Stack) -> None:
     steps = [s["name"] for s in stack.up["steps"]]
-    assert steps.index("smoke") == steps.index("bootstrap") + 1
+    assert steps.index("smoke") > steps.index("bootstrap")
+    assert "all checks pass" in stack.up["steps"][steps.index("smoke")]["detail"]
 
 
 @pytest.mark.parametrize("engine", ["builtin", "wrk"])
@@ -107,7 +108,10 @@ def test_revoked_key_fails_the_auth_check(stack: Stack, monkeypatch: pytest.Monk
     ctx = StepContext(build_model(load_settings()))
 
     def revoke(gw: GatewayClient, made: SmokeSetup) -> None:
-        victim = next(k for k in made.keys if not k.limited)
+        # A key no request has used yet: Tyk v5.8.0 caches a used session under a murmur64
+        # hash but evicts the murmur32 one on DELETE, so a used key keeps working for up
+        # to 10 s after it is revoked.
+        victim = [k for k in made.keys if not k.limited][-1]
         gw.delete_key(victim.key.get_secret_value())
 
     report = run_smoke(ctx, SmokeOptions(duration_s=2, rate=50, connections=4),

@@ -69,7 +69,8 @@ def test_rate_limits_pass_when_only_limited_keys_get_the_expected_429s() -> None
      "key 1 (unlimited) got 1 x 429"),
     ([outcome(True, s200=150), outcome(False, s200=150)],
      "key 0 (10/60s) let 150 of 150 through, expected 10-11"),
-    ([outcome(True, s200=3), outcome(False, s200=3)], "sent 3 <= its limit 10"),
+    ([outcome(True, s200=3), outcome(False, s200=3)],
+     "no limited key sent more than its limit (10)"),
 ])
 def test_rate_limits_fail(keys: list[KeyOutcome], why: str) -> None:
     check = rate_limit_check(keys, T0 + 10, T0 + 13)
@@ -92,3 +93,9 @@ def test_success() -> None:
     keys = [outcome(True, s200=10, s429=90), outcome(False, s200=898, s502=2)]
     check = success_check(keys)
     assert not check.passed and "502: 2" in check.detail
+
+
+def test_a_limited_key_within_its_limit_is_noted_not_failed() -> None:
+    keys = [outcome(True, s200=10, s429=40), outcome(True, s200=4), outcome(False, s200=50)]
+    check = rate_limit_check(keys, T0 + 10, T0 + 13)
+    assert check.passed and "1 limited keys stayed within their limit" in check.detail

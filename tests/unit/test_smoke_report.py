@@ -109,3 +109,15 @@ def test_options_validate_and_default_keys() -> None:
     with pytest.raises(ConfigError, match="--keys"):
         SmokeOptions(keys=1).validate()
     assert default_keys(3) == 18 and default_keys(16) == 96
+
+
+def test_a_node_that_answers_once_is_enough() -> None:
+    silent = parse_probe("redis-1", "## role\n\n## keys\n")
+    assert silent.error.startswith("no answer to ROLE")
+    later = [probe("redis-1", "master", "apikey-aa"), probe("redis-2", "master", "apikey-bb")]
+    placed = placement([[silent, later[1]], later], ["aa", "bb"],  # type: ignore[list-item]
+                       counters_expected=False)
+    assert placed.passed, placed.detail()
+    never = placement([[silent, later[1]]], ["aa", "bb"],  # type: ignore[list-item]
+                      counters_expected=False)
+    assert not never.passed and "redis-1: no answer to ROLE" in never.detail()

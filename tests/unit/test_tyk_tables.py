@@ -104,8 +104,9 @@ def test_shardcount_readers() -> None:
 
 
 @pytest.mark.parametrize(("release", "meanings"), [
-    ("v5.8.15", {"connected", "timeout", "cluster-init-failed", "storage-failed"}),
-    ("v5.2.1", {"cluster-mode"}),
+    ("v5.8.15", {"connected", "timeout", "cluster-init-failed",
+                 "pool-timeout", "storage-failed"}),
+    ("v5.2.1", {"cluster-mode", "pool-timeout"}),
     ("v2.9.2", {"cluster-mode"}),
 ])
 def test_log_signatures(release: str, meanings: set[str]) -> None:

@@ -3,8 +3,9 @@
 Request `n` is due at `t0 + n / rate`. Whichever of the `connections` workers is free
 takes the next due request, so a slow answer does not slow the schedule down; latency
 is measured from the due time (coordinated omission accounted for) and, for reference,
-from the actual send. With `rate == 0` the workers send back to back (closed model).
-Every run is bounded by the plan's request budget and its deadline.
+from the actual send. A stack that falls behind gets every due request late, not fewer
+requests. With `rate == 0` the workers send back to back until the duration ends (closed
+model). Every run is bounded by the plan's request budget and its deadline.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from stackctl.load.plan import LoadPlan, LoadResult
+from stackctl.load.plan import GRACE_S, LoadPlan, LoadResult
 from stackctl.load.stats import summarize
 
 NAME = "builtin"
@@ -93,7 +94,8 @@ async def _run(plan: LoadPlan) -> LoadResult:
                                      auto_decompress=False, trust_env=False) as session:
         t0 = loop.time() + 0.01
         wall0 = time.time() + 0.01
-        run = _Run(plan, t0, t0 + plan.duration_s,
+        stop_at = t0 + (plan.duration_s + GRACE_S if plan.rate > 0 else plan.duration_s)
+        run = _Run(plan, t0, stop_at,
                    statuses=[Counter() for _ in headers])
         workers = [asyncio.create_task(_worker(run, session, headers))
                    for _ in range(plan.connections)]

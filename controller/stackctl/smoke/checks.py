@@ -88,6 +88,7 @@ def auth_check(keys: Sequence[KeyOutcome], unauthorized: Sequence[int]) -> Check
 def rate_limit_check(keys: Sequence[KeyOutcome], start: float, end: float) -> Check:
     """429 only on limited keys, each letting through the expected amount."""
     problems: list[str] = []
+    idle: list[int] = []
     limited_sent = limited_429 = 0
     for i, k in enumerate(keys):
         if not k.limited:
@@ -101,11 +102,16 @@ def rate_limit_check(keys: Sequence[KeyOutcome], start: float, end: float) -> Ch
             problems.append(f"key {i} ({k.rate}/{k.per:g}s) let {k.allowed} of "
                             f"{k.answered} through, expected {want}")
         elif k.answered <= k.rate:
-            problems.append(f"key {i} sent {k.answered} <= its limit {k.rate}: not exercised")
+            idle.append(i)
     limited = sum(1 for k in keys if k.limited)
+    if limited and len(idle) == limited:
+        problems.append(f"no limited key sent more than its limit ({keys[idle[0]].rate}): "
+                        "not exercised")
     detail = (f"{limited} limited keys: {limited_429} x 429 of {limited_sent}; "
               f"{len(keys) - limited} unlimited keys: "
               f"{sum(k.statuses[429] for k in keys if not k.limited)} x 429")
+    if idle and len(idle) < limited:
+        detail += f"; {len(idle)} limited keys stayed within their limit"
     if problems:
         detail += "; " + "; ".join(problems[:3])
     return Check("rate-limits", not problems and limited > 0, detail)

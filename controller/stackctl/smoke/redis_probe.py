@@ -22,6 +22,8 @@ rcli "$self" --scan --pattern '{SESSION_PREFIX}*'
 rcli "$self" --scan --pattern '{COUNTER_PREFIX}*'
 """
 PROBE = ["sh", "-c", PROBE_SCRIPT]
+CLI_TIMEOUT_S = "10"
+"""Seconds one redis-cli call may take in the probe (a busy machine answers slowly)."""
 
 
 @dataclass(frozen=True)
@@ -39,15 +41,16 @@ def parse_probe(node: str, text: str, error: str = "") -> NodeKeys:
     parts = split_report(text)
     role = parts.get("role", "").strip()
     keys = frozenset(k.strip() for k in parts.get("keys", "").splitlines() if k.strip())
-    return NodeKeys(node, role if role in ("master", "slave") else "", keys,
-                    error if role not in ("master", "slave") else "")
+    if role in ("master", "slave"):
+        return NodeKeys(node, role, keys)
+    return NodeKeys(node, "", keys, error or f"no answer to ROLE ({role[:60] or 'nothing'})")
 
 
 def probe_nodes(compose: Compose, model: StackModel) -> list[NodeKeys]:
     """Every node's role and keys, read in parallel."""
 
     def read(name: str) -> NodeKeys:
-        result = compose.exec(name, PROBE)
+        result = compose.exec(name, PROBE, env={"STACKCTL_CLI_TIMEOUT": CLI_TIMEOUT_S})
         err = "" if result.ok else (result.stderr.strip().splitlines() or ["failed"])[-1]
         return parse_probe(name, result.stdout, err)
 
@@ -105,13 +108,17 @@ def placement(samples: Iterable[Sequence[NodeKeys]], key_hashes: Sequence[str],
     """Combine probes taken during the run (counters come and go with their window)."""
     out = Placement(expected=len(key_hashes), counters_expected=counters_expected)
     held: dict[str, set[str]] = {}
+    failed: dict[str, str] = {}
+    answered: set[str] = set()
     for sample in samples:
         for node in sample:
             if node.error:
-                out.errors.append(f"{node.node}: {node.error}")
-            if node.role != "master":
+                failed.setdefault(node.node, node.error)
                 continue
-            held.setdefault(node.node, set()).update(node.keys)
+            answered.add(node.node)
+            if node.role == "master":
+                held.setdefault(node.node, set()).update(node.keys)
+    out.errors = [f"{n}: {e}" for n, e in sorted(failed.items()) if n not in answered]
     out.primaries = sorted(held)
     sessions: set[str] = set()
     counters: set[str] = set()

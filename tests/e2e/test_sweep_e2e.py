@@ -1,0 +1,87 @@
+"""`stackctl sweep` end to end on its own stack: two pool points and the idle A/B, one
+short repeat each; the report, plot and recommendation agree with the JSON figures, a
+rerun resumes from the stored points, and the stack is put back."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from stackctl.sweep.recommend import Candidate, recommend, worst_case
+from stackenv import DOCKER, project_objects, stack_env, stackctl
+
+pytestmark = pytest.mark.e2e
+
+PROJECT = "stackctl-e2e-sweep"
+SUBNETS = os.environ.get("STACKCTL_E2E_SWEEP_SUBNETS", "172.31.185.0/24,172.31.186.0/24")
+"""Redis and front subnets (overridable when another stack holds these)."""
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+SWEEP = ("sweep", "--max-active", "4,32", "--repeat", "1", "--duration", "3",
+         "--connections", "16", "--rate", "50", "--budget", "900", "--json")
+
+
+def running(project: str) -> list[str]:
+    cmd = [DOCKER, "ps", "--filter", f"label=com.docker.compose.project={project}",
+           "--format", "{{.Names}}"]
+    return subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.split()
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> Iterator[Any]:
+    redis_subnet, front_subnet = SUBNETS.split(",")
+    env = stack_env(PROJECT, redis_subnet, front_subnet)
+    try:
+        yield env, tmp_path
+    finally:
+        stackctl(tmp_path, env, "down", "--volumes", timeout=180)
+        assert project_objects(PROJECT) == []
+
+
+def test_sweep_report_agrees_with_its_json(stack: Any) -> None:
+    env, cwd = stack
+    out = cwd / "report"
+    before = stackctl(cwd, env, *SWEEP, "--out", str(out))
+    assert before.returncode == 2 and "stackctl up" in before.stderr, before.stderr
+    up = stackctl(cwd, env, "up", "--no-smoke", timeout=600)
+    assert up.returncode == 0, up.stderr + up.stdout
+    run = stackctl(cwd, env, *SWEEP, "--out", str(out), timeout=900)
+    assert run.returncode == 0, run.stderr[-3000:]
+    report = json.loads(run.stdout)
+    assert report["complete"] is True
+    points = report["points"]
+    assert [(p["point"]["max_active"], p["point"]["max_idle"]) for p in points] == [
+        (4, None), (32, None), (4, 2000)]
+    for p in points:
+        assert p["env"]["TYK_GW_STORAGE_MAXACTIVE"] == str(p["point"]["max_active"])
+        assert p["summary"]["rps"]["median"] > 0
+        assert len(p["summary"]["redis_clients_max"]) == 6
+        assert p["worst_case"] == worst_case(p["point"]["max_active"], 1)
+    # The files exist and say what the JSON says.
+    assert json.loads((out / "sweep.json").read_text())["points"] == points
+    assert (out / "sweep.png").read_bytes()[:8] == PNG_MAGIC
+    md = (out / "sweep.md").read_text()
+    for p in points:
+        assert f"| {p['summary']['rps']['median']:.1f} |" in md
+    rec = report["recommendation"]
+    again = recommend([Candidate(p["point"]["max_active"], p["summary"]["rps"]["median"])
+                       for p in points if p["point"]["max_idle"] is None],
+                      1, report["maxclients"]["used"], report["maxclients"]["source"])
+    assert again.as_dict() == rec and rec["max_active"] in (4, 32)
+    assert f"**optimisation_max_active = {rec['max_active']}**" in md
+    assert report["maxclients"]["live"] == 10000
+    assert report["idle_ab"]["verdict"] in md
+    # The stack is back to its own settings.
+    assert not (cwd / ".stackctl" / "env-overrides.json").exists()
+    names = running(PROJECT)
+    assert f"{PROJECT}-gateway-1" in names and f"{PROJECT}-gateway-2-1" not in names
+    # A rerun reuses every stored point and sends no load.
+    rerun = stackctl(cwd, env, *SWEEP, "--out", str(out))
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    assert rerun.stderr.count("reusing the stored result") == 3
+    assert json.loads(rerun.stdout)["recommendation"] == rec
