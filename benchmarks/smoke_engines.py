@@ -47,10 +47,10 @@ def start_upstream() -> None:
 
 def stop_upstream() -> None:
     client = docker_client()
-    if client.container.exists(CONTAINER):
-        client.container.remove(CONTAINER, force=True)
-    if client.network.exists(NETWORK):
-        client.network.remove(NETWORK)
+    for found in client.container.list(all=True, filters={"name": CONTAINER}):
+        client.container.remove(found, force=True)
+    for net in client.network.list(filters={"name": NETWORK}):
+        client.network.remove(net)
 
 
 def builtin(url: str, seconds: float, connections: int, rate: float) -> dict[str, float]:

@@ -80,6 +80,9 @@ def test_every_check_passes_with_real_figures(stack: Stack, engine: str) -> None
                          "50" if engine == "builtin" else "0", "--connections", "8",
                          "--slo", "success>=99%")
     failed = [c for c in report["checks"] if not c["passed"]]
+    print(json.dumps({k: report[k] for k in ("requests", "rps", "latency_ms", "analytics",
+                                             "statuses", "redis")}))
+    print("\n".join(f"{c['name']}: {c['detail']}" for c in report["checks"]))
     assert code == 0 and not failed, json.dumps(failed, indent=1)
     assert report["requests"] > 30 and report["rps"] > 0
     assert 0 < report["latency_ms"]["p50"] <= report["latency_ms"]["p99"]

@@ -1,4 +1,5 @@
-"""The short smoke at the end of `up`: a few seconds of builtin load, every check."""
+"""The short smoke at the end of `up`: a few seconds of builtin load; every functional
+check must pass (latency is reported only)."""
 
 from __future__ import annotations
 
