@@ -6,6 +6,7 @@ the internal `redis` network; gateway and pump join both networks at pinned addr
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ PUMP_HOME = "/opt/tyk-pump"
 GATEWAY_PORT = 8080
 STACK_ASSETS = Path(__file__).resolve().parents[2] / "stack"
 """The repository's static assets (API definitions, policies, scripts)."""
+CONFIG_LABEL = "io.stackctl.config-digest"
 TYK_SERVICES = ("upstream", "gateway", "pump")
 HEALTH = {"interval": "1s", "timeout": "3s", "retries": 60, "start_period": "60s"}
 ENV_OVERRIDES_FILE = "env-overrides.json"
@@ -154,12 +156,30 @@ def stack_compose(model: StackModel, redis: RedisFiles, tyk: TykFiles) -> dict[s
         FRONT_NETWORK: {"ipam": {"driver": "default",
                                  "config": [{"subnet": str(model.settings.network.subnet)}]}},
     }
+    services = {**cluster["services"], **tyk_services(model, tyk)}
+    # Config files are bind-mounted and replaced atomically, so a running container keeps
+    # the old inode: a digest label makes Compose recreate exactly the services whose
+    # rendered files changed.
+    for node in model.nodes:  # the ACL file changes with the password; auth.conf holds it
+        _label_digest(services[node.name], redis.node_confs[node.name], redis.acl)
+    for service in services.values():
+        if service.get("labels", {}).get("io.stackctl.role") == "gateway":
+            _label_digest(service, tyk.gateway_conf)
+    _label_digest(services["pump"], tyk.pump_conf)
     return {
         "name": model.settings.project,
-        "services": {**cluster["services"], **tyk_services(model, tyk)},
+        "services": services,
         "networks": networks,
         "volumes": cluster["volumes"],
     }
+
+
+def _label_digest(service: dict[str, Any], *files: Path) -> None:
+    """Label `service` with a digest of its rendered files' contents (absent files: none)."""
+    h = hashlib.sha256()
+    for path in files:
+        h.update(path.read_bytes() if path.exists() else b"")
+    service["labels"] = {**service.get("labels", {}), CONFIG_LABEL: h.hexdigest()[:16]}
 
 
 def write_stack_compose(model: StackModel, redis: RedisFiles, tyk: TykFiles) -> Path:

@@ -67,3 +67,15 @@ def test_offline_uses_local_images(tmp_path: Path) -> None:
     assert services["redis-1"]["image"].startswith("stackctl/redis:")
     official = render(tmp_path / "o")["services"]
     assert official["gateway"]["image"].startswith("tykio/tyk-gateway:")
+
+
+def test_config_digest_label_follows_rendered_files(tmp_path: Path) -> None:
+    conf = tmp_path / "tyk.conf"
+    conf.write_text('{"a": 1}')
+    before = render(tmp_path)["services"]
+    conf.write_text('{"a": 2}')
+    after = render(tmp_path)["services"]
+    label = "io.stackctl.config-digest"
+    assert before["gateway"]["labels"][label] != after["gateway"]["labels"][label]
+    assert before["pump"]["labels"][label] == after["pump"]["labels"][label]
+    assert before["redis-1"]["labels"][label] == after["redis-1"]["labels"][label]
