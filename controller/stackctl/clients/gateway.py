@@ -5,6 +5,7 @@ The only module that speaks HTTP to the gateway. Errors become `ToolError` with 
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
@@ -97,3 +98,23 @@ def redis_health(hello: dict[str, Any]) -> str:
     if isinstance(redis, dict) and isinstance(redis.get("status"), str):
         return str(redis["status"])
     return "unknown"
+
+
+def wait_redis_pass(gw: GatewayClient, timeout: float, poll: float = 0.5) -> dict[str, Any]:
+    """Poll /hello until it reports Redis `pass` (checks run every liveness interval);
+    return that answer, or raise ToolError with the last state seen."""
+    deadline = time.monotonic() + timeout
+    last = "no answer"
+    while True:
+        try:
+            hello = gw.hello()
+        except ToolError as exc:
+            last = str(exc)
+        else:
+            last = f"redis {redis_health(hello)}"
+            if redis_health(hello) == "pass":
+                return hello
+        if time.monotonic() >= deadline:
+            raise ToolError(f"gateway /hello never reported Redis pass within "
+                            f"{timeout:.0f} s ({last})")
+        time.sleep(poll)

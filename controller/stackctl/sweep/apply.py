@@ -3,7 +3,6 @@ gateway(s) and the pump, wait for health; and put the stack back afterwards."""
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING
 
 from stackctl.errors import ToolError
@@ -34,22 +33,10 @@ def recreate(ctx: StepContext, remove_orphans: bool = False) -> None:
 
 def wait_redis_pass(ctx: StepContext, timeout: float = HELLO_TIMEOUT_S) -> str:
     """Poll the published gateway's /hello until Redis passes; its version."""
-    from stackctl.clients.gateway import GatewayClient, redis_health
+    from stackctl.clients import gateway
 
-    deadline = time.monotonic() + timeout
-    last = "no answer"
-    with GatewayClient(ctx.gateway_url, ctx.secrets.gateway_secret) as gw:
-        while time.monotonic() < deadline:
-            try:
-                hello = gw.hello()
-            except ToolError as exc:
-                last = str(exc)
-            else:
-                last = f"redis {redis_health(hello)}"
-                if redis_health(hello) == "pass":
-                    return str(hello.get("version", ""))
-            time.sleep(0.5)
-    raise ToolError(f"gateway /hello never reported Redis pass after recreation ({last})")
+    with gateway.GatewayClient(ctx.gateway_url, ctx.secrets.gateway_secret) as gw:
+        return str(gateway.wait_redis_pass(gw, timeout).get("version", ""))
 
 
 def applied_env(ctx: StepContext, names: list[str]) -> dict[str, str]:
