@@ -130,6 +130,9 @@ class Settings(BaseSettings):
     state_dir: Path = Field(Path(".stackctl"), description="where rendered files and secrets go")
     certs_dir: Path = Field(Path("certs"), description="where the generated PKI goes")
     profile: Profile = Field("oss", description="oss | pro (pro adds the Tyk Dashboard)")
+    config_form: Literal["files", "env"] = Field(
+        "files", description="how Tyk components are configured: files (tyk.conf, pump.conf) "
+        "or env (TYK_GW_*, TYK_PMP_* from 0600 env files)")
     allow_unsupported: bool = Field(
         False, description="run a Tyk/Redis pair outside the support matrix"
     )

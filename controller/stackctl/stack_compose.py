@@ -60,6 +60,8 @@ class TykFiles:
     apps: Path  # writable: the gateway API writes definitions here
     policies: Path
     analytics: Path  # the pump's csv sink
+    gateway_env: Path | None = None  # env form: TYK_GW_* file (0600) instead of tyk.conf
+    pump_env: Path | None = None  # env form: TYK_PMP_* file (0600) instead of pump.conf
 
 
 def _bind(source: Path, target: str, read_only: bool = True) -> dict[str, Any]:
@@ -157,6 +159,8 @@ def stack_compose(model: StackModel, redis: RedisFiles, tyk: TykFiles) -> dict[s
                                  "config": [{"subnet": str(model.settings.network.subnet)}]}},
     }
     services = {**cluster["services"], **tyk_services(model, tyk)}
+    for service in services.values():
+        _use_env_form(service, tyk)
     # Config files are bind-mounted and replaced atomically, so a running container keeps
     # the old inode: a digest label makes Compose recreate exactly the services whose
     # rendered files changed.
@@ -164,14 +168,27 @@ def stack_compose(model: StackModel, redis: RedisFiles, tyk: TykFiles) -> dict[s
         _label_digest(services[node.name], redis.node_confs[node.name], redis.acl)
     for service in services.values():
         if service.get("labels", {}).get("io.stackctl.role") == "gateway":
-            _label_digest(service, tyk.gateway_conf)
-    _label_digest(services["pump"], tyk.pump_conf)
+            _label_digest(service, tyk.gateway_env or tyk.gateway_conf)
+    _label_digest(services["pump"], tyk.pump_env or tyk.pump_conf)
     return {
         "name": model.settings.project,
         "services": services,
         "networks": networks,
         "volumes": cluster["volumes"],
     }
+
+
+def _use_env_form(service: dict[str, Any], tyk: TykFiles) -> None:
+    """Env form: the component reads an env file (compose passes it; never argv) and no
+    config file is mounted (the env sets omit_config_file)."""
+    role = service.get("labels", {}).get("io.stackctl.role")
+    env, home = {"gateway": (tyk.gateway_env, GATEWAY_HOME),
+                 "pump": (tyk.pump_env, PUMP_HOME)}.get(str(role), (None, ""))
+    if env is None:
+        return
+    conf = f"{home}/{'tyk.conf' if role == 'gateway' else 'pump.conf'}"
+    service["volumes"] = [m for m in service["volumes"] if m["target"] != conf]
+    service["env_file"] = [str(env.resolve())]
 
 
 def _label_digest(service: dict[str, Any], *files: Path) -> None:

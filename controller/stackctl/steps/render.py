@@ -37,10 +37,16 @@ class Render:
                 shutil.copyfile(definition, target)
         analytics = ctx.state_dir / ANALYTICS_DIR
         analytics.mkdir(parents=True, exist_ok=True)
+        env_paths: dict[str, Path] = {}
+        if ctx.model.settings.config_form == "env":
+            env_paths = {p.name: p for p in write_files(
+                render_files(ctx.model, ctx.secrets, "env"), rendered)}
         tyk = TykFiles(
             gateway_conf=paths["tyk.conf"], pump_conf=paths["pump.conf"], apps=apps,
             policies=STACK_ASSETS / "tyk" / "policies", analytics=analytics,
+            gateway_env=env_paths.get("gateway.env"), pump_env=env_paths.get("pump.env"),
         )
+        paths.update(env_paths)
         path = write_stack_compose(ctx.model, redis, tyk)
         digest = inputs_digest([path, *paths.values(), *redis.node_confs.values(), redis.acl,
                                 redis.auth])
