@@ -7,11 +7,10 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-GATEWAY_POOLS = 4
-"""Pools each gateway sizes per Redis node: default, cache, analytics, plus the rate
-limiter's client (tyk-facts §1)."""
-PUMP_POOLS = 1
-"""The pump's one analytics-storage pool, set to the same size by the sweep."""
+from stackctl.tyk.tables import REDIS_POOLS
+
+GATEWAY_POOLS = REDIS_POOLS["gateway"]
+PUMP_POOLS = REDIS_POOLS["pump"]
 WITHIN = 0.02
 
 

@@ -47,6 +47,10 @@ DEFAULT_TIMEOUT_S = 5
 """Every component's Redis timeout default, in seconds (the storage library multiplies by
 time.Second; the pump's own comment says milliseconds, its code says seconds)."""
 TLS_MIN, TLS_MAX = "1.2", "1.3"
+REDIS_POOLS: dict[Component, int] = {"gateway": 4, "pump": 1, "dashboard": 1}
+"""Connection pools each component sizes per Redis node with its max_active: the gateway's
+default, cache and analytics stores plus the rate limiter's client (tyk-facts §1); the
+pump's one analytics-storage pool."""
 MIN_HA_NODES = 6
 """The smallest Redis Cluster that survives a primary loss: 3 primaries x (1 + 1 replica)."""
 
