@@ -47,6 +47,7 @@ def up(
                                     "images.offline": offline})
     step_ctx = StepContext(build_model(settings))
     progress: Progress = JsonProgress() if as_json else PlainProgress(globals_of(ctx).verbose)
+    _drop_stale_overrides(step_ctx.state_dir)
     try:
         results = run_steps(up_steps(smoke), step_ctx, progress)
     except StepError as exc:
@@ -70,6 +71,18 @@ def up(
     console.print(f"  gateway      {summary['gateway_url']}  (/hello, /smoke/ with the key)")
     console.print(f"  credentials  {summary['credentials']} (0600; never printed)")
     console.print(f"  next         {'; '.join(summary['next'])}")
+
+
+def _drop_stale_overrides(state_dir: Any) -> None:
+    """`up` applies the settings: a retuning tool's overrides file left by an interrupted
+    run (e.g. a killed `stackctl sweep`) is removed, and said so."""
+    from stackctl.stack_compose import ENV_OVERRIDES_FILE
+
+    stale = state_dir / ENV_OVERRIDES_FILE
+    if stale.exists():
+        stale.unlink()
+        typer.echo(f"stackctl: removed {stale} left by an interrupted sweep; "
+                   "up applies the settings", err=True)
 
 
 def _summary(ctx: Any) -> dict[str, Any]:
