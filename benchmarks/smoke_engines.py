@@ -50,7 +50,8 @@ def stop_upstream() -> None:
     for found in client.container.list(all=True, filters={"name": CONTAINER}):
         client.container.remove(found, force=True)
     for net in client.network.list(filters={"name": NETWORK}):
-        client.network.remove(net)
+        if net.name == NETWORK:  # the name filter matches substrings
+            client.network.remove(net)
 
 
 def builtin(url: str, seconds: float, connections: int, rate: float) -> dict[str, float]:
