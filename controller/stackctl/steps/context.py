@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from stackctl.model import StackModel
-from stackctl.runtime.compose import Compose
+from stackctl.runtime.compose import Compose, ServiceState
 from stackctl.secrets import Secrets, load_secrets
 from stackctl.stack_compose import COMPOSE_FILE
 
@@ -19,6 +19,7 @@ class StepContext:
 
     model: StackModel
     results: dict[str, Any] = field(default_factory=dict)
+    _ps: list[ServiceState] | None = field(default=None, repr=False)
 
     @property
     def state_dir(self) -> Path:
@@ -40,6 +41,13 @@ class StepContext:
         """The Compose project (the file exists once the render step has run)."""
         return Compose(self.model.settings.project, [self.compose_file],
                        project_dir=self.state_dir)
+
+    def services(self, fresh: bool = False) -> list[ServiceState]:
+        """`compose ps`, read once and shared by the steps; `fresh=True` re-reads (after
+        containers were started)."""
+        if fresh or self._ps is None:
+            self._ps = self.compose.ps()
+        return self._ps
 
     @property
     def gateway_url(self) -> str:

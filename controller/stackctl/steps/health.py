@@ -22,7 +22,9 @@ class Health:
         except ToolError as exc:
             raise StepError(self.name, str(exc), "see `stackctl logs gateway`") from None
         ctx.results["gateway"] = {"version": hello.get("version", ""), "redis": "pass"}
-        pump = [s for s in ctx.compose.ps() if s.service == "pump"]
+        # Unchanged stack: the services preflight read are current; otherwise read again.
+        states = ctx.services(fresh=not ctx.results.get("unchanged"))
+        pump = [s for s in states if s.service == "pump"]
         if not pump or pump[0].health != "healthy":
             raise StepError(self.name, "pump is not healthy", "see `stackctl logs pump`")
         return f"gateway {ctx.results['gateway']['version']} redis pass; pump ok"

@@ -51,7 +51,7 @@ def _ports_held_by_project(ctx: StepContext) -> set[int]:
     if not ctx.compose_file.exists():
         return set()
     try:
-        running = {s.service for s in ctx.compose.ps() if s.state == "running"}
+        running = {s.service for s in ctx.services() if s.state == "running"}
     except ToolError:
         return set()
     return {ctx.model.settings.gateway.port} if "gateway" in running else set()

@@ -72,7 +72,7 @@ def _applied(ctx: StepContext) -> str | None:
 def _all_up(ctx: StepContext) -> bool:
     """Every long-running service runs and, where it has a healthcheck, is healthy."""
     try:
-        states = ctx.compose.ps()
+        states = ctx.services()
     except ToolError:
         return False
     from stackctl.stack_compose import TYK_SERVICES
