@@ -37,7 +37,7 @@ def stack_env(project: str, redis_subnet: str, front_subnet: str, **extra: str
     return env
 
 
-def stackctl(cwd: Path, env: dict[str, str], *args: str, timeout: float = 400
+def stackctl(cwd: Path, env: dict[str, str], *args: str, timeout: float = 600
              ) -> subprocess.CompletedProcess[str]:
     """`stackctl ARGS` in `cwd`, output captured."""
     return subprocess.run([sys.executable, "-m", "stackctl", *args], cwd=cwd, env=env,

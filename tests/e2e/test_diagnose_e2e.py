@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -21,26 +20,12 @@ from typing import Any
 import pytest
 
 from stackctl.state import atomic_write
+from stackenv import DOCKER, free_port, stackctl
 
 pytestmark = pytest.mark.e2e
 
 PROJECT = "stackctl-e2e-diag"
 SUBNETS = ("172.31.190.0/24", "172.31.191.0/24")
-DOCKER = "/usr/bin/docker"
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def stackctl(cwd: Path, env: dict[str, str], *args: str, timeout: float = 400
-             ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "stackctl", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=timeout)
 
 
 def compose(cwd: Path, *args: str) -> None:
@@ -55,7 +40,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict
     env = {k: v for k, v in os.environ.items() if not k.startswith("STACKCTL_")}
     env.update({"STACKCTL_PROJECT": PROJECT, "STACKCTL_REDIS__SUBNET": SUBNETS[0],
                 "STACKCTL_NETWORK__SUBNET": SUBNETS[1],
-                "STACKCTL_GATEWAY__PORT": str(_free_port()),
+                "STACKCTL_GATEWAY__PORT": str(free_port()),
                 "STACKCTL_IMAGES__OFFLINE": "true"})
     try:
         up = stackctl(cwd, env, "up", "--tls", "mtls", "--no-smoke")

@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +14,7 @@ import pytest
 
 from stackctl import versions
 from stackctl.runtime.images import build_image, remove_image
+from stackenv import free_port, stackctl
 
 pytestmark = pytest.mark.e2e
 
@@ -26,18 +24,6 @@ THRESHOLD = 256
 TEST_IMAGE = (f"stackctl/test-shardcount-gate-gateway:"
               f"{versions.GATEWAY_MODULE.release}-min{THRESHOLD}")
 RECIPE = Path(__file__).resolve().parents[2] / "stack" / "test-images" / "shardcount-gate-gateway"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def stackctl(cwd: Path, env: dict[str, str], *args: str, timeout: float = 600
-             ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "stackctl", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=timeout)
 
 
 def events(stdout: str) -> dict[str, dict[str, Any]]:
@@ -58,7 +44,7 @@ def gated(tmp_path: Path) -> Iterator[tuple[Path, dict[str, str]]]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("STACKCTL_")}
     env.update({"STACKCTL_PROJECT": PROJECT, "STACKCTL_REDIS__SUBNET": SUBNETS[0],
                 "STACKCTL_NETWORK__SUBNET": SUBNETS[1],
-                "STACKCTL_GATEWAY__PORT": str(_free_port()),
+                "STACKCTL_GATEWAY__PORT": str(free_port()),
                 "STACKCTL_IMAGES__OFFLINE": "true", "STACKCTL_IMAGES__GATEWAY": TEST_IMAGE})
     try:
         yield tmp_path, env

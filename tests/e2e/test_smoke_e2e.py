@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,10 +14,11 @@ from typing import Any
 
 import pytest
 
+from stackenv import DOCKER, free_port, stackctl
+
 pytestmark = pytest.mark.e2e
 
 PROJECT = "stackctl-e2e-smoke"
-DOCKER = "/usr/bin/docker"
 
 
 @dataclass(frozen=True)
@@ -27,18 +26,6 @@ class Stack:
     cwd: Path
     env: dict[str, str]
     up: dict[str, Any]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def stackctl(stack_cwd: Path, env: dict[str, str], *args: str, timeout: float = 300
-             ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "stackctl", *args], cwd=stack_cwd, env=env,
-                          capture_output=True, text=True, timeout=timeout)
 
 
 @pytest.fixture(scope="module")
