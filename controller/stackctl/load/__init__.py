@@ -1,4 +1,4 @@
-"""Load engines: `builtin` (asyncio + aiohttp, open model) and `wrk` (host or container).
+"""Load engines: `builtin` (asyncio + uvloop, raw HTTP/1.1, open model) and `wrk`.
 
 The only package that starts load. `plan` holds what is asked and what was measured,
 `stats` the percentile math, `builtin` and `wrk` the engines.
