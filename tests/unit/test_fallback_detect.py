@@ -74,20 +74,23 @@ def test_missing_and_restarting_containers_fail() -> None:
 
 
 class FakeObservable:
-    """A fake runtime: scripted ps rows and logs per poll."""
+    """A fake runtime: scripted states and logs per poll (the watch reads them from
+    threads, so each kind of read counts its own rounds)."""
 
     def __init__(self, rounds: list[dict[str, tuple[ServiceState, str]]]) -> None:
         self.rounds = rounds
         self.i = 0
+        self.log_reads: dict[str, int] = {}
 
-    def ps(self) -> list[ServiceState]:
+    def states(self, services: Sequence[str]) -> list[ServiceState]:
         current = self.rounds[min(self.i, len(self.rounds) - 1)]
         self.i += 1
-        return [s for s, _ in current.values()]
+        return [s for name, (s, _) in current.items() if name in services]
 
-    def logs(self, services: Sequence[str] = (), tail: int | None = None) -> str:
-        current = self.rounds[min(self.i - 1, len(self.rounds) - 1)]
-        return current[services[0]][1]
+    def service_log(self, service: str, tail: int | None = None) -> str:
+        n = self.log_reads.get(service, 0)
+        self.log_reads[service] = n + 1
+        return self.rounds[min(n, len(self.rounds) - 1)][service][1]
 
 
 def test_watch_returns_on_first_exit_and_marks_others_pending() -> None:
@@ -104,10 +107,46 @@ def test_watch_returns_on_first_exit_and_marks_others_pending() -> None:
                                                        ("pump", "pending")]
 
 
-def test_watch_rereads_after_settle_when_all_look_healthy() -> None:
+def test_watch_keeps_reading_a_component_for_its_settle_time() -> None:
+    healthy = {"gateway": (state("gateway"), log("gateway-v5.8-healthy.log")),
+               "pump": (state("pump"), log("pump-v1.14-healthy.log"))}
+    fake = FakeObservable([healthy] * 6)
+    now = [0.0]
+    got = watch(fake, {"gateway": GW, "pump": PUMP}, timeout=60, poll=0.5,
+                settle={"pump": 3.0}, clock=lambda: now[0],
+                sleep=lambda s: now.__setitem__(0, now[0] + s))
+    assert all(d.ok for d in got)
+    assert now[0] == 3.0 and fake.i == 7  # rounds at 0, 0.5, ..., 3.0
+
+
+def test_watch_without_settle_returns_on_the_first_healthy_round() -> None:
     fake = FakeObservable([
         {"gateway": (state("gateway"), log("gateway-v5.8-healthy.log")),
          "pump": (state("pump"), log("pump-v1.14-healthy.log"))},
     ])
     got = watch(fake, {"gateway": GW, "pump": PUMP}, timeout=60, sleep=lambda s: None)
-    assert all(d.ok for d in got) and fake.i == 2
+    assert all(d.ok for d in got) and fake.i == 1
+
+
+def test_a_failure_logged_during_the_settle_time_is_caught() -> None:
+    healthy = {"gateway": (state("gateway"), log("gateway-v5.8-healthy.log")),
+               "pump": (state("pump"), log("pump-v1.14-healthy.log"))}
+    failing = dict(healthy, pump=(state("pump"), log("pump-v1.14-healthy.log")
+                                  + log("pump-v1.14-wrongpass.log")))
+    fake = FakeObservable([healthy, failing])
+    now = [0.0]
+    got = watch(fake, {"gateway": GW, "pump": PUMP}, timeout=60, grace=2.0, poll=0.5,
+                settle={"pump": 3.0}, clock=lambda: now[0],
+                sleep=lambda s: now.__setitem__(0, now[0] + s))
+    assert [(d.component, d.ok) for d in got] == [("gateway", True), ("pump", False)]
+
+
+def test_a_container_started_long_enough_ago_needs_no_more_settle_time() -> None:
+    pump = ServiceState("pump", "p-pump-1", "running", "healthy", 0, started_at=1000.0)
+    fake = FakeObservable([
+        {"gateway": (state("gateway"), log("gateway-v5.8-healthy.log")),
+         "pump": (pump, log("pump-v1.14-healthy.log"))},
+    ])
+    got = watch(fake, {"gateway": GW, "pump": PUMP}, timeout=60, settle={"pump": 3.0},
+                sleep=lambda s: None, wall=lambda: 1003.5)
+    assert all(d.ok for d in got) and fake.i == 1

@@ -10,7 +10,7 @@ import pytest
 
 from stackctl.cluster.status import cluster_status, node_status, node_view
 from stackctl.model import build_model
-from stackctl.runtime.compose import ExecResult, parse_ps
+from stackctl.runtime.compose import ExecResult, parse_docker_ps
 from stackctl.settings import Settings
 
 pytestmark = pytest.mark.unit
@@ -76,14 +76,21 @@ def test_unreachable_node() -> None:
     assert status.summary["primaries"] == 2
 
 
-def test_parse_recorded_compose_ps() -> None:
-    states = {s.service: s for s in parse_ps(text("compose-ps.json"))}
-    assert states["cluster-gate"].health == "healthy"
+def test_parse_recorded_docker_ps() -> None:
+    states = {s.service: s for s in parse_docker_ps(text("docker-ps.txt"))}
+    assert states["cluster-gate"].health == "healthy" and states["upstream"].health == ""
     assert states["cluster-init"].state == "exited" and states["cluster-init"].exit_code == 0
     assert all(states[f"redis-{i}"].health == "healthy" for i in range(1, 7))
+    assert states["gateway"].name == "p-gateway-1"
 
 
-def test_parse_ps_array_and_empty() -> None:
-    assert parse_ps("") == []
-    (one,) = parse_ps('[{"Service": "redis-1", "Name": "p-redis-1-1", "State": "running"}]')
-    assert one.health == "" and one.exit_code == 0
+def test_parse_docker_ps_health_and_exit_codes() -> None:
+    assert parse_docker_ps("") == []
+    rows = parse_docker_ps(
+        "pump\tp-pump-1\trestarting\tRestarting (2) 1 second ago\n"
+        "gateway\tp-gateway-1\trunning\tUp 2 seconds (health: starting)\n"
+        "redis-2\tp-redis-2-1\trunning\tUp 9 seconds (unhealthy)\n"
+        "init\tp-init-1\texited\tExited (137) 3 seconds ago\n")
+    assert [(r.state, r.health, r.exit_code) for r in rows] == [
+        ("restarting", "", 2), ("running", "starting", 0), ("running", "unhealthy", 0),
+        ("exited", "", 137)]

@@ -10,12 +10,13 @@ from stackctl.fallback.watch import watch
 from stackctl.state import read_json
 from stackctl.tyk.schema import Component
 from stackctl.tyk.support import pump_release, target_versions
-from stackctl.tyk.tables import SPECS
+from stackctl.tyk.tables import HEALTH_BEFORE_REDIS, SPECS
 
 if TYPE_CHECKING:
     from stackctl.steps.context import StepContext
 
 RUNG_TIMEOUT_S = 90.0
+SETTLE_MARGIN_S = 1.0
 
 
 def stack_components(ctx: StepContext) -> dict[Component, str]:
@@ -28,6 +29,15 @@ def stack_components(ctx: StepContext) -> dict[Component, str]:
                                       "pump": pump_release(ctx.model.settings),
                                       "dashboard": tyk}
     return {c: releases[c] for c in SPECS if c in services}
+
+
+def settle_times(ctx: StepContext) -> dict[Component, float]:
+    """How long past healthy each component's log is still read (tables.HEALTH_BEFORE_REDIS:
+    one period of its first Redis use, plus a margin)."""
+    settings = ctx.model.settings
+    sections = {"gateway": settings.gateway, "pump": settings.pump}
+    return {c: float(getattr(sections[c], name)) + SETTLE_MARGIN_S
+            for c, name in HEALTH_BEFORE_REDIS.items() if c in sections}
 
 
 class StackRunner:
@@ -46,8 +56,9 @@ class StackRunner:
 
         write_shardcount(self.ctx.state_dir, shardcount)
         Render().run(self.ctx)
-        self.ctx.compose.up(list(self.releases), wait=False)
+        self.ctx.compose.up(list(self.releases), wait=False, no_deps=True)
 
     def wait(self) -> list[Detection]:
         """Watch the recreated components until each is decided."""
-        return watch(self.ctx.compose, self.releases, self.timeout)
+        return watch(self.ctx.compose, self.releases, self.timeout,
+                     settle=settle_times(self.ctx))

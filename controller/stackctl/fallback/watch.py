@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
 from stackctl.fallback.detect import Detection, classify
@@ -11,57 +12,67 @@ from stackctl.runtime.compose import ServiceState
 from stackctl.tyk.schema import Component
 
 LOG_TAIL = 200
-POLL_S = 1.0
+POLL_S = 0.5
 GRACE_S = 12.0
 """How long a component may log a failure signature before it counts (go-redis retries)."""
-SETTLE_S = 3.0
-"""Once all look healthy, wait this long and read the logs once more (the pump's health
-endpoint says ok while its purge loop fails)."""
 
 
 class Observable(Protocol):
     """What the watch reads: `runtime.compose.Compose` or a fake."""
 
-    def ps(self) -> list[ServiceState]:
-        """Every container of the project."""
+    def states(self, services: Sequence[str]) -> list[ServiceState]:
+        """The services' containers."""
 
-    def logs(self, services: Sequence[str] = (), tail: int | None = None) -> str:
-        """The services' logs."""
-
-
-def _states(target: Observable) -> dict[str, ServiceState]:
-    return {s.service: s for s in target.ps()}
+    def service_log(self, service: str, tail: int | None = None) -> str:
+        """One service's log."""
 
 
 def _round(target: Observable, releases: Mapping[Component, str], elapsed: float,
-           timeout: float, grace: float) -> dict[Component, Detection | None]:
-    states = _states(target)
-    out: dict[Component, Detection | None] = {}
-    for component, release in releases.items():
-        log = target.logs([component], tail=LOG_TAIL)
-        out[component] = classify(component, release, states.get(component), log, elapsed,
-                                  timeout, grace)
-    return out
+           timeout: float, grace: float
+           ) -> tuple[dict[str, ServiceState], dict[Component, Detection | None]]:
+    """Read every component's state and log at once, and classify them."""
+    components = list(releases)
+    with ThreadPoolExecutor(max_workers=len(components) + 1) as pool:
+        states_call = pool.submit(target.states, components)
+        log_calls = {c: pool.submit(target.service_log, c, LOG_TAIL) for c in components}
+        states = {s.service: s for s in states_call.result()}
+        return states, {c: classify(c, release, states.get(c), log_calls[c].result(),
+                                    elapsed, timeout, grace)
+                        for c, release in releases.items()}
 
 
 def watch(target: Observable, releases: Mapping[Component, str], timeout: float,
-          grace: float = GRACE_S, poll: float = POLL_S, settle: float = SETTLE_S,
+          grace: float = GRACE_S, poll: float = POLL_S,
+          settle: Mapping[Component, float] | None = None,
           clock: Callable[[], float] = time.monotonic,
-          sleep: Callable[[float], None] = time.sleep) -> list[Detection]:
-    """Decide every component in `releases`: return early on the first failure, or when
-    all are healthy and stay so for `settle` seconds."""
+          sleep: Callable[[float], None] = time.sleep,
+          wall: Callable[[], float] = time.time) -> list[Detection]:
+    """Decide every component in `releases`: return on the first failure, or once all are
+    healthy and each has run for its `settle` seconds (a component whose health check
+    passes before it has used Redis: see `stack_runner.settle_times`). A container's run
+    counts from its start when Docker says when that was (`wall` is its clock), else from
+    the round that first saw it healthy."""
+    settle = settle or {}
     started = clock()
+    healthy_since: dict[Component, float] = {}
     while True:
         elapsed = clock() - started
-        verdicts = _round(target, releases, elapsed, timeout, grace)
+        states, verdicts = _round(target, releases, elapsed, timeout, grace)
         failed = [d for d in verdicts.values() if d is not None and not d.ok]
-        if failed or all(d is not None for d in verdicts.values()):
-            if failed:
-                return _fill(verdicts, releases)
-            sleep(settle)
-            again = _round(target, releases, max(elapsed + settle, grace), timeout, grace)
-            return _fill({c: again[c] or verdicts[c] for c in releases}, releases)
-        sleep(poll)
+        if failed:
+            return _fill(verdicts, releases)
+        waits: list[float] = []
+        for c, verdict in verdicts.items():
+            if verdict is None:
+                healthy_since.pop(c, None)
+                continue
+            ran = elapsed - healthy_since.setdefault(c, elapsed)
+            if c in states and states[c].started_at > 0:
+                ran = max(ran, wall() - states[c].started_at)
+            waits.append(settle.get(c, 0.0) - ran)
+        if len(waits) == len(releases) and max(waits) <= 0:
+            return _fill(verdicts, releases)
+        sleep(min([poll, *(w for w in waits if w > 0)]))
 
 
 def _fill(verdicts: Mapping[Component, Detection | None],

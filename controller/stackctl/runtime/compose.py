@@ -6,7 +6,6 @@ one-line `ToolError`s that keep the command and its stderr.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +40,7 @@ class ServiceState:
     state: str  # running | exited | created | ...
     health: str  # healthy | unhealthy | starting | "" (no healthcheck)
     exit_code: int
+    started_at: float = 0.0  # epoch seconds of the last start; 0 when not known
 
 
 class Compose:
@@ -71,13 +71,16 @@ class Compose:
         return f"{self.project}-{service}-{index}"
 
     def up(self, services: Sequence[str] | None = None, wait: bool = True,
-           timeout: int | None = None, remove_orphans: bool = False) -> None:
-        """`up --detach [--wait] [--remove-orphans]`: start the services and (with `wait`)
-        block until every healthcheck passes and one-shot dependencies have completed."""
+           timeout: int | None = None, remove_orphans: bool = False,
+           no_deps: bool = False) -> None:
+        """`up --detach [--wait] [--remove-orphans] [--no-deps]`: start the services and
+        (with `wait`) block until every healthcheck passes and one-shot dependencies have
+        completed; `no_deps` leaves the services they depend on alone."""
         with tool_errors(f"compose up ({self.project})"):
             self._client.compose.up(list(services) if services else None, detach=True,
                                     wait=wait, quiet=True, wait_timeout=timeout,
-                                    remove_orphans=remove_orphans)
+                                    remove_orphans=remove_orphans,
+                                    dependencies=not no_deps)
 
     def down(self, volumes: bool = False) -> None:
         """`down [--volumes] --remove-orphans`."""
@@ -85,13 +88,19 @@ class Compose:
             self._client.compose.down(remove_orphans=True, volumes=volumes, quiet=True)
 
     def ps(self) -> list[ServiceState]:
-        """Every container of the project, running or not."""
-        result = self._run(["ps", "--all", "--format", "json"], f"compose ps ({self.project})")
+        """Every container of the project, running or not, by service name. Read with
+        `docker ps` on Compose's labels: `compose ps` loads the project first (0.35 s
+        against 0.04 s here)."""
+        label = "label=com.docker.compose."
+        result = self._run(["ps", "--all", "--no-trunc",
+                            "--filter", f"{label}project={self.project}",
+                            "--filter", f"{label}oneoff=False", "--format", PS_FORMAT],
+                           f"docker ps ({self.project})", compose=False)
         if not result.ok:
             from stackctl.errors import ToolError
 
-            raise ToolError(f"compose ps ({self.project}): {result.stderr.strip()}")
-        return parse_ps(result.stdout)
+            raise ToolError(f"docker ps ({self.project}): {result.stderr.strip()}")
+        return sorted(parse_docker_ps(result.stdout), key=lambda s: (s.service, s.name))
 
     def exec(self, service: str, command: Sequence[str], env: dict[str, str] | None = None,
              index: int = 1) -> ExecResult:
@@ -105,6 +114,37 @@ class Compose:
             args += ["--env", f"{key}={value}"]
         return self._run([*args, self.container(service, index), *command],
                          f"docker exec {service}", compose=False)
+
+    def states(self, services: Sequence[str]) -> list[ServiceState]:
+        """The first container of each named service, read with one `docker inspect` (no
+        project loading: polling loops call this). Services without one are left out."""
+        fields = ('{{index .Config.Labels "com.docker.compose.service"}}', "{{.Name}}",
+                  "{{.State.Status}}", "{{if .State.Health}}{{.State.Health.Status}}{{end}}",
+                  "{{.State.ExitCode}}", "{{.State.StartedAt}}")
+        result = self._run(["inspect", "--type", "container", "--format", "\t".join(fields),
+                            *(self.container(s) for s in services)],
+                           f"docker inspect ({self.project})", compose=False)
+        out = []  # exit 1 when one is missing: the others are still on stdout
+        for line in result.stdout.splitlines():
+            parts = line.split("\t")
+            if len(parts) == len(fields):
+                service, name, state, health, code, started = parts
+                out.append(ServiceState(service, name.lstrip("/"), state, health,
+                                        int(code or 0), _epoch(started)))
+        return out
+
+    def service_log(self, service: str, tail: int | None = None) -> str:
+        """One service's log, stdout and stderr merged in time order (`docker logs`, no
+        project loading); empty when the service has no container."""
+        args = ["logs", "--timestamps", *(["--tail", str(tail)] if tail is not None else []),
+                self.container(service)]
+        result = self._run(args, f"docker logs {service}", compose=False)
+        if not result.ok:
+            return ""
+        # Docker's timestamps are fixed-width RFC 3339: sorting the text sorts the time.
+        lines = sorted(result.stdout.splitlines() + result.stderr.splitlines(),
+                       key=lambda line: line.partition(" ")[0])
+        return "".join(line.partition(" ")[2] + "\n" for line in lines)
 
     def logs(self, services: Sequence[str] = (), tail: int | None = None) -> str:
         """The services' logs (all services when none are named)."""
@@ -142,21 +182,35 @@ class Compose:
         return data
 
 
-def parse_ps(text: str) -> list[ServiceState]:
-    """Parse `compose ps --format json` (a JSON array, or one object per line)."""
-    text = text.strip()
-    if not text:
-        return []
-    rows: list[dict[str, Any]]
-    if text.startswith("["):
-        rows = json.loads(text)
-    else:
-        rows = [json.loads(line) for line in text.splitlines() if line.strip()]
-    return [
-        ServiceState(
-            service=str(r.get("Service", "")), name=str(r.get("Name", "")),
-            state=str(r.get("State", "")), health=str(r.get("Health", "")),
-            exit_code=int(r.get("ExitCode", 0) or 0),
-        )
-        for r in rows
-    ]
+def _epoch(stamp: str) -> float:
+    """Docker's RFC 3339 time as epoch seconds; 0 for its zero time or nonsense."""
+    from datetime import datetime
+
+    try:
+        value = datetime.fromisoformat(stamp.strip()).timestamp()
+    except ValueError:
+        return 0.0
+    return max(value, 0.0)
+
+
+PS_FORMAT = '{{.Label "com.docker.compose.service"}}\t{{.Names}}\t{{.State}}\t{{.Status}}'
+"""`docker ps` columns parse_docker_ps reads."""
+_HEALTH = (("(unhealthy)", "unhealthy"), ("(healthy)", "healthy"),
+           ("(health: starting)", "starting"))
+
+
+def parse_docker_ps(text: str) -> list[ServiceState]:
+    """Parse `docker ps --format PS_FORMAT`: the health and the exit code come from the
+    status column (`Up 5 seconds (healthy)`, `Exited (137) 2 seconds ago`)."""
+    import re
+
+    out = []
+    for line in text.splitlines():
+        parts = line.split("\t")
+        if len(parts) != 4:
+            continue
+        service, name, state, status = parts
+        health = next((h for marker, h in _HEALTH if marker in status), "")
+        code = re.match(r"(?:Exited|Restarting) \((-?\d+)\)", status)
+        out.append(ServiceState(service, name, state, health, int(code[1]) if code else 0))
+    return out

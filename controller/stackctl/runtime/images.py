@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +25,29 @@ def image_exists(ref: str) -> bool:
     client = docker_client()
     with tool_errors(f"docker image inspect {ref}"):
         return bool(client.image.exists(ref))
+
+
+def images_present(refs: Sequence[str]) -> dict[str, bool]:
+    """Which of `refs` are present, with one `docker image inspect` (a `ToolError` when
+    the engine does not answer, rather than a False for every image)."""
+    from python_on_whales.exceptions import DockerException
+    from python_on_whales.utils import run
+
+    if not refs:
+        return {}
+    cmd = [*docker_client().client_config.docker_cmd, "image", "inspect", "--format",
+           "{{.Id}}", *refs]
+    with tool_errors("docker image inspect"):
+        try:
+            run([str(c) for c in cmd])
+        except DockerException as exc:
+            lines = (exc.stderr or "").strip().splitlines()
+            missing = {line.split("No such image:", 1)[1].strip()
+                       for line in lines if "No such image:" in line}
+            if not missing or len(missing) < len(lines):
+                raise
+            return {ref: ref not in missing for ref in refs}
+    return dict.fromkeys(refs, True)
 
 
 def image_facts(ref: str) -> ImageFacts | None:

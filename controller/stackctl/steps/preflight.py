@@ -17,20 +17,28 @@ class Preflight:
         from stackctl.cluster.pki import verify_pki
         from stackctl.doctor import check_compose, check_engine, check_ports
         from stackctl.images.select import stack_images
+        from stackctl.runtime.images import images_present
         from stackctl.tyk.support import check_support
 
         settings = ctx.model.settings
         check_support(settings)
         refs = list(stack_images(settings).values())
         # The docker calls are independent: run them at once (a warm `up` waits on them).
-        with ThreadPoolExecutor(max_workers=len(refs) + 3) as pool:
-            engine = pool.submit(check_engine)
+        # One image inspect also proves the engine answers; only when it does not is the
+        # engine check run, for its message.
+        with ThreadPoolExecutor(max_workers=3) as pool:
             compose = pool.submit(check_compose)
             held = pool.submit(_ports_held_by_project, ctx)
-            present = dict(zip(refs, pool.map(_present, refs), strict=True))
-        for check in (engine.result(), compose.result()):
-            if check.status == "fail":
-                raise ToolError(f"{check.detail}; {check.fix}")
+            images = pool.submit(images_present, refs)
+            try:
+                present = images.result()
+            except ToolError:
+                engine = check_engine()
+                if engine.status == "fail":
+                    raise ToolError(f"{engine.detail}; {engine.fix}") from None
+                raise
+        if (check := compose.result()).status == "fail":
+            raise ToolError(f"{check.detail}; {check.fix}")
         missing = [ref for ref, ok in present.items() if not ok]
         if missing:
             fix = ("run `stackctl images build`" if settings.images.offline
@@ -55,9 +63,3 @@ def _ports_held_by_project(ctx: StepContext) -> set[int]:
     except ToolError:
         return set()
     return {ctx.model.settings.gateway.port} if "gateway" in running else set()
-
-
-def _present(ref: str) -> bool:
-    from stackctl.runtime.images import image_exists
-
-    return image_exists(ref)

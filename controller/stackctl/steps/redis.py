@@ -8,15 +8,16 @@ READY_TIMEOUT_S = 180
 
 
 class RedisCluster:
-    """`compose up --wait` on the nodes, cluster-init and cluster-gate."""
+    """`compose up` on the nodes, cluster-init and cluster-gate (Compose fails at once when
+    cluster-init fails), then the gate's readiness rule run until it passes."""
 
     name = "redis-cluster"
 
     def run(self, ctx: StepContext) -> str:
         if ctx.results.get("unchanged"):
             return "unchanged: nothing recreated"
-        from stackctl.cluster.compose import GATE_SERVICE
+        from stackctl.cluster.wait import start_cluster
 
-        ctx.compose.up([GATE_SERVICE], wait=True, timeout=READY_TIMEOUT_S)
+        start_cluster(ctx.compose, READY_TIMEOUT_S, step=self.name)
         s = ctx.model.settings.redis
         return f"{s.shards} primaries x {s.replicas} replicas ready (tls {s.tls})"

@@ -24,12 +24,15 @@ class TykComponents:
         if ctx.results.get("unchanged"):
             return "unchanged: nothing recreated"
         from stackctl.fallback.detect import StartupFailure
-        from stackctl.fallback.stack_runner import stack_components
+        from stackctl.fallback.stack_runner import settle_times, stack_components
         from stackctl.fallback.watch import watch
         from stackctl.stack_compose import TYK_SERVICES
 
-        ctx.compose.up(list(TYK_SERVICES), wait=False)
-        detections = watch(ctx.compose, stack_components(ctx), self.timeout)
+        # The redis-cluster step saw the cluster ready: --no-deps spares Compose from
+        # re-running cluster-init and waiting on the gate again (about 2 s).
+        ctx.compose.up(list(TYK_SERVICES), wait=False, no_deps=True)
+        detections = watch(ctx.compose, stack_components(ctx), self.timeout,
+                           settle=settle_times(ctx))
         if not all(d.ok for d in detections):
             raise StartupFailure(self.name, detections)
         return ", ".join(TYK_SERVICES) + " healthy"

@@ -51,6 +51,10 @@ REDIS_POOLS: dict[Component, int] = {"gateway": 4, "pump": 1, "dashboard": 1}
 """Connection pools each component sizes per Redis node with its max_active: the gateway's
 default, cache and analytics stores plus the rate limiter's client (tyk-facts §1); the
 pump's one analytics-storage pool."""
+HEALTH_BEFORE_REDIS: dict[Component, str] = {"pump": "purge_delay"}
+"""Components whose health endpoint says ok before they have used Redis, with the setting
+(seconds) after which they first do: the pump answers `/health` ok while its first purge
+still fails, so a start-up watch keeps reading its log one such period past healthy."""
 MIN_HA_NODES = 6
 """The smallest Redis Cluster that survives a primary loss: 3 primaries x (1 + 1 replica)."""
 

@@ -1,0 +1,61 @@
+"""Wait for the cluster to be ready by running the gate's own rule in the gate.
+
+The gate's healthcheck applies stack/redis/cluster-ready.sh once a second (Engine 20.10
+has no `start_interval`), and `compose up --wait` polls that status on top: together up
+to about 1.5 s after the cluster is ready. `stackctl up` runs the same script itself
+every quarter second instead; plain `docker compose up --wait` still uses the healthcheck.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+from stackctl.cluster.compose import GATE_SERVICE
+from stackctl.cluster.redis_conf import SCRIPTS_MOUNT
+from stackctl.errors import StepError
+from stackctl.runtime.compose import ExecResult
+
+POLL_S = 0.25
+READY_SCRIPT = f"{SCRIPTS_MOUNT}/cluster-ready.sh"
+
+
+class Gate(Protocol):
+    """What the wait needs: `runtime.compose.Compose` or a fake."""
+
+    def up(self, services: Sequence[str] | None = None, wait: bool = True,
+           timeout: int | None = None, remove_orphans: bool = False,
+           no_deps: bool = False) -> None:
+        """Start services."""
+
+    def exec(self, service: str, command: list[str], env: dict[str, str] | None = None,
+             index: int = 1) -> ExecResult:
+        """Run a command in a service's container."""
+
+
+def wait_ready(gate: Gate, timeout: float, step: str = "redis-cluster", poll: float = POLL_S,
+               clock: Callable[[], float] = time.monotonic,
+               sleep: Callable[[float], None] = time.sleep) -> float:
+    """Seconds until cluster-ready.sh passes in the gate; a `StepError` with the script's
+    last word after `timeout`."""
+    started = clock()
+    while True:
+        result = gate.exec(GATE_SERVICE, ["sh", READY_SCRIPT])
+        if result.ok:
+            return clock() - started
+        if clock() - started >= timeout:
+            why = (result.stderr or result.stdout).strip().splitlines()
+            raise StepError(step, f"Redis Cluster not ready after {timeout:.0f} s: "
+                            f"{why[-1] if why else 'no answer from the gate'}",
+                            "`stackctl logs cluster-init` and `stackctl status` show why")
+        sleep(poll)
+
+
+def start_cluster(gate: Gate, timeout: float, step: str = "redis-cluster") -> float:
+    """`compose up` of the gate and what it depends on (the nodes, cluster-init: Compose
+    fails at once when cluster-init fails), then `wait_ready`; seconds it took."""
+    started = time.monotonic()
+    gate.up([GATE_SERVICE], wait=False)
+    wait_ready(gate, max(timeout - (time.monotonic() - started), 1.0), step)
+    return time.monotonic() - started
