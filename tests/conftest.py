@@ -53,3 +53,15 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if in_ci():
         pytest.fail(f"CI=true and no Docker engine: {problem}", pytrace=False)
     pytest.skip(f"no Docker engine: {problem}")
+
+
+@pytest.fixture(autouse=True)
+def _no_inherited_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests start from stackctl's defaults: STACKCTL_* settings of the shell that runs
+    pytest are removed (tool knobs such as STACKCTL_DOCKER are not settings and stay)."""
+    from stackctl.settings import Settings
+
+    fields = {f"STACKCTL_{name.upper()}" for name in Settings.model_fields}
+    for key in list(os.environ):
+        if key.partition("__")[0] in fields:
+            monkeypatch.delenv(key)

@@ -9,7 +9,6 @@ test re-creates the stack in plain text for the TLS-mismatch fault.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,7 +19,7 @@ from typing import Any
 import pytest
 
 from stackctl.state import atomic_write
-from stackenv import DOCKER, free_port, stackctl
+from stackenv import DOCKER, stack_env, stackctl
 
 pytestmark = pytest.mark.e2e
 
@@ -37,11 +36,7 @@ def compose(cwd: Path, *args: str) -> None:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict[str, str]]]:
     cwd = tmp_path_factory.mktemp("diag")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("STACKCTL_")}
-    env.update({"STACKCTL_PROJECT": PROJECT, "STACKCTL_REDIS__SUBNET": SUBNETS[0],
-                "STACKCTL_NETWORK__SUBNET": SUBNETS[1],
-                "STACKCTL_GATEWAY__PORT": str(free_port()),
-                "STACKCTL_IMAGES__OFFLINE": "true"})
+    env = stack_env(PROJECT, SUBNETS[0], SUBNETS[1])
     try:
         up = stackctl(cwd, env, "up", "--tls", "mtls", "--no-smoke")
         assert up.returncode == 0, up.stderr + up.stdout

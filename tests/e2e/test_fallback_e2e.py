@@ -5,7 +5,6 @@ REDIGOCLUSTER_SHARDCOUNT reaches 256: a TEST DOUBLE image wrapping the real gate
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ import pytest
 
 from stackctl import versions
 from stackctl.runtime.images import build_image, remove_image
-from stackenv import free_port, stackctl
+from stackenv import stack_env, stackctl
 
 pytestmark = pytest.mark.e2e
 
@@ -41,11 +40,7 @@ def gated(tmp_path: Path) -> Iterator[tuple[Path, dict[str, str]]]:
     real = versions.image("tyk-gateway").local
     build_image(RECIPE, TEST_IMAGE, {"BASE_IMAGE": real, "MIN_SHARDCOUNT": str(THRESHOLD)},
                 {"io.stackctl.test-double": "shardcount-gate"})
-    env = {k: v for k, v in os.environ.items() if not k.startswith("STACKCTL_")}
-    env.update({"STACKCTL_PROJECT": PROJECT, "STACKCTL_REDIS__SUBNET": SUBNETS[0],
-                "STACKCTL_NETWORK__SUBNET": SUBNETS[1],
-                "STACKCTL_GATEWAY__PORT": str(free_port()),
-                "STACKCTL_IMAGES__OFFLINE": "true", "STACKCTL_IMAGES__GATEWAY": TEST_IMAGE})
+    env = stack_env(PROJECT, SUBNETS[0], SUBNETS[1], IMAGES__GATEWAY=TEST_IMAGE)
     try:
         yield tmp_path, env
     finally:

@@ -4,7 +4,6 @@ real figures; a revoked key fails the auth check; a stopped pump fails analytics
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import time
 from collections.abc import Iterator
@@ -14,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from stackenv import DOCKER, free_port, stackctl
+from stackenv import DOCKER, stack_env, stackctl
 
 pytestmark = pytest.mark.e2e
 
@@ -31,11 +30,7 @@ class Stack:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     cwd = tmp_path_factory.mktemp("smoke")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("STACKCTL_")}
-    env.update({"STACKCTL_PROJECT": PROJECT, "STACKCTL_REDIS__SUBNET": "172.31.180.0/24",
-                "STACKCTL_NETWORK__SUBNET": "172.31.181.0/24",
-                "STACKCTL_GATEWAY__PORT": str(free_port()),
-                "STACKCTL_IMAGES__OFFLINE": "true"})
+    env = stack_env(PROJECT, "172.31.180.0/24", "172.31.181.0/24")
     try:
         up = stackctl(cwd, env, "up", "--tls", "mtls", "--json", timeout=600)
         assert up.returncode == 0, up.stderr + up.stdout[-3000:]
