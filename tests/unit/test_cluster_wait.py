@@ -44,3 +44,9 @@ def test_timeout_names_what_is_missing() -> None:
                    sleep=lambda s: now.__setitem__(0, now[0] + s))
     assert str(err.value).startswith("redis-cluster: Redis Cluster not ready after 2 s: "
                                      "not ready: 172.31.1.11:6379: cluster_state:fail")
+
+
+def test_a_stopped_gate_fails_at_once() -> None:
+    gone = ExecResult(1, "", "Error response from daemon: Container abc is not running\n")
+    with pytest.raises(StepError, match="cluster-gate stopped while the cluster formed"):
+        wait_ready(FakeGate([NOT_READY, gone]), 60, sleep=lambda s: None)

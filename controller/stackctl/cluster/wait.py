@@ -19,6 +19,8 @@ from stackctl.runtime.compose import ExecResult
 
 POLL_S = 0.25
 READY_SCRIPT = f"{SCRIPTS_MOUNT}/cluster-ready.sh"
+GATE_GONE = ("is not running", "No such container")
+"""What `docker exec` says when the gate container is not there to ask."""
 
 
 class Gate(Protocol):
@@ -44,6 +46,10 @@ def wait_ready(gate: Gate, timeout: float, step: str = "redis-cluster", poll: fl
         result = gate.exec(GATE_SERVICE, ["sh", READY_SCRIPT])
         if result.ok:
             return clock() - started
+        if any(gone in result.stderr for gone in GATE_GONE):
+            raise StepError(step, f"{GATE_SERVICE} stopped while the cluster formed: "
+                            f"{result.stderr.strip().splitlines()[-1]}",
+                            f"`stackctl logs {GATE_SERVICE}` shows why")
         if clock() - started >= timeout:
             why = (result.stderr or result.stdout).strip().splitlines()
             raise StepError(step, f"Redis Cluster not ready after {timeout:.0f} s: "

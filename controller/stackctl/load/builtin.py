@@ -32,6 +32,9 @@ from stackctl.load.plan import GRACE_S, LoadPlan, LoadResult
 from stackctl.load.stats import summarize
 
 NAME = "builtin"
+_clock = time.perf_counter
+"""Every time the engine reads: uvloop's loop.time() ticks in whole milliseconds, too
+coarse for the latencies of a loopback upstream."""
 USER_AGENT = "stackctl-smoke"
 
 
@@ -179,8 +182,8 @@ async def _exchange(loop: asyncio.AbstractEventLoop, tgt: Target, conn: _Connect
     while True:
         fresh = conn is None or not conn.reusable
         if conn is None or fresh:
-            conn = await _connect(loop, tgt, max(deadline - loop.time(), 0.001))
-        timer = loop.call_at(deadline, conn.expire)
+            conn = await _connect(loop, tgt, max(deadline - _clock(), 0.001))
+        timer = loop.call_later(max(deadline - _clock(), 0.0), conn.expire)
         try:
             return conn, await conn.send(tgt.requests[key])
         except ConnectionError:
@@ -202,10 +205,10 @@ async def _worker(run: _Run) -> None:
             if n is None:
                 return
             due = run.t0 + n / rate if rate > 0 else 0.0
-            now = loop.time()
+            now = _clock()
             if due > now:
                 await asyncio.sleep(due - now)
-                now = loop.time()
+                now = _clock()
             if now >= run.stop_at:
                 return
             key = n % keys
@@ -218,7 +221,7 @@ async def _worker(run: _Run) -> None:
                 if conn is not None:
                     conn.close()
                 conn = None
-            done = loop.time()
+            done = _clock()
             run.in_flight -= 1
             run.statuses[key][status] += 1
             run.uncorrected.append(done - now)
@@ -230,8 +233,7 @@ async def _worker(run: _Run) -> None:
 
 
 async def _run(plan: LoadPlan, tgt: Target) -> LoadResult:
-    loop = asyncio.get_running_loop()
-    t0 = loop.time() + 0.01
+    t0 = _clock() + 0.01
     wall0 = time.time() + 0.01
     stop_at = t0 + (plan.duration_s + GRACE_S if plan.rate > 0 else plan.duration_s)
     run = _Run(plan, tgt, t0, stop_at, statuses=[Counter() for _ in tgt.requests])
