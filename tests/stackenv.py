@@ -24,7 +24,11 @@ def free_port() -> int:
 
 def stack_env(project: str, redis_subnet: str, front_subnet: str, **extra: str
               ) -> dict[str, str]:
-    """The environment of an isolated, offline stack (no inherited STACKCTL_* settings)."""
+    """The environment of an isolated, offline stack (no inherited STACKCTL_* settings);
+    `extra` holds whole variable names (STACKCTL_...)."""
+    unnamed = [key for key in extra if not key.startswith("STACKCTL_")]
+    if unnamed:
+        raise ValueError(f"stack_env extras must be STACKCTL_* variables: {unnamed}")
     env = {k: v for k, v in os.environ.items() if not k.startswith("STACKCTL_")}
     env.update({
         "STACKCTL_PROJECT": project,

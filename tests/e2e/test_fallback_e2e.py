@@ -40,7 +40,7 @@ def gated(tmp_path: Path) -> Iterator[tuple[Path, dict[str, str]]]:
     real = versions.image("tyk-gateway").local
     build_image(RECIPE, TEST_IMAGE, {"BASE_IMAGE": real, "MIN_SHARDCOUNT": str(THRESHOLD)},
                 {"io.stackctl.test-double": "shardcount-gate"})
-    env = stack_env(PROJECT, SUBNETS[0], SUBNETS[1], IMAGES__GATEWAY=TEST_IMAGE)
+    env = stack_env(PROJECT, SUBNETS[0], SUBNETS[1], STACKCTL_IMAGES__GATEWAY=TEST_IMAGE)
     try:
         yield tmp_path, env
     finally:
