@@ -48,6 +48,22 @@ def secret_free(cluster: Cluster) -> None:
     assert cluster.password not in json.dumps(cluster.compose.config())
 
 
+def volume_mounts(cluster: Cluster) -> dict[str, list[str]]:
+    """Per service, where a Docker volume is mounted (the nodes' data; nothing else)."""
+    states = cluster.compose.ps()
+    out = subprocess.run(
+        ["/usr/bin/docker", "inspect", "--format",
+         '{{index .Config.Labels "com.docker.compose.service"}} '
+         '{{range .Mounts}}{{if eq .Type "volume"}}{{.Destination}},{{end}}{{end}}',
+         *(s.name for s in states)], check=True, capture_output=True, text=True).stdout
+    mounts = {}
+    for line in out.splitlines():
+        service, _, where = line.partition(" ")
+        if where.strip(","):
+            mounts[service] = where.strip(",").split(",")
+    return mounts
+
+
 @pytest.mark.parametrize("mode", ["off", "tls", "insecure"])
 def test_cluster_ready(cluster_up: ClusterFactory, tmp_path: Path, mode: str) -> None:
     with cluster_up(tmp_path, mode, SUBNETS[mode], tls=mode) as cluster:
@@ -57,6 +73,8 @@ def test_cluster_ready(cluster_up: ClusterFactory, tmp_path: Path, mode: str) ->
         uid = cluster.compose.exec("redis-1", ["sh", "-c", "grep ^Uid /proc/1/status"])
         assert uid.stdout.split()[1] == "999", "redis-server must not run as root"
         if mode == "off":
+            assert volume_mounts(cluster) == {
+                f"redis-{i}": ["/data"] for i in range(1, 7)}, "no anonymous volumes"
             before = node_ids(cluster)
             cluster.compose.down(volumes=False)
             cluster.compose.up()

@@ -16,6 +16,7 @@ from stackctl.cluster.pki import STACKCTL_CLIENT
 from stackctl.cluster.redis_conf import (
     ACL_FILE,
     AUTH_CONF,
+    DATA_DIR,
     NODE_CONF,
     PASSWORD_FILE,
     RUN_DIR,
@@ -97,6 +98,9 @@ def cluster_services(model: StackModel, files: RedisFiles, image: str) -> dict[s
         "user": "0:0",
         "environment": client_env(model, STACKCTL_CLIENT),
         "volumes": _client_mounts(model, files, STACKCTL_CLIENT),
+        # Redis images declare VOLUME /data: without a mount there Docker gives each
+        # init and gate container an anonymous volume that `down` leaves behind.
+        "tmpfs": [DATA_DIR],
     }
     services[INIT_SERVICE] = {
         **client,
