@@ -6,7 +6,7 @@
    nodes.conf, nothing is created.
 
 Each is timed the way `stackctl up` starts the cluster (`cluster.wait.start_cluster`:
-`compose up`, then the gate's rule run every quarter second) and, for comparison, as
+`compose up`, then the gate's rule run 0.1 s after each answer) and, for comparison, as
 plain `docker compose up --wait` (the gate's once-a-second healthcheck).
 
 Runs in its own project (`stackctl-bench-cluster-<pid>`, subnet 172.31.220.0/24, state

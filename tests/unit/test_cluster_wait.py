@@ -31,7 +31,7 @@ NOT_READY = ExecResult(1, "", "not ready: 172.31.1.11:6379: cluster_state:fail\n
 def test_polls_the_gate_until_the_rule_passes() -> None:
     gate = FakeGate([NOT_READY, NOT_READY, ExecResult(0, "ready\n", "")])
     now = [0.0]
-    took = wait_ready(gate, 10, clock=lambda: now[0],
+    took = wait_ready(gate, 10, poll=0.25, clock=lambda: now[0],
                       sleep=lambda s: now.__setitem__(0, now[0] + s))
     assert took == 0.5 and len(gate.calls) == 3
     assert gate.calls[0] == ("cluster-gate", ["sh", READY_SCRIPT])
