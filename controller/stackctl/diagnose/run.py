@@ -13,6 +13,7 @@ from stackctl.diagnose.probes import AddrProbe, parse_probe
 from stackctl.diagnose.script import PROBE_SCRIPT
 from stackctl.errors import ToolError
 from stackctl.model import REDIS_NETWORK
+from stackctl.runtime import load_wrapper
 from stackctl.state import read_json
 from stackctl.tyk.tables import SPECS
 
@@ -122,6 +123,7 @@ def diagnose_stack(ctx: StepContext) -> Diagnosis:
             errors.append(str(exc))
             return parse_probe("", client.addrs)
 
+    load_wrapper()
     with ThreadPoolExecutor(max_workers=len(clients) + 1) as pool:
         cluster_future = pool.submit(_cluster, ctx)
         probes = dict(zip(present, pool.map(probe, clients), strict=True))

@@ -6,6 +6,6 @@ command line and its stderr. Modules: `_client` (client construction, error mapp
 (a project's services).
 """
 
-from stackctl.runtime._client import docker_binary, docker_client, tool_errors
+from stackctl.runtime._client import docker_binary, docker_client, load_wrapper, tool_errors
 
-__all__ = ["docker_binary", "docker_client", "tool_errors"]
+__all__ = ["docker_binary", "docker_client", "load_wrapper", "tool_errors"]

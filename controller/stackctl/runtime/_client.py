@@ -18,6 +18,15 @@ DEBIAN_DOCKER = "/usr/bin/docker"
 """Debian's docker.io CLI, matched to its engine; preferred when two CLIs exist."""
 
 
+def load_wrapper() -> None:
+    """Import python-on-whales in the calling thread. Call it before starting threads that
+    reach Docker: its modules import each other, and two threads importing them at once
+    can deadlock (`_DeadlockError`)."""
+    import python_on_whales
+    import python_on_whales.exceptions
+    import python_on_whales.utils  # noqa: F401
+
+
 def docker_binary() -> str | None:
     """The docker CLI to call: $STACKCTL_DOCKER, Debian's, or the first on PATH."""
     explicit = os.environ.get("STACKCTL_DOCKER")

@@ -17,12 +17,14 @@ class Preflight:
         from stackctl.cluster.pki import verify_pki
         from stackctl.doctor import check_compose, check_engine, check_ports
         from stackctl.images.select import stack_images
+        from stackctl.runtime import load_wrapper
         from stackctl.runtime.images import images_present
         from stackctl.tyk.support import check_support
 
         settings = ctx.model.settings
         check_support(settings)
         refs = list(stack_images(settings).values())
+        load_wrapper()
         # The docker calls are independent: run them at once (a warm `up` waits on them).
         # One image inspect also proves the engine answers; only when it does not is the
         # engine check run, for its message.
