@@ -1,0 +1,23 @@
+"""The load generator's own CPU seconds (user + system), for `take_snapshot`."""
+
+from __future__ import annotations
+
+import resource
+
+
+def self_cpu_seconds() -> float:
+    """This process's CPU seconds, every thread (the in-process load engine)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def children_cpu_seconds() -> float:
+    """CPU seconds of this process's children that have exited and been waited for (wrk
+    run to completion): a child still running counts only once it ends."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def self_and_children_cpu_seconds() -> float:
+    """Both of the above."""
+    return self_cpu_seconds() + children_cpu_seconds()
