@@ -30,6 +30,7 @@ ENV_DELIMITER = "__"
 TlsMode = Literal["off", "tls", "insecure", "mtls"]
 TLS_MODES: tuple[str, ...] = ("off", "tls", "insecure", "mtls")
 Profile = Literal["oss", "pro"]
+RateLimiterName = Literal["default", "fixed-window", "redis-rolling", "sentinel"]
 
 
 class _Section(BaseModel):
@@ -62,6 +63,11 @@ class GatewaySettings(_Section):
     port: int = Field(8080, ge=1, le=65535, description="host port for the gateway")
     replicas: int = Field(1, ge=1, le=8, description="gateway containers")
     max_active: int = Field(500, ge=1, le=100_000, description="optimisation_max_active")
+    max_idle_connections_per_host: int = Field(
+        500, ge=1, le=100_000,
+        description="idle upstream connections kept per host (Tyk ships 500; unset is Go's 2)")
+    rate_limiter: RateLimiterName = Field(
+        "default", description="default | fixed-window | redis-rolling | sentinel")
 
 
 class PumpSettings(_Section):

@@ -246,3 +246,28 @@ def test_loadgen_cpu_helpers_move_with_work() -> None:
     assert loadgen.self_cpu_seconds() > start
     assert loadgen.children_cpu_seconds() >= 0.0
     assert loadgen.self_and_children_cpu_seconds() >= loadgen.self_cpu_seconds() - 1e-3
+
+
+class _RoleNode:
+    """A fake compose whose every node answers with one recorded INFO text."""
+
+    def __init__(self, fixture: str) -> None:
+        self.text = (FIX / fixture).read_text()
+
+    def exec(self, service: str, command: list[str], env: dict[str, str] | None = None
+             ) -> ExecResult:
+        return ExecResult(0, self.text, "")
+
+
+def test_a_replica_contributes_no_commands_its_primary_does() -> None:
+    """A replica's commandstats count the writes it replays (recorded on this machine:
+    rpush on a replica): adding them would count every write twice."""
+    from stackctl.meter.commandstats import read_node
+
+    replica = (FIX / "replica_info_replication_commandstats.txt").read_text()
+    assert "role:slave" in replica and cs.parse_commandstats(replica).get("rpush", 0) > 0
+    assert read_node(_RoleNode("replica_info_replication_commandstats.txt"),  # type: ignore[arg-type]
+                     "redis-4") == {}
+    primary = read_node(_RoleNode("primary_info_replication_commandstats.txt"),  # type: ignore[arg-type]
+                        "redis-1")
+    assert not isinstance(primary, Unavailable) and primary.get("rpush", 0) > 0

@@ -100,9 +100,87 @@ def test_gateway_essentials(tmp_path: Path) -> None:
     assert conf["analytics_config"]["enable_multiple_analytics_keys"] is True
     assert conf["liveness_check"]["check_duration"] == 2_000_000_000  # time.Duration in ns
     assert env["TYK_GW_LIVENESSCHECK_CHECKDURATION"] == "2s"
-    assert conf["health_check"]["enable_health_checks"] is True
+    assert conf["health_check"]["enable_health_checks"] is False  # as Tyk ships it
+    assert conf["max_idle_connections_per_host"] == 500
+    assert env["TYK_GW_MAXIDLECONNSPERHOST"] == "500"
     assert "omit_config_file" not in conf and env["TYK_GW_OMITCONFIGFILE"] == "true"
     assert conf["storage"]["optimisation_max_active"] == 500
+
+
+def _flat(doc: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in doc.items():
+        if isinstance(value, dict):
+            out.update(_flat(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def _covered(key: str, rows: set[str]) -> str | None:
+    parts = key.split(".")
+    return next((".".join(parts[:i]) for i in range(len(parts), 0, -1)
+                 if ".".join(parts[:i]) in rows), None)
+
+
+def test_every_difference_from_tyks_shipped_config_is_a_deviation_row(tmp_path: Path) -> None:
+    """Render every TLS mode, limiter and form; each key that differs from (or is not in)
+    Tyk's shipped standalone config needs a DEVIATIONS row, and every row is used."""
+    from stackctl.tyk.tables import DEVIATIONS, SHIPPED_GATEWAY
+
+    shipped = dict(SHIPPED_GATEWAY.values)
+    rows = {d.key for d in DEVIATIONS if d.component == "gateway"}
+    used: set[str] = set()
+    for mode, limiter, idle in (("off", "default", 500), ("mtls", "default", 64),
+                                ("off", "fixed-window", 500), ("insecure", "redis-rolling", 500),
+                                ("off", "sentinel", 500)):
+        settings = _settings(tmp_path, redis={"tls": mode}, gateway={
+            "rate_limiter": limiter, "max_idle_connections_per_host": idle})
+        doc = render_gateway(build_model(settings), SECRETS, "v5.8.15")
+        rendered = _flat(doc.as_json())
+        rendered["omit_config_file"] = doc.as_env()["TYK_GW_OMITCONFIGFILE"] == "true"
+        for key in set(rendered) | set(shipped):
+            zero = shipped.get(key) in ("", [], 0) and not isinstance(shipped.get(key), bool)
+            if key not in rendered and zero:
+                continue  # Go's zero value left out: nothing changes
+            if rendered.get(key, "<absent>") != shipped.get(key, "<absent>"):
+                row = _covered(key, rows)
+                assert row is not None, f"{key}: {shipped.get(key)!r} -> {rendered.get(key)!r}"
+                used.add(row)
+    assert used == rows, f"rows no rendering needs: {rows - used}"
+
+
+@pytest.mark.parametrize("limiter, flag", [
+    ("default", None), ("fixed-window", "enable_fixed_window_rate_limiter"),
+    ("redis-rolling", "enable_redis_rolling_limiter"),
+    ("sentinel", "enable_sentinel_rate_limiter")])
+def test_rate_limiter_setting_selects_one_flag(tmp_path: Path, limiter: str,
+                                               flag: str | None) -> None:
+    settings = _settings(tmp_path, gateway={"rate_limiter": limiter})
+    conf = render_gateway(build_model(settings), SECRETS, "v5.8.15").as_json()
+    on = {k for k in ("enable_fixed_window_rate_limiter", "enable_redis_rolling_limiter",
+                      "enable_sentinel_rate_limiter") if conf[k]}
+    assert on == ({flag} if flag else set())
+    assert lookup.limiter_in(conf).name == limiter
+
+
+@pytest.mark.parametrize("mode", ["tls", "mtls"])
+def test_redis_limiter_refused_where_its_client_cannot_use_tls_files(tmp_path: Path,
+                                                                     mode: str) -> None:
+    settings = _settings(tmp_path, redis={"tls": mode}, gateway={"rate_limiter": "sentinel"})
+    with pytest.raises(ConfigError) as err:
+        render_gateway(build_model(settings), SECRETS, "v5.8.15")
+    assert "gateway.rate_limiter" in str(err.value) and "lets every request through" in str(
+        err.value)
+    settings = _settings(tmp_path, redis={"tls": mode})  # the default limiter is in memory
+    assert render_gateway(build_model(settings), SECRETS, "v5.8.15").as_json()
+
+
+def test_max_idle_connections_setting(tmp_path: Path) -> None:
+    settings = _settings(tmp_path, gateway={"max_idle_connections_per_host": 2})
+    doc = render_gateway(build_model(settings), SECRETS, "v5.8.15")
+    assert doc.as_json()["max_idle_connections_per_host"] == 2
+    assert doc.as_env()["TYK_GW_MAXIDLECONNSPERHOST"] == "2"
 
 
 def test_pump_essentials(tmp_path: Path) -> None:

@@ -31,14 +31,23 @@ def test_windows_touched() -> None:
         windows_touched(T0, T0 + 1, 0)
 
 
-def test_expected_allowed_one_window_is_exact_but_for_refill() -> None:
+def test_expected_allowed_one_window_is_exact_for_the_fixed_window() -> None:
     # 3 s in one 60 s window: a fixed window lets exactly `rate` through; a leaky
     # bucket may refill ceil(10 * 3 / 60) = 1 more.
-    assert expected_allowed(150, 10, 60, T0 + 10, T0 + 13) == Allowed(10, 11)
+    assert expected_allowed(150, 10, 60, T0 + 10, T0 + 13) == Allowed(10, 10)
+    assert expected_allowed(150, 10, 60, T0 + 10, T0 + 13, "leaky-bucket") == Allowed(10, 11)
 
 
 def test_expected_allowed_across_a_boundary() -> None:
-    assert expected_allowed(150, 10, 60, T0 + 58, T0 + 61) == Allowed(10, 21)
+    assert expected_allowed(150, 10, 60, T0 + 58, T0 + 61) == Allowed(10, 20)
+    assert expected_allowed(150, 10, 60, T0 + 58, T0 + 61, "leaky-bucket") == Allowed(10, 21)
+
+
+def test_sliding_logs_may_stop_short_and_the_sentinel_lets_in_flight_requests_pass() -> None:
+    # A 20 s run overlaps at most two 60 s spans of a sliding log.
+    assert expected_allowed(150, 10, 60, T0 + 10, T0 + 30, "sliding-log") == Allowed(8, 20)
+    assert expected_allowed(150, 10, 60, T0 + 10, T0 + 30, "sentinel", 16) == Allowed(8, 36)
+    assert expected_allowed(5, 10, 60, T0 + 10, T0 + 30, "sentinel", 16) == Allowed(3, 5)
 
 
 def test_expected_allowed_never_above_sent() -> None:
@@ -61,14 +70,15 @@ def test_rate_limits_pass_when_only_limited_keys_get_the_expected_429s() -> None
     keys = [outcome(True, s200=10, s429=140), outcome(False, s200=150)]
     check = rate_limit_check(keys, T0 + 10, T0 + 13)
     assert check.passed, check.detail
-    assert check.detail.startswith("1 limited keys: 140 x 429 of 150; 1 unlimited keys: 0")
+    assert check.detail.startswith(
+        "fixed-window limiter; 1 limited keys: 140 x 429 of 150; 1 unlimited keys: 0")
 
 
 @pytest.mark.parametrize(("keys", "why"), [
     ([outcome(True, s200=10, s429=140), outcome(False, s200=149, s429=1)],
      "key 1 (unlimited) got 1 x 429"),
     ([outcome(True, s200=150), outcome(False, s200=150)],
-     "key 0 (10/60s) let 150 of 150 through, expected 10-11"),
+     "key 0 (10/60s) let 150 of 150 through, expected 10"),
     ([outcome(True, s200=3), outcome(False, s200=3)],
      "no limited key sent more than its limit (10)"),
 ])

@@ -9,11 +9,13 @@ import pytest
 from pydantic import SecretStr
 
 from stackctl.load.plan import LoadResult
+from stackctl.meter.cost import Cost
 from stackctl.smoke.redis_probe import parse_probe, placement
 from stackctl.smoke.report import build_report
 from stackctl.smoke.run import SmokeOptions, default_keys
 from stackctl.smoke.setup import SmokeKey, SmokeSetup
 from stackctl.smoke.slo import parse_slos
+from stackctl.tyk import lookup
 
 pytestmark = pytest.mark.unit
 
@@ -58,20 +60,36 @@ def test_placement_fails_when_a_primary_holds_none() -> None:
     assert not placed.passed and "redis-2 hold none" in placed.detail()
 
 
+def make_cost(new_per_request: float = 0.001) -> Cost:
+    return Cost(seconds=2.0, requests=200, cores=2, pool_timeouts=0,
+                gateway_cpu_us_per_request=400.0, gateway_cores=0.04, gateway_memory_mib=60.0,
+                redis_commands_per_request=3.0, redis_commands_per_node={"redis-1": 3.0},
+                redis_top_commands=(("get", 2.0),), redis_cores_per_node={"redis-1": 0.01},
+                new_connections_per_request=new_per_request, time_wait_upstream=3,
+                loadgen_cores=0.05, loadgen_cpu_us_per_request=50.0, machine_busy_pct=20.0,
+                shares_pct={}, saturated="none", reasons=())
+
+
+def even_timeline(n: int, seconds: float, latency: float = 0.003
+                  ) -> list[tuple[float, float, int]]:
+    return [((i + 1) * seconds / n, latency, 200) for i in range(n)]
+
+
 def make_report(**kw: object) -> object:
     keys = (SmokeKey(SecretStr("k0"), "aa", 10, 60.0, True),
             SmokeKey(SecretStr("k1"), "bb", 1_000_000, 60.0, False))
     made = SmokeSetup("stackctl-smoke-1234", "/stackctl-smoke-1234/", keys)
     result = LoadResult("builtin", [Counter({200: 10, 429: 90}), Counter({200: 100})],
                         {"p50": 1.0, "p95": 2.0, "p99": 3.0}, 2.0, T0, T0 + 2.0, True,
-                        uncorrected_ms={"p50": 0.9, "p95": 1.9, "p99": 2.9})
+                        uncorrected_ms={"p50": 0.9, "p95": 1.9, "p99": 2.9},
+                        timeline=even_timeline(200, 2.0))
     sample = [probe("redis-1", "master", "apikey-aa"), probe("redis-2", "master", "apikey-bb")]
     args: dict[str, object] = {
         "options": SmokeOptions(duration_s=2, slos=parse_slos(["p99<50ms", "rps>=1000"])),
         "rate": 100.0, "made": made, "result": result, "redis_samples": [sample],
         "hello": ["pass", "pass"], "unauthorized": [401, 403], "served": 203,
         "delivered": 203, "waited_s": 0.5, "cleanup_problems": [],
-        "counters_in_redis": False}
+        "limiter": lookup.rate_limiter("default"), "cost": make_cost()}
     args.update(kw)
     return build_report(**args)  # type: ignore[arg-type]
 
@@ -85,12 +103,14 @@ def test_json_shape() -> None:
     assert set(data["latency_ms"]) == {"p50", "p95", "p99"}
     assert data["analytics"]["served"] == 203 and data["analytics"]["delivered"] == 203
     names = [c["name"] for c in data["checks"]]
-    assert names == ["success", "latency", "auth", "rate-limits", "redis-keys",
-                     "gateway-health", "analytics"]
+    assert names == ["success", "latency", "steady", "connection-reuse", "auth", "rate-limits",
+                     "redis-keys", "gateway-health", "analytics"]
+    assert data["cost"]["gateway_cpu_us_per_request"] == 400.0 and data["fifths"]
     assert all(set(c) == {"name", "passed", "detail"} for c in data["checks"])
     assert all(c["passed"] for c in data["checks"]), data["checks"]
     # every check passes but the rps objective (100 < 1000): the verdict is a failure
     assert [s["passed"] for s in data["slos"]] == [True, False]
+    assert [s["slo"] for s in data["slos"]] == ["p99<50ms", "rps>=1000"]  # p99 given: no default
     assert data["passed"] is False
     assert "k0" not in json.dumps(data) and "k1" not in json.dumps(data)  # no key leaks
 
@@ -99,6 +119,40 @@ def test_failed_check_fails_the_report() -> None:
     report = make_report(delivered=0, options=SmokeOptions())
     assert report.passed is False  # type: ignore[attr-defined]
     assert "FAILED: analytics" in report.summary()  # type: ignore[attr-defined]
+
+
+def test_default_latency_objective_applies_unless_the_user_names_p99() -> None:
+    slow = LoadResult("builtin", [Counter({200: 10, 429: 90}), Counter({200: 100})],
+                      {"p50": 100.0, "p95": 200.0, "p99": 300.0}, 2.0, T0, T0 + 2.0, True,
+                      timeline=even_timeline(200, 2.0, 0.3))
+    report = make_report(result=slow, options=SmokeOptions(duration_s=2))
+    assert [(s.slo.text, s.passed) for s in report.slos] == [  # type: ignore[attr-defined]
+        ("p99<=250ms", False)]
+    relaxed = make_report(result=slow, options=SmokeOptions(slos=parse_slos(["p99<1s"])))
+    assert relaxed.passed  # type: ignore[attr-defined]
+
+
+def test_connection_churn_fails_connection_reuse_and_a_sagging_run_fails_steady() -> None:
+    churn = make_report(cost=make_cost(new_per_request=0.9))
+    check = {c.name: c for c in churn.checks}  # type: ignore[attr-defined]
+    assert not check["connection-reuse"].passed and "0.9000 new" in check["connection-reuse"].detail
+    sag = [*even_timeline(100, 1.0), *((1.0 + (i + 1) / 30, 0.003, 200) for i in range(30))]
+    tail = LoadResult("builtin", [Counter({200: 10, 429: 90}), Counter({200: 30})],
+                      {"p50": 1.0, "p95": 2.0, "p99": 3.0}, 2.0, T0, T0 + 2.0, True,
+                      timeline=sag)
+    steady = {c.name: c for c in make_report(result=tail).checks}[  # type: ignore[attr-defined]
+        "steady"]
+    assert not steady.passed and "throughput x0.33" in steady.detail
+    unmetered = make_report(cost=None, unmetered="docker inspect: no such container")
+    check = {c.name: c for c in unmetered.checks}  # type: ignore[attr-defined]
+    assert not check["connection-reuse"].passed and "no such container" in check[
+        "connection-reuse"].detail
+
+
+def test_markdown_carries_the_checks_and_the_cost() -> None:
+    md = make_report().markdown()  # type: ignore[attr-defined]
+    assert "| steady | pass |" in md and "gateway 400 µs CPU/request" in md
+    assert "## Fifths of the run" in md
 
 
 def test_options_validate_and_default_keys() -> None:

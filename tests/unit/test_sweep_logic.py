@@ -31,6 +31,17 @@ def test_recommend_smallest_within_two_percent_under_maxclients() -> None:
 
 
 @pytest.mark.unit
+def test_recommend_ignores_unstable_points() -> None:
+    # 256 was fastest but sagged within a repeat: it neither wins nor sets the bar.
+    cands = [Candidate(16, 900.0), Candidate(64, 985.0), Candidate(256, 2000.0, stable=False)]
+    rec = recommend(cands, gateways=1, maxclients=10_000)
+    assert rec.best_rps == 985.0 and rec.max_active == 64
+    assert any(line.startswith("max_active 256") and "unstable: ignored" in line
+               for line in rec.lines)
+    assert recommend([Candidate(64, 985.0, stable=False)], 1, 10_000).max_active is None
+
+
+@pytest.mark.unit
 def test_recommend_skips_sizes_over_maxclients() -> None:
     # 3 gateways: (4*3+1) x 1000 = 13000 >= 10000, so the fast 1000 is out.
     cands = [Candidate(256, 500.0), Candidate(1000, 1000.0)]
@@ -54,16 +65,23 @@ def test_summarize_repeats_totals_and_peaks() -> None:
     rep = [{"closed": {"rps": 10.0, "p50_ms": 1.0, "p99_ms": 5.0, "errors": 1, "non_2xx": 0},
             "fixed": {"rps": 5.0, "p50_ms": 1.0, "p99_ms": 3.0, "errors": 0, "non_2xx": 2},
             "pool_timeouts": 3, "redis_clients": {"redis-1": 7},
-            "gateway_cpu_percent": 50.0, "gateway_mem_mib": 40.0},
+            "gateway_cpu_us_per_request": 400.0, "gateway_mem_mib": 40.0,
+            "cost": {"redis_commands_per_request": 1.0, "new_connections_per_request": 0.01},
+            "steady": {"passed": True}, "saturated": "gateway-cpu"},
            {"closed": {"rps": 30.0, "p50_ms": 2.0, "p99_ms": 9.0, "errors": 0, "non_2xx": 0},
             "fixed": {"rps": 5.0, "p50_ms": 1.0, "p99_ms": 4.0, "errors": 0, "non_2xx": 0},
             "pool_timeouts": 1, "redis_clients": {"redis-1": 9, "redis-2": 2},
-            "gateway_cpu_percent": 70.0, "gateway_mem_mib": 42.0}]
+            "gateway_cpu_us_per_request": 500.0, "gateway_mem_mib": 42.0,
+            "cost": {"redis_commands_per_request": 3.0, "new_connections_per_request": 0.03},
+            "steady": {"passed": False}, "saturated": "gateway-cpu"}]
     s = summarize_repeats(rep)
     assert s["rps"]["median"] == 20.0 and s["rps"]["spread_pct"] == 100.0
     assert (s["errors"], s["non_2xx"], s["pool_timeouts"]) == (1, 2, 4)
     assert s["redis_clients_max"] == {"redis-1": 9, "redis-2": 2}
-    assert s["gateway_cpu_percent"] == 60.0 and s["gateway_mem_mib"] == 41.0
+    assert s["gateway_cpu_us_per_request"]["median"] == 450.0 and s["gateway_mem_mib"] == 41.0
+    assert s["redis_commands_per_request"] == 2.0 and s["new_connections_per_request"] == 0.02
+    assert s["stable"] is False and s["unstable_repeats"] == 1  # one repeat sagged
+    assert s["saturated"] == "gateway-cpu"
 
 
 @pytest.mark.unit

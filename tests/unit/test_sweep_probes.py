@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from stackctl.meter.pool import count_pool_timeouts, pool_timeout_texts
 from stackctl.runtime.stats import parse_size, parse_stats
-from stackctl.sweep.probes import count_pool_timeouts, parse_clients, pool_timeout_texts
+from stackctl.sweep.probes import parse_clients
 
 
 @pytest.mark.unit

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
 from stackctl.cli._common import JSON_OPTION, print_json
@@ -9,7 +11,9 @@ from stackctl.cli._common import JSON_OPTION, print_json
 
 def smoke(
     ctx: typer.Context,
-    duration: float = typer.Option(5.0, "--duration", help="Seconds of load."),
+    duration: float = typer.Option(
+        20.0, "--duration", help="Seconds of load (the steady check compares its first "
+        "and last fifths)."),
     connections: int = typer.Option(16, "--connections", help="Concurrent connections."),
     rate: float | None = typer.Option(
         None, "--rate", help="Requests/s (0: flat out; default 500 builtin, 0 wrk)."),
@@ -17,11 +21,16 @@ def smoke(
         None, "--keys", help="API keys (a third rate-limited; default max(10, 3 x shards))."),
     engine: str = typer.Option("builtin", "--engine", help="builtin | wrk"),
     slo: list[str] = typer.Option(
-        [], "--slo", help="Objective, e.g. p99<50ms, success>=99.9%, rps>=1000 (repeatable)."),
+        [], "--slo", help="Objective, e.g. p99<50ms, success>=99.9%, rps>=1000 (repeatable; "
+        "without a p99 one, p99<=250ms applies)."),
+    markdown: Path | None = typer.Option(
+        None, "--markdown", help="Also write the report as Markdown to this file."),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Send real, keyed load through the gateway and verify auth, rate limits, Redis,
-    health and analytics. Exits 1 when a check or an objective fails."""
+    health, analytics, a steady state and connection reuse, with what each request cost
+    (gateway CPU, Redis commands, new connections, the load generator's CPU) and who
+    saturated. Exits 1 when a check or an objective fails."""
     from stackctl.cli.stack_cmd import _context
     from stackctl.smoke.run import SmokeOptions, run_smoke
     from stackctl.smoke.slo import parse_slos
@@ -30,6 +39,15 @@ def smoke(
                            keys=keys, engine=engine, slos=parse_slos(slo))
     options.validate()
     report = run_smoke(_context(ctx), options)
+    if markdown is not None:
+        from stackctl.errors import ConfigError
+        from stackctl.state import atomic_write
+
+        try:
+            atomic_write(markdown, report.markdown() + "\n")
+        except OSError as exc:
+            raise ConfigError("--markdown", f"cannot write {markdown} ({exc.strerror})",
+                              "give a writable path") from None
     if as_json:
         print_json(report.as_dict())
     else:

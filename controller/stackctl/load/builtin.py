@@ -154,6 +154,7 @@ class _Run:
     statuses: list[Counter[int]] = field(default_factory=list)
     corrected: list[float] = field(default_factory=list)
     uncorrected: list[float] = field(default_factory=list)
+    timeline: list[tuple[float, float, int]] = field(default_factory=list)
     errors: int = 0
     in_flight: int = 0
     last_done: float = 0.0
@@ -225,7 +226,10 @@ async def _worker(run: _Run) -> None:
             run.in_flight -= 1
             run.statuses[key][status] += 1
             run.uncorrected.append(done - now)
-            run.corrected.append(done - (due if rate > 0 else now))
+            # uvloop's timers tick in whole ms: a sleep may end just before `due`.
+            latency = done - (min(due, now) if rate > 0 else now)
+            run.corrected.append(latency)
+            run.timeline.append((done - run.t0, latency, status))
             run.last_done = done
     finally:
         if conn is not None:
@@ -245,7 +249,7 @@ async def _run(plan: LoadPlan, tgt: Target) -> LoadResult:
         engine=NAME, statuses=run.statuses, latencies_ms=summarize(run.corrected),
         uncorrected_ms=summarize(run.uncorrected), elapsed_s=elapsed, started_at=wall0,
         ended_at=wall0 + elapsed, corrected=plan.rate > 0, errors=run.errors,
-        unanswered_max=run.errors + run.in_flight,
+        unanswered_max=run.errors + run.in_flight, timeline=run.timeline,
         note="open model, latency from the intended send time" if plan.rate > 0
         else "closed model (no --rate): latency from the actual send",
     )

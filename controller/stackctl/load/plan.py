@@ -56,6 +56,9 @@ class LoadResult:
     unanswered_max: int = 0  # sent but unanswered (timeouts, in flight at the end)
     uncorrected_ms: dict[str, float] = field(default_factory=dict)
     note: str = ""
+    timeline: list[tuple[float, float, int]] = field(default_factory=list, repr=False)
+    """Per request, in completion order: (seconds from the start when it completed, its
+    latency in seconds, its status, 0 = no answer). Empty for engines that give none."""
 
     @property
     def requests(self) -> int:

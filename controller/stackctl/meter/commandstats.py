@@ -13,7 +13,7 @@ from stackctl.runtime.compose import Compose
 from stackctl.runtime.usage import Unavailable
 
 COMMANDSTATS_SCRIPT = f""". {SCRIPTS_MOUNT}/lib.sh
-rcli "127.0.0.1:${{STACKCTL_PORT:-6379}}" info commandstats
+rcli "127.0.0.1:${{STACKCTL_PORT:-6379}}" info replication commandstats
 """
 CLI_TIMEOUT_S = "5"
 """Seconds the one redis-cli call may take (a node under load answers slowly)."""
@@ -50,10 +50,19 @@ def is_probe(command: str) -> bool:
     return command in PROBE_COMMANDS or command.partition("|")[0] in PROBE_COMMANDS
 
 
+def is_replica(text: str) -> bool:
+    """Whether an INFO answer's replication section says `role:slave`."""
+    return any(line.strip() == "role:slave" for line in text.splitlines())
+
+
 def read_node(compose: Compose, node: str) -> NodeCommands:
-    """One node's commandstats through its container."""
+    """One node's commandstats through its container; none for a replica: its counts are
+    the writes it replays from its primary (Tyk sends replicas nothing), and counting them
+    would count every write twice."""
     result = compose.exec(node, ["sh", "-c", COMMANDSTATS_SCRIPT],
                           env={"STACKCTL_CLI_TIMEOUT": CLI_TIMEOUT_S})
+    if result.ok and is_replica(result.stdout):
+        return {}
     calls = parse_commandstats(result.stdout) if result.ok else {}
     if calls:
         return calls

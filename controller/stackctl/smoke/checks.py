@@ -6,7 +6,9 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
+from stackctl.load.stats import Slice
 from stackctl.smoke.expect import expected_allowed
+from stackctl.tyk.schema import LimiterKind
 
 SUCCESS_MIN_PCT = 99.9
 LATENCY_P99_MAX_MS = 5000.0
@@ -85,8 +87,10 @@ def auth_check(keys: Sequence[KeyOutcome], unauthorized: Sequence[int]) -> Check
     return Check("auth", passed, detail)
 
 
-def rate_limit_check(keys: Sequence[KeyOutcome], start: float, end: float) -> Check:
-    """429 only on limited keys, each letting through the expected amount."""
+def rate_limit_check(keys: Sequence[KeyOutcome], start: float, end: float,
+                     kind: LimiterKind = "fixed-window", in_flight: int = 0,
+                     limiter: str = "") -> Check:
+    """429 only on limited keys, each letting through what a limiter of `kind` should."""
     problems: list[str] = []
     idle: list[int] = []
     limited_sent = limited_429 = 0
@@ -97,7 +101,7 @@ def rate_limit_check(keys: Sequence[KeyOutcome], start: float, end: float) -> Ch
             continue
         limited_sent += k.answered
         limited_429 += k.statuses[429]
-        want = expected_allowed(k.answered, k.rate, k.per, start, end)
+        want = expected_allowed(k.answered, k.rate, k.per, start, end, kind, in_flight)
         if k.allowed not in want:
             problems.append(f"key {i} ({k.rate}/{k.per:g}s) let {k.allowed} of "
                             f"{k.answered} through, expected {want}")
@@ -107,7 +111,8 @@ def rate_limit_check(keys: Sequence[KeyOutcome], start: float, end: float) -> Ch
     if limited and len(idle) == limited:
         problems.append(f"no limited key sent more than its limit ({keys[idle[0]].rate}): "
                         "not exercised")
-    detail = (f"{limited} limited keys: {limited_429} x 429 of {limited_sent}; "
+    detail = (f"{limiter or kind} limiter; {limited} limited keys: {limited_429} x 429 of "
+              f"{limited_sent}; "
               f"{len(keys) - limited} unlimited keys: "
               f"{sum(k.statuses[429] for k in keys if not k.limited)} x 429")
     if idle and len(idle) < limited:
@@ -137,3 +142,23 @@ def analytics_check(served: int, delivered: int, waited_s: float, unanswered: in
     return Check("analytics", served > 0 and lost <= 0 and extra <= 0,
                  f"served {served}{maybe}, delivered {delivered} to the csv sink after "
                  f"{waited_s:.1f}s: {verdict}")
+
+
+def steady_check(parts: Sequence[Slice]) -> Check:
+    """Throughput and p99 of the last fifth of the run against the first fifth."""
+    from stackctl.load.steady import steadiness
+
+    verdict = steadiness(parts)
+    return Check("steady", verdict.passed, verdict.detail)
+
+
+def connection_reuse_check(new_per_request: float | None, limit: float, time_wait: int | None,
+                           why_unmeasured: str = "") -> Check:
+    """The gateway reuses its connections: new outbound connections per proxied request
+    stay below `limit` (each new one costs a handshake and leaves a TIME_WAIT socket)."""
+    if new_per_request is None:
+        return Check("connection-reuse", False, f"not measured: {why_unmeasured or 'no data'}")
+    tw = f"; {time_wait} sockets in TIME_WAIT to the upstream" if time_wait is not None else ""
+    return Check("connection-reuse", new_per_request <= limit,
+                 f"{new_per_request:.4f} new gateway connections per request (<= {limit})"
+                 f"{tw}")

@@ -1,12 +1,17 @@
 """Rate-limit arithmetic: how many requests a key limited to `rate` per `per` seconds
-should get through in a run, for a fixed-window limiter (Tyk's
-`enable_fixed_window_rate_limiter`, windows aligned on multiples of `per`), with slack
-for a leaky-bucket limiter (Tyk's in-memory DRL), which refills during the run."""
+should get through in a run, for each kind of limiter the gateway has (tyk.tables
+RATE_LIMITERS): exact for the fixed window (windows aligned on multiples of `per`); a
+leaky bucket (Tyk's in-memory DRL) also refills during the run; a sliding log lets at
+most `rate` through in any `per` seconds (one or two fewer: its check counts the request
+being decided); the sentinel limiter writes its log off the request path, so requests
+already in flight when the limit is reached pass too."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+
+from stackctl.tyk.schema import LimiterKind
 
 CLOCK_MARGIN_S = 0.5
 """How far the gateway's view of a request's time may be from the client's."""
@@ -37,16 +42,27 @@ def windows_touched(start: float, end: float, per: float, margin: float = CLOCK_
     return max(1, last - first + 1)
 
 
-def expected_allowed(sent: int, rate: float, per: float, start: float, end: float
-                     ) -> Allowed:
-    """How many of `sent` requests a key limited to `rate` per `per` lets through.
+SLIDING_LOG_SHORT = 2
+"""A sliding log may stop this many short of `rate` (Tyk blocks when the count, this
+request included, exceeds rate - 1; the sentinel variant subtracts one more)."""
 
-    At least min(sent, rate): the windows' capacities add up to at least one window's.
-    At most `rate` per window touched, plus what a leaky bucket refills in the run.
-    """
+
+def expected_allowed(sent: int, rate: float, per: float, start: float, end: float,
+                     kind: LimiterKind = "fixed-window", in_flight: int = 0) -> Allowed:
+    """How many of `sent` requests a key limited to `rate` per `per` lets through with a
+    limiter of `kind`; `in_flight` is the most requests the client has open at once."""
     cap = max(0, math.floor(rate))
-    refill = math.ceil(cap * max(0.0, end - start) / per)
-    return Allowed(min(sent, cap), min(sent, cap * windows_touched(start, end, per) + refill))
+    windows = windows_touched(start, end, per)
+    low = min(sent, cap)
+    if kind == "fixed-window":  # at least one window's worth, at most one per window
+        return Allowed(low, min(sent, cap * windows))
+    if kind == "leaky-bucket":  # plus what the bucket refills during the run
+        refill = math.ceil(cap * max(0.0, end - start) / per)
+        return Allowed(low, min(sent, cap * windows + refill))
+    short = max(0, low - SLIDING_LOG_SHORT)
+    spans = math.ceil(max(0.0, end - start) / per) + 1  # per-long spans the run overlaps
+    slack = in_flight if kind == "sentinel" else 0
+    return Allowed(short, min(sent, cap * spans + slack))
 
 
 def limit_for(expected_per_key: float) -> int:

@@ -9,14 +9,16 @@ from typing import TYPE_CHECKING, Any
 
 from stackctl.smoke import checks
 from stackctl.smoke.redis_probe import NodeKeys, placement
-from stackctl.smoke.slo import SloResult, evaluate
+from stackctl.smoke.slo import SloResult, evaluate, with_default
 
 if TYPE_CHECKING:
     from rich.console import Console
 
     from stackctl.load.plan import LoadResult
+    from stackctl.meter.cost import Cost
     from stackctl.smoke.run import SmokeOptions
     from stackctl.smoke.setup import SmokeSetup
+    from stackctl.tyk.schema import RateLimiter
 
 
 @dataclass
@@ -58,25 +60,65 @@ class SmokeReport:
             table.add_row(f"slo {s.slo.text}", "[green]pass[/]" if s.passed else "[red]FAIL[/]",
                           f"measured {s.value:.3f}")
         console.print(table)
+        for line in self.cost_lines():
+            console.print(f"  {line}", markup=False, highlight=False)
         style = "green" if self.passed else "red"
         console.print(f"[{style}]{self.summary()}[/]  ({self.data['engine']}, "
                       f"{self.data['note']})")
+
+    def cost_lines(self) -> list[str]:
+        """What the run cost and who saturated, as plain lines."""
+        lines = self.data.get("cost_lines") or []
+        return list(lines) or [f"cost not measured: {self.data.get('unmetered') or 'no data'}"]
+
+    def markdown(self) -> str:
+        """The report as Markdown."""
+        rows = [f"| {c.name} | {'pass' if c.passed else '**FAIL**'} | {_cell(c.detail)} |"
+                for c in self.checks]
+        rows += [f"| slo {s.slo.text} | {'pass' if s.passed else '**FAIL**'} | "
+                 f"measured {s.value:.3f} |" for s in self.slos]
+        fifths = self.data.get("fifths") or []
+        parts = ["# stackctl smoke", "", self.summary(), "",
+                 "| check | verdict | detail |", "|---|---|---|", *rows, "",
+                 "## What it cost", "", *(f"- {line}" for line in self.cost_lines()), ""]
+        if fifths:
+            parts += ["## Fifths of the run", "", "| from s | to s | req/s | p99 ms |",
+                      "|---:|---:|---:|---:|",
+                      *(f"| {f['start_s']:.1f} | {f['end_s']:.1f} | {f['rps']:.0f} | "
+                        f"{f['p99_ms']:.1f} |" for f in fifths), ""]
+        return "\n".join(parts)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
 
 
 def build_report(options: SmokeOptions, rate: float, made: SmokeSetup, result: LoadResult,
                  redis_samples: Sequence[Sequence[NodeKeys]], hello: Sequence[str],
                  unauthorized: Sequence[int], served: int, delivered: int, waited_s: float,
-                 cleanup_problems: Sequence[str], counters_in_redis: bool = True
-                 ) -> SmokeReport:
-    """Judge the measurements."""
+                 cleanup_problems: Sequence[str], limiter: RateLimiter | None = None,
+                 cost: Cost | None = None, unmetered: str = "") -> SmokeReport:
+    """Judge the measurements (`limiter`: the stack's; None reads as Tyk's default)."""
+    from stackctl.load.stats import slices
+    from stackctl.meter.saturation import CHURN_MAX
+    from stackctl.tyk.lookup import rate_limiter
+
+    limiter = limiter or rate_limiter("default")
     outcomes = [checks.KeyOutcome(k.rate, k.per, k.limited, Counter(s))
                 for k, s in zip(made.keys, result.statuses, strict=True)]
-    placed = placement(redis_samples, [k.key_hash for k in made.keys], counters_in_redis)
+    placed = placement(redis_samples, [k.key_hash for k in made.keys], limiter.in_redis)
+    fifths = slices(result.timeline, result.elapsed_s)
     found = [
         checks.success_check(outcomes),
         checks.latency_check(result.latencies_ms, result.corrected, result.requests),
+        checks.steady_check(fifths),
+        checks.connection_reuse_check(
+            cost.new_connections_per_request if cost else None, CHURN_MAX,
+            cost.time_wait_upstream if cost else None,
+            unmetered or ("; ".join(cost.unavailable) if cost else "")),
         checks.auth_check(outcomes, unauthorized),
-        checks.rate_limit_check(outcomes, result.started_at, result.ended_at),
+        checks.rate_limit_check(outcomes, result.started_at, result.ended_at, limiter.kind,
+                                options.connections, limiter.name),
         checks.Check("redis-keys", placed.passed, placed.detail()),
         checks.health_check(hello),
         checks.analytics_check(served, delivered, waited_s, result.unanswered_max),
@@ -99,5 +141,10 @@ def build_report(options: SmokeOptions, rate: float, made: SmokeSetup, result: L
         "duration_s": round(result.elapsed_s, 3), "connections": options.connections,
         "rate": rate, "keys": len(made.keys),
         "limited_keys": sum(1 for k in made.keys if k.limited), "api_id": made.api_id,
+        "rate_limiter": limiter.name,
+        "fifths": [f.as_dict() for f in fifths],
+        "cost": cost.as_dict() if cost else None,
+        "cost_lines": cost.lines() if cost else [],
+        "unmetered": unmetered,
     }
-    return SmokeReport(found, evaluate(options.slos, figures), data)
+    return SmokeReport(found, evaluate(with_default(options.slos), figures), data)

@@ -13,10 +13,12 @@ from stackctl.smoke.slo import Slo
 if TYPE_CHECKING:
     from stackctl.clients.gateway import GatewayClient
     from stackctl.load.plan import LoadPlan, LoadResult
+    from stackctl.meter.cost import Cost
     from stackctl.smoke.redis_probe import NodeKeys
     from stackctl.smoke.report import SmokeReport
     from stackctl.smoke.setup import SmokeSetup
     from stackctl.steps.context import StepContext
+    from stackctl.tyk.schema import RateLimiter
 
 DEFAULT_RATE = {"builtin": 500.0, "wrk": 0.0}
 """Requests per second when --rate is not given (0: as fast as connections allow)."""
@@ -26,13 +28,16 @@ assume a slow stack (a limit too low is still exact to check; one too high is no
 ANALYTICS_WAIT_MIN_S = 10.0
 LOAD_DIR = "load"
 GATEWAY_IN_NETWORK = "http://gateway:8080"
+DEFAULT_DURATION_S = 20.0
+"""Long enough to be past the warm-up (the first fifth) and for connection churn or a
+growing queue to show in the steady check."""
 
 
 @dataclass(frozen=True)
 class SmokeOptions:
     """What the user asked for (None: the default)."""
 
-    duration_s: float = 5.0
+    duration_s: float = DEFAULT_DURATION_S
     connections: int = 16
     rate: float | None = None
     keys: int | None = None
@@ -66,18 +71,13 @@ def default_keys(shards: int) -> int:
     return max(18, 6 * shards)
 
 
-def counters_in_redis(ctx: StepContext) -> bool:
-    """Whether the running gateway keeps rate-limit counters in Redis (its rendered
-    tyk.conf enables the fixed-window limiter) rather than in memory (DRL)."""
-    import json
+def limiter_in_use(ctx: StepContext) -> RateLimiter:
+    """The rate limiter the stack's rendered gateway configuration selects."""
+    from stackctl.tyk.bundle import rendered_gateway
+    from stackctl.tyk.lookup import limiter_in
 
-    from stackctl.tyk.bundle import RENDERED_DIR
-
-    try:
-        conf = json.loads((ctx.state_dir / RENDERED_DIR / "tyk.conf").read_text())
-    except (OSError, ValueError):
-        return False
-    return isinstance(conf, dict) and conf.get("enable_fixed_window_rate_limiter") is True
+    env = ctx.model.settings.config_form == "env"
+    return limiter_in(rendered_gateway(ctx.state_dir, "env" if env else "json"))
 
 
 def _hello(gw: GatewayClient) -> str:
@@ -92,15 +92,37 @@ def _hello(gw: GatewayClient) -> str:
     return status if status != "pass" else redis_health(hello)
 
 
-def _sample(ctx: StepContext, gw: GatewayClient, probes: _Probes, at: list[float],
-            stop: threading.Event) -> None:
-    from stackctl.smoke.redis_probe import probe_nodes
-
+def _sample_hello(gw: GatewayClient, probes: _Probes, at: list[float],
+                  stop: threading.Event) -> None:
     for delay in at:
         if stop.wait(delay):
             return
         probes.hello.append(_hello(gw))
-        probes.redis.append(probe_nodes(ctx.compose, ctx.model))
+
+
+def _metered(ctx: StepContext, options: SmokeOptions, plan: LoadPlan, path: str
+             ) -> tuple[LoadResult, Cost | None, str]:
+    """Run the load between two meter snapshots: the result, what it cost (None, and
+    why, when the stack's counters cannot be read from here)."""
+    from stackctl.errors import ToolError
+    from stackctl.meter import cost, loadgen, take_snapshot
+    from stackctl.meter.pool import pool_timeouts
+
+    cpu = (loadgen.self_cpu_seconds if options.engine == "builtin"
+           else loadgen.self_and_children_cpu_seconds)
+    gateways = ["gateway"]
+    try:
+        before, timeouts = take_snapshot(ctx.compose, ctx.model, gateways, cpu), \
+            pool_timeouts(ctx.compose, gateways)
+    except ToolError as exc:
+        return _run_load(ctx, options, plan, path), None, str(exc)
+    result = _run_load(ctx, options, plan, path)
+    try:
+        after = take_snapshot(ctx.compose, ctx.model, gateways, cpu)
+        timeouts = pool_timeouts(ctx.compose, gateways) - timeouts
+    except ToolError as exc:
+        return result, None, str(exc)
+    return result, cost(before, after, result.requests, max(0, timeouts)), ""
 
 
 def _run_load(ctx: StepContext, options: SmokeOptions, plan: LoadPlan, path: str
@@ -131,6 +153,7 @@ def run_smoke(ctx: StepContext, options: SmokeOptions,
     from stackctl.smoke import setup as smoke_setup
     from stackctl.smoke.analytics import count_records, wait_delivered
     from stackctl.smoke.expect import limit_for
+    from stackctl.smoke.redis_probe import probe_nodes
     from stackctl.smoke.report import build_report
     from stackctl.steps.render import ANALYTICS_DIR
 
@@ -152,14 +175,18 @@ def run_smoke(ctx: StepContext, options: SmokeOptions,
                             options.duration_s, options.connections, rate)
             stop = threading.Event()
             sampler = threading.Thread(
-                target=_sample, daemon=True, name="smoke-probe",
-                args=(ctx, gw, probes, [options.duration_s / 3] * 2, stop))
+                target=_sample_hello, daemon=True, name="smoke-hello",
+                args=(gw, probes, [options.duration_s / 3] * 2, stop))
             sampler.start()
             try:
-                result = _run_load(ctx, options, plan, made.listen_path)
+                result, spent, unmetered = _metered(ctx, options, plan, made.listen_path)
             finally:
                 stop.set()
                 sampler.join(timeout=30)
+            # Keys and counters outlive the run (sessions stay; counters keep their 60 s
+            # window): read them now, not during the load, where six `docker exec`s
+            # would take CPU from the gateway under test.
+            probes.redis.append(probe_nodes(ctx.compose, ctx.model))
             unauthorized = smoke_setup.unauthorized_statuses(ctx.gateway_url, made)
             probes.hello.append(_hello(gw))
         finally:
@@ -173,4 +200,4 @@ def run_smoke(ctx: StepContext, options: SmokeOptions,
                                        served, wait_s)
     return build_report(options, rate, made, result, probes.redis, probes.hello,
                         unauthorized, served, delivered, waited, cleanup_problems,
-                        counters_in_redis(ctx))
+                        limiter=limiter_in_use(ctx), cost=spent, unmetered=unmetered)

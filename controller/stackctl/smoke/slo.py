@@ -18,6 +18,9 @@ METRICS = {"p50": "latency", "p95": "latency", "p99": "latency", "success": "per
 _SYNTAX = re.compile(r"^(?P<metric>[a-z0-9]+)(?P<op><=|>=|<|>)"
                      r"(?P<num>\d+(?:\.\d+)?)(?P<unit>ms|s|%)?$")
 EXAMPLE = "e.g. p99<50ms, success>=99.9%, rps>=1000"
+DEFAULT_P99 = "p99<=250ms"
+"""The latency objective when no --slo names p99: what a laptop stack meets at the
+default rate with room to spare (loopback p99 is a few ms); a miss means queueing."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,11 @@ def parse_slo(text: str) -> Slo:
 def parse_slos(texts: list[str] | tuple[str, ...]) -> tuple[Slo, ...]:
     """Parse every expression (the first bad one raises)."""
     return tuple(parse_slo(t) for t in texts)
+
+
+def with_default(slos: tuple[Slo, ...]) -> tuple[Slo, ...]:
+    """The user's objectives, plus DEFAULT_P99 unless one of them judges p99."""
+    return slos if any(s.metric == "p99" for s in slos) else (*slos, parse_slo(DEFAULT_P99))
 
 
 @dataclass(frozen=True)

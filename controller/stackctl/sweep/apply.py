@@ -22,6 +22,15 @@ def gateway_services(ctx: StepContext) -> list[str]:
                                                          + 1))]
 
 
+def gateway_bases(ctx: StepContext) -> list[str]:
+    """Every gateway at its front-network address, as the host reaches it (no published
+    port's proxy in the path)."""
+    from stackctl.stack_compose import GATEWAY_PORT
+
+    return [f"http://{ctx.model.front_ip('gateway', i)}:{GATEWAY_PORT}"
+            for i in range(ctx.model.settings.gateway.replicas)]
+
+
 def recreate(ctx: StepContext, remove_orphans: bool = False) -> None:
     """Re-render (the renderer reads the overrides file) and `up --wait` gateway(s)+pump."""
     from stackctl.steps.render import Render

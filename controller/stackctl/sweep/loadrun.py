@@ -1,12 +1,12 @@
-"""The sweep's load runs, through the load engines: closed-loop saturation with wrk from
-the load image on the front network (one wrk per gateway, at once), and one fixed-rate
-run with the builtin open-model engine against the published gateway."""
+"""The sweep's load runs, through the builtin engine: closed-loop saturation against every
+gateway's front-network address at once (no published-port proxy in the path; one engine
+per gateway, each on its own event loop), and one fixed-rate open-model run against the
+published gateway. Both keep a per-request timeline for the steady check."""
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 from stackctl.load.plan import LoadPlan, LoadResult
@@ -50,25 +50,26 @@ def figures(results: list[LoadResult]) -> RunFigures:
         non_2xx=sum(_non_2xx(r) for r in results))
 
 
-def closed_loop(project: str, gateways: list[str], path: str, keys: tuple[str, ...],
-                duration_s: float, connections: int, work_dir: Path) -> RunFigures:
-    """wrk flat out against every gateway at once, `connections` shared among them."""
-    from stackctl.load import wrk
-    from stackctl.model import FRONT_NETWORK
-    from stackctl.versions import image
+def closed_loop(bases: list[str], path: str, keys: tuple[str, ...], duration_s: float,
+                connections: int) -> list[LoadResult]:
+    """The builtin engine flat out against every gateway (`bases`: http://addr:port) at
+    once, `connections` shared among them; one result per gateway."""
+    from stackctl.load.builtin import run_builtin
 
-    per = max(len(keys), connections // len(gateways))
-    network = f"{project}_{FRONT_NETWORK}"
+    per = max(1, connections // len(bases))
 
-    def one(service: str) -> LoadResult:
-        url = f"http://{service}:{GATEWAY_PORT}{path}"
-        plan = LoadPlan(url, keys, duration_s, per,
-                        max_requests=int(duration_s * MAX_RPS_BOUND))
-        return wrk.run_in_network(plan, url, work_dir, image("load").local, network)
+    def one(base: str) -> LoadResult:
+        return run_builtin(LoadPlan(base + path, keys, duration_s, per,
+                                    max_requests=int(duration_s * MAX_RPS_BOUND)))
 
-    with ThreadPoolExecutor(max_workers=len(gateways)) as pool:
-        results = list(pool.map(one, gateways))
-    return figures(results)
+    with ThreadPoolExecutor(max_workers=len(bases)) as pool:
+        return list(pool.map(one, bases))
+
+
+def merged_timeline(results: list[LoadResult]) -> list[tuple[float, float, int]]:
+    """Concurrent runs' timelines as one, in completion order (their starts are within
+    milliseconds of each other)."""
+    return sorted(t for r in results for t in r.timeline)
 
 
 def fixed_rate(base_url: str, path: str, keys: tuple[str, ...], rate: float,

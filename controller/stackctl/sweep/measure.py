@@ -1,9 +1,10 @@
-"""One repeat of one point: warm up, saturate with wrk (sampling Redis clients, CPU and
-memory halfway), then the fixed-rate run; pool timeouts counted from the logs."""
+"""One repeat of one point: warm up, saturate in a closed loop between two meter
+snapshots, judge its steadiness, read the Redis clients (right after the loop: the pools
+are still open, and six `docker exec`s during the loop would dent its throughput), then
+the fixed-rate run; pool timeouts counted from the logs."""
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -13,53 +14,51 @@ from stackctl.sweep.points import SweepOptions
 if TYPE_CHECKING:
     from stackctl.steps.context import StepContext
 
-LOAD_DIR = "sweep-load"
-MIB = 1024 * 1024
-
 
 @dataclass(frozen=True)
 class Target:
-    """Where the load goes: the gateways (service names), the API path and the keys."""
+    """Where the load goes: the gateways (service names and http://addr:port each), the
+    API path and the keys."""
 
     gateways: list[str]
+    bases: list[str]
     path: str
     keys: tuple[str, ...]
 
 
-def _sample(ctx: StepContext, gateways: list[str], delay: float, out: dict[str, Any],
-            stop: threading.Event) -> None:
-    if stop.wait(delay):
-        return
+def _clients(ctx: StepContext) -> dict[str, Any]:
     clients = probes.redis_clients(ctx.compose, ctx.model)
-    out["redis_clients"] = {c.node: c.connected for c in clients}
-    out["maxclients_live"] = max((c.maxclients for c in clients), default=0)
-    cpu, mem = probes.gateway_usage(ctx.compose, gateways)
-    out["gateway_cpu_percent"] = cpu
-    out["gateway_mem_mib"] = round(mem / MIB, 1)
+    return {"redis_clients": {c.node: c.connected for c in clients},
+            "maxclients_live": max((c.maxclients for c in clients), default=0)}
 
 
 def run_repeat(ctx: StepContext, options: SweepOptions, target: Target) -> dict[str, Any]:
     """Measure once; a dict of JSON-ready figures."""
-    project = ctx.model.settings.project
-    work = ctx.state_dir / LOAD_DIR
+    from stackctl.load.stats import slices
+    from stackctl.load.steady import steadiness
+    from stackctl.meter import cost, loadgen, take_snapshot
+    from stackctl.meter.pool import pool_timeouts
+
     if options.warmup_s > 0:
-        loadrun.closed_loop(project, target.gateways, target.path, target.keys,
-                            options.warmup_s, options.connections, work)
-    before = probes.pool_timeouts(ctx.compose, target.gateways)
-    sampled: dict[str, Any] = {}
-    stop = threading.Event()
-    sampler = threading.Thread(target=_sample, daemon=True, name="sweep-sample",
-                               args=(ctx, target.gateways, options.duration_s / 2, sampled,
-                                     stop))
-    sampler.start()
-    try:
-        closed = loadrun.closed_loop(project, target.gateways, target.path, target.keys,
-                                     options.duration_s, options.connections, work)
-    finally:
-        stop.set()
-        sampler.join(timeout=30)
+        loadrun.closed_loop(target.bases, target.path, target.keys, options.warmup_s,
+                            options.connections)
+    timeouts = pool_timeouts(ctx.compose, target.gateways)
+    before = take_snapshot(ctx.compose, ctx.model, target.gateways, loadgen.self_cpu_seconds)
+    results = loadrun.closed_loop(target.bases, target.path, target.keys,
+                                  options.duration_s, options.connections)
+    after = take_snapshot(ctx.compose, ctx.model, target.gateways, loadgen.self_cpu_seconds)
+    sampled = _clients(ctx)
+    timeouts = max(0, pool_timeouts(ctx.compose, target.gateways) - timeouts)
+    closed = loadrun.figures(results)
+    spent = cost(before, after, closed.requests, timeouts)
+    fifths = slices(loadrun.merged_timeline(results),
+                    max((r.elapsed_s for r in results), default=0.0))
+    steady = steadiness(fifths)
     fixed = loadrun.fixed_rate(ctx.gateway_url, target.path, target.keys, options.rate,
                                options.duration_s)
-    after = probes.pool_timeouts(ctx.compose, target.gateways)
-    return {"closed": closed.as_dict(), "fixed": fixed.as_dict(),
-            "pool_timeouts": max(0, after - before), **sampled}
+    return {"closed": closed.as_dict(), "fixed": fixed.as_dict(), "pool_timeouts": timeouts,
+            "steady": {"passed": steady.passed, "detail": steady.detail,
+                       "fifths": [f.as_dict() for f in fifths]},
+            "cost": spent.as_dict(), "saturated": spent.saturated,
+            "gateway_cpu_us_per_request": spent.gateway_cpu_us_per_request,
+            "gateway_mem_mib": spent.gateway_memory_mib, **sampled}

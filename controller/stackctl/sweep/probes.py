@@ -1,6 +1,6 @@
 """What the sweep reads from the stack besides the load: Redis clients per node and the
 live maxclients (through the node containers), pool timeouts in the gateway logs (the
-tables' signature), the gateways' CPU and memory (docker stats)."""
+tables' signature)."""
 
 from __future__ import annotations
 
@@ -48,29 +48,3 @@ def redis_clients(compose: Compose, model: StackModel) -> list[NodeClients]:
     names = [n.name for n in model.nodes]
     with ThreadPoolExecutor(max_workers=min(8, len(names))) as pool:
         return list(pool.map(read, names))
-
-
-def pool_timeout_texts() -> tuple[str, ...]:
-    """The gateway's pool-timeout log lines, from the tables."""
-    from stackctl.tyk.lookup import all_signatures
-
-    return tuple(s.text for s in all_signatures("gateway") if s.meaning == "pool-timeout")
-
-
-def count_pool_timeouts(log: str) -> int:
-    """Log lines carrying a pool-timeout signature."""
-    texts = pool_timeout_texts()
-    return sum(1 for line in log.splitlines() if any(t in line for t in texts))
-
-
-def pool_timeouts(compose: Compose, services: list[str]) -> int:
-    """Pool-timeout lines in the gateways' logs so far."""
-    return sum(count_pool_timeouts(compose.logs([s])) for s in services)
-
-
-def gateway_usage(compose: Compose, services: list[str]) -> tuple[float, int]:
-    """(CPU percent of one core, memory bytes), summed over the gateways."""
-    from stackctl.runtime.stats import container_stats
-
-    stats = container_stats([compose.container(s) for s in services])
-    return round(sum(s.cpu_percent for s in stats), 1), sum(s.mem_bytes for s in stats)

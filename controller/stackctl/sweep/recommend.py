@@ -16,10 +16,11 @@ WITHIN = 0.02
 
 @dataclass(frozen=True)
 class Candidate:
-    """One pool size and its median throughput."""
+    """One pool size, its median throughput, and whether every repeat was steady."""
 
     max_active: int
     rps: float
+    stable: bool = True
 
 
 def worst_case(max_active: int, gateways: int) -> int:
@@ -52,8 +53,10 @@ class Recommendation:
 
 def recommend(candidates: Sequence[Candidate], gateways: int, maxclients: int,
               source: str = "setting") -> Recommendation:
-    """Apply the rule to the measured candidates, writing down every step."""
-    best = max((c.rps for c in candidates), default=0.0)
+    """Apply the rule to the measured candidates, writing down every step; unstable
+    points (a repeat failed the steady check) are listed but never chosen, nor set the
+    best throughput."""
+    best = max((c.rps for c in candidates if c.stable), default=0.0)
     threshold = best * (1 - WITHIN)
     rec = Recommendation(None, round(best, 1), round(threshold, 1), maxclients, source,
                          gateways)
@@ -63,7 +66,9 @@ def recommend(candidates: Sequence[Candidate], gateways: int, maxclients: int,
     for c in sorted(candidates, key=lambda c: c.max_active):
         fast = c.rps >= threshold
         fits = worst_case(c.max_active, gateways) < maxclients
-        verdict = "ok" if fast and fits else ("too slow" if not fast else "over maxclients")
+        verdict = ("unstable: ignored" if not c.stable else "ok" if fast and fits
+                   else "too slow" if not fast else "over maxclients")
+        fast = fast and c.stable
         rec.lines.append(f"max_active {c.max_active}: {c.rps:.1f} req/s, worst case "
                          f"{formula(c.max_active, gateways)} "
                          f"{'<' if fits else '>='} {maxclients}: {verdict}")

@@ -30,7 +30,8 @@ def build_report(points: list[dict[str, Any]], meta: dict[str, Any]) -> dict[str
         p["worst_case"] = worst_case(size, gateways)
         p["worst_case_formula"] = formula(size, gateways)
     rec = recommend([Candidate(int(p["point"]["max_active"]),
-                               float(p["summary"]["rps"]["median"])) for p in curve],
+                               float(p["summary"]["rps"]["median"]),
+                               bool(p["summary"].get("stable", True))) for p in curve],
                     gateways, int(maxclients["used"]), str(maxclients["source"]))
     ab = None
     b = next((p for p in points if p["point"]["max_idle"] is not None), None)
@@ -48,24 +49,35 @@ def _fmt(s: dict[str, Any], digits: int = 1) -> str:
         f"{s['median']:.{digits}f}")
 
 
+def _steady(summary: dict[str, Any]) -> str:
+    if summary["stable"]:
+        return "yes"
+    return f"**no** ({summary['unstable_repeats']} of {summary['rps']['n']} repeats)"
+
+
 def render_markdown(report: dict[str, Any]) -> str:
     """The Markdown report, from the JSON document only."""
     opts = report["options"]
     mc = report["maxclients"]
     lines = [
         f"# stackctl sweep: {report['project']}", "",
-        f"Gateway {report['release']} x {report['gateways']}; load: wrk closed loop "
-        f"({opts['connections']} connections, {opts['duration_s']} s) from the front "
-        f"network, then builtin open model at {opts['rate']} req/s on the published "
-        f"gateway; {opts['repeat']} repeat(s) per point, median (± spread = range/median).",
+        f"Gateway {report['release']} x {report['gateways']}; load: builtin closed loop "
+        f"({opts['connections']} connections, {opts['duration_s']} s after a "
+        f"{opts['warmup_s']} s warm-up) against each gateway's front-network address, then "
+        f"builtin open model at {opts['rate']} req/s on the published gateway; "
+        f"{opts['repeat']} repeat(s) per point, median (± spread = range/median). A point "
+        "is steady when every repeat's last fifth kept 90% of its first fifth's throughput "
+        "and at most twice its p99; unstable points are never recommended. Cost columns "
+        "are per proxied request of the closed loop.",
         "",
     ]
     if not report["complete"]:
         lines += [f"**Incomplete:** {report['stopped']} Rerun the same command to resume.", ""]
     lines += ["| max_active | max_idle | req/s | p50 ms | p99 ms | fixed-rate p99 ms | errors "
               "| non-2xx | pool timeouts | Redis clients (max node) | worst case/node "
-              "| gateway CPU % | gateway MiB |",
-              "|" + "---|" * 13]
+              "| gateway µs CPU/req | Redis cmds/req | new conns/req | gateway MiB | steady "
+              "| saturated |",
+              "|" + "---|" * 17]
     for p in report["points"]:
         s = p["summary"]
         clients = s["redis_clients_max"]
@@ -76,7 +88,11 @@ def render_markdown(report: dict[str, Any]) -> str:
             f"| {_fmt(s['rps'])} | {_fmt(s['p50_ms'], 2)} | {_fmt(s['p99_ms'], 2)} "
             f"| {_fmt(s['fixed_p99_ms'], 2)} | {s['errors']} | {s['non_2xx']} "
             f"| {s['pool_timeouts']} | {top} | {p['worst_case']} "
-            f"| {s['gateway_cpu_percent']:.0f} | {s['gateway_mem_mib']:.0f} |")
+            f"| {_fmt(s['gateway_cpu_us_per_request'], 0)} "
+            f"| {s['redis_commands_per_request']:.2f} "
+            f"| {s['new_connections_per_request']:.4f} | {s['gateway_mem_mib']:.0f} "
+            f"| {_steady(s)} "
+            f"| {s['saturated']} |")
     rec = report["recommendation"]
     lines += ["", "## Recommendation", ""]
     if rec["max_active"] is None:

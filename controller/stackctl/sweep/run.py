@@ -76,7 +76,7 @@ def _measure_points(ctx: StepContext, sctx: StepContext, options: SweepOptions,
     from stackctl.clients.gateway import GatewayClient
     from stackctl.smoke.setup import cleanup, wait_serving
     from stackctl.sweep import target
-    from stackctl.sweep.apply import apply_point, gateway_services, restore
+    from stackctl.sweep.apply import apply_point, gateway_bases, gateway_services, restore
     from stackctl.sweep.measure import Target, run_repeat
     from stackctl.sweep.stats import summarize_repeats
     from stackctl.sweep.store import save_point
@@ -96,14 +96,18 @@ def _measure_points(ctx: StepContext, sctx: StepContext, options: SweepOptions,
             say(f"{point.label}: recreating {options.gateways} gateway(s) and the pump")
             env = apply_point(sctx, point)
             wait_serving(ctx.gateway_url, made)
-            load = Target(gateway_services(sctx), made.listen_path, target.raw_keys(made))
+            load = Target(gateway_services(sctx), gateway_bases(sctx), made.listen_path,
+                          target.raw_keys(made))
             repeats = []
             for i in range(options.repeat):
                 figures = run_repeat(sctx, options, load)
                 repeats.append(figures)
+                cpu = figures["gateway_cpu_us_per_request"]
                 say(f"{point.label}: repeat {i + 1}/{options.repeat}: "
                     f"{figures['closed']['rps']:.0f} req/s, p99 {figures['closed']['p99_ms']} ms,"
-                    f" pool timeouts {figures['pool_timeouts']}")
+                    f" {'-' if cpu is None else f'{cpu:.0f}'} us gateway CPU/request, "
+                    f"{'steady' if figures['steady']['passed'] else 'UNSTABLE'}, saturated: "
+                    f"{figures['saturated']}, pool timeouts {figures['pool_timeouts']}")
             result = {"point": {"max_active": point.max_active, "max_idle": point.max_idle},
                       "slug": point.slug, "label": point.label, "fingerprint": fp,
                       "complete": True, "env": env, "repeats": repeats,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -46,7 +47,8 @@ def _col(repeats: Sequence[dict[str, Any]], *path: str) -> list[float]:
 
 def summarize_repeats(repeats: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """A point's summary: median and spread of the load figures, totals of the failures,
-    the peak Redis clients per node, median gateway CPU and memory."""
+    the peak Redis clients per node, the cost per request (medians), whether every repeat
+    was steady, and the resource most repeats saturated."""
     clients: dict[str, int] = {}
     for r in repeats:
         for node, n in (r.get("redis_clients") or {}).items():
@@ -64,6 +66,16 @@ def summarize_repeats(repeats: Sequence[dict[str, Any]]) -> dict[str, Any]:
                                                                        "non_2xx")))
     out["pool_timeouts"] = int(sum(_col(repeats, "pool_timeouts")))
     out["redis_clients_max"] = clients
-    out["gateway_cpu_percent"] = spread(_col(repeats, "gateway_cpu_percent")).median
+    out["gateway_cpu_us_per_request"] = spread(_col(repeats, "gateway_cpu_us_per_request")
+                                               ).as_dict()
     out["gateway_mem_mib"] = spread(_col(repeats, "gateway_mem_mib")).median
+    out["redis_commands_per_request"] = spread(
+        _col(repeats, "cost", "redis_commands_per_request")).median
+    out["new_connections_per_request"] = spread(
+        _col(repeats, "cost", "new_connections_per_request")).median
+    steady = [bool((r.get("steady") or {}).get("passed")) for r in repeats]
+    out["stable"] = bool(steady) and all(steady)
+    out["unstable_repeats"] = steady.count(False)
+    verdicts = Counter(str(r.get("saturated", "unknown")) for r in repeats)
+    out["saturated"] = verdicts.most_common(1)[0][0] if verdicts else "unknown"
     return out

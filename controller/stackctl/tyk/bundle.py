@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from stackctl.model import StackModel
 from stackctl.secrets import SECRET_MODE, Secrets
@@ -60,3 +62,39 @@ def write_files(files: list[RenderedFile], out_dir: Path) -> list[Path]:
         atomic_write(path, f.text, f.mode)
         paths.append(path)
     return paths
+
+
+def _flatten(doc: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in doc.items():
+        if isinstance(value, dict):
+            out.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+def rendered_gateway(state_dir: Path, form: Form) -> dict[str, Any]:
+    """The stack's gateway configuration as dotted JSON keys, read from what `up`
+    rendered in `form` (gateway.env for env, booleans parsed; else tyk.conf); empty when
+    it cannot be read."""
+    from stackctl.tyk.envconfig import parse_bool
+    from stackctl.tyk.lookup import by_env
+
+    spec = SPECS["gateway"]
+    env = state_dir / RENDERED_DIR / spec.env_file
+    conf = state_dir / RENDERED_DIR / spec.conf_file
+    try:
+        if form == "env":
+            out: dict[str, Any] = {}
+            for line in env.read_text().splitlines():
+                name, _, raw = line.partition("=")
+                opt = by_env(name.strip())
+                if opt is not None:
+                    value = raw.strip().strip("'")
+                    out[opt.label] = parse_bool(value) if opt.kind == "bool" else value
+            return out
+        doc = json.loads(conf.read_text())
+    except (OSError, ValueError):
+        return {}
+    return _flatten(doc) if isinstance(doc, dict) else {}

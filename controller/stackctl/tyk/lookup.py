@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 
 from stackctl.tyk.envconfig import env_name, json_style_env
-from stackctl.tyk.schema import Component, LogSignature, Option, Role, StandaloneEnv
-from stackctl.tyk.tables import LOG_SIGNATURES, OPTIONS, SPECS, STANDALONE_ENVS, WRONG_NAMES
+from stackctl.tyk.schema import (
+    Component,
+    LogSignature,
+    Option,
+    RateLimiter,
+    Role,
+    StandaloneEnv,
+)
+from stackctl.tyk.tables import (
+    LOG_SIGNATURES,
+    OPTIONS,
+    RATE_LIMITERS,
+    SPECS,
+    STANDALONE_ENVS,
+    WRONG_NAMES,
+)
 
 
 @dataclass(frozen=True)
@@ -128,3 +143,24 @@ def reads_standalone(name: str, component: Component, release: str) -> bool:
     entry = standalone_env(name)
     return entry is not None and any(
         who == component and span.contains(release) for who, span in entry.readers)
+
+
+def rate_limiter(name: str) -> RateLimiter:
+    """The limiter a `gateway.rate_limiter` value names."""
+    for limiter in RATE_LIMITERS:
+        if limiter.name == name:
+            return limiter
+    raise KeyError(f"no rate limiter named {name!r}")
+
+
+LIMITER_PRECEDENCE = ("fixed-window", "sentinel", "redis-rolling")
+"""The order the gateway checks the flags in (session_manager.go); none set: default."""
+
+
+def limiter_in(values: Mapping[str, object]) -> RateLimiter:
+    """The limiter a gateway configuration selects (`values`: dotted JSON keys)."""
+    for name in LIMITER_PRECEDENCE:
+        limiter = rate_limiter(name)
+        if all(values.get(k) is v for k, v in limiter.flags):
+            return limiter
+    return rate_limiter("default")

@@ -1,48 +1,75 @@
-"""Gateway: a minimal file-mode tyk.conf (or its TYK_GW_* environment)."""
+"""Gateway: Tyk's shipped standalone configuration plus the deviations in the tables."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from stackctl.errors import ConfigError
 from stackctl.model import StackModel
 from stackctl.secrets import Secrets
 from stackctl.tyk._storage import storage_entries
 from stackctl.tyk.connection import build_connection
 from stackctl.tyk.document import ConfigDoc
-from stackctl.tyk.lookup import option
+from stackctl.tyk.lookup import option, rate_limiter
+from stackctl.tyk.schema import RateLimiter, Shipped
+from stackctl.tyk.tables import LIMITER_CLIENT_TLS_FILES, RATE_LIMITERS, SHIPPED_GATEWAY
 
 HOME = "/opt/tyk-gateway"
 LISTEN_PORT = 8080
 LIVENESS_NS = 2_000_000_000
 """liveness_check.check_duration is a time.Duration: 2 s, so /hello has Redis details fast."""
-REDIS_LIMITER_TLS = ("off", "insecure")
-"""Redis modes where the rate limiter's own Redis client can connect. Up to at least
-v5.8.0 it ignores ca_file/cert_file/key_file (internal/rate/storage.go: only
-InsecureSkipVerify) and, when Redis refuses it, lets every request through. With tls or
-mtls the gateway keeps its default in-memory limiter (DRL) instead."""
+STORAGE = "storage."
+LIMITER_FLAGS = tuple(dict.fromkeys(k for r in RATE_LIMITERS for k, _ in r.flags))
+
+
+def shipped_values(shipped: Shipped) -> dict[str, Any]:
+    """The shipped keys outside the Redis block, without Go's zero values ("", [], 0
+    other than an explicit boolean): leaving those out changes nothing."""
+    return {k: v for k, v in shipped.values
+            if not k.startswith(STORAGE) and (isinstance(v, bool) or v not in ("", [], 0))}
+
+
+def check_limiter(limiter: RateLimiter, tls: str, release: str) -> None:
+    """ConfigError when the limiter keeps counters in Redis that it cannot reach: up to
+    the 5.8 line its Redis client ignores the CA and client certificate."""
+    if limiter.in_redis and tls in ("tls", "mtls") and not LIMITER_CLIENT_TLS_FILES.contains(
+            release):
+        raise ConfigError(
+            "gateway.rate_limiter",
+            f"{limiter.name} keeps its counters in Redis, and the rate limiter's Redis client "
+            f"in Tyk {release} ignores ca_file/cert_file/key_file: with redis.tls = {tls} it "
+            "cannot connect and lets every request through",
+            "use gateway.rate_limiter = default, or redis.tls = off or insecure")
+
+
+def _limiter_values(limiter: RateLimiter, release: str) -> dict[str, Any]:
+    """Every limiter flag this release reads, true only for the chosen limiter's."""
+    chosen = dict(limiter.flags)
+    return {k: chosen.get(k, False) for k in LIMITER_FLAGS
+            if option("gateway", k).exists.contains(release)}
 
 
 def render_gateway(model: StackModel, secrets: Secrets, release: str) -> ConfigDoc:
     """The gateway's configuration for this stack."""
+    gw = model.settings.gateway
+    limiter = rate_limiter(gw.rate_limiter)
+    check_limiter(limiter, model.settings.redis.tls, release)
     conn = build_connection(model, secrets, "gateway")
-    general: dict[str, Any] = {
-        "omit_config_file": True,  # env form: ignore the image's own tyk.conf
+    values: dict[str, Any] = {"omit_config_file": True,  # env form: ignore the image's file
+                              **shipped_values(SHIPPED_GATEWAY)}
+    values.pop("policies.policy_record_name")
+    values.update({
         "listen_port": LISTEN_PORT,
         "secret": secrets.gateway_secret.get_secret_value(),
         "app_path": f"{HOME}/apps",
-        "template_path": f"{HOME}/templates",
-        "policies.policy_source": "file",
         "policies.policy_path": f"{HOME}/policies",
-        "hash_keys": True,
         "enable_analytics": True,
         "analytics_config.enable_multiple_analytics_keys": conn.enable_cluster,
         "liveness_check.check_duration": LIVENESS_NS,
-        "health_check.enable_health_checks": True,
-    }
-    limiter = option("gateway", "enable_fixed_window_rate_limiter")
-    if limiter.exists.contains(release) and model.settings.redis.tls in REDIS_LIMITER_TLS:
-        general[limiter.key] = True  # counters in Redis Cluster, shared by replicas
-    entries = [(option("gateway", k), v) for k, v in general.items()]
+        "max_idle_connections_per_host": gw.max_idle_connections_per_host,
+        **_limiter_values(limiter, release),
+    })
+    entries = [(option("gateway", k), v) for k, v in values.items()]
     entries.append((option("gateway", "type"), "redis"))
     entries.extend(storage_entries(conn))
     return ConfigDoc("gateway", release, tuple(entries))

@@ -102,6 +102,42 @@ class WrongName:
 
 
 @dataclass(frozen=True)
+class Shipped:
+    """A configuration Tyk ships in a release's own source, as dotted keys and values."""
+
+    component: Component
+    source: str  # file in the release's source tree, and the release read
+    values: tuple[tuple[str, object], ...]  # (dotted JSON key, value), in file order
+
+
+@dataclass(frozen=True)
+class Deviation:
+    """A key stackctl renders differently from Tyk's shipped configuration, and why.
+    `key` is a dotted JSON path; a block (e.g. `storage`) covers every key under it."""
+
+    component: Component
+    key: str
+    value: str  # what stackctl renders instead, in words (values may come from settings)
+    reason: str
+
+
+LimiterKind = Literal["leaky-bucket", "fixed-window", "sliding-log", "sentinel"]
+
+
+@dataclass(frozen=True)
+class RateLimiter:
+    """One of the gateway's rate limiters: the flags that select it, where it counts,
+    and how exactly it limits."""
+
+    name: str  # the stackctl setting's value
+    flags: tuple[tuple[str, bool], ...]  # gateway keys and values that select it
+    kind: LimiterKind
+    in_redis: bool  # counters (rate-limit-<key hash>) live in Redis
+    redis_commands: str  # what each limited request costs in Redis
+    note: str
+
+
+@dataclass(frozen=True)
 class StandaloneEnv:
     """A variable outside any component's prefix, with the releases that read it."""
 

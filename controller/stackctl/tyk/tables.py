@@ -15,9 +15,12 @@ from stackctl.tyk.releases import Range
 from stackctl.tyk.schema import (
     Component,
     ComponentSpec,
+    Deviation,
     LogSignature,
     Option,
+    RateLimiter,
     Role,
+    Shipped,
     StandaloneEnv,
     WrongName,
 )
@@ -110,32 +113,74 @@ GATEWAY_STORAGE: tuple[Option, ...] = (
     _gw("tls_max_version", "TLSMaxVersion", "str", "tls_max", exists=_GW_TLS),
 )
 
+def _gg(key: str, go: str, kind: Kind, **kw: Any) -> Option:
+    return _gw(key, go, kind, None, redis=False, **kw)
+
+
 GATEWAY_GENERAL: tuple[Option, ...] = (
-    _gw("listen_port", "ListenPort", "int", None, redis=False),
-    _gw("secret", "Secret", "str", None, redis=False),
-    _gw("app_path", "AppPath", "str", None, redis=False),
-    _gw("template_path", "TemplatePath", "str", None, redis=False,
+    _gg("listen_port", "ListenPort", "int"),
+    _gg("secret", "Secret", "str"),
+    _gg("node_secret", "NodeSecret", "str"),
+    _gg("app_path", "AppPath", "str"),
+    _gg("template_path", "TemplatePath", "str",
         note="must hold the error templates or the gateway panics"),
-    _gw("policies.policy_source", "Policies.PolicySource", "str", None, redis=False),
-    _gw("policies.policy_path", "Policies.PolicyPath", "str", None, redis=False,
+    _gg("tyk_js_path", "TykJSPath", "str", note="a missing file is skipped silently"),
+    _gg("middleware_path", "MiddlewarePath", "str"),
+    _gg("use_db_app_configs", "UseDBAppConfigs", "bool"),
+    _gg("policies.policy_source", "Policies.PolicySource", "str"),
+    _gg("policies.policy_path", "Policies.PolicyPath", "str",
         note="a directory: every *.json in it is ONE policy"),
-    _gw("hash_keys", "HashKeys", "bool", None, redis=False),
-    _gw("enable_analytics", "EnableAnalytics", "bool", None, redis=False),
-    _gw("analytics_config.enable_multiple_analytics_keys",
-        "AnalyticsConfig.EnableMultipleAnalyticsKeys", "bool", None, redis=False,
+    _gg("policies.policy_record_name", "Policies.PolicyRecordName", "str",
+        note="file source: one JSON file holding every policy"),
+    _gg("hash_keys", "HashKeys", "bool"),
+    _gg("enable_analytics", "EnableAnalytics", "bool"),
+    _gg("analytics_config.type", "AnalyticsConfig.Type", "str"),
+    _gg("analytics_config.purge_interval", "AnalyticsConfig.PurgeInterval", "int",
+        note="float32 in Go; -1 in Tyk's shipped config"),
+    _gg("analytics_config.ignored_ips", "AnalyticsConfig.IgnoredIPs", "list"),
+    _gg("analytics_config.enable_multiple_analytics_keys",
+        "AnalyticsConfig.EnableMultipleAnalyticsKeys", "bool",
         note="spreads analytics over analytics-tyk-system-analytics_0.._9 (cluster shards)"),
-    _gw("liveness_check.check_duration", "LivenessCheck.CheckDuration", "duration", None,
-        redis=False, note="time.Duration: nanoseconds in JSON, '2s' in the environment"),
-    _gw("health_check.enable_health_checks", "HealthCheck.EnableHealthChecks", "bool", None,
-        redis=False),
-    _gw("enable_fixed_window_rate_limiter", "EnableFixedWindowRateLimiter", "bool", None,
-        redis=False, exists=Range(since="v5.4.0"),
-        note="rate-limit counters in Redis (INCR per window); off: in-memory DRL per node"),
-    _gw("enable_separate_cache_store", "EnableSeperateCacheStore", "bool", None, redis=False,
+    _gg("liveness_check.check_duration", "LivenessCheck.CheckDuration", "duration",
+        note="time.Duration: nanoseconds in JSON, '2s' in the environment"),
+    _gg("health_check.enable_health_checks", "HealthCheck.EnableHealthChecks", "bool",
+        note="the deprecated uptime health checker: ZADD, ZREMRANGEBYSCORE, ZRANGE and "
+             "EXPIRE in MULTI/EXEC on one key (so one primary) for every request"),
+    _gg("health_check.health_check_value_timeouts", "HealthCheck.HealthCheckValueTimeout",
+        "int"),
+    _gg("enable_fixed_window_rate_limiter", "EnableFixedWindowRateLimiter", "bool",
+        exists=Range(since="v5.4.0"),
+        note="rate-limit counters in Redis (INCR per window); wins over every other limiter"),
+    _gg("enable_redis_rolling_limiter", "EnableRedisRollingLimiter", "bool",
+        note="sliding log in Redis: ZREMRANGEBYSCORE, ZCARD, ZADD, EXPIRE per request"),
+    _gg("enable_sentinel_rate_limiter", "EnableSentinelRateLimiter", "bool",
+        note="the sliding log written off the request path; blocks on a sentinel key"),
+    _gg("enable_non_transactional_rate_limiter", "EnableNonTransactionalRateLimiter", "bool",
+        note="sliding-log limiters pipeline instead of MULTI/EXEC"),
+    _gg("allow_master_keys", "AllowMasterKeys", "bool"),
+    _gg("close_connections", "CloseConnections", "bool",
+        note="true: Connection: close on every answer (no client keep-alive)"),
+    _gg("max_idle_connections_per_host", "MaxIdleConnsPerHost", "int",
+        note="the upstream transport's MaxIdleConnsPerHost; unset (0) means Go's 2, "
+             "not the 100 the source's comment says: every request beyond two in flight "
+             "then opens and closes an upstream connection (TIME_WAIT piles up)"),
+    _gg("http_server_options.enable_websockets", "HttpServerOptions.EnableWebSockets",
+        "bool"),
+    _gg("allow_insecure_configs", "AllowInsecureConfigs", "bool"),
+    _gg("coprocess_options.enable_coprocess", "CoProcessOptions.EnableCoProcess", "bool"),
+    _gg("coprocess_options.coprocess_grpc_server", "CoProcessOptions.CoProcessGRPCServer",
+        "str"),
+    _gg("enable_bundle_downloader", "EnableBundleDownloader", "bool"),
+    _gg("bundle_base_url", "BundleBaseURL", "str"),
+    _gg("global_session_lifetime", "GlobalSessionLifetime", "int"),
+    _gg("force_global_session_lifetime", "ForceGlobalSessionLifetime", "bool"),
+    _gg("enable_jsvm", "EnableJSVM", "bool"),
+    _gg("jwt_ssl_insecure_skip_verify", "JWTSSLInsecureSkipVerify", "bool"),
+    _gg("enable_separate_cache_store", "EnableSeperateCacheStore", "bool",
         note="Tyk's spelling in the Go name: TYK_GW_ENABLESEPERATECACHESTORE"),
-    _gw("enable_separate_analytics_store", "EnableSeperateAnalyticsStore", "bool", None,
-        redis=False, note="Tyk's spelling in the Go name"),
-    _gw("omit_config_file", "OmitConfigFile", "bool", None, redis=False, env_only=True,
+    _gg("enable_separate_analytics_store", "EnableSeperateAnalyticsStore", "bool",
+        note="Tyk's spelling in the Go name"),
+    _gg("omit_config_file", "OmitConfigFile", "bool", env_only=True,
         note="true: start from an empty config and read only the environment"),
 )
 
@@ -303,3 +348,130 @@ LOG_SIGNATURES: tuple[LogSignature, ...] = (
                  note="not fatal: the pump stays up (its health endpoint still says ok)"),
     LogSignature("pump", "Serving health check endpoint at", "health", Range(since="v1.10.0")),
 )
+
+SHIPPED_GATEWAY = Shipped(
+    "gateway",
+    "ci/install/data/tyk.standalone.conf (the official image's tyk.conf), read in the "
+    "gateway module snapshot e65eff00608a (5.8 line)",
+    (
+        ("listen_port", 8080),
+        ("secret", "352d20ee67be67f6340b4c0605b044b7"),
+        ("template_path", "/opt/tyk-gateway/templates"),
+        ("tyk_js_path", "/opt/tyk-gateway/js/tyk.js"),
+        ("middleware_path", "/opt/tyk-gateway/middleware"),
+        ("use_db_app_configs", False),
+        ("app_path", "/opt/tyk-gateway/apps/"),
+        ("storage.type", "redis"),
+        ("storage.host", "tyk-redis"),
+        ("storage.port", 6379),
+        ("storage.username", ""),
+        ("storage.password", ""),
+        ("storage.database", 0),
+        ("storage.optimisation_max_idle", 2000),
+        ("storage.optimisation_max_active", 4000),
+        ("enable_analytics", False),
+        ("analytics_config.type", ""),
+        ("analytics_config.purge_interval", -1),
+        ("analytics_config.ignored_ips", []),
+        ("health_check.enable_health_checks", False),
+        ("health_check.health_check_value_timeouts", 60),
+        ("enable_non_transactional_rate_limiter", True),
+        ("enable_sentinel_rate_limiter", False),
+        ("enable_redis_rolling_limiter", False),
+        ("allow_master_keys", False),
+        ("policies.policy_source", "file"),
+        ("policies.policy_record_name", "/opt/tyk-gateway/policies/policies.json"),
+        ("hash_keys", True),
+        ("close_connections", False),
+        ("http_server_options.enable_websockets", True),
+        ("allow_insecure_configs", True),
+        ("coprocess_options.enable_coprocess", True),
+        ("coprocess_options.coprocess_grpc_server", ""),
+        ("enable_bundle_downloader", True),
+        ("bundle_base_url", ""),
+        ("global_session_lifetime", 100),
+        ("force_global_session_lifetime", False),
+        ("max_idle_connections_per_host", 500),
+        ("enable_jsvm", True),
+        ("jwt_ssl_insecure_skip_verify", False),
+    ),
+)
+"""What Tyk ships for the gateway, verbatim. The rendered tyk.conf starts from it; every
+difference is a row of DEVIATIONS. Its empty strings, empty lists and zeros are Go's zero
+values, so the renderer leaves them out (nothing changes)."""
+
+DEVIATIONS: tuple[Deviation, ...] = (
+    Deviation("gateway", "secret", "generated per stack (secrets file)",
+              "the shipped secret is public; stackctl generates one and keeps it 0600"),
+    Deviation("gateway", "storage", "the one Redis model: addrs of every node, "
+              "enable_cluster, the ACL user and password, TLS files, timeout",
+              "the shipped block points at one Redis host, tyk-redis, with no auth or TLS"),
+    Deviation("gateway", "storage.optimisation_max_idle", "left out",
+              "read by nothing since v2.9.3 (go-redis has no idle cap here)"),
+    Deviation("gateway", "storage.optimisation_max_active", "gateway.max_active (500)",
+              "Tyk's code default; the shipped 4000 is per node and per pool: 4 pools x "
+              "4000 = 16,000 connections per node for one gateway, over Redis' default "
+              "maxclients of 10,000; `stackctl sweep` finds the size that pays"),
+    Deviation("gateway", "max_idle_connections_per_host",
+              "gateway.max_idle_connections_per_host (500, as shipped)",
+              "a setting, so a sweep or a user can vary it; unset would mean Go's 2"),
+    Deviation("gateway", "app_path", "/opt/tyk-gateway/apps (no trailing slash)",
+              "stackctl mounts its apps directory there; the same place"),
+    Deviation("gateway", "policies.policy_path", "/opt/tyk-gateway/policies",
+              "a directory of policy files (stack/tyk/policies) instead of the shipped "
+              "policy_record_name file, so a policy is one file"),
+    Deviation("gateway", "policies.policy_record_name", "left out",
+              "replaced by policy_path"),
+    Deviation("gateway", "enable_analytics", "true",
+              "the stack includes the pump, and the smoke checks every request reaches "
+              "its sink"),
+    Deviation("gateway", "analytics_config.enable_multiple_analytics_keys",
+              "true with enable_cluster",
+              "spreads analytics over ten keys, so over the shards, instead of one list on "
+              "one primary"),
+    Deviation("gateway", "liveness_check.check_duration", "2 s (default 10 s)",
+              "/hello carries Redis details 2 s after start, so `up` waits less; one "
+              "Redis PING per 2 s per gateway"),
+    Deviation("gateway", "enable_fixed_window_rate_limiter",
+              "true only with gateway.rate_limiter = fixed-window",
+              "Tyk's default limiter unless the user picks another"),
+    Deviation("gateway", "enable_redis_rolling_limiter",
+              "true only with gateway.rate_limiter = redis-rolling",
+              "Tyk's default limiter unless the user picks another"),
+    Deviation("gateway", "enable_sentinel_rate_limiter",
+              "true only with gateway.rate_limiter = sentinel",
+              "Tyk's default limiter unless the user picks another"),
+    Deviation("gateway", "omit_config_file", "true in the env form only",
+              "config_form = env: ignore the image's own tyk.conf, read only TYK_GW_*"),
+)
+"""Every key the rendered gateway config sets differently from SHIPPED_GATEWAY (a unit
+test renders every form and mode and fails on a difference without a row)."""
+
+RATE_LIMITERS: tuple[RateLimiter, ...] = (
+    RateLimiter("default", (), "leaky-bucket", False, "none",
+                "Tyk's default (DRL): with one gateway, or a rate above drl_threshold (5) "
+                "x gateways, an in-memory leaky bucket per gateway; below that threshold "
+                "with several gateways it falls back to the Redis rolling limiter"),
+    RateLimiter("fixed-window", (("enable_fixed_window_rate_limiter", True),),
+                "fixed-window", True, "one INCR (+ EXPIRE) per request",
+                "counts in windows aligned on multiples of `per`: exact per window"),
+    RateLimiter("redis-rolling", (("enable_redis_rolling_limiter", True),),
+                "sliding-log", True,
+                "ZREMRANGEBYSCORE, ZCARD, ZADD, EXPIRE per request (pipelined with "
+                "enable_non_transactional_rate_limiter)",
+                "a sliding log: at most `rate` in any `per` seconds; blocked requests are "
+                "logged too, so a client over its limit stays blocked"),
+    RateLimiter("sentinel", (("enable_sentinel_rate_limiter", True),), "sentinel", True,
+                "the rolling limiter's commands off the request path, plus a GET and "
+                "SETNX of <key>.BLOCKED",
+                "the sliding log written asynchronously: requests in flight before the "
+                "sentinel key lands pass, so it lets a few more through"),
+)
+"""The gateway's rate limiters, selected by `gateway.rate_limiter`; precedence in the
+gateway (session_manager.go): fixed-window, then sentinel, then redis-rolling, else DRL."""
+
+LIMITER_CLIENT_TLS_FILES = Range(since="v5.9.0")
+"""Releases whose rate limiter's own Redis client (internal/rate/storage.go) uses
+ca_file/cert_file/key_file. Up to the 5.8 line it sets only InsecureSkipVerify, so with
+redis tls or mtls every Redis-backed limiter fails to connect and lets requests through.
+(Read in the 5.8 snapshot; the fix is on master: the exact first release is not verified.)"""

@@ -1,0 +1,25 @@
+"""Redis pool waits seen by the gateways: the tables' pool-timeout log lines."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from stackctl.runtime.compose import Compose
+
+
+def pool_timeout_texts() -> tuple[str, ...]:
+    """The gateway's pool-timeout log lines, from the tables."""
+    from stackctl.tyk.lookup import all_signatures
+
+    return tuple(s.text for s in all_signatures("gateway") if s.meaning == "pool-timeout")
+
+
+def count_pool_timeouts(log: str) -> int:
+    """Log lines carrying a pool-timeout signature."""
+    texts = pool_timeout_texts()
+    return sum(1 for line in log.splitlines() if any(t in line for t in texts))
+
+
+def pool_timeouts(compose: Compose, services: Sequence[str]) -> int:
+    """Pool-timeout lines in the gateways' logs so far."""
+    return sum(count_pool_timeouts(compose.service_log(s)) for s in services)
