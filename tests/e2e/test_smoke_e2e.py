@@ -1,5 +1,8 @@
 """`stackctl smoke` end to end on one shared mtls 3 x 1 stack: every check passes with
-real figures; a revoked key fails the auth check; a stopped pump fails analytics."""
+real figures; a 60 s run is steady and reuses its connections, with what each request
+cost; with max_idle_connections_per_host = 2 the gateway churns upstream connections and
+the connection-reuse check fails; a revoked key fails the auth check; a stopped pump
+fails analytics."""
 
 from __future__ import annotations
 
@@ -40,8 +43,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         stackctl(cwd, env, "down", "--volumes", timeout=120)
 
 
-def smoke(stack: Stack, *args: str) -> tuple[int, dict[str, Any]]:
-    proc = stackctl(stack.cwd, stack.env, "smoke", "--json", *args, timeout=180)
+def smoke(stack: Stack, *args: str, env: dict[str, str] | None = None
+          ) -> tuple[int, dict[str, Any]]:
+    proc = stackctl(stack.cwd, env or stack.env, "smoke", "--json", *args, timeout=240)
     assert proc.stdout.startswith("{"), proc.stderr
     return proc.returncode, json.loads(proc.stdout)
 
@@ -75,6 +79,44 @@ def test_every_check_passes_with_real_figures(stack: Stack, engine: str) -> None
     assert served <= delivered <= served + report["analytics"]["unanswered_max"]
     assert len(report["redis"]["per_primary"]) == 3
     assert all(n > 0 for n in report["redis"]["per_primary"].values())
+
+
+def test_sixty_second_smoke_is_steady_and_reuses_connections(stack: Stack) -> None:
+    _code, report = smoke(stack, "--duration", "60")
+    found = checks(report)
+    print("\n".join(f"{c['name']}: {c['passed']}: {c['detail']}" for c in report["checks"]))
+    print("\n".join(report["cost_lines"]), report["fifths"], report["slos"])
+    assert found["steady"]["passed"], found["steady"]["detail"]
+    assert found["connection-reuse"]["passed"], found["connection-reuse"]["detail"]
+    cost = report["cost"]
+    assert cost["requests"] == report["requests"] > 25_000  # 500 req/s for 60 s
+    assert 0 < cost["gateway_cpu_us_per_request"] < 5_000
+    assert cost["gateway_memory_mib"] > 0 and cost["loadgen_cores"] > 0
+    assert cost["redis_commands_per_request"] > 0.5  # sessions and analytics at least
+    assert sum(1 for v in cost["redis_commands_per_node"].values() if v > 0) == 3  # primaries
+    assert cost["new_connections_per_request"] < 0.05 and cost["time_wait_upstream"] < 1000
+    assert len(report["fifths"]) == 5 and all(f["requests"] > 0 for f in report["fifths"])
+    assert cost["saturated"] in ("none", "machine"), cost["reasons"]
+
+
+def test_max_idle_connections_two_fails_connection_reuse(stack: Stack) -> None:
+    """Go's default of 2 idle upstream connections (what an unset setting means): under
+    32 concurrent requests the gateway opens and closes a connection per request."""
+    churn = {**stack.env, "STACKCTL_GATEWAY__MAX_IDLE_CONNECTIONS_PER_HOST": "2"}
+    try:
+        up = stackctl(stack.cwd, churn, "up", "--no-smoke", timeout=300)
+        assert up.returncode == 0, up.stderr
+        code, report = smoke(stack, "--duration", "10", "--rate", "0", "--connections", "32",
+                             env=churn)
+        found = checks(report)
+        print(found["connection-reuse"], found.get("steady"), report["cost_lines"])
+        assert code == 1 and found["connection-reuse"]["passed"] is False
+        assert report["cost"]["new_connections_per_request"] > 0.1
+        assert report["cost"]["time_wait_upstream"] > 1000
+        assert report["cost"]["saturated"] == "upstream-connections"
+    finally:
+        back = stackctl(stack.cwd, stack.env, "up", "--no-smoke", timeout=300)
+        assert back.returncode == 0, back.stderr
 
 
 def test_revoked_key_fails_the_auth_check(stack: Stack, monkeypatch: pytest.MonkeyPatch

@@ -62,18 +62,35 @@ def test_sweep_report_agrees_with_its_json(stack: Any) -> None:
         assert p["summary"]["rps"]["median"] > 0
         assert len(p["summary"]["redis_clients_max"]) == 6
         assert p["worst_case"] == worst_case(p["point"]["max_active"], 1)
+        # What each point cost, measured: CPU per request, Redis commands, connections.
+        assert 0 < p["summary"]["gateway_cpu_us_per_request"]["median"] < 10_000
+        assert p["summary"]["redis_commands_per_request"] > 0
+        assert p["summary"]["saturated"] in ("none", "machine", "gateway-cpu",
+                                             "load-generator", "redis", "redis-pool")
+        for r in p["repeats"]:
+            assert r["cost"]["requests"] == r["closed"]["requests"] > 0
+            assert len(r["steady"]["fifths"]) == 5
+            assert r["cost"]["new_connections_per_request"] < 0.05  # keep-alive upstream
     # The files exist and say what the JSON says.
     assert json.loads((out / "sweep.json").read_text())["points"] == points
     assert (out / "sweep.png").read_bytes()[:8] == PNG_MAGIC
     md = (out / "sweep.md").read_text()
     for p in points:
         assert f"| {p['summary']['rps']['median']:.1f} |" in md
+        assert f"| {p['summary']['saturated']} |" in md
     rec = report["recommendation"]
-    again = recommend([Candidate(p["point"]["max_active"], p["summary"]["rps"]["median"])
-                       for p in points if p["point"]["max_idle"] is None],
+    curve = [p for p in points if p["point"]["max_idle"] is None]
+    again = recommend([Candidate(p["point"]["max_active"], p["summary"]["rps"]["median"],
+                                 p["summary"]["stable"]) for p in curve],
                       1, report["maxclients"]["used"], report["maxclients"]["source"])
-    assert again.as_dict() == rec and rec["max_active"] in (4, 32)
-    assert f"**optimisation_max_active = {rec['max_active']}**" in md
+    assert again.as_dict() == rec
+    stable = [p["point"]["max_active"] for p in curve if p["summary"]["stable"]]
+    print("stable points:", stable, [p["repeats"][0]["steady"]["detail"] for p in curve])
+    if stable:  # an unstable point is never the recommendation
+        assert rec["max_active"] in stable
+        assert f"**optimisation_max_active = {rec['max_active']}**" in md
+    else:
+        assert rec["max_active"] is None and "No pool size qualifies." in md
     assert report["maxclients"]["live"] == 10000
     assert report["idle_ab"]["verdict"] in md
     # The stack is back to its own settings.

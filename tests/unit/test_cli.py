@@ -62,6 +62,11 @@ def test_config_show_json_masks_secrets(tmp_path: Path) -> None:
         ("", {"STACKCTL_REDIS__REPLICAS": "9"}, "redis.replicas"),
         ("[gateway]\nport = 99999\n", {}, "gateway.port"),
         ("profile = 'pro'\n[dashboard]\nport = 8080\n", {}, "both 8080"),
+        ("[gateway]\nmax_idle_connections_per_host = 0\n", {},
+         "gateway.max_idle_connections_per_host"),
+        ("", {"STACKCTL_GATEWAY__MAX_IDLE_CONNECTIONS_PER_HOST": "100001"},
+         "gateway.max_idle_connections_per_host"),
+        ("[gateway]\nrate_limiter = 'token-bucket'\n", {}, "gateway.rate_limiter"),
     ],
 )
 def test_bad_input_one_line_exit_2_nothing_written(
@@ -73,6 +78,17 @@ def test_bad_input_one_line_exit_2_nothing_written(
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("stackctl: error: ")
     assert expect in lines[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["stackctl.toml"]
+
+
+def test_redis_limiter_that_cannot_use_the_tls_files_is_refused_before_writing(
+        tmp_path: Path) -> None:
+    (tmp_path / "stackctl.toml").write_text(
+        "[gateway]\nrate_limiter = 'fixed-window'\n[redis]\ntls = 'mtls'\n")
+    out = stackctl("render", "--out", "out", cwd=tmp_path)
+    assert out.returncode == 2
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and "gateway.rate_limiter" in lines[0], out.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["stackctl.toml"]
 
 

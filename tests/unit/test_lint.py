@@ -99,6 +99,22 @@ def test_env_overrides_file_before_drift() -> None:
     assert _lint("clean/tyk.conf", "clean/pump.conf", "clean/stack.env") == []
 
 
+def test_unset_idle_pool_and_the_uptime_checker_are_flagged() -> None:
+    kinds = _kinds(_lint("classes/idle_unset_uptime_on.conf"))
+    assert ("upstream-idle-unset", "max_idle_connections_per_host") in kinds
+    assert ("uptime-checks", "health_check.enable_health_checks") in kinds
+
+
+def test_idle_pool_below_the_expected_concurrency() -> None:
+    low = _lint("classes/idle_low.env")
+    assert [(f.kind, f.key) for f in low if f.kind.startswith("upstream")] == [
+        ("upstream-idle-low", "TYK_GW_MAXIDLECONNSPERHOST")]
+    assert "below the expected concurrency of 64" in low[0].message or any(
+        "below the expected concurrency of 64" in f.message for f in low)
+    relaxed = lint_paths([FIX / "classes/idle_low.env"], RELEASES, None, concurrency=2)
+    assert not [f for f in relaxed if f.kind.startswith("upstream")]
+
+
 def test_reference_page_examples() -> None:
     kinds = _kinds(_lint("page/gateway_tls.conf"))
     for key in ("ssl_secure_skip_verify", "max_version", "min_version"):

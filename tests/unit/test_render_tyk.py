@@ -263,3 +263,4 @@ def test_cli_render_never_prints_secrets(tmp_path: Path,
     assert (tmp_path / "envs" / "gateway.env").exists()
     bad = runner.invoke(app, ["render", "--format", "yaml"])
     assert bad.exit_code != 0
+

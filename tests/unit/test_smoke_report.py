@@ -149,6 +149,15 @@ def test_connection_churn_fails_connection_reuse_and_a_sagging_run_fails_steady(
         "connection-reuse"].detail
 
 
+def test_an_engine_without_a_timeline_says_steady_was_not_judged() -> None:
+    wrk = LoadResult("wrk", [Counter({200: 10, 429: 90}), Counter({200: 100})],
+                     {"p50": 1.0, "p95": 2.0, "p99": 3.0}, 2.0, T0, T0 + 2.0, False)
+    report = make_report(result=wrk)
+    assert "steady" not in [c.name for c in report.checks]  # type: ignore[attr-defined]
+    assert any("not judged: the wrk engine" in line
+               for line in report.cost_lines())  # type: ignore[attr-defined]
+
+
 def test_markdown_carries_the_checks_and_the_cost() -> None:
     md = make_report().markdown()  # type: ignore[attr-defined]
     assert "| steady | pass |" in md and "gateway 400 µs CPU/request" in md

@@ -14,6 +14,9 @@ VERSION_OPTION = typer.Option(None, "--version", help="Gateway/dashboard release
                               " against (default: this stack's).")
 PUMP_VERSION_OPTION = typer.Option(None, "--pump-version",
                                    help="Pump release (default: this stack's).")
+CONCURRENCY_OPTION = typer.Option(64, "--concurrency", min=1, max=100_000,
+                                  help="Requests a gateway is expected to have in flight to "
+                                  "one upstream (checks max_idle_connections_per_host).")
 AGAINST_OPTION = typer.Option(False, "--against-stack", help="Compare node lists with this"
                               " stack's Redis nodes (from the settings).")
 
@@ -25,6 +28,7 @@ def lint(
     version: str | None = VERSION_OPTION,
     pump_version: str | None = PUMP_VERSION_OPTION,
     against_stack: bool = AGAINST_OPTION,
+    concurrency: int = CONCURRENCY_OPTION,
 ) -> None:
     """Report wrong or inert names, drift, and cluster pitfalls. Exit 1 on any error."""
     from stackctl.errors import ConfigError
@@ -40,7 +44,7 @@ def lint(
             raise ConfigError(flag, f"{value!r} is not a release", "give e.g. v5.8.15")
     expected = build_model(settings_for(ctx)).addrs if against_stack else None
     findings = lint_paths(paths, {"gateway": gateway, "pump": pump, "dashboard": gateway},
-                          expected)
+                          expected, concurrency)
     if as_json:
         print_json({"findings": [f.as_dict() for f in findings]})
     else:

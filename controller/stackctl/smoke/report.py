@@ -68,8 +68,9 @@ class SmokeReport:
 
     def cost_lines(self) -> list[str]:
         """What the run cost and who saturated, as plain lines."""
-        lines = self.data.get("cost_lines") or []
-        return list(lines) or [f"cost not measured: {self.data.get('unmetered') or 'no data'}"]
+        lines = list(self.data.get("cost_lines") or []) or [
+            f"cost not measured: {self.data.get('unmetered') or 'no data'}"]
+        return lines + ([f"steady: {self.data['steady']}"] if self.data.get("steady") else [])
 
     def markdown(self) -> str:
         """The report as Markdown."""
@@ -108,10 +109,11 @@ def build_report(options: SmokeOptions, rate: float, made: SmokeSetup, result: L
                 for k, s in zip(made.keys, result.statuses, strict=True)]
     placed = placement(redis_samples, [k.key_hash for k in made.keys], limiter.in_redis)
     fifths = slices(result.timeline, result.elapsed_s)
+    steady = [checks.steady_check(fifths)] if result.timeline or not result.requests else []
     found = [
         checks.success_check(outcomes),
         checks.latency_check(result.latencies_ms, result.corrected, result.requests),
-        checks.steady_check(fifths),
+        *steady,
         checks.connection_reuse_check(
             cost.new_connections_per_request if cost else None, CHURN_MAX,
             cost.time_wait_upstream if cost else None,
@@ -143,6 +145,8 @@ def build_report(options: SmokeOptions, rate: float, made: SmokeSetup, result: L
         "limited_keys": sum(1 for k in made.keys if k.limited), "api_id": made.api_id,
         "rate_limiter": limiter.name,
         "fifths": [f.as_dict() for f in fifths],
+        "steady": "" if steady else f"not judged: the {result.engine} engine reports no "
+                  "per-request times (use the builtin engine)",
         "cost": cost.as_dict() if cost else None,
         "cost_lines": cost.lines() if cost else [],
         "unmetered": unmetered,

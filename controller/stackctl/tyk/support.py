@@ -44,8 +44,13 @@ def _lines(tyk: str) -> str:
 
 
 def check_support(settings: Settings) -> None:
-    """Raise ConfigError for a Tyk/Redis pair outside the matrix, unless allowed."""
+    """Raise ConfigError for a Tyk/Redis pair outside the matrix, unless allowed, and for
+    a rate limiter the release cannot run with this TLS mode."""
+    from stackctl.tyk.lookup import rate_limiter
+    from stackctl.tyk.render_gateway import check_limiter
+
     tyk, redis = target_versions(settings)
+    check_limiter(rate_limiter(settings.gateway.rate_limiter), settings.redis.tls, tyk)
     if settings.allow_unsupported or supported(tyk, redis):
         return
     raise ConfigError(

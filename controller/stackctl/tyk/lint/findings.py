@@ -47,6 +47,18 @@ KINDS: dict[str, tuple[Severity, str, str]] = {
                 "turn TLS on, or remove {key}"),
     "purge-delay": ("error", "{key} is {value}: the pump never purges (time.Tick(0))",
                     "set it > 0, e.g. 2"),
+    "upstream-idle-unset": (
+        "warning", "{key} is unset: Go keeps 2 idle upstream connections per host, so every"
+        " request beyond two in flight opens and closes one (TIME_WAIT piles up, throughput"
+        " falls)", "set it as Tyk ships it: 500"),
+    "upstream-idle-low": (
+        "warning", "{key} is {value}, below the expected concurrency of {concurrency}: the"
+        " rest open and close an upstream connection per request",
+        "set it to at least {concurrency} (Tyk ships 500)"),
+    "uptime-checks": (
+        "warning", "{key} is on: the deprecated uptime health checker runs ZADD,"
+        " ZREMRANGEBYSCORE, ZRANGE and EXPIRE in MULTI/EXEC on one key, so one primary,"
+        " for every request", "set it false, as Tyk ships it"),
     "drift": ("error", "{what} differs across components: {values}",
               "give gateway, pump and dashboard the same Redis settings"),
 }

@@ -8,7 +8,7 @@ from pathlib import Path
 from stackctl.tyk.lint.findings import Finding
 from stackctl.tyk.lint.names import check_env_names, check_json_names, check_standalone
 from stackctl.tyk.lint.sources import Source, read_sources
-from stackctl.tyk.lint.values import check_drift, check_view
+from stackctl.tyk.lint.values import DEFAULT_CONCURRENCY, check_drift, check_view
 from stackctl.tyk.lint.views import build_views
 from stackctl.tyk.schema import Component
 
@@ -16,8 +16,10 @@ SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
 def lint_sources(sources: Sequence[Source], releases: dict[Component, str],
-                 expected_addrs: Sequence[str] | None = None) -> list[Finding]:
-    """Findings for sources read together (`releases`: the target release per component)."""
+                 expected_addrs: Sequence[str] | None = None,
+                 concurrency: int = DEFAULT_CONCURRENCY) -> list[Finding]:
+    """Findings for sources read together (`releases`: the target release per component;
+    `concurrency`: requests a gateway is expected to have in flight to an upstream)."""
     out: list[Finding] = []
     for src in sources:
         release = releases[src.component]
@@ -25,13 +27,14 @@ def lint_sources(sources: Sequence[Source], releases: dict[Component, str],
         out += check_standalone(src, releases)
     views = build_views(list(sources))
     for view in views.values():
-        out += check_view(view, expected_addrs)
+        out += check_view(view, expected_addrs, concurrency)
     out += check_drift(list(views.values()))
     return _unique(out)
 
 
 def lint_paths(paths: Iterable[Path], releases: dict[Component, str],
-               expected_addrs: Sequence[str] | None = None) -> list[Finding]:
+               expected_addrs: Sequence[str] | None = None,
+               concurrency: int = DEFAULT_CONCURRENCY) -> list[Finding]:
     """Read and lint the files at `paths` together."""
     sources: list[Source] = []
     out: list[Finding] = []
@@ -39,7 +42,7 @@ def lint_paths(paths: Iterable[Path], releases: dict[Component, str],
         found, problems = read_sources(path)
         sources += found
         out += problems
-    return _unique(out + lint_sources(sources, releases, expected_addrs))
+    return _unique(out + lint_sources(sources, releases, expected_addrs, concurrency))
 
 
 def _unique(findings: list[Finding]) -> list[Finding]:

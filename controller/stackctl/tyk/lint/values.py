@@ -41,9 +41,36 @@ def _nodes(view: View, expected: Sequence[str] | None) -> list[Finding]:
     return []
 
 
-def check_view(view: View, expected: Sequence[str] | None) -> list[Finding]:
-    """Cluster-mode, node-list, TLS and purge checks for one component."""
+DEFAULT_CONCURRENCY = 64
+"""Requests a gateway is expected to have in flight to one upstream (the sweep's default
+connections), for the idle-connection check; `stackctl lint --concurrency` overrides."""
+IDLE_KEY = "max_idle_connections_per_host"
+UPTIME_KEY = "health_check.enable_health_checks"
+
+
+def _gateway_upstream(view: View, concurrency: int) -> list[Finding]:
+    """The upstream idle pool and the uptime checker, where the whole config is known: a
+    JSON file, or the environment alone (omit_config_file)."""
+    whole = view.from_file or view.general.get("omit_config_file", (False, ""))[0] is True
     out: list[Finding] = []
+    idle, label = view.general.get(IDLE_KEY, (None, IDLE_KEY))
+    if whole and (idle is None or idle == 0):
+        out.append(finding("upstream-idle-unset", view.file, label))
+    elif isinstance(idle, int) and 0 < idle < concurrency:
+        out.append(finding("upstream-idle-low", view.file, label, value=idle,
+                           concurrency=concurrency))
+    uptime, label = view.general.get(UPTIME_KEY, (None, UPTIME_KEY))
+    if uptime is True:
+        out.append(finding("uptime-checks", view.file, label))
+    return out
+
+
+def check_view(view: View, expected: Sequence[str] | None,
+               concurrency: int = DEFAULT_CONCURRENCY) -> list[Finding]:
+    """Cluster-mode, node-list, TLS, purge and upstream checks for one component."""
+    out: list[Finding] = []
+    if view.component == "gateway":
+        out += _gateway_upstream(view, concurrency)
     cluster = bool(view.get("enable_cluster"))
     if cluster and view.get("database", 0) not in (0, None):
         out.append(finding("cluster-database", view.file, view.label("database"),

@@ -63,10 +63,23 @@ def _json_into(view: View, src: Source) -> None:
             opt = find_option(src.component, key)
             if opt is not None and opt.redis:
                 _put(view, opt, value, ".".join((*spec.block, key)))
-    for key, value in src.data.items():
+    for key, value in _dotted(src.data, spec.block[:1]):
         opt = find_option(src.component, key)
         if opt is not None and not opt.redis:
             _put(view, opt, value, key)
+
+
+def _dotted(doc: dict[str, Any], skip: tuple[str, ...], prefix: str = ""
+            ) -> list[tuple[str, Any]]:
+    """(dotted key, value) of every leaf and every object, outside the `skip` block."""
+    out: list[tuple[str, Any]] = []
+    for key, value in doc.items():
+        if not prefix and key in skip:
+            continue
+        out.append((prefix + key, value))
+        if isinstance(value, dict):
+            out += _dotted(value, skip, f"{prefix}{key}.")
+    return out
 
 
 def build_views(sources: list[Source]) -> dict[Component, View]:
