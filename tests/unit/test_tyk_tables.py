@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -15,7 +18,37 @@ from stackctl.tyk.tables import OPTIONS, SPECS, STANDALONE_ENVS, WRONG_NAMES
 
 pytestmark = pytest.mark.unit
 
-PUMP_SRC = Path("/tmp/pump140")
+
+
+def module_source(path: str, version: str) -> Path | None:
+    """A Go module's source in the module cache (`images build` downloads it); None when
+    absent, which fails under CI (provisioning builds the images) and skips elsewhere."""
+    from stackctl.errors import ToolError
+    from stackctl.tools.go import go_binary
+
+    try:
+        cache = subprocess.run([go_binary(), "env", "GOMODCACHE"], capture_output=True, text=True,
+                               timeout=30).stdout.strip()
+    except (OSError, ToolError):
+        cache = ""
+    escaped = re.sub(r"[A-Z]", lambda m: "!" + m.group(0).lower(), path)
+    found = Path(cache, f"{escaped}@{version}") if cache else None
+    if found is not None and found.is_dir():
+        return found
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{path}@{version} is not in the Go module cache: provisioning builds it")
+    pytest.skip(f"{path}@{version} not in the Go module cache (run `stackctl images build`)")
+    return None
+
+
+def _flat(doc: dict[str, object], prefix: str = "") -> dict[str, object]:
+    out: dict[str, object] = {}
+    for key, value in doc.items():
+        if isinstance(value, dict):
+            out.update(_flat(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
 
 
 @pytest.mark.parametrize("opt", OPTIONS, ids=lambda o: f"{o.component}:{o.key}")
@@ -125,12 +158,47 @@ def test_env_values() -> None:
     assert parse_list("a:1, b:2") == ["a:1", " b:2"]
 
 
-@pytest.mark.skipif(not PUMP_SRC.is_dir(), reason="pump v1.14.0 source not on disk")
 def test_pump_table_matches_source() -> None:
-    text = (PUMP_SRC / "storage" / "store.go").read_text()
+    from stackctl.versions import PUMP_MODULE
+
+    src = module_source(PUMP_MODULE.path, PUMP_MODULE.version)
+    assert src is not None
+    text = (src / "storage" / "store.go").read_text()
     body = text[text.index("type TemporalStorageConfig struct"):]
     body = body[:body.index("\n}")]
     fields = dict((j, g) for g, j in re.findall(r"^\s*(\w+)\s+\S+\s+`json:\"(\w+)\"", body,
                                                     re.M))
     table = {o.key: o.go[0] for o in lookup.options("pump", redis=True)}
     assert table == fields
+
+
+def test_shipped_gateway_config_is_the_releases_own_file() -> None:
+    """SHIPPED_GATEWAY is verbatim the standalone config in the gateway module stackctl
+    builds (the file the official image uses as its tyk.conf)."""
+    from stackctl.tyk.tables import SHIPPED_GATEWAY
+    from stackctl.versions import GATEWAY_MODULE
+
+    src = module_source(GATEWAY_MODULE.path, GATEWAY_MODULE.version)
+    assert src is not None
+    shipped = json.loads((src / "ci" / "install" / "data" / "tyk.standalone.conf").read_text())
+    assert dict(SHIPPED_GATEWAY.values) == _flat(shipped)
+
+
+def test_gateway_general_names_match_config_go() -> None:
+    """Every gateway name outside the storage block: its JSON key is a field tag in the
+    release's config package, on the Go field the table names (so the env name is right)."""
+    from stackctl.versions import GATEWAY_MODULE
+
+    src = module_source(GATEWAY_MODULE.path, GATEWAY_MODULE.version)
+    assert src is not None
+    text = "\n".join(p.read_text() for p in sorted((src / "config").glob("*.go"))
+                     if not p.name.endswith("_test.go"))
+    tags = re.findall(r"^\s*(\w+)\s+[^\n`]+`[^`]*json:\"(\w+)[,\"]", text, re.M)
+    fields: dict[str, set[str]] = {}
+    for go, key in tags:
+        fields.setdefault(key, set()).add(go)
+    for opt in lookup.options("gateway", redis=False):
+        if opt.env_only:
+            continue
+        for key, go in zip(opt.key.split("."), opt.go, strict=True):
+            assert go in fields.get(key, set()), f"{opt.key}: no field {go} tagged {key!r}"

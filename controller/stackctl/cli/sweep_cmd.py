@@ -14,26 +14,33 @@ def sweep(
     max_active: str = typer.Option(
         "16,64,256,500,1000", "--max-active", help="Pool sizes to try (comma-separated)."),
     gateways: int = typer.Option(1, "--gateways", help="Gateway containers during the sweep."),
-    duration: float = typer.Option(10.0, "--duration", help="Seconds of each load run."),
+    duration: float = typer.Option(10.0, "--duration", help="Seconds of each load run (the "
+                                   "steady check compares its first and last fifths)."),
+    warmup: float = typer.Option(2.0, "--warmup", help="Seconds of load before each "
+                                 "measured run (not measured)."),
     repeat: int = typer.Option(3, "--repeat", help="Repeats per point (median and spread)."),
     out: Path | None = typer.Option(None, "--out", help="Report directory "
                                     "(default <state_dir>/sweep)."),
     budget: float = typer.Option(1800.0, "--budget", help="Total time budget in seconds."),
-    connections: int = typer.Option(64, "--connections", help="wrk connections in total."),
+    connections: int = typer.Option(64, "--connections", help="Closed-loop connections in "
+                                    "total (shared among the gateways)."),
     rate: float = typer.Option(200.0, "--rate", help="Fixed-rate run, requests/s (builtin)."),
     idle_ab: bool = typer.Option(True, "--idle-ab/--no-idle-ab",
                                  help="Add the optimisation_max_idle A/B point."),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Set optimisation_max_active (gateway and pump) point by point, load the gateway,
-    and write a report with a recommendation. A sweep cut short resumes on rerun."""
+    and write a report with each point's cost per request, steadiness and saturated
+    resource, and a recommendation from the steady points. A sweep cut short resumes on
+    rerun."""
     from stackctl.cli.stack_cmd import _context
     from stackctl.sweep.points import SweepOptions, parse_list
     from stackctl.sweep.run import run_sweep
 
     options = SweepOptions(max_active=parse_list(max_active), gateways=gateways,
                            duration_s=duration, repeat=repeat, out=out, budget_s=budget,
-                           connections=connections, rate=rate, idle_ab=idle_ab)
+                           connections=connections, rate=rate, warmup_s=warmup,
+                           idle_ab=idle_ab)
     options.validate()
 
     def say(line: str) -> None:
