@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from stackctl.cluster.compose import GATE_SERVICE, cluster_services
+from stackctl.cluster.compose import GATE_SERVICE, HEALTH_INTERVAL, cluster_services
 from stackctl.cluster.redis_conf import RedisFiles
 from stackctl.fallback.state import shardcount_env
 from stackctl.images.select import stack_images
@@ -27,7 +27,9 @@ STACK_ASSETS = Path(__file__).resolve().parents[2] / "stack"
 """The repository's static assets (API definitions, policies, scripts)."""
 CONFIG_LABEL = "io.stackctl.config-digest"
 TYK_SERVICES = ("upstream", "gateway", "pump")
-HEALTH = {"interval": "1s", "timeout": "3s", "retries": 60, "start_period": "60s"}
+HEALTH = {"interval": HEALTH_INTERVAL, "timeout": "5s", "retries": 3, "start_period": "60s"}
+"""Once a minute, as the cluster's checks (see `cluster.compose.HEALTH_INTERVAL`): the
+start-up watch runs the same test itself while Docker still says `starting`."""
 ENV_OVERRIDES_FILE = "env-overrides.json"
 """`{"gateway": {"TYK_GW_...": "..."}, "pump": {...}}`: extra environment per service,
 written (atomically) by tools that retune a running stack, e.g. `stackctl sweep`."""

@@ -20,7 +20,8 @@ import pytest
 from stackctl.cluster.compose import GATE_SERVICE, write_cluster_project
 from stackctl.cluster.pki import ensure_pki
 from stackctl.cluster.redis_conf import SCRIPTS_MOUNT
-from stackctl.errors import ToolError
+from stackctl.cluster.wait import start_cluster
+from stackctl.errors import StepError, ToolError
 from stackctl.model import StackModel, build_model
 from stackctl.runtime.compose import Compose, ExecResult
 from stackctl.secrets import load_secrets
@@ -77,7 +78,9 @@ def cluster_settings(tmp: Path, name: str, subnet: str, **redis: Any) -> Setting
 
 @contextmanager
 def running_cluster(settings: Settings) -> Iterator[Cluster]:
-    """Bring the cluster up (`up --wait`), yield it, and always `down --volumes`."""
+    """Bring the cluster up as `stackctl up` does (`cluster.wait.start_cluster`: Docker's
+    once-a-minute healthchecks would keep `up --wait` waiting), yield it, and always
+    `down --volumes`."""
     model = build_model(settings)
     if model.tls:
         ensure_pki(model)
@@ -86,8 +89,8 @@ def running_cluster(settings: Settings) -> Iterator[Cluster]:
     try:
         start = time.monotonic()
         try:
-            compose.up(timeout=UP_TIMEOUT)
-        except ToolError as exc:
+            start_cluster(compose, UP_TIMEOUT)
+        except (ToolError, StepError) as exc:
             pytest.fail(f"{exc}\n{compose.logs(tail=20)}", pytrace=False)
         yield Cluster(model, compose, time.monotonic() - start)
     finally:

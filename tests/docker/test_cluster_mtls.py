@@ -27,7 +27,7 @@ NODE = "172.31.204.11:6379"
 def mtls(cluster_up: ClusterFactory, tmp_path_factory: pytest.TempPathFactory
          ) -> Iterator[Cluster]:
     with cluster_up(tmp_path_factory.mktemp("mtls"), "mtls", SUBNET, tls="mtls") as cluster:
-        print(f"mtls: up --wait returned after {cluster.up_seconds:.1f} s")
+        print(f"mtls: ready after {cluster.up_seconds:.1f} s")
         yield cluster
 
 

@@ -53,6 +53,9 @@ def test_up_serves_through_gateway_and_down_leaves_nothing(stack: Any) -> None:
     assert (state["cluster"]["primaries"], state["cluster"]["replicas"]) == (3, 3)
     assert state["gateway"]["redis"] == "pass"
     assert state["gateway"]["version"].startswith("v5.8")
+    # Docker's checks run once a minute; right after up, status runs them itself.
+    health = {s["name"]: s["health"] for s in state["services"]}
+    assert health["gateway"] == health["pump"] == health["redis-1"] == "healthy", health
     # A request through the gateway with the created key gets the upstream's answer.
     key = json.loads((cwd / ".stackctl" / "bootstrap.json").read_text())["key"]
     base = f"http://127.0.0.1:{env['STACKCTL_GATEWAY__PORT']}"

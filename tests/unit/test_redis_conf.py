@@ -121,7 +121,7 @@ def test_gate_waits_for_init_and_init_for_started_nodes(tmp_path: Path) -> None:
     assert services["cluster-gate"]["depends_on"] == {
         "cluster-init": {"condition": "service_completed_successfully"}}
     assert services["cluster-init"]["depends_on"]["redis-6"] == {"condition": "service_started"}
-    assert services["cluster-gate"]["healthcheck"]["test"][-1].endswith("cluster-ready.sh")
+    assert services["cluster-gate"]["healthcheck"]["test"][-1].endswith("gate-health.sh")
     for service in services.values():
         assert "start_interval" not in service.get("healthcheck", {})
 

@@ -103,8 +103,11 @@ def _failure_logs(ctx: Any) -> str:
 
     if not ctx.compose_file.exists():
         return ""
+    from stackctl.runtime.health import probed, read_healthchecks
+
     try:
-        bad = [s.service for s in ctx.compose.ps()
+        states = probed(ctx.compose, ctx.compose.ps(), read_healthchecks(ctx.compose_file))
+        bad = [s.service for s in states
                if (s.state != "running" and s.exit_code != 0)
                or s.health in ("unhealthy", "starting")]
         if not bad:
@@ -150,8 +153,7 @@ def status(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     from stackctl.errors import ToolError
 
     step_ctx = _context(ctx)
-    services = [{"name": s.service, "state": s.state, "health": s.health}
-                for s in step_ctx.compose.ps()]
+    services = _service_rows(step_ctx)
     cluster = cluster_status(step_ctx.compose, step_ctx.model)
     gateway: dict[str, str] = {"version": "", "redis": "unreachable"}
     try:
@@ -173,13 +175,27 @@ def status(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
 
         table = Table("service", "state", "health", box=None)
         for s in services:
-            table.add_row(s["name"], s["state"], s["health"])
+            probed_now = s["health"] != s["docker_health"]
+            table.add_row(s["name"], s["state"],
+                          s["health"] + (f" (probed; docker: {s['docker_health']})"
+                                         if probed_now else ""))
         console = Console()
         console.print(table)
         console.print(f"cluster: {cluster.summary}")
         console.print(f"gateway: {gateway}")
     if not healthy:
         raise typer.Exit(1)
+
+
+def _service_rows(ctx: Any) -> list[dict[str, str]]:
+    """Each container's state and health; where Docker still says `starting` (its checks
+    run once a minute), `health` is what the service's own test says now."""
+    from stackctl.runtime.health import probed, read_healthchecks
+
+    raw = ctx.compose.ps()
+    now = probed(ctx.compose, raw, read_healthchecks(ctx.compose_file))
+    return [{"name": s.service, "state": s.state, "health": s.health,
+             "docker_health": d.health} for s, d in zip(now, raw, strict=True)]
 
 
 def logs(

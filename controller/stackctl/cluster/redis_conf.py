@@ -37,7 +37,7 @@ RUN_DIR = "/run/stackctl"
 (the host's 0600 files belong to the host user, not to the container's redis user)."""
 TLS_PROTOCOLS = "TLSv1.2 TLSv1.3"
 SCRIPTS = ("lib.sh", "node-start.sh", "node-health.sh", "node-report.sh", "cluster-init.sh",
-           "cluster-ready.sh")
+           "cluster-ready.sh", "gate-health.sh")
 STACK_REDIS = Path(__file__).resolve().parents[3] / "stack" / "redis"
 """The shell scripts' source folder in the repository."""
 

@@ -1,9 +1,10 @@
 """Wait for the cluster to be ready by running the gate's own rule in the gate.
 
-The gate's healthcheck applies stack/redis/cluster-ready.sh once a second (Engine 20.10
-has no `start_interval`), and `compose up --wait` polls that status on top: together up
-to about 1.5 s after the cluster is ready. `stackctl up` runs the same script itself,
-0.1 s after each answer; plain `docker compose up --wait` still uses the healthcheck.
+The gate's healthcheck (stack/redis/gate-health.sh) applies stack/redis/cluster-ready.sh
+only until it first passes, once a minute in stackctl's stacks (Engine 20.10 has no
+`start_interval`; the reference stack checks every 5 s): `compose up --wait` would wait
+that long. `stackctl up` runs cluster-ready.sh itself, 0.1 s after each answer, and
+never reads the gate's Docker health.
 """
 
 from __future__ import annotations

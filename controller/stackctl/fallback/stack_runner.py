@@ -60,5 +60,8 @@ class StackRunner:
 
     def wait(self) -> list[Detection]:
         """Watch the recreated components until each is decided."""
+        from stackctl.runtime.health import read_healthchecks
+
         return watch(self.ctx.compose, self.releases, self.timeout,
-                     settle=settle_times(self.ctx))
+                     settle=settle_times(self.ctx),
+                     checks=read_healthchecks(self.ctx.compose_file))

@@ -1,4 +1,8 @@
-"""Poll the components until each one is decided (healthy or failed)."""
+"""Poll the components until each one is decided (healthy or failed).
+
+Docker runs the healthchecks once a minute and says `starting` until the first one: while
+it does, the watch runs the component's healthcheck itself (`runtime.health`) and counts
+a pass as healthy."""
 
 from __future__ import annotations
 
@@ -8,7 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
 from stackctl.fallback.detect import Detection, classify
-from stackctl.runtime.compose import ServiceState
+from stackctl.runtime.compose import ExecResult, ServiceState
+from stackctl.runtime.health import probed
 from stackctl.tyk.schema import Component
 
 LOG_TAIL = 200
@@ -26,16 +31,21 @@ class Observable(Protocol):
     def service_log(self, service: str, tail: int | None = None) -> str:
         """One service's log."""
 
+    def exec(self, service: str, command: Sequence[str], env: dict[str, str] | None = None,
+             index: int = 1, timeout: float | None = None) -> ExecResult:
+        """Run a command in a service's container (the healthcheck probes)."""
+
 
 def _round(target: Observable, releases: Mapping[Component, str], elapsed: float,
-           timeout: float, grace: float
+           timeout: float, grace: float, checks: Mapping[str, Sequence[str]]
            ) -> tuple[dict[str, ServiceState], dict[Component, Detection | None]]:
-    """Read every component's state and log at once, and classify them."""
+    """Read every component's state and log at once (probing those Docker still calls
+    `starting`), and classify them."""
     components = list(releases)
     with ThreadPoolExecutor(max_workers=len(components) + 1) as pool:
         states_call = pool.submit(target.states, components)
         log_calls = {c: pool.submit(target.service_log, c, LOG_TAIL) for c in components}
-        states = {s.service: s for s in states_call.result()}
+        states = {s.service: s for s in probed(target, states_call.result(), checks)}
         return states, {c: classify(c, release, states.get(c), log_calls[c].result(),
                                     elapsed, timeout, grace)
                         for c, release in releases.items()}
@@ -44,6 +54,7 @@ def _round(target: Observable, releases: Mapping[Component, str], elapsed: float
 def watch(target: Observable, releases: Mapping[Component, str], timeout: float,
           grace: float = GRACE_S, poll: float = POLL_S,
           settle: Mapping[Component, float] | None = None,
+          checks: Mapping[str, Sequence[str]] | None = None,
           clock: Callable[[], float] = time.monotonic,
           sleep: Callable[[float], None] = time.sleep,
           wall: Callable[[], float] = time.time) -> list[Detection]:
@@ -51,13 +62,15 @@ def watch(target: Observable, releases: Mapping[Component, str], timeout: float,
     healthy and each has run for its `settle` seconds (a component whose health check
     passes before it has used Redis: see `stack_runner.settle_times`). A container's run
     counts from its start when Docker says when that was (`wall` is its clock), else from
-    the round that first saw it healthy."""
+    the round that first saw it healthy. `checks` (service -> healthcheck command,
+    `runtime.health.read_healthchecks`) decide a component Docker still calls `starting`."""
     settle = settle or {}
+    checks = checks or {}
     started = clock()
     healthy_since: dict[Component, float] = {}
     while True:
         elapsed = clock() - started
-        states, verdicts = _round(target, releases, elapsed, timeout, grace)
+        states, verdicts = _round(target, releases, elapsed, timeout, grace, checks)
         failed = [d for d in verdicts.values() if d is not None and not d.ok]
         if failed:
             return _fill(verdicts, releases)

@@ -51,13 +51,16 @@ class Compose:
         self.files = [Path(f) for f in files]
         self._client: DockerClient = docker_client(project, self.files, project_dir=project_dir)
 
-    def _run(self, args: Sequence[str], what: str, compose: bool = True) -> ExecResult:
+    def _run(self, args: Sequence[str], what: str, compose: bool = True,
+             timeout: float | None = None) -> ExecResult:
         from python_on_whales.exceptions import DockerException
         from python_on_whales.utils import run
 
         config = self._client.client_config
         base = config.docker_compose_cmd if compose else config.docker_cmd
         cmd = [str(a) for a in base] + list(args)
+        if timeout is not None:
+            return _run_bounded(cmd, what, timeout)
         with tool_errors(what):
             try:
                 out, err = run(cmd, return_stderr=True)
@@ -103,9 +106,10 @@ class Compose:
         return sorted(parse_docker_ps(result.stdout), key=lambda s: (s.service, s.name))
 
     def exec(self, service: str, command: Sequence[str], env: dict[str, str] | None = None,
-             index: int = 1) -> ExecResult:
+             index: int = 1, timeout: float | None = None) -> ExecResult:
         """Run `command` in a running service container (no TTY). The exit code is returned,
-        not raised; a missing or stopped container also comes back as a failed result.
+        not raised; a missing or stopped container also comes back as a failed result, and
+        so does no answer within `timeout` seconds (exit 124).
 
         Uses `docker exec` on the container: `compose exec` costs about a second of
         project loading per call, which polling loops cannot afford."""
@@ -113,7 +117,7 @@ class Compose:
         for key, value in (env or {}).items():
             args += ["--env", f"{key}={value}"]
         return self._run([*args, self.container(service, index), *command],
-                         f"docker exec {service}", compose=False)
+                         f"docker exec {service}", compose=False, timeout=timeout)
 
     def states(self, services: Sequence[str]) -> list[ServiceState]:
         """The first container of each named service, read with one `docker inspect` (no
@@ -180,6 +184,22 @@ class Compose:
             data = self._client.compose.config(return_json=True)
         assert isinstance(data, dict)
         return data
+
+
+def _run_bounded(cmd: list[str], what: str, timeout: float) -> ExecResult:
+    """Run a docker CLI command for at most `timeout` seconds (exit 124 when cut short)."""
+    import subprocess
+
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, errors="replace",
+                              timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return ExecResult(124, "", f"{what}: no answer within {timeout:g} s")
+    except FileNotFoundError:
+        from stackctl.errors import ToolError
+
+        raise ToolError(f"{what}: {cmd[0]} not found; install docker.io") from None
+    return ExecResult(done.returncode, done.stdout, done.stderr)
 
 
 def _epoch(stamp: str) -> float:

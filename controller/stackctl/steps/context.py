@@ -42,11 +42,16 @@ class StepContext:
         return Compose(self.model.settings.project, [self.compose_file],
                        project_dir=self.state_dir)
 
-    def services(self, fresh: bool = False) -> list[ServiceState]:
+    def services(self, fresh: bool = False, probe: bool = False) -> list[ServiceState]:
         """`compose ps`, read once and shared by the steps; `fresh=True` re-reads (after
-        containers were started)."""
+        containers were started). `probe=True` decides the containers Docker still calls
+        `starting` by running their healthchecks (`runtime.health`); the verdicts are kept."""
         if fresh or self._ps is None:
             self._ps = self.compose.ps()
+        if probe:
+            from stackctl.runtime.health import probed, read_healthchecks
+
+            self._ps = probed(self.compose, self._ps, read_healthchecks(self.compose_file))
         return self._ps
 
     @property

@@ -70,9 +70,10 @@ def _applied(ctx: StepContext) -> str | None:
 
 
 def _all_up(ctx: StepContext) -> bool:
-    """Every long-running service runs and, where it has a healthcheck, is healthy."""
+    """Every long-running service runs and, where it has a healthcheck, is healthy (its
+    own test decides while Docker still says `starting`)."""
     try:
-        states = ctx.services()
+        states = ctx.services(probe=True)
     except ToolError:
         return False
     from stackctl.stack_compose import TYK_SERVICES
