@@ -3,6 +3,7 @@ gateway(s) and the pump, wait for health; and put the stack back afterwards."""
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 from stackctl.errors import ToolError
@@ -13,6 +14,7 @@ if TYPE_CHECKING:
     from stackctl.steps.context import StepContext
 
 RECREATE_TIMEOUT_S = 180
+POLL_S = 0.5
 HELLO_TIMEOUT_S = 60.0
 
 
@@ -31,13 +33,38 @@ def gateway_bases(ctx: StepContext) -> list[str]:
             for i in range(ctx.model.settings.gateway.replicas)]
 
 
+def wait_healthy(ctx: StepContext, services: list[str],
+                 timeout: float = RECREATE_TIMEOUT_S) -> None:
+    """Until every service's container runs and its own healthcheck passes (run here:
+    Docker's checks come once a minute); ToolError on an exit or after `timeout`."""
+    from stackctl.runtime.health import probed, read_healthchecks
+
+    checks = read_healthchecks(ctx.compose_file)
+    deadline = time.monotonic() + timeout
+    while True:
+        states = probed(ctx.compose, ctx.compose.states(services), checks)
+        down = [s.service for s in states if s.state not in ("running", "created")]
+        if down:
+            raise ToolError(f"{', '.join(down)} stopped while the sweep recreated them: "
+                            "see `stackctl logs`")
+        if len(states) == len(services) and all(s.health in ("healthy", "") for s in states):
+            return
+        if time.monotonic() >= deadline:
+            late = [s.service for s in states if s.health not in ("healthy", "")]
+            raise ToolError(f"{', '.join(late) or 'services'} not healthy after "
+                            f"{timeout:.0f} s")
+        time.sleep(POLL_S)
+
+
 def recreate(ctx: StepContext, remove_orphans: bool = False) -> None:
-    """Re-render (the renderer reads the overrides file) and `up --wait` gateway(s)+pump."""
+    """Re-render (the renderer reads the overrides file), recreate gateway(s) and pump,
+    and wait until they are healthy."""
     from stackctl.steps.render import Render
 
     Render().run(ctx)
-    ctx.compose.up([*gateway_services(ctx), "pump"], wait=True, timeout=RECREATE_TIMEOUT_S,
-                   remove_orphans=remove_orphans)
+    services = [*gateway_services(ctx), "pump"]
+    ctx.compose.up(services, wait=False, remove_orphans=remove_orphans, no_deps=True)
+    wait_healthy(ctx, services)
 
 
 def wait_redis_pass(ctx: StepContext, timeout: float = HELLO_TIMEOUT_S) -> str:
