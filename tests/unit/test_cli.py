@@ -6,9 +6,16 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import typer.main
+from typer.core import TyperGroup
+from typer.testing import CliRunner
+
+from stackctl.cli.main import app
 
 pytestmark = pytest.mark.unit
 
@@ -30,13 +37,49 @@ def test_version(tmp_path: Path) -> None:
     assert out.returncode == 0 and out.stdout.strip() == f"stackctl {__version__}"
 
 
-def test_every_command_has_help(tmp_path: Path) -> None:
-    top = stackctl("--help", cwd=tmp_path)
-    assert top.returncode == 0
-    for command in (["config", "show"], ["doctor"]):
-        out = stackctl(*command, "--help", cwd=tmp_path)
-        assert out.returncode == 0, out.stderr
-        assert "Usage" in out.stdout
+def _commands(cmd: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
+    yield path, cmd
+    if isinstance(cmd, TyperGroup):
+        for name, sub in sorted(cmd.commands.items()):
+            yield from _commands(sub, (*path, name))
+
+
+COMMANDS = list(_commands(typer.main.get_command(app)))
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_the_command_list_is_complete() -> None:
+    """The enumeration below walks the app itself: a new command is in it."""
+    paths = {" ".join(path) for path, _ in COMMANDS}
+    assert paths >= {"", "up", "down", "status", "logs", "smoke", "sweep", "certs", "render",
+                     "lint", "doctor", "config", "config show", "images", "images build",
+                     "images list"}
+
+
+@pytest.mark.parametrize(("path", "command"), COMMANDS,
+                         ids=[" ".join(p) or "stackctl" for p, _ in COMMANDS])
+def test_every_command_has_help(path: tuple[str, ...], command: Any) -> None:
+    summary = (command.help or "").split("\n\n")[0]
+    assert summary.strip(), f"{' '.join(path)} has no summary (its docstring)"
+    out = CliRunner().invoke(app, [*path, "--help"], prog_name="stackctl",
+                             terminal_width=100)
+    assert out.exit_code == 0, out.output
+    text = _words(out.output)
+    assert f"Usage: stackctl {' '.join((*path, ''))}".rstrip() in text
+    assert _words(summary) in text
+    if isinstance(command, TyperGroup):  # a group lists each subcommand
+        for name in command.commands:
+            assert f"│ {name} " in out.output, name
+
+
+def test_help_as_a_user_runs_it(tmp_path: Path) -> None:
+    out = stackctl("--help", cwd=tmp_path)
+    assert out.returncode == 0 and "Usage:" in out.stdout
+    assert _words(app.info.help or "-") in _words(out.stdout)
+    assert stackctl("-h", cwd=tmp_path).stdout == out.stdout
 
 
 def test_config_show_json_masks_secrets(tmp_path: Path) -> None:
@@ -95,3 +138,4 @@ def test_redis_limiter_that_cannot_use_the_tls_files_is_refused_before_writing(
 def test_unknown_command_is_a_usage_error(tmp_path: Path) -> None:
     out = stackctl("frobnicate", cwd=tmp_path)
     assert out.returncode == 2
+

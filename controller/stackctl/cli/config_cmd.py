@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
 import typer
+from pydantic import BaseModel
 
 from stackctl.cli._common import JSON_OPTION, print_json, settings_for
 
@@ -19,7 +24,8 @@ def show(
         False, "--show-secrets", help="Print secret values (they are masked otherwise)."
     ),
 ) -> None:
-    """Print the resolved settings (flags > STACKCTL_* env > stackctl.toml > defaults)."""
+    """Print the resolved settings as stackctl.toml (flags > STACKCTL_* env > stackctl.toml
+    > defaults); the secrets file's entries masked unless --show-secrets."""
     from stackctl.secrets import load_secrets, secrets_path
 
     settings = settings_for(ctx)
@@ -33,7 +39,61 @@ def show(
     if as_json:
         print_json(data)
         return
-    from rich.console import Console
-    from rich.pretty import Pretty
+    typer.echo(settings_toml(data, type(settings)), nl=False)
 
-    Console().print(Pretty(data))
+
+def _toml_value(value: Any) -> str:
+    """A TOML literal for a JSON-mode value (strings as basic strings: JSON's escapes are
+    TOML's)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def _section(lines: list[str], values: dict[str, Any], model: type[BaseModel]) -> None:
+    """`key = value  # description` lines; an unset (None) value is a comment, as TOML has
+    no null."""
+    for key, value in values.items():
+        if isinstance(value, dict):
+            continue
+        field = model.model_fields.get(key)
+        desc = f"  # {field.description}" if field is not None and field.description else ""
+        if value is None:
+            lines.append(f"# {key} = (not set){desc}")
+        else:
+            lines.append(f"{key} = {_toml_value(value)}{desc}")
+
+
+def settings_toml(data: dict[str, Any], model: type[BaseModel]) -> str:
+    """The human view of `config show`: its JSON view (`data`) as a stackctl.toml, which
+    reads back as the same settings; the secrets as comments (they live in their own
+    file, never in stackctl.toml)."""
+    settings = {k: v for k, v in data.items() if k != "secrets"}
+    lines = ["# stackctl.toml: the resolved settings "
+             "(flags > STACKCTL_* env > stackctl.toml > defaults)"]
+    _section(lines, settings, model)
+    for key, value in settings.items():
+        if not isinstance(value, dict):
+            continue
+        field = model.model_fields.get(key)
+        sub = field.annotation if field is not None else None
+        lines += ["", f"[{key}]"]
+        _section(lines, value,
+                 sub if isinstance(sub, type) and issubclass(sub, BaseModel) else BaseModel)
+    secrets = data.get("secrets", {})
+    values: dict[str, str] = secrets.get("values", {})
+    file = Path(str(secrets.get("file", "")))
+    lines += ["", f"# Secrets are not settings: they live in {file} (mode 0600), never in "
+              "stackctl.toml."]
+    if not values:
+        lines.append("# (none yet: `stackctl up` or `stackctl render` generates them)")
+    else:
+        masked = all(v == MASK for v in values.values())
+        lines += [f"# {name} = {_toml_value(v)}" for name, v in values.items()]
+        if masked:
+            lines.append("# (masked; --show-secrets prints them)")
+    return "\n".join(lines) + "\n"
