@@ -143,9 +143,11 @@ def check_go() -> Check:
 
 
 def check_support(settings: Settings) -> Check:
-    """The Tyk release and the Redis line are in the reference page's support matrix."""
-    tyk = versions.GATEWAY_MODULE.release
-    redis = versions.REDIS_VERSION
+    """The Tyk release and the Redis line are in the reference page's support matrix, by
+    the rule `up` applies (tyk.support: image overrides with a release tag count)."""
+    from stackctl.tyk.support import target_versions
+
+    tyk, redis = target_versions(settings)
     if versions.supported(tyk, redis):
         return Check("support-matrix", "pass", f"Tyk {tyk} with Redis {redis} is supported")
     status: Status = "warn" if settings.allow_unsupported else "fail"

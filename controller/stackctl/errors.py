@@ -1,6 +1,7 @@
 """The exception hierarchy. The CLI prints each as one line and exits non-zero.
 
-- `ConfigError`: bad input (settings, files, flags); exit code 2.
+- `ConfigError`: bad input (settings, files, flags); exit code 2. `BadFileError`: a
+  malformed file.
 - `ToolError`: an external tool (docker, go, debootstrap) failed; keeps its command and output.
 - `StepError`: a pipeline step failed; names the step and keeps the cause.
 """
@@ -29,6 +30,11 @@ class ConfigError(StackctlError):
         if fix:
             line += f"; {fix}"
         super().__init__(line)
+
+
+class BadFileError(ConfigError, ValueError):
+    """A file stackctl reads is malformed: names the path and the fix. Also a ValueError,
+    so callers that skip an unreadable file keep doing so."""
 
 
 class ConfigErrors(ConfigError):

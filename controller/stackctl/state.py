@@ -9,6 +9,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from stackctl.errors import BadFileError
+
 
 def atomic_write(path: Path, data: str | bytes, mode: int = 0o644) -> None:
     """Write `data` to `path` through a temporary file and a rename.
@@ -38,8 +40,12 @@ def atomic_write_json(path: Path, obj: Any, mode: int = 0o644) -> None:
 
 
 def read_json(path: Path) -> Any:
-    """Read a JSON file, or None when it does not exist."""
+    """Read a JSON file, or None when it does not exist; BadFileError (a ValueError)
+    when it is not JSON."""
     try:
         return json.loads(path.read_text())
     except FileNotFoundError:
         return None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise BadFileError(str(path), f"is not valid JSON ({exc})",
+                           "fix it, or delete it and run the command that wrote it") from None

@@ -88,11 +88,34 @@ def test_images_official_by_default() -> None:
     assert versions.image("tyk-gateway").official in gateway.detail
 
 
-def test_support_matrix(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_support_matrix() -> None:
     assert doctor.check_support(load_settings()).status == "pass"
-    monkeypatch.setattr(versions, "REDIS_VERSION", "6.0.16")
-    assert doctor.check_support(load_settings()).status == "fail"
-    assert doctor.check_support(load_settings(None, {"allow_unsupported": True})).status == "warn"
+    old_redis = {"images": {"redis": "redis:6.0.16"}}
+    assert doctor.check_support(load_settings(None, old_redis)).status == "fail"
+    allowed = load_settings(None, {**old_redis, "allow_unsupported": True})
+    assert doctor.check_support(allowed).status == "warn"
+
+
+@pytest.mark.parametrize("images", [
+    {}, {"redis": "redis:6.0.16"}, {"gateway": "tykio/tyk-gateway:v5.2.5"},
+    {"gateway": "tykio/tyk-gateway:v5.2.5", "redis": "redis:6.0.16"},
+    {"redis": "my-redis:latest"},
+])
+def test_doctor_uses_the_support_gate_rule(images: dict[str, str]) -> None:
+    """doctor and `up`'s gate (tyk.support) agree, image overrides included."""
+    from stackctl.errors import ConfigError
+    from stackctl.tyk import support
+
+    settings = load_settings(None, {"images": images})
+    tyk, redis = support.target_versions(settings)
+    check = doctor.check_support(settings)
+    assert f"Tyk {tyk} with Redis {redis}" in check.detail
+    gate_ok = True
+    try:
+        support.check_support(settings)
+    except ConfigError:
+        gate_ok = False
+    assert (check.status == "pass") is gate_ok
 
 
 def test_old_go_warns(monkeypatch: pytest.MonkeyPatch) -> None:

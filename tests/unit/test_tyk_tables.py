@@ -14,7 +14,7 @@ from stackctl.tyk import lookup
 from stackctl.tyk.envconfig import env_value, parse_bool, parse_list
 from stackctl.tyk.releases import Range, parse
 from stackctl.tyk.schema import Option
-from stackctl.tyk.tables import OPTIONS, SPECS, STANDALONE_ENVS, WRONG_NAMES
+from stackctl.tyk.tables import GATEWAY_API, OPTIONS, SPECS, STANDALONE_ENVS, WRONG_NAMES
 
 pytestmark = pytest.mark.unit
 
@@ -202,3 +202,68 @@ def test_gateway_general_names_match_config_go() -> None:
             continue
         for key, go in zip(opt.key.split("."), opt.go, strict=True):
             assert go in fields.get(key, set()), f"{opt.key}: no field {go} tagged {key!r}"
+
+
+def test_gateway_facts_read_through_lookup() -> None:
+    assert lookup.redis_key_prefix("session") == "apikey-"
+    assert lookup.redis_key_prefix("rate-limit") == "rate-limit-"
+    assert lookup.gateway_auth_header() == "x-tyk-authorization"
+    assert lookup.gateway_endpoint("hello").auth is False
+    assert all(e.auth for e in GATEWAY_API if e.name != "hello")
+    with pytest.raises(KeyError):
+        lookup.gateway_endpoint("nope")
+
+
+def test_one_gateway_listen_port_everywhere() -> None:
+    """The port the gateway listens on is the shipped listen_port, and the renderer, the
+    compose file, the smoke's in-network URL and the sweep's addresses all use it."""
+    from stackctl import stack_compose
+    from stackctl.smoke import redis_probe, run
+    from stackctl.tyk import render_gateway
+    from stackctl.tyk.tables import SHIPPED_GATEWAY
+
+    port = lookup.gateway_listen_port()
+    assert port == dict(SHIPPED_GATEWAY.values)["listen_port"]
+    assert stack_compose.GATEWAY_PORT == render_gateway.LISTEN_PORT == port
+    assert run.GATEWAY_IN_NETWORK.endswith(f":{port}")
+    assert lookup.redis_key_prefix("session") == redis_probe.SESSION_PREFIX
+    assert lookup.redis_key_prefix("rate-limit") == redis_probe.COUNTER_PREFIX
+
+
+def test_gateway_facts_are_literals_only_in_the_tables() -> None:
+    """Redis key prefixes, API routes, the auth header and the listen port are written
+    once, in tyk/tables.py (settings.py and reference.py: the host port's default)."""
+    package = Path(__file__).resolve().parents[2] / "controller" / "stackctl"
+    literal = re.compile(r"[\"'](apikey-|rate-limit-|/tyk/|/hello[\"'])|x-tyk-authorization"
+                         r"|\b8080\b", re.IGNORECASE)
+    where = {p.relative_to(package).as_posix() for p in package.rglob("*.py")
+             if literal.search(p.read_text())}
+    assert where <= {"tyk/tables.py", "settings.py", "reference.py"}
+    assert "tyk/tables.py" in where
+
+
+def test_gateway_api_rows_match_source() -> None:
+    """The prefixes, the header and the routes are the release's own."""
+    from stackctl.versions import GATEWAY_MODULE
+
+    src = module_source(GATEWAY_MODULE.path, GATEWAY_MODULE.version)
+    assert src is not None
+    assert 'LimiterKeyPrefix = "rate-limit-"' in (src / "internal" / "rate" / "rate.go"
+                                                  ).read_text()
+    assert 'KeyPrefix: "apikey-"' in (src / "gateway" / "api_loader.go").read_text()
+    header = (src / "header" / "header.go").read_text()
+    assert re.search(r'XTykAuthorization\s*=\s*"X-Tyk-Authorization"', header)
+    server = (src / "gateway" / "server.go").read_text()
+    assert 'muxer.PathPrefix("/tyk/")' in server
+    assert 'HealthCheckEndpointName = "hello"' in server
+    routes = re.findall(r'HandleFunc\("([^"]+)"[^\n]*Methods\(([^)]*)\)', server)
+    for end in GATEWAY_API:
+        if end.name == "hello":
+            continue
+        path = re.sub(r"\{\w+\}", "{}", end.path.removeprefix("/tyk"))
+        methods: set[str] = set()
+        for route, listed in routes:
+            if re.sub(r"\{[^}]+\}", "{}", route) == path:
+                methods.update((q or c).upper()
+                               for q, c in re.findall(r'"(\w+)"|http\.Method(\w+)', listed))
+        assert end.method in methods, (end, methods)

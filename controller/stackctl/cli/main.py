@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
+import json
 import sys
+import traceback
 from pathlib import Path
 
 import typer
@@ -69,17 +72,86 @@ app.add_typer(images_cmd.app, name="images")
 app.command("sweep")(sweep_cmd.sweep)
 
 
+def _verbose(argv: list[str]) -> bool:
+    """Whether -v/--verbose is among the global options (before the command name)."""
+    args = iter(argv)
+    for arg in args:
+        if arg in ("-v", "--verbose"):
+            return True
+        if arg in ("-c", "--config"):
+            next(args, None)
+        elif not arg.startswith("-"):
+            return False
+    return False
+
+
+_OS_FIXES = {
+    errno.ENOENT: "check that the path exists (or can be created) on a writable filesystem",
+    errno.EACCES: "check its permissions, or choose another path",
+    errno.EPERM: "check its permissions, or choose another path",
+    errno.EROFS: "the filesystem is read-only: choose another path",
+    errno.ENOSPC: "free some disk space (`stackctl doctor` checks it)",
+    errno.EDQUOT: "free some disk space (`stackctl doctor` checks it)",
+    errno.EEXIST: "something is in the way: move it, or choose another path",
+    errno.ENOTDIR: "a file is where a directory should be: move it, or choose another path",
+    errno.EISDIR: "a directory is where a file should be: move it, or choose another path",
+    errno.ENOTEMPTY: "the directory is not empty: empty it, or choose another path",
+}
+
+
+def _os_line(exc: OSError) -> str:
+    """One line for a filesystem (or socket) error: the path, the problem, a fix."""
+    why = (exc.strerror or str(exc) or exc.__class__.__name__).lower()
+    if exc.filename is None:
+        return f"{why}; is the stack up? `stackctl status`, and `stackctl doctor`"
+    where = str(exc.filename)
+    if exc.filename2 is not None:
+        where += f" -> {exc.filename2}"
+    fix = _OS_FIXES.get(exc.errno or 0, "check the path; run with --verbose for details")
+    return f"{where}: {why}; {fix}"
+
+
+def expected_error(exc: BaseException) -> tuple[str, int] | None:
+    """The one message and exit code for an error a user can meet (stackctl's own,
+    filesystem, Docker, malformed files); None for a bug (shown as a traceback)."""
+    if isinstance(exc, StackctlError):
+        return str(exc), exc.exit_code
+    if isinstance(exc, OSError):
+        return _os_line(exc), 1
+    if isinstance(exc, UnicodeDecodeError | json.JSONDecodeError):
+        kind = "JSON" if isinstance(exc, json.JSONDecodeError) else "UTF-8"
+        return (f"a file is not valid {kind} ({exc}); run with --verbose to see which, "
+                "then fix or delete it"), 2
+    try:
+        from python_on_whales.exceptions import DockerException
+    except ImportError:  # pragma: no cover - a dependency
+        return None
+    if isinstance(exc, DockerException):
+        stderr = (exc.stderr or "").strip()
+        last = stderr.splitlines()[-1] if stderr else f"exit code {exc.return_code}"
+        return f"docker: {last}; is Docker running? `stackctl doctor`", 1
+    return None
+
+
 def run() -> None:
     """Console-script entry point: one line per error on stderr, non-zero exit.
 
-    Usage errors are typer's (exit 2); stackctl's own errors print here.
+    Usage errors are typer's (exit 2); stackctl's own errors, filesystem and Docker
+    errors and malformed files print here as one line with a fix (a traceback first
+    with --verbose). Anything else is a bug and keeps its traceback.
     """
     try:
         app()
-    except StackctlError as exc:
-        for line in str(exc).splitlines():
-            sys.stderr.write(f"stackctl: error: {line}\n")
-        sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         sys.stderr.write("stackctl: interrupted\n")
         sys.exit(130)
+    except Exception as exc:
+        known = expected_error(exc)
+        if known is None:
+            raise
+        if _verbose(sys.argv[1:]):
+            traceback.print_exception(exc)
+        message, code = known
+        for line in message.splitlines():
+            sys.stderr.write(f"stackctl: error: {line}\n")
+        sys.exit(code)

@@ -1,28 +1,99 @@
-"""The Tyk Gateway API: /hello, API definitions, keys, reloads.
+"""The Tyk Gateway API: /hello, API definitions, keys, reloads, and requests through the
+gateway to the APIs it serves.
 
-The only module that speaks HTTP to the gateway. Errors become `ToolError` with one line.
+The only module that speaks HTTP to the gateway (the load engines in `stackctl.load`
+excepted: they are not control-plane calls). Routes and the auth header come from the
+Tyk tables (`tyk.lookup`).
+
+Errors: every failure is a `GatewayError` (a `ToolError`), one line naming the method,
+the URL and a fix; no httpx exception leaves this module.
+- the connection is refused or cannot be made -> "cannot connect (...); is the stack up?"
+- no answer within the timeout -> "no answer within N s; ..."
+- another transport or protocol failure -> its class and message
+- a control-API answer >= 400 -> "HTTP <status>: <body>" and `status` set
+Requests through the gateway (`through`) answer any status: only the transport fails.
 """
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 from pydantic import SecretStr
 
 from stackctl.errors import ToolError
+from stackctl.tyk.lookup import gateway_auth_header, gateway_endpoint
 
-AUTH_HEADER = "x-tyk-authorization"
+__all__ = [
+    "DEFAULT_TIMEOUT",
+    "GatewayClient",
+    "GatewayError",
+    "Reply",
+    "redis_health",
+    "wait_redis_pass",
+]
+
 DEFAULT_TIMEOUT = 10.0
+"""Seconds one request may take (connect, read, write, pool each)."""
+STACK_FIX = "is the stack up? `stackctl status`"
+LOGS_FIX = "see `stackctl logs gateway`"
+SECRET_FIX = "the gateway secret differs from the stack's: `stackctl up` re-renders it"
+
+
+class GatewayError(ToolError):
+    """A gateway call failed: `url` it went to, `status` of the answer (None: no answer)."""
+
+    def __init__(self, message: str, url: str, status: int | None = None) -> None:
+        self.url = url
+        self.status = status
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """An answer from an API the gateway serves (any status)."""
+
+    status: int
+    text: str
+
+
+def _one_line(text: str, limit: int = 200) -> str:
+    return " ".join(text.split())[:limit]
+
+
+def _transport_error(method: str, url: str, exc: Exception, timeout: float) -> GatewayError:
+    if isinstance(exc, httpx.TimeoutException):
+        why = f"no answer within {timeout:g} s; {STACK_FIX}, or a busy gateway: {LOGS_FIX}"
+    elif isinstance(exc, httpx.ConnectError):
+        why = f"cannot connect ({_one_line(str(exc), 80) or 'connection refused'}); {STACK_FIX}"
+    else:
+        why = f"{exc.__class__.__name__}: {_one_line(str(exc), 120)}; {STACK_FIX}"
+    return GatewayError(f"gateway {method} {url}: {why}", url)
 
 
 class GatewayClient:
-    """A client for one gateway's API on the host (published port, loopback)."""
+    """A client for one gateway's API (on the host: the published port on loopback, or
+    a front-network address). `secret` may be None for calls that need none (/hello,
+    requests through the gateway)."""
 
-    def __init__(self, base_url: str, secret: SecretStr, timeout: float = DEFAULT_TIMEOUT) -> None:
+    def __init__(self, base_url: str, secret: SecretStr | None = None,
+                 timeout: float = DEFAULT_TIMEOUT) -> None:
         self._secret = secret
-        self._http = httpx.Client(base_url=base_url, timeout=timeout, trust_env=False)
+        self._timeout = timeout
+        self._base = base_url.rstrip("/")
+        try:
+            self._http = httpx.Client(base_url=self._base, timeout=timeout, trust_env=False)
+        except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
+            raise GatewayError(f"gateway {base_url}: not a usable URL ({exc}); check "
+                               "gateway.port and network.bind (`stackctl config show`)",
+                               base_url) from None
+
+    @property
+    def base_url(self) -> str:
+        """Where this client sends its requests (scheme, host, port)."""
+        return self._base
 
     def close(self) -> None:
         """Release the connection pool."""
@@ -34,16 +105,39 @@ class GatewayClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _request(self, method: str, path: str, *, auth: bool = True,
-                 json: Any = None, params: dict[str, str] | None = None) -> Any:
-        headers = {AUTH_HEADER: self._secret.get_secret_value()} if auth else {}
+    def _send(self, method: str, path: str, *, headers: dict[str, str] | None = None,
+              json: Any = None, params: dict[str, str] | None = None,
+              timeout: float | None = None, shown: str | None = None) -> httpx.Response:
+        """One request; transport failures become GatewayError naming `shown` (the path
+        with secrets masked) or `path`."""
+        url = self._base + (shown or path)
+        wait = self._timeout if timeout is None else timeout
         try:
-            resp = self._http.request(method, path, headers=headers, json=json, params=params)
-        except httpx.HTTPError as exc:
-            raise ToolError(f"gateway {method} {path}: {exc.__class__.__name__}: {exc}") from None
+            return self._http.request(method, path, headers=headers, json=json,
+                                      params=params, timeout=wait)
+        except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as exc:
+            raise _transport_error(method, url, exc, wait) from None
+
+    def _call(self, route: str, *, json: Any = None, params: dict[str, str] | None = None,
+              **names: str) -> Any:
+        """A control-API call on the route `route` of the tables; its JSON (or text)."""
+        end = gateway_endpoint(route)
+        path = end.path.format(**names)
+        shown = end.path.format(**{k: ("<key>" if k == "key" else v)
+                                   for k, v in names.items()})
+        headers = {}
+        if end.auth:
+            if self._secret is None:
+                raise GatewayError(f"gateway {end.method} {self._base}{shown}: no API "
+                                   "secret given", self._base + shown)
+            headers[gateway_auth_header()] = self._secret.get_secret_value()
+        resp = self._send(end.method, path, headers=headers, json=json, params=params,
+                          shown=shown)
         if resp.status_code >= 400:
-            raise ToolError(f"gateway {method} {path}: HTTP {resp.status_code}: "
-                            f"{resp.text.strip()[:200]}")
+            fix = SECRET_FIX if resp.status_code in (401, 403) else LOGS_FIX
+            raise GatewayError(f"gateway {end.method} {self._base}{shown}: HTTP "
+                               f"{resp.status_code}: {_one_line(resp.text)}; {fix}",
+                               self._base + shown, resp.status_code)
         try:
             return resp.json()
         except ValueError:
@@ -51,44 +145,51 @@ class GatewayClient:
 
     def hello(self) -> dict[str, Any]:
         """GET /hello (no auth): status, version and per-dependency details."""
-        data = self._request("GET", "/hello", auth=False)
+        data = self._call("hello")
         if not isinstance(data, dict):
-            raise ToolError(f"gateway /hello: not JSON: {str(data)[:100]}")
+            url = self._base + gateway_endpoint("hello").path
+            raise GatewayError(f"gateway GET {url}: not JSON: {_one_line(str(data), 100)}; "
+                               f"{LOGS_FIX}", url)
         return data
 
     def create_api(self, definition: dict[str, Any]) -> str:
         """POST /tyk/apis; the API serves only after a reload."""
-        data = self._request("POST", "/tyk/apis", json=definition)
+        data = self._call("apis", json=definition)
         return str(data.get("key", "")) if isinstance(data, dict) else ""
 
     def delete_api(self, api_id: str) -> None:
         """DELETE /tyk/apis/{id}."""
-        self._request("DELETE", f"/tyk/apis/{api_id}")
+        self._call("api", api_id=api_id)
 
     def reload(self) -> None:
         """GET /tyk/reload?block=true: reload this node and wait for it."""
-        self._request("GET", "/tyk/reload", params={"block": "true"})
+        self._call("reload", params={"block": "true"})
 
     def create_key(self, session: dict[str, Any]) -> str:
         """POST /tyk/keys/create; returns the new key."""
-        data = self._request("POST", "/tyk/keys/create", json=session)
-        key = data.get("key") if isinstance(data, dict) else None
-        if not key:
-            raise ToolError(f"gateway /tyk/keys/create: no key in answer: {str(data)[:200]}")
-        return str(key)
+        return self.create_key_hashed(session)[0]
 
     def create_key_hashed(self, session: dict[str, Any]) -> tuple[str, str]:
         """POST /tyk/keys/create; returns (key, key_hash): the hash names its Redis
-        records (`apikey-<hash>`, `rate-limit-<hash>...`) when hash_keys is on."""
-        data = self._request("POST", "/tyk/keys/create", json=session)
+        records when hash_keys is on (prefixes: `tyk.lookup.redis_key_prefix`)."""
+        data = self._call("keys-create", json=session)
         key = data.get("key") if isinstance(data, dict) else None
         if not key:
-            raise ToolError(f"gateway /tyk/keys/create: no key in answer: {str(data)[:200]}")
+            url = self._base + gateway_endpoint("keys-create").path
+            raise GatewayError(f"gateway POST {url}: no key in the answer: "
+                               f"{_one_line(str(data))}; {LOGS_FIX}", url)
         return str(key), str(data.get("key_hash") or key)
 
     def delete_key(self, key: str) -> None:
-        """DELETE /tyk/keys/{key}."""
-        self._request("DELETE", f"/tyk/keys/{key}")
+        """DELETE /tyk/keys/{key} (the key never appears in an error)."""
+        self._call("key", key=key)
+
+    def through(self, path: str, headers: dict[str, str] | None = None, *,
+                timeout: float | None = None) -> Reply:
+        """GET `path` on an API the gateway serves (`headers`: e.g. the key in the
+        API's auth header); any status is an answer, only the transport fails."""
+        resp = self._send("GET", path, headers=headers, timeout=timeout)
+        return Reply(resp.status_code, resp.text)
 
 
 def redis_health(hello: dict[str, Any]) -> str:
@@ -102,7 +203,7 @@ def redis_health(hello: dict[str, Any]) -> str:
 
 def wait_redis_pass(gw: GatewayClient, timeout: float, poll: float = 0.5) -> dict[str, Any]:
     """Poll /hello until it reports Redis `pass` (checks run every liveness interval);
-    return that answer, or raise ToolError with the last state seen."""
+    return that answer, or raise GatewayError with the last state seen."""
     deadline = time.monotonic() + timeout
     last = "no answer"
     while True:
@@ -115,6 +216,7 @@ def wait_redis_pass(gw: GatewayClient, timeout: float, poll: float = 0.5) -> dic
             if redis_health(hello) == "pass":
                 return hello
         if time.monotonic() >= deadline:
-            raise ToolError(f"gateway /hello never reported Redis pass within "
-                            f"{timeout:.0f} s ({last})")
+            url = gw.base_url + gateway_endpoint("hello").path
+            raise GatewayError(f"gateway {url} never reported Redis pass within "
+                               f"{timeout:.0f} s ({last})", url)
         time.sleep(poll)

@@ -11,9 +11,10 @@ from stackctl.cluster.redis_conf import SCRIPTS_MOUNT
 from stackctl.cluster.status import split_report
 from stackctl.model import StackModel
 from stackctl.runtime.compose import Compose
+from stackctl.tyk.lookup import redis_key_prefix
 
-SESSION_PREFIX = "apikey-"
-COUNTER_PREFIX = "rate-limit-"
+SESSION_PREFIX = redis_key_prefix("session")
+COUNTER_PREFIX = redis_key_prefix("rate-limit")
 PROBE_SCRIPT = f""". {SCRIPTS_MOUNT}/lib.sh
 self="127.0.0.1:${{STACKCTL_PORT:-6379}}"
 echo "## role"; rcli "$self" role | head -n 1

@@ -5,19 +5,18 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass
-from typing import Any
 
-import httpx
 from pydantic import SecretStr
 
-from stackctl.clients.gateway import GatewayClient
+from stackctl.clients.gateway import GatewayClient, GatewayError
 from stackctl.errors import ToolError
+from stackctl.tyk.apidef import KEY_HEADER, api_definition, session
 
-UPSTREAM = "http://upstream:80/"
 UNLIMITED_RATE = 1_000_000
 LIMIT_PER_S = 60.0
 """Every key's window: long enough that its counter outlives a short run."""
 READY_TIMEOUT_S = 15.0
+REQUEST_TIMEOUT_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -45,28 +44,6 @@ def new_api_id() -> str:
     return f"stackctl-smoke-{secrets.token_hex(4)}"
 
 
-def api_definition(api_id: str, listen_path: str) -> dict[str, Any]:
-    """A keyed API proxying to the stack's upstream."""
-    return {
-        "name": api_id, "api_id": api_id, "org_id": "default", "active": True,
-        "use_keyless": False, "auth": {"auth_header_name": "Authorization"},
-        "version_data": {"not_versioned": True, "versions": {
-            "Default": {"name": "Default", "use_extended_paths": True}}},
-        "proxy": {"listen_path": listen_path, "target_url": UPSTREAM,
-                  "strip_listen_path": True},
-    }
-
-
-def session(api_id: str, rate: int, per: float) -> dict[str, Any]:
-    """A key on `api_id` limited to `rate` per `per` seconds, no quota."""
-    return {
-        "allowance": rate, "rate": rate, "per": per, "expires": 0, "quota_max": -1,
-        "org_id": "default",
-        "access_rights": {api_id: {"api_id": api_id, "api_name": api_id,
-                                   "versions": ["Default"]}},
-    }
-
-
 def key_limits(keys: int, limit: int) -> list[tuple[int, bool]]:
     """(rate, limited) per key: a third of them (at least one) limited to `limit`."""
     limited = max(1, keys // 3)
@@ -91,33 +68,32 @@ def create(gw: GatewayClient, keys: int, limit: int) -> SmokeSetup:
     return SmokeSetup(api_id, listen_path, tuple(made))
 
 
-def wait_serving(base_url: str, setup: SmokeSetup) -> int:
+def wait_serving(gw: GatewayClient, setup: SmokeSetup) -> int:
     """Poll the API with an unlimited key until it answers 200 (the reload took).
     Returns how many requests it sent (the gateway records each one)."""
     key = next(k for k in setup.keys if not k.limited).key.get_secret_value()
     deadline = time.monotonic() + READY_TIMEOUT_S
     sent, last = 0, "no answer"
-    with httpx.Client(base_url=base_url, timeout=5.0, trust_env=False) as http:
-        while time.monotonic() < deadline:
-            try:
-                resp = http.get(setup.listen_path, headers={"Authorization": key})
-            except httpx.HTTPError as exc:
-                last = f"{exc.__class__.__name__}"
-            else:
-                sent += 1
-                if resp.status_code == 200:
-                    return sent
-                last = f"HTTP {resp.status_code}"
-            time.sleep(0.2)
-    raise ToolError(f"smoke API {setup.api_id} never answered 200 after the reload ({last})")
+    while time.monotonic() < deadline:
+        try:
+            reply = gw.through(setup.listen_path, {KEY_HEADER: key}, timeout=REQUEST_TIMEOUT_S)
+        except GatewayError as exc:
+            last = str(exc)
+        else:
+            sent += 1
+            if reply.status == 200:
+                return sent
+            last = f"HTTP {reply.status}"
+        time.sleep(0.2)
+    raise ToolError(f"smoke API {setup.api_id} at {gw.base_url}{setup.listen_path} never "
+                    f"answered 200 after the reload ({last})")
 
 
-def unauthorized_statuses(base_url: str, setup: SmokeSetup) -> list[int]:
+def unauthorized_statuses(gw: GatewayClient, setup: SmokeSetup) -> list[int]:
     """Statuses for a request with no key and one with a made-up key (401/403 expected)."""
-    bogus = {"Authorization": f"stackctl-bogus-{secrets.token_hex(8)}"}
-    with httpx.Client(base_url=base_url, timeout=5.0, trust_env=False) as http:
-        return [http.get(setup.listen_path).status_code,
-                http.get(setup.listen_path, headers=bogus).status_code]
+    bogus = {KEY_HEADER: f"stackctl-bogus-{secrets.token_hex(8)}"}
+    return [gw.through(setup.listen_path, timeout=REQUEST_TIMEOUT_S).status,
+            gw.through(setup.listen_path, bogus, timeout=REQUEST_TIMEOUT_S).status]
 
 
 def cleanup(gw: GatewayClient, setup: SmokeSetup) -> list[str]:
@@ -127,8 +103,8 @@ def cleanup(gw: GatewayClient, setup: SmokeSetup) -> list[str]:
         raw = k.key.get_secret_value()
         try:
             gw.delete_key(raw)
-        except ToolError as exc:
-            if "404" not in str(exc):  # a 404 means already revoked
+        except GatewayError as exc:
+            if exc.status != 404:  # a 404 means already revoked
                 problems.append(str(exc).replace(raw, "<key>"))
     try:
         gw.delete_api(setup.api_id)

@@ -11,7 +11,6 @@ from typing import Any
 
 from stackctl.load.plan import LoadPlan, LoadResult
 
-GATEWAY_PORT = 8080
 MAX_RPS_BOUND = 50_000
 """Request budget per run: duration x this (a count bound far above what 2 cores do)."""
 

@@ -9,6 +9,7 @@ from pydantic import SecretStr
 
 from stackctl.clients.gateway import GatewayClient
 from stackctl.smoke import setup as smoke_setup
+from stackctl.tyk.apidef import api_definition, session
 
 KEYS = 2
 """One wrk thread per key: two threads, one per core of the build machine."""
@@ -18,13 +19,13 @@ def create(gw: GatewayClient, keys: int = KEYS) -> smoke_setup.SmokeSetup:
     """Create the API (served after the reload) and `keys` unlimited keys."""
     api_id = f"stackctl-sweep-{secrets.token_hex(4)}"
     listen_path = f"/{api_id}/"
-    gw.create_api(smoke_setup.api_definition(api_id, listen_path))
+    gw.create_api(api_definition(api_id, listen_path))
     gw.reload()
     made = []
     for _ in range(keys):
         rate = smoke_setup.UNLIMITED_RATE
         key, key_hash = gw.create_key_hashed(
-            smoke_setup.session(api_id, rate, smoke_setup.LIMIT_PER_S))
+            session(api_id, rate, smoke_setup.LIMIT_PER_S))
         made.append(smoke_setup.SmokeKey(SecretStr(key), key_hash, rate,
                                          smoke_setup.LIMIT_PER_S, False))
     return smoke_setup.SmokeSetup(api_id, listen_path, tuple(made))

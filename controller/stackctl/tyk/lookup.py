@@ -9,6 +9,7 @@ from functools import cache
 from stackctl.tyk.envconfig import env_name, json_style_env
 from stackctl.tyk.schema import (
     Component,
+    Endpoint,
     LogSignature,
     Option,
     RateLimiter,
@@ -16,9 +17,13 @@ from stackctl.tyk.schema import (
     StandaloneEnv,
 )
 from stackctl.tyk.tables import (
+    GATEWAY_API,
+    GATEWAY_AUTH_HEADER,
     LOG_SIGNATURES,
     OPTIONS,
     RATE_LIMITERS,
+    REDIS_KEY_PREFIXES,
+    SHIPPED_GATEWAY,
     SPECS,
     STANDALONE_ENVS,
     WRONG_NAMES,
@@ -164,3 +169,32 @@ def limiter_in(values: Mapping[str, object]) -> RateLimiter:
         if all(values.get(k) is v for k, v in limiter.flags):
             return limiter
     return rate_limiter("default")
+
+
+def redis_key_prefix(name: str) -> str:
+    """The prefix of the gateway's Redis records of kind `name` (session, rate-limit)."""
+    for entry in REDIS_KEY_PREFIXES:
+        if entry.name == name:
+            return entry.prefix
+    raise KeyError(f"no Redis key prefix named {name!r}")
+
+
+def gateway_listen_port() -> int:
+    """The port the gateway listens on in its container: the shipped `listen_port`,
+    which stackctl keeps (no deviation)."""
+    port = dict(SHIPPED_GATEWAY.values)["listen_port"]
+    assert isinstance(port, int)
+    return port
+
+
+def gateway_endpoint(name: str) -> Endpoint:
+    """The gateway API route `name` (hello, apis, api, keys-create, key, reload)."""
+    for entry in GATEWAY_API:
+        if entry.name == name:
+            return entry
+    raise KeyError(f"no gateway API route named {name!r}")
+
+
+def gateway_auth_header() -> str:
+    """The header that carries the gateway's API secret."""
+    return GATEWAY_AUTH_HEADER

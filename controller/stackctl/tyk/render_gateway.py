@@ -10,12 +10,12 @@ from stackctl.secrets import Secrets
 from stackctl.tyk._storage import storage_entries
 from stackctl.tyk.connection import build_connection
 from stackctl.tyk.document import ConfigDoc
-from stackctl.tyk.lookup import option, rate_limiter
+from stackctl.tyk.lookup import gateway_listen_port, option, rate_limiter
 from stackctl.tyk.schema import RateLimiter, Shipped
 from stackctl.tyk.tables import LIMITER_CLIENT_TLS_FILES, RATE_LIMITERS, SHIPPED_GATEWAY
 
 HOME = "/opt/tyk-gateway"
-LISTEN_PORT = 8080
+LISTEN_PORT = gateway_listen_port()
 LIVENESS_NS = 2_000_000_000
 """liveness_check.check_duration is a time.Duration: 2 s, so /hello has Redis details fast."""
 STORAGE = "storage."

@@ -157,3 +157,26 @@ class LogSignature:
                      "storage-failed", "purging", "health", "pool-timeout"]
     releases: Range
     note: str = ""
+
+
+@dataclass(frozen=True)
+class RedisKeyPrefix:
+    """A prefix the gateway puts before the Redis records of one kind."""
+
+    name: Literal["session", "rate-limit"]
+    prefix: str
+    source: str  # where the prefix is set in Tyk's source
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One route of the gateway's API: method, path (`{name}` placeholders), whether it
+    needs the API secret in the auth header."""
+
+    name: Literal["hello", "apis", "api", "keys-create", "key", "reload"]
+    method: str
+    path: str
+    auth: bool
+    source: str
+    note: str = ""

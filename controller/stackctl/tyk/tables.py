@@ -16,9 +16,11 @@ from stackctl.tyk.schema import (
     Component,
     ComponentSpec,
     Deviation,
+    Endpoint,
     LogSignature,
     Option,
     RateLimiter,
+    RedisKeyPrefix,
     Role,
     Shipped,
     StandaloneEnv,
@@ -475,3 +477,36 @@ LIMITER_CLIENT_TLS_FILES = Range(since="v5.9.0")
 ca_file/cert_file/key_file. Up to the 5.8 line it sets only InsecureSkipVerify, so with
 redis tls or mtls every Redis-backed limiter fails to connect and lets requests through.
 (Read in the 5.8 snapshot; the fix is on master: the exact first release is not verified.)"""
+
+REDIS_KEY_PREFIXES: tuple[RedisKeyPrefix, ...] = (
+    RedisKeyPrefix("session", "apikey-",
+                   "gateway/api_loader.go: storage.RedisCluster{KeyPrefix: \"apikey-\"}",
+                   note="then the key, or its hash with hash_keys (the shipped default)"),
+    RedisKeyPrefix("rate-limit", "rate-limit-",
+                   "gateway/session_manager.go RateLimitKeyPrefix = rate.LimiterKeyPrefix "
+                   "(internal/rate/rate.go \"rate-limit-\")",
+                   note="then the key hash; Redis-backed limiters only (DRL counts in "
+                        "memory); suffixes per limiter (.BLOCKED, -<window>)"),
+)
+"""The Redis record names the smoke's probe looks for (read in the 5.8 snapshot)."""
+
+GATEWAY_AUTH_HEADER = "x-tyk-authorization"
+"""The header carrying the gateway's `secret` on every /tyk/ call (header/header.go
+XTykAuthorization = "X-Tyk-Authorization"; gateway/server.go checkIsAPIOwner answers 403
+without it). HTTP header names are case-insensitive."""
+
+_ROUTES = "gateway/server.go loadControlAPIEndpoints (under muxer.PathPrefix(\"/tyk/\"))"
+GATEWAY_API: tuple[Endpoint, ...] = (
+    Endpoint("hello", "GET", "/hello", False,
+             "gateway/server.go: \"/\" + health_check_endpoint_name (default \"hello\")",
+             note="liveness: status, version and per-dependency details (redis)"),
+    Endpoint("apis", "POST", "/tyk/apis", True, _ROUTES,
+             note="file-based API definitions (app_path); served after a reload"),
+    Endpoint("api", "DELETE", "/tyk/apis/{api_id}", True, _ROUTES),
+    Endpoint("keys-create", "POST", "/tyk/keys/create", True, _ROUTES,
+             note="answers key and key_hash"),
+    Endpoint("key", "DELETE", "/tyk/keys/{key}", True, _ROUTES, note="404: already gone"),
+    Endpoint("reload", "GET", "/tyk/reload", True, _ROUTES,
+             note="?block=true waits until this node reloaded (gateway/api.go resetHandler)"),
+)
+"""The gateway API routes stackctl calls (read in the 5.8 snapshot)."""

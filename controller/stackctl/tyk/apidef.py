@@ -1,0 +1,40 @@
+"""The one builder of what stackctl posts to the gateway API: a keyed API definition
+proxying to the stack's upstream, and a key session on it. `up`'s bootstrap, the smoke,
+the sweep and the benchmarks all build theirs here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+UPSTREAM = "http://upstream:80/"
+"""The stack's upstream service (stack/images/upstream), as the gateway reaches it."""
+ORG_ID = "default"
+VERSION = "Default"
+"""The one version of a not-versioned API (what its keys' access rights name)."""
+KEY_HEADER = "Authorization"
+"""The header a client puts its key in (the definition's auth.auth_header_name)."""
+
+
+def api_definition(api_id: str, listen_path: str, target_url: str = UPSTREAM
+                   ) -> dict[str, Any]:
+    """A keyed, not-versioned API named `api_id`, served at `listen_path` (stripped)
+    and proxying to `target_url`."""
+    return {
+        "name": api_id, "api_id": api_id, "org_id": ORG_ID, "active": True,
+        "use_keyless": False, "auth": {"auth_header_name": KEY_HEADER},
+        "version_data": {"not_versioned": True, "versions": {
+            VERSION: {"name": VERSION, "use_extended_paths": True}}},
+        "proxy": {"listen_path": listen_path, "target_url": target_url,
+                  "strip_listen_path": True},
+    }
+
+
+def session(api_id: str, rate: int, per: float) -> dict[str, Any]:
+    """A key on `api_id` limited to `rate` requests per `per` seconds; no quota, no
+    expiry."""
+    return {
+        "allowance": rate, "rate": rate, "per": per, "expires": 0, "quota_max": -1,
+        "org_id": ORG_ID,
+        "access_rights": {api_id: {"api_id": api_id, "api_name": api_id,
+                                   "versions": [VERSION]}},
+    }
