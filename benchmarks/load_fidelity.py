@@ -53,6 +53,7 @@ def run_stackctl(source: Path, cwd: Path, env: dict[str, str], *args: str) -> No
 
 def measure(cwd: Path, env: dict[str, str], duration: float, connections: int) -> None:
     from stackctl.clients.gateway import GatewayClient
+    from stackctl.context import StackContext
     from stackctl.load.builtin import run_builtin
     from stackctl.load.plan import LoadPlan
     from stackctl.load.stats import slices
@@ -61,24 +62,24 @@ def measure(cwd: Path, env: dict[str, str], duration: float, connections: int) -
     from stackctl.model import build_model
     from stackctl.settings import load_settings
     from stackctl.smoke import setup
-    from stackctl.steps.context import StepContext
+    from stackctl.tyk.apidef import api_definition, session
 
     os.environ.update(env)
     os.chdir(cwd)
-    ctx = StepContext(build_model(load_settings()))
+    ctx = StackContext(build_model(load_settings()))
     with GatewayClient(ctx.gateway_url, ctx.secrets.gateway_secret) as gw:
         api_id = setup.new_api_id()
         path = f"/{api_id}/"
-        gw.create_api(setup.api_definition(api_id, path))
+        gw.create_api(api_definition(api_id, path))
         gw.reload()
         keys = []
         for _ in range(KEYS):
-            key, key_hash = gw.create_key_hashed(setup.session(api_id, setup.UNLIMITED_RATE,
-                                                               setup.LIMIT_PER_S))
+            key, key_hash = gw.create_key_hashed(session(api_id, setup.UNLIMITED_RATE,
+                                                         setup.LIMIT_PER_S))
             keys.append(setup.SmokeKey(SecretStr(key), key_hash, setup.UNLIMITED_RATE,
                                        setup.LIMIT_PER_S, False))
         made = setup.SmokeSetup(api_id, path, tuple(keys))
-        setup.wait_serving(ctx.gateway_url, made)
+        setup.wait_serving(gw, made)
         raw = tuple(k.key.get_secret_value() for k in keys)
         try:
             timeouts = pool_timeouts(ctx.compose, ["gateway"])

@@ -25,7 +25,7 @@ from typing import Any
 
 from stackctl.load.builtin import run_builtin
 from stackctl.load.plan import LoadPlan
-from stackctl.load.wrk import SCRIPT, run_host, wrk_args, wrk_call
+from stackctl.load.wrk import run_host, script_file, wrk_args, wrk_call
 from stackctl.runtime import docker_client
 from stackctl.tools._run import run
 
@@ -72,7 +72,7 @@ def wrk_by_hand(url: str, seconds: float, connections: int, threads: int, script
         plan = LoadPlan(url, ("bench-a", "bench-b"), seconds, connections)
         keys = WORK / "hand-keys"
         keys.write_text("bench-a\nbench-b\n")
-        args = wrk_args(plan, wrk_call(plan), url, str(SCRIPT), str(keys))
+        args = wrk_args(plan, wrk_call(plan), url, str(script_file(WORK)), str(keys))
     else:
         args = ["-t", str(threads), "-c", str(connections), "-d", f"{seconds:.0f}s", url]
     out = run(["wrk", *args], timeout=seconds + 30)
@@ -94,19 +94,19 @@ def cpu_sampler(container: str, stop: threading.Event, out: list[float]) -> None
 
 def through_gateway(seconds: float, connections: int) -> dict[str, Any] | None:
     from stackctl.clients.gateway import GatewayClient
+    from stackctl.context import StackContext
     from stackctl.model import build_model
     from stackctl.settings import load_settings
     from stackctl.smoke import setup as smoke_setup
-    from stackctl.steps.context import StepContext
 
-    ctx = StepContext(build_model(load_settings()))
+    ctx = StackContext(build_model(load_settings()))
     if not ctx.compose_file.exists():
         return None
     with GatewayClient(ctx.gateway_url, ctx.secrets.gateway_secret) as gw:
         made = smoke_setup.create(gw, 2, 1)
         try:
             keys = tuple(k.key.get_secret_value() for k in made.keys if not k.limited)
-            smoke_setup.wait_serving(ctx.gateway_url, made)
+            smoke_setup.wait_serving(gw, made)
             plan = LoadPlan(ctx.gateway_url + made.listen_path, keys, seconds, connections)
             stop = threading.Event()
             cpu: list[float] = []

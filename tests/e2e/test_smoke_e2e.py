@@ -122,17 +122,17 @@ def test_max_idle_connections_two_fails_connection_reuse(stack: Stack) -> None:
 def test_revoked_key_fails_the_auth_check(stack: Stack, monkeypatch: pytest.MonkeyPatch
                                           ) -> None:
     from stackctl.clients.gateway import GatewayClient
+    from stackctl.context import StackContext
     from stackctl.model import build_model
     from stackctl.settings import load_settings
     from stackctl.smoke.run import SmokeOptions, run_smoke
     from stackctl.smoke.setup import SmokeSetup
-    from stackctl.steps.context import StepContext
 
     for key, value in stack.env.items():
         if key.startswith("STACKCTL_"):
             monkeypatch.setenv(key, value)
     monkeypatch.chdir(stack.cwd)
-    ctx = StepContext(build_model(load_settings()))
+    ctx = StackContext(build_model(load_settings()))
 
     def revoke(gw: GatewayClient, made: SmokeSetup) -> None:
         # A key no request has used yet: Tyk v5.8.0 caches a used session under a murmur64

@@ -1,6 +1,7 @@
-"""`stackctl sweep` end to end on its own stack: two pool points and the idle A/B, one
-short repeat each; the report, plot and recommendation agree with the JSON figures, a
-rerun resumes from the stored points, and the stack is put back."""
+"""`stackctl sweep` end to end on its own stack, brought up with `up --offline` and swept
+with no image setting (the recorded settings apply): two pool points and the idle A/B,
+one short repeat each; the report, plot and recommendation agree with the JSON figures,
+a rerun resumes from the stored points, and the stack is put back."""
 
 from __future__ import annotations
 
@@ -36,6 +37,9 @@ def running(project: str) -> list[str]:
 def stack(tmp_path: Path) -> Iterator[Any]:
     redis_subnet, front_subnet = SUBNETS.split(",")
     env = stack_env(PROJECT, redis_subnet, front_subnet)
+    # As the README's user does: `up --offline`, then `sweep` with no image setting at all:
+    # the sweep recreates the gateway with the images the stack was brought up with.
+    env.pop("STACKCTL_IMAGES__OFFLINE")
     try:
         yield env, tmp_path
     finally:
@@ -48,7 +52,7 @@ def test_sweep_report_agrees_with_its_json(stack: Any) -> None:
     out = cwd / "report"
     before = stackctl(cwd, env, *SWEEP, "--out", str(out))
     assert before.returncode == 2 and "stackctl up" in before.stderr, before.stderr
-    up = stackctl(cwd, env, "up", "--no-smoke", timeout=600)
+    up = stackctl(cwd, env, "up", "--offline", "--no-smoke", timeout=600)
     assert up.returncode == 0, up.stderr + up.stdout
     run = stackctl(cwd, env, *SWEEP, "--out", str(out), timeout=900)
     assert run.returncode == 0, run.stderr[-3000:]
@@ -97,6 +101,9 @@ def test_sweep_report_agrees_with_its_json(stack: Any) -> None:
     assert not (cwd / ".stackctl" / "env-overrides.json").exists()
     names = running(PROJECT)
     assert f"{PROJECT}-gateway-1" in names and f"{PROJECT}-gateway-2-1" not in names
+    image = subprocess.run([DOCKER, "inspect", "-f", "{{.Config.Image}}", f"{PROJECT}-gateway-1"],
+                           capture_output=True, text=True, check=True).stdout.strip()
+    assert image.startswith("stackctl/tyk-gateway:"), image  # still the offline build
     # A rerun reuses every stored point and sends no load.
     rerun = stackctl(cwd, env, *SWEEP, "--out", str(out))
     assert rerun.returncode == 0, rerun.stderr[-2000:]

@@ -40,10 +40,13 @@ def test_up_serves_through_gateway_and_down_leaves_nothing(stack: Any) -> None:
     mode, project, env, cwd = stack
     up = stackctl(cwd, env, "up", "--tls", mode, "--no-smoke", "--json")
     assert up.returncode == 0, up.stderr + up.stdout
-    steps = [e["step"] for e in events(up.stdout)
-             if e.get("event") == "step" and e["status"] == "ok"]
-    assert steps[:3] == ["preflight", "certificates", "render"]
-    assert "bootstrap" in steps
+    done = {e["step"]: e["status"] for e in events(up.stdout)
+            if e.get("event") == "step" and e["status"] != "start"}
+    assert list(done)[:3] == ["preflight", "certificates", "render"]
+    # True in the JSON view: steps that do not apply say so.
+    assert done["certificates"] == ("skipped" if mode == "off" else "ok")
+    assert done["fallback"] == "skipped" and done["bootstrap"] == "ok"
+    assert {s for s in done.values()} <= {"ok", "skipped"}
     status = stackctl(cwd, env, "status", "--json")
     assert status.returncode == 0, status.stderr
     state = json.loads(status.stdout)
@@ -56,6 +59,19 @@ def test_up_serves_through_gateway_and_down_leaves_nothing(stack: Any) -> None:
     # Docker's checks run once a minute; right after up, status runs them itself.
     health = {s["name"]: s["health"] for s in state["services"]}
     assert health["gateway"] == health["pump"] == health["redis-1"] == "healthy", health
+    # The human view is a table per node from the same figures, not a Python repr.
+    shown = stackctl(cwd, env, "status")
+    assert shown.returncode == 0, shown.stderr
+    assert "{'" not in shown.stdout and "cluster  ok: 16384/16384 slots" in shown.stdout
+    lines = shown.stdout.splitlines()
+    table = lines[next(i for i, line in enumerate(lines) if line.startswith("node ")) + 1:]
+    rows = {line.split()[0]: line.split() for line in table if line.startswith("redis-")}
+    assert sorted(rows) == sorted(n["name"] for n in state["nodes"])
+    for node in state["nodes"]:
+        row = rows[node["name"]]
+        assert row[1] == node["addr"] and row[-1][-1] in "KMG", row  # memory, e.g. 2.17M
+        assert (row[2:4] == ["replica", "of"] if node["role"] == "replica"
+                else row[2:4] == ["primary", str(node["slots"])]), row
     # A request through the gateway with the created key gets the upstream's answer.
     key = json.loads((cwd / ".stackctl" / "bootstrap.json").read_text())["key"]
     base = f"http://127.0.0.1:{env['STACKCTL_GATEWAY__PORT']}"
@@ -75,6 +91,8 @@ def test_second_up_recreates_nothing(tmp_path: Path) -> None:
     try:
         first = stackctl(tmp_path, env, "up", "--tls", "mtls", "--no-smoke")
         assert first.returncode == 0, first.stderr
+        assert f"Stack {project} is up" in first.stdout and "['" not in first.stdout
+        assert ".stackctl/secrets.json, .stackctl/bootstrap.json" in first.stdout
         ids = sorted(project_objects(project, ("container",)))
         second = stackctl(tmp_path, env, "up", "--tls", "mtls", "--no-smoke", "--json")
         assert second.returncode == 0, second.stderr

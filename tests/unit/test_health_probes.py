@@ -5,7 +5,6 @@ healthcheck timings of the stack and of the reference stack."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,7 +12,10 @@ from typing import Any
 
 import pytest
 
-from stackctl.cluster.redis_conf import STACK_REDIS, render_redis
+from stackctl import assets
+from stackctl.cluster.redis_conf import render_redis
+from stackctl.context import StackContext
+from stackctl.context.render import _all_up
 from stackctl.fallback.watch import watch
 from stackctl.model import build_model
 from stackctl.reference import reference_compose
@@ -22,8 +24,6 @@ from stackctl.runtime.health import exec_argv, healthchecks, probed
 from stackctl.secrets import load_secrets
 from stackctl.settings import load_settings, nested
 from stackctl.stack_compose import TykFiles, stack_compose
-from stackctl.steps.context import StepContext
-from stackctl.steps.render import _all_up
 
 pytestmark = pytest.mark.unit
 
@@ -127,10 +127,10 @@ def test_watch_waits_while_the_probe_fails_and_then_times_out() -> None:
     assert sum(1 for call in fake.execs if call[0] == "pump") == 11  # every round, 0 to 5 s
 
 
-def _ctx(tmp_path: Path, fake: FakeDocker) -> StepContext:
+def _ctx(tmp_path: Path, fake: FakeDocker) -> StackContext:
     settings = load_settings(None, nested({"state_dir": str(tmp_path / "state"),
                                            "certs_dir": str(tmp_path / "certs")}))
-    ctx = StepContext(build_model(settings))
+    ctx = StackContext(build_model(settings))
     ctx.state_dir.mkdir(parents=True)
     ctx.compose_file.write_text(json.dumps(render(tmp_path)))
     ctx.__dict__["compose"] = fake  # the cached property, faked
@@ -147,7 +147,7 @@ def test_warm_re_up_counts_starting_services_healthy_by_their_own_test(tmp_path:
 
 
 def test_gate_health_latches_after_the_first_full_pass(tmp_path: Path) -> None:
-    shutil.copy(STACK_REDIS / "gate-health.sh", tmp_path)
+    (tmp_path / "gate-health.sh").write_bytes(assets.read_bytes("redis", "gate-health.sh"))
     calls, verdict = tmp_path / "calls", tmp_path / "verdict"
     (tmp_path / "cluster-ready.sh").write_text(
         f'echo x >>"{calls}"\nexit "$(cat "{verdict}")"\n')

@@ -82,3 +82,71 @@ def test_up_plan_order() -> None:
     assert names.index("bootstrap") < names.index("record") < names.index("smoke")
     assert "smoke" not in [s.name for s in up_steps(smoke=False)]
     assert "bootstrap" in [s.name for s in up_steps(smoke=False)]
+
+
+def _deferred_plan() -> tuple[list[object], object]:
+    """tyk fails (deferred), health is skipped, the fallback sees the failure."""
+    from stackctl.context import StackContext
+    from stackctl.model import build_model
+    from stackctl.settings import Settings
+    from stackctl.steps.fallback import Deferred
+
+    class Boom:
+        name = "tyk"
+
+        def run(self, ctx: StackContext) -> str:
+            raise StepError("tyk", "gateway exited with code 1", "see logs")
+
+    class Never:
+        name = "health"
+
+        def run(self, ctx: StackContext) -> str:
+            raise AssertionError("a skipped step ran")
+
+    class Seen:
+        name = "fallback"
+
+        def run(self, ctx: StackContext) -> str:
+            failure = ctx.results.start_failure
+            assert failure is not None
+            return f"saw {failure.step}"
+
+    ctx = StackContext(build_model(Settings()))
+    return [Deferred(Boom()), Deferred(Never()), Seen()], ctx
+
+
+def test_a_deferred_failure_is_failed_in_both_views_and_later_steps_see_it() -> None:
+    steps, ctx = _deferred_plan()
+    out, rec = io.StringIO(), Recorder()
+    results = run_steps(steps, ctx, JsonProgress(out))  # type: ignore[arg-type]
+    assert [(r.name, r.status) for r in results] == [
+        ("tyk", "failed"), ("health", "skipped"), ("fallback", "ok")]
+    assert "gateway exited with code 1" in results[0].detail
+    events = [json.loads(line) for line in out.getvalue().splitlines()]
+    done = [(e["step"], e["status"]) for e in events if e["status"] != "start"]
+    assert done == [("tyk", "failed"), ("health", "skipped"), ("fallback", "ok")]
+    steps, ctx = _deferred_plan()
+    run_steps(steps, ctx, rec)  # type: ignore[arg-type]
+    assert [e.status for e in rec.events if e.status != "start"] == ["failed", "skipped", "ok"]
+
+
+def test_the_failed_step_is_in_the_results_it_raised_from() -> None:
+    results: list[object] = []
+    with pytest.raises(StepError):
+        run_steps([FakeStep("a"), FakeStep("b", ConfigError("x", "bad", "fix"))], [],
+                  Recorder(), results)  # type: ignore[arg-type]
+    assert [(r.name, r.status) for r in results] == [  # type: ignore[attr-defined]
+        ("a", "ok"), ("b", "failed")]
+
+
+def test_steps_that_do_not_apply_say_skipped() -> None:
+    from stackctl.context import StackContext
+    from stackctl.model import build_model
+    from stackctl.settings import Settings
+    from stackctl.steps.certs import Certificates
+    from stackctl.steps.fallback import Fallback
+
+    ctx = StackContext(build_model(Settings()))  # tls off, no start failure
+    results = run_steps([Certificates(), Fallback()], ctx, Recorder())
+    assert [(r.name, r.status) for r in results] == [("certificates", "skipped"),
+                                                     ("fallback", "skipped")]

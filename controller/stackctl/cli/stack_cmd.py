@@ -36,41 +36,39 @@ def up(
     bootstrap (an API and a key through the gateway API), record, smoke.
     A second `up` with the same settings recreates nothing.
     """
+    from stackctl.context import StackContext
     from stackctl.errors import StepError
     from stackctl.model import build_model
-    from stackctl.pipeline import JsonProgress, PlainProgress, Progress, run_steps
-    from stackctl.steps.context import StepContext
+    from stackctl.pipeline import JsonProgress, PlainProgress, Progress, StepResult, run_steps
     from stackctl.steps.plan import up_steps
 
     settings = settings_for(ctx, **{"redis.tls": tls, "redis.shards": shards,
                                     "redis.replicas": replicas, "profile": profile,
                                     "images.offline": offline})
-    step_ctx = StepContext(build_model(settings))
+    step_ctx = StackContext(build_model(settings))
     progress: Progress = JsonProgress() if as_json else PlainProgress(globals_of(ctx).verbose)
     _drop_stale_overrides(step_ctx.state_dir)
+    results: list[StepResult] = []
     try:
-        results = run_steps(up_steps(smoke), step_ctx, progress)
+        run_steps(up_steps(smoke), step_ctx, progress, results)
     except StepError as exc:
         exc.logs = _failure_logs(step_ctx)
         if as_json:
-            print_json_line({"event": "result", "ok": False, "step": exc.step, "error": str(exc),
-                        "logs": exc.logs})
+            print_json_line({"event": "result", "ok": False, "step": exc.step,
+                             "failed_steps": [r.name for r in results if r.status == "failed"],
+                             "error": str(exc), "logs": exc.logs})
         elif exc.logs:
             typer.echo(exc.logs, err=True)
         raise
     summary = _summary(step_ctx)
+    recovered = [r.name for r in results if r.status == "failed"]
     if as_json:
-        print_json_line({"event": "result", "ok": True,
-                    "steps": [r.__dict__ for r in results], **summary})
+        print_json_line({"event": "result", "ok": True, "recovered": recovered,
+                         "steps": [r.__dict__ for r in results], **summary})
         return
-    from rich.console import Console
+    from stackctl.cli.stack_view import console, up_view
 
-    console = Console()
-    console.print(f"\n[bold]Stack {settings.project} is up[/] "
-                  f"({sum(r.seconds for r in results):.1f}s)")
-    console.print(f"  gateway      {summary['gateway_url']}  (/hello, /smoke/ with the key)")
-    console.print(f"  credentials  {summary['credentials']} (0600; never printed)")
-    console.print(f"  next         {'; '.join(summary['next'])}")
+    console().print(up_view(settings.project, sum(r.seconds for r in results), summary))
 
 
 def _drop_stale_overrides(state_dir: Any) -> None:
@@ -92,7 +90,7 @@ def _summary(ctx: Any) -> dict[str, Any]:
     return {
         "gateway_url": ctx.gateway_url,
         "credentials": [str(secrets_path(ctx.state_dir)), str(ctx.state_dir / BOOTSTRAP_FILE)],
-        "gateway": ctx.results.get("gateway", {}),
+        "gateway": ctx.results.gateway.as_dict() if ctx.results.gateway else {},
         "next": ["stackctl status", "stackctl logs gateway", "stackctl down"],
     }
 
@@ -119,11 +117,14 @@ def _failure_logs(ctx: Any) -> str:
 
 
 def _context(ctx: typer.Context) -> Any:
+    """The context of the stack in the state directory, with the settings its `up`
+    recorded (a conflicting explicit setting is an error naming it)."""
+    from stackctl.context import StackContext
+    from stackctl.context.recorded import for_running_stack
     from stackctl.errors import ConfigError
     from stackctl.model import build_model
-    from stackctl.steps.context import StepContext
 
-    step_ctx = StepContext(build_model(settings_for(ctx)))
+    step_ctx = StackContext(build_model(for_running_stack(settings_for(ctx))))
     if not step_ctx.compose_file.exists():
         raise ConfigError(str(step_ctx.compose_file), "no stack rendered here",
                           "run `stackctl up` first (or pass the same --config)")
@@ -163,26 +164,17 @@ def status(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     except ToolError:
         pass
     data = {"services": services, "cluster": cluster.summary,
-            "nodes": [n.__dict__ for n in cluster.nodes], "gateway": gateway}
+            "nodes": [n.__dict__ for n in cluster.nodes], "problems": cluster.problems,
+            "gateway": gateway}
     healthy = (cluster.ready and gateway["redis"] == "pass"
                and all(s["state"] == "running" or s["name"] == "cluster-init"
                        for s in services))
     if as_json:
         print_json({**data, "healthy": healthy})
     else:
-        from rich.console import Console
-        from rich.table import Table
+        from stackctl.cli.stack_view import console, status_view
 
-        table = Table("service", "state", "health", box=None)
-        for s in services:
-            probed_now = s["health"] != s["docker_health"]
-            table.add_row(s["name"], s["state"],
-                          s["health"] + (f" (probed; docker: {s['docker_health']})"
-                                         if probed_now else ""))
-        console = Console()
-        console.print(table)
-        console.print(f"cluster: {cluster.summary}")
-        console.print(f"gateway: {gateway}")
+        console().print(status_view({**data, "healthy": healthy}))
     if not healthy:
         raise typer.Exit(1)
 

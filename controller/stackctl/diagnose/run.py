@@ -19,7 +19,7 @@ from stackctl.tyk.tables import SPECS
 
 if TYPE_CHECKING:
     from stackctl.cluster.status import ClusterStatus
-    from stackctl.steps.context import StepContext
+    from stackctl.context import StackContext
 
 PROBE_DIR = "/opt/stackctl/probe"
 """Where stackctl's own client certificate is mounted in the probe."""
@@ -58,7 +58,7 @@ class Diagnosis:
         }
 
 
-def _probe_mounts(ctx: StepContext, client: ClientConfig) -> list[tuple[str, str]]:
+def _probe_mounts(ctx: StackContext, client: ClientConfig) -> list[tuple[str, str]]:
     """The component's own mounts that hold its TLS files, and stackctl's identity."""
     wanted = [p for p in (client.ca_file, client.cert_file, client.key_file) if p]
     mounts = [(m.source, m.target) for m in client.mounts
@@ -71,7 +71,7 @@ def _probe_mounts(ctx: StepContext, client: ClientConfig) -> list[tuple[str, str
     return mounts
 
 
-def probe_client(ctx: StepContext, client: ClientConfig, image: str) -> list[AddrProbe]:
+def probe_client(ctx: StackContext, client: ClientConfig, image: str) -> list[AddrProbe]:
     """Run the probe script for `client` in a one-shot container of the nodes' `image`
     on the Redis network."""
     from stackctl.runtime.oneshot import run_oneshot
@@ -93,7 +93,7 @@ def probe_client(ctx: StepContext, client: ClientConfig, image: str) -> list[Add
     return parse_probe(result.stdout, client.addrs)
 
 
-def _cluster(ctx: StepContext) -> ClusterStatus | None:
+def _cluster(ctx: StackContext) -> ClusterStatus | None:
     from stackctl.cluster.status import cluster_status
 
     try:
@@ -102,7 +102,7 @@ def _cluster(ctx: StepContext) -> ClusterStatus | None:
         return None
 
 
-def diagnose_stack(ctx: StepContext) -> Diagnosis:
+def diagnose_stack(ctx: StackContext) -> Diagnosis:
     """Probe every Redis-connected component of the rendered stack and rank the causes."""
     compose = read_json(ctx.compose_file)
     if not isinstance(compose, dict):

@@ -13,13 +13,13 @@ from stackctl.tyk.support import pump_release, target_versions
 from stackctl.tyk.tables import HEALTH_BEFORE_REDIS, SPECS
 
 if TYPE_CHECKING:
-    from stackctl.steps.context import StepContext
+    from stackctl.context import StackContext
 
 RUNG_TIMEOUT_S = 90.0
 SETTLE_MARGIN_S = 1.0
 
 
-def stack_components(ctx: StepContext) -> dict[Component, str]:
+def stack_components(ctx: StackContext) -> dict[Component, str]:
     """The Redis-connected components in the rendered compose file, with the release each
     runs (gateway, pump; dashboard when the profile renders it)."""
     data = read_json(ctx.compose_file)
@@ -31,7 +31,7 @@ def stack_components(ctx: StepContext) -> dict[Component, str]:
     return {c: releases[c] for c in SPECS if c in services}
 
 
-def settle_times(ctx: StepContext) -> dict[Component, float]:
+def settle_times(ctx: StackContext) -> dict[Component, float]:
     """How long past healthy each component's log is still read (tables.HEALTH_BEFORE_REDIS:
     one period of its first Redis use, plus a margin)."""
     settings = ctx.model.settings
@@ -43,7 +43,7 @@ def settle_times(ctx: StepContext) -> dict[Component, float]:
 class StackRunner:
     """Applies rungs to the running stack through the rendered compose file."""
 
-    def __init__(self, ctx: StepContext, releases: dict[Component, str],
+    def __init__(self, ctx: StackContext, releases: dict[Component, str],
                  timeout: float = RUNG_TIMEOUT_S) -> None:
         self.ctx = ctx
         self.releases = releases
@@ -52,10 +52,10 @@ class StackRunner:
     def apply(self, shardcount: int) -> None:
         """Remember the rung, re-render (the compose renderer reads it) and recreate the
         components whose environment changed."""
-        from stackctl.steps.render import Render
+        from stackctl.context.render import render_stack
 
         write_shardcount(self.ctx.state_dir, shardcount)
-        Render().run(self.ctx)
+        render_stack(self.ctx)
         self.ctx.compose.up(list(self.releases), wait=False, no_deps=True)
 
     def wait(self) -> list[Detection]:

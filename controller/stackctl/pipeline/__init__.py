@@ -1,12 +1,20 @@
 """A visible pipeline of small steps (modelled on kind's create actions).
 
-Each step is a class with a `name`, a `title` and `run(ctx) -> str` (a one-line detail);
+Each step is a class with a `name` and `run(ctx)` returning a one-line detail (ok) or an
+`Outcome` (skipped: the step does not apply; failed: a failure a later step deals with);
 `runner.run_steps` runs them in order, reports each through the progress reporter with its
-elapsed time, and stops at the first failure with a `StepError`.
+status and elapsed time, and stops at the first failure raised, with a `StepError`.
 """
 
 from stackctl.pipeline.progress import JsonProgress, PlainProgress, Progress, StepEvent
-from stackctl.pipeline.runner import Step, StepResult, run_steps
+from stackctl.pipeline.runner import (
+    Outcome,
+    Step,
+    StepResult,
+    deferred_failure,
+    run_steps,
+    skipped,
+)
 
-__all__ = ["JsonProgress", "PlainProgress", "Progress", "Step", "StepEvent", "StepResult",
-           "run_steps"]
+__all__ = ["JsonProgress", "Outcome", "PlainProgress", "Progress", "Step", "StepEvent",
+           "StepResult", "deferred_failure", "run_steps", "skipped"]

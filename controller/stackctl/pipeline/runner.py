@@ -5,21 +5,42 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import Literal, Protocol, TypeVar
 
 from stackctl.errors import StackctlError, StepError
 from stackctl.pipeline.progress import Progress, StepEvent
+
+Done = Literal["ok", "failed", "skipped"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a step may return instead of a plain detail: `skipped` (the step does not
+    apply) or `failed` (a failure the plan defers to a later step; the run goes on)."""
+
+    status: Done
+    detail: str
+
+
+def skipped(detail: str) -> Outcome:
+    """The step does not apply here."""
+    return Outcome("skipped", detail)
+
+
+def deferred_failure(detail: str) -> Outcome:
+    """The step failed; a later step deals with it."""
+    return Outcome("failed", detail)
 
 C = TypeVar("C", contravariant=True)
 Ctx = TypeVar("Ctx")
 
 
 class Step(Protocol[C]):
-    """One step: a short name, and `run` returning a one-line detail."""
+    """One step: a short name, and `run` returning a one-line detail (ok) or an Outcome."""
 
     name: str
 
-    def run(self, ctx: C) -> str:
+    def run(self, ctx: C) -> str | Outcome:
         """Do the step's work; raise StackctlError on failure."""
 
 
@@ -28,28 +49,30 @@ class StepResult:
     """How one step went."""
 
     name: str
-    status: str
+    status: Done
     seconds: float
     detail: str
 
 
-def run_steps(steps: Sequence[Step[Ctx]], ctx: Ctx, progress: Progress) -> list[StepResult]:
-    """Run `steps` in order; stop at the first failure, re-raised as StepError."""
-    results: list[StepResult] = []
+def run_steps(steps: Sequence[Step[Ctx]], ctx: Ctx, progress: Progress,
+              results: list[StepResult] | None = None) -> list[StepResult]:
+    """Run `steps` in order; stop at the first failure, re-raised as StepError. Every
+    step's result goes into `results` (when given) as it ends, the failed one included."""
+    results = [] if results is None else results
     for step in steps:
         progress.emit(StepEvent(step.name, "start"))
         started = time.monotonic()
         try:
-            detail = step.run(ctx)
-        except StepError as exc:
-            elapsed = time.monotonic() - started
-            progress.emit(StepEvent(step.name, "failed", elapsed, str(exc)))
-            raise
+            done = step.run(ctx)
         except StackctlError as exc:
             elapsed = time.monotonic() - started
             progress.emit(StepEvent(step.name, "failed", elapsed, str(exc)))
+            results.append(StepResult(step.name, "failed", round(elapsed, 3), str(exc)))
+            if isinstance(exc, StepError):
+                raise
             raise StepError(step.name, str(exc)) from exc
         elapsed = time.monotonic() - started
-        progress.emit(StepEvent(step.name, "ok", elapsed, detail))
-        results.append(StepResult(step.name, "ok", round(elapsed, 3), detail))
+        outcome = done if isinstance(done, Outcome) else Outcome("ok", done)
+        progress.emit(StepEvent(step.name, outcome.status, elapsed, outcome.detail))
+        results.append(StepResult(step.name, outcome.status, round(elapsed, 3), outcome.detail))
     return results

@@ -9,15 +9,16 @@ from typing import TYPE_CHECKING
 
 from stackctl.errors import ConfigError
 from stackctl.smoke.slo import Slo
+from stackctl.tyk.lookup import gateway_listen_port
 
 if TYPE_CHECKING:
     from stackctl.clients.gateway import GatewayClient
+    from stackctl.context import StackContext
     from stackctl.load.plan import LoadPlan, LoadResult
     from stackctl.meter.cost import Cost
     from stackctl.smoke.redis_probe import NodeKeys
     from stackctl.smoke.report import SmokeReport
     from stackctl.smoke.setup import SmokeSetup
-    from stackctl.steps.context import StepContext
     from stackctl.tyk.schema import RateLimiter
 
 DEFAULT_RATE = {"builtin": 500.0, "wrk": 0.0}
@@ -27,7 +28,8 @@ ESTIMATED_WRK_RPS = 100.0
 assume a slow stack (a limit too low is still exact to check; one too high is not hit)."""
 ANALYTICS_WAIT_MIN_S = 10.0
 LOAD_DIR = "load"
-GATEWAY_IN_NETWORK = "http://gateway:8080"
+GATEWAY_IN_NETWORK = f"http://gateway:{gateway_listen_port()}"
+"""The gateway as the in-network load engine reaches it (service name, listen port)."""
 DEFAULT_DURATION_S = 20.0
 """Long enough to be past the warm-up (the first fifth) and for connection churn or a
 growing queue to show in the steady check."""
@@ -71,7 +73,7 @@ def default_keys(shards: int) -> int:
     return max(18, 6 * shards)
 
 
-def limiter_in_use(ctx: StepContext) -> RateLimiter:
+def limiter_in_use(ctx: StackContext) -> RateLimiter:
     """The rate limiter the stack's rendered gateway configuration selects."""
     from stackctl.tyk.bundle import rendered_gateway
     from stackctl.tyk.lookup import limiter_in
@@ -100,7 +102,7 @@ def _sample_hello(gw: GatewayClient, probes: _Probes, at: list[float],
         probes.hello.append(_hello(gw))
 
 
-def _metered(ctx: StepContext, options: SmokeOptions, plan: LoadPlan, path: str
+def _metered(ctx: StackContext, options: SmokeOptions, plan: LoadPlan, path: str
              ) -> tuple[LoadResult, Cost | None, str]:
     """Run the load between two meter snapshots: the result, what it cost (None, and
     why, when the stack's counters cannot be read from here)."""
@@ -125,7 +127,7 @@ def _metered(ctx: StepContext, options: SmokeOptions, plan: LoadPlan, path: str
     return result, cost(before, after, result.requests, max(0, timeouts)), ""
 
 
-def _run_load(ctx: StepContext, options: SmokeOptions, plan: LoadPlan, path: str
+def _run_load(ctx: StackContext, options: SmokeOptions, plan: LoadPlan, path: str
               ) -> LoadResult:
     if options.engine == "builtin":
         from stackctl.load.builtin import run_builtin
@@ -143,19 +145,19 @@ def _run_load(ctx: StepContext, options: SmokeOptions, plan: LoadPlan, path: str
                               f"{ctx.model.settings.project}_{FRONT_NETWORK}")
 
 
-def run_smoke(ctx: StepContext, options: SmokeOptions,
+def run_smoke(ctx: StackContext, options: SmokeOptions,
               after_setup: Callable[[GatewayClient, SmokeSetup], None] | None = None
               ) -> SmokeReport:
     """Run the whole smoke against the stack in `ctx`. `after_setup` (tests) may tamper
     with what was created, e.g. revoke a key, before the load starts."""
     from stackctl.clients.gateway import GatewayClient
+    from stackctl.context.render import ANALYTICS_DIR
     from stackctl.load.plan import LoadPlan
     from stackctl.smoke import setup as smoke_setup
     from stackctl.smoke.analytics import count_records, wait_delivered
     from stackctl.smoke.expect import limit_for
     from stackctl.smoke.redis_probe import probe_nodes
     from stackctl.smoke.report import build_report
-    from stackctl.steps.render import ANALYTICS_DIR
 
     options.validate()
     settings = ctx.model.settings
@@ -167,7 +169,7 @@ def run_smoke(ctx: StepContext, options: SmokeOptions,
         probes.hello.append(_hello(gw))
         made = smoke_setup.create(gw, keys, limit_for(per_key))
         try:
-            control = smoke_setup.wait_serving(ctx.gateway_url, made)
+            control = smoke_setup.wait_serving(gw, made)
             if after_setup is not None:
                 after_setup(gw, made)
             plan = LoadPlan(ctx.gateway_url + made.listen_path,
@@ -187,7 +189,7 @@ def run_smoke(ctx: StepContext, options: SmokeOptions,
             # window): read them now, not during the load, where six `docker exec`s
             # would take CPU from the gateway under test.
             probes.redis.append(probe_nodes(ctx.compose, ctx.model))
-            unauthorized = smoke_setup.unauthorized_statuses(ctx.gateway_url, made)
+            unauthorized = smoke_setup.unauthorized_statuses(gw, made)
             probes.hello.append(_hello(gw))
         finally:
             cleanup_problems = smoke_setup.cleanup(gw, made)

@@ -6,11 +6,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import httpx
-
+from stackctl.context import StackContext
 from stackctl.errors import StepError, ToolError
 from stackctl.state import atomic_write_json
-from stackctl.steps.context import StepContext
+from stackctl.tyk.apidef import KEY_HEADER, api_definition, session
 
 API_ID = "stackctl-smoke"
 LISTEN_PATH = "/smoke/"
@@ -19,31 +18,26 @@ UPSTREAM_MARK = '"upstream"'
 """What the upstream's answer contains (stack/images/upstream/nginx.conf)."""
 
 
+SMOKE_RATE = 100_000
+"""The bootstrap key's limit per second: generous, never hit by a check."""
+
+
 def smoke_api() -> dict[str, Any]:
-    """A keyed API definition proxying to the stack's upstream."""
-    return {
-        "name": API_ID, "api_id": API_ID, "org_id": "default", "active": True,
-        "use_keyless": False, "auth": {"auth_header_name": "Authorization"},
-        "version_data": {"not_versioned": True, "versions": {
-            "Default": {"name": "Default", "use_extended_paths": True}}},
-        "proxy": {"listen_path": LISTEN_PATH, "target_url": "http://upstream:80/",
-                  "strip_listen_path": True},
-    }
+    """The bootstrap's API definition (the shared builder's, at /smoke/)."""
+    return api_definition(API_ID, LISTEN_PATH)
 
 
 def smoke_session() -> dict[str, Any]:
     """A key allowed on the smoke API, with a generous rate limit."""
-    return {
-        "allowance": 100000, "rate": 100000, "per": 1, "expires": 0, "quota_max": -1,
-        "org_id": "default",
-        "access_rights": {API_ID: {"api_id": API_ID, "api_name": API_ID, "versions": ["Default"]}},
-    }
+    return session(API_ID, SMOKE_RATE, 1.0)
 
 
 def _through_gateway(base: str, key: str) -> tuple[int, str]:
-    with httpx.Client(base_url=base, timeout=10.0, trust_env=False) as http:
-        resp = http.get(LISTEN_PATH, headers={"Authorization": key})
-    return resp.status_code, resp.text
+    from stackctl.clients.gateway import GatewayClient
+
+    with GatewayClient(base) as gw:
+        reply = gw.through(LISTEN_PATH, {KEY_HEADER: key})
+    return reply.status, reply.text
 
 
 class Bootstrap:
@@ -51,7 +45,7 @@ class Bootstrap:
 
     name = "bootstrap"
 
-    def run(self, ctx: StepContext) -> str:
+    def run(self, ctx: StackContext) -> str:
         from stackctl.clients.gateway import GatewayClient
 
         path = ctx.state_dir / BOOTSTRAP_FILE
@@ -63,9 +57,9 @@ class Bootstrap:
                 gw.create_api(smoke_api())
                 gw.reload()
                 key = gw.create_key(smoke_session())
+            status, body = _through_gateway(ctx.gateway_url, key)
         except ToolError as exc:
             raise StepError(self.name, str(exc), "see `stackctl logs gateway`") from None
-        status, body = _through_gateway(ctx.gateway_url, key)
         if status != 200 or UPSTREAM_MARK not in body:
             raise StepError(self.name, f"request through the gateway got HTTP {status}: "
                             f"{body.strip()[:120]}", "see `stackctl logs gateway upstream`")
@@ -85,6 +79,6 @@ def _load(path: Any) -> dict[str, str] | None:
 def _works(base: str, key: str) -> bool:
     try:
         status, body = _through_gateway(base, key)
-    except httpx.HTTPError:
+    except ToolError:
         return False
     return status == 200 and UPSTREAM_MARK in body

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from stackctl.steps.context import StepContext
+from stackctl.context import StackContext
+from stackctl.pipeline import Outcome, skipped
 
 
 class Certificates:
@@ -10,9 +11,9 @@ class Certificates:
 
     name = "certificates"
 
-    def run(self, ctx: StepContext) -> str:
+    def run(self, ctx: StackContext) -> str | Outcome:
         if not ctx.model.tls:
-            return "not needed (tls off)"
+            return skipped("not needed (tls off)")
         from stackctl.cluster.pki import ensure_pki, verify_pki
 
         result = ensure_pki(ctx.model)

@@ -1,39 +1,35 @@
 """The `fallback` step (only on failure): climb REDIGOCLUSTER_SHARDCOUNT, then diagnose.
 
 `Deferred` wraps the `tyk` and `health` steps in the plan: their start-up failure is
-recorded for `Fallback` instead of ending `up`. Both run alone as well.
+recorded for `Fallback` (and reported as failed) instead of ending `up`. Both run alone
+as well.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from stackctl.errors import StepError
-from stackctl.pipeline import Step
-from stackctl.steps.context import StepContext
-
-FAILURE_KEY = "start_failure"
-"""ctx.results key: the deferred failure (step, error, detections)."""
+from stackctl.context import FallbackOutcome, StackContext, StartFailure
+from stackctl.errors import StepError, ToolError
+from stackctl.pipeline import Outcome, Step, deferred_failure, skipped
 
 
 class Deferred:
-    """Run `inner`; on a StepError, record it for the fallback step and carry on.
-    Skips `inner` when an earlier deferred step already failed."""
+    """Run `inner`; on a StepError, record it for the fallback step and carry on (the step
+    is reported failed). Skipped when an earlier deferred step already failed."""
 
-    def __init__(self, inner: Step[StepContext]) -> None:
+    def __init__(self, inner: Step[StackContext]) -> None:
         self.inner = inner
         self.name = inner.name
 
-    def run(self, ctx: StepContext) -> str:
-        if FAILURE_KEY in ctx.results:
-            return f"skipped: {ctx.results[FAILURE_KEY]['step']} failed first"
+    def run(self, ctx: StackContext) -> str | Outcome:
+        if ctx.results.start_failure is not None:
+            return skipped(f"{ctx.results.start_failure.step} failed first")
         try:
             return self.inner.run(ctx)
         except StepError as exc:
             detections = getattr(exc, "detections", [])
-            ctx.results[FAILURE_KEY] = {"step": self.name, "error": str(exc),
-                                        "detections": [d.as_dict() for d in detections]}
-            return f"FAILED, the fallback step follows: {exc}"
+            ctx.results.start_failure = StartFailure(
+                self.name, str(exc), tuple(d.as_dict() for d in detections))
+            return deferred_failure(f"{exc}; the fallback step follows")
 
 
 class Fallback:
@@ -45,10 +41,12 @@ class Fallback:
     def __init__(self, rung_timeout: float | None = None) -> None:
         self.rung_timeout = rung_timeout
 
-    def run(self, ctx: StepContext) -> str:
-        failure = ctx.results.get(FAILURE_KEY)
+    def run(self, ctx: StackContext) -> str | Outcome:
+        failure = ctx.results.start_failure
         if failure is None:
-            return "not needed"
+            return skipped("not needed: the stack started")
+        from stackctl.context.health import check_health
+        from stackctl.context.render import render_stack
         from stackctl.fallback.ladder import climb
         from stackctl.fallback.report import ladder_lines
         from stackctl.fallback.stack_runner import RUNG_TIMEOUT_S, StackRunner, stack_components
@@ -63,27 +61,29 @@ class Fallback:
         before = read_shardcount(ctx.state_dir)
         runner = StackRunner(ctx, releases, self.rung_timeout or RUNG_TIMEOUT_S)
         report = climb(runner, releases, rungs_after(before))
-        saved: dict[str, Any] = {"trigger": failure, "ladder": report.as_dict()}
-        ctx.results["fallback"] = saved
+        outcome = FallbackOutcome(failure, report.as_dict())
+        ctx.results.fallback = outcome
         if report.worked:
-            from stackctl.steps.health import Health
-
-            write_last_report(ctx.state_dir, saved)
-            Health().run(ctx)
-            return "; ".join(ladder_lines(report))
+            write_last_report(ctx.state_dir, outcome.as_dict())
+            try:
+                check_health(ctx)
+            except ToolError as exc:
+                raise StepError(self.name, f"a rung started the stack, but: {exc}",
+                                "see `stackctl logs gateway pump`") from None
+            return f"recovered from the {failure.step} failure: " + "; ".join(
+                ladder_lines(report))
         write_shardcount(ctx.state_dir, before)  # keep only a rung that worked
-        from stackctl.steps.render import Render
+        render_stack(ctx)  # the compose file matches the state again
+        return self._diagnose(ctx, outcome, ladder_lines(report))
 
-        Render().run(ctx)  # the compose file matches the state again
-        return self._diagnose(ctx, saved, ladder_lines(report))
-
-    def _diagnose(self, ctx: StepContext, saved: dict[str, Any], ladder: list[str]) -> str:
+    def _diagnose(self, ctx: StackContext, outcome: FallbackOutcome, ladder: list[str]) -> str:
         from stackctl.diagnose.run import diagnose_stack
         from stackctl.fallback.state import write_last_report
 
         diagnosis = diagnose_stack(ctx)
-        saved["diagnosis"] = diagnosis.as_dict()
-        write_last_report(ctx.state_dir, saved)
+        outcome = FallbackOutcome(outcome.trigger, outcome.ladder, diagnosis.as_dict())
+        ctx.results.fallback = outcome
+        write_last_report(ctx.state_dir, outcome.as_dict())
         top = diagnosis.top
         where = f"{top.component}: " if top.component else ""
         raise StepError(self.name, f"{'; '.join(ladder)}; most likely cause: {where}"

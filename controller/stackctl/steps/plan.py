@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
+from stackctl.context import StackContext
 from stackctl.pipeline import Step
 from stackctl.steps.bootstrap import Bootstrap
 from stackctl.steps.certs import Certificates
-from stackctl.steps.context import StepContext
 from stackctl.steps.fallback import Deferred, Fallback
 from stackctl.steps.health import Health
 from stackctl.steps.preflight import Preflight
 from stackctl.steps.redis import RedisCluster
-from stackctl.steps.render import Render, record_applied
+from stackctl.steps.render import Render
 from stackctl.steps.smoke import Smoke
 from stackctl.steps.tyk import TykComponents
 
 
-def up_steps(smoke: bool = True) -> list[Step[StepContext]]:
+def up_steps(smoke: bool = True) -> list[Step[StackContext]]:
     """preflight -> certificates -> render -> redis-cluster -> tyk -> health -> fallback
     (acts only when tyk or health failed) -> bootstrap -> record -> smoke (unless told not
     to). The stack is recorded before the smoke test, so a failed smoke test does not make
     the next `up` recreate a healthy stack."""
-    steps: list[Step[StepContext]] = [Preflight(), Certificates(), Render(), RedisCluster(),
+    steps: list[Step[StackContext]] = [Preflight(), Certificates(), Render(), RedisCluster(),
                                       Deferred(TykComponents()), Deferred(Health()),
                                       Fallback(), Bootstrap(), Record()]
     if smoke:
@@ -33,6 +33,8 @@ class Record:
 
     name = "record"
 
-    def run(self, ctx: StepContext) -> str:
+    def run(self, ctx: StackContext) -> str:
+        from stackctl.context.render import record_applied
+
         record_applied(ctx)
         return "state saved"

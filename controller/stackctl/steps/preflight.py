@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+from stackctl.context import StackContext
 from stackctl.errors import ConfigError, ToolError
-from stackctl.steps.context import StepContext
 
 
 class Preflight:
@@ -13,7 +13,7 @@ class Preflight:
 
     name = "preflight"
 
-    def run(self, ctx: StepContext) -> str:
+    def run(self, ctx: StackContext) -> str:
         from stackctl.cluster.pki import verify_pki
         from stackctl.doctor import check_compose, check_engine, check_ports
         from stackctl.images.select import stack_images
@@ -56,7 +56,7 @@ class Preflight:
         return f"{len(refs)} images present"
 
 
-def _ports_held_by_project(ctx: StepContext) -> set[int]:
+def _ports_held_by_project(ctx: StackContext) -> set[int]:
     """Published ports already held by this project's running gateway (a re-up)."""
     if not ctx.compose_file.exists():
         return set()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from stackctl.steps.context import StepContext
+from stackctl.context import StackContext
 
 READY_TIMEOUT_S = 180
 
@@ -13,8 +13,8 @@ class RedisCluster:
 
     name = "redis-cluster"
 
-    def run(self, ctx: StepContext) -> str:
-        if ctx.results.get("unchanged"):
+    def run(self, ctx: StackContext) -> str:
+        if ctx.results.unchanged:
             return "unchanged: nothing recreated"
         from stackctl.cluster.wait import start_cluster
 

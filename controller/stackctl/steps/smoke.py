@@ -3,8 +3,8 @@ check must pass (latency is reported only)."""
 
 from __future__ import annotations
 
+from stackctl.context import SmokeSummary, StackContext
 from stackctl.errors import StepError
-from stackctl.steps.context import StepContext
 
 DURATION_S = 3.0
 RATE = 20.0
@@ -20,12 +20,12 @@ class Smoke:
 
     name = "smoke"
 
-    def run(self, ctx: StepContext) -> str:
+    def run(self, ctx: StackContext) -> str:
         from stackctl.smoke.run import SmokeOptions, run_smoke
 
         report = run_smoke(ctx, SmokeOptions(duration_s=DURATION_S, connections=CONNECTIONS,
                                              rate=RATE, engine="builtin"))
-        ctx.results["smoke"] = report.as_dict()
+        ctx.results.smoke = SmokeSummary(report.passed, report.summary(), report.as_dict())
         failed = [c for c in report.checks if not c.passed and c.name not in INFORMATIVE]
         if failed:
             raise StepError(self.name, "; ".join(f"{c.name}: {c.detail}" for c in failed[:2]),

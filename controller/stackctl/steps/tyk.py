@@ -7,7 +7,7 @@ the `fallback` step picks up when the plan defers it.
 
 from __future__ import annotations
 
-from stackctl.steps.context import StepContext
+from stackctl.context import StackContext
 
 START_TIMEOUT_S = 120
 
@@ -20,8 +20,8 @@ class TykComponents:
     def __init__(self, timeout: float = START_TIMEOUT_S) -> None:
         self.timeout = timeout
 
-    def run(self, ctx: StepContext) -> str:
-        if ctx.results.get("unchanged"):
+    def run(self, ctx: StackContext) -> str:
+        if ctx.results.unchanged:
             return "unchanged: nothing recreated"
         from stackctl.fallback.detect import StartupFailure
         from stackctl.fallback.stack_runner import settle_times, stack_components

@@ -11,20 +11,20 @@ from stackctl.sweep.overrides import clear_overrides, point_env, write_overrides
 from stackctl.sweep.points import Point
 
 if TYPE_CHECKING:
-    from stackctl.steps.context import StepContext
+    from stackctl.context import StackContext
 
 RECREATE_TIMEOUT_S = 180
 POLL_S = 0.5
 HELLO_TIMEOUT_S = 60.0
 
 
-def gateway_services(ctx: StepContext) -> list[str]:
+def gateway_services(ctx: StackContext) -> list[str]:
     """The gateway service names the rendered stack has (gateway, gateway-2, ...)."""
     return ["gateway", *(f"gateway-{i}" for i in range(2, ctx.model.settings.gateway.replicas
                                                          + 1))]
 
 
-def gateway_bases(ctx: StepContext) -> list[str]:
+def gateway_bases(ctx: StackContext) -> list[str]:
     """Every gateway at its front-network address, as the host reaches it (no published
     port's proxy in the path)."""
     from stackctl.stack_compose import GATEWAY_PORT
@@ -33,7 +33,7 @@ def gateway_bases(ctx: StepContext) -> list[str]:
             for i in range(ctx.model.settings.gateway.replicas)]
 
 
-def wait_healthy(ctx: StepContext, services: list[str],
+def wait_healthy(ctx: StackContext, services: list[str],
                  timeout: float = RECREATE_TIMEOUT_S) -> None:
     """Until every service's container runs and its own healthcheck passes (run here:
     Docker's checks come once a minute); ToolError on an exit or after `timeout`."""
@@ -56,18 +56,18 @@ def wait_healthy(ctx: StepContext, services: list[str],
         time.sleep(POLL_S)
 
 
-def recreate(ctx: StepContext, remove_orphans: bool = False) -> None:
+def recreate(ctx: StackContext, remove_orphans: bool = False) -> None:
     """Re-render (the renderer reads the overrides file), recreate gateway(s) and pump,
     and wait until they are healthy."""
-    from stackctl.steps.render import Render
+    from stackctl.context.render import render_stack
 
-    Render().run(ctx)
+    render_stack(ctx)
     services = [*gateway_services(ctx), "pump"]
     ctx.compose.up(services, wait=False, remove_orphans=remove_orphans, no_deps=True)
     wait_healthy(ctx, services)
 
 
-def wait_redis_pass(ctx: StepContext, timeout: float = HELLO_TIMEOUT_S) -> str:
+def wait_redis_pass(ctx: StackContext, timeout: float = HELLO_TIMEOUT_S) -> str:
     """Poll the published gateway's /hello until Redis passes; its version."""
     from stackctl.clients import gateway
 
@@ -75,7 +75,7 @@ def wait_redis_pass(ctx: StepContext, timeout: float = HELLO_TIMEOUT_S) -> str:
         return str(gateway.wait_redis_pass(gw, timeout).get("version", ""))
 
 
-def applied_env(ctx: StepContext, names: list[str]) -> dict[str, str]:
+def applied_env(ctx: StackContext, names: list[str]) -> dict[str, str]:
     """The variables as the running gateway container sees them ('' when unset)."""
     out = {}
     for name in names:
@@ -84,7 +84,7 @@ def applied_env(ctx: StepContext, names: list[str]) -> dict[str, str]:
     return out
 
 
-def apply_point(ctx: StepContext, point: Point) -> dict[str, str]:
+def apply_point(ctx: StackContext, point: Point) -> dict[str, str]:
     """Apply `point`; returns the gateway's env as applied (checked against the ask)."""
     env = point_env(point)
     write_overrides(ctx.state_dir, env)
@@ -97,7 +97,7 @@ def apply_point(ctx: StepContext, point: Point) -> dict[str, str]:
     return seen
 
 
-def restore(ctx: StepContext) -> None:
+def restore(ctx: StackContext) -> None:
     """Drop the overrides, re-render with the stack's own settings, recreate gateway and
     pump and remove the extra gateways."""
     clear_overrides(ctx.state_dir)

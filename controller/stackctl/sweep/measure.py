@@ -12,7 +12,7 @@ from stackctl.sweep import loadrun, probes
 from stackctl.sweep.points import SweepOptions
 
 if TYPE_CHECKING:
-    from stackctl.steps.context import StepContext
+    from stackctl.context import StackContext
 
 
 @dataclass(frozen=True)
@@ -26,13 +26,13 @@ class Target:
     keys: tuple[str, ...]
 
 
-def _clients(ctx: StepContext) -> dict[str, Any]:
+def _clients(ctx: StackContext) -> dict[str, Any]:
     clients = probes.redis_clients(ctx.compose, ctx.model)
     return {"redis_clients": {c.node: c.connected for c in clients},
             "maxclients_live": max((c.maxclients for c in clients), default=0)}
 
 
-def run_repeat(ctx: StepContext, options: SweepOptions, target: Target) -> dict[str, Any]:
+def run_repeat(ctx: StackContext, options: SweepOptions, target: Target) -> dict[str, Any]:
     """Measure once; a dict of JSON-ready figures."""
     from stackctl.load.stats import slices
     from stackctl.load.steady import steadiness

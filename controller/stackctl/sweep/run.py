@@ -17,7 +17,7 @@ from stackctl.sweep.points import Point, SweepOptions, fingerprint
 from stackctl.sweep.report import REPORT_JSON, REPORT_MD, REPORT_PNG
 
 if TYPE_CHECKING:
-    from stackctl.steps.context import StepContext
+    from stackctl.context import StackContext
 
 OUT_DIR = "sweep"
 RECREATE_EST_S = 30.0
@@ -27,12 +27,12 @@ REPEAT_OVERHEAD_S = 8.0
 Say = Callable[[str], None]
 
 
-def out_dir(ctx: StepContext, options: SweepOptions) -> Path:
+def out_dir(ctx: StackContext, options: SweepOptions) -> Path:
     """--out, or <state_dir>/sweep."""
     return options.out if options.out is not None else ctx.state_dir / OUT_DIR
 
 
-def ensure_running(ctx: StepContext) -> None:
+def ensure_running(ctx: StackContext) -> None:
     """ConfigError (exit 2) unless this settings' stack has a running gateway and pump."""
     running = {s.service for s in ctx.compose.ps() if s.state == "running"}
     missing = [s for s in ("gateway", "pump") if s not in running]
@@ -42,18 +42,18 @@ def ensure_running(ctx: StepContext) -> None:
                           "run `stackctl up` first, with the same settings and directory")
 
 
-def sweep_context(ctx: StepContext, gateways: int) -> StepContext:
+def sweep_context(ctx: StackContext, gateways: int) -> StackContext:
     """The same stack with `gateways` gateway containers."""
+    from stackctl.context import StackContext
     from stackctl.model import build_model
-    from stackctl.steps.context import StepContext
 
     s = ctx.model.settings
     settings = s.model_copy(update={"gateway": s.gateway.model_copy(
         update={"replicas": gateways})})
-    return StepContext(build_model(settings))
+    return StackContext(build_model(settings))
 
 
-def stack_identity(ctx: StepContext) -> dict[str, Any]:
+def stack_identity(ctx: StackContext) -> dict[str, Any]:
     """What about the stack a point's figures depend on."""
     from stackctl.images.select import stack_images
     from stackctl.tyk.support import target_versions
@@ -70,7 +70,7 @@ def estimate_s(options: SweepOptions) -> float:
     return RECREATE_EST_S + options.repeat * per_repeat
 
 
-def _measure_points(ctx: StepContext, sctx: StepContext, options: SweepOptions,
+def _measure_points(ctx: StackContext, sctx: StackContext, options: SweepOptions,
                     todo: list[Point], fp: str, out: Path, say: Say
                     ) -> tuple[dict[str, dict[str, Any]], str]:
     from stackctl.clients.gateway import GatewayClient
@@ -95,7 +95,8 @@ def _measure_points(ctx: StepContext, sctx: StepContext, options: SweepOptions,
                 break
             say(f"{point.label}: recreating {options.gateways} gateway(s) and the pump")
             env = apply_point(sctx, point)
-            wait_serving(ctx.gateway_url, made)
+            with GatewayClient(ctx.gateway_url) as gw:
+                wait_serving(gw, made)
             load = Target(gateway_services(sctx), gateway_bases(sctx), made.listen_path,
                           target.raw_keys(made))
             repeats = []
@@ -124,7 +125,7 @@ def _measure_points(ctx: StepContext, sctx: StepContext, options: SweepOptions,
     return done, stopped
 
 
-def _maxclients(ctx: StepContext, points: list[dict[str, Any]]) -> dict[str, Any]:
+def _maxclients(ctx: StackContext, points: list[dict[str, Any]]) -> dict[str, Any]:
     from stackctl.sweep.probes import redis_clients
 
     live = max((int(r.get("maxclients_live", 0)) for p in points for r in p["repeats"]),
@@ -136,7 +137,7 @@ def _maxclients(ctx: StepContext, points: list[dict[str, Any]]) -> dict[str, Any
             "source": "live, CONFIG GET maxclients" if live else "setting redis.maxclients"}
 
 
-def run_sweep(ctx: StepContext, options: SweepOptions, say: Say) -> dict[str, Any]:
+def run_sweep(ctx: StackContext, options: SweepOptions, say: Say) -> dict[str, Any]:
     """Run (or resume) the sweep and write its report; the report document."""
     from stackctl.sweep.plot import plot
     from stackctl.sweep.report import build_report, render_markdown

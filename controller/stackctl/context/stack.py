@@ -1,12 +1,13 @@
-"""The one context every step of `up` receives."""
+"""The one context a run's parts receive: settings, model, secrets, the Compose project,
+and the typed results they hand each other."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
+from stackctl.context.results import Results
 from stackctl.model import StackModel
 from stackctl.runtime.compose import Compose, ServiceState
 from stackctl.secrets import Secrets, load_secrets
@@ -14,11 +15,11 @@ from stackctl.stack_compose import COMPOSE_FILE
 
 
 @dataclass
-class StepContext:
-    """Settings, model, secrets, the Compose project and what steps hand each other."""
+class StackContext:
+    """Settings, model, secrets, the Compose project and what the parts hand each other."""
 
     model: StackModel
-    results: dict[str, Any] = field(default_factory=dict)
+    results: Results = field(default_factory=Results)
     _ps: list[ServiceState] | None = field(default=None, repr=False)
 
     @property

@@ -1,0 +1,86 @@
+"""Render the whole stack into the state directory: Redis configs, Tyk configs and the
+compose file (secrets-bearing files 0600, every write atomic); and remember what `up`
+applied, so the next render can tell the running stack already has it."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from stackctl.context.recorded import APPLIED_FILE, SETTINGS_KEY, settings_record
+from stackctl.context.results import Rendered
+from stackctl.context.stack import StackContext
+from stackctl.errors import ToolError
+from stackctl.state import atomic_write_json, read_json
+
+GATEWAY_DIR = "gateway"
+ANALYTICS_DIR = "analytics"
+
+
+def render_stack(ctx: StackContext) -> Rendered:
+    """Write every file the stack runs from; sets and returns `ctx.results.rendered`."""
+    from stackctl.cluster.redis_conf import render_redis
+    from stackctl.stack_compose import TykFiles, gateway_assets, write_stack_compose
+    from stackctl.tyk.bundle import RENDERED_DIR, render_files, write_files
+
+    redis = render_redis(ctx.model, ctx.secrets)
+    rendered = ctx.state_dir / RENDERED_DIR
+    paths = {p.name: p for p in write_files(render_files(ctx.model, ctx.secrets, "json"),
+                                            rendered)}
+    apps, policies = gateway_assets(ctx.state_dir / GATEWAY_DIR)
+    analytics = ctx.state_dir / ANALYTICS_DIR
+    analytics.mkdir(parents=True, exist_ok=True)
+    env_paths: dict[str, Path] = {}
+    if ctx.model.settings.config_form == "env":
+        env_paths = {p.name: p for p in write_files(
+            render_files(ctx.model, ctx.secrets, "env"), rendered)}
+    tyk = TykFiles(
+        gateway_conf=paths["tyk.conf"], pump_conf=paths["pump.conf"], apps=apps,
+        policies=policies, analytics=analytics,
+        gateway_env=env_paths.get("gateway.env"), pump_env=env_paths.get("pump.env"),
+    )
+    paths.update(env_paths)
+    path = write_stack_compose(ctx.model, redis, tyk)
+    digest = inputs_digest([path, *paths.values(), *redis.node_confs.values(), redis.acl,
+                            redis.auth])
+    result = Rendered(digest, _applied(ctx) == digest and _all_up(ctx),
+                      len(paths) + len(redis.node_confs) + 1, path.parent)
+    ctx.results.rendered = result
+    return result
+
+
+def inputs_digest(paths: list[Path]) -> str:
+    """sha256 over the rendered files' names and contents."""
+    h = hashlib.sha256()
+    for path in sorted(paths):
+        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def _applied(ctx: StackContext) -> str | None:
+    data = read_json(ctx.state_dir / APPLIED_FILE)
+    return data.get("digest") if isinstance(data, dict) else None
+
+
+def _all_up(ctx: StackContext) -> bool:
+    """Every long-running service runs and, where it has a healthcheck, is healthy (its
+    own test decides while Docker still says `starting`)."""
+    try:
+        states = ctx.services(probe=True)
+    except ToolError:
+        return False
+    from stackctl.stack_compose import TYK_SERVICES
+
+    running = {s.service for s in states if s.state == "running"
+               and s.health in ("", "healthy")}
+    wanted = {n.name for n in ctx.model.nodes} | set(TYK_SERVICES)
+    return wanted <= running
+
+
+def record_applied(ctx: StackContext) -> None:
+    """Remember what the last successful up applied: the files' digest and the settings
+    (later commands on this stack use those: `context.recorded`)."""
+    if ctx.results.rendered is not None:
+        atomic_write_json(ctx.state_dir / APPLIED_FILE,
+                          {"digest": ctx.results.rendered.digest,
+                           SETTINGS_KEY: settings_record(ctx.model.settings)})

@@ -1,0 +1,85 @@
+"""What the parts of a run hand each other, one typed record each."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """The stack's files as rendered: their digest, whether the running stack already has
+    exactly them (nothing to recreate), how many there are and where."""
+
+    digest: str
+    unchanged: bool
+    files: int
+    directory: Path
+
+
+@dataclass(frozen=True)
+class StartFailure:
+    """A start-up step that failed and was deferred to the fallback step."""
+
+    step: str
+    error: str
+    detections: tuple[dict[str, Any], ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON view."""
+        return {"step": self.step, "error": self.error, "detections": list(self.detections)}
+
+
+@dataclass(frozen=True)
+class GatewayHealth:
+    """The gateway answered /hello with Redis `pass`, and its version."""
+
+    version: str
+    redis: str = "pass"
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON view."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class FallbackOutcome:
+    """What the fallback did about a start failure: the ladder and, when no rung helped,
+    the diagnosis (JSON views of the fallback package's reports)."""
+
+    trigger: StartFailure
+    ladder: dict[str, Any]
+    diagnosis: dict[str, Any] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON view, as written to the last-report file."""
+        out: dict[str, Any] = {"trigger": self.trigger.as_dict(), "ladder": self.ladder}
+        if self.diagnosis is not None:
+            out["diagnosis"] = self.diagnosis
+        return out
+
+
+@dataclass(frozen=True)
+class SmokeSummary:
+    """The short smoke at the end of `up`: its verdict, line and whole report."""
+
+    passed: bool
+    summary: str
+    report: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Results:
+    """Every result a run can produce, each set by the one part that makes it."""
+
+    rendered: Rendered | None = None
+    start_failure: StartFailure | None = None
+    gateway: GatewayHealth | None = None
+    fallback: FallbackOutcome | None = None
+    smoke: SmokeSummary | None = None
+
+    @property
+    def unchanged(self) -> bool:
+        """The render found the running stack already has these files."""
+        return self.rendered is not None and self.rendered.unchanged
