@@ -18,23 +18,25 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from stackctl.cluster.redis_conf import (
-    ACL_FILE,
-    AUTH_CONF,
-    PASSWORD_FILE,
-    STACK_REDIS,
-    render_redis,
-)
+from stackctl import assets
+from stackctl.cluster.redis_conf import ACL_FILE, AUTH_CONF, PASSWORD_FILE, render_redis
+from stackctl.errors import ConfigError
 from stackctl.images.select import stack_images
 from stackctl.model import build_model
 from stackctl.secrets import Secrets
 from stackctl.settings import Settings, load_settings
-from stackctl.stack_compose import GATEWAY_PORT, STACK_ASSETS, TykFiles, stack_compose
+from stackctl.stack_compose import GATEWAY_PORT, TykFiles, stack_compose
 from stackctl.state import atomic_write
 from stackctl.tyk.bundle import render_files
 from stackctl.tyk.lookup import by_role, option
 
-REFERENCE_DIR = STACK_ASSETS.parent / "compose"
+_CHECKOUT = assets.checkout()
+REFERENCE_DIR = _CHECKOUT / "compose" if _CHECKOUT else None
+"""The checkout's compose/ (None when stackctl is installed from a wheel)."""
+ASSETS_LINK = "../stack"
+"""Where the reference stack finds the scripts and Tyk assets: the checkout's stack/."""
+ASSETS_MARK = "_stack"
+"""Stands for stack/ in the rendered paths (`<render_dir>/_stack/...`)."""
 COMPOSE_NAME = "compose.yaml"
 SECRET_NAME = "redis_password"
 SECRET_PATH = f"/run/secrets/{SECRET_NAME}"
@@ -69,20 +71,20 @@ def _image_vars(settings: Settings) -> dict[str, str]:
             for service, ref in stack_images(settings).items()}
 
 
-def _relative(doc: dict[str, Any], render_dir: Path, out_dir: Path) -> None:
-    """Rewrite bind sources: rendered files -> compose/, repository assets -> ../stack."""
+def _relative(doc: dict[str, Any], render_dir: Path) -> None:
+    """Rewrite bind sources: rendered files -> compose/, the assets -> ../stack."""
+    root = render_dir.resolve()
     for service in doc["services"].values():
         for mount in service.get("volumes", []):
             if mount.get("type") != "bind":
                 continue
             source = Path(mount["source"])
-            if source == (render_dir / "redis" / "bin").resolve():
-                source = STACK_REDIS  # the scripts themselves, not a rendered copy
-            elif source.is_relative_to(render_dir.resolve()):
-                source = out_dir / source.relative_to(render_dir.resolve())
-            mount["source"] = os.path.relpath(source, out_dir)
-            if not mount["source"].startswith("."):
-                mount["source"] = "./" + mount["source"]
+            if source == root / "redis" / "bin":  # the scripts themselves, not a copy
+                mount["source"] = f"{ASSETS_LINK}/redis"
+            elif source.is_relative_to(root / ASSETS_MARK):
+                mount["source"] = f"{ASSETS_LINK}/{source.relative_to(root / ASSETS_MARK)}"
+            elif source.is_relative_to(root):
+                mount["source"] = f"./{source.relative_to(root)}"
 
 
 def _secret_mounts(service: dict[str, Any]) -> None:
@@ -102,16 +104,17 @@ def reference_compose(settings: Settings, render_dir: Path) -> dict[str, Any]:
     secrets = _placeholder_secrets()
     redis = render_redis(model, secrets)
     rendered = {f.name: f for f in render_files(model, secrets, "json")}
+    stack = render_dir / ASSETS_MARK
     tyk = TykFiles(
         gateway_conf=render_dir / "tyk" / "tyk.conf", pump_conf=render_dir / "tyk" / "pump.conf",
-        apps=STACK_ASSETS / "tyk" / "apps", policies=STACK_ASSETS / "tyk" / "policies",
+        apps=stack.joinpath(*assets.TYK_APPS), policies=stack.joinpath(*assets.TYK_POLICIES),
         analytics=render_dir / "analytics",
     )
     for name in ("tyk.conf", "pump.conf"):
         (render_dir / "tyk").mkdir(parents=True, exist_ok=True)
         (render_dir / "tyk" / name).write_text(rendered[name].text)
     doc: dict[str, Any] = json.loads(json.dumps(stack_compose(model, redis, tyk)))  # unshare
-    _relative(doc, render_dir, REFERENCE_DIR)
+    _relative(doc, render_dir)
     for service in doc["services"].values():
         if "healthcheck" in service:
             service["healthcheck"].update(REFERENCE_HEALTH)
@@ -146,8 +149,14 @@ def reference_compose(settings: Settings, render_dir: Path) -> dict[str, Any]:
     return doc
 
 
-def render_reference(out_dir: Path = REFERENCE_DIR) -> list[Path]:
-    """Render the default stack into `out_dir` (compose.yaml, redis/*.conf, tyk/*.conf)."""
+def render_reference(out_dir: Path | None = None) -> list[Path]:
+    """Render the default stack into `out_dir` (compose.yaml, redis/*.conf, tyk/*.conf);
+    by default the checkout's compose/ (ConfigError outside a checkout)."""
+    if out_dir is None:
+        if REFERENCE_DIR is None:
+            raise ConfigError("--out", "no checkout to write the reference stack (compose/) "
+                              "into: stackctl is installed from a wheel", "pass --out DIR")
+        out_dir = REFERENCE_DIR
 
     with tempfile.TemporaryDirectory() as tmp:
         render_dir = Path(tmp)

@@ -11,20 +11,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from stackctl import assets
 from stackctl.cluster.compose import GATE_SERVICE, HEALTH_INTERVAL, cluster_services
 from stackctl.cluster.redis_conf import RedisFiles
 from stackctl.fallback.state import shardcount_env
 from stackctl.images.select import stack_images
 from stackctl.model import CERTS_MOUNT, FRONT_NETWORK, REDIS_NETWORK, StackModel
-from stackctl.state import atomic_write_json, read_json
+from stackctl.state import atomic_write, atomic_write_json, read_json
 from stackctl.tyk.render_pump import CSV_DIR, HEALTH_NAME, HEALTH_PORT
 
 COMPOSE_FILE = "compose.json"
 GATEWAY_HOME = "/opt/tyk-gateway"
 PUMP_HOME = "/opt/tyk-pump"
 GATEWAY_PORT = 8080
-STACK_ASSETS = Path(__file__).resolve().parents[2] / "stack"
-"""The repository's static assets (API definitions, policies, scripts)."""
 CONFIG_LABEL = "io.stackctl.config-digest"
 TYK_SERVICES = ("upstream", "gateway", "pump")
 HEALTH = {"interval": HEALTH_INTERVAL, "timeout": "5s", "retries": 3, "start_period": "60s"}
@@ -64,6 +63,20 @@ class TykFiles:
     analytics: Path  # the pump's csv sink
     gateway_env: Path | None = None  # env form: TYK_GW_* file (0600) instead of tyk.conf
     pump_env: Path | None = None  # env form: TYK_PMP_* file (0600) instead of pump.conf
+
+
+def gateway_assets(gateway_dir: Path) -> tuple[Path, Path]:
+    """`<gateway_dir>/apps`, seeded from stack/tyk/apps (the gateway API writes there: a
+    definition already there is kept), and `<gateway_dir>/policies`, a copy of
+    stack/tyk/policies: real directories at stable paths for the bind mounts."""
+    apps = gateway_dir / "apps"
+    apps.mkdir(parents=True, exist_ok=True)
+    for name in assets.names(*assets.TYK_APPS, suffix=".json"):
+        if not (apps / name).exists():
+            atomic_write(apps / name, assets.read_bytes(*assets.TYK_APPS, name))
+    policies = gateway_dir / "policies"
+    policies.mkdir(parents=True, exist_ok=True)
+    return apps, assets.copy_tree(policies, *assets.TYK_POLICIES)
 
 
 def _bind(source: Path, target: str, read_only: bool = True) -> dict[str, Any]:

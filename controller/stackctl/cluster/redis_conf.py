@@ -14,6 +14,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from stackctl import assets
 from stackctl.cluster.pki import STACKCTL_CLIENT
 from stackctl.errors import ConfigError
 from stackctl.model import RedisNode, StackModel, tls_paths
@@ -25,7 +26,7 @@ REDIS_DIR = "redis"
 CONF_MOUNT = "/opt/stackctl/redis"
 """Where the rendered files are mounted (read-only) in Redis-side containers."""
 SCRIPTS_MOUNT = "/opt/stackctl/bin"
-"""Where stack/redis/*.sh are mounted (read-only)."""
+"""Where the copies of stack/redis/*.sh (`<state_dir>/redis/bin`) are mounted (read-only)."""
 DATA_DIR = "/data"
 """The node's volume: nodes.conf and the append-only file."""
 PASSWORD_FILE = f"{CONF_MOUNT}/password"
@@ -38,8 +39,6 @@ RUN_DIR = "/run/stackctl"
 TLS_PROTOCOLS = "TLSv1.2 TLSv1.3"
 SCRIPTS = ("lib.sh", "node-start.sh", "node-health.sh", "node-report.sh", "cluster-init.sh",
            "cluster-ready.sh", "gate-health.sh")
-STACK_REDIS = Path(__file__).resolve().parents[3] / "stack" / "redis"
-"""The shell scripts' source folder in the repository."""
 
 
 @dataclass(frozen=True)
@@ -159,13 +158,7 @@ def render_redis(model: StackModel, secrets: Secrets) -> RedisFiles:
     atomic_write(files.auth, auth_conf(model, password), SECRET_MODE)
     atomic_write(files.password, password, SECRET_MODE)
     for name in SCRIPTS:
-        source = STACK_REDIS / name
-        try:
-            text = source.read_text()
-        except OSError as exc:
-            raise ConfigError(str(source), f"cannot be read ({exc.strerror})",
-                              "reinstall stackctl from its repository") from None
-        atomic_write(files.scripts / name, text, 0o755)
+        atomic_write(files.scripts / name, assets.read_bytes(*assets.REDIS_SCRIPTS, name), 0o755)
     for stale in root.glob("redis-*.conf"):
         if stale not in confs.values():
             stale.unlink()

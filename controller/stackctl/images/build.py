@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from stackctl import versions
+from stackctl import assets, versions
 from stackctl.errors import ConfigError, StackctlError, ToolError
 from stackctl.images import digest as digests
 from stackctl.versions import ImageSpec
@@ -62,16 +62,6 @@ class BuildReport:
     def as_dict(self) -> dict[str, Any]:
         """The JSON form: {"images": [...]}."""
         return {"images": [r.as_dict() for r in self.results]}
-
-
-def recipes_dir() -> Path:
-    """stack/images/ of this checkout (or $STACKCTL_RECIPES)."""
-    explicit = os.environ.get("STACKCTL_RECIPES")
-    path = Path(explicit) if explicit else Path(__file__).resolve().parents[3] / "stack" / "images"
-    if not path.is_dir():
-        raise ConfigError("STACKCTL_RECIPES", f"no image recipes at {path}",
-                          "run stackctl from its checkout or point STACKCTL_RECIPES there")
-    return path
 
 
 def cache_dir() -> Path:
@@ -325,5 +315,6 @@ def build_images(only: Sequence[str] = (), force: bool = False, progress: Progre
 
     specs, named = select(only)
     engine_version()
-    builder = Builder(cache or cache_dir(), recipes_dir(), progress)
-    return builder.run(specs, named if force else set())
+    with assets.as_directory(*assets.IMAGE_RECIPES) as recipes:  # stack/images
+        builder = Builder(cache or cache_dir(), recipes, progress)
+        return builder.run(specs, named if force else set())

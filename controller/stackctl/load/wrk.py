@@ -18,13 +18,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from stackctl import assets
 from stackctl.errors import ToolError
 from stackctl.load.plan import LoadPlan, LoadResult
+from stackctl.state import atomic_write
 
 NAME = "wrk"
 MARKER = "STACKCTL_WRK_JSON "
-SCRIPT = Path(__file__).resolve().parents[3] / "stack" / "load" / "smoke.lua"
-"""The Lua script (in the repository's stack/load)."""
+SCRIPT_NAME = "smoke.lua"
+"""The Lua script (stack/load/smoke.lua), copied into the work directory for each run."""
 CONTAINER_DIR = "/opt/stackctl/load"
 
 
@@ -82,6 +84,15 @@ def parse_wrk_output(text: str, keys: int, started_at: float = 0.0, connections:
         note="closed model: latency from the actual send (not corrected)")
 
 
+def script_file(directory: Path, name: str = SCRIPT_NAME) -> Path:
+    """The Lua script, written into `directory` (a real file wrk, or a container, reads)."""
+    path = directory / name
+    data = assets.read_bytes(*assets.WRK_SCRIPT)
+    if not path.is_file() or path.read_bytes() != data:
+        atomic_write(path, data)
+    return path
+
+
 def _keys_file(directory: Path, keys: tuple[str, ...]) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile("w", dir=directory, prefix=".wrk-keys-",
@@ -95,19 +106,23 @@ Runner = Callable[[list[str]], str]
 
 def run_wrk_plan(plan: LoadPlan, url: str, work_dir: Path, runner: Runner,
                  script: str | None = None, keys_dir: str | None = None) -> LoadResult:
-    """Write the keys file (0600, removed afterwards), run wrk through `runner`, parse.
+    """Write the script and the keys file (0600) into `work_dir`, run wrk through
+    `runner`, parse; both files are removed afterwards.
 
     `script` / `keys_dir` are the paths wrk sees (inside a container they differ)."""
     import time
 
     keys_path = _keys_file(work_dir, plan.keys)
+    local_script = script_file(work_dir, f"{keys_path.name}.lua")  # one per run, as the keys
     try:
         seen_keys = f"{keys_dir}/{keys_path.name}" if keys_dir else str(keys_path)
-        args = wrk_args(plan, wrk_call(plan), url, script or str(SCRIPT), seen_keys)
+        seen_script = f"{keys_dir}/{local_script.name}" if keys_dir else str(local_script)
+        args = wrk_args(plan, wrk_call(plan), url, script or seen_script, seen_keys)
         started = time.time()
         out = runner(args)
     finally:
         keys_path.unlink(missing_ok=True)
+        local_script.unlink(missing_ok=True)
     return parse_wrk_output(out, len(plan.keys), started, wrk_call(plan).connections)
 
 
@@ -127,14 +142,11 @@ def run_in_network(plan: LoadPlan, url: str, work_dir: Path, image: str, network
     def runner(args: list[str]) -> str:
         result = run_oneshot(image, ["timeout", f"{plan.deadline_s:.0f}", "wrk", *args],
                              network,
-                             mounts=[(str(SCRIPT.parent), f"{CONTAINER_DIR}/script"),
-                                     (str(work_dir.resolve()), f"{CONTAINER_DIR}/keys")],
+                             mounts=[(str(work_dir.resolve()), f"{CONTAINER_DIR}/keys")],
                              labels={"io.stackctl.role": "load"})
         if not result.ok:
             last = (result.stderr.strip().splitlines() or [f"exit {result.returncode}"])[-1]
             raise ToolError(f"wrk in {image}: {last}")
         return result.stdout
 
-    return run_wrk_plan(plan, url, work_dir, runner,
-                        script=f"{CONTAINER_DIR}/script/{SCRIPT.name}",
-                        keys_dir=f"{CONTAINER_DIR}/keys")
+    return run_wrk_plan(plan, url, work_dir, runner, keys_dir=f"{CONTAINER_DIR}/keys")
