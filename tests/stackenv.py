@@ -6,11 +6,15 @@ temporary working directory; `project_objects` proves teardown left nothing behi
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 DOCKER = "/usr/bin/docker"
 
@@ -39,6 +43,32 @@ def stack_env(project: str, redis_subnet: str, front_subnet: str, **extra: str
         **extra,
     })
     return env
+
+
+def clean_stackctl(*args: str, cwd: Path, env: dict[str, str] | None = None
+                   ) -> subprocess.CompletedProcess[str]:
+    """`stackctl ARGS` in `cwd` with no inherited STACKCTL_* settings, plus `env` (the
+    unit tier's way to run the CLI as a user does)."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("STACKCTL_")}
+    return subprocess.run([sys.executable, "-m", "stackctl", *args], cwd=cwd,
+                          env={**base, **(env or {})}, capture_output=True, text=True,
+                          timeout=60)
+
+
+@contextmanager
+def compose_project(tmp_path: Path, spec: dict[str, Any]) -> Iterator[Any]:
+    """A small Compose project from `spec`, up (healthchecks passed) for the block, then
+    down with its volumes."""
+    from stackctl.runtime.compose import Compose
+
+    path = tmp_path / "compose.json"
+    path.write_text(json.dumps(spec))
+    compose = Compose(spec["name"], [path])
+    try:
+        compose.up(timeout=60)
+        yield compose
+    finally:
+        compose.down(volumes=True)
 
 
 def stackctl(cwd: Path, env: dict[str, str], *args: str, timeout: float = 600

@@ -28,7 +28,7 @@ from stackctl.settings import Settings, load_settings
 from stackctl.stack_compose import GATEWAY_PORT, TykFiles, stack_compose
 from stackctl.state import atomic_write
 from stackctl.tyk.bundle import render_files
-from stackctl.tyk.lookup import by_role, option
+from stackctl.tyk.lookup import by_role, gateway_auth_header, option
 
 _CHECKOUT = assets.checkout()
 REFERENCE_DIR = _CHECKOUT / "compose" if _CHECKOUT else None
@@ -43,7 +43,7 @@ SECRET_PATH = f"/run/secrets/{SECRET_NAME}"
 ENTRYPOINT = "./redis/node-start-env.sh"
 """Builds the node's ACL and auth files from the secret, then runs stack/redis/node-start.sh."""
 ENV_VARS = {"REDIS_PASSWORD": "the Redis ACL user's password",
-            "GATEWAY_SECRET": "the gateway API secret (x-tyk-authorization)"}
+            "GATEWAY_SECRET": f"the gateway API secret ({gateway_auth_header()})"}
 PLACEHOLDER = "set-from-environment"
 REFERENCE_OVERRIDES = {
     "project": "stackctl-reference",

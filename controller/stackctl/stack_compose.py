@@ -18,12 +18,14 @@ from stackctl.fallback.state import shardcount_env
 from stackctl.images.select import stack_images
 from stackctl.model import CERTS_MOUNT, FRONT_NETWORK, REDIS_NETWORK, StackModel
 from stackctl.state import atomic_write, atomic_write_json, read_json
+from stackctl.tyk.lookup import gateway_endpoint, gateway_listen_port
 from stackctl.tyk.render_pump import CSV_DIR, HEALTH_NAME, HEALTH_PORT
 
 COMPOSE_FILE = "compose.json"
 GATEWAY_HOME = "/opt/tyk-gateway"
 PUMP_HOME = "/opt/tyk-pump"
-GATEWAY_PORT = 8080
+GATEWAY_PORT = gateway_listen_port()
+"""The gateway's port in its container (Tyk's shipped listen_port, from the tables)."""
 CONFIG_LABEL = "io.stackctl.config-digest"
 TYK_SERVICES = ("upstream", "gateway", "pump")
 HEALTH = {"interval": HEALTH_INTERVAL, "timeout": "5s", "retries": 3, "start_period": "60s"}
@@ -117,7 +119,7 @@ def tyk_services(model: StackModel, files: TykFiles) -> dict[str, Any]:
         },
         "ports": [f"{bind}:{model.settings.gateway.port}:{GATEWAY_PORT}"],
         "depends_on": {**gate, "upstream": {"condition": "service_started"}},
-        "healthcheck": {"test": _http_probe(GATEWAY_PORT, "/hello",
+        "healthcheck": {"test": _http_probe(GATEWAY_PORT, gateway_endpoint("hello").path,
                                             '"redis":{"status":"pass"'), **HEALTH},
         "labels": {"io.stackctl.role": "gateway"},
         **_environment(state_dir, "gateway"),

@@ -3,7 +3,6 @@ and `Compose.service_log` (stdout and stderr merged in time order)."""
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Iterator
@@ -13,6 +12,7 @@ import pytest
 
 from stackctl.runtime.compose import Compose
 from stackctl.versions import image
+from stackenv import compose_project
 
 pytestmark = pytest.mark.docker
 
@@ -32,14 +32,8 @@ def project(tmp_path: Path) -> Iterator[Compose]:
             "healthcheck": {"test": ["CMD", "true"], "interval": "1s", "retries": 30},
         }},
     }
-    path = tmp_path / "compose.json"
-    path.write_text(json.dumps(spec))
-    compose = Compose(spec["name"], [path])
-    try:
-        compose.up(timeout=60)
+    with compose_project(tmp_path, spec) as compose:
         yield compose
-    finally:
-        compose.down(volumes=True)
 
 
 def test_states_reads_health_and_leaves_out_missing_services(project: Compose) -> None:

@@ -4,7 +4,6 @@ made inside it; a missing container is unavailable, not an error."""
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +20,7 @@ from stackctl.runtime.usage import (
     read_host_cpu,
 )
 from stackctl.versions import image
+from stackenv import compose_project
 
 pytestmark = pytest.mark.docker
 
@@ -47,14 +47,8 @@ def project(tmp_path: Path) -> Iterator[Compose]:
                             "interval": "1s", "retries": 30},
         }},
     }
-    path = tmp_path / "compose.json"
-    path.write_text(json.dumps(spec))
-    compose = Compose(spec["name"], [path])
-    try:
-        compose.up(timeout=60)
+    with compose_project(tmp_path, spec) as compose:
         yield compose
-    finally:
-        compose.down(volumes=True)
 
 
 def _read(compose: Compose) -> tuple[CgroupUsage, TcpCounters]:

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,18 +13,11 @@ from typer.core import TyperGroup
 from typer.testing import CliRunner
 
 from stackctl.cli.main import app
+from stackenv import clean_stackctl as stackctl
 
 pytestmark = pytest.mark.unit
 
 
-def stackctl(
-    *args: str, cwd: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith("STACKCTL_")}
-    return subprocess.run(
-        [sys.executable, "-m", "stackctl", *args],
-        cwd=cwd, env={**base, **(env or {})}, capture_output=True, text=True, timeout=60,
-    )
 
 
 def test_version(tmp_path: Path) -> None:

@@ -3,25 +3,16 @@ traceback (unless --verbose)."""
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from stackenv import clean_stackctl as stackctl
+
 pytestmark = pytest.mark.unit
 
 
-def stackctl(
-    *args: str, cwd: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith("STACKCTL_")}
-    return subprocess.run(
-        [sys.executable, "-m", "stackctl", *args],
-        cwd=cwd, env={**base, **(env or {})}, capture_output=True, text=True, timeout=60,
-    )
 
 
 def _free_port() -> int:

@@ -18,7 +18,7 @@ from stackctl.model import build_model
 from stackctl.secrets import Secrets
 from stackctl.settings import Settings
 from stackctl.tyk import lookup
-from stackctl.tyk.bundle import render_files, write_files
+from stackctl.tyk.bundle import flatten, render_files, write_files
 from stackctl.tyk.lint.run import lint_paths
 from stackctl.tyk.render_dashboard import render_dashboard
 from stackctl.tyk.render_gateway import render_gateway
@@ -107,16 +107,6 @@ def test_gateway_essentials(tmp_path: Path) -> None:
     assert conf["storage"]["optimisation_max_active"] == 500
 
 
-def _flat(doc: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in doc.items():
-        if isinstance(value, dict):
-            out.update(_flat(value, f"{prefix}{key}."))
-        else:
-            out[f"{prefix}{key}"] = value
-    return out
-
-
 def _covered(key: str, rows: set[str]) -> str | None:
     parts = key.split(".")
     return next((".".join(parts[:i]) for i in range(len(parts), 0, -1)
@@ -137,7 +127,7 @@ def test_every_difference_from_tyks_shipped_config_is_a_deviation_row(tmp_path: 
         settings = _settings(tmp_path, redis={"tls": mode}, gateway={
             "rate_limiter": limiter, "max_idle_connections_per_host": idle})
         doc = render_gateway(build_model(settings), SECRETS, "v5.8.15")
-        rendered = _flat(doc.as_json())
+        rendered = flatten(doc.as_json())
         rendered["omit_config_file"] = doc.as_env()["TYK_GW_OMITCONFIGFILE"] == "true"
         for key in set(rendered) | set(shipped):
             zero = shipped.get(key) in ("", [], 0) and not isinstance(shipped.get(key), bool)

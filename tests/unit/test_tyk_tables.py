@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from stackctl.tyk import lookup
+from stackctl.tyk.bundle import flatten
 from stackctl.tyk.envconfig import env_value, parse_bool, parse_list
 from stackctl.tyk.releases import Range, parse
 from stackctl.tyk.schema import Option
@@ -39,16 +40,6 @@ def module_source(path: str, version: str) -> Path | None:
         pytest.fail(f"{path}@{version} is not in the Go module cache: provisioning builds it")
     pytest.skip(f"{path}@{version} not in the Go module cache (run `stackctl images build`)")
     return None
-
-
-def _flat(doc: dict[str, object], prefix: str = "") -> dict[str, object]:
-    out: dict[str, object] = {}
-    for key, value in doc.items():
-        if isinstance(value, dict):
-            out.update(_flat(value, f"{prefix}{key}."))
-        else:
-            out[f"{prefix}{key}"] = value
-    return out
 
 
 @pytest.mark.parametrize("opt", OPTIONS, ids=lambda o: f"{o.component}:{o.key}")
@@ -181,7 +172,7 @@ def test_shipped_gateway_config_is_the_releases_own_file() -> None:
     src = module_source(GATEWAY_MODULE.path, GATEWAY_MODULE.version)
     assert src is not None
     shipped = json.loads((src / "ci" / "install" / "data" / "tyk.standalone.conf").read_text())
-    assert dict(SHIPPED_GATEWAY.values) == _flat(shipped)
+    assert dict(SHIPPED_GATEWAY.values) == flatten(shipped)
 
 
 def test_gateway_general_names_match_config_go() -> None:

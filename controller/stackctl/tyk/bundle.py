@@ -64,11 +64,12 @@ def write_files(files: list[RenderedFile], out_dir: Path) -> list[Path]:
     return paths
 
 
-def _flatten(doc: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+def flatten(doc: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """A nested JSON config as dotted keys (`{"a": {"b": 1}}` -> `{"a.b": 1}`)."""
     out: dict[str, Any] = {}
     for key, value in doc.items():
         if isinstance(value, dict):
-            out.update(_flatten(value, f"{prefix}{key}."))
+            out.update(flatten(value, f"{prefix}{key}."))
         else:
             out[f"{prefix}{key}"] = value
     return out
@@ -97,4 +98,4 @@ def rendered_gateway(state_dir: Path, form: Form) -> dict[str, Any]:
         doc = json.loads(conf.read_text())
     except (OSError, ValueError):
         return {}
-    return _flatten(doc) if isinstance(doc, dict) else {}
+    return flatten(doc) if isinstance(doc, dict) else {}
