@@ -18,7 +18,7 @@ def smoke(
     rate: float | None = typer.Option(
         None, "--rate", help="Requests/s (0: flat out; default 500 builtin, 0 wrk)."),
     keys: int | None = typer.Option(
-        None, "--keys", help="API keys (a third rate-limited; default max(10, 3 x shards))."),
+        None, "--keys", help="API keys (a third rate-limited; default max(18, 6 x shards))."),
     engine: str = typer.Option("builtin", "--engine", help="builtin | wrk"),
     slo: list[str] = typer.Option(
         [], "--slo", help="Objective, e.g. p99<50ms, success>=99.9%, rps>=1000 (repeatable; "
