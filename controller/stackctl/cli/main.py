@@ -15,6 +15,7 @@ from stackctl.cli import (
     certs_cmd,
     config_cmd,
     doctor_cmd,
+    drill_cmd,
     images_cmd,
     lint_cmd,
     render_cmd,
@@ -70,6 +71,7 @@ app.command("smoke")(smoke_cmd.smoke)
 app.command("certs")(certs_cmd.certs)
 app.add_typer(images_cmd.app, name="images")
 app.command("sweep")(sweep_cmd.sweep)
+app.command("drill")(drill_cmd.drill)
 
 
 def _verbose(argv: list[str]) -> bool:

@@ -178,6 +178,36 @@ class Compose:
         with tool_errors(f"compose start {' '.join(services)}"):
             self._client.compose.start(list(services))
 
+    def stop(self, services: Sequence[str], timeout: int | None = None) -> None:
+        """Stop the services' containers gracefully (SIGTERM, then SIGKILL after
+        `timeout` seconds)."""
+        with tool_errors(f"compose stop {' '.join(services)}"):
+            self._client.compose.stop(list(services), timeout=timeout)
+
+    def pause(self, services: Sequence[str]) -> None:
+        """Freeze the services' processes (`docker pause`: the container hangs)."""
+        with tool_errors(f"compose pause {' '.join(services)}"):
+            self._client.compose.pause(list(services))
+
+    def unpause(self, services: Sequence[str]) -> None:
+        """Thaw paused containers of the services."""
+        with tool_errors(f"compose unpause {' '.join(services)}"):
+            self._client.compose.unpause(list(services))
+
+    def restart(self, services: Sequence[str], timeout: int | None = None) -> None:
+        """Restart the services' containers (stop, then start)."""
+        with tool_errors(f"compose restart {' '.join(services)}"):
+            self._client.compose.restart(list(services), timeout=timeout)
+
+    def service_log_since(self, service: str, since: float) -> str:
+        """One service's log lines written since `since` (epoch seconds), stdout and
+        stderr merged; empty when the service has no container."""
+        result = self._run(["logs", "--since", f"{since:.9f}", self.container(service)],
+                           f"docker logs {service}", compose=False)
+        if not result.ok:
+            return ""
+        return result.stdout + result.stderr
+
     def config(self) -> dict[str, Any]:
         """The resolved project model (`compose config --format json`)."""
         with tool_errors(f"compose config ({self.project})"):

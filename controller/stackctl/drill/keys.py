@@ -1,0 +1,54 @@
+"""The drill's API and keys: unlimited keys (the sweep's helpers) created until their
+sessions cover every primary's slots, so a primary fault always hits some of the load."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+
+from pydantic import SecretStr
+
+from stackctl.clients.gateway import GatewayClient
+from stackctl.cluster.readiness import ClusterNode
+from stackctl.drill.slots import in_ranges, session_slot
+from stackctl.errors import ToolError
+from stackctl.smoke import setup as smoke_setup
+from stackctl.tyk.apidef import api_definition, session
+
+MAX_KEYS = 32
+
+
+def covered(key_hashes: Sequence[str], view: Sequence[ClusterNode]) -> bool:
+    """Every primary serving slots holds at least one of the keys' sessions."""
+    slots = [session_slot(h) for h in key_hashes]
+    return all(any(in_ranges(s, p.slots) for s in slots)
+               for p in view if p.primary and p.slot_count)
+
+
+def on_node(key_hashes: Sequence[str], ranges: Sequence[str]) -> int:
+    """How many of the keys' sessions live in `ranges` (a node's slots)."""
+    return sum(1 for h in key_hashes if in_ranges(session_slot(h), ranges))
+
+
+def create(gw: GatewayClient, view: Sequence[ClusterNode], at_least: int
+           ) -> smoke_setup.SmokeSetup:
+    """The API (served after the reload) and at least `at_least` unlimited keys, more
+    until every primary in `view` holds one (at most MAX_KEYS); what was made is
+    removed again when a call fails."""
+    api_id = f"stackctl-drill-{secrets.token_hex(4)}"
+    listen_path = f"/{api_id}/"
+    made: list[smoke_setup.SmokeKey] = []
+    gw.create_api(api_definition(api_id, listen_path))
+    try:
+        gw.reload()
+        rate = smoke_setup.UNLIMITED_RATE
+        while len(made) < at_least or (
+                len(made) < MAX_KEYS and not covered([k.key_hash for k in made], view)):
+            key, key_hash = gw.create_key_hashed(session(api_id, rate,
+                                                         smoke_setup.LIMIT_PER_S))
+            made.append(smoke_setup.SmokeKey(SecretStr(key), key_hash, rate,
+                                             smoke_setup.LIMIT_PER_S, False))
+    except ToolError:
+        smoke_setup.cleanup(gw, smoke_setup.SmokeSetup(api_id, listen_path, tuple(made)))
+        raise
+    return smoke_setup.SmokeSetup(api_id, listen_path, tuple(made))

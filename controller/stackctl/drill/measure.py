@@ -1,0 +1,221 @@
+"""One scenario run: an API and keys of its own, constant-rate keyed load through the
+published gateway (the builtin open-model engine in a thread), the fault at `at`, the
+cluster (or the gateway) polled until it recovers, the stack restored, then the keys,
+the analytics and the logs read back."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from stackctl.drill import buckets as bk
+from stackctl.drill.options import AFTER_LOAD_POLL_S, KEYS, REQUEST_TIMEOUT_S, DrillOptions
+from stackctl.drill.scenarios.base import Scenario, Target
+from stackctl.errors import ToolError
+
+if TYPE_CHECKING:
+    from stackctl.cluster.readiness import ClusterNode
+    from stackctl.context import StackContext
+    from stackctl.drill.observe import Check
+    from stackctl.load.plan import LoadResult
+    from stackctl.smoke.setup import SmokeSetup
+
+Say = Callable[[str], None]
+KEYS_VALID_WAIT_S = 15.0
+
+
+def _gateway_check(ctx: StackContext) -> Check:
+    from stackctl.clients.gateway import GatewayClient, redis_health
+
+    def check() -> tuple[bool, str, str]:
+        with GatewayClient(ctx.gateway_url, timeout=1.0) as gw:
+            state = redis_health(gw.hello())
+        return state == "pass", f"gateway /hello: redis {state}", ""
+    return check
+
+
+def _pick(ctx: StackContext, scenario: Scenario
+          ) -> tuple[Target, tuple[str, ...], list[ClusterNode]]:
+    """The target by its live role, its slot ranges now, and the view it was chosen in."""
+    from stackctl.drill.observe import read_views
+    from stackctl.drill.target import choose
+
+    views = [v for v in read_views(ctx.compose) if v.nodes]
+    if len(views) != len(ctx.model.nodes):
+        raise ToolError(f"{scenario.name}: only {len(views)} of {len(ctx.model.nodes)} "
+                        "Redis nodes answered before the fault; see `stackctl status`")
+    target = choose(scenario, views[0].nodes, ctx.model.nodes)
+    mine = next((n for n in views[0].nodes if n.addr == target.addr), None)
+    return target, (mine.slots if mine is not None else ()), views[0].nodes
+
+
+def _keys_valid(ctx: StackContext, made: SmokeSetup) -> dict[str, Any]:
+    """Each key through the gateway until all answer 200 (or the wait ends)."""
+    from stackctl.clients.gateway import GatewayClient, GatewayError
+    from stackctl.tyk.apidef import KEY_HEADER
+
+    started = time.monotonic()
+    first: list[int] = []
+    sent = 0
+    statuses: list[int] = []
+    with GatewayClient(ctx.gateway_url) as gw:
+        while True:
+            statuses = []
+            for k in made.keys:
+                try:
+                    reply = gw.through(made.listen_path,
+                                       {KEY_HEADER: k.key.get_secret_value()}, timeout=5)
+                    statuses.append(reply.status)
+                    sent += 1
+                except GatewayError:
+                    statuses.append(0)
+            first = first or statuses
+            if all(s == 200 for s in statuses) or (
+                    time.monotonic() - started > KEYS_VALID_WAIT_S):
+                break
+            time.sleep(0.5)
+    return {"total": len(made.keys), "valid_at_once": sum(s == 200 for s in first),
+            "valid": sum(s == 200 for s in statuses),
+            "waited_s": round(time.monotonic() - started, 2), "requests": sent}
+
+
+def _load_figures(result: LoadResult, options: DrillOptions, fault_s: float
+                  ) -> dict[str, Any]:
+    timeline = result.timeline
+    buckets = bk.bucketize(timeline, options.duration_s)
+    window = bk.error_window(buckets, fault_s)
+    per_s = bk.p99_per_second(timeline, options.duration_s)
+    base = bk.baseline_p99(timeline, fault_s)
+    after = window.end_s if window is not None else fault_s
+    back = bk.p99_recovery(per_s, fault_s, base, after) if base else None
+    totals = dict.fromkeys(bk.CLASSES, 0)
+    for b in buckets:
+        for c, v in b.items():
+            totals[c] += v
+    skip = bk.BASELINE_SKIP_S if fault_s > 2 * bk.BASELINE_SKIP_S else 0.0
+    return {
+        "requests_sent": len(timeline), "answered": result.requests,
+        "classes": totals, "bucket_s": bk.BUCKET_S, "buckets": buckets,
+        "p99_per_s_ms": per_s, "baseline_p99_ms": base,
+        "p99_back_within_ms": round(bk.P99_FACTOR * base, 3) if base else None,
+        "p99_recovery_s": back,
+        "error_window": window.as_dict() if window is not None else None,
+        "failed_before_fault": bk.failed_between(buckets, 0.0, fault_s),
+        "failed_after_fault": bk.failed_between(buckets, fault_s, options.duration_s),
+        "rate_held_before_fault": bk.sent_rate(timeline, skip, fault_s),
+        "latency_ms": result.latencies_ms,
+    }
+
+
+def _run_load(plan: Any, box: dict[str, Any]) -> None:
+    from stackctl.load.builtin import run_builtin
+
+    try:
+        box["result"] = run_builtin(plan)
+    except Exception as exc:
+        box["error"] = exc
+
+
+def run_scenario(ctx: StackContext, scenario: Scenario, options: DrillOptions,
+                 index: int, say: Say) -> dict[str, Any]:
+    """Run `scenario` once and return its figures (JSON); the stack is restored before
+    this returns or raises."""
+    from stackctl.clients.gateway import GatewayClient
+    from stackctl.context.render import ANALYTICS_DIR
+    from stackctl.drill import keys as api
+    from stackctl.drill.logs import scenario_logs
+    from stackctl.drill.observe import Poller, cluster_check
+    from stackctl.drill.restore import restore
+    from stackctl.load.plan import LoadPlan
+    from stackctl.smoke.analytics import count_records, wait_delivered
+    from stackctl.smoke.setup import cleanup, wait_serving
+
+    target, slots, view = _pick(ctx, scenario)
+    say(f"{scenario.name} #{index}: target {target.service} ({target.role}"
+        f"{', ' + target.addr if target.addr else ''})")
+    with GatewayClient(ctx.gateway_url, ctx.secrets.gateway_secret) as gw:
+        made = api.create(gw, view, KEYS)
+    try:
+        with GatewayClient(ctx.gateway_url) as gw:
+            control = wait_serving(gw, made)
+        raw = tuple(k.key.get_secret_value() for k in made.keys)
+        plan = LoadPlan(ctx.gateway_url + made.listen_path, raw,
+                        options.duration_s, options.connections, options.rate,
+                        timeout_s=REQUEST_TIMEOUT_S)
+        s = ctx.model.settings
+        if scenario.redis:
+            check = cluster_check(ctx.compose, len(ctx.model.nodes), s.redis.shards,
+                                  target.addr if scenario.skip_target else "",
+                                  target.addr, slots, target.role == "primary")
+        else:
+            check = _gateway_check(ctx)
+        poller = Poller(check, options.duration_s - options.at_s + AFTER_LOAD_POLL_S)
+        box: dict[str, Any] = {}
+        logs_since = time.time() - 1.0
+        load = threading.Thread(target=_run_load, args=(plan, box), daemon=True,
+                                name="drill-load")
+        load_start = time.time()
+        load.start()
+        fault_at = fault_done = 0.0
+        restored: dict[str, Any] = {}
+        try:
+            time.sleep(max(0.0, load_start + options.at_s - time.time()))
+            say(f"{scenario.name} #{index}: fault at {options.at_s:g} s")
+            fault_at = time.time()
+            scenario.inject(ctx.compose, target)
+            fault_done = time.time()
+            poller.start()
+            load.join(options.duration_s + 30)
+            while poller.seen.recovered_at is None and poller.alive():
+                time.sleep(0.2)
+        finally:
+            seen = poller.stop()
+            say(f"{scenario.name} #{index}: restoring")
+            restored = restore(ctx, scenario, target)
+            load.join(30)
+        if "error" in box:
+            raise box["error"]
+        result: LoadResult = box["result"]
+        keys = _keys_valid(ctx, made)
+        logs = scenario_logs(ctx.compose, logs_since)
+    finally:
+        with GatewayClient(ctx.gateway_url, ctx.secrets.gateway_secret) as gw:
+            problems = cleanup(gw, made)
+    origin = result.started_at
+    fault_s = round(fault_at - origin, 3)
+    figures = _load_figures(result, options, fault_s)
+    served = result.requests + control + keys["requests"]
+    delivered, waited = wait_delivered(
+        lambda: count_records(ctx.state_dir / ANALYTICS_DIR, made.api_id), served,
+        max(6.0, 3.0 * s.pump.purge_delay))
+    cluster = seen.as_dict(origin)
+    promoted = ""
+    if seen.promoted_addr:
+        promoted = next((n.name for n in ctx.model.nodes
+                         if f"{n.ip}:{n.port}" == seen.promoted_addr), seen.promoted_addr)
+    cluster["promoted"] = promoted
+    cluster["promoted_after_fault_s"] = (None if cluster["promoted_s"] is None
+                                         else round(cluster["promoted_s"] - fault_s, 3))
+    recovered = cluster["recovered_s"]
+    return {
+        "scenario": scenario.name, "summary": scenario.summary, "repeat": index,
+        "target": target.as_dict(), "api_id": made.api_id,
+        "load": {"rate": options.rate, "duration_s": options.duration_s,
+                 "connections": options.connections, "timeout_s": REQUEST_TIMEOUT_S,
+                 "keys": len(made.keys), "engine": result.engine,
+                 "keys_on_target": api.on_node([k.key_hash for k in made.keys], slots),
+                 "started_at": result.started_at},
+        "fault_s": fault_s, "fault_took_s": round(fault_done - fault_at, 3),
+        "cluster": cluster,
+        "recovery_s": None if recovered is None else round(recovered - fault_s, 3),
+        **figures,
+        "error_window_s": figures["error_window"]["seconds"] if figures["error_window"]
+        else 0.0,
+        "logs": logs, "keys": keys,
+        "analytics": {"served": served, "delivered": delivered, "waited_s": waited,
+                      "unanswered": result.unanswered_max,
+                      "lost": max(0, served - delivered)},
+        "restore": restored, "cleanup_problems": problems,
+    }

@@ -1,0 +1,207 @@
+"""The cluster as stackctl sees it during a drill: every node's CLUSTER INFO and CLUSTER
+NODES read at once through the gate container (as `cluster/wait.py` reads readiness),
+the target left out when it is down or hanging, polled until the cluster has recovered:
+a new primary serves the target's slots, every surviving node says `cluster_state:ok`
+and `cluster_slots_ok:16384`, and every link among the survivors is connected."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from stackctl.cluster.compose import GATE_SERVICE
+from stackctl.cluster.readiness import (
+    BAD_FLAGS,
+    CLUSTER_SLOTS,
+    ClusterNode,
+    parse_info,
+    parse_nodes,
+)
+from stackctl.cluster.redis_conf import SCRIPTS_MOUNT
+from stackctl.runtime.compose import Compose
+
+POLL_S = 0.1
+CLI_TIMEOUT_S = "1"
+VIEWS_SCRIPT = f""". {SCRIPTS_MOUNT}/lib.sh
+dir=$(mktemp -d)
+for n in $STACKCTL_NODES; do
+  [ "$n" = "${{DRILL_SKIP:-}}" ] && continue
+  printf 'CLUSTER INFO\\nCLUSTER NODES\\n' | rcli "$n" >"$dir/$n" 2>&1 &
+done
+wait
+for n in $STACKCTL_NODES; do
+  [ -f "$dir/$n" ] && {{ echo "## $n"; cat "$dir/$n"; }}
+done
+rm -rf "$dir"
+"""
+
+
+@dataclass(frozen=True)
+class View:
+    """One node's answer: its CLUSTER INFO fields and CLUSTER NODES lines."""
+
+    addr: str
+    info: dict[str, str]
+    nodes: list[ClusterNode]
+
+
+def parse_views(text: str) -> list[View]:
+    """The gate script's output (`## ip:port` then that node's answer) as views."""
+    out: list[View] = []
+    addr, lines = "", []  # type: str, list[str]
+    for line in [*text.replace("\r", "").splitlines(), "## "]:
+        if line.startswith("## "):
+            if addr:
+                body = "\n".join(lines)
+                out.append(View(addr, parse_info(body), parse_nodes(body)))
+            addr, lines = line[3:].strip(), []
+        else:
+            lines.append(line)
+    return out
+
+
+def read_views(compose: Compose, skip: str = "") -> list[View]:
+    """Every node's view (but `skip`'s), read through the gate in one `docker exec`."""
+    env = {"STACKCTL_CLI_TIMEOUT": CLI_TIMEOUT_S, "DRILL_SKIP": skip}
+    result = compose.exec(GATE_SERVICE, ["sh", "-c", VIEWS_SCRIPT], env=env, timeout=10)
+    return parse_views(result.stdout)
+
+
+def primary_of_slots(view: View, excluded: str) -> list[ClusterNode]:
+    """Primaries serving slots in `view`, other than `excluded`."""
+    return [n for n in view.nodes if n.primary and n.slot_count and n.addr != excluded
+            and not n.flags & BAD_FLAGS]
+
+
+def promoted(views: Sequence[View], target_addr: str, slots: tuple[str, ...]) -> str:
+    """The address of the node that now serves the target's first slot range (`slots`:
+    the target's ranges before the fault), once every view agrees; "" before."""
+    if not views or not slots:
+        return ""
+    found = set()
+    for v in views:
+        new = [n.addr for n in v.nodes if n.primary and n.addr != target_addr
+               and slots[0] in n.slots and not n.flags & BAD_FLAGS]
+        if not new:
+            return ""
+        found.add(new[0])
+    return found.pop() if len(found) == 1 else ""
+
+
+def recovery_problems(views: Sequence[View], total: int, shards: int, skip: str,
+                      target_addr: str = "", must_move: bool = False) -> list[str]:
+    """Why the surviving nodes do not yet see a recovered cluster (empty: recovered).
+    `must_move`: the target must no longer serve slots (a primary fault)."""
+    expected = total - (1 if skip else 0)
+    if len(views) != expected:
+        return [f"{len(views)} of {expected} nodes answered"]
+    problems = []
+    for v in views:
+        if not v.nodes:
+            problems.append(f"{v.addr}: no answer")
+            continue
+        if v.info.get("cluster_state") != "ok":
+            problems.append(f"{v.addr}: cluster_state:{v.info.get('cluster_state', '?')}")
+        if v.info.get("cluster_slots_ok") != str(CLUSTER_SLOTS):
+            problems.append(f"{v.addr}: cluster_slots_ok:{v.info.get('cluster_slots_ok')}")
+        bad = [n.addr for n in v.nodes if n.addr != skip
+               and (n.link != "connected" or n.flags & BAD_FLAGS)]
+        if bad:
+            problems.append(f"{v.addr} sees {' '.join(bad)} not connected")
+        serving = primary_of_slots(v, target_addr if must_move else "")
+        if len(serving) != shards:
+            problems.append(f"{v.addr}: {len(serving)} primaries serve slots, want {shards}")
+    return problems
+
+
+@dataclass
+class Observation:
+    """What the poller saw, in wall-clock seconds (time.time)."""
+
+    polls: int = 0
+    promoted_at: float | None = None
+    promoted_addr: str = ""
+    recovered_at: float | None = None
+    degraded_at: float | None = None
+    last_problem: str = ""
+    samples: list[tuple[float, bool]] = field(default_factory=list)
+
+    def as_dict(self, origin: float) -> dict[str, Any]:
+        """JSON view, times as offsets from `origin`."""
+        def off(t: float | None) -> float | None:
+            return None if t is None else round(t - origin, 3)
+
+        return {"polls": self.polls, "promoted_s": off(self.promoted_at),
+                "promoted_addr": self.promoted_addr, "recovered_s": off(self.recovered_at),
+                "degraded_s": off(self.degraded_at), "last_problem": self.last_problem}
+
+
+Check = Callable[[], tuple[bool, str, str]]
+"""One poll: (recovered, why not, promoted address or "")."""
+
+
+def cluster_check(compose: Compose, total: int, shards: int, skip: str, target_addr: str,
+                  slots: tuple[str, ...], must_move: bool) -> Check:
+    """The poll of a Redis scenario (`slots`: the target's ranges before the fault)."""
+    def check() -> tuple[bool, str, str]:
+        views = read_views(compose, skip)
+        moved = promoted(views, target_addr, slots) if must_move else ""
+        problems = recovery_problems(views, total, shards, skip, target_addr, must_move)
+        return not problems, (problems[0] if problems else ""), moved
+    return check
+
+
+class Poller:
+    """Polls `check` in a thread from `start()` until it passes (after a failing poll
+    when `expect_degraded`), `stop()`, or `limit_s`."""
+
+    def __init__(self, check: Check, limit_s: float, poll_s: float = POLL_S,
+                 settle_s: float = 0.0) -> None:
+        self.check = check
+        self.limit_s = limit_s
+        self.poll_s = poll_s
+        self.settle_s = settle_s
+        self.seen = Observation()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True, name="drill-poll")
+
+    def start(self) -> None:
+        """Begin polling (right after the fault)."""
+        self._started = time.time()
+        self._thread.start()
+
+    def _run(self) -> None:
+        seen = self.seen
+        while not self._stop.is_set() and time.time() - self._started < self.limit_s:
+            at = time.time()
+            try:
+                ok, why, moved = self.check()
+            except Exception as exc:
+                ok, why, moved = False, str(exc), ""
+            seen.polls += 1
+            seen.samples.append((at, ok))
+            if moved and seen.promoted_at is None:
+                seen.promoted_at, seen.promoted_addr = at, moved
+            if not ok:
+                seen.last_problem = why
+                seen.degraded_at = seen.degraded_at or at
+                seen.recovered_at = None
+            elif seen.recovered_at is None:
+                seen.recovered_at = at
+            if seen.recovered_at is not None and at - self._started >= self.settle_s:
+                return
+            self._stop.wait(self.poll_s)
+
+    def alive(self) -> bool:
+        """Still polling."""
+        return self._thread.is_alive()
+
+    def stop(self) -> Observation:
+        """Stop polling and return what was seen."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=15)
+        return self.seen

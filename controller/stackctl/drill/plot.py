@@ -1,0 +1,54 @@
+"""One PNG per run: requests/s by outcome class against time (by send time, 100 ms
+buckets), the fault and the cluster's recovery marked (matplotlib, Agg)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+from stackctl.drill.buckets import CLASSES
+from stackctl.state import atomic_write
+
+COLORS = {"2xx": "tab:green", "401/403": "tab:orange", "429": "tab:purple",
+          "5xx": "tab:red", "other": "tab:brown", "error": "black"}
+
+
+def plot_run(run: dict[str, Any], path: Path) -> Path:
+    """Draw one run's timeline into `path`."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    width = float(run["bucket_s"])
+    xs = [i * width for i in range(len(run["buckets"]))]
+    fig, ax = plt.subplots(figsize=(9, 4), dpi=100)
+    try:
+        bottom = [0.0] * len(xs)
+        for cls in CLASSES:
+            ys = [b[cls] / width for b in run["buckets"]]
+            if any(ys):
+                ax.bar(xs, ys, width=width, bottom=bottom, align="edge",
+                       color=COLORS[cls], label=cls, linewidth=0)
+                bottom = [b + y for b, y in zip(bottom, ys, strict=True)]
+        ax.axvline(run["fault_s"], color="red", linestyle="--", label="fault")
+        if run["cluster"]["recovered_s"] is not None:
+            ax.axvline(run["cluster"]["recovered_s"], color="blue", linestyle="--",
+                       label="cluster recovered")
+        w = run["error_window"]
+        if w:
+            ax.axvspan(w["start_s"], w["end_s"], color="red", alpha=0.08,
+                       label="client error window")
+        ax.set_xlabel("seconds since the load started (by send time)")
+        ax.set_ylabel("requests/s")
+        ax.set_title(f"{run['scenario']} on {run['target']['service']}: error window "
+                     f"{run['error_window_s']:.1f} s")
+        ax.legend(loc="upper right", fontsize=7)
+        buf = io.BytesIO()
+        fig.tight_layout()
+        fig.savefig(buf, format="png")
+    finally:
+        plt.close(fig)
+    atomic_write(path, buf.getvalue())
+    return path

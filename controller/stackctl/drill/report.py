@@ -1,0 +1,129 @@
+"""The drill report: one JSON document built from the runs, and the Markdown and the
+rich summary rendered from that document alone, so they always agree."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from stackctl.drill.slo import DrillSlo, evaluate
+
+REPORT_JSON = "drill.json"
+REPORT_MD = "drill.md"
+
+
+def png_name(run: dict[str, Any]) -> str:
+    """The timeline plot of one run."""
+    return f"drill-{run['scenario']}-{run['repeat']}.png"
+
+
+def figures(run: dict[str, Any]) -> dict[str, float | None]:
+    """The figures objectives judge."""
+    return {"error_window": run["error_window_s"], "recovery": run["recovery_s"],
+            "p99_recovery": run["p99_recovery_s"], "lost": run["analytics"]["lost"],
+            "failed": run["failed_after_fault"]}
+
+
+def build_report(runs: list[dict[str, Any]], slos: tuple[DrillSlo, ...],
+                 meta: dict[str, Any]) -> dict[str, Any]:
+    """The document: `meta` (project, settings, options, files) plus the runs with
+    their objectives judged."""
+    for run in runs:
+        run["slo"] = evaluate(slos, figures(run))
+    passed = all(r["passed"] for run in runs for r in run["slo"])
+    return {**meta, "runs": runs, "passed": passed}
+
+
+def _s(value: float | None, unit: str = " s", none: str = "not measured") -> str:
+    return none if value is None else f"{value:.1f}{unit}"
+
+
+NOT_BACK = "not back within the run"
+
+
+def _kinds(logs: dict[str, Any]) -> str:
+    parts = [f"{svc} {kind} {n}" for svc, data in logs.items()
+             for kind, n in data["kinds"].items() if kind not in ("connected", "health")]
+    return ", ".join(parts) or "none"
+
+
+def rows(report: dict[str, Any]) -> list[list[str]]:
+    """The summary table (Markdown and rich alike)."""
+    out = []
+    for run in report["runs"]:
+        w = run["error_window"]
+        out.append([
+            f"{run['scenario']} #{run['repeat']}",
+            f"{run['target']['service']} ({run['target']['role']})",
+            run["cluster"]["promoted"] or "-",
+            f"{run['fault_s']:.2f} s",
+            _s(run["recovery_s"], none="not within the run"),
+            _s(run["error_window_s"]) + (f" ({w['start_s']:.1f}-{w['end_s']:.1f})"
+                                          if w else ""),
+            str(run["failed_after_fault"]),
+            _s(run["p99_recovery_s"], none=NOT_BACK),
+            str(run["analytics"]["lost"]),
+            f"{run['keys']['valid']}/{run['keys']['total']}",
+            "pass" if all(r["passed"] for r in run["slo"]) else "**miss**",
+        ])
+    return out
+
+
+HEADER = ["scenario", "target", "new primary", "fault at", "cluster recovery",
+          "client error window (from-to s)", "failed requests", "p99 back after",
+          "analytics lost", "keys valid after", "objectives"]
+
+
+def render_markdown(report: dict[str, Any]) -> str:
+    """The Markdown report, from the JSON document only."""
+    o, st = report["options"], report["settings"]
+    lines = [
+        f"# stackctl drill: {report['project']}", "",
+        f"Gateway {report['release']}; Redis Cluster {st['shards']} x {st['replicas']}, "
+        f"tls {st['tls']}, cluster-node-timeout {st['node_timeout_ms']} ms. Load: builtin "
+        f"open model at {o['rate']:g} req/s for {o['duration_s']:g} s with "
+        f"at least {o['keys']} keys (more until every primary holds a key's session) "
+        "through the published gateway, requests unanswered after "
+        f"{o['timeout_s']:g} s count as timeouts; the fault at {o['at_s']:g} s. Outcomes "
+        f"in {o['bucket_s']:g} s buckets by send time; the client error window runs from "
+        "the first to the last bucket after the fault with a non-2xx outcome; the "
+        "cluster's recovery is when every surviving node says cluster_state:ok with all "
+        "slots served by live primaries and its links connected (polled through the gate).",
+        "", "| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
+    lines += ["| " + " | ".join(r) + " |" for r in rows(report)]
+    for run in report["runs"]:
+        c, a, k = run["classes"], run["analytics"], run["keys"]
+        lines += [
+            "", f"## {run['scenario']} #{run['repeat']}", "",
+            f"- target: {run['target']['service']} ({run['target']['role']}, "
+            f"{run['target']['addr'] or 'gateway'}); after restore: "
+            f"{run['restore']['target_role_after']}",
+            f"- load keys: {run['load']['keys']}, {run['load']['keys_on_target']} of them "
+            "with their session on the target",
+            f"- fault at {run['fault_s']:.3f} s (the command took {run['fault_took_s']:.3f} s)",
+            f"- new primary {run['cluster']['promoted'] or '-'} after "
+            f"{_s(run['cluster']['promoted_after_fault_s'])}; cluster recovered after "
+            f"{_s(run['recovery_s'])} ({run['cluster']['polls']} polls)",
+            f"- client error window {run['error_window_s']:.1f} s, "
+            f"{run['failed_after_fault']} failed requests after the fault, "
+            f"{run['failed_before_fault']} before",
+            "- outcomes: " + ", ".join(f"{cls} {n}" for cls, n in c.items()),
+            f"- p99 before the fault {_s(run['baseline_p99_ms'], ' ms')}; back within "
+            f"{_s(run['p99_back_within_ms'], ' ms')}: "
+            + (NOT_BACK if run["p99_recovery_s"] is None
+               else f"after {run['p99_recovery_s']:.1f} s"),
+            f"- rate held before the fault: {run['rate_held_before_fault']:.1f} of "
+            f"{run['load']['rate']:g} req/s",
+            f"- log signatures: {_kinds(run['logs'])}; error lines: gateway "
+            f"{run['logs']['gateway']['error_lines']}, pump "
+            f"{run['logs']['pump']['error_lines']}",
+            f"- analytics: served {a['served']}, delivered {a['delivered']}, lost {a['lost']}",
+            f"- keys valid afterwards: {k['valid']}/{k['total']} "
+            f"({k['valid_at_once']} at once, after {k['waited_s']:.1f} s)",
+            f"- restored in {run['restore']['seconds']:.1f} s",
+            f"- timeline: {run['plot']}",
+        ]
+        for r in run["slo"]:
+            lines.append(f"- objective {r['slo']}: {'pass' if r['passed'] else 'MISS'} "
+                         f"({r['value']})")
+    lines.append("")
+    return "\n".join(lines)

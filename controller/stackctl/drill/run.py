@@ -1,0 +1,103 @@
+"""The whole drill: check the input and the stack before touching it, run each scenario
+(repeats included) with the stack restored after each one, and write the report (JSON,
+Markdown, a PNG timeline per run) as each run completes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from stackctl.drill.options import KEYS, REQUEST_TIMEOUT_S, DrillOptions
+from stackctl.drill.scenarios import Scenario, scenarios
+from stackctl.errors import ConfigError
+from stackctl.state import atomic_write, atomic_write_json
+
+if TYPE_CHECKING:
+    from stackctl.context import StackContext
+
+OUT_DIR = "drill"
+Say = Callable[[str], None]
+
+
+def out_dir(ctx: StackContext, options: DrillOptions) -> Path:
+    """--out, or <state_dir>/drill."""
+    return options.out if options.out is not None else ctx.state_dir / OUT_DIR
+
+
+def check_input(ctx: StackContext, options: DrillOptions) -> list[Scenario]:
+    """Every refusal, before the stack is touched (ConfigError, exit 2)."""
+    from stackctl.sweep.run import ensure_running
+
+    chosen = scenarios(options.scenarios)
+    options.validate()
+    ensure_running(ctx)
+    replicas = ctx.model.settings.redis.replicas
+    lossy = [s.name for s in chosen if s.loses_primary]
+    if lossy and replicas == 0 and not options.allow_data_loss:
+        raise ConfigError(f"scenario {lossy[0]!r}", "the cluster has 0 replicas: no "
+                          "failover is possible and the primary's keys would be lost",
+                          "bring the stack up with --replicas 1, or pass --allow-data-loss")
+    needs = [s.name for s in chosen if s.name == "failover" or s.role == "replica"]
+    if needs and replicas == 0:
+        raise ConfigError(f"scenario {needs[0]!r}", "the cluster has 0 replicas",
+                          "bring the stack up with --replicas 1")
+    return chosen
+
+
+def _meta(ctx: StackContext, options: DrillOptions, out: Path) -> dict[str, Any]:
+    from stackctl.drill.buckets import BUCKET_S
+    from stackctl.tyk.support import target_versions
+
+    s = ctx.model.settings
+    from stackctl.drill.report import REPORT_JSON, REPORT_MD
+
+    return {
+        "project": s.project, "release": target_versions(s)[0],
+        "settings": {"shards": s.redis.shards, "replicas": s.redis.replicas,
+                     "tls": s.redis.tls, "node_timeout_ms": s.redis.node_timeout_ms,
+                     "max_active": s.gateway.max_active},
+        "options": {"scenarios": list(options.scenarios), "rate": options.rate,
+                    "duration_s": options.duration_s, "at_s": options.at_s,
+                    "repeat": options.repeat, "connections": options.connections,
+                    "timeout_s": REQUEST_TIMEOUT_S, "keys": KEYS, "bucket_s": BUCKET_S,
+                    "slos": [x.text for x in options.slos], "out": str(out)},
+        "files": {"json": str(out / REPORT_JSON), "markdown": str(out / REPORT_MD)},
+    }
+
+
+def write_report(runs: list[dict[str, Any]], options: DrillOptions, meta: dict[str, Any],
+                 out: Path, complete: bool) -> dict[str, Any]:
+    """Plots for runs that have none yet, then the JSON and Markdown (atomic)."""
+    from stackctl.drill.plot import plot_run
+    from stackctl.drill.report import (
+        REPORT_JSON,
+        REPORT_MD,
+        build_report,
+        png_name,
+        render_markdown,
+    )
+
+    for run in runs:
+        if "plot" not in run:
+            run["plot"] = str(plot_run(run, out / png_name(run)))
+    report = build_report(runs, options.slos, {**meta, "complete": complete})
+    atomic_write_json(out / REPORT_JSON, report)
+    atomic_write(out / REPORT_MD, render_markdown(report))
+    return report
+
+
+def run_drill(ctx: StackContext, options: DrillOptions, say: Say) -> dict[str, Any]:
+    """Run the drill and return the report document (written as it goes)."""
+    from stackctl.drill.measure import run_scenario
+
+    chosen = check_input(ctx, options)
+    out = out_dir(ctx, options)
+    out.mkdir(parents=True, exist_ok=True)
+    meta = _meta(ctx, options, out)
+    runs: list[dict[str, Any]] = []
+    for scenario in chosen:
+        for i in range(1, options.repeat + 1):
+            runs.append(run_scenario(ctx, scenario, options, i, say))
+            write_report(runs, options, meta, out, complete=False)
+    return write_report(runs, options, meta, out, complete=True)
