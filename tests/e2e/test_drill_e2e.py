@@ -85,6 +85,7 @@ def test_drill_kill_and_pause_primary(stack: Any) -> None:
         assert w is not None and r["error_window_s"] == w["seconds"] > 0
         assert w["start_s"] >= int(r["fault_s"] * 10) / 10
         assert r["failed_after_fault"] >= w["failed"] > 0
+        assert r["error_window_open"] is (w["end_s"] >= 29.95)
         # p99 back within 2x its pre-fault value: a time, or not within the run (then
         # the run's last second is still above the bound, and the report says so).
         bound = r["p99_back_within_ms"]

@@ -73,7 +73,7 @@ def _print(report: dict[str, Any]) -> None:
         table.add_column(h)
     for r in rows(report):
         table.add_row(*(c.replace("**", "") for c in r))
-    console = Console()
+    console = Console(width=max(Console().width, 180))
     console.print(table)
     for run in report["runs"]:
         for r in run["slo"]:

@@ -102,6 +102,8 @@ def _load_figures(result: LoadResult, options: DrillOptions, fault_s: float
         "p99_back_within_ms": round(bk.P99_FACTOR * base, 3) if base else None,
         "p99_recovery_s": back,
         "error_window": window.as_dict() if window is not None else None,
+        "error_window_open": window is not None and (
+            window.end_s >= options.duration_s - bk.BUCKET_S / 2),
         "failed_before_fault": bk.failed_between(buckets, 0.0, fault_s),
         "failed_after_fault": bk.failed_between(buckets, fault_s, options.duration_s),
         "rate_held_before_fault": bk.sent_rate(timeline, skip, fault_s),

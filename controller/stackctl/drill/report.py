@@ -57,8 +57,8 @@ def rows(report: dict[str, Any]) -> list[list[str]]:
             run["cluster"]["promoted"] or "-",
             f"{run['fault_s']:.2f} s",
             _s(run["recovery_s"], none="not within the run"),
-            _s(run["error_window_s"]) + (f" ({w['start_s']:.1f}-{w['end_s']:.1f})"
-                                          if w else ""),
+            (">= " if run["error_window_open"] else "") + _s(run["error_window_s"])
+            + (f" ({w['start_s']:.1f}-{w['end_s']:.1f})" if w else ""),
             str(run["failed_after_fault"]),
             _s(run["p99_recovery_s"], none=NOT_BACK),
             str(run["analytics"]["lost"]),
@@ -105,7 +105,9 @@ def render_markdown(report: dict[str, Any]) -> str:
             f"{_s(run['recovery_s'])} ({run['cluster']['polls']} polls)",
             f"- client error window {run['error_window_s']:.1f} s, "
             f"{run['failed_after_fault']} failed requests after the fault, "
-            f"{run['failed_before_fault']} before",
+            f"{run['failed_before_fault']} before"
+            + ("; still open when the load ended (a lower bound: rerun with a longer "
+               "--duration)" if run["error_window_open"] else ""),
             "- outcomes: " + ", ".join(f"{cls} {n}" for cls, n in c.items()),
             f"- p99 before the fault {_s(run['baseline_p99_ms'], ' ms')}; back within "
             f"{_s(run['p99_back_within_ms'], ' ms')}: "
