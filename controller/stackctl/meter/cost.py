@@ -27,9 +27,9 @@ class Cost:
     unavailable (`unavailable` says why) or there were no requests.
 
     `new_connections_per_request` is the gateways' namespaces' ActiveOpens delta per
-    request: upstream and Redis connections together (and the gateway healthcheck's one a
-    second). Redis counts leave out stackctl's probe commands (`PROBE_COMMANDS`); Redis
-    cores are the node containers' cgroup CPU (healthchecks included)."""
+    request: upstream and Redis connections together (and one per run of the gateway's
+    healthcheck). Redis counts leave out stackctl's probe commands (`PROBE_COMMANDS`);
+    Redis cores are the node containers' cgroup CPU (healthchecks included)."""
 
     seconds: float
     requests: int

@@ -106,7 +106,8 @@ def _counts(name: str, key_hash: str) -> bool:
 
 def placement(samples: Iterable[Sequence[NodeKeys]], key_hashes: Sequence[str],
               counters_expected: bool = True) -> Placement:
-    """Combine probes taken during the run (counters come and go with their window)."""
+    """Combine probes (a node that answers in one of them is enough; counters last their
+    window, so a probe right after the run still finds them)."""
     out = Placement(expected=len(key_hashes), counters_expected=counters_expected)
     held: dict[str, set[str]] = {}
     failed: dict[str, str] = {}

@@ -62,7 +62,8 @@ class SmokeOptions:
 
 @dataclass
 class _Probes:
-    """Samples taken while the load runs (Redis placement, /hello)."""
+    """What the smoke samples: /hello before, during and after the load, and the Redis
+    placement of keys and counters right after it."""
 
     redis: list[list[NodeKeys]] = field(default_factory=list)
     hello: list[str] = field(default_factory=list)

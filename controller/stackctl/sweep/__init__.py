@@ -4,6 +4,6 @@ stack and recommend one.
 Modules: `points` (what is asked), `stats` (median and spread), `recommend` (the pool
 arithmetic), `store` (per-point results, resume), `overrides` (pool settings as env),
 `apply` (recreate gateway and pump), `target` (the sweep's API and keys), `loadrun`
-(wrk and builtin runs), `probes` (Redis clients, pool timeouts, CPU and memory),
+(builtin closed-loop and fixed-rate runs), `probes` (Redis clients and maxclients),
 `measure` (one repeat), `report` and `plot` (output), `run` (the whole sweep).
 """

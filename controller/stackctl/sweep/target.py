@@ -12,7 +12,7 @@ from stackctl.smoke import setup as smoke_setup
 from stackctl.tyk.apidef import api_definition, session
 
 KEYS = 2
-"""One wrk thread per key: two threads, one per core of the build machine."""
+"""Two keys: enough for an auth path per request without filling Redis with sessions."""
 
 
 def create(gw: GatewayClient, keys: int = KEYS) -> smoke_setup.SmokeSetup:
