@@ -31,6 +31,8 @@ TlsMode = Literal["off", "tls", "insecure", "mtls"]
 TLS_MODES: tuple[str, ...] = ("off", "tls", "insecure", "mtls")
 Profile = Literal["oss", "pro"]
 RateLimiterName = Literal["default", "fixed-window", "redis-rolling", "sentinel"]
+Engine = Literal["compose", "swarm"]
+ENGINES: tuple[str, ...] = ("compose", "swarm")
 
 
 class _Section(BaseModel):
@@ -106,6 +108,28 @@ class NetworkSettings(_Section):
     )
 
 
+# --- engine = swarm (issue 17) -------------------------------------------------------
+
+
+class SwarmSettings(_Section):
+    """Docker Swarm (engine = swarm): overlay subnets, placement, publishing, load tasks."""
+
+    redis_subnet: ipaddress.IPv4Network = Field(
+        ipaddress.IPv4Network("172.31.240.0/24"),
+        description="pinned subnet of the internal Redis overlay network")
+    front_subnet: ipaddress.IPv4Network = Field(
+        ipaddress.IPv4Network("172.31.241.0/24"),
+        description="pinned subnet of the front overlay network (gateway, pump, upstream)")
+    encrypted: bool = Field(False, description="encrypt overlay traffic between nodes (IPsec)")
+    placement: Literal["spread", "labels"] = Field(
+        "spread", description="spread (Swarm's scheduler) | labels (node label "
+        "stackctl.redis=0..M-1: a primary and its replicas on different labels)")
+    publish_gateway: bool = Field(
+        False, description="publish gateway.port through the routing mesh (every interface "
+        "of every node); default: reached only through a local 127.0.0.1 proxy")
+    load_replicas: int = Field(2, ge=1, le=16, description="load generator tasks")
+
+
 _toml_data: ContextVar[dict[str, Any] | None] = ContextVar("_toml_data", default=None)
 
 
@@ -142,12 +166,15 @@ class Settings(BaseSettings):
     allow_unsupported: bool = Field(
         False, description="run a Tyk/Redis pair outside the support matrix"
     )
+    engine: Engine = Field("compose", description="compose (one machine) | swarm "
+                           "(Docker Swarm: the stack spread over the swarm's nodes)")
     redis: RedisSettings = RedisSettings()
     gateway: GatewaySettings = GatewaySettings()
     pump: PumpSettings = PumpSettings()
     dashboard: DashboardSettings = DashboardSettings()
     images: ImageSettings = ImageSettings()
     network: NetworkSettings = NetworkSettings()
+    swarm: SwarmSettings = SwarmSettings()
 
     @classmethod
     def settings_customise_sources(
@@ -179,6 +206,9 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"@redis.subnet|too small for {self.redis.nodes} nodes|use a larger prefix"
             )
+        if self.swarm.redis_subnet.overlaps(self.swarm.front_subnet):
+            raise ValueError(
+                "@swarm.front_subnet|overlaps swarm.redis_subnet|pick two disjoint subnets")
         return self
 
     def published_ports(self) -> dict[str, int]:
