@@ -22,6 +22,7 @@ from stackctl.swarm.stackfile import (
     label_value,
     layout,
     object_names,
+    render_all,
     replica_plan,
     services_using,
     stack_file,
@@ -100,11 +101,21 @@ def test_overlapping_swarm_subnets_are_refused() -> None:
                                     "swarm.front_subnet": "172.31.242.128/25"}))
 
 
-def test_cluster_init_is_a_replicated_job_with_an_explicit_layout(tmp_path: Path) -> None:
-    doc = render(tmp_path, **{"redis.shards": 3, "redis.replicas": 2})
-    init = doc["services"][INIT_SERVICE]
-    assert init["deploy"]["mode"] == "replicated-job"
-    env = init["environment"]
+def test_cluster_init_is_a_job_next_to_the_stack_with_an_explicit_layout(
+        tmp_path: Path) -> None:
+    model, files = files_for(tmp_path, **{"redis.shards": 3, "redis.replicas": 2,
+                                          "redis.tls": "mtls"})
+    doc, init = render_all(model, files)
+    # Engine 20.10's stack deploy rejects deploy.mode replicated-job: not in the file
+    assert INIT_SERVICE not in doc["services"]
+    assert init["name"] == INIT_SERVICE and init["network"] == "redis"
+    # its secrets are declared in the stack file (the deploy creates them), by Swarm name
+    declared = {v["name"] for v in doc["secrets"].values()}
+    assert {r["source"] for r in init["secrets"]} <= declared
+    assert {r["source"] for r in init["configs"]} <= {v["name"] for v in doc["configs"].values()}
+    assert any(r["target"] == "/opt/stackctl/certs/stackctl.key" for r in init["secrets"])
+    assert not any("PASSWORD=" in f"{k}={v}" for k, v in init["env"].items())
+    env = init["env"]
     assert env["STACKCTL_PRIMARIES"] == "redis-1:6379 redis-2:6379 redis-3:6379"
     pairs = env["STACKCTL_REPLICA_OF"].split()
     assert len(pairs) == 6
@@ -178,6 +189,9 @@ def test_object_names_follow_content_so_a_change_rolls_only_its_users(tmp_path: 
     after = stack_file(model, files)
     changed = {k for k in before["secrets"] if before["secrets"][k] != after["secrets"][k]}
     assert changed == {"tyk-conf"}
+    from stackctl.swarm.render import changed_services
+
+    assert changed_services(before, after) == ["gateway"]
     assert services_using(after, "tyk-conf") == ["gateway"]
     assert all(n.startswith("stackctl-") for names in object_names(after).values()
                for n in names)
@@ -194,7 +208,7 @@ def test_gateway_replicas_are_one_service_and_publishing_is_explicit(tmp_path: P
     assert not any("ports" in s for s in doc["services"].values())
     published = render(tmp_path, **{"swarm.publish_gateway": True, "gateway.port": 18090})
     assert published["services"]["gateway"]["ports"] == [
-        {"target": 8080, "published": 18090, "protocol": "tcp", "mode": "ingress"}]
+        {"target": 8080, "published": 18090, "protocol": "tcp", "mode": "host"}]
 
 
 def test_parse_stack_ps_and_service_inspect() -> None:
@@ -219,3 +233,19 @@ def test_parse_stack_ps_and_service_inspect() -> None:
     services = parse_services(text, "st")
     assert [(s.name, s.mode, s.replicas, s.version) for s in services] == [
         ("cluster-init", "replicated-job", 1, 12), ("gateway", "replicated", 2, 30)]
+
+
+def test_changed_services_ignore_a_new_replica_count(tmp_path: Path) -> None:
+    from stackctl.swarm.render import changed_services
+
+    model, files = files_for(tmp_path)
+    one = stack_file(model, files)
+    _, two_files = files_for(tmp_path, **{"gateway.replicas": 2})
+    two = stack_file(build_model(load_settings(None, nested({
+        "state_dir": str(tmp_path / "state"), "certs_dir": str(tmp_path / "certs"),
+        "gateway.replicas": 2}))), two_files)
+    assert two["services"]["gateway"]["deploy"]["replicas"] == 2
+    assert changed_services(one, two) == []  # scaled, not replaced
+    files.gateway_conf.write_text('{"a": 3}')
+    assert changed_services(one, stack_file(model, files)) == ["gateway"]
+    assert changed_services({}, one) == sorted(one["services"])

@@ -10,8 +10,8 @@ import typer
 from stackctl.cli._common import print_json, print_json_line
 
 PUBLISH_WARNING = ("stackctl: swarm.publish_gateway: the gateway listens on port {port} of "
-                   "EVERY interface of EVERY swarm node (Swarm's routing mesh cannot bind "
-                   "one address)")
+                   "EVERY interface of every swarm node running a gateway task (Swarm "
+                   "cannot bind a published port to one address)")
 
 
 def up(step_ctx: Any, smoke: bool, as_json: bool, verbose: bool) -> None:
@@ -81,9 +81,9 @@ def down(step_ctx: Any, volumes: bool, as_json: bool) -> None:
     from stackctl.swarm import access
 
     stack = step_ctx.stack
+    proxy = access.stop(step_ctx.model)  # it holds an endpoint on the front network
     if stack.exists():
         stack.remove()
-    proxy = access.stop(step_ctx.model)
     left = stack.wait_removed(volumes=volumes)
     leftover = {k: v for k, v in left.items() if v}
     project = step_ctx.model.settings.project

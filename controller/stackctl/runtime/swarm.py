@@ -191,11 +191,45 @@ class Stack:
         return f"{self.name}_{short}"
 
     def deploy(self, stack_file: Path) -> None:
-        """`docker stack deploy --prune --resolve-image never`: create or update the
-        services whose spec changed; nothing is pulled (images must be on the nodes)."""
+        """`docker stack deploy --resolve-image never`: create or update the services
+        whose spec changed; nothing is pulled (images must be on the nodes). No
+        `--prune`: it would remove the jobs created next to the stack (`run_job`)."""
         client = docker_client()
         with tool_errors(f"docker stack deploy {self.name}"):
-            client.stack.deploy(self.name, [stack_file], prune=True, resolve_image="never")
+            client.stack.deploy(self.name, [stack_file], resolve_image="never")
+
+    def run_job(self, spec: Mapping[str, Any]) -> None:
+        """(Re)create a `replicated-job` service in the stack's namespace from a spec
+        (name, image, user, entrypoint, args, env, network, secrets, configs, tmpfs,
+        labels, max_attempts) and return at once (`--detach`); `env` must hold nothing
+        secret (it is on the command line: secrets go in as Swarm secrets)."""
+        name = self.full(str(spec["name"]))
+        _run(["service", "rm", name], f"docker service rm {name}")
+        args = ["service", "create", "--detach", "--quiet", "--mode", "replicated-job",
+                "--name", name, "--label", f"{STACK_LABEL}={self.name}",
+                "--container-label", f"{STACK_LABEL}={self.name}",
+                "--network", f"name={self.network(str(spec['network']))},"
+                f"alias={spec['name']}",
+                "--restart-condition", "on-failure",
+                "--restart-max-attempts", str(spec.get("max_attempts", 3)),
+                "--restart-delay", "5s"]
+        if spec.get("user"):
+            args += ["--user", str(spec["user"])]
+        if spec.get("entrypoint"):
+            args += ["--entrypoint", str(spec["entrypoint"])]
+        for key, value in dict(spec.get("env", {})).items():
+            args += ["--env", f"{key}={value}"]
+        for key, value in dict(spec.get("labels", {})).items():
+            args += ["--label", f"{key}={value}"]
+        for kind in ("secret", "config"):
+            for ref in spec.get(f"{kind}s", []):
+                args += [f"--{kind}", f"source={ref['source']},target={ref['target']},"
+                         f"uid={ref.get('uid', '0')},gid={ref.get('gid', '0')},"
+                         f"mode={int(ref.get('mode', 0o444))}"]
+        for target in spec.get("tmpfs", []):
+            args += ["--mount", f"type=tmpfs,destination={target}"]
+        _checked([*args, str(spec["image"]), *[str(a) for a in spec.get("args", [])]],
+                 f"docker service create {name}")
 
     def exists(self) -> bool:
         """Any service of this stack exists."""
@@ -256,10 +290,13 @@ class Stack:
         return _run(["exec", container, *command], f"docker exec {container}")
 
     def remove(self) -> None:
-        """`docker stack rm`: services, networks, secrets and configs of the stack."""
-        client = docker_client()
-        with tool_errors(f"docker stack rm {self.name}"):
-            client.stack.remove(self.name)
+        """`docker stack rm`: services, networks, secrets and configs of the stack. Swarm
+        stops tasks asynchronously, so a network or object still in use is left for
+        `wait_removed`, which removes it once the tasks are gone."""
+        result = _run(["stack", "rm", self.name], f"docker stack rm {self.name}")
+        if not result.ok and "in use" not in result.stderr + result.stdout:
+            detail = (result.stderr.strip().splitlines() or ["failed"])[-1]
+            raise ToolError(f"docker stack rm {self.name}: {detail}")
 
     def leftovers(self) -> dict[str, list[str]]:
         """What of the stack still exists on this node, by kind (empty lists: gone)."""
@@ -283,8 +320,20 @@ class Stack:
         asked. Returns what is left (nothing, normally)."""
         deadline = time.monotonic() + timeout
         left = self.leftovers()
-        while time.monotonic() < deadline and (left["containers"] or left["networks"]
-                                               or left["services"]):
+        while time.monotonic() < deadline and any(
+                left[k] for k in ("containers", "networks", "services", "secrets", "configs")):
+            for name in left["services"]:
+                _run(["service", "rm", name], f"docker service rm {name}")
+            if not left["services"]:
+                # A completed job's container outlives its removed service here: with no
+                # service of the stack left, what still carries its label is stale.
+                for name in left["containers"]:
+                    _run(["rm", "--force", name], f"docker rm {name}")
+                left["containers"] = []
+            if not left["containers"]:
+                for kind in ("network", "secret", "config"):
+                    for name in left[f"{kind}s"]:
+                        _run([kind, "rm", name], f"docker {kind} rm {name}")
             time.sleep(1.0)
             left = self.leftovers()
         if volumes and left["volumes"]:

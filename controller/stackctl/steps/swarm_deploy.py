@@ -14,13 +14,19 @@ class SwarmDeploy:
     def run(self, ctx: StackContext) -> str:
         if ctx.results.unchanged:
             return "unchanged: nothing redeployed"
+        import json
         from dataclasses import replace
 
         from stackctl.swarm.run import SwarmRun
-        from stackctl.swarm.stackfile import STACK_FILE
+        from stackctl.swarm.stackfile import INIT_SERVICE, JOB_FILE, STACK_FILE
 
         run = ctx.results.swarm or SwarmRun()
         before = frozenset(t.id for t in ctx.stack.tasks())
         ctx.stack.deploy(ctx.state_dir / STACK_FILE)
+        job = INIT_SERVICE in run.changed or INIT_SERVICE not in {
+            s.name for s in ctx.stack.services()}
+        if job:  # the job re-runs only when its spec changed; it is idempotent
+            ctx.stack.run_job(json.loads((ctx.state_dir / JOB_FILE).read_text()))
         ctx.results.swarm = replace(run, before=before)
-        return f"stack {ctx.stack.name} deployed ({len(run.changed)} service(s) changed)"
+        return (f"stack {ctx.stack.name} deployed ({len(run.changed)} service(s) changed"
+                + (f"; {INIT_SERVICE} job started)" if job else ")"))

@@ -30,7 +30,7 @@ class SwarmTykComponents:
         if settings.swarm.publish_gateway:
             access.stop(ctx.model)
             how = (f"gateway published on port {settings.gateway.port} of EVERY interface "
-                   "of every node (swarm.publish_gateway)")
+                   "of each node running a gateway task (swarm.publish_gateway)")
         else:
             if not container_running(access.container_name(ctx.model)):
                 access.start(ctx.model, ctx.stack, stack_images(settings)["upstream"])

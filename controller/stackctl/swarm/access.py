@@ -2,7 +2,7 @@
 every interface of every node), the host reaches the gateway through a plain container
 on this manager, attached to the stack's attachable front overlay and published on
 `network.bind` only (127.0.0.1 by default). It is nginx from the upstream image,
-forwarding to the gateway service's virtual address (Swarm balances over its tasks)."""
+forwarding to the gateway's tasks by name (Docker's DNS; round-robin)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def container_name(model: StackModel) -> str:
 
 
 def nginx_conf() -> str:
-    """nginx forwarding every request to `gateway` with kept-alive upstream connections."""
+    """nginx forwarding every request to one of the gateway's tasks."""
     return f"""# rendered by stackctl: the host's way to the gateway service on the overlay
 worker_processes 1;
 pid /tmp/nginx.pid;
@@ -34,13 +34,15 @@ error_log stderr warn;
 events {{ worker_connections 4096; }}
 http {{
   access_log off;
-  upstream gateway {{ server gateway:{GATEWAY_PORT}; keepalive 128; }}
+  # Docker's DNS: `gateway` resolves to every gateway task (dnsrr), re-read every 5 s,
+  # used round-robin.
+  resolver 127.0.0.11 valid=5s ipv6=off;
   server {{
     listen {LISTEN_PORT};
     location / {{
-      proxy_pass http://gateway;
+      set $gateway http://gateway:{GATEWAY_PORT};
+      proxy_pass $gateway;
       proxy_http_version 1.1;
-      proxy_set_header Connection "";
       proxy_set_header Host $host;
       proxy_buffering off;
       proxy_read_timeout 60s;

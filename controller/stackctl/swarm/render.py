@@ -16,6 +16,8 @@ from stackctl.context.stack import StackContext
 from stackctl.errors import ToolError
 from stackctl.state import atomic_write, read_json
 from stackctl.swarm.stackfile import (
+    INIT_SERVICE,
+    JOB_FILE,
     LONG_RUNNING_ROLES,
     STACK_FILE,
     SwarmFiles,
@@ -44,15 +46,19 @@ def swarm_files(ctx: StackContext, extra_apps: Mapping[str, dict[str, Any]]) -> 
 
 def render_swarm(ctx: StackContext, extra_apps: Mapping[str, dict[str, Any]],
                  groups: int | None) -> tuple[Rendered, SwarmFiles]:
-    """Write the stack file and its inputs; sets `ctx.results.rendered`. The digest is the
-    stack file's: it names every secret and config by its content."""
+    """Write the stack file, the init job and their inputs; sets `ctx.results.rendered`.
+    The digest is the two files': they name every secret and config by its content."""
     files = swarm_files(ctx, extra_apps)
     previous = _read_stack(ctx.state_dir / STACK_FILE)
+    previous_job = _read_stack(ctx.state_dir / JOB_FILE)
     path = write_stack_file(ctx.model, files, groups)
+    job = _read_stack(ctx.state_dir / JOB_FILE)
     if ctx.results.swarm is not None:
-        ctx.results.swarm.changed = tuple(changed_services(
-            previous, json.loads(path.read_text())))
-    digest = inputs_digest([path])
+        changed = changed_services(previous, json.loads(path.read_text()))
+        if job != previous_job:
+            changed.append(INIT_SERVICE)
+        ctx.results.swarm.changed = tuple(changed)
+    digest = inputs_digest([path, ctx.state_dir / JOB_FILE])
     applied = read_json(ctx.state_dir / APPLIED_FILE)
     same = isinstance(applied, dict) and applied.get("digest") == digest
     result = Rendered(digest, same and _all_running(ctx), len(files.apps) + 3, path.parent)
@@ -70,9 +76,25 @@ def _read_stack(path: Path) -> dict[str, Any]:
 
 def changed_services(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
     """Services of `after` that are new or whose definition differs from `before`'s
-    (secrets and configs are named by content, so a changed file changes its users)."""
+    beyond the replica count (secrets and configs are named by content, so a changed file
+    changes its users): Swarm replaces their tasks. A new replica count alone only adds
+    or removes tasks."""
     old = before.get("services", {}) if before else {}
-    return sorted(n for n, s in after["services"].items() if old.get(n) != s)
+    return sorted(n for n, s in after["services"].items()
+                  if n not in old or _as_deployed(before, old[n]) != _as_deployed(after, s))
+
+
+def _as_deployed(stack: Mapping[str, Any], service: Mapping[str, Any]) -> dict[str, Any]:
+    """A service as Swarm sees it: secrets and configs by their (content) names, the
+    replica count left out."""
+    def named(kind: str) -> list[dict[str, Any]]:
+        table = stack.get(kind, {})
+        return [{**ref, "source": table.get(ref["source"], {}).get("name", ref["source"])}
+                for ref in service.get(kind, [])]
+
+    deploy = {k: v for k, v in service.get("deploy", {}).items() if k != "replicas"}
+    return {**service, "deploy": deploy, "secrets": named("secrets"),
+            "configs": named("configs")}
 
 
 def _all_running(ctx: StackContext) -> bool:

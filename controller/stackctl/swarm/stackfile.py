@@ -2,11 +2,15 @@
 file (engine = swarm).
 
 What Swarm changes, and how this file answers it (see tyk-facts.md section 14):
-- No `ipv4_address`: every Redis node is its own service with `endpoint_mode: dnsrr`, so
-  its name resolves to its task's current address on the `redis` overlay; clients and the
-  cluster-init job dial names.
-- No `depends_on`: stackctl orders and waits itself (`swarm.wait`); cluster creation is a
-  `replicated-job` service that waits for every node's PONG.
+- No `ipv4_address`: every Redis node is its own service; every service has
+  `endpoint_mode: dnsrr`, so a name resolves to its tasks' current addresses (a Redis
+  node's to its one task's). A virtual address (`vip`) needs the kernel's IPVS, which
+  this build machine's kernel lacks (no /proc/net/ip_vs: a vip service is unreachable,
+  measured); dnsrr works on every kernel. Clients and the cluster-init job dial names.
+- No `depends_on`: stackctl orders and waits itself (`swarm.wait`). Cluster creation is a
+  `replicated-job` service that waits for every node's PONG; Engine 20.10's `stack
+  deploy` rejects that mode, so it is created next to the stack (`init_job`, through
+  `docker service create --mode replicated-job`), with the stack's namespace label.
 - Placement: `swarm.placement = labels` pins node `redis-i` of shard s and rank r
   (0 = primary) to swarm nodes labelled `stackctl.redis = (s + r) mod M` (M label values
   found), so with M > replicas a primary and its replicas never share a machine; the
@@ -16,8 +20,9 @@ What Swarm changes, and how this file answers it (see tyk-facts.md section 14):
   nothing else. Passwords, keys, certificates, the ACL file, auth.conf, and tyk.conf /
   pump.conf (they carry the Redis password and the API secret) are Swarm secrets;
   redis.conf, the scripts and the gateway's API definitions are Swarm configs.
-- Nothing is published unless `swarm.publish_gateway`: Swarm's routing mesh cannot bind
-  one address, it listens on every interface of every node.
+- Nothing is published unless `swarm.publish_gateway`: then `gateway.port` is published
+  in host mode (dnsrr services cannot use the routing mesh, which also needs IPVS) on
+  every interface of each node that runs a gateway task; Swarm cannot bind one address.
 """
 
 from __future__ import annotations
@@ -52,6 +57,7 @@ from stackctl.tyk.lookup import gateway_endpoint
 from stackctl.tyk.render_pump import CSV_DIR, HEALTH_NAME, HEALTH_PORT
 
 STACK_FILE = "stack.json"
+JOB_FILE = "cluster-init.json"
 SCHEMA_VERSION = "3.9"
 """The newest Compose file schema Engine 20.10's `docker stack deploy` knows."""
 REDIS_NETWORK = "redis"
@@ -173,8 +179,8 @@ def _sh(script: str) -> list[str]:
 
 
 def _deploy(extra: Mapping[str, Any] | None = None, **kw: Any) -> dict[str, Any]:
-    return {"mode": "replicated", "replicas": 1, "restart_policy": RESTART, **(extra or {}),
-            **kw}
+    return {"mode": "replicated", "replicas": 1, "endpoint_mode": "dnsrr",
+            "restart_policy": RESTART, **(extra or {}), **kw}
 
 
 def redis_services(model: StackModel, files: SwarmFiles, objects: _Objects, image: str,
@@ -182,7 +188,7 @@ def redis_services(model: StackModel, files: SwarmFiles, objects: _Objects, imag
     """One service per node (its own volume, dnsrr name, placement) and the init job."""
     services: dict[str, Any] = {}
     for node, shard, rank in layout(model):
-        deploy = _deploy(endpoint_mode="dnsrr", labels={ROLE_LABEL: "redis-node"})
+        deploy = _deploy(labels={ROLE_LABEL: "redis-node"})
         if groups:
             deploy["placement"] = {"constraints": [
                 f"node.labels.{NODE_LABEL} == {label_value(shard, rank, groups)}"]}
@@ -206,27 +212,39 @@ def redis_services(model: StackModel, files: SwarmFiles, objects: _Objects, imag
             "labels": {ROLE_LABEL: "redis-node"},
             "deploy": deploy,
         }
+    return services
+
+
+def init_job(model: StackModel, files: SwarmFiles, objects: _Objects, image: str
+             ) -> dict[str, Any]:
+    """The cluster-init job, for `docker service create --mode replicated-job` (Engine
+    20.10's `docker stack deploy` answers "Unknown mode: replicated-job", measured here).
+    Its secrets and configs are declared in the stack file, so the deploy creates them;
+    `source` here is their Swarm name."""
     primaries, pairs = replica_plan(model)
-    services[INIT_SERVICE] = {
+    secrets = [objects.secret("redis-password", files.redis.password, PASSWORD_FILE),
+               *_tls_secrets(objects, model, STACKCTL_CLIENT)]
+    configs = _scripts(objects, files)
+    return {
+        "name": INIT_SERVICE,
         "image": image,
         "user": "0:0",
-        "entrypoint": ["sh", f"{SCRIPTS_MOUNT}/{INIT_SCRIPT}"],
-        "environment": {**swarm_env(model, STACKCTL_CLIENT),
-                        "STACKCTL_PRIMARIES": " ".join(primaries),
-                        "STACKCTL_REPLICA_OF": " ".join(pairs),
-                        "STACKCTL_INIT_WAIT": "180"},
-        "networks": [REDIS_NETWORK],
+        "entrypoint": "sh",
+        "args": [f"{SCRIPTS_MOUNT}/{INIT_SCRIPT}"],
+        "env": {**swarm_env(model, STACKCTL_CLIENT),
+                "STACKCTL_PRIMARIES": " ".join(primaries),
+                "STACKCTL_REPLICA_OF": " ".join(pairs),
+                "STACKCTL_INIT_WAIT": "180"},
+        "network": REDIS_NETWORK,
+        "secrets": [{**ref, "source": objects.secrets[ref["source"]]["name"]}
+                    for ref in secrets],
+        "configs": [{**ref, "source": objects.configs[ref["source"]]["name"]}
+                    for ref in configs],
         # Redis images declare VOLUME /data: a tmpfs there leaves no anonymous volume.
-        "volumes": [{"type": "tmpfs", "target": DATA_DIR}],
-        "configs": _scripts(objects, files),
-        "secrets": [objects.secret("redis-password", files.redis.password, PASSWORD_FILE),
-                    *_tls_secrets(objects, model, STACKCTL_CLIENT)],
+        "tmpfs": [DATA_DIR],
         "labels": {ROLE_LABEL: INIT_SERVICE},
-        "deploy": {"mode": "replicated-job", "labels": {ROLE_LABEL: INIT_SERVICE},
-                   "restart_policy": {"condition": "on-failure", "delay": "5s",
-                                      "max_attempts": 3}},
+        "max_attempts": 3,
     }
-    return services
 
 
 def _environment(state_dir: Path, service: str) -> dict[str, Any]:
@@ -261,7 +279,7 @@ def tyk_services(model: StackModel, files: SwarmFiles, objects: _Objects) -> dic
     }
     if settings.swarm.publish_gateway:
         gateway["ports"] = [{"target": GATEWAY_PORT, "published": settings.gateway.port,
-                             "protocol": "tcp", "mode": "ingress"}]
+                             "protocol": "tcp", "mode": "host"}]
     pump = {
         "image": images["pump"],
         "hostname": "pump",
@@ -294,14 +312,17 @@ def _network(subnet: str, internal: bool, encrypted: bool) -> dict[str, Any]:
     return net
 
 
-def stack_file(model: StackModel, files: SwarmFiles, groups: int | None = None) -> dict[str, Any]:
-    """The whole stack file. `groups`: how many `stackctl.redis` label values the swarm's
-    nodes carry (with `swarm.placement = labels`), None for no constraints."""
+def render_all(model: StackModel, files: SwarmFiles, groups: int | None = None
+               ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The whole stack file and the cluster-init job. `groups`: how many `stackctl.redis`
+    label values the swarm's nodes carry (with `swarm.placement = labels`), None for no
+    constraints."""
     settings = model.settings
     objects = _Objects(settings.project)
     image = stack_images(settings)["redis"]
     services = {**redis_services(model, files, objects, image, groups),
                 **tyk_services(model, files, objects)}
+    job = init_job(model, files, objects, image)
     swarm = settings.swarm
     networks = {
         # Attachable: stackctl's probes and its local proxy join them as plain containers.
@@ -309,8 +330,14 @@ def stack_file(model: StackModel, files: SwarmFiles, groups: int | None = None) 
         FRONT_NETWORK: _network(str(swarm.front_subnet), False, swarm.encrypted),
     }
     volumes: dict[str, Any] = {f"{n.name}-data": {} for n in model.nodes}
-    return {"version": SCHEMA_VERSION, "services": services, "networks": networks,
-            "volumes": volumes, "secrets": objects.secrets, "configs": objects.configs}
+    return ({"version": SCHEMA_VERSION, "services": services, "networks": networks,
+             "volumes": volumes, "secrets": objects.secrets, "configs": objects.configs}, job)
+
+
+def stack_file(model: StackModel, files: SwarmFiles, groups: int | None = None
+               ) -> dict[str, Any]:
+    """The stack file alone (see `render_all`)."""
+    return render_all(model, files, groups)[0]
 
 
 def object_names(stack: Mapping[str, Any]) -> dict[str, list[str]]:
@@ -330,7 +357,10 @@ def services_using(stack: Mapping[str, Any], key: str) -> list[str]:
 
 
 def write_stack_file(model: StackModel, files: SwarmFiles, groups: int | None = None) -> Path:
-    """Write the stack file into the state directory (atomically); return its path."""
+    """Write the stack file and the init job's spec (`JOB_FILE`) into the state directory
+    (atomically); return the stack file's path."""
+    stack, job = render_all(model, files, groups)
     path = model.settings.state_dir / STACK_FILE
-    atomic_write_json(path, stack_file(model, files, groups))
+    atomic_write_json(model.settings.state_dir / JOB_FILE, job)
+    atomic_write_json(path, stack)
     return path
