@@ -100,11 +100,11 @@ def test_swarm_stack_life_cycle(swarm: dict[str, Any]) -> None:
     assert bad.returncode == 2, bad.stdout + bad.stderr
     assert "no active node carries the label stackctl.redis" in bad.stderr
     assert not stack.exists()
+    label_node(swarm_info().node_id, {"stackctl.redis": "0"})
     missing = stackctl(work, {**env, "STACKCTL_IMAGES__GATEWAY": "stackctl/none:0"},
                        "up", "--no-smoke", timeout=120)
     assert missing.returncode == 2 and "stackctl/none:0" in missing.stderr, missing.stderr
     assert not stack.exists()
-    label_node(swarm_info().node_id, {"stackctl.redis": "0"})
 
     # Up: healthy, every task running on this node, nothing published on the swarm.
     up = stackctl(work, env, "up", "--json", timeout=900)
