@@ -85,8 +85,10 @@ class DashboardClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def call(self, route: str, *, json: Any = None, **names: str) -> dict[str, Any]:
-        """One call on the route `route` of the tables; its JSON object."""
+    def call(self, route: str, *, json: Any = None, text_ok: bool = False,
+             **names: str) -> dict[str, Any]:
+        """One call on the route `route` of the tables; its JSON object (`text_ok`: a
+        body that is not JSON comes back as {"text": ...})."""
         end = dashboard_endpoint(route)
         path = end.path.format(**names)
         shown = f"{end.method} {self._base}{path}"
@@ -119,14 +121,16 @@ class DashboardClient:
             data = resp.json()
         except ValueError:
             data = None
+        if not isinstance(data, dict) and text_ok:
+            return {"text": resp.text}
         if not isinstance(data, dict):
             raise DashboardError(f"dashboard {shown}: not JSON: {_one_line(resp.text, 100)}; "
                                  f"{LOGS_FIX}", self._base + path, resp.status_code)
         return data
 
     def hello(self) -> dict[str, Any]:
-        """GET /hello (no auth)."""
-        return self.call("hello")
+        """GET /hello (no auth); any 2xx answer means the Dashboard is up."""
+        return self.call("hello", text_ok=True)
 
     def organisations(self) -> list[dict[str, Any]]:
         """GET /admin/organisations: every organisation."""
