@@ -28,6 +28,7 @@ from stackctl.dashboard.credentials import (
     save_credentials,
 )
 from stackctl.errors import ToolError
+from stackctl.tyk.apidef import policy, policy_session
 
 HELLO_TIMEOUT_S = 90.0
 SERVE_TIMEOUT_S = 30.0
@@ -57,17 +58,6 @@ class Gateway(Protocol):
 
     def get_with_key(self, path: str, key: str) -> tuple[int, str]:
         """GET `path` through the gateway with `key`."""
-
-
-def policy(org_id: str, api_id: str) -> dict[str, Any]:
-    """The bootstrap's policy: the smoke API, a generous rate, no quota."""
-    return {
-        "name": POLICY_NAME, "org_id": org_id, "active": True, "state": "active",
-        "rate": POLICY_RATE, "per": 1, "quota_max": -1, "quota_renewal_rate": -1,
-        "throttle_interval": -1, "throttle_retry_limit": -1, "key_expires_in": 0,
-        "access_rights": {api_id: {"api_id": api_id, "api_name": api_id,
-                                   "versions": ["Default"], "allowed_urls": []}},
-    }
 
 
 def _admin(dash: DashboardClient, state_dir: Path, created: list[str]) -> AdminCredentials:
@@ -117,15 +107,7 @@ def _ensure_policy(user: DashboardClient, org_id: str, api_id: str, created: lis
         if found.get("name") == POLICY_NAME:
             return str(found.get("_id") or found.get("id") or "")
     created.append("policy")
-    return user.create_policy(policy(org_id, api_id))
-
-
-def key_session(org_id: str, api_id: str, policy_id: str) -> dict[str, Any]:
-    """A key on the bootstrap's policy (its limits come from the policy)."""
-    return {"org_id": org_id, "apply_policies": [policy_id], "rate": POLICY_RATE, "per": 1,
-            "allowance": POLICY_RATE, "quota_max": -1, "expires": 0,
-            "access_rights": {api_id: {"api_id": api_id, "api_name": api_id,
-                                       "versions": ["Default"]}}}
+    return user.create_policy(policy(POLICY_NAME, org_id, api_id, POLICY_RATE))
 
 
 def bootstrap(dash: DashboardClient, gateway: Gateway, state_dir: Path,
@@ -146,7 +128,8 @@ def bootstrap(dash: DashboardClient, gateway: Gateway, state_dir: Path,
         if saved_key is not None and serving(*gateway.get_with_key(listen_path, saved_key)):
             key = SecretStr(saved_key)
         else:
-            key, _ = user.create_key(key_session(creds.org_id, api_id, policy_id))
+            key, _ = user.create_key(
+                policy_session(creds.org_id, api_id, policy_id, POLICY_RATE))
             created.append("key")
     deadline = time.monotonic() + serve_timeout
     last = "no answer"
