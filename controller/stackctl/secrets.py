@@ -111,3 +111,18 @@ def load_secrets(state_dir: Path, create: bool = True) -> Secrets:
         result = result.model_copy(update={"licence": SecretStr(env_licence)})
         result._licence_from_env = True
     return result
+
+
+def read_licence(state_dir: Path) -> SecretStr | None:
+    """The Dashboard licence from the secrets file, else STACKCTL_LICENCE; None when
+    neither has one. Reads only: nothing is generated or written."""
+    path = secrets_path(state_dir)
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        data = {}
+    value = data.get("licence") if isinstance(data, dict) else None
+    if isinstance(value, str) and value.strip():
+        return SecretStr(value.strip())
+    env = os.environ.get(LICENCE_ENV, "").strip()
+    return SecretStr(env) if env else None
