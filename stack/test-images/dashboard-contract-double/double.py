@@ -14,6 +14,8 @@ It serves the contract stackctl relies on and nothing more:
 Configuration is read like the Dashboard's: tyk_analytics.conf (--conf), then TYK_DB_*
 overrides. It refuses to start without a licence (license_key) and without the secrets.
 State lives in memory. GET /stackctl-double/calls (admin-auth) lists the calls it answered.
+Node answers are NodeResponseOK (Status, Message: a string map, Nonce): the gateway decodes
+them so (found by running the real gateway against this double).
 """
 
 from __future__ import annotations
@@ -194,7 +196,7 @@ class Handler(BaseHTTPRequestHandler):
             return
         who = f"node {node}"
         if path == "/register/ping" and self.command == "GET":
-            self._reply(200, {"Status": "OK", "Message": "ping ok", "Nonce": fresh}, who)
+            self._reply(200, {"Status": "OK", "Message": {}, "Nonce": fresh}, who)
         elif path == "/system/apis" and self.command == "GET":
             self._reply(200, {"Message": apis, "Nonce": fresh}, who)
         elif path == "/system/policies" and self.command == "GET":
@@ -202,10 +204,10 @@ class Handler(BaseHTTPRequestHandler):
         elif path == "/system/node" and self.command == "DELETE":
             with self.state.lock:
                 self.state.nodes.pop(node, None)
-            self._reply(200, {"Status": "OK", "Message": "deregistered", "Nonce": fresh}, who)
+            self._reply(200, {"Status": "OK", "Message": {}, "Nonce": fresh}, who)
         elif path == "/system/key/quota_trigger" and self.command == "POST":
             self._body()
-            self._reply(200, {"Status": "OK", "Message": "noted", "Nonce": fresh}, who)
+            self._reply(200, {"Status": "OK", "Message": {}, "Nonce": fresh}, who)
         else:
             self._error(404, "Not found", who)
 
