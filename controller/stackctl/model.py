@@ -27,6 +27,10 @@ REDIS_SIDE_HOSTS = {"gateway": 200, "pump": 230, "dashboard": 240, "cluster-init
                     "probe": 251}
 """Host numbers of Redis clients on the internal Redis network."""
 
+CONFIG_ENDPOINT = "clustercfg"
+"""Hostname mode: a network alias every node answers to, like ElastiCache's `clustercfg`
+name: a client given only this address reads the topology from whichever node answers."""
+
 COMPONENTS = ("gateway", "pump", "dashboard")
 """Tyk components that connect to Redis, each with its own client certificate."""
 
@@ -87,6 +91,16 @@ class StackModel:
     def addrs(self) -> list[str]:
         """Every node's `host:port`: what each Tyk component lists in its addrs."""
         return [n.addr for n in self.nodes]
+
+    @property
+    def hostname_endpoints(self) -> bool:
+        """Nodes announce their names (`redis.endpoints = hostname`), not their IPs."""
+        return self.settings.redis.endpoints == "hostname"
+
+    @property
+    def config_endpoint(self) -> str | None:
+        """Hostname mode: `clustercfg:6379`, the alias every node answers to; else None."""
+        return f"{CONFIG_ENDPOINT}:{REDIS_PORT}" if self.hostname_endpoints else None
 
     @property
     def tls(self) -> bool:

@@ -31,6 +31,7 @@ TlsMode = Literal["off", "tls", "insecure", "mtls"]
 TLS_MODES: tuple[str, ...] = ("off", "tls", "insecure", "mtls")
 Profile = Literal["oss", "pro"]
 RateLimiterName = Literal["default", "fixed-window", "redis-rolling", "sentinel"]
+EndpointStyle = Literal["ip", "hostname"]
 
 
 class _Section(BaseModel):
@@ -50,6 +51,9 @@ class RedisSettings(_Section):
         ipaddress.IPv4Network("172.31.250.0/24"),
         description="pinned internal subnet for the Redis nodes",
     )
+    endpoints: EndpointStyle = Field(
+        "ip", description="ip | hostname: what nodes announce in CLUSTER SLOTS and MOVED "
+        "(hostname: their names, DNS-only certificates, a configuration endpoint)")
 
     @property
     def nodes(self) -> int:

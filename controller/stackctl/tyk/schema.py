@@ -180,3 +180,21 @@ class Endpoint:
     auth: bool
     source: str
     note: str = ""
+
+
+# --- existing clusters and hostname endpoints (issue 16) ------------------------------
+
+EndpointAnswer = Literal["CLUSTER SLOTS", "MOVED/ASK", "TLS name"]
+
+
+@dataclass(frozen=True)
+class EndpointFollowing:
+    """How a component's Redis Cluster client treats the endpoint a node announces in one
+    kind of answer: whether a hostname endpoint is dialled as given."""
+
+    component: Component
+    answer: EndpointAnswer
+    follows_hostnames: bool | None  # None: not verifiable (closed source)
+    client: str  # the library and version behind it, as the pinned build resolves it
+    behaviour: str
+    source: str  # file:line in the module cache

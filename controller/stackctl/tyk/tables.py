@@ -17,6 +17,7 @@ from stackctl.tyk.schema import (
     ComponentSpec,
     Deviation,
     Endpoint,
+    EndpointFollowing,
     LogSignature,
     Option,
     RateLimiter,
@@ -510,3 +511,53 @@ GATEWAY_API: tuple[Endpoint, ...] = (
              note="?block=true waits until this node reloaded (gateway/api.go resetHandler)"),
 )
 """The gateway API routes stackctl calls (read in the 5.8 snapshot)."""
+
+
+# --- hostname endpoints in Tyk's Redis clients (issue 16) -----------------------------
+# Read in the module cache at the versions the pinned builds resolve: the gateway snapshot
+# (versions.GATEWAY_MODULE) requires TykTechnologies/storage v1.2.2 and go-redis v9.7.0;
+# Pump v1.14.0 storage v1.3.0 and go-redis v9.7.3. Both storage versions build the
+# cluster client the same way (temporal/internal/driver/redisv9/redisv9.go:60-97,
+# redis.UniversalOptions -> redis.NewClusterClient) and set no TLS ServerName
+# (temporal/internal/tlsconfig/tlsconfig.go:12-48 HandleTLS). Shown live by
+# tests/docker/test_hostname_endpoints.py (3 x 1, hostname endpoints, mtls, DNS-only SANs).
+_GW_REDIS = "go-redis v9.7.0 (TykTechnologies/storage v1.2.2)"
+_PMP_REDIS = "go-redis v9.7.3 (TykTechnologies/storage v1.3.0)"
+
+
+def _following(component: Component, client: str, slots_line: str, moved_line: str,
+               dial_line: str) -> tuple[EndpointFollowing, ...]:
+    return (
+        EndpointFollowing(
+            component, "CLUSTER SLOTS", True, client,
+            "the topology comes from CLUSTER SLOTS only (never CLUSTER SHARDS or NODES); "
+            "each node's first field is taken verbatim as the host (net.JoinHostPort), so "
+            "announced hostnames are dialled by name; only a loopback *IP* is replaced by "
+            "the seed's host (osscluster.go replaceLoopbackHost), a name never",
+            f"go-redis {slots_line} ClusterSlotsCmd.readReply; osscluster.go newClusterState"),
+        EndpointFollowing(
+            component, "MOVED/ASK", True, client,
+            "the redirect's last word is the address (error.go isMovedError, "
+            "internal/util.go GetAddr keeps host:port as given) and a client for it is "
+            "created on the spot (clusterNodes.GetOrCreate), followed by a lazy reload",
+            f"go-redis error.go:114-135; {moved_line} ClusterClient.process"),
+        EndpointFollowing(
+            component, "TLS name", True, client,
+            "no ServerName is set, so crypto/tls verifies the certificate against the host "
+            "dialled: IP SANs for ip endpoints, DNS SANs for hostname endpoints and for a "
+            "configuration endpoint given as a seed",
+            f"go-redis {dial_line} NewDialer tls.DialWithDialer; Go crypto/tls "
+            "tls.go:160-167 (ServerName inferred from addr)"),
+    )
+
+
+ENDPOINT_FOLLOWING: tuple[EndpointFollowing, ...] = (
+    *_following("gateway", _GW_REDIS, "command.go:2910-2920", "osscluster.go:992-999",
+                "options.go:234-243"),
+    *_following("pump", _PMP_REDIS, "command.go:2912-2922", "osscluster.go:1010-1017",
+                "options.go:243-252"),
+    EndpointFollowing("dashboard", "CLUSTER SLOTS", None, "closed source",
+                      "not verifiable here (no source, no image)",
+                      "Tyk Dashboard configuration docs"),
+)
+"""Whether each component's cluster client follows hostname endpoints, per answer kind."""
