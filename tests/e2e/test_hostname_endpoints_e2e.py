@@ -17,10 +17,10 @@ import httpx
 import pytest
 from cryptography import x509
 
-from stackenv import stack_env, stackctl
 from stackctl.cluster.redis_conf import SCRIPTS_MOUNT
 from stackctl.model import CONFIG_ENDPOINT
 from stackctl.runtime.compose import Compose
+from stackenv import stack_env, stackctl
 
 pytestmark = pytest.mark.e2e
 
