@@ -198,3 +198,17 @@ class EndpointFollowing:
     client: str  # the library and version behind it, as the pinned build resolves it
     behaviour: str
     source: str  # file:line in the module cache
+
+
+@dataclass(frozen=True)
+class DashboardEndpoint:
+    """One route of the Tyk Dashboard (profile pro): method, path (`{name}` placeholders)
+    and which secret it takes: none, admin (`admin-auth`), user (a user's access key in
+    `authorization`) or node (a gateway's node_secret in `authorization`)."""
+
+    name: str
+    method: str
+    path: str
+    auth: Literal["none", "admin", "user", "node"]
+    source: str
+    note: str = ""
