@@ -181,3 +181,17 @@ class Endpoint:
     auth: bool
     source: str
     note: str = ""
+
+
+@dataclass(frozen=True)
+class DashboardEndpoint:
+    """One route of the Tyk Dashboard (profile pro): method, path (`{name}` placeholders)
+    and which secret it takes: none, admin (`admin-auth`), user (a user's access key in
+    `authorization`) or node (a gateway's node_secret in `authorization`)."""
+
+    name: str
+    method: str
+    path: str
+    auth: Literal["none", "admin", "user", "node"]
+    source: str
+    note: str = ""
