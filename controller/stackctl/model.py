@@ -27,6 +27,10 @@ REDIS_SIDE_HOSTS = {"gateway": 200, "pump": 230, "dashboard": 240, "cluster-init
                     "probe": 251}
 """Host numbers of Redis clients on the internal Redis network."""
 
+CONFIG_ENDPOINT = "clustercfg"
+"""Hostname mode: a network alias every node answers to, like ElastiCache's `clustercfg`
+name: a client given only this address reads the topology from whichever node answers."""
+
 STORE_NETWORK = "store"  # internal: true; profile pro: PostgreSQL, dashboard, pump
 STORE_HOSTS = {"postgres": 10, "dashboard": 20, "pump": 30}
 """Host numbers in dashboard.store_subnet (profile pro); the gateway has none."""
@@ -91,6 +95,16 @@ class StackModel:
     def addrs(self) -> list[str]:
         """Every node's `host:port`: what each Tyk component lists in its addrs."""
         return [n.addr for n in self.nodes]
+
+    @property
+    def hostname_endpoints(self) -> bool:
+        """Nodes announce their names (`redis.endpoints = hostname`), not their IPs."""
+        return self.settings.redis.endpoints == "hostname"
+
+    @property
+    def config_endpoint(self) -> str | None:
+        """Hostname mode: `clustercfg:6379`, the alias every node answers to; else None."""
+        return f"{CONFIG_ENDPOINT}:{REDIS_PORT}" if self.hostname_endpoints else None
 
     @property
     def tls(self) -> bool:

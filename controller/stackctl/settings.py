@@ -31,6 +31,7 @@ TlsMode = Literal["off", "tls", "insecure", "mtls"]
 TLS_MODES: tuple[str, ...] = ("off", "tls", "insecure", "mtls")
 Profile = Literal["oss", "pro"]
 RateLimiterName = Literal["default", "fixed-window", "redis-rolling", "sentinel"]
+EndpointStyle = Literal["ip", "hostname"]
 
 
 class _Section(BaseModel):
@@ -50,6 +51,9 @@ class RedisSettings(_Section):
         ipaddress.IPv4Network("172.31.250.0/24"),
         description="pinned internal subnet for the Redis nodes",
     )
+    endpoints: EndpointStyle = Field(
+        "ip", description="ip | hostname: what nodes announce in CLUSTER SLOTS and MOVED "
+        "(hostname: their names, DNS-only certificates, a configuration endpoint)")
 
     @property
     def nodes(self) -> int:
@@ -68,6 +72,13 @@ class GatewaySettings(_Section):
         description="idle upstream connections kept per host (Tyk ships 500; unset is Go's 2)")
     rate_limiter: RateLimiterName = Field(
         "default", description="default | fixed-window | redis-rolling | sentinel")
+    # drill --vary (issue 18): defaults are what Tyk ships (tyk/tables.py)
+    storage_timeout_s: int = Field(
+        5, ge=1, le=300, description="storage.timeout: seconds per Redis dial/read/write "
+        "(Tyk's default 5)")
+    local_session_cache: bool = Field(
+        True, description="Tyk's local session cache (on as shipped; false renders "
+        "local_session_cache.disable_cached_session_state = true)")
 
 
 class PumpSettings(_Section):

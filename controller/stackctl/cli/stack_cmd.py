@@ -23,6 +23,8 @@ def up(
     shards: int | None = typer.Option(None, "--shards", help="Redis primaries (>= 3)."),
     replicas: int | None = typer.Option(None, "--replicas", help="Replicas per primary (0-5)."),
     profile: str | None = typer.Option(None, "--profile", help="oss | pro"),
+    endpoints: str | None = typer.Option(
+        None, "--endpoints", help="ip | hostname: what Redis nodes announce to clients."),
     offline: bool | None = typer.Option(
         None, "--offline/--official", help="Use locally built images (`images build`)."),
     smoke: bool = typer.Option(True, "--smoke/--no-smoke",
@@ -46,6 +48,7 @@ def up(
 
     settings = settings_for(ctx, **{"redis.tls": tls, "redis.shards": shards,
                                     "redis.replicas": replicas, "profile": profile,
+                                    "redis.endpoints": endpoints,
                                     "images.offline": offline})
     step_ctx = StackContext(build_model(settings))
     progress: Progress = JsonProgress() if as_json else PlainProgress(globals_of(ctx).verbose)

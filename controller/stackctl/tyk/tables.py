@@ -18,6 +18,7 @@ from stackctl.tyk.schema import (
     DashboardEndpoint,
     Deviation,
     Endpoint,
+    EndpointFollowing,
     LogSignature,
     Option,
     RateLimiter,
@@ -185,6 +186,11 @@ GATEWAY_GENERAL: tuple[Option, ...] = (
         note="Tyk's spelling in the Go name"),
     _gg("omit_config_file", "OmitConfigFile", "bool", env_only=True,
         note="true: start from an empty config and read only the environment"),
+    # drill --vary (issue 18)
+    _gg("local_session_cache.disable_cached_session_state",
+        "LocalSessionCache.DisableCacheSessionState", "bool",
+        note="false (shipped): a key's session is kept in memory SESSION_CACHE_TTL_S "
+             "after it was read from Redis; true: read from Redis on every request"),
 )
 
 PUMP_STORAGE: tuple[Option, ...] = (
@@ -350,7 +356,34 @@ LOG_SIGNATURES: tuple[LogSignature, ...] = (
                  Range(since="v1.14.0"),
                  note="not fatal: the pump stays up (its health endpoint still says ok)"),
     LogSignature("pump", "Serving health check endpoint at", "health", Range(since="v1.10.0")),
+    # stackctl drill (issue 18): what a Redis node fault leaves in the gateway's log
+    LogSignature("gateway", "EXECABORT Transaction discarded", "transaction-aborted",
+                 Range(since="v2.9.3"),
+                 note="Redis' answer to EXEC after a command of the MULTI failed (a node "
+                      "gone mid-transaction: MOVED/CLUSTERDOWN inside the pipeline)"),
+    LogSignature("gateway", "can't parse int reply", "bad-reply", Range(since="v2.9.3"),
+                 note="go-redis internal/proto/reader.go: an answer out of step with its "
+                      "command (e.g. \"*0\" where an integer was due) on a reused connection"),
+    LogSignature("gateway", "Redis is either down", "storage-failed", Range(since="v5.8.0"),
+                 note="storage.ErrRedisIsDown (storage/redis_cluster.go), also quoted "
+                      "inside other lines; the full line is matched first above"),
+    LogSignature("gateway", "http: proxy error: context canceled", "client-canceled",
+                 Range(since="v2.9.3"),
+                 note="the client gave up (its timeout) while the gateway still worked on "
+                      "the request"),
 )
+
+# stackctl drill (issue 18)
+SESSION_CACHE_TTL_S = 10
+"""How long the gateway keeps a key's session in memory after reading it from Redis
+(gateway/server.go cacheCreate: cache.New(10, 5), 5.8 snapshot); not refreshed on a
+hit, so a key's first Redis read after a fault comes at most this long after it.
+`local_session_cache.cached_session_timeout` exists in config.go but nothing reads it."""
+ANALYTICS_LIST = "analytics-tyk-system-analytics"
+"""The Redis list the gateway pushes analytics records to and the pump drains
+(gateway/analytics.go analyticsKeyName with the store's "analytics-" KeyPrefix); with
+enable_multiple_analytics_keys also ANALYTICS_LIST_<0..9> (redis_analytics_purger.go)."""
+ANALYTICS_SHARDS = 10
 
 SHIPPED_GATEWAY = Shipped(
     "gateway",
@@ -511,6 +544,56 @@ GATEWAY_API: tuple[Endpoint, ...] = (
              note="?block=true waits until this node reloaded (gateway/api.go resetHandler)"),
 )
 """The gateway API routes stackctl calls (read in the 5.8 snapshot)."""
+
+
+# --- hostname endpoints in Tyk's Redis clients (issue 16) -----------------------------
+# Read in the module cache at the versions the pinned builds resolve: the gateway snapshot
+# (versions.GATEWAY_MODULE) requires TykTechnologies/storage v1.2.2 and go-redis v9.7.0;
+# Pump v1.14.0 storage v1.3.0 and go-redis v9.7.3. Both storage versions build the
+# cluster client the same way (temporal/internal/driver/redisv9/redisv9.go:60-97,
+# redis.UniversalOptions -> redis.NewClusterClient) and set no TLS ServerName
+# (temporal/internal/tlsconfig/tlsconfig.go:12-48 HandleTLS). Shown live by
+# tests/e2e/test_hostname_endpoints_e2e.py (3 x 1, hostname endpoints, mtls, DNS-only SANs).
+_GW_REDIS = "go-redis v9.7.0 (TykTechnologies/storage v1.2.2)"
+_PMP_REDIS = "go-redis v9.7.3 (TykTechnologies/storage v1.3.0)"
+
+
+def _following(component: Component, client: str, slots_line: str, moved_line: str,
+               dial_line: str) -> tuple[EndpointFollowing, ...]:
+    return (
+        EndpointFollowing(
+            component, "CLUSTER SLOTS", True, client,
+            "the topology comes from CLUSTER SLOTS only (never CLUSTER SHARDS or NODES); "
+            "each node's first field is taken verbatim as the host (net.JoinHostPort), so "
+            "announced hostnames are dialled by name; only a loopback *IP* is replaced by "
+            "the seed's host (osscluster.go replaceLoopbackHost), a name never",
+            f"go-redis {slots_line} ClusterSlotsCmd.readReply; osscluster.go newClusterState"),
+        EndpointFollowing(
+            component, "MOVED/ASK", True, client,
+            "the redirect's last word is the address (error.go isMovedError, "
+            "internal/util.go GetAddr keeps host:port as given) and a client for it is "
+            "created on the spot (clusterNodes.GetOrCreate), followed by a lazy reload",
+            f"go-redis error.go:114-135; {moved_line} ClusterClient.process"),
+        EndpointFollowing(
+            component, "TLS name", True, client,
+            "no ServerName is set, so crypto/tls verifies the certificate against the host "
+            "dialled: IP SANs for ip endpoints, DNS SANs for hostname endpoints and for a "
+            "configuration endpoint given as a seed",
+            f"go-redis {dial_line} NewDialer tls.DialWithDialer; Go crypto/tls "
+            "tls.go:160-167 (ServerName inferred from addr)"),
+    )
+
+
+ENDPOINT_FOLLOWING: tuple[EndpointFollowing, ...] = (
+    *_following("gateway", _GW_REDIS, "command.go:2910-2920", "osscluster.go:992-999",
+                "options.go:234-243"),
+    *_following("pump", _PMP_REDIS, "command.go:2912-2922", "osscluster.go:1010-1017",
+                "options.go:243-252"),
+    EndpointFollowing("dashboard", "CLUSTER SLOTS", None, "closed source",
+                      "not verifiable here (no source, no image)",
+                      "Tyk Dashboard configuration docs"),
+)
+"""Whether each component's cluster client follows hostname endpoints, per answer kind."""
 
 
 # --- profile pro: the Dashboard, its database, the Dashboard-mode gateway, sql pumps -----
