@@ -27,6 +27,14 @@ REDIS_SIDE_HOSTS = {"gateway": 200, "pump": 230, "dashboard": 240, "cluster-init
                     "probe": 251}
 """Host numbers of Redis clients on the internal Redis network."""
 
+CONFIG_ENDPOINT = "clustercfg"
+"""Hostname mode: a network alias every node answers to, like ElastiCache's `clustercfg`
+name: a client given only this address reads the topology from whichever node answers."""
+
+STORE_NETWORK = "store"  # internal: true; profile pro: PostgreSQL, dashboard, pump
+STORE_HOSTS = {"postgres": 10, "dashboard": 20, "pump": 30}
+"""Host numbers in dashboard.store_subnet (profile pro); the gateway has none."""
+
 COMPONENTS = ("gateway", "pump", "dashboard")
 """Tyk components that connect to Redis, each with its own client certificate."""
 
@@ -89,6 +97,16 @@ class StackModel:
         return [n.addr for n in self.nodes]
 
     @property
+    def hostname_endpoints(self) -> bool:
+        """Nodes announce their names (`redis.endpoints = hostname`), not their IPs."""
+        return self.settings.redis.endpoints == "hostname"
+
+    @property
+    def config_endpoint(self) -> str | None:
+        """Hostname mode: `clustercfg:6379`, the alias every node answers to; else None."""
+        return f"{CONFIG_ENDPOINT}:{REDIS_PORT}" if self.hostname_endpoints else None
+
+    @property
     def tls(self) -> bool:
         """Whether Redis speaks TLS."""
         return self.settings.redis.tls != "off"
@@ -105,6 +123,11 @@ class StackModel:
     def redis_side_ip(self, service: str, replica: int = 0) -> ipaddress.IPv4Address:
         """A Redis client's static address on the internal Redis network."""
         return self.settings.redis.subnet.network_address + REDIS_SIDE_HOSTS[service] + replica
+
+
+def store_ip(model: StackModel, service: str) -> ipaddress.IPv4Address:
+    """A service's static address on the internal store network (profile pro)."""
+    return model.settings.dashboard.store_subnet.network_address + STORE_HOSTS[service]
 
 
 def build_model(settings: Settings) -> StackModel:

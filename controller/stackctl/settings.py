@@ -33,6 +33,7 @@ Profile = Literal["oss", "pro"]
 RateLimiterName = Literal["default", "fixed-window", "redis-rolling", "sentinel"]
 Engine = Literal["compose", "swarm"]
 ENGINES: tuple[str, ...] = ("compose", "swarm")
+EndpointStyle = Literal["ip", "hostname"]
 
 
 class _Section(BaseModel):
@@ -52,6 +53,9 @@ class RedisSettings(_Section):
         ipaddress.IPv4Network("172.31.250.0/24"),
         description="pinned internal subnet for the Redis nodes",
     )
+    endpoints: EndpointStyle = Field(
+        "ip", description="ip | hostname: what nodes announce in CLUSTER SLOTS and MOVED "
+        "(hostname: their names, DNS-only certificates, a configuration endpoint)")
 
     @property
     def nodes(self) -> int:
@@ -70,6 +74,13 @@ class GatewaySettings(_Section):
         description="idle upstream connections kept per host (Tyk ships 500; unset is Go's 2)")
     rate_limiter: RateLimiterName = Field(
         "default", description="default | fixed-window | redis-rolling | sentinel")
+    # drill --vary (issue 18): defaults are what Tyk ships (tyk/tables.py)
+    storage_timeout_s: int = Field(
+        5, ge=1, le=300, description="storage.timeout: seconds per Redis dial/read/write "
+        "(Tyk's default 5)")
+    local_session_cache: bool = Field(
+        True, description="Tyk's local session cache (on as shipped; false renders "
+        "local_session_cache.disable_cached_session_state = true)")
 
 
 class PumpSettings(_Section):
@@ -84,6 +95,9 @@ class DashboardSettings(_Section):
 
     port: int = Field(3000, ge=1, le=65535, description="host port for the dashboard")
     max_active: int = Field(500, ge=1, le=100_000, description="redis_max_active")
+    store_subnet: ipaddress.IPv4Network = Field(
+        ipaddress.IPv4Network("172.31.249.0/24"),
+        description="pinned internal subnet of PostgreSQL, the dashboard and the pump (pro)")
 
 
 class ImageSettings(_Section):
@@ -94,6 +108,7 @@ class ImageSettings(_Section):
     pump: str | None = Field(None, description="override the pump image:tag")
     dashboard: str | None = Field(None, description="override the dashboard image:tag")
     redis: str | None = Field(None, description="override the redis image:tag")
+    postgres: str | None = Field(None, description="override the postgres image:tag (pro)")
 
 
 class NetworkSettings(_Section):
@@ -187,6 +202,17 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return init_settings, env_settings, _TomlSource(settings_cls)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _swarm_names_its_nodes(cls, data: Any) -> Any:
+        """engine = swarm pins no addresses: Redis endpoints are hostnames unless set."""
+        if not isinstance(data, dict) or data.get("engine") != "swarm":
+            return data
+        redis = data.get("redis", {})
+        if isinstance(redis, dict) and "endpoints" not in redis:
+            return {**data, "redis": {**redis, "endpoints": "hostname"}}
+        return data
+
     @model_validator(mode="after")
     def _check_cross_fields(self) -> Settings:
         published = self.published_ports()
@@ -202,10 +228,18 @@ class Settings(BaseSettings):
             raise ValueError(
                 "@network.subnet|overlaps redis.subnet|pick two disjoint subnets"
             )
+        if self.profile == "pro" and any(self.dashboard.store_subnet.overlaps(n) for n in (
+                self.redis.subnet, self.network.subnet)):
+            raise ValueError("@dashboard.store_subnet|overlaps redis.subnet or network.subnet"
+                             "|pick a disjoint subnet")
         if self.redis.subnet.num_addresses - 3 < self.redis.nodes:
             raise ValueError(
                 f"@redis.subnet|too small for {self.redis.nodes} nodes|use a larger prefix"
             )
+        if self.engine == "swarm" and self.redis.endpoints != "hostname":
+            raise ValueError(
+                "@redis.endpoints|is ip, but engine = swarm pins no task addresses"
+                "|leave it out (swarm uses hostname) or set redis.endpoints = hostname")
         if self.swarm.redis_subnet.overlaps(self.swarm.front_subnet):
             raise ValueError(
                 "@swarm.front_subnet|overlaps swarm.redis_subnet|pick two disjoint subnets")

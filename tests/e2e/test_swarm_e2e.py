@@ -27,7 +27,8 @@ def _env(**extra: str) -> dict[str, str]:
     return stack_env(PROJECT, "172.31.246.0/24", "172.31.247.0/24",
                      STACKCTL_ENGINE="swarm", STACKCTL_SWARM__REDIS_SUBNET=REDIS_SUBNET,
                      STACKCTL_SWARM__FRONT_SUBNET=FRONT_SUBNET,
-                     STACKCTL_SWARM__PLACEMENT="labels", **extra)
+                     STACKCTL_SWARM__PLACEMENT="labels", STACKCTL_REDIS__TLS="mtls",
+                     STACKCTL_REDIS__SHARDS="3", STACKCTL_REDIS__REPLICAS="1", **extra)
 
 
 def _lines(out: str) -> list[dict[str, Any]]:

@@ -13,8 +13,8 @@ pytestmark = pytest.mark.unit
 
 
 @pytest.mark.parametrize(("flags", "named"), [
-    (["--tls", "mtls"], "redis.tls = mtls"),
     (["--profile", "pro"], "profile = pro"),
+    (["--endpoints", "ip"], "redis.endpoints"),
 ])
 def test_up_on_swarm_refuses_what_it_cannot_do(tmp_path: Path, flags: list[str],
                                                named: str) -> None:

@@ -72,7 +72,7 @@ def test_one_dnsrr_service_with_its_own_volume_per_node(tmp_path: Path) -> None:
         service = doc["services"][name]
         assert service["deploy"]["endpoint_mode"] == "dnsrr"
         assert service["deploy"]["replicas"] == 1
-        assert service["networks"] == ["redis"]
+        assert service["networks"] == {"redis": {"aliases": ["clustercfg"]}}
         vols = [v["source"] for v in service["volumes"] if v["type"] == "volume"]
         assert vols == [f"{name}-data"]
         # the nodes are dialled by name: no pinned address is left in the scripts' env
@@ -93,6 +93,13 @@ def test_redis_overlay_internal_pinned_attachable_and_optionally_encrypted(
     assert "driver_opts" not in redis
     enc = render(tmp_path, **{"swarm.encrypted": True})
     assert enc["networks"]["redis"]["driver_opts"] == {"encrypted": ""}
+
+
+def test_swarm_forces_hostname_endpoints_and_refuses_ip() -> None:
+    assert load_settings(None, {"engine": "swarm"}).redis.endpoints == "hostname"
+    assert load_settings(None, {}).redis.endpoints == "ip"
+    with pytest.raises(ConfigError, match=r"redis\.endpoints"):
+        load_settings(None, {"engine": "swarm", "redis": {"endpoints": "ip"}})
 
 
 def test_overlapping_swarm_subnets_are_refused() -> None:

@@ -23,6 +23,8 @@ def up(
     shards: int | None = typer.Option(None, "--shards", help="Redis primaries (>= 3)."),
     replicas: int | None = typer.Option(None, "--replicas", help="Replicas per primary (0-5)."),
     profile: str | None = typer.Option(None, "--profile", help="oss | pro"),
+    endpoints: str | None = typer.Option(
+        None, "--endpoints", help="ip | hostname: what Redis nodes announce to clients."),
     engine: str | None = typer.Option(
         None, "--engine", help="compose (one machine) | swarm (Docker Swarm; smoke, sweep "
         "and drill not yet there)"),
@@ -36,7 +38,9 @@ def up(
 
     Steps: preflight, certificates, render, redis-cluster, tyk, health, fallback (only
     when tyk or health failed: REDIGOCLUSTER_SHARDCOUNT 128, then 256, then a diagnosis),
-    bootstrap (an API and a key through the gateway API), record, smoke.
+    bootstrap (an API and a key through the gateway API; in profile pro: organisation,
+    admin user, API, policy and key through the Dashboard's Admin API, after the
+    pro-services step started PostgreSQL and the Dashboard), record, smoke.
     A second `up` with the same settings recreates nothing.
     """
     from stackctl.context import StackContext
@@ -47,6 +51,7 @@ def up(
 
     settings = settings_for(ctx, **{"redis.tls": tls, "redis.shards": shards,
                                     "redis.replicas": replicas, "profile": profile,
+                                    "redis.endpoints": endpoints,
                                     "images.offline": offline, "engine": engine})
     step_ctx = StackContext(build_model(settings))
     if settings.engine == "swarm":
@@ -95,9 +100,18 @@ def _summary(ctx: Any) -> dict[str, Any]:
     from stackctl.secrets import secrets_path
     from stackctl.steps.bootstrap import BOOTSTRAP_FILE
 
+    credentials = [str(secrets_path(ctx.state_dir)), str(ctx.state_dir / BOOTSTRAP_FILE)]
+    pro: dict[str, Any] = {}
+    if ctx.model.settings.profile == "pro":
+        from stackctl.dashboard.credentials import credentials_path
+        from stackctl.steps.bootstrap import dashboard_url
+
+        credentials.append(str(credentials_path(ctx.state_dir)))
+        pro = {"dashboard_url": dashboard_url(ctx)}
     return {
         "gateway_url": ctx.gateway_url,
-        "credentials": [str(secrets_path(ctx.state_dir)), str(ctx.state_dir / BOOTSTRAP_FILE)],
+        **pro,
+        "credentials": credentials,
         "gateway": ctx.results.gateway.as_dict() if ctx.results.gateway else {},
         "next": ["stackctl status", "stackctl logs gateway", "stackctl down"],
     }

@@ -9,6 +9,7 @@ from stackctl.steps.certs import Certificates
 from stackctl.steps.fallback import Deferred, Fallback
 from stackctl.steps.health import Health
 from stackctl.steps.preflight import Preflight
+from stackctl.steps.pro_services import ProServices
 from stackctl.steps.redis import RedisCluster
 from stackctl.steps.render import Render
 from stackctl.steps.smoke import Smoke
@@ -16,12 +17,14 @@ from stackctl.steps.tyk import TykComponents
 
 
 def up_steps(smoke: bool = True) -> list[Step[StackContext]]:
-    """preflight -> certificates -> render -> redis-cluster -> tyk -> health -> fallback
+    """preflight -> certificates -> render -> redis-cluster -> pro-services (pro only) ->
+    tyk -> health -> fallback
     (acts only when tyk or health failed) -> bootstrap -> record -> smoke (unless told not
     to). The stack is recorded before the smoke test, so a failed smoke test does not make
     the next `up` recreate a healthy stack."""
     steps: list[Step[StackContext]] = [Preflight(), Certificates(), Render(), RedisCluster(),
-                                      Deferred(TykComponents()), Deferred(Health()),
+                                      ProServices(), Deferred(TykComponents()),
+                                      Deferred(Health()),
                                       Fallback(), Bootstrap(), Record()]
     if smoke:
         steps.append(Smoke())

@@ -2,11 +2,13 @@
 file (engine = swarm).
 
 What Swarm changes, and how this file answers it (see tyk-facts.md section 14):
-- No `ipv4_address`: every Redis node is its own service; every service has
-  `endpoint_mode: dnsrr`, so a name resolves to its tasks' current addresses (a Redis
-  node's to its one task's). A virtual address (`vip`) needs the kernel's IPVS, which
-  this build machine's kernel lacks (no /proc/net/ip_vs: a vip service is unreachable,
-  measured); dnsrr works on every kernel. Clients and the cluster-init job dial names.
+- No `ipv4_address`: Redis endpoints are hostnames (`redis.endpoints = hostname`, forced
+  by the settings: nodes announce their names, certificates carry DNS names only, every
+  node answers to the configuration endpoint's alias). Every Redis node is its own
+  service; every service has `endpoint_mode: dnsrr`, so a name resolves to its tasks'
+  current addresses (a Redis node's to its one task's). A virtual address (`vip`) needs
+  the kernel's IPVS, which this build machine's kernel lacks (no /proc/net/ip_vs: a vip
+  service is unreachable, measured); dnsrr works on every kernel.
 - No `depends_on`: stackctl orders and waits itself (`swarm.wait`). Cluster creation is a
   `replicated-job` service that waits for every node's PONG; Engine 20.10's `stack
   deploy` rejects that mode, so it is created next to the stack (`init_job`, through
@@ -49,7 +51,7 @@ from stackctl.cluster.redis_conf import (
 from stackctl.errors import ConfigError
 from stackctl.fallback.state import shardcount_env
 from stackctl.images.select import stack_images
-from stackctl.model import RedisNode, StackModel, tls_paths
+from stackctl.model import CONFIG_ENDPOINT, RedisNode, StackModel, tls_paths
 from stackctl.settings import Settings
 from stackctl.stack_compose import GATEWAY_HOME, GATEWAY_PORT, PUMP_HOME, _http_probe
 from stackctl.state import atomic_write_json
@@ -89,11 +91,6 @@ def check_swarm_settings(settings: Settings) -> None:
         raise ConfigError(f"profile = {settings.profile}",
                           "is not available on engine = swarm in this version",
                           "use profile = oss, or engine = compose")
-    if settings.redis.tls != "off":
-        raise ConfigError(f"redis.tls = {settings.redis.tls}",
-                          "needs hostname endpoints on engine = swarm (tasks have no pinned "
-                          "addresses for certificates to name), not in this version",
-                          "use redis.tls = off on swarm, or engine = compose")
 
 
 @dataclass(frozen=True)
@@ -199,7 +196,8 @@ def redis_services(model: StackModel, files: SwarmFiles, objects: _Objects, imag
             "entrypoint": ["sh", f"{SCRIPTS_MOUNT}/node-start.sh"],
             "command": private_files(model, node.name),
             "environment": {**swarm_env(model, node.name), "STACKCTL_PORT": str(node.port)},
-            "networks": [REDIS_NETWORK],
+            # the configuration endpoint: one name every node answers to
+            "networks": {REDIS_NETWORK: {"aliases": [CONFIG_ENDPOINT]}},
             "volumes": [{"type": "volume", "source": f"{node.name}-data", "target": DATA_DIR},
                         {"type": "tmpfs", "target": RUN_DIR}],
             "configs": [objects.config(f"{node.name}-conf", files.redis.node_confs[node.name],

@@ -154,7 +154,8 @@ class LogSignature:
     component: Component
     text: str  # substring to look for
     meaning: Literal["connected", "timeout", "cluster-init-failed", "cluster-mode",
-                     "storage-failed", "purging", "health", "pool-timeout"]
+                     "storage-failed", "purging", "health", "pool-timeout",
+                     "transaction-aborted", "bad-reply", "client-canceled"]
     releases: Range
     note: str = ""
 
@@ -178,5 +179,37 @@ class Endpoint:
     method: str
     path: str
     auth: bool
+    source: str
+    note: str = ""
+
+
+# --- existing clusters and hostname endpoints (issue 16) ------------------------------
+
+EndpointAnswer = Literal["CLUSTER SLOTS", "MOVED/ASK", "TLS name"]
+
+
+@dataclass(frozen=True)
+class EndpointFollowing:
+    """How a component's Redis Cluster client treats the endpoint a node announces in one
+    kind of answer: whether a hostname endpoint is dialled as given."""
+
+    component: Component
+    answer: EndpointAnswer
+    follows_hostnames: bool | None  # None: not verifiable (closed source)
+    client: str  # the library and version behind it, as the pinned build resolves it
+    behaviour: str
+    source: str  # file:line in the module cache
+
+
+@dataclass(frozen=True)
+class DashboardEndpoint:
+    """One route of the Tyk Dashboard (profile pro): method, path (`{name}` placeholders)
+    and which secret it takes: none, admin (`admin-auth`), user (a user's access key in
+    `authorization`) or node (a gateway's node_secret in `authorization`)."""
+
+    name: str
+    method: str
+    path: str
+    auth: Literal["none", "admin", "user", "node"]
     source: str
     note: str = ""

@@ -15,8 +15,10 @@ from stackctl.tyk.releases import Range
 from stackctl.tyk.schema import (
     Component,
     ComponentSpec,
+    DashboardEndpoint,
     Deviation,
     Endpoint,
+    EndpointFollowing,
     LogSignature,
     Option,
     RateLimiter,
@@ -184,6 +186,11 @@ GATEWAY_GENERAL: tuple[Option, ...] = (
         note="Tyk's spelling in the Go name"),
     _gg("omit_config_file", "OmitConfigFile", "bool", env_only=True,
         note="true: start from an empty config and read only the environment"),
+    # drill --vary (issue 18)
+    _gg("local_session_cache.disable_cached_session_state",
+        "LocalSessionCache.DisableCacheSessionState", "bool",
+        note="false (shipped): a key's session is kept in memory SESSION_CACHE_TTL_S "
+             "after it was read from Redis; true: read from Redis on every request"),
 )
 
 PUMP_STORAGE: tuple[Option, ...] = (
@@ -349,7 +356,34 @@ LOG_SIGNATURES: tuple[LogSignature, ...] = (
                  Range(since="v1.14.0"),
                  note="not fatal: the pump stays up (its health endpoint still says ok)"),
     LogSignature("pump", "Serving health check endpoint at", "health", Range(since="v1.10.0")),
+    # stackctl drill (issue 18): what a Redis node fault leaves in the gateway's log
+    LogSignature("gateway", "EXECABORT Transaction discarded", "transaction-aborted",
+                 Range(since="v2.9.3"),
+                 note="Redis' answer to EXEC after a command of the MULTI failed (a node "
+                      "gone mid-transaction: MOVED/CLUSTERDOWN inside the pipeline)"),
+    LogSignature("gateway", "can't parse int reply", "bad-reply", Range(since="v2.9.3"),
+                 note="go-redis internal/proto/reader.go: an answer out of step with its "
+                      "command (e.g. \"*0\" where an integer was due) on a reused connection"),
+    LogSignature("gateway", "Redis is either down", "storage-failed", Range(since="v5.8.0"),
+                 note="storage.ErrRedisIsDown (storage/redis_cluster.go), also quoted "
+                      "inside other lines; the full line is matched first above"),
+    LogSignature("gateway", "http: proxy error: context canceled", "client-canceled",
+                 Range(since="v2.9.3"),
+                 note="the client gave up (its timeout) while the gateway still worked on "
+                      "the request"),
 )
+
+# stackctl drill (issue 18)
+SESSION_CACHE_TTL_S = 10
+"""How long the gateway keeps a key's session in memory after reading it from Redis
+(gateway/server.go cacheCreate: cache.New(10, 5), 5.8 snapshot); not refreshed on a
+hit, so a key's first Redis read after a fault comes at most this long after it.
+`local_session_cache.cached_session_timeout` exists in config.go but nothing reads it."""
+ANALYTICS_LIST = "analytics-tyk-system-analytics"
+"""The Redis list the gateway pushes analytics records to and the pump drains
+(gateway/analytics.go analyticsKeyName with the store's "analytics-" KeyPrefix); with
+enable_multiple_analytics_keys also ANALYTICS_LIST_<0..9> (redis_analytics_purger.go)."""
+ANALYTICS_SHARDS = 10
 
 SHIPPED_GATEWAY = Shipped(
     "gateway",
@@ -510,3 +544,175 @@ GATEWAY_API: tuple[Endpoint, ...] = (
              note="?block=true waits until this node reloaded (gateway/api.go resetHandler)"),
 )
 """The gateway API routes stackctl calls (read in the 5.8 snapshot)."""
+
+
+# --- hostname endpoints in Tyk's Redis clients (issue 16) -----------------------------
+# Read in the module cache at the versions the pinned builds resolve: the gateway snapshot
+# (versions.GATEWAY_MODULE) requires TykTechnologies/storage v1.2.2 and go-redis v9.7.0;
+# Pump v1.14.0 storage v1.3.0 and go-redis v9.7.3. Both storage versions build the
+# cluster client the same way (temporal/internal/driver/redisv9/redisv9.go:60-97,
+# redis.UniversalOptions -> redis.NewClusterClient) and set no TLS ServerName
+# (temporal/internal/tlsconfig/tlsconfig.go:12-48 HandleTLS). Shown live by
+# tests/e2e/test_hostname_endpoints_e2e.py (3 x 1, hostname endpoints, mtls, DNS-only SANs).
+_GW_REDIS = "go-redis v9.7.0 (TykTechnologies/storage v1.2.2)"
+_PMP_REDIS = "go-redis v9.7.3 (TykTechnologies/storage v1.3.0)"
+
+
+def _following(component: Component, client: str, slots_line: str, moved_line: str,
+               dial_line: str) -> tuple[EndpointFollowing, ...]:
+    return (
+        EndpointFollowing(
+            component, "CLUSTER SLOTS", True, client,
+            "the topology comes from CLUSTER SLOTS only (never CLUSTER SHARDS or NODES); "
+            "each node's first field is taken verbatim as the host (net.JoinHostPort), so "
+            "announced hostnames are dialled by name; only a loopback *IP* is replaced by "
+            "the seed's host (osscluster.go replaceLoopbackHost), a name never",
+            f"go-redis {slots_line} ClusterSlotsCmd.readReply; osscluster.go newClusterState"),
+        EndpointFollowing(
+            component, "MOVED/ASK", True, client,
+            "the redirect's last word is the address (error.go isMovedError, "
+            "internal/util.go GetAddr keeps host:port as given) and a client for it is "
+            "created on the spot (clusterNodes.GetOrCreate), followed by a lazy reload",
+            f"go-redis error.go:114-135; {moved_line} ClusterClient.process"),
+        EndpointFollowing(
+            component, "TLS name", True, client,
+            "no ServerName is set, so crypto/tls verifies the certificate against the host "
+            "dialled: IP SANs for ip endpoints, DNS SANs for hostname endpoints and for a "
+            "configuration endpoint given as a seed",
+            f"go-redis {dial_line} NewDialer tls.DialWithDialer; Go crypto/tls "
+            "tls.go:160-167 (ServerName inferred from addr)"),
+    )
+
+
+ENDPOINT_FOLLOWING: tuple[EndpointFollowing, ...] = (
+    *_following("gateway", _GW_REDIS, "command.go:2910-2920", "osscluster.go:992-999",
+                "options.go:234-243"),
+    *_following("pump", _PMP_REDIS, "command.go:2912-2922", "osscluster.go:1010-1017",
+                "options.go:243-252"),
+    EndpointFollowing("dashboard", "CLUSTER SLOTS", None, "closed source",
+                      "not verifiable here (no source, no image)",
+                      "Tyk Dashboard configuration docs"),
+)
+"""Whether each component's cluster client follows hostname endpoints, per answer kind."""
+
+
+# --- profile pro: the Dashboard, its database, the Dashboard-mode gateway, sql pumps -----
+
+_PRO_GW = "tyk gateway/server.go, dashboard_register.go (5.8 snapshot); tyk-pro-docker-demo"
+PRO_GATEWAY_GENERAL: tuple[Option, ...] = (
+    _gg("db_app_conf_options.connection_string", "DBAppConfOptions.ConnectionString", "str",
+        note="the Dashboard's URL; a Dashboard-mode gateway fetches /system/apis there"),
+    _gg("policies.policy_connection_string", "Policies.PolicyConnectionString", "str",
+        note="with policy_source service: /system/policies is fetched there"),
+)
+
+_SQL_PUMPS = (
+    ("sql", "SQL", "one row per request in tyk_analytics (table_sharding off)"),
+    ("sql_aggregate", "SQLAGGREGATE", "per-API aggregates in tyk_aggregated"),
+)
+_SQL_KEYS = (("type", "Type"), ("meta.type", "Meta.Type"),
+             ("meta.connection_string", "Meta.ConnectionString"))
+PRO_PUMP_GENERAL: tuple[Option, ...] = (
+    *(_pmp(f"pumps.{name}.{key}", f"Pumps.{go_name}.{go}", "str", None, redis=False,
+           note=note)
+      for name, go_name, note in _SQL_PUMPS for key, go in _SQL_KEYS),
+    _pmp("uptime_pump_config.uptime_type", "UptimePumpConfig.UptimeType", "str", None,
+         redis=False, note="sql: uptime checks go to PostgreSQL (default mongo)"),
+    _pmp("uptime_pump_config.type", "UptimePumpConfig.Type", "str", None, redis=False),
+    _pmp("uptime_pump_config.connection_string", "UptimePumpConfig.ConnectionString", "str",
+         None, redis=False),
+)
+
+DASHBOARD_PRO: tuple[Option, ...] = (
+    _db("listen_port", "ListenPort", "int", None, redis=False),
+    _db("admin_secret", "AdminSecret", "str", None, redis=False,
+        note="the Admin API's `admin-auth` header"),
+    _db("shared_node_secret", "NodeSecret", "str", None, redis=False,
+        note="must equal the gateway's node_secret (env TYK_DB_NODESECRET)"),
+    _db("tyk_api_config.Host", "TykAPI.Host", "str", None, redis=False,
+        note="the gateway's URL as the Dashboard reaches it (capitalised JSON keys)"),
+    _db("tyk_api_config.Port", "TykAPI.Port", "str", None, redis=False),
+    _db("tyk_api_config.Secret", "TykAPI.Secret", "str", None, redis=False,
+        note="must equal the gateway's secret"),
+    _db("hash_keys", "HashKeys", "bool", None, redis=False,
+        note="must equal the gateway's hash_keys"),
+    _db("host_config.hostname", "HostConfig.Hostname", "str", None, redis=False),
+    *(
+        _db(f"storage.{part}.{key}", f"Storage.{go_part}.{go}", "str", None, redis=False)
+        for part, go_part in (("main", "Main"), ("analytics", "Analytics"),
+                              ("uptime", "Uptime"))
+        for key, go in (("type", "Type"), ("connection_string", "ConnectionString"))
+    ),
+)
+
+OPTIONS = (*OPTIONS, *PRO_GATEWAY_GENERAL, *PRO_PUMP_GENERAL, *DASHBOARD_PRO)
+
+PRO_DEVIATIONS: tuple[Deviation, ...] = (
+    Deviation("gateway", "use_db_app_configs", "true in profile pro",
+              "a Dashboard-mode gateway loads its APIs from the Dashboard"),
+    Deviation("gateway", "db_app_conf_options", "the Dashboard's URL (profile pro)",
+              "where /register/node and /system/apis are"),
+    Deviation("gateway", "policies.policy_source", "service in profile pro",
+              "policies come from the Dashboard's /system/policies"),
+    Deviation("gateway", "policies.policy_connection_string", "the Dashboard's URL (pro)",
+              "where /system/policies is"),
+    Deviation("gateway", "node_secret", "generated per stack (pro)",
+              "the Dashboard's shared_node_secret: the gateway's `authorization` header"),
+)
+DEVIATIONS = (*DEVIATIONS, *PRO_DEVIATIONS)
+
+DASHBOARD_ADMIN_HEADER = "admin-auth"
+"""The Admin API's header carrying the Dashboard's admin_secret (tyk-pro-docker-demo)."""
+DASHBOARD_AUTH_HEADER = "authorization"
+"""The Dashboard API's header carrying a user's access key; a Dashboard-mode gateway sends
+its node_secret in the same header (gateway/dashboard_register.go newRequest)."""
+DASHBOARD_NODE_HEADERS = ("x-tyk-nodeid", "x-tyk-nonce", "x-tyk-session-id",
+                          "x-tyk-hostname")
+"""Headers a Dashboard-mode gateway sends (header/header.go): its node id and the nonce
+from the previous answer (the Dashboard checks both), its session id and hostname."""
+
+_DEMO = "tyk-pro-docker-demo up.sh, tyk-k8s-bootstrap; Tyk Dashboard API docs"
+DASHBOARD_API: tuple[DashboardEndpoint, ...] = (
+    DashboardEndpoint("hello", "GET", "/hello", "none", _DEMO, note="liveness"),
+    DashboardEndpoint("orgs", "GET", "/admin/organisations", "admin", _DEMO,
+                      note="{organisations: [{id, owner_name, ...}]}"),
+    DashboardEndpoint("org-create", "POST", "/admin/organisations", "admin", _DEMO,
+                      note="{Status, Message, Meta: <org id>}"),
+    DashboardEndpoint("user-create", "POST", "/admin/users", "admin", _DEMO,
+                      note="{Status, Message: <access key>, Meta: {id, access_key, ...}}"),
+    DashboardEndpoint("user", "GET", "/api/users/{user_id}", "user", _DEMO),
+    DashboardEndpoint("user-reset", "POST", "/api/users/{user_id}/actions/reset", "user",
+                      _DEMO, note="{new_password, user_permissions}"),
+    DashboardEndpoint("apis", "GET", "/api/apis", "user", _DEMO,
+                      note="{apis: [{api_definition: {...}}], pages}"),
+    DashboardEndpoint("api-create", "POST", "/api/apis", "user", _DEMO,
+                      note="body {api_definition: {...}}; answers {Status, Message, Meta: id}"),
+    DashboardEndpoint("api-delete", "DELETE", "/api/apis/{id}", "user", _DEMO),
+    DashboardEndpoint("policies", "GET", "/api/portal/policies", "user", _DEMO,
+                      note="{Data: [{_id, name, ...}], Pages}"),
+    DashboardEndpoint("policy-create", "POST", "/api/portal/policies", "user", _DEMO,
+                      note="answers {Status, Message: <policy id>, Meta}"),
+    DashboardEndpoint("key-create", "POST", "/api/keys", "user", _DEMO,
+                      note="answers {key_id, key_hash, data: {...}}"),
+)
+"""The Dashboard's Admin API and Dashboard API routes the pro bootstrap calls."""
+
+_GW_SIDE = "tyk gateway/dashboard_register.go Init, server.go syncAPISpecs/syncPolicies"
+DASHBOARD_NODE_API: tuple[DashboardEndpoint, ...] = (
+    DashboardEndpoint("register", "GET", "/register/node", "node", _GW_SIDE,
+                      note="answers {Status, Message: {NodeID}, Nonce}; 409: registered"),
+    DashboardEndpoint("ping", "GET", "/register/ping", "node", _GW_SIDE,
+                      note="every 2 s with the last nonce; 403 makes the gateway register"),
+    DashboardEndpoint("deregister", "DELETE", "/system/node", "node", _GW_SIDE),
+    DashboardEndpoint("system-apis", "GET", "/system/apis", "node", _GW_SIDE,
+                      note="{Message: [{api_definition: {...}, oas}], Nonce}"),
+    DashboardEndpoint("system-policies", "GET", "/system/policies", "node", _GW_SIDE,
+                      note="{Message: [policy with _id], Nonce}; the policy id is _id"),
+    DashboardEndpoint("quota-trigger", "POST", "/system/key/quota_trigger", "node", _GW_SIDE),
+)
+"""What a Dashboard-mode gateway calls on the Dashboard (`authorization: node_secret`)."""
+
+PRO_SQL_TABLES = {"analytics": "tyk_analytics", "aggregate": "tyk_aggregated",
+                  "api_column": "apiid"}
+"""Where the pump's sql pumps write (tyk-pump analytics.SQLTable, AggregateSQLTable; the
+record's APIID has gorm column apiid)."""
