@@ -53,7 +53,7 @@ def up(
     _drop_stale_overrides(step_ctx.state_dir)
     results: list[StepResult] = []
     try:
-        run_steps(up_steps(smoke), step_ctx, progress, results)
+        run_steps(up_steps(smoke, external=settings.external), step_ctx, progress, results)
     except StepError as exc:
         exc.logs = _failure_logs(step_ctx)
         if as_json:
@@ -158,7 +158,8 @@ def status(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
 
     step_ctx = _context(ctx)
     services = _service_rows(step_ctx)
-    cluster = cluster_status(step_ctx.compose, step_ctx.model)
+    cluster = (_external_status(step_ctx) if step_ctx.model.external
+               else cluster_status(step_ctx.compose, step_ctx.model))
     gateway: dict[str, str] = {"version": "", "redis": "unreachable"}
     try:
         with GatewayClient(step_ctx.gateway_url, step_ctx.secrets.gateway_secret) as gw:
@@ -180,6 +181,16 @@ def status(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
         console().print(status_view({**data, "healthy": healthy}))
     if not healthy:
         raise typer.Exit(1)
+
+
+def _external_status(ctx: Any) -> Any:
+    """An external cluster's status, read by one probe container on the user's network."""
+    from stackctl.cluster.external import discover, external_status, oneshot_runner
+    from stackctl.images.select import stack_images
+
+    ext = ctx.model.settings.redis.external
+    run = oneshot_runner(stack_images(ctx.model.settings)["redis"], ext.network)
+    return external_status(discover(ext, ctx.secrets.redis_password.get_secret_value(), run))
 
 
 def _service_rows(ctx: Any) -> list[dict[str, str]]:

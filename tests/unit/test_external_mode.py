@@ -1,0 +1,273 @@
+"""`redis.mode = external`: the settings' bad-input lines, the topology parsers (CLUSTER
+SHARDS on 7.x, CLUSTER NODES on 6.2), discovery over a fake probe runner (FakeRunner: the
+real one is a container, exercised by the e2e), the addrs Tyk gets, and the compose file
+with no Redis service and the user's network declared external."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+
+from stackctl.cluster.external import (
+    DISCOVER_SCRIPT,
+    discover,
+    discovery_problem,
+    external_status,
+    parse_discovery,
+)
+from stackctl.cluster.topology import build_topology, from_cluster_nodes, parse_shards
+from stackctl.errors import ConfigError
+from stackctl.external_compose import EXTERNAL_NETWORK
+from stackctl.model import StackModel, build_model
+from stackctl.runtime.compose import ExecResult
+from stackctl.secrets import Secrets
+from stackctl.settings import ExternalRedisSettings, load_settings
+from stackctl.stack_compose import TykFiles, stack_compose
+from stackctl.tyk.connection import build_connection
+
+pytestmark = pytest.mark.unit
+
+EXT = {"addrs": ["clustercfg:6379"], "network": "elasti_redis"}
+
+
+def settings_line(**redis: Any) -> str:
+    with pytest.raises(ConfigError) as err:
+        load_settings(overrides={"redis": redis})
+    lines = str(err.value).splitlines()
+    assert len(lines) == 1, lines
+    return lines[0]
+
+
+def test_bad_input_is_one_line_each() -> None:
+    line = settings_line(mode="external", shards=5, external=EXT)
+    assert line.startswith("redis.shards: is for a cluster stackctl starts")
+    line = settings_line(mode="external", external={**EXT, "addrs": ["a:1", "b:2"],
+                                                    "use_configuration_endpoint": True})
+    assert line.startswith("redis.external.use_configuration_endpoint: needs exactly one")
+    assert settings_line(mode="external", external={**EXT, "addrs": []}).startswith(
+        "redis.external.addrs: is empty")
+    assert "'nohost' is not host:port" in settings_line(
+        mode="external", external={**EXT, "addrs": ["nohost"]})
+    assert settings_line(mode="external", external={"addrs": ["a:1"]}).startswith(
+        "redis.external.network: is empty")
+    assert settings_line(mode="external", external={**EXT, "tls": "tls"}).startswith(
+        "redis.external.ca_file: is required with tls = tls")
+    assert settings_line(external=EXT).startswith("redis.external.addrs: is set but "
+                                                  "redis.mode is managed")
+
+
+# CLUSTER SHARDS as redis-cli 7.0.15 prints it to a pipe (TLS cluster: tls-port only).
+SHARDS = """slots
+0
+5460
+nodes
+id
+aaa1
+tls-port
+6379
+ip
+172.31.118.11
+endpoint
+redis-1
+hostname
+redis-1
+role
+master
+replication-offset
+1234
+health
+online
+id
+bbb1
+tls-port
+6379
+ip
+172.31.118.15
+endpoint
+redis-5
+hostname
+redis-5
+role
+replica
+replication-offset
+1234
+health
+online
+slots
+5461
+10922
+nodes
+id
+aaa2
+tls-port
+6379
+ip
+172.31.118.12
+endpoint
+redis-2
+hostname
+redis-2
+role
+master
+replication-offset
+9
+health
+online
+slots
+10923
+16383
+nodes
+id
+aaa3
+tls-port
+6379
+ip
+172.31.118.13
+endpoint
+redis-3
+hostname
+redis-3
+role
+master
+replication-offset
+9
+health
+online
+id
+bbb3
+tls-port
+6379
+ip
+172.31.118.14
+endpoint
+redis-4
+hostname
+redis-4
+role
+replica
+replication-offset
+9
+health
+loading
+"""
+
+NODES_62 = """\
+a1 10.0.0.1:6379@16379 myself,master - 0 0 1 connected 0-5460
+a2 10.0.0.2:6379@16379 master - 0 1 2 connected 5461-10922
+a3 10.0.0.3:6379@16379 master - 0 1 3 connected 10923-16383
+b1 10.0.0.4:6379@16379 slave a1 0 1 1 connected
+b2 10.0.0.5:6379@16379 slave,fail a2 0 1 2 connected
+"""
+
+
+def test_cluster_shards_gives_every_node_by_its_endpoint() -> None:
+    nodes = parse_shards(SHARDS, tls=True)
+    assert [(n.addr, n.role, n.slots) for n in nodes] == [
+        ("redis-1:6379", "primary", 5461), ("redis-5:6379", "replica", 0),
+        ("redis-2:6379", "primary", 5462), ("redis-3:6379", "primary", 5461),
+        ("redis-4:6379", "replica", 0)]
+    assert nodes[1].primary_id == "aaa1" and nodes[4].health == "loading"
+    topology = build_topology("clustercfg:6379", "7.0.15", SHARDS, "", tls=True)
+    assert topology.command == "CLUSTER SHARDS"
+    assert topology.addrs == ["redis-1:6379", "redis-2:6379", "redis-3:6379",
+                              "redis-5:6379", "redis-4:6379"]
+
+
+def test_redis_62_is_read_from_cluster_nodes() -> None:
+    topology = build_topology("10.0.0.1:6379", "6.2.14", "ERR unknown subcommand", NODES_62,
+                              tls=False)
+    assert topology.command == "CLUSTER NODES"
+    assert len(topology.primaries) == 3 and len(topology.replicas) == 2
+    assert [n.health for n in from_cluster_nodes(NODES_62)][-1] == "failed"
+
+
+class FakeRunner:
+    """Stands in for the probe container: returns a canned script output and records
+    what it was given."""
+
+    def __init__(self, stdout: str) -> None:
+        self.stdout = stdout
+        self.calls: list[tuple[str, dict[str, str], bytes]] = []
+
+    def __call__(self, script: str, mounts: Sequence[tuple[str, str]], env: dict[str, str],
+                 stdin: bytes) -> ExecResult:
+        self.calls.append((script, env, stdin))
+        return ExecResult(0, self.stdout, "")
+
+
+def answer(addr: str, info: str, shards: str = SHARDS, nodes: str = "") -> str:
+    return (f"## try down:6379\nCould not connect to Redis at down:6379: Name or service not "
+            f"known\n## try {addr}\nPONG\n## answered\n{addr}\n## info\n{info}\n"
+            "## cluster info\ncluster_state:ok\ncluster_slots_ok:16384\n"
+            f"## cluster shards\n{shards}## cluster nodes\n{nodes}")
+
+
+def test_discovery_reads_the_first_answering_address_password_on_stdin() -> None:
+    ext = ExternalRedisSettings(addrs=["down:6379", "clustercfg:6379"], network="n",
+                                tls="insecure")
+    run = FakeRunner(answer("clustercfg:6379", "redis_version:7.0.15\ncluster_enabled:1"))
+    found = discover(ext, "s3cret", run)
+    assert discovery_problem(found) is None and found.topology is not None
+    assert found.topology.source == "clustercfg:6379" and len(found.topology.nodes) == 5
+    script, env, stdin = run.calls[0]
+    assert script == DISCOVER_SCRIPT and stdin == b"s3cret\n"
+    assert "s3cret" not in str(env) and env["PROBE_ADDRS"] == "down:6379 clustercfg:6379"
+    status = external_status(found)
+    assert status.summary["primaries"] == 3 and status.problems == [
+        "redis-4:6379: health loading"]
+
+
+def test_discovery_problems_are_bad_input() -> None:
+    nobody = parse_discovery("## try a:1\nCould not connect to Redis at a:1: refused\n", False)
+    problem = discovery_problem(nobody)
+    assert problem is not None and problem.exit_code == 2
+    assert "no address answers PING (a:1: Could not connect" in str(problem)
+    single = parse_discovery(answer("a:1", "redis_version:7.0.15\ncluster_enabled:0",
+                                    "ERR This instance has cluster support disabled\n",
+                                    "ERR This instance has cluster support disabled"), False)
+    assert "is not a Redis Cluster (cluster_enabled:0)" in str(discovery_problem(single))
+
+
+def external_model(tmp: Path, **ext: Any) -> StackModel:
+    settings = load_settings(overrides={"state_dir": str(tmp / "state"), "redis": {
+        "mode": "external", "external": {**EXT, **ext}}})
+    return build_model(settings)
+
+
+def test_tyk_gets_every_discovered_node_or_only_the_endpoint(tmp_path: Path) -> None:
+    secrets = Secrets(redis_password=SecretStr("pw"), gateway_secret=SecretStr("gw"))
+    model = external_model(tmp_path)
+    assert model.nodes == () and model.addrs == ["clustercfg:6379"]
+    found = build_topology("clustercfg:6379", "7.0.15", SHARDS, "", tls=True)
+    (tmp_path / "state").mkdir()
+    (tmp_path / "state" / "external-topology.json").write_text(
+        __import__("json").dumps(found.as_dict()))
+    model = external_model(tmp_path, user="app")
+    assert model.addrs == found.addrs
+    conn = build_connection(model, secrets, "gateway")
+    assert conn.addrs == tuple(found.addrs) and conn.username == "app"
+    only = external_model(tmp_path, use_configuration_endpoint=True)
+    assert only.addrs == ["clustercfg:6379"]
+
+
+def test_compose_has_no_redis_and_the_network_is_external(tmp_path: Path) -> None:
+    for name in ("ca.crt", "c.crt", "c.key"):
+        (tmp_path / name).write_text("x")
+    model = external_model(tmp_path, tls="mtls", ca_file=str(tmp_path / "ca.crt"),
+                           cert_file=str(tmp_path / "c.crt"), key_file=str(tmp_path / "c.key"))
+    files = TykFiles(tmp_path / "tyk.conf", tmp_path / "pump.conf", tmp_path, tmp_path,
+                     tmp_path)
+    compose = stack_compose(model, None, files)  # type: ignore[arg-type]
+    assert set(compose["services"]) == {"upstream", "gateway", "pump"}
+    assert compose["networks"][EXTERNAL_NETWORK] == {"external": True, "name": "elasti_redis"}
+    gateway = compose["services"]["gateway"]
+    assert EXTERNAL_NETWORK in gateway["networks"] and "redis" not in gateway["networks"]
+    assert "cluster-gate" not in gateway.get("depends_on", {})
+    binds = {m["target"]: m["source"] for m in gateway["volumes"]}
+    assert binds["/opt/stackctl/certs/ca.crt"] == str((tmp_path / "ca.crt").resolve())
+    assert binds["/opt/stackctl/certs/gateway.key"] == str((tmp_path / "c.key").resolve())
+    assert "volumes" not in compose
