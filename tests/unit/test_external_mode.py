@@ -271,3 +271,80 @@ def test_compose_has_no_redis_and_the_network_is_external(tmp_path: Path) -> Non
     assert binds["/opt/stackctl/certs/ca.crt"] == str((tmp_path / "ca.crt").resolve())
     assert binds["/opt/stackctl/certs/gateway.key"] == str((tmp_path / "c.key").resolve())
     assert "volumes" not in compose
+
+
+# --- pre-flight findings ---------------------------------------------------------------
+
+def preflight_text(maxclients: str = "10000", dryrun: str = "OK", enabled: str = "1",
+                   nocert: str = "") -> str:
+    from stackctl.cluster.preflight import dryrun_commands
+
+    nodes = "".join(
+        f"## node redis-{i}:6379\nping=PONG\n"
+        + (f"nocert={nocert}\n" if nocert else "")
+        + f"maxclients={maxclients}\nredis_version=7.0.15\ncluster_enabled={enabled}\n"
+        for i in (1, 2, 3, 5, 4))
+    replies = "".join(f"{c}\t{dryrun if c.startswith('EVAL') or c.startswith('ZADD') else 'OK'}\n"
+                      for c in dryrun_commands())
+    return nodes + "## dryrun\n" + replies
+
+
+def findings_for(text: str, ext: ExternalRedisSettings | None = None, **settings: Any
+                 ) -> dict[str, Any]:
+    from stackctl.cluster import preflight as pf
+    from stackctl.cluster.external import parse_preflight
+
+    ext = ext or ExternalRedisSettings(addrs=["clustercfg:6379"], network="n")
+    found = parse_discovery(answer("clustercfg:6379", "redis_version:7.0.15\n"
+                                   "cluster_enabled:1"), ext.tls != "off")
+    assert found.topology is not None
+    probe = parse_preflight(text)
+    s = load_settings(overrides=settings)
+    out = [pf.reachable(found.topology, probe), pf.cluster_enabled(probe),
+           pf.version(probe, "v5.8.0", ("6.2", "7.0"), False), pf.tls(ext, found, probe),
+           pf.acl(ext.user, probe), pf.maxclients(probe, pf.worst_case(s, 5)),
+           pf.slots(found), pf.node_list(ext, found.topology)]
+    return {f.check: f for f in out}
+
+
+def test_a_sound_cluster_passes_every_check() -> None:
+    found = findings_for(preflight_text())
+    assert {k: f.status for k, f in found.items()} == dict.fromkeys(found, "pass")
+    assert "above the worst case 2500 per node (4 pools x 500 x 1 gateways + pump 500)" in \
+        found["maxclients"].detail
+
+
+def test_each_refusal_names_its_cause_and_fix() -> None:
+    from stackctl.cluster.preflight import failures
+
+    low = findings_for(preflight_text(maxclients="2000"), gateway={"max_active": 500})
+    assert low["maxclients"].status == "fail"
+    assert "redis-1:6379 maxclients 2000" in low["maxclients"].detail
+    wide = findings_for(preflight_text(), gateway={"max_active": 3000, "replicas": 2})
+    assert "<= the worst case 24500 per node" in wide["maxclients"].detail
+    acl = findings_for(preflight_text(dryrun="This user has no permissions to run the "
+                                      "'zadd' command"))["acl"]
+    assert acl.status == "fail" and "ZADD" in acl.detail and "+zadd" in acl.fix
+    off = findings_for(preflight_text(enabled="0"))["cluster-enabled"]
+    assert off.status == "fail" and "enable_cluster = true" in off.detail
+    lines = [str(e) for e in failures(low.values())]
+    assert lines == [f"pre-flight maxclients: {low['maxclients'].detail}; "
+                     f"{low['maxclients'].fix}"]
+
+
+def test_wrong_ca_is_a_tls_failure() -> None:
+    ext = ExternalRedisSettings(addrs=["clustercfg:6379"], network="n", tls="tls",
+                                ca_file="/ca.crt")
+    text = ("## node redis-1:6379\nping=Could not negotiate a TLS connection: "
+            "certificate verify failed\n")
+    tls = findings_for(text, ext)["tls"]
+    assert tls.status == "fail" and "certificate verify failed" in tls.detail
+    assert "redis.external.ca_file" in tls.fix
+
+
+def test_a_node_list_missing_replicas_is_a_warning() -> None:
+    ext = ExternalRedisSettings(addrs=["redis-1:6379", "redis-2:6379", "redis-3:6379"],
+                                network="n")
+    found = findings_for(preflight_text(), ext)["node-list"]
+    assert found.status == "warn"
+    assert "lists 3 of 5 nodes; missing redis-5:6379 redis-4:6379 (replicas)" in found.detail

@@ -203,3 +203,76 @@ def external_status(found: Discovery) -> ClusterStatus:
                "primaries": len(found.topology.primaries),
                "replicas": len(found.topology.replicas), "source": found.topology.source}
     return ClusterStatus(nodes, summary, problems)
+
+
+PREFLIGHT_SCRIPT = _LIB + r"""
+first=""
+for a in $PROBE_ADDRS; do
+  echo "## node $a"
+  pong=$(r "$a" ping | head -n 1)
+  echo "ping=${pong:-no answer (timeout)}"
+  [ "$pong" = PONG ] || continue
+  [ -n "$first" ] || first=$a
+  if [ "$PROBE_TLS" = mtls ]; then
+    echo "nocert=$(PROBE_TLS=tls r "$a" ping | head -n 1)"
+  fi
+  echo "maxclients=$(r "$a" config get maxclients | sed -n 2p)"
+  r "$a" info clients | grep -E '^(maxclients|connected_clients):' | tr : =
+  r "$a" info server | grep -E '^redis_version:' | tr : =
+  r "$a" info cluster | grep -E '^cluster_enabled:' | tr : =
+done
+[ -n "$first" ] || exit 0
+echo "## dryrun"
+printf '%s\n' "$PROBE_DRYRUN" | while IFS= read -r cmd; do
+  [ -n "$cmd" ] || continue
+  # shellcheck disable=SC2086  # the command and its arguments split into words
+  printf '%s\t%s\n' "$cmd" "$(r "$first" acl dryrun "$PROBE_USER" $cmd | head -n 1)"
+done
+"""
+
+
+@dataclass(frozen=True)
+class NodeProbe:
+    """What one node answered to the pre-flight probe."""
+
+    addr: str
+    ping: str
+    fields: dict[str, str]
+
+    @property
+    def reachable(self) -> bool:
+        """Answered PONG with the configured TLS, user and password."""
+        return self.ping == "PONG"
+
+
+@dataclass(frozen=True)
+class PreflightProbe:
+    """Every node's answers and the ACL DRYRUN replies (command -> reply)."""
+
+    nodes: list[NodeProbe]
+    dryrun: dict[str, str]
+
+
+def parse_preflight(text: str) -> PreflightProbe:
+    """The pre-flight script's output -> PreflightProbe."""
+    nodes: list[NodeProbe] = []
+    dryrun: dict[str, str] = {}
+    for key, body in split_report(text).items():
+        if key.startswith("node "):
+            fields = dict(line.partition("=")[::2] for line in body.splitlines() if "=" in line)
+            nodes.append(NodeProbe(key[5:], fields.pop("ping", ""), fields))
+        elif key == "dryrun":
+            for line in body.splitlines():
+                cmd, _, reply = line.partition("\t")
+                if cmd:
+                    dryrun[cmd] = reply.strip()
+    return PreflightProbe(nodes, dryrun)
+
+
+def probe_preflight(ext: ExternalRedis, password: str, run: Runner, addrs: Sequence[str],
+                    commands: Sequence[str]) -> PreflightProbe:
+    """Ask every node what the pre-flight checks need; ACL DRYRUN each of `commands`
+    (`CMD ARG...` lines) on the first node that answers."""
+    env = {**probe_env(ext, addrs), "PROBE_DRYRUN": "\n".join(commands)}
+    result = run(PREFLIGHT_SCRIPT, probe_mounts(ext), env, (password + "\n").encode())
+    return parse_preflight(result.stdout)

@@ -109,7 +109,8 @@ def parse_shards(text: str, tls: bool) -> list[TopologyNode]:
             i += 2
         primary = next((m.get("id", "") for m in members if m.get("role") == "master"), "")
         for m in members:
-            port = m.get("tls-port") if tls and m.get("tls-port") else m.get("port", "0")
+            port = ((m.get("tls-port") if tls else m.get("port"))
+                    or m.get("port") or m.get("tls-port") or "0")
             role = "primary" if m.get("role") == "master" else "replica"
             nodes.append(TopologyNode(
                 id=m.get("id", ""), endpoint=m.get("endpoint") or m.get("ip", ""),

@@ -6,8 +6,16 @@ line, exit 2, before any container of the stack starts."""
 from __future__ import annotations
 
 import dataclasses
+from typing import TYPE_CHECKING
 
 from stackctl.context import StackContext
+
+if TYPE_CHECKING:
+    from stackctl.cluster.external import Discovery, Runner
+    from stackctl.cluster.preflight import Finding
+
+PREFLIGHT_FILE = "external-preflight.json"
+"""`<state_dir>/external-preflight.json`: the last pre-flight's findings."""
 
 
 class ExternalRedis:
@@ -17,7 +25,8 @@ class ExternalRedis:
 
     def run(self, ctx: StackContext) -> str:
         from stackctl.cluster.external import discover, discovery_problem, oneshot_runner
-        from stackctl.errors import ConfigError
+        from stackctl.cluster.preflight import failures
+        from stackctl.errors import ConfigError, ConfigErrors
         from stackctl.images.select import stack_images
         from stackctl.model import TOPOLOGY_FILE
         from stackctl.runtime.engine import network_exists
@@ -36,10 +45,43 @@ class ExternalRedis:
             raise problem
         assert found.topology is not None
         topology = found.topology
+        findings = _preflight(ctx, found, run)
+        atomic_write_json(ctx.state_dir / PREFLIGHT_FILE,
+                          {"findings": [f.as_dict() for f in findings]})
+        failed = failures(findings)
+        if failed:
+            raise ConfigErrors(failed)
         atomic_write_json(ctx.state_dir / TOPOLOGY_FILE, topology.as_dict())
         ctx.model = dataclasses.replace(ctx.model, topology=tuple(topology.addrs))
         given = ("the configuration endpoint only" if ext.use_configuration_endpoint
                  else f"{len(topology.addrs)} addrs")
+        warned = [f"{f.check}: {f.detail}" for f in findings if f.status == "warn"]
         return (f"{topology.source} ({topology.command}, Redis {topology.version}): "
                 f"{len(topology.primaries)} primaries + {len(topology.replicas)} replicas "
-                f"[{' '.join(topology.addrs)}]; Tyk gets {given}")
+                f"[{' '.join(topology.addrs)}]; Tyk gets {given}; pre-flight "
+                f"{sum(f.status == 'pass' for f in findings)}/{len(findings)} pass"
+                + "".join(f"; warn {w}" for w in warned))
+
+
+def _preflight(ctx: StackContext, found: Discovery, run: Runner) -> list[Finding]:
+    """Every pre-flight finding against the live cluster (`cluster.preflight`)."""
+    from stackctl.cluster import preflight as pf
+    from stackctl.cluster.external import probe_preflight
+    from stackctl.tyk.support import target_versions
+    from stackctl.versions import SUPPORT_MATRIX, parse_release
+
+    settings = ctx.model.settings
+    ext = settings.redis.external
+    assert found.topology is not None
+    topology = found.topology
+    probe = probe_preflight(ext, ctx.secrets.redis_password.get_secret_value(), run,
+                            topology.addrs, pf.dryrun_commands())
+    tyk, _ = target_versions(settings)
+    release = parse_release(tyk)
+    lines = next((row.redis_lines for row in SUPPORT_MATRIX if release >= row.tyk_min
+                  and (row.tyk_max is None or release <= row.tyk_max)), ())
+    return [pf.reachable(topology, probe), pf.cluster_enabled(probe),
+            pf.version(probe, tyk, lines, settings.allow_unsupported),
+            pf.tls(ext, found, probe), pf.acl(ext.user, probe),
+            pf.maxclients(probe, pf.worst_case(settings, len(topology.nodes))),
+            pf.slots(found), pf.node_list(ext, topology)]

@@ -198,3 +198,14 @@ class EndpointFollowing:
     client: str  # the library and version behind it, as the pinned build resolves it
     behaviour: str
     source: str  # file:line in the module cache
+
+
+@dataclass(frozen=True)
+class RedisCommandUse:
+    """A Redis command a component sends, with arguments for `ACL DRYRUN` (keys and
+    channels named as Tyk names them, so key and channel patterns are checked too)."""
+
+    component: Component
+    command: str  # e.g. "CLUSTER SLOTS"
+    args: tuple[str, ...]
+    source: str

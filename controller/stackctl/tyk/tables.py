@@ -21,6 +21,7 @@ from stackctl.tyk.schema import (
     LogSignature,
     Option,
     RateLimiter,
+    RedisCommandUse,
     RedisKeyPrefix,
     Role,
     Shipped,
@@ -561,3 +562,60 @@ ENDPOINT_FOLLOWING: tuple[EndpointFollowing, ...] = (
                       "Tyk Dashboard configuration docs"),
 )
 """Whether each component's cluster client follows hostname endpoints, per answer kind."""
+
+_GW_STORE = ("storage v1.2.2 temporal/internal/driver/redisv9 "
+             "(keyvalue, list, set, sortedset, queue)")
+_GW_CLUSTER = ("go-redis v9.7 ClusterClient: CLUSTER SLOTS for the topology "
+               "(osscluster.go loadState)")
+_GW_RATE = "tyk internal/rate (rolling and fixed-window limiters), storage/redis_cluster.go"
+REDIS_COMMANDS: tuple[RedisCommandUse, ...] = (
+    *(RedisCommandUse("gateway", cmd, args, src) for cmd, args, src in (
+        ("PING", (), _GW_STORE),
+        ("CLUSTER SLOTS", (), _GW_CLUSTER),
+        ("GET", ("apikey-x",), _GW_STORE),
+        ("SET", ("apikey-x", "v", "EX", "60"), _GW_STORE),
+        ("SETNX", ("rate-limit-x.BLOCKED", "1"), _GW_STORE),
+        ("DEL", ("apikey-x",), _GW_STORE),
+        ("EXISTS", ("apikey-x",), _GW_STORE),
+        ("EXPIRE", ("rate-limit-x", "60"), _GW_STORE),
+        ("TTL", ("apikey-x",), _GW_STORE),
+        ("INCR", ("quota-x",), _GW_STORE),
+        ("DECR", ("quota-x",), _GW_STORE),
+        ("MGET", ("apikey-x",), _GW_STORE),
+        ("SCAN", ("0", "MATCH", "apikey-*"), _GW_STORE),
+        ("KEYS", ("apikey-*",), _GW_STORE),
+        ("ZADD", ("rate-limit-x", "1", "m"), _GW_RATE),
+        ("ZRANGE", ("rate-limit-x", "0", "-1"), _GW_RATE),
+        ("ZRANGEBYSCORE", ("rate-limit-x", "0", "1"), _GW_STORE),
+        ("ZREMRANGEBYSCORE", ("rate-limit-x", "0", "1"), _GW_RATE),
+        ("ZCARD", ("rate-limit-x",), _GW_RATE),
+        ("RPUSH", ("analytics-tyk-system-analytics", "r"), _GW_STORE),
+        ("LRANGE", ("analytics-tyk-system-analytics", "0", "-1"), _GW_STORE),
+        ("LTRIM", ("analytics-tyk-system-analytics", "0", "-1"), _GW_STORE),
+        ("LPUSH", ("x", "v"), _GW_STORE),
+        ("LLEN", ("x",), _GW_STORE),
+        ("LREM", ("x", "0", "v"), _GW_STORE),
+        ("SADD", ("x", "m"), _GW_STORE),
+        ("SMEMBERS", ("x",), _GW_STORE),
+        ("SREM", ("x", "m"), _GW_STORE),
+        ("SISMEMBER", ("x", "m"), _GW_STORE),
+        ("HSET", ("x", "f", "v"), "tyk gateway (host-check and OAuth stores)"),
+        ("HGETALL", ("x",), "tyk gateway (host-check and OAuth stores)"),
+        ("PUBLISH", ("tyk.cluster.notifications", "m"), _GW_STORE),
+        ("SUBSCRIBE", ("tyk.cluster.notifications",), _GW_STORE),
+        ("MULTI", (), "go-redis TxPipelined (rolling limiter, GetAndDeleteSet)"),
+        ("EXEC", (), "go-redis TxPipelined (rolling limiter, GetAndDeleteSet)"),
+    )),
+    *(RedisCommandUse("pump", cmd, args, "tyk-pump storage/temporal_storage.go "
+                      "GetAndDeleteSet; storage v1.3.0 list.Pop") for cmd, args in (
+        ("PING", ()),
+        ("CLUSTER SLOTS", ()),
+        ("LRANGE", ("analytics-tyk-system-analytics", "0", "-1")),
+        ("LTRIM", ("analytics-tyk-system-analytics", "1", "0")),
+        ("DEL", ("analytics-tyk-system-analytics",)),
+        ("MULTI", ()),
+        ("EXEC", ()),
+    )),
+)
+"""Every Redis command the gateway and pump send (read in the pinned module versions),
+with arguments for the pre-flight's `ACL DRYRUN <user> <command> <args>`."""
