@@ -168,4 +168,36 @@ def run_checks(settings: Settings) -> list[Check]:
     checks.append(check_disk(settings.state_dir))
     checks.append(check_go())
     checks.append(check_support(settings))
+    if settings.profile == "pro":
+        checks.extend(pro_checks(settings))
     return checks
+
+
+def pro_checks(settings: Settings) -> list[Check]:
+    """Profile pro: the licence (present, a JWT, not expired) and the PostgreSQL version
+    (the Dashboard image and its port are the image and port checks)."""
+    from stackctl.errors import ConfigError
+    from stackctl.tyk.pro_checks import check_postgres
+
+    out = []
+    runs: tuple[tuple[str, Callable[[], str]], ...] = (
+        ("licence", lambda: _licence_line(settings)),
+        ("postgres-version", lambda: check_postgres(settings)))
+    for name, run in runs:
+        try:
+            out.append(Check(name, "pass", run()))
+        except ConfigError as exc:
+            out.append(Check(name, "fail", f"{exc.setting}: {exc.problem}", exc.fix))
+    return out
+
+
+def _licence_line(settings: Settings) -> str:
+    from stackctl.model import build_model
+    from stackctl.secrets import read_licence
+    from stackctl.tyk.licence import check_licence
+    from stackctl.tyk.render_dashboard import missing_licence
+
+    licence = read_licence(settings.state_dir)
+    if licence is None:
+        raise missing_licence(build_model(settings))
+    return check_licence(licence)

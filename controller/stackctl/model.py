@@ -31,6 +31,10 @@ CONFIG_ENDPOINT = "clustercfg"
 """Hostname mode: a network alias every node answers to, like ElastiCache's `clustercfg`
 name: a client given only this address reads the topology from whichever node answers."""
 
+STORE_NETWORK = "store"  # internal: true; profile pro: PostgreSQL, dashboard, pump
+STORE_HOSTS = {"postgres": 10, "dashboard": 20, "pump": 30}
+"""Host numbers in dashboard.store_subnet (profile pro); the gateway has none."""
+
 COMPONENTS = ("gateway", "pump", "dashboard")
 """Tyk components that connect to Redis, each with its own client certificate."""
 
@@ -150,6 +154,11 @@ class StackModel:
     def redis_side_ip(self, service: str, replica: int = 0) -> ipaddress.IPv4Address:
         """A Redis client's static address on the internal Redis network."""
         return self.settings.redis.subnet.network_address + REDIS_SIDE_HOSTS[service] + replica
+
+
+def store_ip(model: StackModel, service: str) -> ipaddress.IPv4Address:
+    """A service's static address on the internal store network (profile pro)."""
+    return model.settings.dashboard.store_subnet.network_address + STORE_HOSTS[service]
 
 
 TOPOLOGY_FILE = "external-topology.json"

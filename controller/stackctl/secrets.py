@@ -12,7 +12,7 @@ import secrets as _random
 import stat
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, PrivateAttr, SecretStr, ValidationError
 
 from stackctl.errors import ConfigError
 from stackctl.state import atomic_write
@@ -29,23 +29,48 @@ class Secrets(BaseModel):
     redis_password: SecretStr
     gateway_secret: SecretStr
     licence: SecretStr | None = None  # Tyk Dashboard licence: given by the user, never made
+    # profile pro (generated with the others; None only in hand-made instances):
+    node_secret: SecretStr | None = None  # gateway node_secret = Dashboard shared_node_secret
+    dashboard_admin_secret: SecretStr | None = None  # the Dashboard's admin_secret
+    postgres_password: SecretStr | None = None  # the Dashboard's PostgreSQL user
 
     def dump(self) -> dict[str, str]:
-        """Plain values, for writing the file (never for display)."""
+        """Plain values, for writing the file (never for display); a licence taken from
+        STACKCTL_LICENCE is not written."""
         out = {
             "redis_password": self.redis_password.get_secret_value(),
             "gateway_secret": self.gateway_secret.get_secret_value(),
         }
-        if self.licence is not None:
-            out["licence"] = self.licence.get_secret_value()
+        for name in ("licence", *PRO_SECRETS):
+            value = getattr(self, name)
+            if value is not None and not (name == "licence" and self._licence_from_env):
+                out[name] = value.get_secret_value()
         return out
+
+    _licence_from_env: bool = PrivateAttr(default=False)
+
+    def required(self, name: str) -> SecretStr:
+        """A secret the caller needs (ConfigError when a hand-made instance lacks it)."""
+        value = getattr(self, name)
+        if value is None:
+            raise ConfigError(f"secrets: {name}", "is missing",
+                              "remove the secrets file's entry to have it generated")
+        return value  # type: ignore[no-any-return]
+
+
+PRO_SECRETS = ("node_secret", "dashboard_admin_secret", "postgres_password")
+LICENCE_ENV = "STACKCTL_LICENCE"
+"""The Dashboard licence may come from this variable instead of the secrets file (the
+file wins); it is never written to the file."""
 
 
 def _generate() -> dict[str, str]:
-    return {
+    out = {
         "redis_password": _random.token_urlsafe(32),
         "gateway_secret": _random.token_urlsafe(32),
     }
+    out.update({name: _random.token_hex(24) for name in PRO_SECRETS})
+    return out
 
 
 def secrets_path(state_dir: Path) -> Path:
@@ -81,4 +106,23 @@ def load_secrets(state_dir: Path, create: bool = True) -> Secrets:
                           "fix or remove that entry to have it generated") from None
     if missing:
         atomic_write(path, json.dumps(result.dump(), indent=2) + "\n", SECRET_MODE)
+    env_licence = os.environ.get(LICENCE_ENV, "").strip()
+    if result.licence is None and env_licence:
+        result = result.model_copy(update={"licence": SecretStr(env_licence)})
+        result._licence_from_env = True
     return result
+
+
+def read_licence(state_dir: Path) -> SecretStr | None:
+    """The Dashboard licence from the secrets file, else STACKCTL_LICENCE; None when
+    neither has one. Reads only: nothing is generated or written."""
+    path = secrets_path(state_dir)
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        data = {}
+    value = data.get("licence") if isinstance(data, dict) else None
+    if isinstance(value, str) and value.strip():
+        return SecretStr(value.strip())
+    env = os.environ.get(LICENCE_ENV, "").strip()
+    return SecretStr(env) if env else None

@@ -113,6 +113,9 @@ class DashboardSettings(_Section):
 
     port: int = Field(3000, ge=1, le=65535, description="host port for the dashboard")
     max_active: int = Field(500, ge=1, le=100_000, description="redis_max_active")
+    store_subnet: ipaddress.IPv4Network = Field(
+        ipaddress.IPv4Network("172.31.249.0/24"),
+        description="pinned internal subnet of PostgreSQL, the dashboard and the pump (pro)")
 
 
 class ImageSettings(_Section):
@@ -123,6 +126,7 @@ class ImageSettings(_Section):
     pump: str | None = Field(None, description="override the pump image:tag")
     dashboard: str | None = Field(None, description="override the dashboard image:tag")
     redis: str | None = Field(None, description="override the redis image:tag")
+    postgres: str | None = Field(None, description="override the postgres image:tag (pro)")
 
 
 class NetworkSettings(_Section):
@@ -207,6 +211,10 @@ class Settings(BaseSettings):
                 "@network.subnet|overlaps redis.subnet|pick two disjoint subnets"
             )
         _check_external(self.redis)
+        if self.profile == "pro" and any(self.dashboard.store_subnet.overlaps(n) for n in (
+                self.redis.subnet, self.network.subnet)):
+            raise ValueError("@dashboard.store_subnet|overlaps redis.subnet or network.subnet"
+                             "|pick a disjoint subnet")
         if self.redis.subnet.num_addresses - 3 < self.redis.nodes:
             raise ValueError(
                 f"@redis.subnet|too small for {self.redis.nodes} nodes|use a larger prefix"

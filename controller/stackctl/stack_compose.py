@@ -17,6 +17,7 @@ from stackctl.cluster.redis_conf import RedisFiles
 from stackctl.fallback.state import shardcount_env
 from stackctl.images.select import stack_images
 from stackctl.model import CERTS_MOUNT, FRONT_NETWORK, REDIS_NETWORK, StackModel
+from stackctl.stack_compose_pro import ProFiles
 from stackctl.state import atomic_write, atomic_write_json, read_json
 from stackctl.tyk.lookup import gateway_endpoint, gateway_listen_port
 from stackctl.tyk.render_pump import CSV_DIR, HEALTH_NAME, HEALTH_PORT
@@ -65,6 +66,7 @@ class TykFiles:
     analytics: Path  # the pump's csv sink
     gateway_env: Path | None = None  # env form: TYK_GW_* file (0600) instead of tyk.conf
     pump_env: Path | None = None  # env form: TYK_PMP_* file (0600) instead of pump.conf
+    pro: ProFiles | None = None  # profile pro: the dashboard's and the database's files
 
 
 def gateway_assets(gateway_dir: Path) -> tuple[Path, Path]:
@@ -191,12 +193,29 @@ def stack_compose(model: StackModel, redis: RedisFiles, tyk: TykFiles) -> dict[s
         if service.get("labels", {}).get("io.stackctl.role") == "gateway":
             _label_digest(service, tyk.gateway_env or tyk.gateway_conf)
     _label_digest(services["pump"], tyk.pump_env or tyk.pump_conf)
-    return {
+    out: dict[str, Any] = {
         "name": model.settings.project,
         "services": services,
         "networks": networks,
         "volumes": cluster["volumes"],
     }
+    if model.settings.profile == "pro" and tyk.pro is not None:
+        _add_pro(model, tyk.pro, out)
+    return out
+
+
+def _add_pro(model: StackModel, files: ProFiles, doc: dict[str, Any]) -> None:
+    """Profile pro: the dashboard and its database (`stack_compose_pro`)."""
+    from stackctl.stack_compose_pro import join_store, pro_compose
+
+    pro = pro_compose(model, files)
+    doc["services"].update(pro["services"])
+    join_store(model, doc["services"])
+    _label_digest(doc["services"]["dashboard"], files.dashboard_conf,
+                  *([files.dashboard_env] if files.dashboard_env else []))
+    for key in ("networks", "volumes"):
+        doc[key] = {**doc[key], **pro[key]}
+    doc["secrets"] = pro["secrets"]
 
 
 def _use_env_form(service: dict[str, Any], tyk: TykFiles) -> None:

@@ -84,6 +84,9 @@ NGINX_VERSION = "1.22"
 WRK_VERSION = "4.1.0"
 """Debian bookworm's wrk (the `load` image)."""
 
+POSTGRES_VERSION = "15"
+"""Debian bookworm's postgresql-15 (the `postgres` image: the Dashboard's store in pro)."""
+
 DEBIAN_SUITE = "bookworm"
 DEBIAN_MIRROR = "http://deb.debian.org/debian"
 DEBOOTSTRAP_VARIANT = "minbase"
@@ -106,6 +109,9 @@ IMAGES: tuple[ImageSpec, ...] = (
               module=PUMP_MODULE, depends_on=("base",)),
     ImageSpec("tyk-dashboard", f"tykio/tyk-dashboard:{GATEWAY_OFFICIAL_TAG}",
               f"tykio/tyk-dashboard:{GATEWAY_OFFICIAL_TAG}", "", depends_on=()),
+    ImageSpec("postgres", f"postgres:{POSTGRES_VERSION}",
+              f"stackctl/postgres:{POSTGRES_VERSION}", "postgres", depends_on=("base",),
+              build_args=(("POSTGRES_VERSION", POSTGRES_VERSION),)),
     ImageSpec("upstream", f"nginx:{NGINX_VERSION}", f"stackctl/upstream:{NGINX_VERSION}",
               "upstream", depends_on=("base",), build_args=(("NGINX_VERSION", NGINX_VERSION),)),
     ImageSpec("load", None, f"stackctl/load:{WRK_VERSION}", "load", depends_on=("base",),
@@ -153,3 +159,19 @@ def supported(tyk_release: str, redis_version: str) -> bool:
         if tyk >= row.tyk_min and (row.tyk_max is None or tyk <= row.tyk_max):
             return line in row.redis_lines
     return False
+
+
+# --- profile pro: the Dashboard's PostgreSQL --------------------------------------------
+
+DASHBOARD_POSTGRES: tuple[str, ...] = ("14", "15", "16", "17")
+"""PostgreSQL major versions the Tyk Dashboard 5.x supports (Tyk's database docs: 14-17;
+PostgreSQL is supported from Dashboard 4.0)."""
+
+
+def postgres_major(image_ref: str) -> str | None:
+    """`postgres:15.4` -> "15"; None when the tag does not start with a version."""
+    if ":" not in image_ref:
+        return None
+    tag = image_ref.rsplit(":", 1)[1]
+    head = tag.split(".")[0].split("-")[0]
+    return head if head.isdigit() else None

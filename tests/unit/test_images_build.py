@@ -109,13 +109,15 @@ def test_gateway_failure_does_not_stop_the_others(engine: FakeEngine, tmp_path: 
     report = builder.run(specs, force=set())
     status = {r.name: r.status for r in report.results}
     assert status == {"base": "built", "redis": "built", "tyk-gateway": "failed",
-                      "tyk-pump": "built", "upstream": "built", "load": "built"}
+                      "tyk-pump": "built", "postgres": "built", "upstream": "built",
+                      "load": "built"}
     assert "refused by the Go module proxy" in report.failed[0].detail
 
     engine.built.clear()
     again = builder.run(specs, force=set())
     assert {r.name: r.status for r in again.results if r.name != "tyk-gateway"} == {
-        "base": "skipped", "redis": "skipped", "tyk-pump": "skipped", "upstream": "skipped",
+        "base": "skipped", "redis": "skipped", "tyk-pump": "skipped", "postgres": "skipped",
+        "upstream": "skipped",
         "load": "skipped"}
     assert engine.built == []
 

@@ -77,8 +77,8 @@ def test_up_plan_order() -> None:
     from stackctl.steps.plan import up_steps
 
     names = [s.name for s in up_steps(smoke=True)]
-    assert names[:6] == ["preflight", "certificates", "render", "redis-cluster", "tyk",
-                         "health"]
+    assert names[:7] == ["preflight", "certificates", "render", "redis-cluster",
+                         "pro-services", "tyk", "health"]
     assert names.index("bootstrap") < names.index("record") < names.index("smoke")
     assert "smoke" not in [s.name for s in up_steps(smoke=False)]
     assert "bootstrap" in [s.name for s in up_steps(smoke=False)]

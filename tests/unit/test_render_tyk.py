@@ -29,7 +29,10 @@ from stackctl.tyk.support import check_support
 pytestmark = pytest.mark.unit
 
 SECRETS = Secrets(redis_password=SecretStr("redis-pw-xyz"),
-                  gateway_secret=SecretStr("gw-secret-xyz"), licence=SecretStr("lic-jwt-xyz"))
+                  gateway_secret=SecretStr("gw-secret-xyz"), licence=SecretStr("lic-jwt-xyz"),
+                  node_secret=SecretStr("node-secret-xyz"),
+                  dashboard_admin_secret=SecretStr("admin-secret-xyz"),
+                  postgres_password=SecretStr("pg-pw-xyz"))
 RENDER = {"gateway": render_gateway, "pump": render_pump, "dashboard": render_dashboard}
 RELEASE = {"gateway": "v5.8.15", "pump": "v1.14.0", "dashboard": "v5.8.15"}
 COMPONENTS: tuple[Component, ...] = ("gateway", "pump", "dashboard")
@@ -121,10 +124,11 @@ def test_every_difference_from_tyks_shipped_config_is_a_deviation_row(tmp_path: 
     shipped = dict(SHIPPED_GATEWAY.values)
     rows = {d.key for d in DEVIATIONS if d.component == "gateway"}
     used: set[str] = set()
-    for mode, limiter, idle in (("off", "default", 500), ("mtls", "default", 64),
-                                ("off", "fixed-window", 500), ("insecure", "redis-rolling", 500),
-                                ("off", "sentinel", 500)):
-        settings = _settings(tmp_path, redis={"tls": mode}, gateway={
+    for mode, limiter, idle, profile in (
+            ("off", "default", 500, "oss"), ("mtls", "default", 64, "oss"),
+            ("off", "fixed-window", 500, "oss"), ("insecure", "redis-rolling", 500, "oss"),
+            ("off", "sentinel", 500, "oss"), ("mtls", "default", 500, "pro")):
+        settings = _settings(tmp_path, redis={"tls": mode}, profile=profile, gateway={
             "rate_limiter": limiter, "max_idle_connections_per_host": idle})
         doc = render_gateway(build_model(settings), SECRETS, "v5.8.15")
         rendered = flatten(doc.as_json())
@@ -187,7 +191,7 @@ def test_pump_essentials(tmp_path: Path) -> None:
 
 def test_dashboard_needs_licence(tmp_path: Path) -> None:
     model = build_model(_settings(tmp_path, profile="pro"))
-    no_licence = Secrets(redis_password=SecretStr("p"), gateway_secret=SecretStr("s"))
+    no_licence = SECRETS.model_copy(update={"licence": None})
     with pytest.raises(ConfigError, match="licence"):
         render_files(model, no_licence, "json")
     names = [f.name for f in render_files(model, SECRETS, "json")]

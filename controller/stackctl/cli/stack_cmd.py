@@ -90,9 +90,18 @@ def _summary(ctx: Any) -> dict[str, Any]:
     from stackctl.secrets import secrets_path
     from stackctl.steps.bootstrap import BOOTSTRAP_FILE
 
+    credentials = [str(secrets_path(ctx.state_dir)), str(ctx.state_dir / BOOTSTRAP_FILE)]
+    pro: dict[str, Any] = {}
+    if ctx.model.settings.profile == "pro":
+        from stackctl.dashboard.credentials import credentials_path
+        from stackctl.steps.bootstrap import dashboard_url
+
+        credentials.append(str(credentials_path(ctx.state_dir)))
+        pro = {"dashboard_url": dashboard_url(ctx)}
     return {
         "gateway_url": ctx.gateway_url,
-        "credentials": [str(secrets_path(ctx.state_dir)), str(ctx.state_dir / BOOTSTRAP_FILE)],
+        **pro,
+        "credentials": credentials,
         "gateway": ctx.results.gateway.as_dict() if ctx.results.gateway else {},
         "next": ["stackctl status", "stackctl logs gateway", "stackctl down"],
     }

@@ -67,6 +67,9 @@ def up_view(project: str, seconds: float, summary: dict[str, Any]) -> Renderable
     rows = [("gateway", f"{summary['gateway_url']}  (/hello; /smoke/ with the key)")]
     if gateway.get("version"):
         rows.append(("", f"{gateway['version']}, Redis {gateway.get('redis', '?')}"))
+    if summary.get("dashboard_url"):
+        rows.append(("dashboard", f"{summary['dashboard_url']}  (admin: see the last "
+                                  "credentials file)"))
     rows.append(("credentials", ", ".join(summary["credentials"]) + "  (0600; never printed)"))
     rows += [("next" if i == 0 else "", step) for i, step in enumerate(summary["next"])]
     table = Table(box=None, show_header=False, pad_edge=False, padding=(0, 2, 0, 2))

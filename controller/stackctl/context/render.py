@@ -11,6 +11,7 @@ from stackctl.context.recorded import APPLIED_FILE, SETTINGS_KEY, settings_recor
 from stackctl.context.results import Rendered
 from stackctl.context.stack import StackContext
 from stackctl.errors import ToolError
+from stackctl.stack_compose_pro import ProFiles
 from stackctl.state import atomic_write_json, read_json
 
 GATEWAY_DIR = "gateway"
@@ -38,6 +39,7 @@ def render_stack(ctx: StackContext) -> Rendered:
         gateway_conf=paths["tyk.conf"], pump_conf=paths["pump.conf"], apps=apps,
         policies=policies, analytics=analytics,
         gateway_env=env_paths.get("gateway.env"), pump_env=env_paths.get("pump.env"),
+        pro=_pro_files(ctx, rendered, paths, env_paths),
     )
     paths.update(env_paths)
     path = write_stack_compose(ctx.model, redis, tyk)
@@ -47,6 +49,27 @@ def render_stack(ctx: StackContext) -> Rendered:
                       len(paths) + len(redis.node_confs) + 1, path.parent)
     ctx.results.rendered = result
     return result
+
+
+def _pro_files(ctx: StackContext, rendered: Path, paths: dict[str, Path],
+               env_paths: dict[str, Path]) -> ProFiles | None:
+    """Profile pro: the database's password file (0600, atomic) and the dashboard's files."""
+    if ctx.model.settings.profile != "pro":
+        return None
+    from stackctl.secrets import SECRET_MODE
+    from stackctl.stack_compose_pro import ProFiles
+    from stackctl.state import atomic_write
+    from stackctl.tyk.bundle import DASHBOARD_LICENCE_FILE
+    from stackctl.tyk.pro import POSTGRES_PASSWORD_FILE
+
+    password = rendered / POSTGRES_PASSWORD_FILE
+    atomic_write(password, ctx.secrets.required("postgres_password").get_secret_value(),
+                 SECRET_MODE)
+    paths[POSTGRES_PASSWORD_FILE] = password
+    if "dashboard.env" in env_paths:
+        return ProFiles(env_paths[DASHBOARD_LICENCE_FILE], password,
+                        env_paths["dashboard.env"])
+    return ProFiles(paths["tyk_analytics.conf"], password)
 
 
 def inputs_digest(paths: list[Path]) -> str:
@@ -70,10 +93,11 @@ def _all_up(ctx: StackContext) -> bool:
     except ToolError:
         return False
     from stackctl.stack_compose import TYK_SERVICES
+    from stackctl.stack_compose_pro import pro_names
 
     running = {s.service for s in states if s.state == "running"
                and s.health in ("", "healthy")}
-    wanted = {n.name for n in ctx.model.nodes} | set(TYK_SERVICES)
+    wanted = {n.name for n in ctx.model.nodes} | set(TYK_SERVICES) | set(pro_names(ctx.model))
     return wanted <= running
 
 

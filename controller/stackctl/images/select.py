@@ -18,11 +18,13 @@ def stack_images(settings: Settings) -> dict[str, str]:
     wanted = dict(SERVICE_IMAGES)
     if settings.profile == "pro":
         wanted["dashboard"] = "tyk-dashboard"
+        wanted["postgres"] = "postgres"
     overrides = {
         "redis": settings.images.redis,
         "gateway": settings.images.gateway,
         "pump": settings.images.pump,
         "dashboard": settings.images.dashboard,
+        "postgres": settings.images.postgres,
     }
     out: dict[str, str] = {}
     for service, name in wanted.items():

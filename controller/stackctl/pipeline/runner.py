@@ -70,9 +70,9 @@ def run_steps(steps: Sequence[Step[Ctx]], ctx: Ctx, progress: Progress,
             results.append(StepResult(step.name, "failed", round(elapsed, 3), str(exc)))
             if isinstance(exc, StepError):
                 raise
-            failure = StepError(step.name, str(exc))
-            failure.exit_code = exc.exit_code  # bad input found by a step is still exit 2
-            raise failure from exc
+            wrapped = StepError(step.name, str(exc))
+            wrapped.exit_code = exc.exit_code  # bad input (a ConfigError) still exits 2
+            raise wrapped from exc
         elapsed = time.monotonic() - started
         outcome = done if isinstance(done, Outcome) else Outcome("ok", done)
         progress.emit(StepEvent(step.name, outcome.status, elapsed, outcome.detail))

@@ -164,7 +164,7 @@ def run_smoke(ctx: StackContext, options: SmokeOptions,
               ) -> SmokeReport:
     """Run the whole smoke against the stack in `ctx`. `after_setup` (tests) may tamper
     with what was created, e.g. revoke a key, before the load starts."""
-    from stackctl.clients.gateway import GatewayClient
+    from stackctl.context.gateway import stack_gateway
     from stackctl.context.render import ANALYTICS_DIR
     from stackctl.load.plan import LoadPlan
     from stackctl.smoke import setup as smoke_setup
@@ -178,7 +178,7 @@ def run_smoke(ctx: StackContext, options: SmokeOptions,
     keys = options.keys or default_keys(settings.redis.shards)
     per_key = (rate or ESTIMATED_WRK_RPS) * options.duration_s / keys
     probes = _Probes()
-    with GatewayClient(ctx.gateway_url, ctx.secrets.gateway_secret) as gw:
+    with stack_gateway(ctx) as gw:
         probes.hello.append(_hello(gw))
         made = smoke_setup.create(gw, keys, limit_for(per_key))
         try:
@@ -211,8 +211,12 @@ def run_smoke(ctx: StackContext, options: SmokeOptions,
     if wait_s is None:
         wait_s = max(ANALYTICS_WAIT_MIN_S, 5.0 * settings.pump.purge_delay)
     csv_dir = ctx.state_dir / ANALYTICS_DIR
-    delivered, waited = wait_delivered(lambda: count_records(csv_dir, made.api_id),
-                                       served, wait_s)
+    count: Callable[[], int] = lambda: count_records(csv_dir, made.api_id)  # noqa: E731
+    if settings.profile == "pro":  # the sql pump's rows in PostgreSQL (the Dashboard's)
+        from stackctl.smoke.analytics_sql import count_sql_records
+
+        count = lambda: count_sql_records(ctx.compose, made.api_id)  # noqa: E731
+    delivered, waited = wait_delivered(count, served, wait_s)
     return build_report(options, rate, made, result, probes.redis, probes.hello,
                         unauthorized, served, delivered, waited, cleanup_problems,
                         limiter=limiter_in_use(ctx), cost=spent, unmetered=unmetered)

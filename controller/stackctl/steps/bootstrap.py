@@ -50,6 +50,8 @@ class Bootstrap:
 
         path = ctx.state_dir / BOOTSTRAP_FILE
         saved = _load(path)
+        if ctx.model.settings.profile == "pro":
+            return self._through_dashboard(ctx, saved)
         if saved and _works(ctx.gateway_url, saved["key"]):
             return f"reused API {API_ID} and its key"
         try:
@@ -66,6 +68,55 @@ class Bootstrap:
         atomic_write_json(path, {"api_id": API_ID, "listen_path": LISTEN_PATH, "key": key},
                           0o600)
         return f"API {API_ID} and a key created; request through the gateway answered 200"
+
+
+    def _through_dashboard(self, ctx: StackContext, saved: dict[str, str] | None) -> str:
+        """Profile pro: organisation, admin, API, policy and key through the Dashboard."""
+        from stackctl.clients.dashboard import DashboardClient
+        from stackctl.clients.gateway import GatewayClient
+        from stackctl.dashboard.bootstrap import bootstrap
+
+        secrets = ctx.secrets
+        try:
+            with DashboardClient(dashboard_url(ctx), secrets.required(
+                    "dashboard_admin_secret")) as dash, GatewayClient(
+                    ctx.gateway_url, secrets.gateway_secret) as gw:
+                done = bootstrap(dash, _Keyed(gw), ctx.state_dir, smoke_api(), LISTEN_PATH,
+                                 saved["key"] if saved else None, _serving)
+        except ToolError as exc:
+            raise StepError(self.name, str(exc),
+                            "see `stackctl logs dashboard gateway`") from None
+        atomic_write_json(ctx.state_dir / BOOTSTRAP_FILE,
+                          {"api_id": API_ID, "listen_path": LISTEN_PATH,
+                           "key": done.key.get_secret_value(), "policy_id": done.policy_id,
+                           "org_id": done.org_id}, 0o600)
+        what = ", ".join(done.created) + " created" if done.created else "all reused"
+        return (f"through the Dashboard at {dashboard_url(ctx)}: {what}; request through "
+                f"the gateway answered 200; admin credentials in {done.credentials} (0600)")
+
+
+def dashboard_url(ctx: StackContext) -> str:
+    """The Dashboard as the host reaches it (profile pro)."""
+    s = ctx.model.settings
+    return f"http://{s.network.bind}:{s.dashboard.port}"
+
+
+class _Keyed:
+    """The gateway as the pro bootstrap uses it."""
+
+    def __init__(self, gw: Any) -> None:
+        self._gw = gw
+
+    def reload(self) -> None:
+        self._gw.reload()
+
+    def get_with_key(self, path: str, key: str) -> tuple[int, str]:
+        reply = self._gw.through(path, {KEY_HEADER: key})
+        return reply.status, reply.text
+
+
+def _serving(status: int, body: str) -> bool:
+    return status == 200 and UPSTREAM_MARK in body
 
 
 def _load(path: Any) -> dict[str, str] | None:

@@ -10,6 +10,7 @@ from stackctl.steps.external import ExternalRedis
 from stackctl.steps.fallback import Deferred, Fallback
 from stackctl.steps.health import Health
 from stackctl.steps.preflight import Preflight
+from stackctl.steps.pro_services import ProServices
 from stackctl.steps.redis import RedisCluster
 from stackctl.steps.render import Render
 from stackctl.steps.smoke import Smoke
@@ -17,14 +18,16 @@ from stackctl.steps.tyk import TykComponents
 
 
 def up_steps(smoke: bool = True, external: bool = False) -> list[Step[StackContext]]:
-    """preflight -> certificates -> render -> redis-cluster -> tyk -> health -> fallback
+    """preflight -> certificates -> render -> redis-cluster -> pro-services (pro only) ->
+    tyk -> health -> fallback
     (acts only when tyk or health failed) -> bootstrap -> record -> smoke (unless told not
     to). The stack is recorded before the smoke test, so a failed smoke test does not make
     the next `up` recreate a healthy stack. `external`: external-redis (discovery and the
     pre-flight findings) right after preflight; certificates and redis-cluster skip."""
     steps: list[Step[StackContext]] = [Preflight(), *([ExternalRedis()] if external else []),
                                       Certificates(), Render(), RedisCluster(),
-                                      Deferred(TykComponents()), Deferred(Health()),
+                                      ProServices(), Deferred(TykComponents()),
+                                      Deferred(Health()),
                                       Fallback(), Bootstrap(), Record()]
     if smoke:
         steps.append(Smoke())

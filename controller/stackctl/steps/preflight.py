@@ -23,6 +23,11 @@ class Preflight:
 
         settings = ctx.model.settings
         check_support(settings)
+        pro: list[str] = []
+        if settings.profile == "pro":
+            from stackctl.tyk.pro_checks import check_pro
+
+            pro = check_pro(settings, ctx.state_dir)
         refs = list(stack_images(settings).values())
         load_wrapper()
         # The docker calls are independent: run them at once (a warm `up` waits on them).
@@ -41,6 +46,10 @@ class Preflight:
                 raise
         if (check := compose.result()).status == "fail":
             raise ToolError(f"{check.detail}; {check.fix}")
+        if settings.profile == "pro":
+            from stackctl.tyk.pro_checks import check_dashboard_image
+
+            pro.append(check_dashboard_image(settings, lambda ref: present.get(ref, False)))
         missing = [ref for ref, ok in present.items() if not ok]
         if missing:
             fix = ("run `stackctl images build`" if settings.images.offline
@@ -53,15 +62,16 @@ class Preflight:
                                   check.fix)
         if ctx.model.tls and not ctx.model.external and (ctx.model.certs_dir / "ca.crt").exists():
             verify_pki(ctx.model)
-        return f"{len(refs)} images present"
+        return "; ".join([f"{len(refs)} images present", *pro[:1]])
 
 
 def _ports_held_by_project(ctx: StackContext) -> set[int]:
-    """Published ports already held by this project's running gateway (a re-up)."""
+    """Published ports already held by this project's running services (a re-up)."""
     if not ctx.compose_file.exists():
         return set()
     try:
         running = {s.service for s in ctx.services() if s.state == "running"}
     except ToolError:
         return set()
-    return {ctx.model.settings.gateway.port} if "gateway" in running else set()
+    ports = ctx.model.settings.published_ports()
+    return {port for service, port in ports.items() if service in running}

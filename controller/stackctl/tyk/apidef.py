@@ -38,3 +38,25 @@ def session(api_id: str, rate: int, per: float) -> dict[str, Any]:
         "access_rights": {api_id: {"api_id": api_id, "api_name": api_id,
                                    "versions": [VERSION]}},
     }
+
+
+def _access(api_id: str) -> dict[str, Any]:
+    return {api_id: {"api_id": api_id, "api_name": api_id, "versions": [VERSION],
+                     "allowed_urls": []}}
+
+
+def policy(name: str, org_id: str, api_id: str, rate: int) -> dict[str, Any]:
+    """A Dashboard policy (profile pro) on `api_id`: `rate` per second, no quota."""
+    return {
+        "name": name, "org_id": org_id, "active": True, "state": "active",
+        "rate": rate, "per": 1, "quota_max": -1, "quota_renewal_rate": -1,
+        "throttle_interval": -1, "throttle_retry_limit": -1, "key_expires_in": 0,
+        "access_rights": _access(api_id),
+    }
+
+
+def policy_session(org_id: str, api_id: str, policy_id: str, rate: int) -> dict[str, Any]:
+    """A key on a Dashboard policy (its limits come from the policy)."""
+    return {"org_id": org_id, "apply_policies": [policy_id], "rate": rate, "per": 1,
+            "allowance": rate, "quota_max": -1, "expires": 0,
+            "access_rights": _access(api_id)}

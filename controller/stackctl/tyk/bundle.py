@@ -49,9 +49,28 @@ def render_files(model: StackModel, secrets: Secrets, form: Form) -> list[Render
     for doc in render_docs(model, secrets):
         spec = SPECS[doc.component]
         name = spec.conf_file if form == "json" else spec.env_file
+        if form == "env" and doc.component == "dashboard":
+            doc, licence = split_licence(doc)
+            out.append(RenderedFile(DASHBOARD_LICENCE_FILE, doc.component, licence.text("json"),
+                                    1))
         keys = len(doc.as_env() if form == "env" else [o for o, _ in doc.entries if not o.env_only])
         out.append(RenderedFile(name, doc.component, doc.text(form), keys))
     return out
+
+
+DASHBOARD_LICENCE_FILE = "dashboard-licence.conf"
+"""Env form: the licence alone, in a config file the dashboard mounts (an env file's values
+show in `docker inspect`; a licence must not)."""
+
+
+def split_licence(doc: ConfigDoc) -> tuple[ConfigDoc, ConfigDoc]:
+    """(the dashboard's config without license_key, a config holding only it)."""
+    from stackctl.tyk.render_dashboard import LICENCE_KEY
+
+    rest = tuple(e for e in doc.entries if e[0].key != LICENCE_KEY)
+    only = tuple(e for e in doc.entries if e[0].key == LICENCE_KEY)
+    return (ConfigDoc(doc.component, doc.release, rest),
+            ConfigDoc(doc.component, doc.release, only))
 
 
 def write_files(files: list[RenderedFile], out_dir: Path) -> list[Path]:

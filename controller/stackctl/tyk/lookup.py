@@ -9,6 +9,7 @@ from functools import cache
 from stackctl.tyk.envconfig import env_name, json_style_env
 from stackctl.tyk.schema import (
     Component,
+    DashboardEndpoint,
     Endpoint,
     LogSignature,
     Option,
@@ -198,3 +199,22 @@ def gateway_endpoint(name: str) -> Endpoint:
 def gateway_auth_header() -> str:
     """The header that carries the gateway's API secret."""
     return GATEWAY_AUTH_HEADER
+
+
+def dashboard_endpoint(name: str) -> DashboardEndpoint:
+    """The Dashboard route `name` (Admin/Dashboard API, or what a Dashboard-mode gateway
+    calls), from the tables."""
+    from stackctl.tyk.tables import DASHBOARD_API, DASHBOARD_NODE_API
+
+    for entry in (*DASHBOARD_API, *DASHBOARD_NODE_API):
+        if entry.name == name:
+            return entry
+    raise KeyError(f"no dashboard route named {name!r}")
+
+
+def dashboard_auth_headers() -> dict[str, str]:
+    """Header name by auth kind: admin (`admin-auth`), user and node (`authorization`)."""
+    from stackctl.tyk.tables import DASHBOARD_ADMIN_HEADER, DASHBOARD_AUTH_HEADER
+
+    return {"admin": DASHBOARD_ADMIN_HEADER, "user": DASHBOARD_AUTH_HEADER,
+            "node": DASHBOARD_AUTH_HEADER}

@@ -49,6 +49,21 @@ def _limiter_values(limiter: RateLimiter, release: str) -> dict[str, Any]:
             if option("gateway", k).exists.contains(release)}
 
 
+def dashboard_mode(secrets: Secrets) -> dict[str, Any]:
+    """Profile pro: APIs and policies from the Dashboard, registered with the node secret
+    (the oss profile keeps file mode)."""
+    from stackctl.tyk.pro import dashboard_url_in_stack
+
+    url = dashboard_url_in_stack()
+    return {
+        "use_db_app_configs": True,
+        "db_app_conf_options.connection_string": url,
+        "policies.policy_source": "service",
+        "policies.policy_connection_string": url,
+        "node_secret": secrets.required("node_secret").get_secret_value(),
+    }
+
+
 def render_gateway(model: StackModel, secrets: Secrets, release: str) -> ConfigDoc:
     """The gateway's configuration for this stack."""
     gw = model.settings.gateway
@@ -69,6 +84,8 @@ def render_gateway(model: StackModel, secrets: Secrets, release: str) -> ConfigD
         "max_idle_connections_per_host": gw.max_idle_connections_per_host,
         **_limiter_values(limiter, release),
     })
+    if model.settings.profile == "pro":
+        values.update(dashboard_mode(secrets))
     entries = [(option("gateway", k), v) for k, v in values.items()]
     entries.append((option("gateway", "type"), "redis"))
     entries.extend(storage_entries(conn))

@@ -17,6 +17,21 @@ HEALTH_NAME = "health"
 HEALTH_PORT = 8083
 
 
+def sql_pumps(secrets: Secrets) -> dict[str, Any]:
+    """Profile pro: the sql and sql_aggregate pumps and the uptime pump write to the
+    Dashboard's PostgreSQL, beside the csv sink."""
+    from stackctl.tyk.pro import postgres_dsn
+
+    dsn = postgres_dsn(secrets)
+    out: dict[str, Any] = {"dont_purge_uptime_data": False}
+    for name in ("sql", "sql_aggregate"):
+        out.update({f"pumps.{name}.type": name, f"pumps.{name}.meta.type": "postgres",
+                    f"pumps.{name}.meta.connection_string": dsn})
+    out.update({"uptime_pump_config.uptime_type": "sql", "uptime_pump_config.type": "postgres",
+                "uptime_pump_config.connection_string": dsn})
+    return out
+
+
 def render_pump(model: StackModel, secrets: Secrets, release: str) -> ConfigDoc:
     """The pump's configuration for this stack."""
     conn = build_connection(model, secrets, "pump")
@@ -30,6 +45,8 @@ def render_pump(model: StackModel, secrets: Secrets, release: str) -> ConfigDoc:
         "pumps.csv.type": "csv",
         "pumps.csv.meta.csv_dir": CSV_DIR,
     }
+    if model.settings.profile == "pro":
+        general.update(sql_pumps(secrets))
     entries = [(option("pump", k), v) for k, v in general.items()]
     entries.extend(storage_entries(conn))
     return ConfigDoc("pump", release, tuple(entries))

@@ -209,3 +209,14 @@ class RedisCommandUse:
     command: str  # e.g. "CLUSTER SLOTS"
     args: tuple[str, ...]
     source: str
+class DashboardEndpoint:
+    """One route of the Tyk Dashboard (profile pro): method, path (`{name}` placeholders)
+    and which secret it takes: none, admin (`admin-auth`), user (a user's access key in
+    `authorization`) or node (a gateway's node_secret in `authorization`)."""
+
+    name: str
+    method: str
+    path: str
+    auth: Literal["none", "admin", "user", "node"]
+    source: str
+    note: str = ""

@@ -15,6 +15,7 @@ from stackctl.tyk.releases import Range
 from stackctl.tyk.schema import (
     Component,
     ComponentSpec,
+    DashboardEndpoint,
     Deviation,
     Endpoint,
     EndpointFollowing,
@@ -521,7 +522,7 @@ GATEWAY_API: tuple[Endpoint, ...] = (
 # cluster client the same way (temporal/internal/driver/redisv9/redisv9.go:60-97,
 # redis.UniversalOptions -> redis.NewClusterClient) and set no TLS ServerName
 # (temporal/internal/tlsconfig/tlsconfig.go:12-48 HandleTLS). Shown live by
-# tests/docker/test_hostname_endpoints.py (3 x 1, hostname endpoints, mtls, DNS-only SANs).
+# tests/e2e/test_hostname_endpoints_e2e.py (3 x 1, hostname endpoints, mtls, DNS-only SANs).
 _GW_REDIS = "go-redis v9.7.0 (TykTechnologies/storage v1.2.2)"
 _PMP_REDIS = "go-redis v9.7.3 (TykTechnologies/storage v1.3.0)"
 
@@ -619,3 +620,124 @@ REDIS_COMMANDS: tuple[RedisCommandUse, ...] = (
 )
 """Every Redis command the gateway and pump send (read in the pinned module versions),
 with arguments for the pre-flight's `ACL DRYRUN <user> <command> <args>`."""
+
+# --- profile pro: the Dashboard, its database, the Dashboard-mode gateway, sql pumps -----
+
+_PRO_GW = "tyk gateway/server.go, dashboard_register.go (5.8 snapshot); tyk-pro-docker-demo"
+PRO_GATEWAY_GENERAL: tuple[Option, ...] = (
+    _gg("db_app_conf_options.connection_string", "DBAppConfOptions.ConnectionString", "str",
+        note="the Dashboard's URL; a Dashboard-mode gateway fetches /system/apis there"),
+    _gg("policies.policy_connection_string", "Policies.PolicyConnectionString", "str",
+        note="with policy_source service: /system/policies is fetched there"),
+)
+
+_SQL_PUMPS = (
+    ("sql", "SQL", "one row per request in tyk_analytics (table_sharding off)"),
+    ("sql_aggregate", "SQLAGGREGATE", "per-API aggregates in tyk_aggregated"),
+)
+_SQL_KEYS = (("type", "Type"), ("meta.type", "Meta.Type"),
+             ("meta.connection_string", "Meta.ConnectionString"))
+PRO_PUMP_GENERAL: tuple[Option, ...] = (
+    *(_pmp(f"pumps.{name}.{key}", f"Pumps.{go_name}.{go}", "str", None, redis=False,
+           note=note)
+      for name, go_name, note in _SQL_PUMPS for key, go in _SQL_KEYS),
+    _pmp("uptime_pump_config.uptime_type", "UptimePumpConfig.UptimeType", "str", None,
+         redis=False, note="sql: uptime checks go to PostgreSQL (default mongo)"),
+    _pmp("uptime_pump_config.type", "UptimePumpConfig.Type", "str", None, redis=False),
+    _pmp("uptime_pump_config.connection_string", "UptimePumpConfig.ConnectionString", "str",
+         None, redis=False),
+)
+
+DASHBOARD_PRO: tuple[Option, ...] = (
+    _db("listen_port", "ListenPort", "int", None, redis=False),
+    _db("admin_secret", "AdminSecret", "str", None, redis=False,
+        note="the Admin API's `admin-auth` header"),
+    _db("shared_node_secret", "NodeSecret", "str", None, redis=False,
+        note="must equal the gateway's node_secret (env TYK_DB_NODESECRET)"),
+    _db("tyk_api_config.Host", "TykAPI.Host", "str", None, redis=False,
+        note="the gateway's URL as the Dashboard reaches it (capitalised JSON keys)"),
+    _db("tyk_api_config.Port", "TykAPI.Port", "str", None, redis=False),
+    _db("tyk_api_config.Secret", "TykAPI.Secret", "str", None, redis=False,
+        note="must equal the gateway's secret"),
+    _db("hash_keys", "HashKeys", "bool", None, redis=False,
+        note="must equal the gateway's hash_keys"),
+    _db("host_config.hostname", "HostConfig.Hostname", "str", None, redis=False),
+    *(
+        _db(f"storage.{part}.{key}", f"Storage.{go_part}.{go}", "str", None, redis=False)
+        for part, go_part in (("main", "Main"), ("analytics", "Analytics"),
+                              ("uptime", "Uptime"))
+        for key, go in (("type", "Type"), ("connection_string", "ConnectionString"))
+    ),
+)
+
+OPTIONS = (*OPTIONS, *PRO_GATEWAY_GENERAL, *PRO_PUMP_GENERAL, *DASHBOARD_PRO)
+
+PRO_DEVIATIONS: tuple[Deviation, ...] = (
+    Deviation("gateway", "use_db_app_configs", "true in profile pro",
+              "a Dashboard-mode gateway loads its APIs from the Dashboard"),
+    Deviation("gateway", "db_app_conf_options", "the Dashboard's URL (profile pro)",
+              "where /register/node and /system/apis are"),
+    Deviation("gateway", "policies.policy_source", "service in profile pro",
+              "policies come from the Dashboard's /system/policies"),
+    Deviation("gateway", "policies.policy_connection_string", "the Dashboard's URL (pro)",
+              "where /system/policies is"),
+    Deviation("gateway", "node_secret", "generated per stack (pro)",
+              "the Dashboard's shared_node_secret: the gateway's `authorization` header"),
+)
+DEVIATIONS = (*DEVIATIONS, *PRO_DEVIATIONS)
+
+DASHBOARD_ADMIN_HEADER = "admin-auth"
+"""The Admin API's header carrying the Dashboard's admin_secret (tyk-pro-docker-demo)."""
+DASHBOARD_AUTH_HEADER = "authorization"
+"""The Dashboard API's header carrying a user's access key; a Dashboard-mode gateway sends
+its node_secret in the same header (gateway/dashboard_register.go newRequest)."""
+DASHBOARD_NODE_HEADERS = ("x-tyk-nodeid", "x-tyk-nonce", "x-tyk-session-id",
+                          "x-tyk-hostname")
+"""Headers a Dashboard-mode gateway sends (header/header.go): its node id and the nonce
+from the previous answer (the Dashboard checks both), its session id and hostname."""
+
+_DEMO = "tyk-pro-docker-demo up.sh, tyk-k8s-bootstrap; Tyk Dashboard API docs"
+DASHBOARD_API: tuple[DashboardEndpoint, ...] = (
+    DashboardEndpoint("hello", "GET", "/hello", "none", _DEMO, note="liveness"),
+    DashboardEndpoint("orgs", "GET", "/admin/organisations", "admin", _DEMO,
+                      note="{organisations: [{id, owner_name, ...}]}"),
+    DashboardEndpoint("org-create", "POST", "/admin/organisations", "admin", _DEMO,
+                      note="{Status, Message, Meta: <org id>}"),
+    DashboardEndpoint("user-create", "POST", "/admin/users", "admin", _DEMO,
+                      note="{Status, Message: <access key>, Meta: {id, access_key, ...}}"),
+    DashboardEndpoint("user", "GET", "/api/users/{user_id}", "user", _DEMO),
+    DashboardEndpoint("user-reset", "POST", "/api/users/{user_id}/actions/reset", "user",
+                      _DEMO, note="{new_password, user_permissions}"),
+    DashboardEndpoint("apis", "GET", "/api/apis", "user", _DEMO,
+                      note="{apis: [{api_definition: {...}}], pages}"),
+    DashboardEndpoint("api-create", "POST", "/api/apis", "user", _DEMO,
+                      note="body {api_definition: {...}}; answers {Status, Message, Meta: id}"),
+    DashboardEndpoint("api-delete", "DELETE", "/api/apis/{id}", "user", _DEMO),
+    DashboardEndpoint("policies", "GET", "/api/portal/policies", "user", _DEMO,
+                      note="{Data: [{_id, name, ...}], Pages}"),
+    DashboardEndpoint("policy-create", "POST", "/api/portal/policies", "user", _DEMO,
+                      note="answers {Status, Message: <policy id>, Meta}"),
+    DashboardEndpoint("key-create", "POST", "/api/keys", "user", _DEMO,
+                      note="answers {key_id, key_hash, data: {...}}"),
+)
+"""The Dashboard's Admin API and Dashboard API routes the pro bootstrap calls."""
+
+_GW_SIDE = "tyk gateway/dashboard_register.go Init, server.go syncAPISpecs/syncPolicies"
+DASHBOARD_NODE_API: tuple[DashboardEndpoint, ...] = (
+    DashboardEndpoint("register", "GET", "/register/node", "node", _GW_SIDE,
+                      note="answers {Status, Message: {NodeID}, Nonce}; 409: registered"),
+    DashboardEndpoint("ping", "GET", "/register/ping", "node", _GW_SIDE,
+                      note="every 2 s with the last nonce; 403 makes the gateway register"),
+    DashboardEndpoint("deregister", "DELETE", "/system/node", "node", _GW_SIDE),
+    DashboardEndpoint("system-apis", "GET", "/system/apis", "node", _GW_SIDE,
+                      note="{Message: [{api_definition: {...}, oas}], Nonce}"),
+    DashboardEndpoint("system-policies", "GET", "/system/policies", "node", _GW_SIDE,
+                      note="{Message: [policy with _id], Nonce}; the policy id is _id"),
+    DashboardEndpoint("quota-trigger", "POST", "/system/key/quota_trigger", "node", _GW_SIDE),
+)
+"""What a Dashboard-mode gateway calls on the Dashboard (`authorization: node_secret`)."""
+
+PRO_SQL_TABLES = {"analytics": "tyk_analytics", "aggregate": "tyk_aggregated",
+                  "api_column": "apiid"}
+"""Where the pump's sql pumps write (tyk-pump analytics.SQLTable, AggregateSQLTable; the
+record's APIID has gorm column apiid)."""

@@ -59,6 +59,9 @@ KINDS: dict[str, tuple[Severity, str, str]] = {
         "warning", "{key} is on: the deprecated uptime health checker runs ZADD,"
         " ZREMRANGEBYSCORE, ZRANGE and EXPIRE in MULTI/EXEC on one key, so one primary,"
         " for every request", "set it false, as Tyk ships it"),
+    "pairing": ("error", "{what} must be the same for the gateway and the dashboard: {values}",
+                "render both from one model (`stackctl render`), or set {key} to the "
+                "gateway's {gw_key}"),
     "drift": ("error", "{what} differs across components: {values}",
               "give gateway, pump and dashboard the same Redis settings"),
 }

@@ -14,11 +14,13 @@ from stackctl.tyk.schema import Component, Form
 from stackctl.tyk.tables import SPECS
 
 _MARKERS: tuple[tuple[Component, tuple[str, ...]], ...] = (
+    ("dashboard", ("redis_addrs", "redis_host", "license_key", "mongo_url", "enable_cluster",
+                   "tyk_api_config", "admin_secret")),
     ("pump", ("analytics_storage_config", "pumps", "purge_delay")),
     ("gateway", ("storage", "listen_port", "app_path", "cache_storage", "policies")),
-    ("dashboard", ("redis_addrs", "redis_host", "license_key", "mongo_url", "enable_cluster")),
 )
-"""Top-level JSON keys that identify a component, checked in this order."""
+"""Top-level JSON keys that identify a component, checked in this order (the Dashboard's
+first: its file has `storage` and `listen_port` too, and none of its keys is another's)."""
 
 
 @dataclass

@@ -1,0 +1,43 @@
+"""A Dashboard-mode gateway's API definitions go through the Dashboard (the gateway API
+answers `please use the Dashboard API` for them): a gateway client whose create_api and
+delete_api do, and whose keys carry the Dashboard organisation's id."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import SecretStr
+
+from stackctl.clients.dashboard import DashboardClient
+from stackctl.clients.gateway import GatewayClient
+
+
+class DashboardModeGateway(GatewayClient):
+    """`GatewayClient` for profile pro: APIs through `dash` (a client acting as the admin
+    user), keys and reloads through the gateway as before."""
+
+    def __init__(self, base_url: str, secret: SecretStr | None, dash: DashboardClient,
+                 org_id: str) -> None:
+        super().__init__(base_url, secret)
+        self._dash = dash
+        self._org = org_id
+        self._ids: dict[str, str] = {}
+
+    def create_api(self, definition: dict[str, Any]) -> str:
+        """POST /api/apis on the Dashboard; the gateway serves it after a reload."""
+        api_id = str(definition["api_id"])
+        self._ids[api_id] = self._dash.create_api({**definition, "org_id": self._org})
+        return api_id
+
+    def delete_api(self, api_id: str) -> None:
+        """DELETE /api/apis/{id} on the Dashboard (its id for `api_id`)."""
+        self._dash.delete_api(self._ids.pop(api_id, api_id))
+
+    def create_key_hashed(self, session: dict[str, Any]) -> tuple[str, str]:
+        """Keys through the gateway API, in the Dashboard organisation."""
+        return super().create_key_hashed({**session, "org_id": self._org})
+
+    def close(self) -> None:
+        """Release both clients' pools."""
+        self._dash.close()
+        super().close()
