@@ -138,6 +138,13 @@ def discover(ext: ExternalRedis, password: str, run: Runner) -> Discovery:
 def discovery_problem(found: Discovery) -> ConfigError | None:
     """The one bad-input line when discovery found no usable cluster, else None."""
     if not found.info:
+        tls = [(a, why) for a, why in found.tried.items()
+               if any(t in why for t in ("TLS", "SSL", "certificate"))]
+        if tls:
+            addr, why = tls[0]
+            return ConfigError("pre-flight tls", f"TLS handshake with {addr} failed: {why}",
+                               "give the CA that signed the nodes' certificates "
+                               "(redis.external.ca_file) and check redis.external.tls")
         answers = "; ".join(f"{a}: {why}" for a, why in found.tried.items())
         return ConfigError("redis.external.addrs", f"no address answers PING ({answers})",
                            "check the addresses, redis.external.network, tls and the "

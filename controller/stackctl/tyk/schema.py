@@ -209,6 +209,9 @@ class RedisCommandUse:
     command: str  # e.g. "CLUSTER SLOTS"
     args: tuple[str, ...]
     source: str
+
+
+@dataclass(frozen=True)
 class DashboardEndpoint:
     """One route of the Tyk Dashboard (profile pro): method, path (`{name}` placeholders)
     and which secret it takes: none, admin (`admin-auth`), user (a user's access key in

@@ -564,6 +564,7 @@ ENDPOINT_FOLLOWING: tuple[EndpointFollowing, ...] = (
 )
 """Whether each component's cluster client follows hostname endpoints, per answer kind."""
 
+# --- the commands Tyk's components send, for the external pre-flight (issue 16) --------
 _GW_STORE = ("storage v1.2.2 temporal/internal/driver/redisv9 "
              "(keyvalue, list, set, sortedset, queue)")
 _GW_CLUSTER = ("go-redis v9.7 ClusterClient: CLUSTER SLOTS for the topology "
@@ -620,6 +621,7 @@ REDIS_COMMANDS: tuple[RedisCommandUse, ...] = (
 )
 """Every Redis command the gateway and pump send (read in the pinned module versions),
 with arguments for the pre-flight's `ACL DRYRUN <user> <command> <args>`."""
+
 
 # --- profile pro: the Dashboard, its database, the Dashboard-mode gateway, sql pumps -----
 
