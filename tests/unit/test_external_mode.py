@@ -348,3 +348,33 @@ def test_a_node_list_missing_replicas_is_a_warning() -> None:
     found = findings_for(preflight_text(), ext)["node-list"]
     assert found.status == "warn"
     assert "lists 3 of 5 nodes; missing redis-5:6379 redis-4:6379 (replicas)" in found.detail
+
+
+# --- lint --against HOST:PORT ----------------------------------------------------------
+
+def test_lint_against_the_live_topology(tmp_path: Path) -> None:
+    import json
+
+    from stackctl.tyk.lint.run import lint_paths
+
+    topology = build_topology("clustercfg:6379", "7.0.15", SHARDS, "", tls=True)
+    gw = tmp_path / "tyk.conf"
+    gw.write_text(json.dumps({"storage": {"type": "redis", "enable_cluster": True,
+                                          "addrs": ["redis-1:6379", "172.31.118.12:6379",
+                                                    "old-node:6379"], "use_ssl": False}}))
+    pump = tmp_path / "pump.conf"
+    pump.write_text(json.dumps({"analytics_storage_config": {
+        "type": "redis", "addrs": ["clustercfg:6379"], "enable_cluster": False,
+        "use_ssl": True}, "purge_delay": 2}))
+    found = lint_paths([gw, pump], {"gateway": "v5.8.0", "pump": "v1.14.0",
+                                    "dashboard": "v5.8.0"},
+                       live=(topology, "clustercfg:6379", True))
+    kinds = {(f.file.rsplit("/", 1)[-1], f.kind): f for f in found if f.kind.startswith("live")}
+    missing = kinds[("tyk.conf", "live-missing-nodes")]
+    assert "lacks 3 node(s) of the live cluster: redis-3:6379, redis-5:6379, redis-4:6379" \
+        in missing.message  # redis-2 is listed by its IP
+    assert "old-node:6379" in kinds[("tyk.conf", "live-stale-nodes")].message
+    assert "speaks TLS" in kinds[("tyk.conf", "live-tls-flag")].message
+    assert kinds[("pump.conf", "live-config-endpoint")].severity == "info"
+    assert kinds[("pump.conf", "live-cluster-flag")].severity == "error"
+    assert ("pump.conf", "live-missing-nodes") not in kinds
