@@ -283,3 +283,28 @@ def probe_preflight(ext: ExternalRedis, password: str, run: Runner, addrs: Seque
     env = {**probe_env(ext, addrs), "PROBE_DRYRUN": "\n".join(commands)}
     result = run(PREFLIGHT_SCRIPT, probe_mounts(ext), env, (password + "\n").encode())
     return parse_preflight(result.stdout)
+
+
+PURGE_SCRIPT = _LIB + r"""
+for a in $PROBE_ADDRS; do
+  [ "$(r "$a" role | head -n 1)" = master ] || continue
+  n=0
+  for p in $PROBE_PATTERNS; do
+    for k in $(r "$a" --scan --pattern "$p"); do
+      [ "$(r "$a" del "$k")" = 1 ] && n=$((n + 1))
+    done
+  done
+  echo "## node $a"; echo "$n"
+done
+"""
+
+
+def purge_keys(ext: ExternalRedis, password: str, run: Runner, addrs: Sequence[str],
+               patterns: Sequence[str]) -> int:
+    """Delete, on every primary, the keys matching `patterns` (SCAN, then DEL one by one
+    on the node holding it); how many were deleted. For what a run of stackctl wrote to
+    a cluster it does not own."""
+    env = {**probe_env(ext, addrs), "PROBE_PATTERNS": " ".join(patterns)}
+    result = run(PURGE_SCRIPT, probe_mounts(ext), env, (password + "\n").encode())
+    return sum(int(body.strip() or 0) for key, body in split_report(result.stdout).items()
+               if key.startswith("node ") and body.strip().isdigit())

@@ -116,6 +116,24 @@ def _probe_redis(ctx: StackContext) -> list[NodeKeys]:
     return probe_nodes(ctx.compose, ctx.model)
 
 
+def _purge_external(ctx: StackContext, made: SmokeSetup) -> list[str]:
+    """External mode: delete every record left on the cluster that names one of this run's
+    keys (its counters, quotas; the sessions the API already deleted): a cluster stackctl
+    does not own keeps only what it had. The problems met."""
+    from stackctl.cluster.external import oneshot_runner, purge_keys
+    from stackctl.errors import ToolError
+    from stackctl.images.select import stack_images
+
+    ext = ctx.model.settings.redis.external
+    run = oneshot_runner(stack_images(ctx.model.settings)["redis"], ext.network)
+    try:
+        purge_keys(ext, ctx.secrets.redis_password.get_secret_value(), run,
+                   ctx.model.topology, [f"*{k.key_hash}*" for k in made.keys])
+    except ToolError as exc:
+        return [f"purging this run's records: {exc}"]
+    return []
+
+
 def _metered(ctx: StackContext, options: SmokeOptions, plan: LoadPlan, path: str
              ) -> tuple[LoadResult, Cost | None, str]:
     """Run the load between two meter snapshots: the result, what it cost (None, and
@@ -206,6 +224,8 @@ def run_smoke(ctx: StackContext, options: SmokeOptions,
             probes.hello.append(_hello(gw))
         finally:
             cleanup_problems = smoke_setup.cleanup(gw, made)
+            if ctx.model.external:
+                cleanup_problems += _purge_external(ctx, made)
     served = result.requests + control + len(unauthorized)
     wait_s = options.analytics_wait_s
     if wait_s is None:
