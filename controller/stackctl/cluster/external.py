@@ -230,6 +230,7 @@ for a in $PROBE_ADDRS; do
 done
 [ -n "$first" ] || exit 0
 echo "## dryrun"
+set -f  # the commands' arguments hold globs (KEYS apikey-*): no pathname expansion
 printf '%s\n' "$PROBE_DRYRUN" | while IFS= read -r cmd; do
   [ -n "$cmd" ] || continue
   # shellcheck disable=SC2086  # the command and its arguments split into words
