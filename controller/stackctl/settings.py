@@ -99,6 +99,13 @@ class GatewaySettings(_Section):
         description="idle upstream connections kept per host (Tyk ships 500; unset is Go's 2)")
     rate_limiter: RateLimiterName = Field(
         "default", description="default | fixed-window | redis-rolling | sentinel")
+    # drill --vary (issue 18): defaults are what Tyk ships (tyk/tables.py)
+    storage_timeout_s: int = Field(
+        5, ge=1, le=300, description="storage.timeout: seconds per Redis dial/read/write "
+        "(Tyk's default 5)")
+    local_session_cache: bool = Field(
+        True, description="Tyk's local session cache (on as shipped; false renders "
+        "local_session_cache.disable_cached_session_state = true)")
 
 
 class PumpSettings(_Section):

@@ -1,7 +1,9 @@
 """`stackctl drill` end to end on its own mtls 3 x 1 stack: kill-primary and
 pause-primary under 100 req/s of keyed load; every field measured, the Markdown and the
-PNGs agree with the JSON, the stack is healthy afterwards (`status --json`), and
-`down --volumes` leaves no container, network or volume."""
+PNGs agree with the JSON; a rate the load cannot hold refused before the fault with the
+stack untouched; partition-primary and stop-pump (backlog, drain) on the same stack; the
+stack is healthy afterwards (`status --json`), and `down --volumes` leaves no container,
+network or volume."""
 
 from __future__ import annotations
 
@@ -25,6 +27,9 @@ SUBNETS = os.environ.get("STACKCTL_E2E_DRILL_SUBNETS", "172.31.190.0/24,172.31.1
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 DRILL = ("drill", "kill-primary", "pause-primary", "--duration", "30", "--at", "8",
          "--rate", "100", "--slo", "recovery<=60s", "--json")
+MORE = ("drill", "partition-primary", "stop-pump", "--duration", "20", "--at", "5",
+        "--rate", "100", "--json")
+TOO_FAST = ("drill", "kill-primary", "--rate", "60000", "--duration", "5", "--at", "3")
 
 
 @pytest.fixture
@@ -120,7 +125,42 @@ def test_drill_kill_and_pause_primary(stack: Any) -> None:
             assert "not back within the run" in md
         assert f"{r['failed_after_fault']} failed requests after the fault" in md
         assert r["plot"] in md
+    # A rate the load cannot hold: one line before the fault, exit 2, nothing injected.
+    fast = stackctl(cwd, env, *TOO_FAST, "--out", str(cwd / "fast"), timeout=120)
+    lines = fast.stderr.strip().splitlines()
+    assert fast.returncode == 2, fast.stderr[-2000:]
+    assert "error: --rate: 60000 req/s is not held here: the load sent" in lines[-1], lines
+    assert "kill-primary was not injected" in lines[-1]
+    assert not any("fault at" in ln for ln in lines)
+    _healthy(cwd, env)
+    # partition-primary and stop-pump on the same stack.
+    more = stackctl(cwd, env, *MORE, "--out", str(cwd / "more"), timeout=600)
+    print(more.stderr[-3000:])
+    assert more.returncode == 0, more.stderr[-4000:]
+    part, pump = json.loads(more.stdout)["runs"]
+    print("partition:", {k: part[k] for k in ("recovery_s", "error_window_s")}, part["cluster"])
+    print("stop-pump:", pump["pump"], pump["analytics"], pump["error_window_s"])
+    assert part["target"]["role"] == "primary"
+    assert part["cluster"]["promoted"] not in ("", part["target"]["service"])
+    assert 0 < part["recovery_s"] < 60
+    assert part["restore"]["target_role_after"] == "replica"
+    assert part["keys"]["valid"] == part["keys"]["total"]
+    assert part["rate_check"]["passed"] is True
+    assert pump["target"] == {**pump["target"], "service": "pump", "role": "pump"}
+    p = pump["pump"]
+    assert p["samples"] >= 3 and p["max"] > 0 and p["at_restart"] >= p["max"] * 0.9
+    assert p["drain_s"] is not None and 0 < p["drain_s"] < 60
+    assert pump["recovery_s"] == round(p["drained_s"] - pump["fault_s"], 3)
+    assert pump["error_window_s"] == 0.0  # clients see nothing of the pump
+    assert pump["analytics"]["delivered"] >= pump["analytics"]["served"]
+    assert pump["analytics"]["lost"] == 0
+    md = (cwd / "more" / "drill.md").read_text()
+    assert f"{p['at_restart']} at the restart" in md
     # The stack is healthy afterwards.
+    _healthy(cwd, env)
+
+
+def _healthy(cwd: Path, env: dict[str, str]) -> None:
     status = stackctl(cwd, env, "status", "--json", timeout=120)
     assert status.returncode == 0, status.stdout[-2000:]
     data = json.loads(status.stdout)

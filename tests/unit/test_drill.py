@@ -195,7 +195,7 @@ def fake_ctx(replicas: int) -> Any:
 def test_primary_fault_on_zero_replicas_is_refused_unless_allowed() -> None:
     from stackctl.drill.run import check_input
 
-    for name in ("kill-primary", "stop-primary", "pause-primary"):
+    for name in ("kill-primary", "stop-primary", "pause-primary", "partition-primary"):
         with pytest.raises(ConfigError, match=r"0 replicas.*--allow-data-loss"):
             check_input(cast(Any, fake_ctx(0)), DrillOptions((name,)))
     allowed = check_input(cast(Any, fake_ctx(0)),
@@ -205,6 +205,7 @@ def test_primary_fault_on_zero_replicas_is_refused_unless_allowed() -> None:
         with pytest.raises(ConfigError, match="0 replicas"):
             check_input(cast(Any, fake_ctx(0)), DrillOptions((name,), allow_data_loss=True))
     assert check_input(cast(Any, fake_ctx(0)), DrillOptions(("restart-gateway",)))
+    assert check_input(cast(Any, fake_ctx(0)), DrillOptions(("stop-pump",)))
     assert check_input(cast(Any, fake_ctx(1)), DrillOptions(("pause-primary",)))
 
 
@@ -213,6 +214,14 @@ def test_primary_fault_on_zero_replicas_is_refused_unless_allowed() -> None:
     (["drill", "--duration", "10", "--at", "12"], "--at: 12 s is not inside --duration"),
     (["drill", "--slo", "speed>3"], "unknown metric 'speed'"),
     (["drill", "kill-primary"], "no stack rendered here"),
+    (["drill", "--vary", "redis.node_timeout_ms=100"], "--vary redis.node_timeout_ms: 100 is "
+     "out of range"),
+    (["drill", "--vary", "gateway.max_active=ten"], "'ten' is not a whole number"),
+    (["drill", "--vary", "gateway.local_session_cache=maybe"], "'maybe' is not on or off"),
+    (["drill", "--vary", "redis.shards=3,4"], "cannot be varied; valid: redis.node_timeout_ms"),
+    (["drill", "--vary", "gateway.max_active"], "is not SETTING=LIST"),
+    (["drill", "--vary", "gateway.max_active=1,2,3,4,5", "--vary",
+      "redis.node_timeout_ms=1000,2000,3000"], "15 combinations; at most 12"),
 ])
 def test_bad_input_is_one_line_exit_2(tmp_path: Path, args: list[str], expected: str
                                       ) -> None:

@@ -15,7 +15,8 @@ def drill(
     ctx: typer.Context,
     scenario: list[str] = typer.Argument(
         None, help="Scenarios (default kill-primary): kill-primary, stop-primary, "
-        "pause-primary, failover, kill-replica, restart-gateway."),
+        "pause-primary, partition-primary, failover, kill-replica, restart-gateway, "
+        "stop-pump."),
     rate: float = typer.Option(200.0, "--rate", help="Requests/s through the gateway "
                                "(open model, keyed)."),
     duration: float = typer.Option(30.0, "--duration", help="Seconds of load per run."),
@@ -27,26 +28,33 @@ def drill(
     slo: list[str] = typer.Option(
         [], "--slo", help="Objective, e.g. error_window<=10s, recovery<=15s, "
         "p99_recovery<=20s, lost<=0 (repeatable; a miss exits 1)."),
+    vary: list[str] = typer.Option(
+        [], "--vary", help="SETTING=LIST: re-run the scenarios per value (repeatable: "
+        "every combination), e.g. redis.node_timeout_ms=2000,5000,15000, "
+        "gateway.max_active=50,500, gateway.storage_timeout_s=1,5, "
+        "gateway.local_session_cache=on,off; the stack's own values are put back."),
     allow_data_loss: bool = typer.Option(
         False, "--allow-data-loss", help="Allow a primary fault on a cluster with 0 "
         "replicas."),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Inject a fault (a primary killed, stopped, paused or failed over; a replica
-    killed; the gateway restarted) under constant-rate keyed load and measure what the
-    clients saw: outcomes per 100 ms, the client error window, p99 recovery, the
-    cluster's own recovery, log signatures, analytics lost and keys still valid; the
-    stack is restored after each scenario, also when interrupted. Exits 1 when an
-    objective is missed."""
+    """Inject a fault (a primary killed, stopped, paused, partitioned or failed over; a
+    replica killed; the gateway restarted; the pump stopped) under constant-rate keyed
+    load and measure what the clients saw: outcomes per 100 ms, the client error
+    window, p99 recovery, the cluster's own recovery, log signatures, analytics lost
+    (and the pump's backlog and drain) and keys still valid; the stack is restored after
+    each scenario, also when interrupted. A rate the load cannot hold is refused before
+    the fault (exit 2). --vary compares settings. Exits 1 when an objective is missed."""
     from stackctl.cli.stack_cmd import _context
     from stackctl.drill.options import DrillOptions
     from stackctl.drill.run import run_drill
     from stackctl.drill.scenarios import scenarios
     from stackctl.drill.slo import parse_slos
+    from stackctl.drill.vary import parse_varies
 
     options = DrillOptions(scenarios=tuple(scenario or ()), rate=rate, duration_s=duration,
                            at_s=at, repeat=repeat, out=out, slos=parse_slos(slo),
-                           allow_data_loss=allow_data_loss)
+                           allow_data_loss=allow_data_loss, varies=parse_varies(vary))
     scenarios(options.scenarios)
     options.validate()
 
@@ -80,5 +88,17 @@ def _print(report: dict[str, Any]) -> None:
             if not r["passed"]:
                 console.print(f"{run['scenario']} #{run['repeat']}: objective {r['slo']} "
                               f"missed ({r['value']})")
+    if "comparison" in report:
+        from stackctl.drill.report import VARY_HEADER, comparison_rows
+        from stackctl.drill.vary import best_line
+
+        vt = Table(title="--vary: client error window against the cluster's recovery")
+        for h in VARY_HEADER:
+            vt.add_column(h)
+        for r in comparison_rows(report):
+            vt.add_row(*r)
+        console.print(vt)
+        for sc, best in report["comparison"]["best"].items():
+            console.print(best_line(sc, best))
     console.print(f"report: {report['files']['markdown']} (also {report['files']['json']}"
                   ", a PNG per run)")

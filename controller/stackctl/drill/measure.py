@@ -111,25 +111,73 @@ def _load_figures(result: LoadResult, options: DrillOptions, fault_s: float
     }
 
 
-def _run_load(plan: Any, box: dict[str, Any]) -> None:
+def _run_load(plan: Any, box: dict[str, Any], live: Any) -> None:
     from stackctl.load.builtin import run_builtin
 
     try:
-        box["result"] = run_builtin(plan)
+        box["result"] = run_builtin(plan, live)
     except Exception as exc:
         box["error"] = exc
+
+
+def _sleep_until(t: float) -> None:
+    time.sleep(max(0.0, t - time.time()))
+
+
+def _rate_check(live: Any, load_start: float, options: DrillOptions) -> Any:
+    """Sample the engine's live count over the pre-fault phase; the RateCheck (None when
+    that phase is too short to judge). Returns just before the fault is due."""
+    from stackctl.drill import rate
+
+    span = rate.window(options.at_s)
+    if span is None:
+        return None
+    _sleep_until(load_start + span[0])
+    sent_a, at_a = live.sent, time.time()
+    _sleep_until(load_start + span[1])
+    sent_b, at_b = live.sent, time.time()
+    return rate.held(options.rate, sent_a, at_a, sent_b, at_b, load_start)
+
+
+def _check_for(ctx: StackContext, scenario: Scenario, target: Target,
+               slots: tuple[str, ...], backlog: list[tuple[float, int]]) -> Check:
+    from stackctl.drill.observe import cluster_check
+
+    if scenario.redis:
+        return cluster_check(ctx.compose, len(ctx.model.nodes), ctx.model.settings.redis.shards,
+                             target.addr if scenario.skip_target else "", target.addr,
+                             slots, target.role == "primary")
+    if scenario.role == "pump":
+        return _backlog_check(ctx, backlog)
+    return _gateway_check(ctx)
+
+
+def _backlog_check(ctx: StackContext, samples: list[tuple[float, int]]) -> Check:
+    """While the pump is down: the backlog sampled (never 'recovered': the pump comes
+    back at the restore)."""
+    from stackctl.drill.backlog import read_backlog
+
+    def check() -> tuple[bool, str, str]:
+        n = read_backlog(ctx.compose)
+        samples.append((time.time(), n))
+        return False, f"pump down, backlog {n}", ""
+    return check
 
 
 def run_scenario(ctx: StackContext, scenario: Scenario, options: DrillOptions,
                  index: int, say: Say) -> dict[str, Any]:
     """Run `scenario` once and return its figures (JSON); the stack is restored before
-    this returns or raises."""
+    this returns or raises (also on Ctrl-C). ConfigError (exit 2) before the fault when
+    the load does not hold the rate: nothing is injected then."""
     from stackctl.clients.gateway import GatewayClient
     from stackctl.context.render import ANALYTICS_DIR
     from stackctl.drill import keys as api
+    from stackctl.drill.backlog import Drain, read_backlog, wait_drained
     from stackctl.drill.logs import scenario_logs
-    from stackctl.drill.observe import Poller, cluster_check
+    from stackctl.drill.observe import Poller
+    from stackctl.drill.rate import refuse
     from stackctl.drill.restore import restore
+    from stackctl.load.builtin import Live
     from stackctl.load.plan import LoadPlan
     from stackctl.smoke.analytics import count_records, wait_delivered
     from stackctl.smoke.setup import cleanup, wait_serving
@@ -139,6 +187,7 @@ def run_scenario(ctx: StackContext, scenario: Scenario, options: DrillOptions,
         f"{', ' + target.addr if target.addr else ''})")
     with GatewayClient(ctx.gateway_url, ctx.secrets.gateway_secret) as gw:
         made = api.create(gw, view, KEYS)
+    drain = Drain([])
     try:
         with GatewayClient(ctx.gateway_url) as gw:
             control = wait_serving(gw, made)
@@ -147,24 +196,28 @@ def run_scenario(ctx: StackContext, scenario: Scenario, options: DrillOptions,
                         options.duration_s, options.connections, options.rate,
                         timeout_s=REQUEST_TIMEOUT_S)
         s = ctx.model.settings
-        if scenario.redis:
-            check = cluster_check(ctx.compose, len(ctx.model.nodes), s.redis.shards,
-                                  target.addr if scenario.skip_target else "",
-                                  target.addr, slots, target.role == "primary")
-        else:
-            check = _gateway_check(ctx)
-        poller = Poller(check, options.duration_s - options.at_s + AFTER_LOAD_POLL_S)
+        check = _check_for(ctx, scenario, target, slots, drain.samples)
+        poller = Poller(check, options.duration_s - options.at_s + (
+            0.0 if scenario.role == "pump" else AFTER_LOAD_POLL_S))
         box: dict[str, Any] = {}
+        live = Live()
         logs_since = time.time() - 1.0
-        load = threading.Thread(target=_run_load, args=(plan, box), daemon=True,
+        load = threading.Thread(target=_run_load, args=(plan, box, live), daemon=True,
                                 name="drill-load")
         load_start = time.time()
         load.start()
         fault_at = fault_done = 0.0
+        injecting = False
         restored: dict[str, Any] = {}
+        rate_check = None
         try:
-            time.sleep(max(0.0, load_start + options.at_s - time.time()))
+            rate_check = _rate_check(live, load_start, options)
+            if rate_check is not None and not rate_check.passed and "error" not in box:
+                live.stop = True
+                raise refuse(rate_check, scenario.name)
+            _sleep_until(load_start + options.at_s)
             say(f"{scenario.name} #{index}: fault at {options.at_s:g} s")
+            injecting = True
             fault_at = time.time()
             scenario.inject(ctx.compose, target)
             fault_done = time.time()
@@ -173,9 +226,16 @@ def run_scenario(ctx: StackContext, scenario: Scenario, options: DrillOptions,
             while poller.seen.recovered_at is None and poller.alive():
                 time.sleep(0.2)
         finally:
-            seen = poller.stop()
-            say(f"{scenario.name} #{index}: restoring")
-            restored = restore(ctx, scenario, target)
+            live.stop = live.stop or not injecting
+            seen = poller.stop() if injecting else poller.seen
+            if injecting:
+                say(f"{scenario.name} #{index}: restoring")
+                if scenario.role == "pump":
+                    drain.at_restart = _quiet(read_backlog, ctx.compose)
+                    drain.restarted_at = time.time()
+                restored = restore(ctx, scenario, target)
+                if scenario.role == "pump":
+                    drain.drained_at = wait_drained(ctx.compose)
             load.join(30)
         if "error" in box:
             raise box["error"]
@@ -188,6 +248,8 @@ def run_scenario(ctx: StackContext, scenario: Scenario, options: DrillOptions,
     origin = result.started_at
     fault_s = round(fault_at - origin, 3)
     figures = _load_figures(result, options, fault_s)
+    if rate_check is not None:
+        figures["rate_held_before_fault"] = rate_check.held
     served = result.requests + control + keys["requests"]
     delivered, waited = wait_delivered(
         lambda: count_records(ctx.state_dir / ANALYTICS_DIR, made.api_id), served,
@@ -200,6 +262,9 @@ def run_scenario(ctx: StackContext, scenario: Scenario, options: DrillOptions,
     cluster["promoted"] = promoted
     cluster["promoted_after_fault_s"] = (None if cluster["promoted_s"] is None
                                          else round(cluster["promoted_s"] - fault_s, 3))
+    pump = drain.as_dict(origin) if scenario.role == "pump" else None
+    if pump is not None:
+        cluster["recovered_s"] = pump["drained_s"]  # the pump back and its backlog empty
     recovered = cluster["recovered_s"]
     return {
         "scenario": scenario.name, "summary": scenario.summary, "repeat": index,
@@ -209,15 +274,43 @@ def run_scenario(ctx: StackContext, scenario: Scenario, options: DrillOptions,
                  "keys": len(made.keys), "engine": result.engine,
                  "keys_on_target": api.on_node([k.key_hash for k in made.keys], slots),
                  "started_at": result.started_at},
+        "rate_check": rate_check.as_dict() if rate_check is not None else None,
         "fault_s": fault_s, "fault_took_s": round(fault_done - fault_at, 3),
         "cluster": cluster,
         "recovery_s": None if recovered is None else round(recovered - fault_s, 3),
         **figures,
         "error_window_s": figures["error_window"]["seconds"] if figures["error_window"]
         else 0.0,
+        "session_cache": session_cache(s.gateway.local_session_cache, fault_s,
+                                       figures["error_window"]),
         "logs": logs, "keys": keys,
         "analytics": {"served": served, "delivered": delivered, "waited_s": waited,
                       "unanswered": result.unanswered_max,
                       "lost": max(0, served - delivered)},
+        "pump": pump,
         "restore": restored, "cleanup_problems": problems,
     }
+
+
+def _quiet(read: Callable[[Any], int], compose: Any) -> int | None:
+    try:
+        return read(compose)
+    except ToolError:
+        return None
+
+
+def session_cache(on: bool, fault_s: float, window: dict[str, Any] | None
+                  ) -> dict[str, Any]:
+    """When the gateway's local session cache next expired for the load's keys after the
+    fault: every key was first read from Redis as the load began (within its first
+    100 ms), so their cached sessions expire together at multiples of the TTL from the
+    load's start; a key whose shard is down fails from that moment, not from the fault.
+    `first_failure_after_fault_s`: the error window's start, from the fault."""
+    from stackctl.tyk.tables import SESSION_CACHE_TTL_S
+
+    ttl = SESSION_CACHE_TTL_S
+    expiry = (int(fault_s // ttl) + 1) * ttl if on else None
+    return {"on": on, "ttl_s": ttl if on else None, "next_expiry_s": expiry,
+            "expiry_after_fault_s": None if expiry is None else round(expiry - fault_s, 3),
+            "first_failure_after_fault_s": None if window is None
+            else round(window["start_s"] - fault_s, 3)}

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from stackctl.drill.slo import DrillSlo
+from stackctl.drill.vary import Vary
 from stackctl.errors import ConfigError
 
 REQUEST_TIMEOUT_S = 2.0
@@ -30,6 +31,7 @@ class DrillOptions:
     out: Path | None = None
     slos: tuple[DrillSlo, ...] = field(default_factory=tuple)
     allow_data_loss: bool = False
+    varies: tuple[Vary, ...] = field(default_factory=tuple)
 
     @property
     def connections(self) -> int:

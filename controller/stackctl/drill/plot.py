@@ -52,3 +52,39 @@ def plot_run(run: dict[str, Any], path: Path) -> Path:
         plt.close(fig)
     atomic_write(path, buf.getvalue())
     return path
+
+
+def plot_vary(comparison: dict[str, Any], path: Path) -> Path:
+    """The --vary comparison: per scenario and combination, the client error window
+    beside the cluster's own recovery (bars; a hatched window was still open when the
+    load ended, so it is a lower bound)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = comparison["rows"]
+    names = [f"{r['scenario']}\n{r['combination']}".replace(", ", "\n") for r in rows]
+    xs = list(range(len(rows)))
+    fig, ax = plt.subplots(figsize=(max(6.0, 1.4 * len(rows) + 2), 4.5), dpi=100)
+    try:
+        ax.bar([x - 0.2 for x in xs], [r["error_window_s"] for r in rows], width=0.4,
+               color="tab:red", label="client error window",
+               hatch=None, edgecolor="black", linewidth=0.3)
+        for x, r in zip(xs, rows, strict=True):
+            if r["open"]:
+                ax.bar(x - 0.2, r["error_window_s"], width=0.4, fill=False, hatch="//",
+                       edgecolor="black", linewidth=0)
+        ax.bar([x + 0.2 for x in xs], [r["recovery_s"] or 0.0 for r in rows], width=0.4,
+               color="tab:blue", label="cluster recovery")
+        ax.set_xticks(xs, names, fontsize=7)
+        ax.set_ylabel("seconds after the fault")
+        ax.set_title("drill --vary: client error window vs the cluster's recovery")
+        ax.legend(loc="upper right", fontsize=7)
+        buf = io.BytesIO()
+        fig.tight_layout()
+        fig.savefig(buf, format="png")
+    finally:
+        plt.close(fig)
+    atomic_write(path, buf.getvalue())
+    return path

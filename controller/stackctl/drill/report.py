@@ -9,11 +9,25 @@ from stackctl.drill.slo import DrillSlo, evaluate
 
 REPORT_JSON = "drill.json"
 REPORT_MD = "drill.md"
+VARY_PNG = "drill-vary.png"
 
 
 def png_name(run: dict[str, Any]) -> str:
-    """The timeline plot of one run."""
-    return f"drill-{run['scenario']}-{run['repeat']}.png"
+    """The timeline plot of one run (with --vary, the combination's values in it)."""
+    values = "".join(f"-{_short(v)}" for v in (run.get("vary") or {}).values())
+    return f"drill-{run['scenario']}{values}-{run['repeat']}.png"
+
+
+def _short(value: Any) -> str:
+    return ("on" if value else "off") if isinstance(value, bool) else str(value)
+
+
+def run_name(run: dict[str, Any]) -> str:
+    """`kill-primary #1`, with --vary `kill-primary #1 [redis.node_timeout_ms=2000]`."""
+    from stackctl.drill.vary import label
+
+    name = f"{run['scenario']} #{run['repeat']}"
+    return name + (f" [{label(run['vary'])}]" if run.get("vary") else "")
 
 
 def figures(run: dict[str, Any]) -> dict[str, float | None]:
@@ -30,7 +44,12 @@ def build_report(runs: list[dict[str, Any]], slos: tuple[DrillSlo, ...],
     for run in runs:
         run["slo"] = evaluate(slos, figures(run))
     passed = all(r["passed"] for run in runs for r in run["slo"])
-    return {**meta, "runs": runs, "passed": passed}
+    report = {**meta, "runs": runs, "passed": passed}
+    if meta.get("options", {}).get("vary"):
+        from stackctl.drill.vary import compare
+
+        report["comparison"] = compare(runs)
+    return report
 
 
 def _s(value: float | None, unit: str = " s", none: str = "not measured") -> str:
@@ -52,7 +71,7 @@ def rows(report: dict[str, Any]) -> list[list[str]]:
     for run in report["runs"]:
         w = run["error_window"]
         out.append([
-            f"{run['scenario']} #{run['repeat']}",
+            run_name(run),
             f"{run['target']['service']} ({run['target']['role']})",
             run["cluster"]["promoted"] or "-",
             f"{run['fault_s']:.2f} s",
@@ -93,7 +112,7 @@ def render_markdown(report: dict[str, Any]) -> str:
     for run in report["runs"]:
         c, a, k = run["classes"], run["analytics"], run["keys"]
         lines += [
-            "", f"## {run['scenario']} #{run['repeat']}", "",
+            "", f"## {run_name(run)}", "",
             f"- target: {run['target']['service']} ({run['target']['role']}, "
             f"{run['target']['addr'] or 'gateway'}); after restore: "
             f"{run['restore']['target_role_after']}",
@@ -114,11 +133,13 @@ def render_markdown(report: dict[str, Any]) -> str:
             + (NOT_BACK if run["p99_recovery_s"] is None
                else f"after {run['p99_recovery_s']:.1f} s"),
             f"- rate held before the fault: {run['rate_held_before_fault']:.1f} of "
-            f"{run['load']['rate']:g} req/s",
+            f"{run['load']['rate']:g} req/s" + _rate_note(run.get("rate_check")),
+            _cache_line(run.get("session_cache")),
             f"- log signatures: {_kinds(run['logs'])}; error lines: gateway "
             f"{run['logs']['gateway']['error_lines']}, pump "
             f"{run['logs']['pump']['error_lines']}",
-            f"- analytics: served {a['served']}, delivered {a['delivered']}, lost {a['lost']}",
+            f"- analytics: served {a['served']}, delivered {a['delivered']}, lost {a['lost']}"
+            + _pump_note(run.get("pump")),
             f"- keys valid afterwards: {k['valid']}/{k['total']} "
             f"({k['valid_at_once']} at once, after {k['waited_s']:.1f} s)",
             f"- restored in {run['restore']['seconds']:.1f} s",
@@ -127,5 +148,62 @@ def render_markdown(report: dict[str, Any]) -> str:
         for r in run["slo"]:
             lines.append(f"- objective {r['slo']}: {'pass' if r['passed'] else 'MISS'} "
                          f"({r['value']})")
+    if "comparison" in report:
+        lines += comparison_markdown(report)
     lines.append("")
     return "\n".join(lines)
+
+
+def _rate_note(check: dict[str, Any] | None) -> str:
+    if not check:
+        return " (the pre-fault phase was too short to judge the rate)"
+    return (f" (live count {check['start_s']:.2f}-{check['end_s']:.2f} s: "
+            f"{check['short_by']:.1%} short, within {check['tolerance']:.0%})")
+
+
+def _cache_line(cache: dict[str, Any] | None) -> str:
+    if not cache:
+        return "- session cache: not recorded"
+    first = cache["first_failure_after_fault_s"]
+    seen = "no failure" if first is None else f"first failure {first:.1f} s after the fault"
+    if not cache["on"]:
+        return f"- gateway session cache off: every request reads Redis; {seen}"
+    return (f"- gateway session cache on ({cache['ttl_s']} s, from the load's start): the "
+            f"load's keys next re-read Redis {cache['expiry_after_fault_s']:.1f} s after "
+            f"the fault; {seen}")
+
+
+def _pump_note(pump: dict[str, Any] | None) -> str:
+    if not pump:
+        return ""
+    drain = ("not drained within the wait" if pump["drain_s"] is None
+             else f"drained {pump['drain_s']:.1f} s after the pump restarted")
+    return (f"; backlog while the pump was down: up to {pump['max']} records "
+            f"(+{pump['growth_per_s']}/s), {pump['at_restart']} at the restart, {drain}")
+
+
+VARY_HEADER = ["scenario", "combination", "runs", "client error window",
+               "cluster recovery", "window - recovery"]
+
+
+def comparison_rows(report: dict[str, Any]) -> list[list[str]]:
+    """The --vary table (Markdown and rich alike)."""
+    return [[r["scenario"], r["combination"], str(r["runs"]),
+             (">= " if r["open"] else "") + _s(r["error_window_s"]),
+             _s(r["recovery_s"], none="not within the run"),
+             _s(r["window_minus_recovery_s"], none="-")]
+            for r in report["comparison"]["rows"]]
+
+
+def comparison_markdown(report: dict[str, Any]) -> list[str]:
+    """The --vary section: the table, the best combination per scenario, the plot."""
+    from stackctl.drill.vary import best_line
+
+    lines = ["", "## Comparison (--vary)", "",
+             "| " + " | ".join(VARY_HEADER) + " |", "|" + "---|" * len(VARY_HEADER)]
+    lines += ["| " + " | ".join(r) + " |" for r in comparison_rows(report)]
+    lines.append("")
+    lines += [f"- {best_line(sc, b)}" for sc, b in report["comparison"]["best"].items()]
+    if report["files"].get("vary_plot"):
+        lines.append(f"- plot: {report['files']['vary_plot']}")
+    return lines

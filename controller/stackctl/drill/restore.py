@@ -44,7 +44,7 @@ def restore(ctx: StackContext, scenario: Scenario, target: Target) -> dict[str, 
     ready_s = wait_ready(ctx.compose, READY_TIMEOUT_S, step=STEP)
     with GatewayClient(ctx.gateway_url, ctx.secrets.gateway_secret) as gw:
         wait_redis_pass(gw, HEALTH_TIMEOUT_S)
-    role = role_of(ctx, target.addr) if target.addr else "gateway"
+    role = role_of(ctx, target.addr) if target.addr else target.role
     return {"seconds": round(time.monotonic() - started, 2),
             "cluster_ready_s": round(ready_s, 2), "target_role_after": role,
             "healthy": True, "problems": problems}

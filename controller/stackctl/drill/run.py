@@ -61,7 +61,9 @@ def _meta(ctx: StackContext, options: DrillOptions, out: Path) -> dict[str, Any]
                     "duration_s": options.duration_s, "at_s": options.at_s,
                     "repeat": options.repeat, "connections": options.connections,
                     "timeout_s": REQUEST_TIMEOUT_S, "keys": KEYS, "bucket_s": BUCKET_S,
-                    "slos": [x.text for x in options.slos], "out": str(out)},
+                    "slos": [x.text for x in options.slos], "out": str(out),
+                    "vary": [{"setting": v.knob.setting, "values": list(v.values)}
+                             for v in options.varies]},
         "files": {"json": str(out / REPORT_JSON), "markdown": str(out / REPORT_MD)},
     }
 
@@ -82,13 +84,21 @@ def write_report(runs: list[dict[str, Any]], options: DrillOptions, meta: dict[s
         if "plot" not in run:
             run["plot"] = str(plot_run(run, out / png_name(run)))
     report = build_report(runs, options.slos, {**meta, "complete": complete})
+    if options.varies and runs:
+        from stackctl.drill.plot import plot_vary
+        from stackctl.drill.report import VARY_PNG
+
+        report["files"]["vary_plot"] = str(plot_vary(report["comparison"], out / VARY_PNG))
     atomic_write_json(out / REPORT_JSON, report)
     atomic_write(out / REPORT_MD, render_markdown(report))
     return report
 
 
 def run_drill(ctx: StackContext, options: DrillOptions, say: Say) -> dict[str, Any]:
-    """Run the drill and return the report document (written as it goes)."""
+    """Run the drill and return the report document (written as it goes). With
+    --vary, every combination in turn (the stack's own values put back at the end,
+    also when a run fails or is interrupted)."""
+    from stackctl.drill import vary as vy
     from stackctl.drill.measure import run_scenario
 
     chosen = check_input(ctx, options)
@@ -96,8 +106,25 @@ def run_drill(ctx: StackContext, options: DrillOptions, say: Say) -> dict[str, A
     out.mkdir(parents=True, exist_ok=True)
     meta = _meta(ctx, options, out)
     runs: list[dict[str, Any]] = []
-    for scenario in chosen:
-        for i in range(1, options.repeat + 1):
-            runs.append(run_scenario(ctx, scenario, options, i, say))
-            write_report(runs, options, meta, out, complete=False)
+    own = vy.current(ctx.model.settings, options.varies)
+    now, here = own, ctx
+    changed: set[vy.Touches] = set()
+    try:
+        for combo in vy.combinations(options.varies):
+            what = vy.touched(now, combo)
+            if what:
+                changed |= what
+                here, now = vy.apply(ctx, combo, what, say), combo
+            for scenario in chosen:
+                for i in range(1, options.repeat + 1):
+                    run = run_scenario(here, scenario, options, i, say)
+                    if options.varies:
+                        run["vary"] = dict(combo)
+                        if "redis" in vy.touched(own, combo):  # a restarted node read
+                            vy.set_node_timeout(here, here.model.settings.redis.node_timeout_ms)
+                    runs.append(run)
+                    write_report(runs, options, meta, out, complete=False)
+    finally:
+        if changed:
+            vy.put_back(ctx, changed, say)
     return write_report(runs, options, meta, out, complete=True)

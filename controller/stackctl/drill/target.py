@@ -12,6 +12,7 @@ from stackctl.model import RedisNode
 
 GATEWAY = "gateway"
 """The published gateway service."""
+PUMP = "pump"
 
 
 def _healthy(node: ClusterNode) -> bool:
@@ -31,10 +32,12 @@ def choose(scenario: Scenario, view: Sequence[ClusterNode], nodes: Sequence[Redi
     """The target of `scenario` in one node's CLUSTER NODES `view`: the first primary
     (by address) serving slots that has a healthy replica (the one that would take
     over; any primary with slots on a cluster without replicas), or the first healthy
-    replica; the published gateway for a gateway scenario. ToolError when the view has
-    no such node."""
+    replica; the published gateway for a gateway scenario, the pump for a pump one.
+    ToolError when the view has no such node."""
     if scenario.role == "gateway":
         return Target(GATEWAY, "gateway")
+    if scenario.role == "pump":
+        return Target(PUMP, "pump")
     ordered = sorted(view, key=lambda n: tuple(int(p) for p in
                                                n.addr.replace(":", ".").split(".")))
     healthy = [n for n in ordered if _healthy(n)]

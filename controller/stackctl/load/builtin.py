@@ -143,6 +143,16 @@ class _Connection(asyncio.Protocol):
 
 
 @dataclass
+class Live:
+    """Read while a run goes on, from another thread: `sent` counts requests actually
+    written (at their send, not their answer); setting `stop` ends the run early (no
+    new request is sent; those in flight finish or time out)."""
+
+    sent: int = 0
+    stop: bool = False
+
+
+@dataclass
 class _Run:
     """Shared state of one run's workers (one event loop: no locks needed)."""
 
@@ -158,11 +168,12 @@ class _Run:
     errors: int = 0
     in_flight: int = 0
     last_done: float = 0.0
+    live: Live = field(default_factory=Live)
 
     def take(self) -> int | None:
         """The next request number, or None when the budget or the time is spent."""
         n = self.next_n
-        if n >= self.plan.budget:
+        if n >= self.plan.budget or self.live.stop:
             return None
         self.next_n = n + 1
         return n
@@ -210,10 +221,11 @@ async def _worker(run: _Run) -> None:
             if due > now:
                 await asyncio.sleep(due - now)
                 now = _clock()
-            if now >= run.stop_at:
+            if now >= run.stop_at or run.live.stop:
                 return
             key = n % keys
             run.in_flight += 1
+            run.live.sent += 1
             try:
                 conn, status = await _exchange(loop, tgt, conn, key, now + timeout)
             except (TimeoutError, OSError):  # ConnectionError is an OSError
@@ -236,11 +248,12 @@ async def _worker(run: _Run) -> None:
             conn.close()
 
 
-async def _run(plan: LoadPlan, tgt: Target) -> LoadResult:
+async def _run(plan: LoadPlan, tgt: Target, live: Live) -> LoadResult:
     t0 = _clock() + 0.01
     wall0 = time.time() + 0.01
     stop_at = t0 + (plan.duration_s + GRACE_S if plan.rate > 0 else plan.duration_s)
-    run = _Run(plan, tgt, t0, stop_at, statuses=[Counter() for _ in tgt.requests])
+    run = _Run(plan, tgt, t0, stop_at, statuses=[Counter() for _ in tgt.requests],
+               live=live)
     workers = [asyncio.create_task(_worker(run)) for _ in range(plan.connections)]
     with contextlib.suppress(TimeoutError):  # cut off at the deadline
         await asyncio.wait_for(asyncio.gather(*workers), timeout=plan.deadline_s)
@@ -263,10 +276,11 @@ def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop]:
     return uvloop.new_event_loop
 
 
-def run_builtin(plan: LoadPlan) -> LoadResult:
-    """Run `plan` on a fresh event loop and return what it measured."""
+def run_builtin(plan: LoadPlan, live: Live | None = None) -> LoadResult:
+    """Run `plan` on a fresh event loop and return what it measured (`live`: counts and
+    a stop switch another thread may read and set while it runs)."""
     if plan.connections < 1:
         raise ValueError("connections must be >= 1")
     tgt = target(plan)
     with asyncio.Runner(loop_factory=_loop_factory()) as runner:
-        return runner.run(_run(plan, tgt))
+        return runner.run(_run(plan, tgt, live if live is not None else Live()))

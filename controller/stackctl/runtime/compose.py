@@ -199,6 +199,34 @@ class Compose:
         with tool_errors(f"compose restart {' '.join(services)}"):
             self._client.compose.restart(list(services), timeout=timeout)
 
+    def network(self, name: str) -> str:
+        """The Docker network Compose made for the project's network `name`."""
+        return f"{self.project}_{name}"
+
+    def disconnect(self, service: str, network: str) -> None:
+        """Take the service's container off the project's network `network` (it keeps
+        running; peers see it vanish, as in a network partition)."""
+        with tool_errors(f"docker network disconnect {network} {service}"):
+            self._client.network.disconnect(self.network(network), self.container(service),
+                                            force=True)
+
+    def connect(self, service: str, network: str, ip: str) -> None:
+        """Put the service's container back on the project's network `network` at its
+        pinned address `ip`."""
+        with tool_errors(f"docker network connect {network} {service}"):
+            self._client.network.connect(self.network(network), self.container(service),
+                                         ip=ip)
+
+    def networks_of(self, service: str) -> dict[str, str]:
+        """The project networks the service's container is on now, by Compose name,
+        with its address on each ("" when it has none)."""
+        with tool_errors(f"docker inspect {service}"):
+            info = self._client.container.inspect(self.container(service))
+        prefix = f"{self.project}_"
+        nets = info.network_settings.networks or {}
+        return {name[len(prefix):]: (net.ip_address or "") for name, net in nets.items()
+                if name.startswith(prefix)}
+
     def service_log_since(self, service: str, since: float) -> str:
         """One service's log lines written since `since` (epoch seconds), stdout and
         stderr merged; empty when the service has no container."""

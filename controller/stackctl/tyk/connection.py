@@ -60,6 +60,13 @@ def _max_active(model: StackModel, component: Component) -> int:
             "dashboard": s.dashboard.max_active}[component]
 
 
+def _timeout(model: StackModel, component: Component) -> int:
+    """The gateway's storage timeout is a setting; the others keep Tyk's default."""
+    if component == "gateway":
+        return model.settings.gateway.storage_timeout_s
+    return DEFAULT_TIMEOUT_S
+
+
 def build_connection(model: StackModel, secrets: Secrets,
                      component: Component) -> RedisConnection:
     """Derive `component`'s connection from the model, the settings' TLS mode and secrets."""
@@ -80,5 +87,6 @@ def build_connection(model: StackModel, secrets: Secrets,
         username=model.redis_user,
         password=secrets.redis_password,
         max_active=_max_active(model, component),
+        timeout=_timeout(model, component),
         **tls,
     )

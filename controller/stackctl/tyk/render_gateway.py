@@ -19,6 +19,7 @@ LISTEN_PORT = gateway_listen_port()
 LIVENESS_NS = 2_000_000_000
 """liveness_check.check_duration is a time.Duration: 2 s, so /hello has Redis details fast."""
 STORAGE = "storage."
+SESSION_CACHE_OFF = "local_session_cache.disable_cached_session_state"
 LIMITER_FLAGS = tuple(dict.fromkeys(k for r in RATE_LIMITERS for k, _ in r.flags))
 
 
@@ -84,6 +85,8 @@ def render_gateway(model: StackModel, secrets: Secrets, release: str) -> ConfigD
         "max_idle_connections_per_host": gw.max_idle_connections_per_host,
         **_limiter_values(limiter, release),
     })
+    if not gw.local_session_cache:  # on is Go's zero value (false): left out as shipped
+        values[SESSION_CACHE_OFF] = True
     if model.settings.profile == "pro":
         values.update(dashboard_mode(secrets))
     entries = [(option("gateway", k), v) for k, v in values.items()]

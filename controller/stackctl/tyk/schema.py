@@ -154,7 +154,8 @@ class LogSignature:
     component: Component
     text: str  # substring to look for
     meaning: Literal["connected", "timeout", "cluster-init-failed", "cluster-mode",
-                     "storage-failed", "purging", "health", "pool-timeout"]
+                     "storage-failed", "purging", "health", "pool-timeout",
+                     "transaction-aborted", "bad-reply", "client-canceled"]
     releases: Range
     note: str = ""
 

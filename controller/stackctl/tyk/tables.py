@@ -187,6 +187,11 @@ GATEWAY_GENERAL: tuple[Option, ...] = (
         note="Tyk's spelling in the Go name"),
     _gg("omit_config_file", "OmitConfigFile", "bool", env_only=True,
         note="true: start from an empty config and read only the environment"),
+    # drill --vary (issue 18)
+    _gg("local_session_cache.disable_cached_session_state",
+        "LocalSessionCache.DisableCacheSessionState", "bool",
+        note="false (shipped): a key's session is kept in memory SESSION_CACHE_TTL_S "
+             "after it was read from Redis; true: read from Redis on every request"),
 )
 
 PUMP_STORAGE: tuple[Option, ...] = (
@@ -352,7 +357,34 @@ LOG_SIGNATURES: tuple[LogSignature, ...] = (
                  Range(since="v1.14.0"),
                  note="not fatal: the pump stays up (its health endpoint still says ok)"),
     LogSignature("pump", "Serving health check endpoint at", "health", Range(since="v1.10.0")),
+    # stackctl drill (issue 18): what a Redis node fault leaves in the gateway's log
+    LogSignature("gateway", "EXECABORT Transaction discarded", "transaction-aborted",
+                 Range(since="v2.9.3"),
+                 note="Redis' answer to EXEC after a command of the MULTI failed (a node "
+                      "gone mid-transaction: MOVED/CLUSTERDOWN inside the pipeline)"),
+    LogSignature("gateway", "can't parse int reply", "bad-reply", Range(since="v2.9.3"),
+                 note="go-redis internal/proto/reader.go: an answer out of step with its "
+                      "command (e.g. \"*0\" where an integer was due) on a reused connection"),
+    LogSignature("gateway", "Redis is either down", "storage-failed", Range(since="v5.8.0"),
+                 note="storage.ErrRedisIsDown (storage/redis_cluster.go), also quoted "
+                      "inside other lines; the full line is matched first above"),
+    LogSignature("gateway", "http: proxy error: context canceled", "client-canceled",
+                 Range(since="v2.9.3"),
+                 note="the client gave up (its timeout) while the gateway still worked on "
+                      "the request"),
 )
+
+# stackctl drill (issue 18)
+SESSION_CACHE_TTL_S = 10
+"""How long the gateway keeps a key's session in memory after reading it from Redis
+(gateway/server.go cacheCreate: cache.New(10, 5), 5.8 snapshot); not refreshed on a
+hit, so a key's first Redis read after a fault comes at most this long after it.
+`local_session_cache.cached_session_timeout` exists in config.go but nothing reads it."""
+ANALYTICS_LIST = "analytics-tyk-system-analytics"
+"""The Redis list the gateway pushes analytics records to and the pump drains
+(gateway/analytics.go analyticsKeyName with the store's "analytics-" KeyPrefix); with
+enable_multiple_analytics_keys also ANALYTICS_LIST_<0..9> (redis_analytics_purger.go)."""
+ANALYTICS_SHARDS = 10
 
 SHIPPED_GATEWAY = Shipped(
     "gateway",

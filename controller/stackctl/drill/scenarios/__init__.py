@@ -6,15 +6,18 @@ from stackctl.drill.scenarios import (
     failover,
     kill_primary,
     kill_replica,
+    partition_primary,
     pause_primary,
     restart_gateway,
     stop_primary,
+    stop_pump,
 )
 from stackctl.drill.scenarios.base import Scenario, Target
 from stackctl.errors import ConfigError
 
 SCENARIOS: dict[str, Scenario] = {m.SCENARIO.name: m.SCENARIO for m in (
-    kill_primary, stop_primary, pause_primary, failover, kill_replica, restart_gateway)}
+    kill_primary, stop_primary, pause_primary, partition_primary, failover, kill_replica,
+    restart_gateway, stop_pump)}
 DEFAULT = ("kill-primary",)
 
 __all__ = ["DEFAULT", "SCENARIOS", "Scenario", "Target", "scenarios"]

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from stackctl.runtime.compose import Compose
 
-Role = Literal["primary", "replica", "gateway"]
+Role = Literal["primary", "replica", "gateway", "pump"]
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ class Scenario:
     @property
     def redis(self) -> bool:
         """The fault is on a Redis node (recovery is the cluster's)."""
-        return self.role != "gateway"
+        return self.role in ("primary", "replica")
 
 
 def nothing(_compose: Compose, _target: Target) -> None:
