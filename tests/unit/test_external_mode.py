@@ -378,3 +378,20 @@ def test_lint_against_the_live_topology(tmp_path: Path) -> None:
     assert kinds[("pump.conf", "live-config-endpoint")].severity == "info"
     assert kinds[("pump.conf", "live-cluster-flag")].severity == "error"
     assert ("pump.conf", "live-missing-nodes") not in kinds
+
+
+def test_drill_offers_only_client_side_faults_against_an_external_cluster(
+        tmp_path: Path) -> None:
+    from stackctl.context import StackContext
+    from stackctl.drill.options import DrillOptions
+    from stackctl.drill.run import check_input
+
+    ctx = StackContext(external_model(tmp_path))
+    for name in ("kill-primary", "failover", "kill-replica"):
+        with pytest.raises(ConfigError) as err:
+            check_input(ctx, DrillOptions(scenarios=(name,)))
+        assert err.value.exit_code == 2
+        assert f"scenario '{name}': faults a Redis node, and redis.mode is external" in \
+            str(err.value) and "restart-gateway or stop-pump" in str(err.value)
+    with pytest.raises(ConfigError, match=r"redis\.mode is external"):  # the default too
+        check_input(ctx, DrillOptions(scenarios=()))
