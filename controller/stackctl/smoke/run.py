@@ -116,7 +116,7 @@ def _probe_redis(ctx: StackContext) -> list[NodeKeys]:
     return probe_nodes(ctx.compose, ctx.model)
 
 
-def _purge_external(ctx: StackContext, made: SmokeSetup) -> list[str]:
+def purge_external(ctx: StackContext, made: SmokeSetup) -> list[str]:
     """External mode: delete every record left on the cluster that names one of this run's
     keys (its counters, quotas; the sessions the API already deleted): a cluster stackctl
     does not own keeps only what it had. The problems met."""
@@ -225,7 +225,7 @@ def run_smoke(ctx: StackContext, options: SmokeOptions,
         finally:
             cleanup_problems = smoke_setup.cleanup(gw, made)
             if ctx.model.external:
-                cleanup_problems += _purge_external(ctx, made)
+                cleanup_problems += purge_external(ctx, made)
     served = result.requests + control + len(unauthorized)
     wait_s = options.analytics_wait_s
     if wait_s is None:
