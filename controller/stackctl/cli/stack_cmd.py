@@ -148,15 +148,46 @@ def down(
     volumes: bool = typer.Option(False, "--volumes", help="Also remove the Redis volumes."),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Stop and remove the stack's containers and networks (volumes kept unless --volumes)."""
+    """Stop and remove the stack's containers and networks (volumes kept unless --volumes).
+    External mode: the cluster is never stopped or reconfigured; the bootstrap key and the
+    records Tyk wrote during this stack's life (not those there before) are deleted."""
     step_ctx = _context(ctx)
+    external = step_ctx.model.external
+    if external:
+        _drop_bootstrap_key(step_ctx)
     step_ctx.compose.down(volumes=volumes)
+    note = ""
+    if external:
+        from stackctl.steps.external import leave_external
+
+        note = leave_external(step_ctx)
     if as_json:
         print_json({"project": step_ctx.model.settings.project, "down": True,
-                    "volumes_removed": volumes})
+                    "volumes_removed": volumes, **({"external": note} if external else {})})
     else:
         typer.echo(f"stack {step_ctx.model.settings.project} is down"
-                   + (" (volumes removed)" if volumes else " (volumes kept)"))
+                   + (" (volumes removed)" if volumes else " (volumes kept)")
+                   + (f"; {note}" if note else ""))
+
+
+def _drop_bootstrap_key(ctx: Any) -> None:
+    """External mode: the bootstrap key lives in a cluster stackctl does not own: delete it
+    through the gateway while it still runs (best effort; `up` makes a new one)."""
+    from stackctl.clients.gateway import GatewayClient
+    from stackctl.errors import StackctlError
+    from stackctl.state import read_json
+    from stackctl.steps.bootstrap import BOOTSTRAP_FILE
+
+    path = ctx.state_dir / BOOTSTRAP_FILE
+    saved = read_json(path)
+    if not isinstance(saved, dict) or not saved.get("key"):
+        return
+    try:
+        with GatewayClient(ctx.gateway_url, ctx.secrets.gateway_secret) as gw:
+            gw.delete_key(str(saved["key"]))
+    except StackctlError:
+        return
+    path.unlink(missing_ok=True)
 
 
 def status(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:

@@ -25,7 +25,7 @@ PROBE_LABELS = {"io.stackctl.role": "external-probe"}
 CLI_TIMEOUT_S = 3
 
 _LIB = r"""
-set -u
+set -uf
 IFS= read -r secret || secret=""
 export REDISCLI_AUTH="$secret"
 tls_args() {
@@ -292,6 +292,7 @@ for a in $PROBE_ADDRS; do
   n=0
   for p in $PROBE_PATTERNS; do
     for k in $(r "$a" --scan --pattern "$p"); do
+      printf '%s\n' "${PROBE_KEEP:-}" | grep -Fxq -- "$k" && continue
       [ "$(r "$a" del "$k")" = 1 ] && n=$((n + 1))
     done
   done
@@ -301,11 +302,21 @@ done
 
 
 def purge_keys(ext: ExternalRedis, password: str, run: Runner, addrs: Sequence[str],
-               patterns: Sequence[str]) -> int:
+               patterns: Sequence[str], keep: Sequence[str] = ()) -> int:
     """Delete, on every primary, the keys matching `patterns` (SCAN, then DEL one by one
     on the node holding it); how many were deleted. For what a run of stackctl wrote to
-    a cluster it does not own."""
-    env = {**probe_env(ext, addrs), "PROBE_PATTERNS": " ".join(patterns)}
+    a cluster it does not own; names in `keep` are left alone."""
+    env = {**probe_env(ext, addrs), "PROBE_PATTERNS": " ".join(patterns),
+           "PROBE_KEEP": "\n".join(keep)}
     result = run(PURGE_SCRIPT, probe_mounts(ext), env, (password + "\n").encode())
     return sum(int(body.strip() or 0) for key, body in split_report(result.stdout).items()
                if key.startswith("node ") and body.strip().isdigit())
+
+
+def runtime_records(ext: ExternalRedis, password: str, run: Runner,
+                    addrs: Sequence[str]) -> list[str]:
+    """The names of Tyk's own records (tables.TYK_RUNTIME_RECORDS) on the cluster now."""
+    from stackctl.tyk.tables import TYK_RUNTIME_RECORDS
+
+    found = scan_nodes(ext, password, run, addrs, [p for p, _ in TYK_RUNTIME_RECORDS])
+    return sorted({k for role, keys in found.values() if role == "master" for k in keys})

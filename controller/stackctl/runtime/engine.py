@@ -33,5 +33,6 @@ def network_exists(name: str) -> bool:
     """Whether a Docker network of that name (or ID) exists; ToolError when the engine
     cannot be asked."""
     client = docker_client()
-    with tool_errors(f"docker network inspect {name}"):
-        return bool(client.network.exists(name))
+    with tool_errors("docker network ls"):
+        found = client.network.list(filters={"name": name})
+    return any(n.name == name or n.id.startswith(name) for n in found)

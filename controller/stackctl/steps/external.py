@@ -14,6 +14,9 @@ if TYPE_CHECKING:
     from stackctl.cluster.external import Discovery, Runner
     from stackctl.cluster.preflight import Finding
 
+BASELINE_FILE = "external-baseline.json"
+"""`<state_dir>/external-baseline.json`: Tyk's own records on the cluster before this
+stack's first `up` (`down` deletes only the ones the stack added)."""
 PREFLIGHT_FILE = "external-preflight.json"
 """`<state_dir>/external-preflight.json`: the last pre-flight's findings."""
 
@@ -52,6 +55,12 @@ class ExternalRedis:
         if failed:
             raise ConfigErrors(failed)
         atomic_write_json(ctx.state_dir / TOPOLOGY_FILE, topology.as_dict())
+        baseline = ctx.state_dir / BASELINE_FILE
+        if not baseline.exists():  # the stack's first up: what Tyk's records were before
+            from stackctl.cluster.external import runtime_records
+
+            atomic_write_json(baseline, {"existing": runtime_records(
+                ext, ctx.secrets.redis_password.get_secret_value(), run, topology.addrs)})
         ctx.model = dataclasses.replace(ctx.model, topology=tuple(topology.addrs))
         given = ("the configuration endpoint only" if ext.use_configuration_endpoint
                  else f"{len(topology.addrs)} addrs")
@@ -85,3 +94,30 @@ def _preflight(ctx: StackContext, found: Discovery, run: Runner) -> list[Finding
             pf.tls(ext, found, probe), pf.acl(ext.user, probe),
             pf.maxclients(probe, pf.worst_case(settings, len(topology.nodes))),
             pf.slots(found), pf.node_list(ext, topology)]
+
+
+def leave_external(ctx: StackContext) -> str:
+    """`down` in external mode, around `compose down`'s removal of the Tyk containers:
+    nothing of the cluster is stopped or reconfigured; the records this stack added
+    (tables.TYK_RUNTIME_RECORDS not in the baseline) are deleted. What was done, in words."""
+    from stackctl.cluster.external import oneshot_runner, purge_keys
+    from stackctl.errors import StackctlError
+    from stackctl.images.select import stack_images
+    from stackctl.state import read_json
+    from stackctl.tyk.tables import TYK_RUNTIME_RECORDS
+
+    settings = ctx.model.settings
+    ext = settings.redis.external
+    baseline = read_json(ctx.state_dir / BASELINE_FILE)
+    if not isinstance(baseline, dict) or not ctx.model.topology:
+        return "the external cluster was not touched (no record of what was there before)"
+    run = oneshot_runner(stack_images(settings)["redis"], ext.network)
+    try:
+        removed = purge_keys(ext, ctx.secrets.redis_password.get_secret_value(), run,
+                             ctx.model.topology, [p for p, _ in TYK_RUNTIME_RECORDS],
+                             [str(k) for k in baseline.get("existing", [])])
+    except StackctlError as exc:
+        return f"the external cluster was left running; its records were not cleaned: {exc}"
+    (ctx.state_dir / BASELINE_FILE).unlink(missing_ok=True)
+    return (f"the external cluster was left running; {removed} record(s) Tyk wrote during "
+            "this stack's life removed, none that were there before")

@@ -775,3 +775,16 @@ PRO_SQL_TABLES = {"analytics": "tyk_analytics", "aggregate": "tyk_aggregated",
                   "api_column": "apiid"}
 """Where the pump's sql pumps write (tyk-pump analytics.SQLTable, AggregateSQLTable; the
 record's APIID has gorm column apiid)."""
+
+
+# --- records Tyk's components write to any cluster they use (issue 16, external mode) ---
+TYK_RUNTIME_RECORDS: tuple[tuple[str, str], ...] = (
+    ("tyk-liveness-probe", "gateway/health_check.go:84 (the Redis liveness check)"),
+    ("version-check-*", "gateway/server.go:400 and tyk-pump main.go:164 (KeyPrefix)"),
+    ("host-checker:*", "gateway/server.go:387 KeyPrefix \"host-checker:\", "
+     "host_checker_manager.go:69 PollerActiveInstanceID"),
+)
+"""(SCAN pattern, where Tyk writes it): what a gateway or pump leaves on a cluster by
+running against it. In external mode `down` deletes the ones that did not exist before
+the stack's first `up` (recorded then), never one that did: another Tyk deployment may
+share the cluster."""
