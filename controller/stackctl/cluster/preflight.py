@@ -216,3 +216,17 @@ def dryrun_commands() -> list[str]:
     for use in REDIS_COMMANDS:
         seen.setdefault(use.command, " ".join((use.command, *use.args)))
     return list(seen.values())
+
+
+def tls_names(results: dict[str, str]) -> Finding:
+    """Each address Tyk dials presents a certificate chained to the CA that names it (Go
+    sets ServerName from the dialled host: tables.ENDPOINT_FOLLOWING, "TLS name")."""
+    bad = {a: why for a, why in results.items() if why}
+    if bad:
+        addr, why = next(iter(bad.items()))
+        return Finding("tls-san", "fail", f"{len(bad)} of {len(results)} addresses fail Go's "
+                       f"certificate check: {addr}: {why}",
+                       "dial the names the certificates carry (hostname endpoints need DNS "
+                       "SANs, IP endpoints IP SANs), or reissue the certificates")
+    return _ok("tls-san", f"all {len(results)} addresses Tyk dials are named by their "
+               "certificates' SANs and chain to the CA")

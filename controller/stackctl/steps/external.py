@@ -93,7 +93,30 @@ def _preflight(ctx: StackContext, found: Discovery, run: Runner) -> list[Finding
             pf.version(probe, tyk, lines, settings.allow_unsupported),
             pf.tls(ext, found, probe), pf.acl(ext.user, probe),
             pf.maxclients(probe, pf.worst_case(settings, len(topology.nodes))),
-            pf.slots(found), pf.node_list(ext, topology)]
+            pf.slots(found), pf.node_list(ext, topology),
+            *([pf.tls_names(_tls_names(ctx, topology.addrs))]
+              if ext.tls in ("tls", "mtls") and all(n.reachable for n in probe.nodes)
+              else [])]
+
+
+def _tls_names(ctx: StackContext, nodes: list[str]) -> dict[str, str]:
+    """Go's TLS check against every address Tyk dials: the configured ones (a
+    configuration endpoint) and every node CLUSTER SLOTS names."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from stackctl.cluster.tls_check import relay_opener, verify
+    from stackctl.images.select import stack_images
+
+    settings = ctx.model.settings
+    ext = settings.redis.external
+    opener = relay_opener(stack_images(settings)["redis"], ext.network)
+    addrs = list(dict.fromkeys([*ext.addrs, *nodes]))
+
+    def one(addr: str) -> str:
+        return verify(addr, ext.ca_file, opener, ext.cert_file, ext.key_file)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return dict(zip(addrs, pool.map(one, addrs), strict=True))
 
 
 def leave_external(ctx: StackContext) -> str:
