@@ -143,6 +143,10 @@ def test_discovers_all_six_nodes_from_the_configuration_endpoint(tyk: TykStack) 
     found = step(tyk.result, "external-redis")
     print(found["detail"])
     assert "3 primaries + 3 replicas" in found["detail"]
+    assert "pre-flight 9/9 pass" in found["detail"]
+    checks = json.loads((tyk.cwd / ".stackctl" / "external-preflight.json").read_text())
+    san = next(f for f in checks["findings"] if f["check"] == "tls-san")
+    assert "all 7 addresses Tyk dials are named" in san["detail"], san
     topology = json.loads((tyk.cwd / ".stackctl" / "external-topology.json").read_text())
     assert topology["command"] == "CLUSTER SHARDS"
     assert sorted(n["addr"] for n in topology["nodes"]) == [
