@@ -141,7 +141,7 @@ def step(result: dict[str, Any], name: str) -> dict[str, Any]:
 
 def test_discovers_all_six_nodes_from_the_configuration_endpoint(tyk: TykStack) -> None:
     found = step(tyk.result, "external-redis")
-    print(found["detail"])
+    print("external-redis step", found["seconds"], "s:", found["detail"])
     assert "3 primaries + 3 replicas" in found["detail"]
     assert "pre-flight 9/9 pass" in found["detail"]
     checks = json.loads((tyk.cwd / ".stackctl" / "external-preflight.json").read_text())
