@@ -218,6 +218,10 @@ class Settings(BaseSettings):
                 "@network.subnet|overlaps redis.subnet|pick two disjoint subnets"
             )
         _check_external(self.redis)
+        if self.external and self.profile == "pro":
+            raise ValueError("@redis.mode|external is not available with profile pro yet "
+                             "(the Dashboard's compose side is managed-only)"
+                             "|use profile oss against an external cluster")
         if self.profile == "pro" and any(self.dashboard.store_subnet.overlaps(n) for n in (
                 self.redis.subnet, self.network.subnet)):
             raise ValueError("@dashboard.store_subnet|overlaps redis.subnet or network.subnet"
