@@ -35,7 +35,9 @@ def up(
 
     Steps: preflight, certificates, render, redis-cluster, tyk, health, fallback (only
     when tyk or health failed: REDIGOCLUSTER_SHARDCOUNT 128, then 256, then a diagnosis),
-    bootstrap (an API and a key through the gateway API), record, smoke.
+    bootstrap (an API and a key through the gateway API; in profile pro: organisation,
+    admin user, API, policy and key through the Dashboard's Admin API, after the
+    pro-services step started PostgreSQL and the Dashboard), record, smoke.
     A second `up` with the same settings recreates nothing.
     """
     from stackctl.context import StackContext
