@@ -87,6 +87,10 @@ def check_swarm_settings(settings: Settings) -> None:
         raise ConfigError("config_form = env", "engine = swarm gives Tyk its configuration "
                           "as files (Swarm secrets), never as environment",
                           "set config_form = files")
+    if settings.redis.mode != "managed":
+        raise ConfigError(f"redis.mode = {settings.redis.mode}",
+                          "is not available on engine = swarm in this version",
+                          "use redis.mode = managed, or engine = compose")
     if settings.profile != "oss":
         raise ConfigError(f"profile = {settings.profile}",
                           "is not available on engine = swarm in this version",
