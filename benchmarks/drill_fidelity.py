@@ -16,7 +16,7 @@ and timestamps each answer. Prints, per run:
 
     .venv/bin/python benchmarks/drill_fidelity.py --tls off|mtls
         [--scenarios kill-primary,pause-primary] [--timeouts 2000,5000,15000]
-        [--rate 100] [--duration 40] [--at 8] [--keep]
+        [--rate 100] [--duration 40] [--at 8] [--out DIR] [--keep]
 
 Project `stackctl-bench-drill`, subnets 172.31.166.0/24 (Redis) and 172.31.167.0/24,
 state in a temporary directory, torn down with its volumes unless --keep.
@@ -121,6 +121,8 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=100.0)
     parser.add_argument("--duration", type=float, default=40.0)
     parser.add_argument("--at", type=float, default=8.0)
+    parser.add_argument("--out", type=Path, help="keep the drill's report (JSON, Markdown, "
+                        "PNGs) here")
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
     with socket.socket() as sock:
@@ -143,6 +145,8 @@ def main() -> None:
         cmd = ["drill", *args.scenarios.split(","), "--vary",
                f"redis.node_timeout_ms={args.timeouts}", "--rate", f"{args.rate:g}",
                "--duration", f"{args.duration:g}", "--at", f"{args.at:g}", "--json"]
+        if args.out is not None:
+            cmd += ["--out", str(args.out.resolve())]
         print("stackctl " + " ".join(cmd), flush=True)
         started = time.monotonic()
         run = stackctl(cwd, env, *cmd)
