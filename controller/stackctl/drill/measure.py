@@ -281,6 +281,8 @@ def run_scenario(ctx: StackContext, scenario: Scenario, options: DrillOptions,
         **figures,
         "error_window_s": figures["error_window"]["seconds"] if figures["error_window"]
         else 0.0,
+        "errors_until_after_fault_s": None if figures["error_window"] is None
+        else round(figures["error_window"]["end_s"] - fault_s, 3),
         "session_cache": session_cache(s.gateway.local_session_cache, fault_s,
                                        figures["error_window"]),
         "logs": logs, "keys": keys,
