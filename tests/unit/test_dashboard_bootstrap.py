@@ -165,3 +165,18 @@ def test_an_answer_that_is_not_json_is_named(tmp_path: Path) -> None:
     fake = RecordedDashboard({**FRESH, ("POST", "/api/apis"): (200, "<html>")})
     with pytest.raises(DashboardError, match=r"POST http://127.0.0.1:3000/api/apis: not JSON"):
         run(tmp_path, fake, FakeGateway(set()))
+
+
+def test_dashboard_mode_gateway_finds_the_dashboard_id_to_delete() -> None:
+    from stackctl.dashboard.apis import DashboardModeGateway
+
+    dash_id = RECORDED["apis_smoke"]["apis"][0]["api_definition"]["id"]
+    fake = RecordedDashboard({**DONE, ("DELETE", f"/api/apis/{dash_id}"): (200, "password_reset")})
+    dash = DashboardClient("http://127.0.0.1:3000", None, SecretStr(USER_KEY),
+                           transport=httpx.MockTransport(fake))
+    # a second client (e.g. the cleanup's) never saw the create: it looks the id up
+    with DashboardModeGateway("http://127.0.0.1:8080", SecretStr("s"), dash, ORG) as gw:
+        gw.delete_api("stackctl-smoke")
+        with pytest.raises(DashboardError, match="no API stackctl-other"):
+            gw.delete_api("stackctl-other")
+    assert ("DELETE", f"/api/apis/{dash_id}") in fake.calls()

@@ -23,6 +23,8 @@ def up(
     shards: int | None = typer.Option(None, "--shards", help="Redis primaries (>= 3)."),
     replicas: int | None = typer.Option(None, "--replicas", help="Replicas per primary (0-5)."),
     profile: str | None = typer.Option(None, "--profile", help="oss | pro"),
+    endpoints: str | None = typer.Option(
+        None, "--endpoints", help="ip | hostname: what Redis nodes announce to clients."),
     offline: bool | None = typer.Option(
         None, "--offline/--official", help="Use locally built images (`images build`)."),
     smoke: bool = typer.Option(True, "--smoke/--no-smoke",
@@ -33,7 +35,9 @@ def up(
 
     Steps: preflight, certificates, render, redis-cluster, tyk, health, fallback (only
     when tyk or health failed: REDIGOCLUSTER_SHARDCOUNT 128, then 256, then a diagnosis),
-    bootstrap (an API and a key through the gateway API), record, smoke.
+    bootstrap (an API and a key through the gateway API; in profile pro: organisation,
+    admin user, API, policy and key through the Dashboard's Admin API, after the
+    pro-services step started PostgreSQL and the Dashboard), record, smoke.
     A second `up` with the same settings recreates nothing.
     """
     from stackctl.context import StackContext
@@ -44,13 +48,14 @@ def up(
 
     settings = settings_for(ctx, **{"redis.tls": tls, "redis.shards": shards,
                                     "redis.replicas": replicas, "profile": profile,
+                                    "redis.endpoints": endpoints,
                                     "images.offline": offline})
     step_ctx = StackContext(build_model(settings))
     progress: Progress = JsonProgress() if as_json else PlainProgress(globals_of(ctx).verbose)
     _drop_stale_overrides(step_ctx.state_dir)
     results: list[StepResult] = []
     try:
-        run_steps(up_steps(smoke), step_ctx, progress, results)
+        run_steps(up_steps(smoke, external=settings.external), step_ctx, progress, results)
     except StepError as exc:
         exc.logs = _failure_logs(step_ctx)
         if as_json:
@@ -145,15 +150,46 @@ def down(
     volumes: bool = typer.Option(False, "--volumes", help="Also remove the Redis volumes."),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Stop and remove the stack's containers and networks (volumes kept unless --volumes)."""
+    """Stop and remove the stack's containers and networks (volumes kept unless --volumes).
+    External mode: the cluster is never stopped or reconfigured; the bootstrap key and the
+    records Tyk wrote during this stack's life (not those there before) are deleted."""
     step_ctx = _context(ctx)
+    external = step_ctx.model.external
+    if external:
+        _drop_bootstrap_key(step_ctx)
     step_ctx.compose.down(volumes=volumes)
+    note = ""
+    if external:
+        from stackctl.steps.external import leave_external
+
+        note = leave_external(step_ctx)
     if as_json:
         print_json({"project": step_ctx.model.settings.project, "down": True,
-                    "volumes_removed": volumes})
+                    "volumes_removed": volumes, **({"external": note} if external else {})})
     else:
         typer.echo(f"stack {step_ctx.model.settings.project} is down"
-                   + (" (volumes removed)" if volumes else " (volumes kept)"))
+                   + (" (volumes removed)" if volumes else " (volumes kept)")
+                   + (f"; {note}" if note else ""))
+
+
+def _drop_bootstrap_key(ctx: Any) -> None:
+    """External mode: the bootstrap key lives in a cluster stackctl does not own: delete it
+    through the gateway while it still runs (best effort; `up` makes a new one)."""
+    from stackctl.clients.gateway import GatewayClient
+    from stackctl.errors import StackctlError
+    from stackctl.state import read_json
+    from stackctl.steps.bootstrap import BOOTSTRAP_FILE
+
+    path = ctx.state_dir / BOOTSTRAP_FILE
+    saved = read_json(path)
+    if not isinstance(saved, dict) or not saved.get("key"):
+        return
+    try:
+        with GatewayClient(ctx.gateway_url, ctx.secrets.gateway_secret) as gw:
+            gw.delete_key(str(saved["key"]))
+    except StackctlError:
+        return
+    path.unlink(missing_ok=True)
 
 
 def status(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
@@ -164,7 +200,8 @@ def status(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
 
     step_ctx = _context(ctx)
     services = _service_rows(step_ctx)
-    cluster = cluster_status(step_ctx.compose, step_ctx.model)
+    cluster = (_external_status(step_ctx) if step_ctx.model.external
+               else cluster_status(step_ctx.compose, step_ctx.model))
     gateway: dict[str, str] = {"version": "", "redis": "unreachable"}
     try:
         with GatewayClient(step_ctx.gateway_url, step_ctx.secrets.gateway_secret) as gw:
@@ -186,6 +223,16 @@ def status(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
         console().print(status_view({**data, "healthy": healthy}))
     if not healthy:
         raise typer.Exit(1)
+
+
+def _external_status(ctx: Any) -> Any:
+    """An external cluster's status, read by one probe container on the user's network."""
+    from stackctl.cluster.external import discover, external_status, oneshot_runner
+    from stackctl.images.select import stack_images
+
+    ext = ctx.model.settings.redis.external
+    run = oneshot_runner(stack_images(ctx.model.settings)["redis"], ext.network)
+    return external_status(discover(ext, ctx.secrets.redis_password.get_secret_value(), run))
 
 
 def _service_rows(ctx: Any) -> list[dict[str, str]]:

@@ -27,7 +27,7 @@ from stackctl.cluster.redis_conf import (
     client_env,
     render_redis,
 )
-from stackctl.model import REDIS_NETWORK, StackModel, tls_paths
+from stackctl.model import CONFIG_ENDPOINT, REDIS_NETWORK, RedisNode, StackModel, tls_paths
 from stackctl.secrets import Secrets
 from stackctl.state import atomic_write_json
 
@@ -66,6 +66,15 @@ def _client_mounts(model: StackModel, files: RedisFiles, identity: str) -> list[
             *_tls_mounts(model, identity)]
 
 
+def _node_network(model: StackModel, node: RedisNode) -> dict[str, Any]:
+    """A node's pinned address; in hostname mode also the configuration-endpoint alias
+    (Docker's DNS answers it with every node that carries it)."""
+    net: dict[str, Any] = {"ipv4_address": str(node.ip)}
+    if model.hostname_endpoints:
+        net["aliases"] = [CONFIG_ENDPOINT]
+    return net
+
+
 def _sh(script: str) -> list[str]:
     return ["CMD", "sh", f"{SCRIPTS_MOUNT}/{script}"]
 
@@ -91,7 +100,7 @@ def cluster_services(model: StackModel, files: RedisFiles, image: str) -> dict[s
             "command": private_files(model, node.name),
             "tmpfs": [RUN_DIR],  # the private copies never touch a disk layer
             "environment": {**client_env(model, node.name), "STACKCTL_PORT": str(node.port)},
-            "networks": {REDIS_NETWORK: {"ipv4_address": str(node.ip)}},
+            "networks": {REDIS_NETWORK: _node_network(model, node)},
             "volumes": [
                 _bind(files.node_confs[node.name], NODE_CONF),
                 _bind(files.acl, ACL_FILE),

@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from stackctl.errors import ConfigError, ConfigErrors
-from stackctl.model import COMPONENTS, StackModel
+from stackctl.model import COMPONENTS, CONFIG_ENDPOINT, StackModel
 from stackctl.state import atomic_write
 
 CA_NAME = "ca"
@@ -100,8 +100,13 @@ class PkiResult:
 
 def cert_specs(model: StackModel) -> list[CertSpec]:
     """Every leaf certificate the stack needs: Redis nodes first, then clients."""
-    loopback = ipaddress.IPv4Address("127.0.0.1")
-    specs = [CertSpec(n.name, "server", (n.name,), (n.ip, loopback)) for n in model.nodes]
+    if model.hostname_endpoints:
+        # DNS SANs only, as a managed service issues them: the node's name and the
+        # configuration endpoint's, the names clients dial (Go sets ServerName from them).
+        specs = [CertSpec(n.name, "server", (n.name, CONFIG_ENDPOINT)) for n in model.nodes]
+    else:
+        loopback = ipaddress.IPv4Address("127.0.0.1")
+        specs = [CertSpec(n.name, "server", (n.name,), (n.ip, loopback)) for n in model.nodes]
     specs += [CertSpec(name, "client", (name,)) for name in CLIENT_NAMES]
     return specs
 

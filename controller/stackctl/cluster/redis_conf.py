@@ -88,6 +88,11 @@ def node_conf(model: StackModel, node: RedisNode) -> str:
             "tls-cluster yes",
             f"tls-protocols {_quote(TLS_PROTOCOLS)}",
         ]
+    if model.hostname_endpoints:
+        # CLUSTER SLOTS / SHARDS and MOVED / ASK name the node, not its IP: clients dial
+        # names, which the DNS-only certificates match (the bus still gossips IPs).
+        lines += [f"cluster-announce-hostname {node.name}",
+                  "cluster-preferred-endpoint-type hostname"]
     lines += [
         "cluster-enabled yes",
         "cluster-config-file nodes.conf",

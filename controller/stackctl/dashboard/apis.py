@@ -30,8 +30,18 @@ class DashboardModeGateway(GatewayClient):
         return api_id
 
     def delete_api(self, api_id: str) -> None:
-        """DELETE /api/apis/{id} on the Dashboard (its id for `api_id`)."""
-        self._dash.delete_api(self._ids.pop(api_id, api_id))
+        """DELETE /api/apis/{id} on the Dashboard (its id for `api_id`: remembered from
+        create_api, else looked up in GET /api/apis)."""
+        dash_id = self._ids.pop(api_id, None)
+        if dash_id is None:
+            found = [a for a in self._dash.apis() if a.get("api_id") == api_id]
+            if not found:
+                from stackctl.clients.dashboard import DashboardError
+
+                raise DashboardError(f"dashboard: no API {api_id} to delete",
+                                     self._dash.base_url, 404)
+            dash_id = str(found[0].get("id") or "")
+        self._dash.delete_api(dash_id)
 
     def create_key_hashed(self, session: dict[str, Any]) -> tuple[str, str]:
         """Keys through the gateway API, in the Dashboard organisation."""

@@ -74,6 +74,7 @@ def _measure_points(ctx: StackContext, sctx: StackContext, options: SweepOptions
                     todo: list[Point], fp: str, out: Path, say: Say
                     ) -> tuple[dict[str, dict[str, Any]], str]:
     from stackctl.clients.gateway import GatewayClient
+    from stackctl.context.gateway import stack_gateway
     from stackctl.smoke.setup import cleanup, wait_serving
     from stackctl.sweep import target
     from stackctl.sweep.apply import apply_point, gateway_bases, gateway_services, restore
@@ -84,7 +85,7 @@ def _measure_points(ctx: StackContext, sctx: StackContext, options: SweepOptions
     done: dict[str, dict[str, Any]] = {}
     stopped = ""
     start = time.monotonic()
-    with GatewayClient(ctx.gateway_url, ctx.secrets.gateway_secret) as gw:
+    with stack_gateway(ctx) as gw:  # pro: APIs through the Dashboard
         made = target.create(gw)
     try:
         for point in todo:
@@ -117,8 +118,13 @@ def _measure_points(ctx: StackContext, sctx: StackContext, options: SweepOptions
             save_point(out, point, result)
             done[point.slug] = result
     finally:
-        with GatewayClient(ctx.gateway_url, ctx.secrets.gateway_secret) as gw:
+        with stack_gateway(ctx) as gw:
             for problem in cleanup(gw, made):
+                say(f"cleanup: {problem}")
+        if ctx.model.external:
+            from stackctl.smoke.run import purge_external
+
+            for problem in purge_external(ctx, made):
                 say(f"cleanup: {problem}")
         say("restoring the stack's own gateway and pump settings")
         restore(ctx)

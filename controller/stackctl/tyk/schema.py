@@ -183,6 +183,35 @@ class Endpoint:
     note: str = ""
 
 
+# --- existing clusters and hostname endpoints (issue 16) ------------------------------
+
+EndpointAnswer = Literal["CLUSTER SLOTS", "MOVED/ASK", "TLS name"]
+
+
+@dataclass(frozen=True)
+class EndpointFollowing:
+    """How a component's Redis Cluster client treats the endpoint a node announces in one
+    kind of answer: whether a hostname endpoint is dialled as given."""
+
+    component: Component
+    answer: EndpointAnswer
+    follows_hostnames: bool | None  # None: not verifiable (closed source)
+    client: str  # the library and version behind it, as the pinned build resolves it
+    behaviour: str
+    source: str  # file:line in the module cache
+
+
+@dataclass(frozen=True)
+class RedisCommandUse:
+    """A Redis command a component sends, with arguments for `ACL DRYRUN` (keys and
+    channels named as Tyk names them, so key and channel patterns are checked too)."""
+
+    component: Component
+    command: str  # e.g. "CLUSTER SLOTS"
+    args: tuple[str, ...]
+    source: str
+
+
 @dataclass(frozen=True)
 class DashboardEndpoint:
     """One route of the Tyk Dashboard (profile pro): method, path (`{name}` placeholders)
