@@ -292,3 +292,21 @@ def test_gateway_settings_for_vary_render_in_both_forms(tmp_path: Any) -> None:
     assert conf["storage"]["timeout"] == 1 and env["TYK_GW_STORAGE_TIMEOUT"] == "1"
     assert conf["local_session_cache"] == {"disable_cached_session_state": True}
     assert env["TYK_GW_LOCALSESSIONCACHE_DISABLECACHESESSIONSTATE"] == "true"
+
+
+def test_vary_of_the_node_timeout_refused_on_an_external_cluster() -> None:
+    from types import SimpleNamespace
+    from typing import cast
+
+    from stackctl.drill.options import DrillOptions
+    from stackctl.drill.run import check_input
+
+    running = [SimpleNamespace(service=s, state="running") for s in ("gateway", "pump")]
+    ctx = SimpleNamespace(compose=SimpleNamespace(ps=lambda: running), model=SimpleNamespace(
+        settings=SimpleNamespace(project="p", redis=SimpleNamespace(replicas=1)),
+        external=True))
+    node = DrillOptions(("stop-pump",), varies=vy.parse_varies(["redis.node_timeout_ms=2000"]))
+    with pytest.raises(ConfigError, match=r"--vary redis.node_timeout_ms: .*external"):
+        check_input(cast(Any, ctx), node)
+    gw = DrillOptions(("stop-pump",), varies=vy.parse_varies(["gateway.max_active=50,500"]))
+    assert [s.name for s in check_input(cast(Any, ctx), gw)] == ["stop-pump"]
