@@ -82,9 +82,21 @@ class StackModel:
 
     settings: Settings
 
+    topology: tuple[str, ...] = ()
+    """External mode: every node's address as discovery found it (`cluster.topology`),
+    recorded in the state directory; empty until discovery has run."""
+
+    @property
+    def external(self) -> bool:
+        """Tyk runs against an existing cluster stackctl does not start."""
+        return self.settings.external
+
     @cached_property
     def nodes(self) -> tuple[RedisNode, ...]:
-        """All Redis nodes, primaries and replicas alike (roles are the cluster's choice)."""
+        """All Redis nodes, primaries and replicas alike (roles are the cluster's choice);
+        none in external mode (stackctl starts no Redis)."""
+        if self.external:
+            return ()
         base = self.settings.redis.subnet.network_address
         return tuple(
             RedisNode(i, base + REDIS_FIRST_HOST + i - 1)
@@ -93,8 +105,27 @@ class StackModel:
 
     @property
     def addrs(self) -> list[str]:
-        """Every node's `host:port`: what each Tyk component lists in its addrs."""
+        """Every node's `host:port`: what each Tyk component lists in its addrs. External:
+        the configuration endpoint alone (`use_configuration_endpoint`), else every node
+        discovery found, else the configured addresses."""
+        if self.external:
+            ext = self.settings.redis.external
+            if ext.use_configuration_endpoint or not self.topology:
+                return list(ext.addrs)
+            return list(self.topology)
         return [n.addr for n in self.nodes]
+
+    @property
+    def tls_mode(self) -> str:
+        """off | tls | insecure | mtls, of the managed or the external cluster."""
+        redis = self.settings.redis
+        return redis.external.tls if self.external else redis.tls
+
+    @property
+    def redis_user(self) -> str:
+        """The ACL user Tyk's components connect as."""
+        redis = self.settings.redis
+        return redis.external.user if self.external else redis.user
 
     @property
     def hostname_endpoints(self) -> bool:
@@ -109,7 +140,7 @@ class StackModel:
     @property
     def tls(self) -> bool:
         """Whether Redis speaks TLS."""
-        return self.settings.redis.tls != "off"
+        return self.tls_mode != "off"
 
     @property
     def certs_dir(self) -> Path:
@@ -130,6 +161,19 @@ def store_ip(model: StackModel, service: str) -> ipaddress.IPv4Address:
     return model.settings.dashboard.store_subnet.network_address + STORE_HOSTS[service]
 
 
+TOPOLOGY_FILE = "external-topology.json"
+"""External mode: `<state_dir>/external-topology.json`, what discovery last found."""
+
+
 def build_model(settings: Settings) -> StackModel:
-    """Derive the model (cheap; no I/O)."""
-    return StackModel(settings)
+    """Derive the model (cheap: in external mode one read of the recorded topology)."""
+    if not settings.external:
+        return StackModel(settings)
+    import json
+
+    try:
+        data = json.loads((settings.state_dir / TOPOLOGY_FILE).read_text())
+        addrs = tuple(str(n["addr"]) for n in data["nodes"])
+    except (OSError, ValueError, KeyError, TypeError):
+        addrs = ()
+    return StackModel(settings, addrs)

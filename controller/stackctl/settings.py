@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import ipaddress
+import re
 import tomllib
 from contextvars import ContextVar
 from pathlib import Path
@@ -38,8 +39,33 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+RedisMode = Literal["managed", "external"]
+ADDR_PATTERN = r"^[A-Za-z0-9_.-]{1,253}:[0-9]{1,5}$"
+
+
+class ExternalRedisSettings(_Section):
+    """An existing Redis Cluster stackctl does not start (`redis.mode = external`)."""
+
+    addrs: list[str] = Field(
+        default_factory=list,
+        description="host:port of a configuration endpoint or of any subset of the nodes")
+    network: str = Field(
+        "", pattern=r"^$|^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$",
+        description="an existing Docker network that reaches the cluster")
+    tls: TlsMode = Field("off", description="off | tls | insecure | mtls")
+    ca_file: str = Field("", description="CA certificate (PEM) for tls / mtls")
+    cert_file: str = Field("", description="client certificate (PEM) for mtls")
+    key_file: str = Field("", description="client key (PEM) for mtls")
+    user: str = Field("default", pattern=r"^[A-Za-z0-9_.-]{1,64}$",
+                      description="ACL user (its password: redis_password in the secrets file)")
+    use_configuration_endpoint: bool = Field(
+        False, description="give Tyk only the one configured address, not every node found")
+
+
 class RedisSettings(_Section):
     """The Redis Cluster: shape, transport security and the ACL user."""
+
+    mode: RedisMode = Field("managed", description="managed | external (an existing cluster)")
 
     shards: int = Field(3, ge=3, le=16, description="primaries (a cluster needs at least 3)")
     replicas: int = Field(1, ge=0, le=5, description="replicas per primary")
@@ -54,6 +80,7 @@ class RedisSettings(_Section):
     endpoints: EndpointStyle = Field(
         "ip", description="ip | hostname: what nodes announce in CLUSTER SLOTS and MOVED "
         "(hostname: their names, DNS-only certificates, a configuration endpoint)")
+    external: ExternalRedisSettings = ExternalRedisSettings()
 
     @property
     def nodes(self) -> int:
@@ -190,6 +217,11 @@ class Settings(BaseSettings):
             raise ValueError(
                 "@network.subnet|overlaps redis.subnet|pick two disjoint subnets"
             )
+        _check_external(self.redis)
+        if self.external and self.profile == "pro":
+            raise ValueError("@redis.mode|external is not available with profile pro yet "
+                             "(the Dashboard's compose side is managed-only)"
+                             "|use profile oss against an external cluster")
         if self.profile == "pro" and any(self.dashboard.store_subnet.overlaps(n) for n in (
                 self.redis.subnet, self.network.subnet)):
             raise ValueError("@dashboard.store_subnet|overlaps redis.subnet or network.subnet"
@@ -200,6 +232,11 @@ class Settings(BaseSettings):
             )
         return self
 
+    @property
+    def external(self) -> bool:
+        """Tyk runs against an existing cluster (`redis.mode = external`)."""
+        return self.redis.mode == "external"
+
     def published_ports(self) -> dict[str, int]:
         """Host ports this stack publishes, by service (laptop-safe: the gateway and, in
         pro, the dashboard)."""
@@ -207,6 +244,54 @@ class Settings(BaseSettings):
         if self.profile == "pro":
             ports["dashboard"] = self.dashboard.port
         return ports
+
+
+MANAGED_ONLY = ("shards", "replicas", "tls", "user", "endpoints")
+"""redis.* settings that shape a cluster stackctl starts: an error in external mode."""
+
+
+def _changed(section: BaseModel) -> list[str]:
+    """Fields set to something other than their default (a recorded settings file sets
+    every field, to its default or not)."""
+    defaults = type(section)()
+    return [name for name in sorted(section.model_fields_set)
+            if getattr(section, name) != getattr(defaults, name)]
+
+
+def _check_external(redis: RedisSettings) -> None:
+    """The external section's rules, one `@setting|problem|fix` at a time."""
+    ext = redis.external
+    if redis.mode != "external":
+        if changed := _changed(ext):
+            raise ValueError(f"@redis.external.{changed[0]}|is set but redis.mode is managed"
+                             "|set redis.mode = \"external\" or remove it")
+        return
+    for name in MANAGED_ONLY:
+        if name in _changed(redis):
+            fix = (f"set redis.external.{name} instead" if name in ("tls", "user") else
+                   "remove it: the existing cluster has its own shape")
+            raise ValueError(f"@redis.{name}|is for a cluster stackctl starts, but "
+                             f"redis.mode is external|{fix}")
+    if not ext.addrs:
+        raise ValueError("@redis.external.addrs|is empty|give the configuration endpoint "
+                         "or some nodes as host:port")
+    for addr in ext.addrs:
+        if not re.match(ADDR_PATTERN, addr) or not 0 < int(addr.rpartition(":")[2]) < 65536:
+            raise ValueError(f"@redis.external.addrs|{addr!r} is not host:port"
+                             "|write it as host:port, e.g. clustercfg:6379")
+    if ext.use_configuration_endpoint and len(ext.addrs) > 1:
+        raise ValueError(f"@redis.external.use_configuration_endpoint|needs exactly one "
+                         f"address, redis.external.addrs has {len(ext.addrs)}|give only the "
+                         "configuration endpoint, or set it to false")
+    if not ext.network:
+        raise ValueError("@redis.external.network|is empty|name the Docker network that "
+                         "reaches the cluster (`docker network ls`)")
+    if ext.tls in ("tls", "mtls") and not ext.ca_file:
+        raise ValueError(f"@redis.external.ca_file|is required with tls = {ext.tls}"
+                         "|give the CA certificate (PEM) that signed the nodes' certificates")
+    if ext.tls == "mtls" and not (ext.cert_file and ext.key_file):
+        raise ValueError("@redis.external.cert_file|and key_file are required with mtls"
+                         "|give the client certificate and key (PEM)")
 
 
 # --- loading -------------------------------------------------------------------------

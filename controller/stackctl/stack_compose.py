@@ -169,7 +169,11 @@ def gateway_replicas(model: StackModel, gateway: dict[str, Any]) -> dict[str, An
 
 
 def stack_compose(model: StackModel, redis: RedisFiles, tyk: TykFiles) -> dict[str, Any]:
-    """The full compose model."""
+    """The full compose model (external mode: `external_compose.external_stack`)."""
+    if model.external:
+        from stackctl.external_compose import external_stack
+
+        return external_stack(model, tyk)
     images = stack_images(model.settings)
     cluster = cluster_services(model, redis, images["redis"])
     networks = {

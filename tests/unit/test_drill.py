@@ -189,7 +189,7 @@ def fake_ctx(replicas: int) -> Any:
     running = [SimpleNamespace(service=s, state="running") for s in ("gateway", "pump")]
     settings = SimpleNamespace(project="p", redis=SimpleNamespace(replicas=replicas))
     return SimpleNamespace(compose=SimpleNamespace(ps=lambda: running),
-                           model=SimpleNamespace(settings=settings))
+                           model=SimpleNamespace(settings=settings, external=False))
 
 
 def test_primary_fault_on_zero_replicas_is_refused_unless_allowed() -> None:

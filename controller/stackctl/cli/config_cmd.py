@@ -68,6 +68,20 @@ def _section(lines: list[str], values: dict[str, Any], model: type[BaseModel]) -
             lines.append(f"{key} = {_toml_value(value)}{desc}")
 
 
+def _tables(lines: list[str], prefix: str, values: dict[str, Any],
+            model: type[BaseModel]) -> None:
+    """`[name]` tables for the nested sections of `values`, nested ones as `[a.b]`."""
+    for key, value in values.items():
+        if not isinstance(value, dict):
+            continue
+        field = model.model_fields.get(key)
+        sub = field.annotation if field is not None else None
+        sub_model = sub if isinstance(sub, type) and issubclass(sub, BaseModel) else BaseModel
+        lines += ["", f"[{prefix}{key}]"]
+        _section(lines, value, sub_model)
+        _tables(lines, f"{prefix}{key}.", value, sub_model)
+
+
 def settings_toml(data: dict[str, Any], model: type[BaseModel]) -> str:
     """The human view of `config show`: its JSON view (`data`) as a stackctl.toml, which
     reads back as the same settings; the secrets as comments (they live in their own
@@ -76,14 +90,7 @@ def settings_toml(data: dict[str, Any], model: type[BaseModel]) -> str:
     lines = ["# stackctl.toml: the resolved settings "
              "(flags > STACKCTL_* env > stackctl.toml > defaults)"]
     _section(lines, settings, model)
-    for key, value in settings.items():
-        if not isinstance(value, dict):
-            continue
-        field = model.model_fields.get(key)
-        sub = field.annotation if field is not None else None
-        lines += ["", f"[{key}]"]
-        _section(lines, value,
-                 sub if isinstance(sub, type) and issubclass(sub, BaseModel) else BaseModel)
+    _tables(lines, "", settings, model)
     secrets = data.get("secrets", {})
     values: dict[str, str] = secrets.get("values", {})
     file = Path(str(secrets.get("file", "")))

@@ -55,7 +55,7 @@ def up(
     _drop_stale_overrides(step_ctx.state_dir)
     results: list[StepResult] = []
     try:
-        run_steps(up_steps(smoke), step_ctx, progress, results)
+        run_steps(up_steps(smoke, external=settings.external), step_ctx, progress, results)
     except StepError as exc:
         exc.logs = _failure_logs(step_ctx)
         if as_json:
@@ -150,15 +150,46 @@ def down(
     volumes: bool = typer.Option(False, "--volumes", help="Also remove the Redis volumes."),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Stop and remove the stack's containers and networks (volumes kept unless --volumes)."""
+    """Stop and remove the stack's containers and networks (volumes kept unless --volumes).
+    External mode: the cluster is never stopped or reconfigured; the bootstrap key and the
+    records Tyk wrote during this stack's life (not those there before) are deleted."""
     step_ctx = _context(ctx)
+    external = step_ctx.model.external
+    if external:
+        _drop_bootstrap_key(step_ctx)
     step_ctx.compose.down(volumes=volumes)
+    note = ""
+    if external:
+        from stackctl.steps.external import leave_external
+
+        note = leave_external(step_ctx)
     if as_json:
         print_json({"project": step_ctx.model.settings.project, "down": True,
-                    "volumes_removed": volumes})
+                    "volumes_removed": volumes, **({"external": note} if external else {})})
     else:
         typer.echo(f"stack {step_ctx.model.settings.project} is down"
-                   + (" (volumes removed)" if volumes else " (volumes kept)"))
+                   + (" (volumes removed)" if volumes else " (volumes kept)")
+                   + (f"; {note}" if note else ""))
+
+
+def _drop_bootstrap_key(ctx: Any) -> None:
+    """External mode: the bootstrap key lives in a cluster stackctl does not own: delete it
+    through the gateway while it still runs (best effort; `up` makes a new one)."""
+    from stackctl.clients.gateway import GatewayClient
+    from stackctl.errors import StackctlError
+    from stackctl.state import read_json
+    from stackctl.steps.bootstrap import BOOTSTRAP_FILE
+
+    path = ctx.state_dir / BOOTSTRAP_FILE
+    saved = read_json(path)
+    if not isinstance(saved, dict) or not saved.get("key"):
+        return
+    try:
+        with GatewayClient(ctx.gateway_url, ctx.secrets.gateway_secret) as gw:
+            gw.delete_key(str(saved["key"]))
+    except StackctlError:
+        return
+    path.unlink(missing_ok=True)
 
 
 def status(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
@@ -169,7 +200,8 @@ def status(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
 
     step_ctx = _context(ctx)
     services = _service_rows(step_ctx)
-    cluster = cluster_status(step_ctx.compose, step_ctx.model)
+    cluster = (_external_status(step_ctx) if step_ctx.model.external
+               else cluster_status(step_ctx.compose, step_ctx.model))
     gateway: dict[str, str] = {"version": "", "redis": "unreachable"}
     try:
         with GatewayClient(step_ctx.gateway_url, step_ctx.secrets.gateway_secret) as gw:
@@ -191,6 +223,16 @@ def status(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
         console().print(status_view({**data, "healthy": healthy}))
     if not healthy:
         raise typer.Exit(1)
+
+
+def _external_status(ctx: Any) -> Any:
+    """An external cluster's status, read by one probe container on the user's network."""
+    from stackctl.cluster.external import discover, external_status, oneshot_runner
+    from stackctl.images.select import stack_images
+
+    ext = ctx.model.settings.redis.external
+    run = oneshot_runner(stack_images(ctx.model.settings)["redis"], ext.network)
+    return external_status(discover(ext, ctx.secrets.redis_password.get_secret_value(), run))
 
 
 def _service_rows(ctx: Any) -> list[dict[str, str]]:

@@ -30,6 +30,12 @@ def check_input(ctx: StackContext, options: DrillOptions) -> list[Scenario]:
     from stackctl.sweep.run import ensure_running
 
     chosen = scenarios(options.scenarios)
+    if ctx.model.external and (server_side := [s.name for s in chosen if s.redis]):
+        raise ConfigError(f"scenario {server_side[0]!r}",
+                          "faults a Redis node, and redis.mode is external: stackctl does "
+                          "not own that cluster, so it never kills, stops, pauses or fails "
+                          "over its nodes", "choose a client-side fault: restart-gateway or "
+                          "stop-pump")
     options.validate()
     ensure_running(ctx)
     replicas = ctx.model.settings.redis.replicas

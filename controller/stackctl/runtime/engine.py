@@ -27,3 +27,12 @@ def compose_version() -> str:
         text = str(client.compose.version())
     match = re.search(r"v?(\d+\.\d+\.\d+)", text)
     return match.group(1) if match else text.strip()
+
+
+def network_exists(name: str) -> bool:
+    """Whether a Docker network of that name (or ID) exists; ToolError when the engine
+    cannot be asked."""
+    client = docker_client()
+    with tool_errors("docker network ls"):
+        found = client.network.list(filters={"name": name})
+    return any(n.name == name or n.id.startswith(name) for n in found)

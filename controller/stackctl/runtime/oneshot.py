@@ -5,6 +5,7 @@ Secrets go in on stdin, never on the command line.
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Mapping, Sequence
 
 from stackctl.runtime._client import docker_client, tool_errors
@@ -37,3 +38,23 @@ def run_oneshot(image: str, command: Sequence[str], network: str,
         except DockerException as exc:
             return ExecResult(exc.return_code, exc.stdout or "", exc.stderr or "")
     return ExecResult(0, str(out), str(err))
+
+
+def open_oneshot(image: str, command: Sequence[str], network: str,
+                 env: Mapping[str, str] | None = None, entrypoint: str | None = None,
+                 labels: Mapping[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """Start `command` in a fresh container of `image` on `network` (`docker run --rm -i`)
+    and return the process with its stdin and stdout as pipes, for a byte stream relayed
+    by the container (e.g. a TLS handshake spoken by the controller). The caller closes
+    stdin and waits; `env` must hold nothing secret."""
+    args = ["run", "--rm", "--interactive", "--network", network, "--user", "0:0"]
+    for key, value in (env or {}).items():
+        args += ["--env", f"{key}={value}"]
+    for key, value in (labels or {}).items():
+        args += ["--label", f"{key}={value}"]
+    if entrypoint:
+        args += ["--entrypoint", entrypoint]
+    cmd = [*docker_client().client_config.docker_cmd, *args, image, *command]
+    with tool_errors(f"docker run {image}"):
+        return subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL)

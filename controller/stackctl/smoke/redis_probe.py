@@ -47,6 +47,18 @@ def parse_probe(node: str, text: str, error: str = "") -> NodeKeys:
     return NodeKeys(node, "", keys, error or f"no answer to ROLE ({role[:60] or 'nothing'})")
 
 
+def probe_external(model: StackModel, password: str, image: str) -> list[NodeKeys]:
+    """External mode: every discovered node's role and keys, read by one probe container
+    on the user's network (`cluster.external.scan_nodes`)."""
+    from stackctl.cluster.external import oneshot_runner, scan_nodes
+
+    ext = model.settings.redis.external
+    found = scan_nodes(ext, password, oneshot_runner(image, ext.network), model.topology,
+                       [f"{SESSION_PREFIX}*", f"{COUNTER_PREFIX}*"])
+    return [NodeKeys(addr, role, frozenset(keys), "" if role else "no answer to ROLE")
+            for addr, (role, keys) in found.items()]
+
+
 def probe_nodes(compose: Compose, model: StackModel) -> list[NodeKeys]:
     """Every node's role and keys, read in parallel."""
 

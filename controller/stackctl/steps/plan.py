@@ -6,6 +6,7 @@ from stackctl.context import StackContext
 from stackctl.pipeline import Step
 from stackctl.steps.bootstrap import Bootstrap
 from stackctl.steps.certs import Certificates
+from stackctl.steps.external import ExternalRedis
 from stackctl.steps.fallback import Deferred, Fallback
 from stackctl.steps.health import Health
 from stackctl.steps.preflight import Preflight
@@ -16,13 +17,15 @@ from stackctl.steps.smoke import Smoke
 from stackctl.steps.tyk import TykComponents
 
 
-def up_steps(smoke: bool = True) -> list[Step[StackContext]]:
+def up_steps(smoke: bool = True, external: bool = False) -> list[Step[StackContext]]:
     """preflight -> certificates -> render -> redis-cluster -> pro-services (pro only) ->
     tyk -> health -> fallback
     (acts only when tyk or health failed) -> bootstrap -> record -> smoke (unless told not
     to). The stack is recorded before the smoke test, so a failed smoke test does not make
-    the next `up` recreate a healthy stack."""
-    steps: list[Step[StackContext]] = [Preflight(), Certificates(), Render(), RedisCluster(),
+    the next `up` recreate a healthy stack. `external`: external-redis (discovery and the
+    pre-flight findings) right after preflight; certificates and redis-cluster skip."""
+    steps: list[Step[StackContext]] = [Preflight(), *([ExternalRedis()] if external else []),
+                                      Certificates(), Render(), RedisCluster(),
                                       ProServices(), Deferred(TykComponents()),
                                       Deferred(Health()),
                                       Fallback(), Bootstrap(), Record()]

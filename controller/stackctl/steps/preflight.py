@@ -60,7 +60,7 @@ class Preflight:
             if check.status == "fail":
                 raise ConfigError(check.name.replace("port-", "") + ".port", check.detail,
                                   check.fix)
-        if ctx.model.tls and (ctx.model.certs_dir / "ca.crt").exists():
+        if ctx.model.tls and not ctx.model.external and (ctx.model.certs_dir / "ca.crt").exists():
             verify_pki(ctx.model)
         return "; ".join([f"{len(refs)} images present", *pro[:1]])
 

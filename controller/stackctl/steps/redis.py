@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from stackctl.context import StackContext
+from stackctl.pipeline import Outcome
 
 READY_TIMEOUT_S = 180
 
@@ -13,7 +14,11 @@ class RedisCluster:
 
     name = "redis-cluster"
 
-    def run(self, ctx: StackContext) -> str:
+    def run(self, ctx: StackContext) -> str | Outcome:
+        if ctx.model.external:
+            from stackctl.pipeline import skipped
+
+            return skipped("external cluster: stackctl starts no Redis")
         if ctx.results.unchanged:
             return "unchanged: nothing recreated"
         from stackctl.cluster.wait import start_cluster

@@ -39,8 +39,31 @@ def parse_clients(node: str, text: str) -> NodeClients:
     return NodeClients(node, int(connected) if connected.isdigit() else 0, maxclients)
 
 
+def external_clients(model: StackModel) -> list[NodeClients]:
+    """External mode: every discovered node's clients and maxclients, read by one probe
+    container on the user's network (no node containers to exec into)."""
+    from stackctl.cluster.external import oneshot_runner, probe_preflight
+    from stackctl.images.select import stack_images
+    from stackctl.secrets import load_secrets
+
+    ext = model.settings.redis.external
+    password = load_secrets(model.settings.state_dir, create=False).redis_password
+    probe = probe_preflight(ext, password.get_secret_value(),
+                            oneshot_runner(stack_images(model.settings)["redis"], ext.network),
+                            model.topology, [])
+    out: list[NodeClients] = []
+    for node in probe.nodes:
+        connected, limit = node.fields.get("connected_clients", ""), node.fields.get(
+            "maxclients", "")
+        out.append(NodeClients(node.addr, int(connected) if connected.isdigit() else 0,
+                               int(limit) if limit.isdigit() else 0))
+    return out
+
+
 def redis_clients(compose: Compose, model: StackModel) -> list[NodeClients]:
-    """Every node's clients, read in parallel."""
+    """Every node's clients, read in parallel (external mode: `external_clients`)."""
+    if model.external:
+        return external_clients(model)
 
     def read(name: str) -> NodeClients:
         return parse_clients(name, compose.exec(name, ["sh", "-c", CLIENTS_SCRIPT]).stdout)

@@ -121,6 +121,11 @@ def _measure_points(ctx: StackContext, sctx: StackContext, options: SweepOptions
         with stack_gateway(ctx) as gw:
             for problem in cleanup(gw, made):
                 say(f"cleanup: {problem}")
+        if ctx.model.external:
+            from stackctl.smoke.run import purge_external
+
+            for problem in purge_external(ctx, made):
+                say(f"cleanup: {problem}")
         say("restoring the stack's own gateway and pump settings")
         restore(ctx)
     return done, stopped

@@ -70,7 +70,7 @@ def _timeout(model: StackModel, component: Component) -> int:
 def build_connection(model: StackModel, secrets: Secrets,
                      component: Component) -> RedisConnection:
     """Derive `component`'s connection from the model, the settings' TLS mode and secrets."""
-    mode = model.settings.redis.tls
+    mode = model.tls_mode
     tls: dict[str, Any] = {}
     if mode != "off":
         tls["use_ssl"] = True
@@ -84,7 +84,7 @@ def build_connection(model: StackModel, secrets: Secrets,
     return RedisConnection(
         component=component,
         addrs=tuple(model.addrs),
-        username=model.settings.redis.user,
+        username=model.redis_user,
         password=secrets.redis_password,
         max_active=_max_active(model, component),
         timeout=_timeout(model, component),

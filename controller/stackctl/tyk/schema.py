@@ -202,6 +202,17 @@ class EndpointFollowing:
 
 
 @dataclass(frozen=True)
+class RedisCommandUse:
+    """A Redis command a component sends, with arguments for `ACL DRYRUN` (keys and
+    channels named as Tyk names them, so key and channel patterns are checked too)."""
+
+    component: Component
+    command: str  # e.g. "CLUSTER SLOTS"
+    args: tuple[str, ...]
+    source: str
+
+
+@dataclass(frozen=True)
 class DashboardEndpoint:
     """One route of the Tyk Dashboard (profile pro): method, path (`{name}` placeholders)
     and which secret it takes: none, admin (`admin-auth`), user (a user's access key in

@@ -22,6 +22,7 @@ from stackctl.tyk.schema import (
     LogSignature,
     Option,
     RateLimiter,
+    RedisCommandUse,
     RedisKeyPrefix,
     Role,
     Shipped,
@@ -595,6 +596,64 @@ ENDPOINT_FOLLOWING: tuple[EndpointFollowing, ...] = (
 )
 """Whether each component's cluster client follows hostname endpoints, per answer kind."""
 
+# --- the commands Tyk's components send, for the external pre-flight (issue 16) --------
+_GW_STORE = ("storage v1.2.2 temporal/internal/driver/redisv9 "
+             "(keyvalue, list, set, sortedset, queue)")
+_GW_CLUSTER = ("go-redis v9.7 ClusterClient: CLUSTER SLOTS for the topology "
+               "(osscluster.go loadState)")
+_GW_RATE = "tyk internal/rate (rolling and fixed-window limiters), storage/redis_cluster.go"
+REDIS_COMMANDS: tuple[RedisCommandUse, ...] = (
+    *(RedisCommandUse("gateway", cmd, args, src) for cmd, args, src in (
+        ("PING", (), _GW_STORE),
+        ("CLUSTER SLOTS", (), _GW_CLUSTER),
+        ("GET", ("apikey-x",), _GW_STORE),
+        ("SET", ("apikey-x", "v", "EX", "60"), _GW_STORE),
+        ("SETNX", ("rate-limit-x.BLOCKED", "1"), _GW_STORE),
+        ("DEL", ("apikey-x",), _GW_STORE),
+        ("EXISTS", ("apikey-x",), _GW_STORE),
+        ("EXPIRE", ("rate-limit-x", "60"), _GW_STORE),
+        ("TTL", ("apikey-x",), _GW_STORE),
+        ("INCR", ("quota-x",), _GW_STORE),
+        ("DECR", ("quota-x",), _GW_STORE),
+        ("MGET", ("apikey-x",), _GW_STORE),
+        ("SCAN", ("0", "MATCH", "apikey-*"), _GW_STORE),
+        ("KEYS", ("apikey-*",), _GW_STORE),
+        ("ZADD", ("rate-limit-x", "1", "m"), _GW_RATE),
+        ("ZRANGE", ("rate-limit-x", "0", "-1"), _GW_RATE),
+        ("ZRANGEBYSCORE", ("rate-limit-x", "0", "1"), _GW_STORE),
+        ("ZREMRANGEBYSCORE", ("rate-limit-x", "0", "1"), _GW_RATE),
+        ("ZCARD", ("rate-limit-x",), _GW_RATE),
+        ("RPUSH", ("analytics-tyk-system-analytics", "r"), _GW_STORE),
+        ("LRANGE", ("analytics-tyk-system-analytics", "0", "-1"), _GW_STORE),
+        ("LTRIM", ("analytics-tyk-system-analytics", "0", "-1"), _GW_STORE),
+        ("LPUSH", ("x", "v"), _GW_STORE),
+        ("LLEN", ("x",), _GW_STORE),
+        ("LREM", ("x", "0", "v"), _GW_STORE),
+        ("SADD", ("x", "m"), _GW_STORE),
+        ("SMEMBERS", ("x",), _GW_STORE),
+        ("SREM", ("x", "m"), _GW_STORE),
+        ("SISMEMBER", ("x", "m"), _GW_STORE),
+        ("HSET", ("x", "f", "v"), "tyk gateway (host-check and OAuth stores)"),
+        ("HGETALL", ("x",), "tyk gateway (host-check and OAuth stores)"),
+        ("PUBLISH", ("tyk.cluster.notifications", "m"), _GW_STORE),
+        ("SUBSCRIBE", ("tyk.cluster.notifications",), _GW_STORE),
+        ("MULTI", (), "go-redis TxPipelined (rolling limiter, GetAndDeleteSet)"),
+        ("EXEC", (), "go-redis TxPipelined (rolling limiter, GetAndDeleteSet)"),
+    )),
+    *(RedisCommandUse("pump", cmd, args, "tyk-pump storage/temporal_storage.go "
+                      "GetAndDeleteSet; storage v1.3.0 list.Pop") for cmd, args in (
+        ("PING", ()),
+        ("CLUSTER SLOTS", ()),
+        ("LRANGE", ("analytics-tyk-system-analytics", "0", "-1")),
+        ("LTRIM", ("analytics-tyk-system-analytics", "1", "0")),
+        ("DEL", ("analytics-tyk-system-analytics",)),
+        ("MULTI", ()),
+        ("EXEC", ()),
+    )),
+)
+"""Every Redis command the gateway and pump send (read in the pinned module versions),
+with arguments for the pre-flight's `ACL DRYRUN <user> <command> <args>`."""
+
 
 # --- profile pro: the Dashboard, its database, the Dashboard-mode gateway, sql pumps -----
 
@@ -716,3 +775,16 @@ PRO_SQL_TABLES = {"analytics": "tyk_analytics", "aggregate": "tyk_aggregated",
                   "api_column": "apiid"}
 """Where the pump's sql pumps write (tyk-pump analytics.SQLTable, AggregateSQLTable; the
 record's APIID has gorm column apiid)."""
+
+
+# --- records Tyk's components write to any cluster they use (issue 16, external mode) ---
+TYK_RUNTIME_RECORDS: tuple[tuple[str, str], ...] = (
+    ("tyk-liveness-probe", "gateway/health_check.go:84 (the Redis liveness check)"),
+    ("version-check-*", "gateway/server.go:400 and tyk-pump main.go:164 (KeyPrefix)"),
+    ("host-checker:*", "gateway/server.go:387 KeyPrefix \"host-checker:\", "
+     "host_checker_manager.go:69 PollerActiveInstanceID"),
+)
+"""(SCAN pattern, where Tyk writes it): what a gateway or pump leaves on a cluster by
+running against it. In external mode `down` deletes the ones that did not exist before
+the stack's first `up` (recorded then), never one that did: another Tyk deployment may
+share the cluster."""

@@ -64,6 +64,18 @@ KINDS: dict[str, tuple[Severity, str, str]] = {
                 "gateway's {gw_key}"),
     "drift": ("error", "{what} differs across components: {values}",
               "give gateway, pump and dashboard the same Redis settings"),
+    # --against HOST:PORT: the files compared with the live cluster (issue 16)
+    "live-missing-nodes": ("error", "{key} lacks {count} node(s) of the live cluster: "
+                           "{missing}", "list every primary and replica: {expected}"),
+    "live-stale-nodes": ("error", "{key} lists {stale}: not nodes of the live cluster",
+                         "remove them; the live nodes are {expected}"),
+    "live-config-endpoint": ("info", "{key} gives the configuration endpoint {addr}: the "
+                             "cluster names its {count} nodes itself (CLUSTER SLOTS)", ""),
+    "live-cluster-flag": ("error", "{key} is {value} but {against} is a Redis Cluster: "
+                          "only the first address is used, as a single node",
+                          "set enable_cluster true"),
+    "live-tls-flag": ("error", "{key} is {value} but {against} {speaks}",
+                      "set {key} {want}"),
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from stackctl.tyk.lint.findings import Finding
 from stackctl.tyk.lint.names import check_env_names, check_json_names, check_standalone
@@ -12,6 +13,9 @@ from stackctl.tyk.lint.sources import Source, read_sources
 from stackctl.tyk.lint.values import DEFAULT_CONCURRENCY, check_drift, check_view
 from stackctl.tyk.lint.views import build_views
 from stackctl.tyk.schema import Component
+
+if TYPE_CHECKING:
+    from stackctl.cluster.topology import Topology
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
@@ -36,14 +40,20 @@ def lint_sources(sources: Sequence[Source], releases: dict[Component, str],
 
 def lint_paths(paths: Iterable[Path], releases: dict[Component, str],
                expected_addrs: Sequence[str] | None = None,
-               concurrency: int = DEFAULT_CONCURRENCY) -> list[Finding]:
-    """Read and lint the files at `paths` together."""
+               concurrency: int = DEFAULT_CONCURRENCY,
+               live: tuple[Topology, str, bool] | None = None) -> list[Finding]:
+    """Read and lint the files at `paths` together; `live` (topology, the address it was
+    read from, whether it speaks TLS): also compare them with the live cluster."""
     sources: list[Source] = []
     out: list[Finding] = []
     for path in paths:
         found, problems = read_sources(path)
         sources += found
         out += problems
+    if live is not None:
+        from stackctl.tyk.lint.live import check_live
+
+        out += check_live(list(build_views(sources).values()), *live)
     return _unique(out + lint_sources(sources, releases, expected_addrs, concurrency))
 
 

@@ -1,0 +1,232 @@
+"""Pre-flight findings against an existing cluster, before any Tyk component starts: each
+a check, a verdict (pass | warn | fail), what was seen and the fix. Pure logic over what
+discovery and the probe container read (`cluster.external`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+from stackctl.cluster.external import Discovery, PreflightProbe
+from stackctl.cluster.readiness import CLUSTER_SLOTS
+from stackctl.cluster.topology import Topology
+from stackctl.errors import ConfigError
+from stackctl.settings import ExternalRedisSettings, Settings
+from stackctl.tyk.tables import REDIS_COMMANDS, REDIS_POOLS
+
+Verdict = Literal["pass", "warn", "fail"]
+TLS_FAILURES = ("TLS", "SSL", "certificate", "handshake")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One pre-flight check's outcome."""
+
+    check: str
+    status: Verdict
+    detail: str
+    fix: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON view."""
+        return asdict(self)
+
+    def as_error(self) -> ConfigError:
+        """A failed finding as the bad-input line it is."""
+        return ConfigError(f"pre-flight {self.check}", self.detail, self.fix)
+
+
+@dataclass(frozen=True)
+class WorstCase:
+    """The most connections the Tyk side may open to one node, and how it is made up."""
+
+    per_node: int
+    nodes: int
+    formula: str
+
+    @property
+    def total(self) -> int:
+        """Across the whole cluster."""
+        return self.per_node * self.nodes
+
+
+def _ok(check: str, detail: str) -> Finding:
+    return Finding(check, "pass", detail)
+
+
+def reachable(topology: Topology, probe: PreflightProbe) -> Finding:
+    """Every node of the live topology answers PONG as Tyk will connect."""
+    seen = {n.addr: n for n in probe.nodes}
+    bad = [f"{a} ({seen[a].ping if a in seen else 'not probed'})" for a in topology.addrs
+           if a not in seen or not seen[a].reachable]
+    if bad:
+        return Finding("reachable", "fail", f"{len(bad)} of {len(topology.addrs)} nodes do "
+                       f"not answer PONG: {'; '.join(bad)}",
+                       "Tyk must reach every primary and replica: check the network, "
+                       "security groups and the endpoints the cluster announces")
+    return _ok("reachable", f"all {len(topology.addrs)} nodes answer PONG")
+
+
+def cluster_enabled(probe: PreflightProbe) -> Finding:
+    """Every node runs in cluster mode (Tyk's enable_cluster is on)."""
+    off = [n.addr for n in probe.nodes if n.reachable and n.fields.get("cluster_enabled") != "1"]
+    if off:
+        return Finding("cluster-enabled", "fail", f"cluster_enabled:0 on {', '.join(off)} "
+                       "while every component renders enable_cluster = true",
+                       "use a cluster-mode-enabled Redis (`cluster-enabled yes`)")
+    return _ok("cluster-enabled", "cluster_enabled:1 on every node; enable_cluster = true "
+               "in every component")
+
+
+def version(probe: PreflightProbe, tyk: str, supported: Sequence[str],
+            allow_unsupported: bool) -> Finding:
+    """Every node's server version is a line the Tyk release supports."""
+    versions = sorted({n.fields.get("redis_version", "?") for n in probe.nodes if n.reachable})
+    outside = [v for v in versions if ".".join(v.split(".")[:2]) not in supported]
+    if outside:
+        status: Verdict = "warn" if allow_unsupported else "fail"
+        return Finding("version", status, f"Redis {', '.join(outside)} is outside Tyk {tyk}'s "
+                       f"support matrix ({', '.join(supported) or 'none'})",
+                       "upgrade the cluster, or set allow_unsupported = true")
+    return _ok("version", f"Redis {', '.join(versions)} (Tyk {tyk} supports "
+               f"{', '.join(supported)})")
+
+
+def tls(ext: ExternalRedisSettings, found: Discovery, probe: PreflightProbe) -> Finding:
+    """The TLS handshake with the configured CA (and, with mtls, the client certificate
+    accepted and required)."""
+    if ext.tls == "off":
+        return _ok("tls", "off (redis.external.tls)")
+    failures = {a: why for a, why in found.tried.items()
+                if why != "PONG" and any(t in why for t in TLS_FAILURES)}
+    failures.update({n.addr: n.ping for n in probe.nodes
+                     if not n.reachable and any(t in n.ping for t in TLS_FAILURES)})
+    if failures:
+        addr, why = next(iter(failures.items()))
+        fix = ("give the CA that signed the nodes' certificates (redis.external.ca_file)"
+               if "verify" in why else "check redis.external.tls and the certificate files")
+        return Finding("tls", "fail", f"TLS handshake with {addr} failed: {why}", fix)
+    detail = f"{ext.tls}: handshake verified with {ext.ca_file or 'no CA (insecure)'}"
+    if ext.tls == "mtls":
+        open_nodes = [n.addr for n in probe.nodes if n.fields.get("nocert") == "PONG"]
+        if open_nodes:
+            return Finding("client-cert", "warn", f"{', '.join(open_nodes)} accept clients "
+                           "without a certificate too (tls-auth-clients no|optional)",
+                           "set tls-auth-clients yes if client certificates are meant to "
+                           "be required")
+        detail += "; the client certificate is accepted and required"
+    return _ok("tls", detail)
+
+
+def acl(user: str, probe: PreflightProbe) -> Finding:
+    """ACL DRYRUN of every command the gateway and pump send."""
+    if not probe.dryrun:
+        return Finding("acl", "warn", "no node answered: ACL DRYRUN not run", "")
+    refused_dryrun = [r for r in probe.dryrun.values()
+                      if "NOPERM" in r and "dryrun" in r.lower()]
+    if refused_dryrun:
+        return Finding("acl", "warn", f"user {user} may not run ACL DRYRUN, so its "
+                       "permissions cannot be checked here",
+                       f"check that {user} can run every command in tyk.tables.REDIS_COMMANDS")
+    denied = [cmd for cmd, reply in probe.dryrun.items() if reply != "OK"]
+    if denied:
+        first = probe.dryrun[denied[0]]
+        return Finding("acl", "fail", f"user {user} cannot run {len(denied)} command(s) "
+                       f"Tyk sends: {', '.join(denied)} ({first})",
+                       f"grant them, e.g. ACL SETUSER {user} "
+                       + " ".join(f"+{c.split()[0].lower()}" for c in denied))
+    return _ok("acl", f"user {user} may run all {len(probe.dryrun)} commands the gateway "
+               "and pump send (ACL DRYRUN)")
+
+
+def maxclients(probe: PreflightProbe, worst: WorstCase) -> Finding:
+    """Every node's maxclients is above the worst case of connections to it."""
+    low: list[str] = []
+    unknown: list[str] = []
+    for node in (n for n in probe.nodes if n.reachable):
+        value = node.fields.get("maxclients", "")
+        if not value.isdigit():
+            unknown.append(node.addr)
+        elif int(value) <= worst.per_node:
+            low.append(f"{node.addr} maxclients {value}")
+    if low:
+        return Finding("maxclients", "fail", f"{'; '.join(low)} <= the worst case "
+                       f"{worst.per_node} per node ({worst.formula}; {worst.total} across "
+                       f"{worst.nodes} nodes)",
+                       "raise maxclients, or lower gateway.max_active / pump.max_active")
+    if unknown:
+        return Finding("maxclients", "warn", f"maxclients unreadable on {', '.join(unknown)}",
+                       f"make sure it is above {worst.per_node} ({worst.formula})")
+    return _ok("maxclients", f"above the worst case {worst.per_node} per node "
+               f"({worst.formula})")
+
+
+def slots(found: Discovery) -> Finding:
+    """cluster_state:ok and all 16384 slots covered."""
+    state = found.cluster_info.get("cluster_state", "?")
+    covered = found.cluster_info.get("cluster_slots_ok", "?")
+    if state != "ok" or covered != str(CLUSTER_SLOTS):
+        return Finding("cluster-state", "fail", f"cluster_state:{state}, cluster_slots_ok:"
+                       f"{covered} (want ok, {CLUSTER_SLOTS})",
+                       "repair the cluster first (`redis-cli --cluster check`)")
+    return _ok("cluster-state", f"cluster_state:ok, {CLUSTER_SLOTS} slots covered")
+
+
+def node_list(ext: ExternalRedisSettings, topology: Topology) -> Finding:
+    """A given list of nodes (not a configuration endpoint) that misses live nodes."""
+    known = {n.addr for n in topology.nodes} | {f"{n.ip}:{n.port}" for n in topology.nodes}
+    given = [a for a in ext.addrs if a in known]
+    if len(given) < len(ext.addrs) or ext.use_configuration_endpoint:
+        return _ok("node-list", "a configuration endpoint: the cluster names its nodes")
+    missing = [n.addr for n in topology.nodes
+               if n.addr not in given and f"{n.ip}:{n.port}" not in given]
+    if missing:
+        roles = sorted({n.role for n in topology.nodes if n.addr in missing})
+        return Finding("node-list", "warn", f"redis.external.addrs lists {len(given)} of "
+                       f"{len(topology.nodes)} nodes; missing {' '.join(missing)} "
+                       f"({' and '.join(roles)}s)",
+                       "stackctl renders every node it found; list them all in your own "
+                       "configs too (Tyk must reach every primary and replica)")
+    return _ok("node-list", f"all {len(topology.nodes)} nodes listed")
+
+
+def failures(findings: Sequence[Finding]) -> list[ConfigError]:
+    """The failed findings as bad-input lines."""
+    return [f.as_error() for f in findings if f.status == "fail"]
+
+
+def worst_case(settings: Settings, nodes: int) -> WorstCase:
+    """Pools x max_active x gateways, plus the pump's pool and, in pro, the Dashboard's:
+    the most connections one node may see (every pool is sized per node)."""
+    gw, pump = settings.gateway, settings.pump
+    per_node = REDIS_POOLS["gateway"] * gw.max_active * gw.replicas
+    per_node += REDIS_POOLS["pump"] * pump.max_active
+    formula = (f"{REDIS_POOLS['gateway']} pools x {gw.max_active} x {gw.replicas} gateways "
+               f"+ pump {pump.max_active}")
+    if settings.profile == "pro":
+        per_node += REDIS_POOLS["dashboard"] * settings.dashboard.max_active
+        formula += f" + dashboard {settings.dashboard.max_active}"
+    return WorstCase(per_node, nodes, formula)
+
+
+def dryrun_commands() -> list[str]:
+    """`CMD ARG...` lines for ACL DRYRUN: every command of tables.REDIS_COMMANDS once."""
+    seen: dict[str, str] = {}
+    for use in REDIS_COMMANDS:
+        seen.setdefault(use.command, " ".join((use.command, *use.args)))
+    return list(seen.values())
+
+
+def tls_names(results: dict[str, str]) -> Finding:
+    """Each address Tyk dials presents a certificate chained to the CA that names it (Go
+    sets ServerName from the dialled host: tables.ENDPOINT_FOLLOWING, "TLS name")."""
+    bad = {a: why for a, why in results.items() if why}
+    if bad:
+        addr, why = next(iter(bad.items()))
+        return Finding("tls-san", "fail", f"{len(bad)} of {len(results)} addresses fail Go's "
+                       f"certificate check: {addr}: {why}",
+                       "dial the names the certificates carry (hostname endpoints need DNS "
+                       "SANs, IP endpoints IP SANs), or reissue the certificates")
+    return _ok("tls-san", f"all {len(results)} addresses Tyk dials are named by their "
+               "certificates' SANs and chain to the CA")

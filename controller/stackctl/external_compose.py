@@ -1,0 +1,59 @@
+"""The compose file of a stack against an existing cluster (`redis.mode = external`):
+gateway, pump and upstream only, with the Redis side of gateway and pump on the user's
+Docker network (declared `external`, so `down` never removes it) and the user's CA and
+client certificate mounted where the rendered Tyk configs expect them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from stackctl.cluster.compose import GATE_SERVICE
+from stackctl.model import CERTS_MOUNT, FRONT_NETWORK, REDIS_NETWORK, StackModel, tls_paths
+from stackctl.stack_compose import TykFiles, _bind, _label_digest, _use_env_form, tyk_services
+
+EXTERNAL_NETWORK = "redis-external"
+"""The compose-file key of the user's network (its real name is `redis.external.network`)."""
+
+
+def _tls_binds(model: StackModel, component: str) -> list[dict[str, Any]]:
+    ext = model.settings.redis.external
+    paths = tls_paths(component)
+    pairs = [(ext.ca_file, paths.ca), (ext.cert_file, paths.cert), (ext.key_file, paths.key)]
+    return [_bind(Path(source), target) for source, target in pairs if source]
+
+
+def _to_external(model: StackModel, service: dict[str, Any]) -> None:
+    role = str(service.get("labels", {}).get("io.stackctl.role", ""))
+    networks = service.get("networks", {})
+    if REDIS_NETWORK in networks:
+        del networks[REDIS_NETWORK]
+        networks[EXTERNAL_NETWORK] = {}
+    depends = {k: v for k, v in service.get("depends_on", {}).items() if k != GATE_SERVICE}
+    if depends:
+        service["depends_on"] = depends
+    else:
+        service.pop("depends_on", None)
+    volumes = [m for m in service.get("volumes", []) if m.get("target") != CERTS_MOUNT]
+    if model.tls and role in ("gateway", "pump"):
+        volumes += _tls_binds(model, role)
+    if "volumes" in service:
+        service["volumes"] = volumes
+
+
+def external_stack(model: StackModel, tyk: TykFiles) -> dict[str, Any]:
+    """The full compose model in external mode: no Redis service at all."""
+    services = tyk_services(model, tyk)
+    for service in services.values():
+        _to_external(model, service)
+        _use_env_form(service, tyk)
+    for service in services.values():
+        if service.get("labels", {}).get("io.stackctl.role") == "gateway":
+            _label_digest(service, tyk.gateway_env or tyk.gateway_conf)
+    _label_digest(services["pump"], tyk.pump_env or tyk.pump_conf)
+    networks = {
+        FRONT_NETWORK: {"ipam": {"driver": "default",
+                                 "config": [{"subnet": str(model.settings.network.subnet)}]}},
+        EXTERNAL_NETWORK: {"external": True, "name": model.settings.redis.external.network},
+    }
+    return {"name": model.settings.project, "services": services, "networks": networks}

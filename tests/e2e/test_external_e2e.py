@@ -1,0 +1,259 @@
+"""External mode end to end. A second stackctl project runs an "ElastiCache-like" 3 x 1
+cluster (hostname endpoints, TLS whose node certificates carry DNS SANs only, every node
+answering to the `clustercfg` alias); a Tyk stack in external mode is given only
+`clustercfg:6379`, discovers all six nodes, its gateway reports Redis `pass` and the
+smoke passes; again with `use_configuration_endpoint = true` (the cluster reused, only the
+Tyk side recreated). Pre-flight refuses cluster-enabled no, a wrong CA, an ACL user
+lacking a command and maxclients below the worst case, each with its line, exit 2,
+nothing started; `down` of the Tyk stack leaves the cluster running and its keys as they
+were."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from stackctl.cluster.compose import write_cluster_project
+from stackctl.cluster.pki import ensure_pki
+from stackctl.cluster.redis_conf import SCRIPTS_MOUNT
+from stackctl.cluster.wait import start_cluster
+from stackctl.model import StackModel, build_model
+from stackctl.runtime.compose import Compose
+from stackctl.secrets import load_secrets
+from stackctl.settings import Settings
+from stackctl.versions import image
+from stackenv import compose_project, project_objects, stack_env, stackctl
+
+pytestmark = pytest.mark.e2e
+
+CLUSTER_PROJECT = "stackctl-e2e-elasti"
+TYK_PROJECT = "stackctl-e2e-external"
+CLUSTER_SUBNET = "172.31.118.0/24"
+TYK_SUBNET = "172.31.119.0/24"
+SENTINEL = "user-data:{stackctl-e2e}:kept"
+
+
+@dataclass(frozen=True)
+class Elasti:
+    model: StackModel
+    compose: Compose
+    password: str
+
+    @property
+    def network(self) -> str:
+        return f"{CLUSTER_PROJECT}_redis"
+
+    def cli(self, node: str, command: str) -> str:
+        script = f'. {SCRIPTS_MOUNT}/lib.sh; rcli "127.0.0.1:6379" {command}'
+        result = self.compose.exec(node, ["sh", "-c", script])
+        return (result.stdout + result.stderr).strip()
+
+    def all_nodes(self, command: str) -> list[str]:
+        return [self.cli(n.name, command) for n in self.model.nodes]
+
+    def keys(self) -> set[str]:
+        """Every key on every primary."""
+        found: set[str] = set()
+        for node in self.model.nodes:
+            if self.cli(node.name, "role").splitlines()[0] == "master":
+                found |= set(self.cli(node.name, "--scan").split())
+        return found
+
+
+@pytest.fixture(scope="module")
+def elasti(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Elasti]:
+    tmp = tmp_path_factory.mktemp("elasti")
+    settings = Settings(project=CLUSTER_PROJECT, state_dir=tmp / "state",
+                        certs_dir=tmp / "certs",
+                        redis={"subnet": CLUSTER_SUBNET, "tls": "tls",  # type: ignore[arg-type]
+                               "endpoints": "hostname"})
+    model = build_model(settings)
+    ensure_pki(model)
+    secrets = load_secrets(settings.state_dir)
+    compose = Compose(CLUSTER_PROJECT, [write_cluster_project(model, secrets,
+                                                              image("redis").local)])
+    try:
+        start_cluster(compose, 120)
+        cluster = Elasti(model, compose, secrets.redis_password.get_secret_value())
+        assert cluster.cli("redis-1", f"-c set {SENTINEL} before") == "OK"
+        yield cluster
+    finally:
+        compose.down(volumes=True)
+
+
+def tyk_env(elasti: Elasti, cwd: Path, **extra: str) -> dict[str, str]:
+    """A Tyk stack in external mode, given only the configuration endpoint; the cluster's
+    password in its secrets file (0600), as a user would put it there."""
+    state = cwd / ".stackctl"
+    state.mkdir(exist_ok=True)
+    secrets = state / "secrets.json"
+    if not secrets.exists():
+        secrets.write_text(json.dumps({"redis_password": elasti.password}))
+        secrets.chmod(0o600)
+    settings = {
+        "STACKCTL_REDIS__MODE": "external",
+        "STACKCTL_REDIS__EXTERNAL__ADDRS": '["clustercfg:6379"]',
+        "STACKCTL_REDIS__EXTERNAL__NETWORK": elasti.network,
+        "STACKCTL_REDIS__EXTERNAL__TLS": "tls",
+        "STACKCTL_REDIS__EXTERNAL__CA_FILE": str(elasti.model.certs_dir.resolve() / "ca.crt"),
+        "STACKCTL_REDIS__EXTERNAL__USER": elasti.model.settings.redis.user,
+        **extra,
+    }
+    env = stack_env(TYK_PROJECT, "172.31.120.0/24", TYK_SUBNET, **settings)
+    del env["STACKCTL_REDIS__SUBNET"]  # not a setting of external mode
+    return env
+
+
+def events(stdout: str) -> list[dict[str, Any]]:
+    return [json.loads(x) for x in stdout.splitlines() if x.startswith("{")]
+
+
+@dataclass(frozen=True)
+class TykStack:
+    cwd: Path
+    env: dict[str, str]
+    result: dict[str, Any]
+    keys_before: set[str]
+
+
+@pytest.fixture(scope="module")
+def tyk(elasti: Elasti, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TykStack]:
+    cwd = tmp_path_factory.mktemp("tyk")
+    env = tyk_env(elasti, cwd)
+    before = elasti.keys()
+    try:
+        up = stackctl(cwd, env, "up", "--json", timeout=600)
+        assert up.returncode == 0, up.stderr + up.stdout[-3000:]
+        yield TykStack(cwd, env, events(up.stdout)[-1], before)
+    finally:
+        stackctl(cwd, env, "down", "--volumes", timeout=120)
+
+
+def step(result: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(s for s in result["steps"] if s["name"] == name)
+
+
+def test_discovers_all_six_nodes_from_the_configuration_endpoint(tyk: TykStack) -> None:
+    found = step(tyk.result, "external-redis")
+    print("external-redis step", found["seconds"], "s:", found["detail"])
+    assert "3 primaries + 3 replicas" in found["detail"]
+    assert "pre-flight 9/9 pass" in found["detail"]
+    checks = json.loads((tyk.cwd / ".stackctl" / "external-preflight.json").read_text())
+    san = next(f for f in checks["findings"] if f["check"] == "tls-san")
+    assert "all 7 addresses Tyk dials are named" in san["detail"], san
+    topology = json.loads((tyk.cwd / ".stackctl" / "external-topology.json").read_text())
+    assert topology["command"] == "CLUSTER SHARDS"
+    assert sorted(n["addr"] for n in topology["nodes"]) == [
+        f"redis-{i}:6379" for i in range(1, 7)]
+    conf = json.loads((tyk.cwd / ".stackctl" / "rendered" / "tyk.conf").read_text())
+    assert sorted(conf["storage"]["addrs"]) == [f"redis-{i}:6379" for i in range(1, 7)]
+    assert step(tyk.result, "redis-cluster")["status"] == "skipped"
+
+
+def test_gateway_pass_and_smoke_passes(tyk: TykStack) -> None:
+    assert "all checks pass" in step(tyk.result, "smoke")["detail"]
+    port = tyk.env["STACKCTL_GATEWAY__PORT"]
+    hello = httpx.get(f"http://127.0.0.1:{port}/hello", timeout=10).json()
+    assert hello["details"]["redis"]["status"] == "pass", hello
+    status = stackctl(tyk.cwd, tyk.env, "status", "--json", timeout=60)
+    body = json.loads(status.stdout)
+    assert status.returncode == 0 and body["healthy"], body
+    assert body["cluster"]["primaries"] == 3 and body["cluster"]["replicas"] == 3
+
+
+def test_configuration_endpoint_only(tyk: TykStack) -> None:
+    env = {**tyk.env, "STACKCTL_REDIS__EXTERNAL__USE_CONFIGURATION_ENDPOINT": "true"}
+    up = stackctl(tyk.cwd, env, "up", "--json", timeout=600)
+    assert up.returncode == 0, up.stderr + up.stdout[-3000:]
+    result = events(up.stdout)[-1]
+    assert "Tyk gets the configuration endpoint only" in step(result, "external-redis")["detail"]
+    conf = json.loads((tyk.cwd / ".stackctl" / "rendered" / "tyk.conf").read_text())
+    assert conf["storage"]["addrs"] == ["clustercfg:6379"]
+    assert "all checks pass" in step(result, "smoke")["detail"]
+
+
+def refused(elasti: Elasti, tmp: Path, **extra: str) -> str:
+    """`up` in a fresh directory: exit 2, nothing of the Tyk project exists; its stderr."""
+    env = tyk_env(elasti, tmp, **extra)
+    out = stackctl(tmp, env, "up", timeout=300)
+    assert out.returncode == 2, out.stderr + out.stdout[-2000:]
+    return out.stderr
+
+
+def test_preflight_refuses_maxclients_below_the_worst_case(elasti: Elasti,
+                                                            tmp_path: Path) -> None:
+    err = refused(elasti, tmp_path, STACKCTL_GATEWAY__MAX_ACTIVE="3000",
+                  STACKCTL_PROJECT="stackctl-e2e-external-refused")
+    assert "pre-flight maxclients:" in err and "<= the worst case 12500 per node" in err
+    assert project_objects("stackctl-e2e-external-refused") == []
+
+
+def test_preflight_refuses_a_wrong_ca(elasti: Elasti, tmp_path: Path) -> None:
+    other = Settings(project="stackctl-e2e-other-ca", state_dir=tmp_path / "s",
+                     certs_dir=tmp_path / "other", redis={"tls": "tls"})  # type: ignore[arg-type]
+    ensure_pki(build_model(other))
+    err = refused(elasti, tmp_path, STACKCTL_PROJECT="stackctl-e2e-external-refused",
+                  STACKCTL_REDIS__EXTERNAL__CA_FILE=str(tmp_path / "other" / "ca.crt"))
+    assert "pre-flight tls: TLS handshake with clustercfg:6379 failed" in err, err
+    assert "redis.external.ca_file" in err
+    assert project_objects("stackctl-e2e-external-refused") == []
+
+
+def test_preflight_refuses_an_acl_user_lacking_a_command(elasti: Elasti,
+                                                          tmp_path: Path) -> None:
+    password = "limited-pass-1"
+    replies = elasti.all_nodes(f"acl setuser limited on '>{password}' '~*' '&*' +@all -zadd")
+    assert replies == ["OK"] * 6, replies
+    try:
+        state = tmp_path / ".stackctl"
+        state.mkdir()
+        (state / "secrets.json").write_text(json.dumps({"redis_password": password}))
+        (state / "secrets.json").chmod(0o600)
+        err = refused(elasti, tmp_path, STACKCTL_PROJECT="stackctl-e2e-external-refused",
+                      STACKCTL_REDIS__EXTERNAL__USER="limited")
+        assert "pre-flight acl: user limited cannot run 1 command(s) Tyk sends: ZADD" in err
+    finally:
+        elasti.all_nodes("acl deluser limited")
+    assert project_objects("stackctl-e2e-external-refused") == []
+
+
+def test_preflight_refuses_cluster_enabled_no(elasti: Elasti, tmp_path: Path) -> None:
+    spec = {"name": "stackctl-e2e-plain-redis",
+            "services": {"plain": {"image": image("redis").local,
+                                   "command": ["redis-server", "--protected-mode", "no"],
+                                   "networks": {"plain": {"aliases": ["plain-redis"]}}}},
+            "networks": {"plain": {"internal": True, "ipam": {"config": [
+                {"subnet": "172.31.121.0/24"}]}}}}
+    with compose_project(tmp_path, spec):
+        err = refused(elasti, tmp_path, STACKCTL_PROJECT="stackctl-e2e-external-refused",
+                      STACKCTL_REDIS__EXTERNAL__ADDRS='["plain-redis:6379"]',
+                      STACKCTL_REDIS__EXTERNAL__NETWORK="stackctl-e2e-plain-redis_plain",
+                      STACKCTL_REDIS__EXTERNAL__TLS="off",
+                      STACKCTL_REDIS__EXTERNAL__CA_FILE="",
+                      STACKCTL_REDIS__EXTERNAL__USER="default")
+    assert "is not a Redis Cluster (cluster_enabled:0)" in err, err
+
+
+def test_bad_network_is_one_line(elasti: Elasti, tmp_path: Path) -> None:
+    err = refused(elasti, tmp_path, STACKCTL_PROJECT="stackctl-e2e-external-refused",
+                  STACKCTL_REDIS__EXTERNAL__NETWORK="stackctl-no-such-network")
+    assert "redis.external.network = stackctl-no-such-network: no such Docker network" in err
+
+
+def test_down_leaves_the_cluster_and_its_keys(elasti: Elasti, tyk: TykStack) -> None:
+    down = stackctl(tyk.cwd, tyk.env, "down", "--volumes", timeout=120)
+    assert down.returncode == 0, down.stderr
+    print(down.stdout)
+    assert "the external cluster was left running" in down.stdout
+    assert project_objects(TYK_PROJECT) == []
+    states = {s.service: s.state for s in elasti.compose.ps()}
+    assert all(states[n.name] == "running" for n in elasti.model.nodes), states
+    assert elasti.cli("redis-1", f"-c get {SENTINEL}") == "before"
+    after = elasti.keys()
+    assert (after - tyk.keys_before, tyk.keys_before - after) == (set(), set())
