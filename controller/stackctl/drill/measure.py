@@ -179,6 +179,7 @@ def run_scenario(ctx: StackContext, scenario: Scenario, options: DrillOptions,
     this returns or raises (also on Ctrl-C). ConfigError (exit 2) before the fault when
     the load does not hold the rate: nothing is injected then."""
     from stackctl.clients.gateway import GatewayClient
+    from stackctl.context.gateway import stack_gateway
     from stackctl.context.render import ANALYTICS_DIR
     from stackctl.drill import keys as api
     from stackctl.drill.backlog import Drain, read_backlog, wait_drained
@@ -194,7 +195,7 @@ def run_scenario(ctx: StackContext, scenario: Scenario, options: DrillOptions,
     target, slots, view = _pick(ctx, scenario)
     say(f"{scenario.name} #{index}: target {target.service} ({target.role}"
         f"{', ' + target.addr if target.addr else ''})")
-    with GatewayClient(ctx.gateway_url, ctx.secrets.gateway_secret) as gw:
+    with stack_gateway(ctx) as gw:  # pro: APIs through the Dashboard
         made = api.create(gw, view, KEYS)
     drain = Drain([])
     try:
@@ -252,7 +253,7 @@ def run_scenario(ctx: StackContext, scenario: Scenario, options: DrillOptions,
         keys = _keys_valid(ctx, made)
         logs = scenario_logs(ctx.compose, logs_since)
     finally:
-        with GatewayClient(ctx.gateway_url, ctx.secrets.gateway_secret) as gw:
+        with stack_gateway(ctx) as gw:
             problems = cleanup(gw, made)
     origin = result.started_at
     fault_s = round(fault_at - origin, 3)
