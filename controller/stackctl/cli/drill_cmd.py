@@ -84,6 +84,8 @@ def _print(report: dict[str, Any]) -> None:
     console = Console(width=max(Console().width, 180))
     console.print(table)
     for run in report["runs"]:
+        for f in run.get("findings", []):
+            console.print(f"{run['scenario']} #{run['repeat']}: finding: {f['text']}")
         for r in run["slo"]:
             if not r["passed"]:
                 console.print(f"{run['scenario']} #{run['repeat']}: objective {r['slo']} "

@@ -41,8 +41,11 @@ def build_report(runs: list[dict[str, Any]], slos: tuple[DrillSlo, ...],
                  meta: dict[str, Any]) -> dict[str, Any]:
     """The document: `meta` (project, settings, options, files) plus the runs with
     their objectives judged."""
+    from stackctl.drill.findings import findings
+
     for run in runs:
         run["slo"] = evaluate(slos, figures(run))
+        run["findings"] = findings(run, meta.get("settings", {}))
     passed = all(r["passed"] for run in runs for r in run["slo"])
     report = {**meta, "runs": runs, "passed": passed}
     if meta.get("options", {}).get("vary"):
@@ -147,6 +150,7 @@ def render_markdown(report: dict[str, Any]) -> str:
             f"- restored in {run['restore']['seconds']:.1f} s",
             f"- timeline: {run['plot']}",
         ]
+        lines += [f"- **finding**: {f['text']}" for f in run.get("findings", [])]
         for r in run["slo"]:
             lines.append(f"- objective {r['slo']}: {'pass' if r['passed'] else 'MISS'} "
                          f"({r['value']})")

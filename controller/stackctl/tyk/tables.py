@@ -8,6 +8,7 @@ Ranges give the earliest release in which a name was confirmed, not necessarily 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from stackctl.tyk.envconfig import Kind
@@ -788,3 +789,54 @@ TYK_RUNTIME_RECORDS: tuple[tuple[str, str], ...] = (
 running against it. In external mode `down` deletes the ones that did not exist before
 the stack's first `up` (recorded then), never one that did: another Tyk deployment may
 share the cluster."""
+
+
+# --- stackctl drill: clients after a vanished primary (drill2) ---------------------------
+GO_REDIS_STATE_RELOAD_S = 10
+"""go-redis v9.7.0 osscluster.go:847-857 (clusterStateHolder.Get): the cluster client
+reloads CLUSTER SLOTS lazily when its view is older than this (or on MOVED), so a client
+may route to a failed primary's address this long after the cluster elected a new one."""
+
+ANALYTICS_RECORDS_BUFFER = 1000
+"""tyk checkup/checkup.go:25,110-114: analytics_config.records_buffer_size is raised to at
+least this; gateway/analytics.go:128-133 RecordHit sends every request's record into a
+channel of this size under a mutex, blocking when it is full (workers:
+analytics_config.pool_size, default runtime.NumCPU(), checkup.go:102-107)."""
+
+
+@dataclass(frozen=True)
+class ClientLag:
+    """A known reason why a client error window outlasts the cluster's own recovery."""
+
+    kind: str
+    scenarios: tuple[str, ...]  # drill scenarios whose fault produces it
+    client: str  # the Redis client (and version) that behaves so
+    cause: str
+    setting: str  # the stackctl setting that shortens it
+    tyk_option: str  # the Tyk option behind that setting
+    fixed_in: str
+    source: str
+
+
+DIAL_QUEUE = ClientLag(
+    kind="dial-queue",
+    scenarios=("kill-primary", "stop-primary", "partition-primary"),
+    client=_GW_REDIS,
+    cause="the failed primary's address vanished from the network (no RST: dials hang "
+          "until the dial timeout) and go-redis v9.7.0 dials one connection at a time per "
+          "node (hooksMixin.dialHook holds a mutex across the dial), so requests that "
+          "picked that node queue behind one dial per storage.timeout; a dial error makes "
+          "the pool fail fast only after max_active of them; once the analytics workers "
+          "queue there too, the records buffer fills and every request blocks in RecordHit",
+    setting="gateway.storage_timeout_s",
+    tyk_option="storage.timeout",
+    fixed_in="go-redis v9.7.3 (redis.go:178-187 takes the lock only to read the hook; the "
+             "pump's version here; go-redis PRs 3088, 3225)",
+    source="go-redis v9.7.0 redis.go:178-182 (dialHook), internal/pool/pool.go:211-228 "
+           "(dialConn, dialErrorsNum >= PoolSize), osscluster.go:1000-1006 (retry on the "
+           "same node first); storage v1.2.2 temporal/internal/driver/redisv9/redisv9.go:"
+           "43-46,67 (DialTimeout = storage.timeout, default 5 s); tyk gateway/analytics.go:"
+           "128-133; measured: notes-drill2 (goroutine dumps, SYN_SENT sockets)",
+)
+"""Named in the drill report when the window outlasts the recovery by more than
+GO_REDIS_STATE_RELOAD_S after one of its scenarios."""

@@ -1,0 +1,80 @@
+"""The drill's finding when clients keep failing long after the cluster recovered (a
+vanished primary's address, go-redis v9.7.0's serialized dials): on runs whose figures
+the test states, the k1/k3/k4 runs of notes-drill2 among them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from test_drill_extra import _full_run
+
+from stackctl.drill.findings import LAG_MARGIN_S, client_lag, findings, storage_timeout
+from stackctl.drill.report import build_report, render_markdown
+from stackctl.drill.scenarios import SCENARIOS
+from stackctl.tyk.tables import DIAL_QUEUE, GO_REDIS_STATE_RELOAD_S
+
+pytestmark = pytest.mark.unit
+SETTINGS = {"shards": 3, "replicas": 1, "tls": "off", "node_timeout_ms": 5000,
+            "max_active": 500, "storage_timeout_s": 5}
+
+
+def _run(scenario: str, recovery: float | None, until: float | None, *,
+         opened: bool = False, combo: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"scenario": scenario, "recovery_s": recovery, "errors_until_after_fault_s": until,
+            "error_window_open": opened, "vary": combo or {}}
+
+
+def test_the_fact_names_real_scenarios_and_a_real_setting() -> None:
+    from stackctl.drill.vary import KNOBS
+
+    assert set(DIAL_QUEUE.scenarios) <= set(SCENARIOS)
+    assert "pause-primary" not in DIAL_QUEUE.scenarios  # its address stays: dials answer
+    assert DIAL_QUEUE.setting in KNOBS  # the user can --vary it
+    assert LAG_MARGIN_S == GO_REDIS_STATE_RELOAD_S == 10
+
+
+def test_a_window_far_past_the_recovery_names_the_dial_queue() -> None:
+    # k1: kill-primary, recovery 7.57 s after the fault, last failure 29.0 s after it.
+    found = client_lag(_run("kill-primary", 7.57, 29.035), SETTINGS)
+    assert found is not None and found["kind"] == "dial-queue" and found["lag_s"] == 21.465
+    assert found["setting"] == "gateway.storage_timeout_s" and found["storage_timeout_s"] == 5
+    text = found["text"]
+    assert text.startswith("clients kept failing 21.5 s after the cluster recovered")
+    assert "go-redis v9.7.0" in text and "dialHook" in text and "Each dial waits 5 s" in text
+    assert "--vary gateway.storage_timeout_s=1,5" in text and "v9.7.3" in text
+    # A window still open at the end of the load is a lower bound, and says so.
+    assert "at least 25.0 s" in client_lag(_run("stop-primary", 8.0, 33.0, opened=True),
+                                           SETTINGS)["text"]  # type: ignore[index]
+
+
+def test_no_finding_within_the_clients_topology_refresh_or_for_other_faults() -> None:
+    # k4: recovery 8.63 s, last failure 14.0 s after the fault: 5.4 s, the normal reload.
+    assert client_lag(_run("kill-primary", 8.634, 14.016), SETTINGS) is None
+    assert client_lag(_run("kill-primary", 8.0, 8.0 + LAG_MARGIN_S), SETTINGS) is None
+    assert client_lag(_run("kill-primary", 8.0, 18.01), SETTINGS) is not None
+    # pause-primary's long windows have another cause: not named as this one.
+    assert client_lag(_run("pause-primary", 8.7, 30.0), SETTINGS) is None
+    # Nothing to compare: no recovery within the run, or no failure at all.
+    assert client_lag(_run("kill-primary", None, 30.0), SETTINGS) is None
+    assert findings(_run("partition-primary", 8.0, None), SETTINGS) == []
+
+
+def test_the_timeout_is_the_runs_own_under_vary() -> None:
+    run = _run("partition-primary", 8.0, 30.0, combo={"gateway.storage_timeout_s": 1})
+    assert storage_timeout(run, SETTINGS) == 1.0
+    assert "Each dial waits 1 s" in client_lag(run, SETTINGS)["text"]  # type: ignore[index]
+    assert storage_timeout(_run("kill-primary", 1, 2), {}) is None  # an older report
+
+
+def test_the_report_carries_the_finding_in_json_and_markdown() -> None:
+    late, fine = _full_run({}, 27.0, 7.6), _full_run({}, 4.0, 7.6)
+    late["repeat"], fine["repeat"] = 1, 2
+    meta = {"project": "p", "release": "v5.8.15", "settings": SETTINGS,
+            "options": {"rate": 100, "duration_s": 40, "keys": 4, "timeout_s": 2.0,
+                        "at_s": 8.0, "bucket_s": 0.1, "vary": []}, "files": {}}
+    report = build_report([late, fine], (), meta)
+    assert [len(r["findings"]) for r in report["runs"]] == [1, 0]
+    assert report["runs"][0]["findings"][0]["lag_s"] == 21.4  # 2.0 + 27.0 - 7.6
+    md = render_markdown(report)
+    assert md.count("- **finding**: clients kept failing 21.4 s after the cluster") == 1
