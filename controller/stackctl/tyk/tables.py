@@ -826,15 +826,18 @@ DIAL_QUEUE = ClientLag(
           "until the dial timeout) and go-redis v9.7.0 dials one connection at a time per "
           "node (hooksMixin.dialHook holds a mutex across the dial), so requests that "
           "picked that node queue behind one dial per storage.timeout; a dial error makes "
-          "the pool fail fast only after max_active of them; once the analytics workers "
-          "queue there too, the records buffer fills and every request blocks in RecordHit",
+          "the pool fail fast only after max_active of them; the client's single lazy "
+          "CLUSTER SLOTS reload may ask that node first and queue too (the view stays "
+          "stale); once the analytics workers queue there, the records buffer fills and "
+          "every request blocks in RecordHit",
     setting="gateway.storage_timeout_s",
     tyk_option="storage.timeout",
     fixed_in="go-redis v9.7.3 (redis.go:178-187 takes the lock only to read the hook; the "
              "pump's version here; go-redis PRs 3088, 3225)",
     source="go-redis v9.7.0 redis.go:178-182 (dialHook), internal/pool/pool.go:211-228 "
            "(dialConn, dialErrorsNum >= PoolSize), osscluster.go:1000-1006 (retry on the "
-           "same node first); storage v1.2.2 temporal/internal/driver/redisv9/redisv9.go:"
+           "same node first), 832-845 and 1190-1210 (one reload at a time, seeds in random "
+           "order); storage v1.2.2 temporal/internal/driver/redisv9/redisv9.go:"
            "43-46,67 (DialTimeout = storage.timeout, default 5 s); tyk gateway/analytics.go:"
            "128-133; measured: notes-drill2 (goroutine dumps, SYN_SENT sockets)",
 )
