@@ -112,7 +112,8 @@ def test_swarm_stack_life_cycle(swarm: dict[str, Any]) -> None:
     result = _result(up)
     assert up.returncode == 0 and result["ok"], up.stdout[-3000:] + up.stderr[-2000:]
     steps = {s["name"]: s["status"] for s in result["steps"]}
-    assert steps["smoke"] == "skipped" and steps["health"] == "ok", steps
+    assert steps["smoke"] == "ok" and steps["health"] == "ok", steps
+    assert "from 2 load tasks" in result["steps"][-1]["detail"]
     status = stackctl(work, env, "status", "--json", timeout=120)
     data = json.loads(status.stdout)
     assert status.returncode == 0 and data["healthy"], status.stdout
