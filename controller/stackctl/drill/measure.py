@@ -42,6 +42,8 @@ def _pick(ctx: StackContext, scenario: Scenario
     from stackctl.drill.observe import read_views
     from stackctl.drill.target import choose
 
+    if ctx.model.external:  # a client-side fault: no node containers, no view needed
+        return choose(scenario, [], ()), (), []
     views = [v for v in read_views(ctx.compose) if v.nodes]
     if len(views) != len(ctx.model.nodes):
         raise ToolError(f"{scenario.name}: only {len(views)} of {len(ctx.model.nodes)} "

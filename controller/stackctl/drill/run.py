@@ -34,8 +34,11 @@ def check_input(ctx: StackContext, options: DrillOptions) -> list[Scenario]:
         raise ConfigError(f"scenario {server_side[0]!r}",
                           "faults a Redis node, and redis.mode is external: stackctl does "
                           "not own that cluster, so it never kills, stops, pauses or fails "
-                          "over its nodes", "choose a client-side fault: restart-gateway or "
-                          "stop-pump")
+                          "over its nodes", "choose a client-side fault: restart-gateway")
+    if ctx.model.external and "stop-pump" in [s.name for s in chosen]:
+        raise ConfigError("scenario 'stop-pump'", "is not available in external mode yet: "
+                          "its analytics backlog is read through stackctl's gate container, "
+                          "which an external cluster has not", "choose restart-gateway")
     options.validate()
     ensure_running(ctx)
     replicas = ctx.model.settings.redis.replicas
