@@ -405,3 +405,14 @@ def test_stop_pump_is_refused_in_external_mode_and_says_why(tmp_path: Path) -> N
     ctx = StackContext(external_model(tmp_path))
     with pytest.raises(ConfigError, match="read through stackctl's gate container"):
         check_input(ctx, DrillOptions(scenarios=("stop-pump",)))
+
+
+def test_a_node_announcing_no_hostname_is_refused() -> None:
+    from stackctl.cluster import preflight as pf
+    from stackctl.cluster.external import parse_preflight
+
+    shards = SHARDS.replace("endpoint\nredis-4\nhostname\nredis-4", "endpoint\n?")
+    topology = build_topology("clustercfg:6379", "7.0.15", shards, "", tls=True)
+    found = pf.reachable(topology, parse_preflight(preflight_text()))
+    assert found.status == "fail" and "172.31.118.14:6379 announce(s) no endpoint" in \
+        found.detail and "cluster-announce-hostname" in found.fix
