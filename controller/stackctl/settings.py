@@ -32,6 +32,8 @@ TlsMode = Literal["off", "tls", "insecure", "mtls"]
 TLS_MODES: tuple[str, ...] = ("off", "tls", "insecure", "mtls")
 Profile = Literal["oss", "pro"]
 RateLimiterName = Literal["default", "fixed-window", "redis-rolling", "sentinel"]
+Engine = Literal["compose", "swarm"]
+ENGINES: tuple[str, ...] = ("compose", "swarm")
 EndpointStyle = Literal["ip", "hostname"]
 
 
@@ -148,6 +150,28 @@ class NetworkSettings(_Section):
     )
 
 
+# --- engine = swarm (issue 17) -------------------------------------------------------
+
+
+class SwarmSettings(_Section):
+    """Docker Swarm (engine = swarm): overlay subnets, placement, publishing, load tasks."""
+
+    redis_subnet: ipaddress.IPv4Network = Field(
+        ipaddress.IPv4Network("172.31.240.0/24"),
+        description="pinned subnet of the internal Redis overlay network")
+    front_subnet: ipaddress.IPv4Network = Field(
+        ipaddress.IPv4Network("172.31.241.0/24"),
+        description="pinned subnet of the front overlay network (gateway, pump, upstream)")
+    encrypted: bool = Field(False, description="encrypt overlay traffic between nodes (IPsec)")
+    placement: Literal["spread", "labels"] = Field(
+        "spread", description="spread (Swarm's scheduler) | labels (node label "
+        "stackctl.redis=0..M-1: a primary and its replicas on different labels)")
+    publish_gateway: bool = Field(
+        False, description="publish gateway.port through the routing mesh (every interface "
+        "of every node); default: reached only through a local 127.0.0.1 proxy")
+    load_replicas: int = Field(2, ge=1, le=16, description="load generator tasks")
+
+
 _toml_data: ContextVar[dict[str, Any] | None] = ContextVar("_toml_data", default=None)
 
 
@@ -184,12 +208,15 @@ class Settings(BaseSettings):
     allow_unsupported: bool = Field(
         False, description="run a Tyk/Redis pair outside the support matrix"
     )
+    engine: Engine = Field("compose", description="compose (one machine) | swarm "
+                           "(Docker Swarm: the stack spread over the swarm's nodes)")
     redis: RedisSettings = RedisSettings()
     gateway: GatewaySettings = GatewaySettings()
     pump: PumpSettings = PumpSettings()
     dashboard: DashboardSettings = DashboardSettings()
     images: ImageSettings = ImageSettings()
     network: NetworkSettings = NetworkSettings()
+    swarm: SwarmSettings = SwarmSettings()
 
     @classmethod
     def settings_customise_sources(
@@ -201,6 +228,17 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return init_settings, env_settings, _TomlSource(settings_cls)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _swarm_names_its_nodes(cls, data: Any) -> Any:
+        """engine = swarm pins no addresses: Redis endpoints are hostnames unless set."""
+        if not isinstance(data, dict) or data.get("engine") != "swarm":
+            return data
+        redis = data.get("redis", {})
+        if isinstance(redis, dict) and "endpoints" not in redis:
+            return {**data, "redis": {**redis, "endpoints": "hostname"}}
+        return data
 
     @model_validator(mode="after")
     def _check_cross_fields(self) -> Settings:
@@ -230,6 +268,13 @@ class Settings(BaseSettings):
             raise ValueError(
                 f"@redis.subnet|too small for {self.redis.nodes} nodes|use a larger prefix"
             )
+        if self.engine == "swarm" and self.redis.endpoints != "hostname":
+            raise ValueError(
+                "@redis.endpoints|is ip, but engine = swarm pins no task addresses"
+                "|leave it out (swarm uses hostname) or set redis.endpoints = hostname")
+        if self.swarm.redis_subnet.overlaps(self.swarm.front_subnet):
+            raise ValueError(
+                "@swarm.front_subnet|overlaps swarm.redis_subnet|pick two disjoint subnets")
         return self
 
     @property

@@ -25,6 +25,9 @@ def up(
     profile: str | None = typer.Option(None, "--profile", help="oss | pro"),
     endpoints: str | None = typer.Option(
         None, "--endpoints", help="ip | hostname: what Redis nodes announce to clients."),
+    engine: str | None = typer.Option(
+        None, "--engine", help="compose (one machine) | swarm (Docker Swarm; smoke, sweep "
+        "and drill not yet there)"),
     offline: bool | None = typer.Option(
         None, "--offline/--official", help="Use locally built images (`images build`)."),
     smoke: bool = typer.Option(True, "--smoke/--no-smoke",
@@ -49,8 +52,13 @@ def up(
     settings = settings_for(ctx, **{"redis.tls": tls, "redis.shards": shards,
                                     "redis.replicas": replicas, "profile": profile,
                                     "redis.endpoints": endpoints,
-                                    "images.offline": offline})
+                                    "images.offline": offline, "engine": engine})
     step_ctx = StackContext(build_model(settings))
+    if settings.engine == "swarm":
+        from stackctl.cli import swarm_cmd
+
+        swarm_cmd.up(step_ctx, smoke, as_json, globals_of(ctx).verbose)
+        return
     progress: Progress = JsonProgress() if as_json else PlainProgress(globals_of(ctx).verbose)
     _drop_stale_overrides(step_ctx.state_dir)
     results: list[StepResult] = []
@@ -139,6 +147,13 @@ def _context(ctx: typer.Context) -> Any:
     from stackctl.model import build_model
 
     step_ctx = StackContext(build_model(for_running_stack(settings_for(ctx))))
+    if step_ctx.model.settings.engine == "swarm":
+        from stackctl.swarm.stackfile import STACK_FILE
+
+        if not (step_ctx.state_dir / STACK_FILE).exists():
+            raise ConfigError(str(step_ctx.state_dir / STACK_FILE), "no swarm stack rendered "
+                              "here", "run `stackctl up --engine swarm` first")
+        return step_ctx
     if not step_ctx.compose_file.exists():
         raise ConfigError(str(step_ctx.compose_file), "no stack rendered here",
                           "run `stackctl up` first (or pass the same --config)")
@@ -154,6 +169,11 @@ def down(
     External mode: the cluster is never stopped or reconfigured; the bootstrap key and the
     records Tyk wrote during this stack's life (not those there before) are deleted."""
     step_ctx = _context(ctx)
+    if step_ctx.model.settings.engine == "swarm":
+        from stackctl.cli import swarm_cmd
+
+        swarm_cmd.down(step_ctx, volumes, as_json)
+        return
     external = step_ctx.model.external
     if external:
         _drop_bootstrap_key(step_ctx)
@@ -199,6 +219,11 @@ def status(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     from stackctl.errors import ToolError
 
     step_ctx = _context(ctx)
+    if step_ctx.model.settings.engine == "swarm":
+        from stackctl.cli import swarm_cmd
+
+        swarm_cmd.status(step_ctx, as_json)
+        return
     services = _service_rows(step_ctx)
     cluster = (_external_status(step_ctx) if step_ctx.model.external
                else cluster_status(step_ctx.compose, step_ctx.model))
@@ -254,6 +279,11 @@ def logs(
 ) -> None:
     """Show the stack's logs."""
     step_ctx = _context(ctx)
+    if step_ctx.model.settings.engine == "swarm":
+        from stackctl.cli import swarm_cmd
+
+        swarm_cmd.logs(step_ctx, service or [], follow, tail)
+        return
     if follow:
         step_ctx.compose.follow_logs(service or [], tail)
         return

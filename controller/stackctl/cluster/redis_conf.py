@@ -38,7 +38,7 @@ RUN_DIR = "/run/stackctl"
 (the host's 0600 files belong to the host user, not to the container's redis user)."""
 TLS_PROTOCOLS = "TLSv1.2 TLSv1.3"
 SCRIPTS = ("lib.sh", "node-start.sh", "node-health.sh", "node-report.sh", "cluster-init.sh",
-           "cluster-ready.sh", "gate-health.sh")
+           "cluster-ready.sh", "gate-health.sh", "swarm-cluster-init.sh")
 
 
 @dataclass(frozen=True)

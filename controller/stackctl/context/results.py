@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from stackctl.swarm.run import SwarmRun
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,7 @@ class Results:
     gateway: GatewayHealth | None = None
     fallback: FallbackOutcome | None = None
     smoke: SmokeSummary | None = None
+    swarm: SwarmRun | None = None  # engine = swarm only
 
     @property
     def unchanged(self) -> bool:

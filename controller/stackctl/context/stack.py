@@ -10,6 +10,7 @@ from pathlib import Path
 from stackctl.context.results import Results
 from stackctl.model import StackModel
 from stackctl.runtime.compose import Compose, ServiceState
+from stackctl.runtime.swarm import Stack
 from stackctl.secrets import Secrets, load_secrets
 from stackctl.stack_compose import COMPOSE_FILE
 
@@ -54,6 +55,11 @@ class StackContext:
 
             self._ps = probed(self.compose, self._ps, read_healthchecks(self.compose_file))
         return self._ps
+
+    @cached_property
+    def stack(self) -> Stack:
+        """The Swarm stack of the same name (engine = swarm)."""
+        return Stack(self.model.settings.project)
 
     @property
     def gateway_url(self) -> str:

@@ -34,11 +34,13 @@ def check_input(ctx: StackContext, options: DrillOptions) -> list[Scenario]:
         raise ConfigError(f"scenario {server_side[0]!r}",
                           "faults a Redis node, and redis.mode is external: stackctl does "
                           "not own that cluster, so it never kills, stops, pauses or fails "
-                          "over its nodes", "choose a client-side fault: restart-gateway")
-    if ctx.model.external and "stop-pump" in [s.name for s in chosen]:
-        raise ConfigError("scenario 'stop-pump'", "is not available in external mode yet: "
-                          "its analytics backlog is read through stackctl's gate container, "
-                          "which an external cluster has not", "choose restart-gateway")
+                          "over its nodes", "choose a client-side fault: restart-gateway or "
+                          "stop-pump")
+    if ctx.model.external and (live := [v.knob.setting for v in options.varies
+                                         if v.knob.touches == "redis"]):
+        raise ConfigError(f"--vary {live[0]}", "sets the Redis nodes' own configuration, "
+                          "and redis.mode is external: stackctl does not own that cluster",
+                          "vary a gateway setting instead")
     options.validate()
     ensure_running(ctx)
     replicas = ctx.model.settings.redis.replicas

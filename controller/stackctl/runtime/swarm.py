@@ -1,0 +1,454 @@
+"""Docker Swarm: the engine's swarm state and nodes, one stack's services, tasks, logs,
+secrets, configs, networks and volumes, and the swarm's life cycle (tests).
+
+Everything goes through python-on-whales on the chosen docker CLI (`docker.swarm`,
+`docker.node`, `docker.stack`, `docker.service`, `docker.secret`, `docker.config`, and
+its `run` for the few listings it has no typed call for: one `docker stack ps` instead
+of one inspect per task in polling loops). Failures become one-line `ToolError`s.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from stackctl.errors import ConfigError, ToolError
+from stackctl.runtime._client import docker_client, tool_errors
+from stackctl.runtime.compose import ExecResult
+
+STACK_LABEL = "com.docker.stack.namespace"
+"""The label `docker stack deploy` puts on every object it creates."""
+SERVICE_LABEL = "com.docker.swarm.service.name"
+ROLE_LABEL = "io.stackctl.role"
+OWNER_LABEL = "io.stackctl.project"
+"""On the containers stackctl starts itself next to a stack (the local access proxy)."""
+JOB_MODES = ("replicated-job", "global-job")
+
+
+@dataclass(frozen=True)
+class SwarmInfo:
+    """This engine's place in a swarm."""
+
+    state: str  # inactive | pending | active | error | locked
+    manager: bool
+    node_id: str = ""
+    error: str = ""
+
+    @property
+    def active_manager(self) -> bool:
+        """The engine can deploy stacks."""
+        return self.state == "active" and self.manager
+
+
+@dataclass(frozen=True)
+class SwarmNode:
+    """One node of the swarm."""
+
+    id: str
+    hostname: str
+    role: str  # manager | worker
+    state: str  # ready | down | ...
+    availability: str  # active | pause | drain
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Task:
+    """One task of a stack's service (`docker stack ps`)."""
+
+    id: str
+    service: str  # without the stack prefix, e.g. `redis-1`
+    slot: str  # the replica number ("" for global services)
+    node: str
+    desired: str  # running | shutdown | complete | ...
+    state: str  # new | pending | assigned | preparing | starting | running | complete | ...
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class ServiceInfo:
+    """One service of a stack: its spec version and when it last changed."""
+
+    name: str  # without the stack prefix
+    mode: str  # replicated | global | replicated-job | global-job
+    replicas: int
+    version: int
+    updated_at: str
+
+
+def _run(args: Sequence[str], what: str, stdin: bytes | None = None) -> ExecResult:
+    """One docker CLI call; the exit code comes back in the result."""
+    from python_on_whales.exceptions import DockerException
+    from python_on_whales.utils import run
+
+    cmd = [*docker_client().client_config.docker_cmd, *args]
+    with tool_errors(what):
+        try:
+            if stdin is None:
+                out, err = run(cmd, return_stderr=True)
+            else:
+                out, err = run(cmd, return_stderr=True, input=stdin)
+        except DockerException as exc:
+            return ExecResult(exc.return_code, exc.stdout or "", exc.stderr or "")
+    return ExecResult(0, str(out or ""), str(err or ""))
+
+
+def _checked(args: Sequence[str], what: str) -> str:
+    result = _run(args, what)
+    if not result.ok:
+        detail = (result.stderr.strip().splitlines() or [f"exit code {result.returncode}"])[-1]
+        raise ToolError(f"{what}: {detail}")
+    return result.stdout
+
+
+# --- the engine and its swarm ---------------------------------------------------------
+
+
+def swarm_info() -> SwarmInfo:
+    """Whether this engine is in a swarm and a manager of it."""
+    out = _checked(["info", "--format", "{{json .Swarm}}"], "docker info")
+    try:
+        data = json.loads(out)
+    except ValueError:
+        raise ToolError(f"docker info: unreadable swarm state {out.strip()[:80]!r}") from None
+    return SwarmInfo(str(data.get("LocalNodeState") or "inactive"),
+                     bool(data.get("ControlAvailable")), str(data.get("NodeID") or ""),
+                     str(data.get("Error") or ""))
+
+
+def require_manager() -> SwarmInfo:
+    """ConfigError (exit 2) unless this engine is an active swarm manager."""
+    info = swarm_info()
+    if info.active_manager:
+        return info
+    if info.state == "active":
+        problem = "this Docker engine is a swarm worker, not a manager"
+        fix = ("run stackctl on a manager (or `docker node promote <this node>` there), "
+               "or set engine = compose")
+    else:
+        problem = f"this Docker engine is not a swarm manager (swarm state: {info.state})"
+        fix = ("make it one with `docker swarm init --advertise-addr <this machine's "
+               "address> --default-addr-pool <a free /16>`, or set engine = compose")
+    raise ConfigError("engine = swarm", problem, fix)
+
+
+def nodes() -> list[SwarmNode]:
+    """Every node of the swarm (a manager's view)."""
+    client = docker_client()
+    with tool_errors("docker node ls"):
+        found = client.node.list()
+        out = []
+        for node in found:
+            spec, desc, status = node.spec, node.description, node.status
+            out.append(SwarmNode(node.id, str(desc.hostname or ""), str(spec.role or ""),
+                                 str(status.state or ""), str(spec.availability or ""),
+                                 dict(spec.labels or {})))
+    return sorted(out, key=lambda n: n.hostname)
+
+
+def init_swarm(advertise_addr: str, address_pool: str, mask_length: int = 24) -> None:
+    """`docker swarm init` with a pinned default address pool (tests, benchmarks)."""
+    _checked(["swarm", "init", "--advertise-addr", advertise_addr,
+              "--default-addr-pool", address_pool,
+              "--default-addr-pool-mask-length", str(mask_length)], "docker swarm init")
+
+
+def leave_swarm() -> None:
+    """`docker swarm leave --force` and remove the `docker_gwbridge` network it leaves
+    (tests, benchmarks)."""
+    client = docker_client()
+    with tool_errors("docker swarm leave"):
+        client.swarm.leave(force=True)
+    _run(["network", "rm", "docker_gwbridge"], "docker network rm docker_gwbridge")
+
+
+def label_node(node_id: str, labels: Mapping[str, str]) -> None:
+    """Add labels to a node (`docker node update --label-add`)."""
+    client = docker_client()
+    with tool_errors(f"docker node update {node_id}"):
+        client.node.update(node_id, labels_add=dict(labels))
+
+
+# --- one stack ------------------------------------------------------------------------
+
+
+class Stack:
+    """One stack: `docker stack deploy` of a rendered file and everything it made."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def full(self, service: str) -> str:
+        """The swarm's name of a stack service, e.g. `stackctl_redis-1`."""
+        return f"{self.name}_{service}"
+
+    def network(self, short: str) -> str:
+        """The swarm's name of a stack network."""
+        return f"{self.name}_{short}"
+
+    def deploy(self, stack_file: Path) -> None:
+        """`docker stack deploy --resolve-image never`: create or update the services
+        whose spec changed; nothing is pulled (images must be on the nodes). No
+        `--prune`: it would remove the jobs created next to the stack (`run_job`)."""
+        client = docker_client()
+        with tool_errors(f"docker stack deploy {self.name}"):
+            client.stack.deploy(self.name, [stack_file], resolve_image="never")
+
+    def run_job(self, spec: Mapping[str, Any]) -> None:
+        """(Re)create a `replicated-job` service in the stack's namespace from a spec
+        (name, image, user, entrypoint, args, env, network, secrets, configs, tmpfs,
+        labels, max_attempts) and return at once (`--detach`); `env` must hold nothing
+        secret (it is on the command line: secrets go in as Swarm secrets)."""
+        name = self.full(str(spec["name"]))
+        _run(["service", "rm", name], f"docker service rm {name}")
+        args = ["service", "create", "--detach", "--quiet", "--mode", "replicated-job",
+                "--name", name, "--label", f"{STACK_LABEL}={self.name}",
+                "--container-label", f"{STACK_LABEL}={self.name}",
+                "--network", f"name={self.network(str(spec['network']))},"
+                f"alias={spec['name']}",
+                "--restart-condition", "on-failure",
+                "--restart-max-attempts", str(spec.get("max_attempts", 3)),
+                "--restart-delay", "5s"]
+        if spec.get("user"):
+            args += ["--user", str(spec["user"])]
+        if spec.get("entrypoint"):
+            args += ["--entrypoint", str(spec["entrypoint"])]
+        for key, value in dict(spec.get("env", {})).items():
+            args += ["--env", f"{key}={value}"]
+        for key, value in dict(spec.get("labels", {})).items():
+            args += ["--label", f"{key}={value}"]
+        for kind in ("secret", "config"):
+            for ref in spec.get(f"{kind}s", []):
+                args += [f"--{kind}", f"source={ref['source']},target={ref['target']},"
+                         f"uid={ref.get('uid', '0')},gid={ref.get('gid', '0')},"
+                         f"mode={int(ref.get('mode', 0o444))}"]
+        for target in spec.get("tmpfs", []):
+            args += ["--mount", f"type=tmpfs,destination={target}"]
+        _checked([*args, str(spec["image"]), *[str(a) for a in spec.get("args", [])]],
+                 f"docker service create {name}")
+
+    def exists(self) -> bool:
+        """Any service of this stack exists."""
+        return bool(self.services())
+
+    def services(self) -> list[ServiceInfo]:
+        """The stack's services, by short name."""
+        out = _checked(["service", "ls", "--quiet", "--filter",
+                        f"label={STACK_LABEL}={self.name}"], f"docker service ls ({self.name})")
+        ids = out.split()
+        if not ids:
+            return []
+        fmt = ("{{json .Spec.Name}}\t{{json .Spec.Mode}}\t{{.Version.Index}}\t"
+               "{{.UpdatedAt}}")
+        text = _checked(["service", "inspect", "--format", fmt, *ids],
+                        f"docker service inspect ({self.name})")
+        return sorted(parse_services(text, self.name), key=lambda s: s.name)
+
+    def tasks(self) -> list[Task]:
+        """Every task of the stack, current and past (`docker stack ps`, one call)."""
+        result = _run(["stack", "ps", self.name, "--no-trunc", "--format", "{{json .}}"],
+                      f"docker stack ps {self.name}")
+        if not result.ok:
+            if "nothing found in stack" in (result.stderr + result.stdout).lower():
+                return []
+            detail = (result.stderr.strip().splitlines() or ["failed"])[-1]
+            raise ToolError(f"docker stack ps {self.name}: {detail}")
+        return parse_tasks(result.stdout, self.name)
+
+    def current_tasks(self) -> list[Task]:
+        """The tasks Swarm wants now (desired running or complete), one per slot."""
+        return [t for t in self.tasks() if t.desired in ("running", "complete", "ready")]
+
+    def logs(self, service: str, tail: int | None = None) -> str:
+        """One service's logs, every task's, with the task names as prefixes."""
+        client = docker_client()
+        with tool_errors(f"docker service logs {self.full(service)}"):
+            text = client.service.logs(self.full(service), tail=tail, timestamps=False)
+        return str(text)
+
+    def local_container(self, service: str) -> str | None:
+        """A running container of the service on this node (the name), or None."""
+        out = _checked(["ps", "--filter", f"label={SERVICE_LABEL}={self.full(service)}",
+                        "--filter", "status=running", "--format", "{{.Names}}"],
+                       f"docker ps ({self.full(service)})")
+        names = sorted(out.split())
+        return names[0] if names else None
+
+    def local_containers(self, service: str) -> list[str]:
+        """Every running container of the service on this node."""
+        out = _checked(["ps", "--filter", f"label={SERVICE_LABEL}={self.full(service)}",
+                        "--filter", "status=running", "--format", "{{.Names}}"],
+                       f"docker ps ({self.full(service)})")
+        return sorted(out.split())
+
+    def exec(self, container: str, command: Sequence[str]) -> ExecResult:
+        """Run `command` in one of the stack's local containers (exit code returned)."""
+        return _run(["exec", container, *command], f"docker exec {container}")
+
+    def remove(self) -> None:
+        """`docker stack rm`: services, networks, secrets and configs of the stack. Swarm
+        stops tasks asynchronously, so a network or object still in use is left for
+        `wait_removed`, which removes it once the tasks are gone."""
+        result = _run(["stack", "rm", self.name], f"docker stack rm {self.name}")
+        if not result.ok and "in use" not in result.stderr + result.stdout:
+            detail = (result.stderr.strip().splitlines() or ["failed"])[-1]
+            raise ToolError(f"docker stack rm {self.name}: {detail}")
+
+    def leftovers(self) -> dict[str, list[str]]:
+        """What of the stack still exists on this node, by kind (empty lists: gone)."""
+        label = f"label={STACK_LABEL}={self.name}"
+        kinds = {"services": ["service", "ls"], "secrets": ["secret", "ls"],
+                 "configs": ["config", "ls"], "networks": ["network", "ls"],
+                 "volumes": ["volume", "ls"]}
+        out: dict[str, list[str]] = {}
+        for kind, args in kinds.items():
+            text = _checked([*args, "--filter", label, "--format", "{{.Name}}"],
+                            f"docker {args[0]} ls ({self.name})")
+            out[kind] = sorted(text.split())
+        out["containers"] = sorted(_checked(
+            ["ps", "--all", "--filter", label, "--format", "{{.Names}}"],
+            f"docker ps ({self.name})").split())
+        return out
+
+    def wait_removed(self, timeout: float = 60.0, volumes: bool = False) -> dict[str, list[str]]:
+        """After `remove`: wait until the stack's containers and networks are gone
+        (Swarm removes them asynchronously), then remove its volumes on this node when
+        asked. Returns what is left (nothing, normally)."""
+        deadline = time.monotonic() + timeout
+        left = self.leftovers()
+        while time.monotonic() < deadline and any(
+                left[k] for k in ("containers", "networks", "services", "secrets", "configs")):
+            for name in left["services"]:
+                _run(["service", "rm", name], f"docker service rm {name}")
+            if not left["services"]:
+                # A completed job's container outlives its removed service here: with no
+                # service of the stack left, what still carries its label is stale.
+                for name in left["containers"]:
+                    _run(["rm", "--force", name], f"docker rm {name}")
+                left["containers"] = []
+            if not left["containers"]:
+                for kind in ("network", "secret", "config"):
+                    for name in left[f"{kind}s"]:
+                        _run([kind, "rm", name], f"docker {kind} rm {name}")
+            time.sleep(1.0)
+            left = self.leftovers()
+        if volumes and left["volumes"]:
+            client = docker_client()
+            with tool_errors(f"docker volume rm ({self.name})"):
+                client.volume.remove(list[Any](left["volumes"]))
+            left = self.leftovers()
+        if not volumes:
+            left["volumes"] = []
+        return left
+
+    def prune_unused(self, kind: str, keep: Sequence[str]) -> list[str]:
+        """Remove the stack's `secret`s or `config`s that no service uses any more (their
+        content-hashed names changed); in-use ones refuse removal and are kept."""
+        assert kind in ("secret", "config")
+        text = _checked([kind, "ls", "--filter", f"label={STACK_LABEL}={self.name}",
+                         "--format", "{{.Name}}"], f"docker {kind} ls ({self.name})")
+        stale = [n for n in text.split() if n not in set(keep)]
+        removed = []
+        for name in stale:
+            if _run([kind, "rm", name], f"docker {kind} rm {name}").ok:
+                removed.append(name)
+        return removed
+
+
+# --- containers stackctl runs next to a stack ---------------------------------------
+
+
+def run_detached(name: str, image: str, network: str, ports: Sequence[str] = (),
+                 mounts: Sequence[tuple[str, str]] = (), labels: Mapping[str, str] | None = None,
+                 command: Sequence[str] = ()) -> None:
+    """Start a standalone container on an attachable overlay network (e.g. the local
+    proxy to the gateway), replacing one of the same name. `mounts` are read-only
+    binds."""
+    remove_container(name)
+    args = ["run", "--detach", "--name", name, "--network", network, "--restart", "no"]
+    for port in ports:
+        args += ["--publish", port]
+    for source, target in mounts:
+        args += ["--mount", f"type=bind,source={source},target={target},readonly"]
+    for key, value in (labels or {}).items():
+        args += ["--label", f"{key}={value}"]
+    _checked([*args, image, *command], f"docker run {name}")
+
+
+def remove_container(name: str) -> bool:
+    """Remove a container stackctl started (force); False when there was none."""
+    return _run(["rm", "--force", name], f"docker rm {name}").ok
+
+
+def container_running(name: str) -> bool:
+    """Whether the named container runs."""
+    result = _run(["inspect", "--type", "container", "--format", "{{.State.Running}}", name],
+                  f"docker inspect {name}")
+    return result.ok and result.stdout.strip() == "true"
+
+
+# --- parsing (pure) -----------------------------------------------------------------
+
+
+def parse_tasks(text: str, stack: str) -> list[Task]:
+    """`docker stack ps --format '{{json .}}'` lines -> tasks. The name is
+    `<stack>_<service>.<slot>` (or `.<node id>` for global services); the current state
+    reads `Running 5 seconds ago`."""
+    out = []
+    prefix = f"{stack}_"
+    for line in text.splitlines():
+        line = line.strip()
+        if not line.startswith("{"):
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError:
+            continue
+        name = str(row.get("Name", "")).lstrip("\\_ ").strip()
+        if name.startswith(prefix):
+            name = name[len(prefix):]
+        service, _, slot = name.partition(".")
+        current = str(row.get("CurrentState", "")).split(" ", 1)[0].lower()
+        out.append(Task(str(row.get("ID", "")), service, slot, str(row.get("Node", "")),
+                        str(row.get("DesiredState", "")).lower(), current,
+                        str(row.get("Error", "")).strip()))
+    return out
+
+
+def parse_services(text: str, stack: str) -> list[ServiceInfo]:
+    """The `service inspect --format` lines `Stack.services` asks for."""
+    out = []
+    prefix = f"{stack}_"
+    for line in text.splitlines():
+        parts = line.split("\t")
+        if len(parts) != 4:
+            continue
+        name = str(json.loads(parts[0]))
+        mode_data = json.loads(parts[1]) or {}
+        mode = next((_MODE_NAMES[k] for k in mode_data if k in _MODE_NAMES), "replicated")
+        replicas = 0
+        if mode == "replicated":
+            replicas = int((mode_data.get("Replicated") or {}).get("Replicas") or 0)
+        elif mode == "replicated-job":
+            replicas = int((mode_data.get("ReplicatedJob") or {}).get("TotalCompletions") or 1)
+        out.append(ServiceInfo(name[len(prefix):] if name.startswith(prefix) else name,
+                               mode, replicas, int(parts[2] or 0), parts[3].strip()))
+    return out
+
+
+_MODE_NAMES = {"Replicated": "replicated", "Global": "global",
+               "ReplicatedJob": "replicated-job", "GlobalJob": "global-job"}
+
+
+def follow_logs(service: str, tail: int | None, out: IO[str]) -> None:
+    """Stream a service's logs (every task's) to `out` until interrupted."""
+    client = docker_client()
+    with tool_errors(f"docker service logs -f {service}"):
+        for _source, line in client.service.logs(service, tail=tail, follow=True,
+                                                 stream=True):
+            out.write(line.decode(errors="replace"))
+            out.flush()

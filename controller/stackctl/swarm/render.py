@@ -1,0 +1,123 @@
+"""Render a swarm stack into the state directory: the Redis files, tyk.conf and pump.conf
+(files form), the gateway's API definitions, and the stack file referring to them all as
+content-named Swarm secrets and configs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from stackctl.context.recorded import APPLIED_FILE
+from stackctl.context.render import ANALYTICS_DIR, GATEWAY_DIR, inputs_digest
+from stackctl.context.results import Rendered
+from stackctl.context.stack import StackContext
+from stackctl.errors import ToolError
+from stackctl.state import atomic_write, read_json
+from stackctl.swarm.stackfile import (
+    INIT_SERVICE,
+    JOB_FILE,
+    LONG_RUNNING_ROLES,
+    STACK_FILE,
+    SwarmFiles,
+    stack_file,
+    write_stack_file,
+)
+
+
+def swarm_files(ctx: StackContext, extra_apps: Mapping[str, dict[str, Any]]) -> SwarmFiles:
+    """Write every file the stack file refers to; return their paths."""
+    from stackctl.cluster.redis_conf import SCRIPTS, render_redis
+    from stackctl.stack_compose import gateway_assets
+    from stackctl.tyk.bundle import RENDERED_DIR, render_files, write_files
+
+    redis = render_redis(ctx.model, ctx.secrets)
+    paths = {p.name: p for p in write_files(render_files(ctx.model, ctx.secrets, "json"),
+                                            ctx.state_dir / RENDERED_DIR)}
+    apps_dir, policies_dir = gateway_assets(ctx.state_dir / GATEWAY_DIR)
+    for name, definition in extra_apps.items():
+        atomic_write(apps_dir / name, json.dumps(definition, indent=2, sort_keys=True) + "\n")
+    (ctx.state_dir / ANALYTICS_DIR).mkdir(parents=True, exist_ok=True)
+    apps = {p.name: p for p in sorted(apps_dir.glob("*.json"))}
+    policies = {p.name: p for p in sorted(policies_dir.iterdir()) if p.is_file()}
+    return SwarmFiles(redis, paths["tyk.conf"], paths["pump.conf"], apps, policies, SCRIPTS)
+
+
+def render_swarm(ctx: StackContext, extra_apps: Mapping[str, dict[str, Any]],
+                 groups: int | None) -> tuple[Rendered, SwarmFiles]:
+    """Write the stack file, the init job and their inputs; sets `ctx.results.rendered`.
+    The digest is the two files': they name every secret and config by its content."""
+    files = swarm_files(ctx, extra_apps)
+    previous = _read_stack(ctx.state_dir / STACK_FILE)
+    previous_job = _read_stack(ctx.state_dir / JOB_FILE)
+    path = write_stack_file(ctx.model, files, groups)
+    job = _read_stack(ctx.state_dir / JOB_FILE)
+    if ctx.results.swarm is not None:
+        changed = changed_services(previous, json.loads(path.read_text()))
+        if job != previous_job:
+            changed.append(INIT_SERVICE)
+        ctx.results.swarm.changed = tuple(changed)
+    digest = inputs_digest([path, ctx.state_dir / JOB_FILE])
+    applied = read_json(ctx.state_dir / APPLIED_FILE)
+    same = isinstance(applied, dict) and applied.get("digest") == digest
+    result = Rendered(digest, same and _all_running(ctx), len(files.apps) + 3, path.parent)
+    ctx.results.rendered = result
+    return result, files
+
+
+def _read_stack(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def changed_services(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
+    """Services of `after` that are new or whose definition differs from `before`'s
+    beyond the replica count (secrets and configs are named by content, so a changed file
+    changes its users): Swarm replaces their tasks. A new replica count alone only adds
+    or removes tasks."""
+    old = before.get("services", {}) if before else {}
+    return sorted(n for n, s in after["services"].items()
+                  if n not in old or _as_deployed(before, old[n]) != _as_deployed(after, s))
+
+
+def _as_deployed(stack: Mapping[str, Any], service: Mapping[str, Any]) -> dict[str, Any]:
+    """A service as Swarm sees it: secrets and configs by their (content) names, the
+    replica count left out."""
+    def named(kind: str) -> list[dict[str, Any]]:
+        table = stack.get(kind, {})
+        return [{**ref, "source": table.get(ref["source"], {}).get("name", ref["source"])}
+                for ref in service.get(kind, [])]
+
+    deploy = {k: v for k, v in service.get("deploy", {}).items() if k != "replicas"}
+    return {**service, "deploy": deploy, "secrets": named("secrets"),
+            "configs": named("configs")}
+
+
+def _all_running(ctx: StackContext) -> bool:
+    """Every long-running service of the stack file has all its tasks running."""
+    from stackctl.runtime.swarm import Stack
+    from stackctl.swarm.wait import progress
+
+    wanted = wanted_tasks(json.loads((ctx.state_dir / STACK_FILE).read_text()))
+    try:
+        now = progress(Stack(ctx.model.settings.project).tasks(), wanted)
+    except ToolError:
+        return False
+    return all(now.running[n] >= want for n, want in wanted.items())
+
+
+def wanted_tasks(stack: Mapping[str, Any], roles: tuple[str, ...] = LONG_RUNNING_ROLES
+                 ) -> dict[str, int]:
+    """service -> replicas, for the stack file's long-running services of `roles`."""
+    out = {}
+    for name, service in stack["services"].items():
+        if service.get("labels", {}).get("io.stackctl.role") in roles:
+            out[name] = int(service.get("deploy", {}).get("replicas", 1))
+    return out
+
+
+__all__ = ["render_swarm", "stack_file", "swarm_files", "wanted_tasks"]

@@ -1,0 +1,19 @@
+"""What the swarm steps of one `up` hand each other (kept in `ctx.results.swarm`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class SwarmRun:
+    """Placement found by preflight; services the render changed; tasks running before
+    the deploy (a changed service is ready only when new tasks run); where the host
+    reaches the gateway."""
+
+    groups: int | None = None
+    warning: str = ""
+    changed: tuple[str, ...] = ()
+    before: frozenset[str] = field(default_factory=frozenset)
+    url: str = ""
+    preflight: str = ""  # the preflight's verdict, once it passed

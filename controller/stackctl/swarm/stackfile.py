@@ -1,0 +1,368 @@
+"""The stack file `docker stack deploy` takes, rendered from the same model as the compose
+file (engine = swarm).
+
+What Swarm changes, and how this file answers it (see tyk-facts.md section 14):
+- No `ipv4_address`: Redis endpoints are hostnames (`redis.endpoints = hostname`, forced
+  by the settings: nodes announce their names, certificates carry DNS names only, every
+  node answers to the configuration endpoint's alias). Every Redis node is its own
+  service; every service has `endpoint_mode: dnsrr`, so a name resolves to its tasks'
+  current addresses (a Redis node's to its one task's). A virtual address (`vip`) needs
+  the kernel's IPVS, which this build machine's kernel lacks (no /proc/net/ip_vs: a vip
+  service is unreachable, measured); dnsrr works on every kernel.
+- No `depends_on`: stackctl orders and waits itself (`swarm.wait`). Cluster creation is a
+  `replicated-job` service that waits for every node's PONG; Engine 20.10's `stack
+  deploy` rejects that mode, so it is created next to the stack (`init_job`, through
+  `docker service create --mode replicated-job`), with the stack's namespace label.
+- Placement: `swarm.placement = labels` pins node `redis-i` of shard s and rank r
+  (0 = primary) to swarm nodes labelled `stackctl.redis = (s + r) mod M` (M label values
+  found), so with M > replicas a primary and its replicas never share a machine; the
+  cluster-init job makes exactly that layout (redis-1..S primaries).
+- Immutable secrets and configs, named `<project>-<key>-<sha256[:12]>` of their content:
+  a changed file gets a new name, so `stack deploy` updates the services that use it and
+  nothing else. Passwords, keys, certificates, the ACL file, auth.conf, and tyk.conf /
+  pump.conf (they carry the Redis password and the API secret) are Swarm secrets;
+  redis.conf, the scripts and the gateway's API definitions are Swarm configs.
+- Nothing is published unless `swarm.publish_gateway`: then `gateway.port` is published
+  in host mode (dnsrr services cannot use the routing mesh, which also needs IPVS) on
+  every interface of each node that runs a gateway task; Swarm cannot bind one address.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from stackctl.cluster.compose import private_files
+from stackctl.cluster.pki import STACKCTL_CLIENT
+from stackctl.cluster.redis_conf import (
+    ACL_FILE,
+    AUTH_CONF,
+    DATA_DIR,
+    NODE_CONF,
+    PASSWORD_FILE,
+    RUN_DIR,
+    SCRIPTS_MOUNT,
+    RedisFiles,
+    client_env,
+)
+from stackctl.errors import ConfigError
+from stackctl.fallback.state import shardcount_env
+from stackctl.images.select import stack_images
+from stackctl.model import CONFIG_ENDPOINT, RedisNode, StackModel, tls_paths
+from stackctl.settings import Settings
+from stackctl.stack_compose import GATEWAY_HOME, GATEWAY_PORT, PUMP_HOME, _http_probe
+from stackctl.state import atomic_write_json
+from stackctl.tyk.lookup import gateway_endpoint
+from stackctl.tyk.render_pump import CSV_DIR, HEALTH_NAME, HEALTH_PORT
+
+STACK_FILE = "stack.json"
+JOB_FILE = "cluster-init.json"
+SCHEMA_VERSION = "3.9"
+"""The newest Compose file schema Engine 20.10's `docker stack deploy` knows."""
+REDIS_NETWORK = "redis"
+FRONT_NETWORK = "front"
+INIT_SERVICE = "cluster-init"
+INIT_SCRIPT = "swarm-cluster-init.sh"
+NODE_LABEL = "stackctl.redis"
+"""The node label `swarm.placement = labels` reads: values 0 .. M-1."""
+ROLE_LABEL = "io.stackctl.role"
+DIGEST_LEN = 12
+HEALTH = {"interval": "10s", "timeout": "5s", "retries": 3, "start_period": "30s"}
+"""Swarm marks a task running only once its healthcheck passes: every 10 s keeps start-up
+short (8 services: under one check a second for the whole stack)."""
+RESTART = {"condition": "any", "delay": "2s"}
+SECRET_MODE = 0o400
+PUBLIC_MODE = 0o444
+SCRIPT_MODE = 0o555
+TYK_SERVICES = ("upstream", "gateway", "pump")
+LONG_RUNNING_ROLES = ("redis-node", "upstream", "gateway", "pump")
+
+
+def check_swarm_settings(settings: Settings) -> None:
+    """ConfigError (exit 2) for a setting this engine cannot honour."""
+    if settings.config_form != "files":
+        raise ConfigError("config_form = env", "engine = swarm gives Tyk its configuration "
+                          "as files (Swarm secrets), never as environment",
+                          "set config_form = files")
+    if settings.redis.mode != "managed":
+        raise ConfigError(f"redis.mode = {settings.redis.mode}",
+                          "is not available on engine = swarm in this version",
+                          "use redis.mode = managed, or engine = compose")
+    if settings.profile != "oss":
+        raise ConfigError(f"profile = {settings.profile}",
+                          "is not available on engine = swarm in this version",
+                          "use profile = oss, or engine = compose")
+
+
+@dataclass(frozen=True)
+class SwarmFiles:
+    """Host paths of everything the stack file turns into Swarm secrets and configs."""
+
+    redis: RedisFiles
+    gateway_conf: Path
+    pump_conf: Path
+    apps: Mapping[str, Path]  # API definition file name -> host path
+    policies: Mapping[str, Path] = field(default_factory=dict)
+    scripts: tuple[str, ...] = ()  # file names inside redis.scripts
+
+
+@dataclass
+class _Objects:
+    """The top-level `secrets:` and `configs:` the services refer to."""
+
+    project: str
+    secrets: dict[str, Any] = field(default_factory=dict)
+    configs: dict[str, Any] = field(default_factory=dict)
+
+    def _add(self, table: dict[str, Any], key: str, path: Path) -> str:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:DIGEST_LEN]
+        table[key] = {"file": str(path.resolve()), "name": f"{self.project}-{key}-{digest}"}
+        return key
+
+    def secret(self, key: str, path: Path, target: str, mode: int = SECRET_MODE) -> dict[str, Any]:
+        """A service's reference to a secret file (created once, by content)."""
+        return {"source": self._add(self.secrets, key, path), "target": target,
+                "uid": "0", "gid": "0", "mode": mode}
+
+    def config(self, key: str, path: Path, target: str, mode: int = PUBLIC_MODE) -> dict[str, Any]:
+        """A service's reference to a config file (created once, by content)."""
+        return {"source": self._add(self.configs, key, path), "target": target,
+                "uid": "0", "gid": "0", "mode": mode}
+
+
+def layout(model: StackModel) -> list[tuple[RedisNode, int, int]]:
+    """(node, shard, rank) for every node: redis-1..S are the primaries (rank 0), then
+    rank 1 of every shard, and so on; cluster-init makes this layout."""
+    shards = model.settings.redis.shards
+    return [(n, (n.index - 1) % shards, (n.index - 1) // shards) for n in model.nodes]
+
+
+def replica_plan(model: StackModel) -> tuple[list[str], list[str]]:
+    """The primaries' addresses and `replica>primary` pairs for cluster-init."""
+    shards = model.settings.redis.shards
+    nodes = list(model.nodes)
+    primaries = [n.addr for n in nodes[:shards]]
+    pairs = [f"{n.addr}>{nodes[shard].addr}" for n, shard, rank in layout(model) if rank > 0]
+    return primaries, pairs
+
+
+def label_value(shard: int, rank: int, groups: int) -> int:
+    """The `stackctl.redis` label value a node of `shard` and `rank` is placed on."""
+    return (shard + rank) % groups
+
+
+def _tls_secrets(objects: _Objects, model: StackModel, identity: str) -> list[dict[str, Any]]:
+    if not model.tls:
+        return []
+    certs, paths = model.certs_dir, tls_paths(identity)
+    return [objects.secret("ca-crt", certs / "ca.crt", paths.ca, PUBLIC_MODE),
+            objects.secret(f"{identity}-crt", certs / f"{identity}.crt", paths.cert,
+                           PUBLIC_MODE),
+            objects.secret(f"{identity}-key", certs / f"{identity}.key", paths.key)]
+
+
+def _scripts(objects: _Objects, files: SwarmFiles) -> list[dict[str, Any]]:
+    return [objects.config(f"script-{name.removesuffix('.sh')}", files.redis.scripts / name,
+                           f"{SCRIPTS_MOUNT}/{name}", SCRIPT_MODE) for name in files.scripts]
+
+
+def swarm_env(model: StackModel, identity: str) -> dict[str, str]:
+    """The scripts' environment, with the nodes by name (no pinned addresses here)."""
+    return {**client_env(model, identity),
+            "STACKCTL_NODES": " ".join(n.addr for n in model.nodes)}
+
+
+def _sh(script: str) -> list[str]:
+    return ["CMD", "sh", f"{SCRIPTS_MOUNT}/{script}"]
+
+
+def _deploy(extra: Mapping[str, Any] | None = None, **kw: Any) -> dict[str, Any]:
+    return {"mode": "replicated", "replicas": 1, "endpoint_mode": "dnsrr",
+            "restart_policy": RESTART, **(extra or {}), **kw}
+
+
+def redis_services(model: StackModel, files: SwarmFiles, objects: _Objects, image: str,
+                   groups: int | None) -> dict[str, Any]:
+    """One service per node (its own volume, dnsrr name, placement) and the init job."""
+    services: dict[str, Any] = {}
+    for node, shard, rank in layout(model):
+        deploy = _deploy(labels={ROLE_LABEL: "redis-node"})
+        if groups:
+            deploy["placement"] = {"constraints": [
+                f"node.labels.{NODE_LABEL} == {label_value(shard, rank, groups)}"]}
+        services[node.name] = {
+            "image": image,
+            "hostname": node.name,
+            "user": "0:0",
+            "entrypoint": ["sh", f"{SCRIPTS_MOUNT}/node-start.sh"],
+            "command": private_files(model, node.name),
+            "environment": {**swarm_env(model, node.name), "STACKCTL_PORT": str(node.port)},
+            # the configuration endpoint: one name every node answers to
+            "networks": {REDIS_NETWORK: {"aliases": [CONFIG_ENDPOINT]}},
+            "volumes": [{"type": "volume", "source": f"{node.name}-data", "target": DATA_DIR},
+                        {"type": "tmpfs", "target": RUN_DIR}],
+            "configs": [objects.config(f"{node.name}-conf", files.redis.node_confs[node.name],
+                                       NODE_CONF), *_scripts(objects, files)],
+            "secrets": [objects.secret("users-acl", files.redis.acl, ACL_FILE),
+                        objects.secret("auth-conf", files.redis.auth, AUTH_CONF),
+                        objects.secret("redis-password", files.redis.password, PASSWORD_FILE),
+                        *_tls_secrets(objects, model, node.name)],
+            "healthcheck": {"test": _sh("node-health.sh"), **HEALTH},
+            "labels": {ROLE_LABEL: "redis-node"},
+            "deploy": deploy,
+        }
+    return services
+
+
+def init_job(model: StackModel, files: SwarmFiles, objects: _Objects, image: str
+             ) -> dict[str, Any]:
+    """The cluster-init job, for `docker service create --mode replicated-job` (Engine
+    20.10's `docker stack deploy` answers "Unknown mode: replicated-job", measured here).
+    Its secrets and configs are declared in the stack file, so the deploy creates them;
+    `source` here is their Swarm name."""
+    primaries, pairs = replica_plan(model)
+    secrets = [objects.secret("redis-password", files.redis.password, PASSWORD_FILE),
+               *_tls_secrets(objects, model, STACKCTL_CLIENT)]
+    configs = _scripts(objects, files)
+    return {
+        "name": INIT_SERVICE,
+        "image": image,
+        "user": "0:0",
+        "entrypoint": "sh",
+        "args": [f"{SCRIPTS_MOUNT}/{INIT_SCRIPT}"],
+        "env": {**swarm_env(model, STACKCTL_CLIENT),
+                "STACKCTL_PRIMARIES": " ".join(primaries),
+                "STACKCTL_REPLICA_OF": " ".join(pairs),
+                "STACKCTL_INIT_WAIT": "180"},
+        "network": REDIS_NETWORK,
+        "secrets": [{**ref, "source": objects.secrets[ref["source"]]["name"]}
+                    for ref in secrets],
+        "configs": [{**ref, "source": objects.configs[ref["source"]]["name"]}
+                    for ref in configs],
+        # Redis images declare VOLUME /data: a tmpfs there leaves no anonymous volume.
+        "tmpfs": [DATA_DIR],
+        "labels": {ROLE_LABEL: INIT_SERVICE},
+        "max_attempts": 3,
+    }
+
+
+def _environment(state_dir: Path, service: str) -> dict[str, Any]:
+    env = shardcount_env(state_dir)
+    return {"environment": env} if env else {}
+
+
+def tyk_services(model: StackModel, files: SwarmFiles, objects: _Objects) -> dict[str, Any]:
+    """Upstream, the gateway (one service, `gateway.replicas` tasks) and the pump."""
+    settings = model.settings
+    images = stack_images(settings)
+    state_dir = settings.state_dir
+    apps = [objects.config(f"app-{Path(name).stem}", path, f"{GATEWAY_HOME}/apps/{name}")
+            for name, path in sorted(files.apps.items())]
+    policies = [objects.config(f"policy-{Path(name).stem}", path,
+                               f"{GATEWAY_HOME}/policies/{name}")
+                for name, path in sorted(files.policies.items())]
+    gateway: dict[str, Any] = {
+        "image": images["gateway"],
+        "hostname": "gateway-{{.Task.Slot}}",
+        "networks": [FRONT_NETWORK, REDIS_NETWORK],
+        "secrets": [objects.secret("tyk-conf", files.gateway_conf, f"{GATEWAY_HOME}/tyk.conf"),
+                    *_tls_secrets(objects, model, "gateway")],
+        "configs": [*apps, *policies],
+        "healthcheck": {"test": _http_probe(GATEWAY_PORT, gateway_endpoint("hello").path,
+                                            '"redis":{"status":"pass"'), **HEALTH},
+        "labels": {ROLE_LABEL: "gateway"},
+        "deploy": _deploy(replicas=settings.gateway.replicas, labels={ROLE_LABEL: "gateway"},
+                          update_config={"parallelism": 1, "order": "stop-first"},
+                          placement={"preferences": [{"spread": "node.id"}]}),
+        **_environment(state_dir, "gateway"),
+    }
+    if settings.swarm.publish_gateway:
+        gateway["ports"] = [{"target": GATEWAY_PORT, "published": settings.gateway.port,
+                             "protocol": "tcp", "mode": "host"}]
+    pump = {
+        "image": images["pump"],
+        "hostname": "pump",
+        "networks": [FRONT_NETWORK, REDIS_NETWORK],
+        "secrets": [objects.secret("pump-conf", files.pump_conf, f"{PUMP_HOME}/pump.conf"),
+                    *_tls_secrets(objects, model, "pump")],
+        "volumes": [{"type": "tmpfs", "target": CSV_DIR}],
+        "healthcheck": {"test": _http_probe(HEALTH_PORT, f"/{HEALTH_NAME}", "ok"), **HEALTH},
+        "labels": {ROLE_LABEL: "pump"},
+        "deploy": _deploy(labels={ROLE_LABEL: "pump"}),
+        **_environment(state_dir, "pump"),
+    }
+    upstream = {
+        "image": images["upstream"],
+        "hostname": "upstream",
+        "networks": [FRONT_NETWORK],
+        "labels": {ROLE_LABEL: "upstream"},
+        "deploy": _deploy(labels={ROLE_LABEL: "upstream"}),
+    }
+    return {"upstream": upstream, "gateway": gateway, "pump": pump}
+
+
+def _network(subnet: str, internal: bool, encrypted: bool) -> dict[str, Any]:
+    net: dict[str, Any] = {"driver": "overlay", "attachable": True,
+                           "ipam": {"config": [{"subnet": subnet}]}}
+    if internal:
+        net["internal"] = True
+    if encrypted:
+        net["driver_opts"] = {"encrypted": ""}
+    return net
+
+
+def render_all(model: StackModel, files: SwarmFiles, groups: int | None = None
+               ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The whole stack file and the cluster-init job. `groups`: how many `stackctl.redis`
+    label values the swarm's nodes carry (with `swarm.placement = labels`), None for no
+    constraints."""
+    settings = model.settings
+    objects = _Objects(settings.project)
+    image = stack_images(settings)["redis"]
+    services = {**redis_services(model, files, objects, image, groups),
+                **tyk_services(model, files, objects)}
+    job = init_job(model, files, objects, image)
+    swarm = settings.swarm
+    networks = {
+        # Attachable: stackctl's probes and its local proxy join them as plain containers.
+        REDIS_NETWORK: _network(str(swarm.redis_subnet), True, swarm.encrypted),
+        FRONT_NETWORK: _network(str(swarm.front_subnet), False, swarm.encrypted),
+    }
+    volumes: dict[str, Any] = {f"{n.name}-data": {} for n in model.nodes}
+    return ({"version": SCHEMA_VERSION, "services": services, "networks": networks,
+             "volumes": volumes, "secrets": objects.secrets, "configs": objects.configs}, job)
+
+
+def stack_file(model: StackModel, files: SwarmFiles, groups: int | None = None
+               ) -> dict[str, Any]:
+    """The stack file alone (see `render_all`)."""
+    return render_all(model, files, groups)[0]
+
+
+def object_names(stack: Mapping[str, Any]) -> dict[str, list[str]]:
+    """The Swarm names of the stack file's secrets and configs."""
+    return {kind: sorted(str(v["name"]) for v in stack.get(kind, {}).values())
+            for kind in ("secrets", "configs")}
+
+
+def services_using(stack: Mapping[str, Any], key: str) -> list[str]:
+    """The services that refer to the secret or config `key`."""
+    out = []
+    for name, service in stack["services"].items():
+        refs = [*service.get("secrets", []), *service.get("configs", [])]
+        if any(r["source"] == key for r in refs):
+            out.append(name)
+    return sorted(out)
+
+
+def write_stack_file(model: StackModel, files: SwarmFiles, groups: int | None = None) -> Path:
+    """Write the stack file and the init job's spec (`JOB_FILE`) into the state directory
+    (atomically); return the stack file's path."""
+    stack, job = render_all(model, files, groups)
+    path = model.settings.state_dir / STACK_FILE
+    atomic_write_json(model.settings.state_dir / JOB_FILE, job)
+    atomic_write_json(path, stack)
+    return path

@@ -1,0 +1,33 @@
+"""engine = swarm at the command line: settings it cannot honour are refused before any
+Docker call (one line, exit 2)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from stackenv import clean_stackctl
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.mark.parametrize(("flags", "named"), [
+    (["--profile", "pro"], "profile = pro"),
+    (["--endpoints", "ip"], "redis.endpoints"),
+])
+def test_up_on_swarm_refuses_what_it_cannot_do(tmp_path: Path, flags: list[str],
+                                               named: str) -> None:
+    proc = clean_stackctl("up", "--engine", "swarm", *flags, "--no-smoke", cwd=tmp_path,
+                          env={"STACKCTL_STATE_DIR": str(tmp_path / "s"),
+                               "STACKCTL_DOCKER": "/nonexistent/docker"})
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert named in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert not (tmp_path / "s" / "stack.json").exists()
+
+
+def test_engine_setting_is_checked(tmp_path: Path) -> None:
+    proc = clean_stackctl("up", "--engine", "kubernetes", "--no-smoke", cwd=tmp_path,
+                          env={"STACKCTL_STATE_DIR": str(tmp_path / "s")})
+    assert proc.returncode == 2 and "engine" in proc.stderr, proc.stderr
