@@ -219,6 +219,7 @@ def test_markdown_carries_the_comparison(tmp_path: Any) -> None:
     assert "## kill-primary #1 [redis.node_timeout_ms=5000]" in md
     assert "live count 1.00-7.95 s: 1.0% short, within 2%" in md
     assert "the load's keys next re-read Redis 2.0 s after the fault" in md
+    assert "5 failed requests after the fault, 0 before; the last failure 5.0 s after" in md
 
 
 def _full_run(combo: dict[str, Any], window: float, recovery: float) -> dict[str, Any]:
@@ -231,6 +232,7 @@ def _full_run(combo: dict[str, Any], window: float, recovery: float) -> dict[str
         "error_window": {"start_s": 10.0, "end_s": 10.0 + window, "failed": 5,
                          "seconds": window},
         "error_window_s": window, "error_window_open": False, "failed_after_fault": 5,
+        "errors_until_after_fault_s": 2.0 + window,
         "failed_before_fault": 0, "p99_recovery_s": 3.0, "baseline_p99_ms": 3.0,
         "p99_back_within_ms": 6.0, "classes": {"2xx": 10, "error": 5},
         "rate_held_before_fault": 99.0,
@@ -290,3 +292,21 @@ def test_gateway_settings_for_vary_render_in_both_forms(tmp_path: Any) -> None:
     assert conf["storage"]["timeout"] == 1 and env["TYK_GW_STORAGE_TIMEOUT"] == "1"
     assert conf["local_session_cache"] == {"disable_cached_session_state": True}
     assert env["TYK_GW_LOCALSESSIONCACHE_DISABLECACHESESSIONSTATE"] == "true"
+
+
+def test_vary_of_the_node_timeout_refused_on_an_external_cluster() -> None:
+    from types import SimpleNamespace
+    from typing import cast
+
+    from stackctl.drill.options import DrillOptions
+    from stackctl.drill.run import check_input
+
+    running = [SimpleNamespace(service=s, state="running") for s in ("gateway", "pump")]
+    ctx = SimpleNamespace(compose=SimpleNamespace(ps=lambda: running), model=SimpleNamespace(
+        settings=SimpleNamespace(project="p", redis=SimpleNamespace(replicas=1)),
+        external=True))
+    node = DrillOptions(("stop-pump",), varies=vy.parse_varies(["redis.node_timeout_ms=2000"]))
+    with pytest.raises(ConfigError, match=r"--vary redis.node_timeout_ms: .*external"):
+        check_input(cast(Any, ctx), node)
+    gw = DrillOptions(("stop-pump",), varies=vy.parse_varies(["gateway.max_active=50,500"]))
+    assert [s.name for s in check_input(cast(Any, ctx), gw)] == ["stop-pump"]

@@ -42,6 +42,8 @@ def _pick(ctx: StackContext, scenario: Scenario
     from stackctl.drill.observe import read_views
     from stackctl.drill.target import choose
 
+    if not scenario.redis:  # the gateway or the pump: no Redis view needed (nor a gate)
+        return choose(scenario, [], ctx.model.nodes), (), []
     views = [v for v in read_views(ctx.compose) if v.nodes]
     if len(views) != len(ctx.model.nodes):
         raise ToolError(f"{scenario.name}: only {len(views)} of {len(ctx.model.nodes)} "
@@ -152,12 +154,19 @@ def _check_for(ctx: StackContext, scenario: Scenario, target: Target,
     return _gateway_check(ctx)
 
 
+def _backlog_measured(ctx: StackContext, scenario: Scenario) -> bool:
+    """stop-pump reads the backlog through the gate; an external cluster has none."""
+    return scenario.role == "pump" and not ctx.model.external
+
+
 def _backlog_check(ctx: StackContext, samples: list[tuple[float, int]]) -> Check:
     """While the pump is down: the backlog sampled (never 'recovered': the pump comes
     back at the restore)."""
     from stackctl.drill.backlog import read_backlog
 
     def check() -> tuple[bool, str, str]:
+        if ctx.model.external:
+            return False, "pump down (backlog not readable: redis.mode external)", ""
         n = read_backlog(ctx.compose)
         samples.append((time.time(), n))
         return False, f"pump down, backlog {n}", ""
@@ -170,6 +179,7 @@ def run_scenario(ctx: StackContext, scenario: Scenario, options: DrillOptions,
     this returns or raises (also on Ctrl-C). ConfigError (exit 2) before the fault when
     the load does not hold the rate: nothing is injected then."""
     from stackctl.clients.gateway import GatewayClient
+    from stackctl.context.gateway import stack_gateway
     from stackctl.context.render import ANALYTICS_DIR
     from stackctl.drill import keys as api
     from stackctl.drill.backlog import Drain, read_backlog, wait_drained
@@ -185,7 +195,7 @@ def run_scenario(ctx: StackContext, scenario: Scenario, options: DrillOptions,
     target, slots, view = _pick(ctx, scenario)
     say(f"{scenario.name} #{index}: target {target.service} ({target.role}"
         f"{', ' + target.addr if target.addr else ''})")
-    with GatewayClient(ctx.gateway_url, ctx.secrets.gateway_secret) as gw:
+    with stack_gateway(ctx) as gw:  # pro: APIs through the Dashboard
         made = api.create(gw, view, KEYS)
     drain = Drain([])
     try:
@@ -230,11 +240,11 @@ def run_scenario(ctx: StackContext, scenario: Scenario, options: DrillOptions,
             seen = poller.stop() if injecting else poller.seen
             if injecting:
                 say(f"{scenario.name} #{index}: restoring")
-                if scenario.role == "pump":
+                if _backlog_measured(ctx, scenario):
                     drain.at_restart = _quiet(read_backlog, ctx.compose)
                     drain.restarted_at = time.time()
                 restored = restore(ctx, scenario, target)
-                if scenario.role == "pump":
+                if _backlog_measured(ctx, scenario):
                     drain.drained_at = wait_drained(ctx.compose)
             load.join(30)
         if "error" in box:
@@ -243,7 +253,7 @@ def run_scenario(ctx: StackContext, scenario: Scenario, options: DrillOptions,
         keys = _keys_valid(ctx, made)
         logs = scenario_logs(ctx.compose, logs_since)
     finally:
-        with GatewayClient(ctx.gateway_url, ctx.secrets.gateway_secret) as gw:
+        with stack_gateway(ctx) as gw:
             problems = cleanup(gw, made)
     origin = result.started_at
     fault_s = round(fault_at - origin, 3)
@@ -281,6 +291,8 @@ def run_scenario(ctx: StackContext, scenario: Scenario, options: DrillOptions,
         **figures,
         "error_window_s": figures["error_window"]["seconds"] if figures["error_window"]
         else 0.0,
+        "errors_until_after_fault_s": None if figures["error_window"] is None
+        else round(figures["error_window"]["end_s"] - fault_s, 3),
         "session_cache": session_cache(s.gateway.local_session_cache, fault_s,
                                        figures["error_window"]),
         "logs": logs, "keys": keys,

@@ -125,6 +125,8 @@ def render_markdown(report: dict[str, Any]) -> str:
             f"- client error window {run['error_window_s']:.1f} s, "
             f"{run['failed_after_fault']} failed requests after the fault, "
             f"{run['failed_before_fault']} before"
+            + (f"; the last failure {run['errors_until_after_fault_s']:.1f} s after the fault"
+               if run.get("errors_until_after_fault_s") is not None else "")
             + ("; still open when the load ended (a lower bound: rerun with a longer "
                "--duration)" if run["error_window_open"] else ""),
             "- outcomes: " + ", ".join(f"{cls} {n}" for cls, n in c.items()),
@@ -170,7 +172,8 @@ def _cache_line(cache: dict[str, Any] | None) -> str:
         return f"- gateway session cache off: every request reads Redis; {seen}"
     return (f"- gateway session cache on ({cache['ttl_s']} s, from the load's start): the "
             f"load's keys next re-read Redis {cache['expiry_after_fault_s']:.1f} s after "
-            f"the fault; {seen}")
+            f"the fault; {seen} (clients with many keys, cached at other moments, would "
+            "see errors from the fault on: count the window from the fault then)")
 
 
 def _pump_note(pump: dict[str, Any] | None) -> str:

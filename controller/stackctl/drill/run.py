@@ -36,6 +36,11 @@ def check_input(ctx: StackContext, options: DrillOptions) -> list[Scenario]:
                           "not own that cluster, so it never kills, stops, pauses or fails "
                           "over its nodes", "choose a client-side fault: restart-gateway or "
                           "stop-pump")
+    if ctx.model.external and (live := [v.knob.setting for v in options.varies
+                                         if v.knob.touches == "redis"]):
+        raise ConfigError(f"--vary {live[0]}", "sets the Redis nodes' own configuration, "
+                          "and redis.mode is external: stackctl does not own that cluster",
+                          "vary a gateway setting instead")
     options.validate()
     ensure_running(ctx)
     replicas = ctx.model.settings.redis.replicas
