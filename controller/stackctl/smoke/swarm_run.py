@@ -1,9 +1,10 @@
 """`stackctl smoke` on engine = swarm: keyed wrk load from the load service's tasks
 (`swarm.load_replicas`, spread over the nodes) against the gateway's tasks on the front
 overlay, results merged, and the functional checks that need no Compose: every keyed
-request answered 200 with no transport error, every load task reported, a bogus key is
-refused, /hello says Redis pass before and after. The compose smoke's rate-limit,
-analytics, Redis-placement and cost checks are not made here yet (said in the report)."""
+request answered 200 or 429 with no transport error, every load task reported, a bogus key is
+refused, a third of the keys is rate-limited and only those get 429, /hello says Redis
+pass before and after. The compose smoke's analytics, Redis-placement, cost, steady-state
+and connection-reuse checks are not made here yet (said in the report)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from stackctl.context import StackContext
 from stackctl.errors import ToolError
 from stackctl.tyk.lookup import gateway_listen_port
 
-NOT_YET = ("rate limits", "analytics delivered", "keys' Redis placement",
-           "cost per request")
+NOT_YET = ("analytics delivered", "keys' Redis placement", "cost per request",
+           "steady state", "connection reuse")
 BOGUS_KEY = "stackctl-not-a-key"
 
 
@@ -66,7 +67,10 @@ def run_swarm_smoke(ctx: StackContext, duration_s: float, connections: int, rate
     keys are deleted again."""
     from stackctl.clients.gateway import GatewayClient, redis_health
     from stackctl.load.plan import LoadPlan
-    from stackctl.steps.bootstrap import API_ID, LISTEN_PATH, SMOKE_RATE
+    from stackctl.smoke.expect import limit_for
+    from stackctl.smoke.run import ESTIMATED_WRK_RPS
+    from stackctl.smoke.setup import LIMIT_PER_S, key_limits
+    from stackctl.steps.bootstrap import API_ID, LISTEN_PATH
     from stackctl.swarm.load import run_load_tasks
     from stackctl.tyk.apidef import KEY_HEADER, session
     from stackctl.versions import image
@@ -79,7 +83,11 @@ def run_swarm_smoke(ctx: StackContext, duration_s: float, connections: int, rate
     with GatewayClient(ctx.gateway_url, ctx.secrets.gateway_secret) as gw:
         before = redis_health(gw.hello())
         try:
-            made = [gw.create_key(session(API_ID, SMOKE_RATE, 1.0)) for _ in range(keys)]
+            # As the compose smoke: a third of the keys (at least one) limited far below
+            # what they will send, the others unlimited.
+            limit = limit_for((rate or ESTIMATED_WRK_RPS) * duration_s / keys)
+            limits = key_limits(keys, limit)
+            made = [gw.create_key(session(API_ID, r, LIMIT_PER_S)) for r, _ in limits]
             plan = LoadPlan(url, tuple(made), duration_s, connections, rate)
             merged, per_task = run_load_tasks(ctx.stack, plan, tasks, image("load").local,
                                               ctx.state_dir / "load", settings.project)
@@ -97,10 +105,18 @@ def run_swarm_smoke(ctx: StackContext, duration_s: float, connections: int, rate
     report.check("load-tasks", len(per_task) == tasks and all(r.requests for r in per_task),
                  f"{len(per_task)} of {tasks} tasks reported, requests "
                  f"{[r.requests for r in per_task]}")
-    others = {s: n for s, n in total.items() if s != 200}
-    report.check("auth", merged.requests > 0 and not others and merged.errors == 0,
-                 f"{total.get(200, 0)} x 200" + (f", others {others}" if others else "")
+    others = {s: n for s, n in total.items() if s not in (200, 429)}
+    report.check("success", merged.requests > 0 and not others and merged.errors == 0,
+                 f"{total.get(200, 0)} x 200, {total.get(429, 0)} x 429"
+                 + (f", others {others}" if others else "")
                  + (f", {merged.errors} transport errors" if merged.errors else ""))
+    limited = [merged.statuses[i] for i, (_, lim) in enumerate(limits) if lim]
+    free = [merged.statuses[i] for i, (_, lim) in enumerate(limits) if not lim]
+    report.check("rate-limits", all(c.get(429, 0) > 0 for c in limited)
+                 and all(c.get(429, 0) == 0 for c in free),
+                 f"{len(limited)} limited keys ({limit} per {LIMIT_PER_S:g} s): "
+                 f"{sum(c.get(429, 0) for c in limited)} x 429; {len(free)} unlimited: "
+                 f"{sum(c.get(429, 0) for c in free)} x 429")
     report.check("unauthorized", bogus in (401, 403), f"a bogus key got HTTP {bogus}")
     report.check("health", before == after == "pass",
                  f"/hello redis {before} before, {after} after")
