@@ -178,6 +178,22 @@ def test_configuration_endpoint_only(tyk: TykStack) -> None:
     assert "all checks pass" in step(result, "smoke")["detail"]
 
 
+def test_drill_offers_only_client_side_faults(tyk: TykStack) -> None:
+    refused = stackctl(tyk.cwd, tyk.env, "drill", "kill-primary", timeout=120)
+    assert refused.returncode == 2 and "stackctl does not own that cluster" in refused.stderr
+    drill = stackctl(tyk.cwd, tyk.env, "drill", "restart-gateway", "--duration", "12",
+                     "--at", "4", "--rate", "50", "--json", timeout=300)
+    print(drill.stdout[-1500:], drill.stderr[-1500:])
+    assert drill.returncode == 0, drill.stderr[-2000:]
+
+
+def test_sweep_one_point(tyk: TykStack) -> None:
+    sweep = stackctl(tyk.cwd, tyk.env, "sweep", "--max-active", "64", "--duration", "3",
+                     "--warmup", "1", "--repeat", "1", "--no-idle-ab", "--json", timeout=600)
+    print(sweep.stdout[-1500:], sweep.stderr[-1500:])
+    assert sweep.returncode == 0, sweep.stderr[-2000:]
+
+
 def refused(elasti: Elasti, tmp: Path, **extra: str) -> str:
     """`up` in a fresh directory: exit 2, nothing of the Tyk project exists; its stderr."""
     env = tyk_env(elasti, tmp, **extra)
