@@ -210,9 +210,14 @@ class Stack:
                 "--container-label", f"{STACK_LABEL}={self.name}",
                 "--network", f"name={self.network(str(spec['network']))},"
                 f"alias={spec['name']}",
-                "--restart-condition", "on-failure",
+                "--restart-condition", str(spec.get("restart", "on-failure")),
                 "--restart-max-attempts", str(spec.get("max_attempts", 3)),
                 "--restart-delay", "5s"]
+        if spec.get("replicas"):
+            args += ["--replicas", str(spec["replicas"]),
+                     "--max-concurrent", str(spec["replicas"])]
+        for pref in spec.get("placement_prefs", []):
+            args += ["--placement-pref", str(pref)]
         if spec.get("user"):
             args += ["--user", str(spec["user"])]
         if spec.get("entrypoint"):
@@ -288,6 +293,30 @@ class Stack:
     def exec(self, container: str, command: Sequence[str]) -> ExecResult:
         """Run `command` in one of the stack's local containers (exit code returned)."""
         return _run(["exec", container, *command], f"docker exec {container}")
+
+    def remove_service(self, service: str) -> None:
+        """Remove one service of the stack (e.g. a finished job); quiet when absent."""
+        _run(["service", "rm", self.full(service)], f"docker service rm {service}")
+
+    def create_object(self, kind: str, name: str, path: Path) -> None:
+        """Create a Swarm `secret` or `config` from a file, in the stack's namespace (so
+        `docker stack rm` removes it too); kept when one of that name exists."""
+        assert kind in ("secret", "config")
+        result = _run([kind, "create", "--label", f"{STACK_LABEL}={self.name}", name,
+                       str(path)], f"docker {kind} create {name}")
+        if not result.ok and "already exists" not in result.stderr:
+            detail = (result.stderr.strip().splitlines() or ["failed"])[-1]
+            raise ToolError(f"docker {kind} create {name}: {detail}")
+
+    def remove_object(self, kind: str, name: str) -> None:
+        """Remove a secret or config (quiet when absent or still in use)."""
+        _run([kind, "rm", name], f"docker {kind} rm {name}")
+
+    def raw_logs(self, service: str) -> str:
+        """Every task's output of a service, without prefixes (`--raw`)."""
+        result = _run(["service", "logs", "--raw", "--no-trunc", self.full(service)],
+                      f"docker service logs {self.full(service)}")
+        return result.stdout + result.stderr
 
     def remove(self) -> None:
         """`docker stack rm`: services, networks, secrets and configs of the stack. Swarm
