@@ -165,4 +165,7 @@ def test_swarm_stack_life_cycle(swarm: dict[str, Any]) -> None:
     assert down.returncode == 0, down.stdout + down.stderr
     assert json.loads(down.stdout)["down"] is True
     assert not any(stack.leftovers().values()), stack.leftovers()
+    from stackctl.runtime.swarm import container_running
+
+    assert not container_running(f"{PROJECT}-access")  # the local proxy went too
 
