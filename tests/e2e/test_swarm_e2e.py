@@ -102,6 +102,12 @@ def test_swarm_stack_life_cycle(swarm: dict[str, Any]) -> None:
     assert "no active node carries the label stackctl.redis" in bad.stderr
     assert not stack.exists()
     label_node(swarm_info().node_id, {"stackctl.redis": "0"})
+    # The every-node image check (used by preflight when the swarm has several nodes).
+    from stackctl.versions import image
+
+    lacking = stack.missing_images([image("base").local, "stackctl/none:0"])
+    assert list(lacking.values()) == [["stackctl/none:0"]], lacking
+    assert not stack.leftovers()["services"]
     missing = stackctl(work, {**env, "STACKCTL_IMAGES__GATEWAY": "stackctl/none:0"},
                        "up", "--no-smoke", timeout=120)
     assert missing.returncode == 2 and "stackctl/none:0" in missing.stderr, missing.stderr
@@ -165,4 +171,7 @@ def test_swarm_stack_life_cycle(swarm: dict[str, Any]) -> None:
     assert down.returncode == 0, down.stdout + down.stderr
     assert json.loads(down.stdout)["down"] is True
     assert not any(stack.leftovers().values()), stack.leftovers()
+    from stackctl.runtime.swarm import container_running
+
+    assert not container_running(f"{PROJECT}-access")  # the local proxy went too
 

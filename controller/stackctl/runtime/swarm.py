@@ -318,6 +318,47 @@ class Stack:
                       f"docker service logs {self.full(service)}")
         return result.stdout + result.stderr
 
+    def missing_images(self, refs: Sequence[str], timeout: float = 90.0
+                       ) -> dict[str, list[str]]:
+        """Which active nodes lack which of `refs`: one `global-job` per image runs
+        `true` on every node without pulling (`--no-resolve-image`; a node without the
+        image rejects its task with "No such image"). node hostname -> missing refs. The
+        check services are removed again."""
+        names = [self.full(f"image-check-{i}") for i in range(len(refs))]
+        try:
+            for name, ref in zip(names, refs, strict=True):
+                _run(["service", "rm", name], f"docker service rm {name}")
+                _checked(["service", "create", "--detach", "--quiet", "--mode", "global-job",
+                          "--name", name, "--label", f"{ROLE_LABEL}=image-check",
+                          "--label", f"{STACK_LABEL}={self.name}",
+                          "--restart-condition", "none", "--no-resolve-image",
+                          "--entrypoint", "true", ref], f"docker service create {name}")
+            deadline = time.monotonic() + timeout
+            while True:
+                text = _checked(["service", "ps", "--no-trunc", "--format", "{{json .}}",
+                                 *names], "docker service ps (image check)")
+                rows = [json.loads(x) for x in text.splitlines() if x.startswith("{")]
+                states = [(str(r.get("Name", "")), str(r.get("Node", "")),
+                           str(r.get("CurrentState", "")).split(" ", 1)[0].lower(),
+                           str(r.get("Error", ""))) for r in rows]
+                done = states and all(st in ("complete", "rejected", "failed")
+                                      for _n, _node, st, _e in states)
+                if done or time.monotonic() >= deadline:
+                    break
+                time.sleep(1.0)
+            missing: dict[str, list[str]] = {}
+            for name, node, state, error in states:
+                index = names.index(name.split(".", 1)[0]) if name.split(".", 1)[0] in names \
+                    else -1
+                if index >= 0 and state != "complete":
+                    missing.setdefault(node or "?", []).append(
+                        refs[index] + ("" if "no such image" in error.lower()
+                                       else f" ({state}: {error or 'no answer'})"))
+            return missing
+        finally:
+            for name in names:
+                _run(["service", "rm", name], f"docker service rm {name}")
+
     def remove(self) -> None:
         """`docker stack rm`: services, networks, secrets and configs of the stack. Swarm
         stops tasks asynchronously, so a network or object still in use is left for
