@@ -178,6 +178,42 @@ def test_configuration_endpoint_only(tyk: TykStack) -> None:
     assert "all checks pass" in step(result, "smoke")["detail"]
 
 
+def test_lint_against_the_live_cluster(tyk: TykStack) -> None:
+    rendered = tyk.cwd / ".stackctl" / "rendered"
+    own = tyk.cwd / "my-tyk.conf"
+    conf = json.loads((rendered / "tyk.conf").read_text())
+    conf["storage"]["addrs"] = ["redis-1:6379", "redis-9:6379"]
+    own.write_text(json.dumps(conf))
+    lint = stackctl(tyk.cwd, tyk.env, "lint", str(own), str(rendered / "pump.conf"),
+                    "--against", "clustercfg:6379", "--json", timeout=120)
+    print(lint.stdout[-2000:], lint.stderr[-500:])
+    found = {(f["file"].rsplit("/", 1)[-1], f["kind"]): f
+             for f in json.loads(lint.stdout)["findings"]}
+    assert lint.returncode == 1
+    assert "lacks 5 node(s) of the live cluster" in found[("my-tyk.conf",
+                                                          "live-missing-nodes")]["message"]
+    assert "redis-9:6379" in found[("my-tyk.conf", "live-stale-nodes")]["message"]
+    pump = {k[1] for k in found if k[0] == "pump.conf"}
+    assert not pump & {"live-missing-nodes", "live-stale-nodes", "live-cluster-flag",
+                       "live-tls-flag"}, pump  # (a configuration endpoint is only info)
+
+
+def test_drill_offers_only_client_side_faults(tyk: TykStack) -> None:
+    refused = stackctl(tyk.cwd, tyk.env, "drill", "kill-primary", timeout=120)
+    assert refused.returncode == 2 and "stackctl does not own that cluster" in refused.stderr
+    drill = stackctl(tyk.cwd, tyk.env, "drill", "restart-gateway", "--duration", "12",
+                     "--at", "4", "--rate", "50", "--json", timeout=300)
+    print(drill.stdout[-1500:], drill.stderr[-1500:])
+    assert drill.returncode == 0, drill.stderr[-2000:]
+
+
+def test_sweep_one_point(tyk: TykStack) -> None:
+    sweep = stackctl(tyk.cwd, tyk.env, "sweep", "--max-active", "64", "--duration", "3",
+                     "--warmup", "1", "--repeat", "1", "--no-idle-ab", "--json", timeout=600)
+    print(sweep.stdout[-1500:], sweep.stderr[-1500:])
+    assert sweep.returncode == 0, sweep.stderr[-2000:]
+
+
 def refused(elasti: Elasti, tmp: Path, **extra: str) -> str:
     """`up` in a fresh directory: exit 2, nothing of the Tyk project exists; its stderr."""
     env = tyk_env(elasti, tmp, **extra)

@@ -163,6 +163,15 @@ def test_sql_pump_rows_equal_the_requests_served(stack: Stack) -> None:
     assert int(stack.psql("SELECT count(*) FROM tyk_aggregated")) >= 1
 
 
+def test_smoke_counts_analytics_in_postgres(stack: Stack) -> None:
+    proc = stackctl(stack.cwd, stack.env, "smoke", "--json", "--duration", "3", timeout=240)
+    assert proc.stdout.startswith("{"), proc.stderr
+    checks = {c["name"]: c for c in json.loads(proc.stdout)["checks"]}
+    assert checks["analytics"]["passed"], checks["analytics"]
+    assert "to PostgreSQL (tyk_analytics)" in checks["analytics"]["detail"]
+    assert "nothing lost" in checks["analytics"]["detail"]
+
+
 def test_down_volumes_leaves_nothing(stack: Stack) -> None:
     down = stackctl(stack.cwd, stack.env, "down", "--volumes", timeout=120)
     assert down.returncode == 0, down.stderr

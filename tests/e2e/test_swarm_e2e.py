@@ -102,6 +102,12 @@ def test_swarm_stack_life_cycle(swarm: dict[str, Any]) -> None:
     assert "no active node carries the label stackctl.redis" in bad.stderr
     assert not stack.exists()
     label_node(swarm_info().node_id, {"stackctl.redis": "0"})
+    # The every-node image check (used by preflight when the swarm has several nodes).
+    from stackctl.versions import image
+
+    lacking = stack.missing_images([image("base").local, "stackctl/none:0"])
+    assert list(lacking.values()) == [["stackctl/none:0"]], lacking
+    assert not stack.leftovers()["services"]
     missing = stackctl(work, {**env, "STACKCTL_IMAGES__GATEWAY": "stackctl/none:0"},
                        "up", "--no-smoke", timeout=120)
     assert missing.returncode == 2 and "stackctl/none:0" in missing.stderr, missing.stderr
@@ -112,7 +118,8 @@ def test_swarm_stack_life_cycle(swarm: dict[str, Any]) -> None:
     result = _result(up)
     assert up.returncode == 0 and result["ok"], up.stdout[-3000:] + up.stderr[-2000:]
     steps = {s["name"]: s["status"] for s in result["steps"]}
-    assert steps["smoke"] == "skipped" and steps["health"] == "ok", steps
+    assert steps["smoke"] == "ok" and steps["health"] == "ok", steps
+    assert "from 2 load tasks" in result["steps"][-1]["detail"]
     status = stackctl(work, env, "status", "--json", timeout=120)
     data = json.loads(status.stdout)
     assert status.returncode == 0 and data["healthy"], status.stdout
@@ -138,6 +145,16 @@ def test_swarm_stack_life_cycle(swarm: dict[str, Any]) -> None:
     for name in [f"redis-{i}" for i in range(1, 7)] + ["upstream", "pump"]:
         assert after[name] == before[name], name
 
+    # Smoke: keyed load from the two load tasks (swarm.load_replicas = 2), merged.
+    smoke = stackctl(work, {**env, "STACKCTL_GATEWAY__REPLICAS": "2"}, "smoke", "--json",
+                     "--duration", "5", "--connections", "8", timeout=300)
+    report = json.loads(smoke.stdout)
+    assert smoke.returncode == 0 and report["passed"], smoke.stdout + smoke.stderr
+    assert report["load_tasks"] == 2 and len(report["per_task_rps"]) == 2
+    assert all(r > 0 for r in report["per_task_rps"]) and report["requests"] > 0
+    assert not any(stack.leftovers()[k] for k in ("secrets", "configs")
+                   if any("load-" in n for n in stack.leftovers()[k]))
+
     # A changed pool setting rolls the gateway and the pump, and nothing else.
     pool_env = {**env, "STACKCTL_GATEWAY__REPLICAS": "2", "STACKCTL_GATEWAY__MAX_ACTIVE": "300",
                 "STACKCTL_PUMP__MAX_ACTIVE": "300"}
@@ -154,4 +171,7 @@ def test_swarm_stack_life_cycle(swarm: dict[str, Any]) -> None:
     assert down.returncode == 0, down.stdout + down.stderr
     assert json.loads(down.stdout)["down"] is True
     assert not any(stack.leftovers().values()), stack.leftovers()
+    from stackctl.runtime.swarm import container_running
+
+    assert not container_running(f"{PROJECT}-access")  # the local proxy went too
 

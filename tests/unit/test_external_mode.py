@@ -395,3 +395,14 @@ def test_drill_offers_only_client_side_faults_against_an_external_cluster(
             str(err.value) and "restart-gateway or stop-pump" in str(err.value)
     with pytest.raises(ConfigError, match=r"redis\.mode is external"):  # the default too
         check_input(ctx, DrillOptions(scenarios=()))
+
+
+def test_a_node_announcing_no_hostname_is_refused() -> None:
+    from stackctl.cluster import preflight as pf
+    from stackctl.cluster.external import parse_preflight
+
+    shards = SHARDS.replace("endpoint\nredis-4\nhostname\nredis-4", "endpoint\n?")
+    topology = build_topology("clustercfg:6379", "7.0.15", shards, "", tls=True)
+    found = pf.reachable(topology, parse_preflight(preflight_text()))
+    assert found.status == "fail" and "172.31.118.14:6379 announce(s) no endpoint" in \
+        found.detail and "cluster-announce-hostname" in found.fix

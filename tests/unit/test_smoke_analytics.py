@@ -54,3 +54,33 @@ def test_check() -> None:
     extra = analytics_check(100, 105, 1.0, unanswered=4)
     assert not extra.passed and "1 extra" in extra.detail
     assert not analytics_check(0, 0, 1.0).passed
+
+
+def test_sql_count_query_and_its_answers() -> None:
+    """Profile pro: rows of tyk_analytics counted by psql (a FAKE exec answers)."""
+    from stackctl.errors import ToolError
+    from stackctl.runtime.compose import ExecResult
+    from stackctl.smoke.analytics_sql import count_query, count_sql_records
+
+    assert count_query("stackctl-smoke-1a2b") == (
+        "SELECT count(*) FROM tyk_analytics WHERE apiid = 'stackctl-smoke-1a2b'")
+    with pytest.raises(ValueError):
+        count_query("x'; DROP TABLE tyk_analytics; --")
+
+    class FakeExec:
+        def __init__(self, result: ExecResult) -> None:
+            self.result = result
+            self.command: list[str] = []
+
+        def exec(self, service: str, command: list[str], env: dict[str, str] | None = None,
+                 index: int = 1, timeout: float | None = None) -> ExecResult:
+            self.command = command
+            return self.result
+
+    fake = FakeExec(ExecResult(0, "42\n", ""))
+    assert count_sql_records(fake, "stackctl-smoke-1") == 42
+    assert fake.command[:5] == ["psql", "-U", "tyk", "-d", "tyk_analytics"]
+    missing = 'ERROR:  relation "tyk_analytics" does not exist'
+    assert count_sql_records(FakeExec(ExecResult(1, "", missing)), "a") == 0
+    with pytest.raises(ToolError, match="psql in postgres: FATAL"):
+        count_sql_records(FakeExec(ExecResult(2, "", "FATAL: no such role")), "a")

@@ -31,3 +31,15 @@ def test_engine_setting_is_checked(tmp_path: Path) -> None:
     proc = clean_stackctl("up", "--engine", "kubernetes", "--no-smoke", cwd=tmp_path,
                           env={"STACKCTL_STATE_DIR": str(tmp_path / "s")})
     assert proc.returncode == 2 and "engine" in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize("command", ["sweep", "drill"])
+def test_sweep_and_drill_say_they_do_not_run_on_swarm(tmp_path: Path, command: str) -> None:
+    state = tmp_path / "s"
+    state.mkdir()
+    (state / "stack.json").write_text("{}")
+    proc = clean_stackctl(command, cwd=tmp_path,
+                          env={"STACKCTL_STATE_DIR": str(state), "STACKCTL_ENGINE": "swarm",
+                               "STACKCTL_DOCKER": "/nonexistent/docker"})
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert f"`stackctl {command}` does not run on swarm" in proc.stderr

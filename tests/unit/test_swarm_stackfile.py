@@ -10,7 +10,7 @@ import pytest
 
 from stackctl.cluster.pki import ensure_pki
 from stackctl.cluster.redis_conf import SCRIPTS, render_redis
-from stackctl.errors import ConfigError
+from stackctl.errors import ConfigError, ToolError
 from stackctl.model import build_model
 from stackctl.runtime.swarm import SwarmNode, parse_services, parse_tasks
 from stackctl.secrets import load_secrets
@@ -256,3 +256,27 @@ def test_changed_services_ignore_a_new_replica_count(tmp_path: Path) -> None:
     files.gateway_conf.write_text('{"a": 3}')
     assert changed_services(one, stack_file(model, files)) == ["gateway"]
     assert changed_services({}, one) == sorted(one["services"])
+
+
+def test_load_tasks_share_the_plan_and_merge_their_results() -> None:
+    from collections import Counter
+
+    from stackctl.load.plan import LoadPlan, LoadResult
+    from stackctl.swarm.load import merge, task_plan
+
+    plan = LoadPlan("http://gateway:8080/smoke/", ("a", "b", "c"), 5.0, 16, 100.0)
+    share = task_plan(plan, 2)
+    assert share.connections == 8 and share.rate == 50.0 and share.keys == plan.keys
+    assert task_plan(plan, 8).connections == 3  # at least one connection per key thread
+
+    def one(n: int, p99: float, elapsed: float) -> LoadResult:
+        return LoadResult("wrk", [Counter({200: n}), Counter({200: n, 429: 1})],
+                          {"p50": 1.0, "p95": 2.0, "p99": p99}, elapsed, 10.0,
+                          10.0 + elapsed, False)
+
+    merged = merge([one(10, 3.0, 5.0), one(20, 7.5, 5.2)])
+    assert merged.requests == 62 and merged.statuses[1][429] == 2
+    assert merged.latencies_ms["p99"] == 7.5 and merged.elapsed_s == 5.2
+    assert merged.engine == "wrk x 2 tasks"
+    with pytest.raises(ToolError):
+        merge([])

@@ -61,7 +61,13 @@ def drill(
     def say(line: str) -> None:
         typer.echo(line, err=True)
 
-    report = run_drill(_context(ctx), options, say)
+    step_ctx = _context(ctx)
+    if step_ctx.model.settings.engine == "swarm":
+        from stackctl.errors import ConfigError
+
+        raise ConfigError("engine = swarm", "`stackctl drill` does not run on swarm in this "
+                          "version", "bring the stack up with engine = compose for a drill")
+    report = run_drill(step_ctx, options, say)
     if as_json:
         print_json(report)
     else:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any
 
 import typer
 
 from stackctl.cli._common import JSON_OPTION, print_json
 
-app = typer.Typer(help="Build and list the locally built images.", no_args_is_help=True)
+app = typer.Typer(help="Build, list, save and load the stack's images.", no_args_is_help=True)
 
 STYLE = {"built": "[green]built[/]", "skipped": "[dim]skipped[/]", "failed": "[red]failed[/]"}
 
@@ -98,3 +99,51 @@ def list_images(as_json: bool = JSON_OPTION) -> None:
         table.add_row(str(row["name"]), str(row["tag"]), str(row["official"] or "-"), present,
                       _size(size if isinstance(size, int) else None))
     _console().print(table)
+
+
+@app.command("save")
+def save(
+    ctx: typer.Context,
+    out: Path = typer.Option(Path("stackctl-images.tar"), "--out",
+                             help="The tar to write (atomically)."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Save the images this stack runs (and the load image) into one tar, to copy onto
+    the other swarm nodes and `stackctl images load` there (no registry needed)."""
+    from stackctl.cli._common import settings_for
+    from stackctl.errors import ConfigError
+    from stackctl.images.select import stack_images
+    from stackctl.runtime.images import images_present, save_images
+    from stackctl.versions import image
+
+    settings = settings_for(ctx)
+    refs = sorted({*stack_images(settings).values(), image("load").local})
+    missing = [r for r, ok in images_present(refs).items() if not ok]
+    if missing:
+        raise ConfigError("images", f"not present here: {', '.join(missing)}",
+                          "run `stackctl images build` (or pull them) first")
+    save_images(refs, out)
+    size = out.stat().st_size
+    if as_json:
+        print_json({"file": str(out), "images": refs, "size_bytes": size})
+    else:
+        typer.echo(f"saved {len(refs)} images to {out} ({_size(size)}); on each node: "
+                   f"`stackctl images load {out.name}`")
+
+
+@app.command("load")
+def load(
+    path: Path = typer.Argument(..., help="A tar written by `stackctl images save`."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Load the images of a `stackctl images save` tar into this node's engine."""
+    from stackctl.errors import ConfigError
+    from stackctl.runtime.images import load_images
+
+    if not path.is_file():
+        raise ConfigError(str(path), "no such file", "give the tar `stackctl images save` wrote")
+    loaded = load_images(path)
+    if as_json:
+        print_json({"file": str(path), "images": loaded})
+    else:
+        typer.echo(f"loaded {len(loaded)} images from {path}: {', '.join(loaded)}")

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from stackctl.cli._common import JSON_OPTION, print_json
+
+if TYPE_CHECKING:
+    from stackctl.context import StackContext
+    from stackctl.smoke.run import SmokeOptions
 
 
 def smoke(
@@ -38,7 +43,11 @@ def smoke(
     options = SmokeOptions(duration_s=duration, connections=connections, rate=rate,
                            keys=keys, engine=engine, slos=parse_slos(slo))
     options.validate()
-    report = run_smoke(_context(ctx), options)
+    step_ctx = _context(ctx)
+    if step_ctx.model.settings.engine == "swarm":
+        _swarm_smoke(step_ctx, options, as_json)
+        return
+    report = run_smoke(step_ctx, options)
     if markdown is not None:
         from stackctl.errors import ConfigError
         from stackctl.state import atomic_write
@@ -54,5 +63,26 @@ def smoke(
         from rich.console import Console
 
         report.print(Console())
+    if not report.passed:
+        raise typer.Exit(1)
+
+
+def _swarm_smoke(step_ctx: StackContext, options: SmokeOptions, as_json: bool) -> None:
+    """engine = swarm: wrk from the load service's tasks (see smoke.swarm_run)."""
+    from stackctl.smoke.run import default_keys
+    from stackctl.smoke.swarm_run import run_swarm_smoke
+
+    keys = min(options.keys or default_keys(step_ctx.model.settings.redis.shards), 64)
+    report = run_swarm_smoke(step_ctx, options.duration_s, options.connections,
+                             options.rate or 0.0, keys)
+    if as_json:
+        print_json(report.as_dict())
+    else:
+        typer.echo(report.summary())
+        for check in report.checks:
+            typer.echo(f"  {'ok  ' if check['passed'] else 'FAIL'} {check['name']}: "
+                       f"{check['detail']}")
+        typer.echo("  not checked on swarm yet: " + ", ".join(report.as_dict()
+                                                              ["not_checked_on_swarm"]))
     if not report.passed:
         raise typer.Exit(1)

@@ -26,8 +26,8 @@ def up(
     endpoints: str | None = typer.Option(
         None, "--endpoints", help="ip | hostname: what Redis nodes announce to clients."),
     engine: str | None = typer.Option(
-        None, "--engine", help="compose (one machine) | swarm (Docker Swarm; smoke, sweep "
-        "and drill not yet there)"),
+        None, "--engine", help="compose (one machine) | swarm (Docker Swarm over its "
+        "nodes; sweep and drill not there yet)"),
     offline: bool | None = typer.Option(
         None, "--offline/--official", help="Use locally built images (`images build`)."),
     smoke: bool = typer.Option(True, "--smoke/--no-smoke",

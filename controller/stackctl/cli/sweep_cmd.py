@@ -46,7 +46,13 @@ def sweep(
     def say(line: str) -> None:
         typer.echo(line, err=as_json)
 
-    report = run_sweep(_context(ctx), options, say)
+    step_ctx = _context(ctx)
+    if step_ctx.model.settings.engine == "swarm":
+        from stackctl.errors import ConfigError
+
+        raise ConfigError("engine = swarm", "`stackctl sweep` does not run on swarm in this "
+                          "version", "bring the stack up with engine = compose for a sweep")
+    report = run_sweep(step_ctx, options, say)
     if as_json:
         print_json(report)
         return

@@ -56,7 +56,14 @@ def _ok(check: str, detail: str) -> Finding:
 
 
 def reachable(topology: Topology, probe: PreflightProbe) -> Finding:
-    """Every node of the live topology answers PONG as Tyk will connect."""
+    """Every node of the live topology announces an endpoint and answers PONG as Tyk
+    will connect."""
+    unnamed = [f"{n.ip}:{n.port}" for n in topology.nodes if n.endpoint in ("?", "")]
+    if unnamed:
+        return Finding("reachable", "fail", f"{', '.join(unnamed)} announce(s) no endpoint "
+                       "('?': the cluster prefers hostnames but the node has none); go-redis "
+                       "would dial '?' verbatim", "set cluster-announce-hostname on every "
+                       "node, or cluster-preferred-endpoint-type ip")
     seen = {n.addr: n for n in probe.nodes}
     bad = [f"{a} ({seen[a].ping if a in seen else 'not probed'})" for a in topology.addrs
            if a not in seen or not seen[a].reachable]

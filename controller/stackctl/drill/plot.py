@@ -4,6 +4,8 @@ buckets), the fault and the cluster's recovery marked (matplotlib, Agg)."""
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -14,17 +16,32 @@ COLORS = {"2xx": "tab:green", "401/403": "tab:orange", "429": "tab:purple",
           "5xx": "tab:red", "other": "tab:brown", "error": "black"}
 
 
-def plot_run(run: dict[str, Any], path: Path) -> Path:
-    """Draw one run's timeline into `path`."""
+@contextmanager
+def _figure(path: Path, size: tuple[float, float]) -> Iterator[Any]:
+    """One Agg figure's axes; on leaving, the legend, the layout and the PNG written
+    atomically to `path` (the figure closed either way)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    fig, ax = plt.subplots(figsize=size, dpi=100)
+    try:
+        yield ax
+        ax.legend(loc="upper right", fontsize=7)
+        buf = io.BytesIO()
+        fig.tight_layout()
+        fig.savefig(buf, format="png")
+    finally:
+        plt.close(fig)
+    atomic_write(path, buf.getvalue())
+
+
+def plot_run(run: dict[str, Any], path: Path) -> Path:
+    """Draw one run's timeline into `path`."""
     width = float(run["bucket_s"])
     xs = [i * width for i in range(len(run["buckets"]))]
-    fig, ax = plt.subplots(figsize=(9, 4), dpi=100)
-    try:
+    with _figure(path, (9, 4)) as ax:
         bottom = [0.0] * len(xs)
         for cls in CLASSES:
             ys = [b[cls] / width for b in run["buckets"]]
@@ -44,13 +61,6 @@ def plot_run(run: dict[str, Any], path: Path) -> Path:
         ax.set_ylabel("requests/s")
         ax.set_title(f"{run['scenario']} on {run['target']['service']}: error window "
                      f"{run['error_window_s']:.1f} s")
-        ax.legend(loc="upper right", fontsize=7)
-        buf = io.BytesIO()
-        fig.tight_layout()
-        fig.savefig(buf, format="png")
-    finally:
-        plt.close(fig)
-    atomic_write(path, buf.getvalue())
     return path
 
 
@@ -58,16 +68,10 @@ def plot_vary(comparison: dict[str, Any], path: Path) -> Path:
     """The --vary comparison: per scenario and combination, the client error window
     beside the cluster's own recovery (bars; a hatched window was still open when the
     load ended, so it is a lower bound)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     rows = comparison["rows"]
     names = [f"{r['scenario']}\n{r['combination']}".replace(", ", "\n") for r in rows]
     xs = list(range(len(rows)))
-    fig, ax = plt.subplots(figsize=(max(6.0, 1.4 * len(rows) + 2), 4.5), dpi=100)
-    try:
+    with _figure(path, (max(6.0, 1.4 * len(rows) + 2), 4.5)) as ax:
         ax.bar([x - 0.2 for x in xs], [r["error_window_s"] for r in rows], width=0.4,
                color="tab:red", label="client error window",
                hatch=None, edgecolor="black", linewidth=0.3)
@@ -81,11 +85,4 @@ def plot_vary(comparison: dict[str, Any], path: Path) -> Path:
         ax.set_xticks(xs, names, fontsize=7)
         ax.set_ylabel("seconds (window length; recovery after the fault)")
         ax.set_title("drill --vary: client error window vs the cluster's recovery")
-        ax.legend(loc="upper right", fontsize=7)
-        buf = io.BytesIO()
-        fig.tight_layout()
-        fig.savefig(buf, format="png")
-    finally:
-        plt.close(fig)
-    atomic_write(path, buf.getvalue())
     return path

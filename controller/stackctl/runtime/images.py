@@ -107,3 +107,30 @@ def image_store_dir() -> Path:
     with tool_errors("docker info"):
         info = client.system.info()
     return Path(info.docker_root_dir or "/var/lib/docker")
+
+
+# --- moving images between engines (engine = swarm: every node needs them) -----------
+
+
+def save_images(refs: Sequence[str], path: Path) -> None:
+    """`docker save` of `refs` into one tar at `path`, written atomically (a temporary
+    file beside it, renamed)."""
+    import os
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        with tool_errors("docker save"):
+            docker_client().image.save(list(refs), output=tmp)
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def load_images(path: Path) -> list[str]:
+    """`docker load` of a tar written by `save_images`; the image names it held."""
+    with tool_errors(f"docker load {path}"):
+        loaded = docker_client().image.load(str(path), quiet=True)
+    return [str(x) for x in loaded or []]

@@ -12,6 +12,22 @@ from stackctl.runtime._client import docker_client, tool_errors
 from stackctl.runtime.compose import ExecResult
 
 
+def _docker_run(image: str, command: Sequence[str], network: str, user: str,
+                mounts: Sequence[tuple[str, str]], env: Mapping[str, str] | None,
+                entrypoint: str | None, labels: Mapping[str, str] | None) -> list[str]:
+    """The `docker run --rm -i` command line of a one-shot container."""
+    args = ["run", "--rm", "--interactive", "--network", network, "--user", user]
+    for source, target in mounts:
+        args += ["--mount", f"type=bind,source={source},target={target},readonly"]
+    for key, value in (env or {}).items():
+        args += ["--env", f"{key}={value}"]
+    for key, value in (labels or {}).items():
+        args += ["--label", f"{key}={value}"]
+    if entrypoint:
+        args += ["--entrypoint", entrypoint]
+    return [*docker_client().client_config.docker_cmd, *args, image, *command]
+
+
 def run_oneshot(image: str, command: Sequence[str], network: str,
                 mounts: Sequence[tuple[str, str]] = (), env: Mapping[str, str] | None = None,
                 stdin: bytes | None = None, entrypoint: str | None = None,
@@ -22,16 +38,7 @@ def run_oneshot(image: str, command: Sequence[str], network: str,
     from python_on_whales.exceptions import DockerException
     from python_on_whales.utils import run
 
-    args = ["run", "--rm", "--interactive", "--network", network, "--user", user]
-    for source, target in mounts:
-        args += ["--mount", f"type=bind,source={source},target={target},readonly"]
-    for key, value in (env or {}).items():
-        args += ["--env", f"{key}={value}"]
-    for key, value in (labels or {}).items():
-        args += ["--label", f"{key}={value}"]
-    if entrypoint:
-        args += ["--entrypoint", entrypoint]
-    cmd = [*docker_client().client_config.docker_cmd, *args, image, *command]
+    cmd = _docker_run(image, command, network, user, mounts, env, entrypoint, labels)
     with tool_errors(f"docker run {image}"):
         try:
             out, err = run(cmd, return_stderr=True, input=stdin or b"")
@@ -47,14 +54,7 @@ def open_oneshot(image: str, command: Sequence[str], network: str,
     and return the process with its stdin and stdout as pipes, for a byte stream relayed
     by the container (e.g. a TLS handshake spoken by the controller). The caller closes
     stdin and waits; `env` must hold nothing secret."""
-    args = ["run", "--rm", "--interactive", "--network", network, "--user", "0:0"]
-    for key, value in (env or {}).items():
-        args += ["--env", f"{key}={value}"]
-    for key, value in (labels or {}).items():
-        args += ["--label", f"{key}={value}"]
-    if entrypoint:
-        args += ["--entrypoint", entrypoint]
-    cmd = [*docker_client().client_config.docker_cmd, *args, image, *command]
+    cmd = _docker_run(image, command, network, "0:0", (), env, entrypoint, labels)
     with tool_errors(f"docker run {image}"):
         return subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                 stderr=subprocess.DEVNULL)

@@ -210,9 +210,14 @@ class Stack:
                 "--container-label", f"{STACK_LABEL}={self.name}",
                 "--network", f"name={self.network(str(spec['network']))},"
                 f"alias={spec['name']}",
-                "--restart-condition", "on-failure",
+                "--restart-condition", str(spec.get("restart", "on-failure")),
                 "--restart-max-attempts", str(spec.get("max_attempts", 3)),
                 "--restart-delay", "5s"]
+        if spec.get("replicas"):
+            args += ["--replicas", str(spec["replicas"]),
+                     "--max-concurrent", str(spec["replicas"])]
+        for pref in spec.get("placement_prefs", []):
+            args += ["--placement-pref", str(pref)]
         if spec.get("user"):
             args += ["--user", str(spec["user"])]
         if spec.get("entrypoint"):
@@ -288,6 +293,71 @@ class Stack:
     def exec(self, container: str, command: Sequence[str]) -> ExecResult:
         """Run `command` in one of the stack's local containers (exit code returned)."""
         return _run(["exec", container, *command], f"docker exec {container}")
+
+    def remove_service(self, service: str) -> None:
+        """Remove one service of the stack (e.g. a finished job); quiet when absent."""
+        _run(["service", "rm", self.full(service)], f"docker service rm {service}")
+
+    def create_object(self, kind: str, name: str, path: Path) -> None:
+        """Create a Swarm `secret` or `config` from a file, in the stack's namespace (so
+        `docker stack rm` removes it too); kept when one of that name exists."""
+        assert kind in ("secret", "config")
+        result = _run([kind, "create", "--label", f"{STACK_LABEL}={self.name}", name,
+                       str(path)], f"docker {kind} create {name}")
+        if not result.ok and "already exists" not in result.stderr:
+            detail = (result.stderr.strip().splitlines() or ["failed"])[-1]
+            raise ToolError(f"docker {kind} create {name}: {detail}")
+
+    def remove_object(self, kind: str, name: str) -> None:
+        """Remove a secret or config (quiet when absent or still in use)."""
+        _run([kind, "rm", name], f"docker {kind} rm {name}")
+
+    def raw_logs(self, service: str) -> str:
+        """Every task's output of a service, without prefixes (`--raw`)."""
+        result = _run(["service", "logs", "--raw", "--no-trunc", self.full(service)],
+                      f"docker service logs {self.full(service)}")
+        return result.stdout + result.stderr
+
+    def missing_images(self, refs: Sequence[str], timeout: float = 90.0
+                       ) -> dict[str, list[str]]:
+        """Which active nodes lack which of `refs`: one `global-job` per image runs
+        `true` on every node without pulling (`--no-resolve-image`; a node without the
+        image rejects its task with "No such image"). node hostname -> missing refs. The
+        check services are removed again."""
+        names = [self.full(f"image-check-{i}") for i in range(len(refs))]
+        try:
+            for name, ref in zip(names, refs, strict=True):
+                _run(["service", "rm", name], f"docker service rm {name}")
+                _checked(["service", "create", "--detach", "--quiet", "--mode", "global-job",
+                          "--name", name, "--label", f"{ROLE_LABEL}=image-check",
+                          "--label", f"{STACK_LABEL}={self.name}",
+                          "--restart-condition", "none", "--no-resolve-image",
+                          "--entrypoint", "true", ref], f"docker service create {name}")
+            deadline = time.monotonic() + timeout
+            while True:
+                text = _checked(["service", "ps", "--no-trunc", "--format", "{{json .}}",
+                                 *names], "docker service ps (image check)")
+                rows = [json.loads(x) for x in text.splitlines() if x.startswith("{")]
+                states = [(str(r.get("Name", "")), str(r.get("Node", "")),
+                           str(r.get("CurrentState", "")).split(" ", 1)[0].lower(),
+                           str(r.get("Error", ""))) for r in rows]
+                done = states and all(st in ("complete", "rejected", "failed")
+                                      for _n, _node, st, _e in states)
+                if done or time.monotonic() >= deadline:
+                    break
+                time.sleep(1.0)
+            missing: dict[str, list[str]] = {}
+            for name, node, state, error in states:
+                index = names.index(name.split(".", 1)[0]) if name.split(".", 1)[0] in names \
+                    else -1
+                if index >= 0 and state != "complete":
+                    missing.setdefault(node or "?", []).append(
+                        refs[index] + ("" if "no such image" in error.lower()
+                                       else f" ({state}: {error or 'no answer'})"))
+            return missing
+        finally:
+            for name in names:
+                _run(["service", "rm", name], f"docker service rm {name}")
 
     def remove(self) -> None:
         """`docker stack rm`: services, networks, secrets and configs of the stack. Swarm

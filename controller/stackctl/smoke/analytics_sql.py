@@ -13,6 +13,8 @@ from stackctl.tyk.pro import POSTGRES_DB, POSTGRES_SERVICE, POSTGRES_USER
 from stackctl.tyk.tables import PRO_SQL_TABLES
 
 _API_ID = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
+SINK = f"PostgreSQL ({PRO_SQL_TABLES['analytics']})"
+"""How the smoke names where it counted in pro."""
 NO_TABLE = "does not exist"
 """psql's words for a table the pump has not created yet (no record written so far)."""
 

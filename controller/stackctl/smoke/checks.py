@@ -130,17 +130,18 @@ def health_check(samples: Sequence[str]) -> Check:
                  + (f" (saw {', '.join(sorted(set(bad)))})" if bad else ""))
 
 
-def analytics_check(served: int, delivered: int, waited_s: float, unanswered: int = 0
-                    ) -> Check:
+def analytics_check(served: int, delivered: int, waited_s: float, unanswered: int = 0,
+                    sink: str = "the csv sink") -> Check:
     """The pump delivered one record per request the gateway served: at least `served`
-    (answered), at most `unanswered` more (timed out or in flight: served unseen)."""
+    (answered), at most `unanswered` more (timed out or in flight: served unseen);
+    `sink` names where they were counted."""
     lost = served - delivered
     extra = delivered - served - unanswered
     verdict = (f"{lost} lost" if lost > 0 else f"{extra} extra" if extra > 0
                else "nothing lost")
     maybe = f" (+ up to {unanswered} unanswered)" if unanswered else ""
     return Check("analytics", served > 0 and lost <= 0 and extra <= 0,
-                 f"served {served}{maybe}, delivered {delivered} to the csv sink after "
+                 f"served {served}{maybe}, delivered {delivered} to {sink} after "
                  f"{waited_s:.1f}s: {verdict}")
 
 

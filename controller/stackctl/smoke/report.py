@@ -98,8 +98,10 @@ def build_report(options: SmokeOptions, rate: float, made: SmokeSetup, result: L
                  redis_samples: Sequence[Sequence[NodeKeys]], hello: Sequence[str],
                  unauthorized: Sequence[int], served: int, delivered: int, waited_s: float,
                  cleanup_problems: Sequence[str], limiter: RateLimiter | None = None,
-                 cost: Cost | None = None, unmetered: str = "") -> SmokeReport:
-    """Judge the measurements (`limiter`: the stack's; None reads as Tyk's default)."""
+                 cost: Cost | None = None, unmetered: str = "",
+                 sink: str = "the csv sink") -> SmokeReport:
+    """Judge the measurements (`limiter`: the stack's; None reads as Tyk's default;
+    `sink`: where analytics were counted)."""
     from stackctl.load.stats import slices
     from stackctl.meter.saturation import CHURN_MAX
     from stackctl.tyk.lookup import rate_limiter
@@ -123,7 +125,7 @@ def build_report(options: SmokeOptions, rate: float, made: SmokeSetup, result: L
                                 options.connections, limiter.name),
         checks.Check("redis-keys", placed.passed, placed.detail()),
         checks.health_check(hello),
-        checks.analytics_check(served, delivered, waited_s, result.unanswered_max),
+        checks.analytics_check(served, delivered, waited_s, result.unanswered_max, sink),
     ]
     if cleanup_problems:
         found.append(checks.Check("cleanup", False, cleanup_problems[0]))

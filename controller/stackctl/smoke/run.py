@@ -232,11 +232,14 @@ def run_smoke(ctx: StackContext, options: SmokeOptions,
         wait_s = max(ANALYTICS_WAIT_MIN_S, 5.0 * settings.pump.purge_delay)
     csv_dir = ctx.state_dir / ANALYTICS_DIR
     count: Callable[[], int] = lambda: count_records(csv_dir, made.api_id)  # noqa: E731
+    sink = "the csv sink"
     if settings.profile == "pro":  # the sql pump's rows in PostgreSQL (the Dashboard's)
-        from stackctl.smoke.analytics_sql import count_sql_records
+        from stackctl.smoke.analytics_sql import SINK, count_sql_records
 
         count = lambda: count_sql_records(ctx.compose, made.api_id)  # noqa: E731
+        sink = SINK
     delivered, waited = wait_delivered(count, served, wait_s)
     return build_report(options, rate, made, result, probes.redis, probes.hello,
                         unauthorized, served, delivered, waited, cleanup_problems,
-                        limiter=limiter_in_use(ctx), cost=spent, unmetered=unmetered)
+                        limiter=limiter_in_use(ctx), cost=spent, unmetered=unmetered,
+                        sink=sink)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from stackctl.context import StackContext
-from stackctl.pipeline import Outcome, Step, skipped
+from stackctl.pipeline import Step
 from stackctl.steps.certs import Certificates
 from stackctl.steps.plan import Record
 from stackctl.steps.swarm_bootstrap import SwarmBootstrap
@@ -16,19 +16,28 @@ from stackctl.steps.swarm_tyk import SwarmTykComponents
 
 
 class SwarmSmoke:
-    """Not in this version on swarm: said, not silently left out."""
+    """A short smoke from the load service's tasks; `up` fails when a check fails."""
 
     name = "smoke"
 
-    def run(self, ctx: StackContext) -> Outcome:
-        return skipped("not on engine = swarm in this version (the load service and "
-                       "merged results are still to come); the bootstrap request passed")
+    def run(self, ctx: StackContext) -> str:
+        from stackctl.errors import StepError
+        from stackctl.smoke.swarm_run import run_swarm_smoke
+        from stackctl.steps.smoke import CONNECTIONS, DURATION_S, RATE
+
+        report = run_swarm_smoke(ctx, DURATION_S, CONNECTIONS, RATE, keys=3)
+        failed = [c for c in report.checks if not c["passed"]]
+        if failed:
+            raise StepError(self.name, "; ".join(f"{c['name']}: {c['detail']}"
+                                                 for c in failed[:2]),
+                            "run `stackctl smoke` for the whole report")
+        return report.summary()
 
 
 def swarm_up_steps(smoke: bool = True) -> list[Step[StackContext]]:
     """preflight -> certificates -> render -> deploy -> redis-cluster -> tyk -> health ->
-    bootstrap -> record (-> smoke, skipped on swarm for now). No fallback ladder: the
-    REDIGOCLUSTER_SHARDCOUNT rungs recreate Compose services."""
+    bootstrap -> record (-> smoke, from the load service's tasks). No fallback ladder:
+    the REDIGOCLUSTER_SHARDCOUNT rungs recreate Compose services."""
     steps: list[Step[StackContext]] = [SwarmPreflight(), Certificates(), SwarmRender(),
                                       SwarmDeploy(), SwarmRedisCluster(),
                                       SwarmTykComponents(), SwarmHealth(), SwarmBootstrap(),

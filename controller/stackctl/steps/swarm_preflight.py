@@ -46,6 +46,15 @@ class SwarmPreflight:
             fix = ("run `stackctl images build`" if settings.images.offline
                    else "pull them, or `stackctl images build` and use --offline")
             raise ConfigError("images", f"not present on this node: {', '.join(missing)}", fix)
+        if len(swarm_nodes) > 1:  # this node's images are checked above
+            lacking = ctx.stack.missing_images(refs)
+            if lacking:
+                node, what = sorted(lacking.items())[0]
+                raise ConfigError("images", f"missing on node {node}: {', '.join(what)}"
+                                  + (f" (and {len(lacking) - 1} more node(s))"
+                                     if len(lacking) > 1 else ""),
+                                  f"`stackctl images save` here, copy the tar, `stackctl "
+                                  f"images load` on {node}")
         ours = ({settings.gateway.port} if container_running(access.container_name(ctx.model))
                 else set())
         for check in check_ports(settings, ours):
