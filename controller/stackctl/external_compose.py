@@ -10,7 +10,14 @@ from typing import Any
 
 from stackctl.cluster.compose import GATE_SERVICE
 from stackctl.model import CERTS_MOUNT, FRONT_NETWORK, REDIS_NETWORK, StackModel, tls_paths
-from stackctl.stack_compose import TykFiles, _bind, _label_digest, _use_env_form, tyk_services
+from stackctl.stack_compose import (
+    TykFiles,
+    _bind,
+    _label_digest,
+    _sources,
+    _use_env_form,
+    tyk_services,
+)
 
 EXTERNAL_NETWORK = "redis-external"
 """The compose-file key of the user's network (its real name is `redis.external.network`)."""
@@ -49,8 +56,8 @@ def external_stack(model: StackModel, tyk: TykFiles) -> dict[str, Any]:
         _use_env_form(service, tyk)
     for service in services.values():
         if service.get("labels", {}).get("io.stackctl.role") == "gateway":
-            _label_digest(service, tyk.gateway_env or tyk.gateway_conf)
-    _label_digest(services["pump"], tyk.pump_env or tyk.pump_conf)
+            _label_digest(service, *_sources(tyk.gateway_env, tyk.gateway_conf))
+    _label_digest(services["pump"], *_sources(tyk.pump_env, tyk.pump_conf))
     networks = {
         FRONT_NETWORK: {"ipam": {"driver": "default",
                                  "config": [{"subnet": str(model.settings.network.subnet)}]}},

@@ -64,8 +64,8 @@ class TykFiles:
     apps: Path  # writable: the gateway API writes definitions here
     policies: Path
     analytics: Path  # the pump's csv sink
-    gateway_env: Path | None = None  # env form: TYK_GW_* file (0600) instead of tyk.conf
-    pump_env: Path | None = None  # env form: TYK_PMP_* file (0600) instead of pump.conf
+    gateway_env: Path | None = None  # env form: TYK_GW_* file (0600); gateway_conf: secrets
+    pump_env: Path | None = None  # env form: TYK_PMP_* file (0600); pump_conf: secrets
     pro: ProFiles | None = None  # profile pro: the dashboard's and the database's files
 
 
@@ -191,8 +191,8 @@ def stack_compose(model: StackModel, redis: RedisFiles, tyk: TykFiles) -> dict[s
         _label_digest(services[node.name], redis.node_confs[node.name], redis.acl)
     for service in services.values():
         if service.get("labels", {}).get("io.stackctl.role") == "gateway":
-            _label_digest(service, tyk.gateway_env or tyk.gateway_conf)
-    _label_digest(services["pump"], tyk.pump_env or tyk.pump_conf)
+            _label_digest(service, *_sources(tyk.gateway_env, tyk.gateway_conf))
+    _label_digest(services["pump"], *_sources(tyk.pump_env, tyk.pump_conf))
     out: dict[str, Any] = {
         "name": model.settings.project,
         "services": services,
@@ -219,16 +219,17 @@ def _add_pro(model: StackModel, files: ProFiles, doc: dict[str, Any]) -> None:
 
 
 def _use_env_form(service: dict[str, Any], tyk: TykFiles) -> None:
-    """Env form: the component reads an env file (compose passes it; never argv) and no
-    config file is mounted (the env sets omit_config_file)."""
+    """Env form: the component reads an env file (compose passes it; never argv) on top of
+    its config file, which then holds only the secrets (`TykFiles.gateway_conf`)."""
     role = service.get("labels", {}).get("io.stackctl.role")
-    env, home = {"gateway": (tyk.gateway_env, GATEWAY_HOME),
-                 "pump": (tyk.pump_env, PUMP_HOME)}.get(str(role), (None, ""))
-    if env is None:
-        return
-    conf = f"{home}/{'tyk.conf' if role == 'gateway' else 'pump.conf'}"
-    service["volumes"] = [m for m in service["volumes"] if m["target"] != conf]
-    service["env_file"] = [str(env.resolve())]
+    env = {"gateway": tyk.gateway_env, "pump": tyk.pump_env}.get(str(role))
+    if env is not None:
+        service["env_file"] = [str(env.resolve())]
+
+
+def _sources(env: Path | None, conf: Path) -> tuple[Path, ...]:
+    """The rendered files a Tyk service runs from: its config file, and its env file."""
+    return (conf,) if env is None else (env, conf)
 
 
 def _label_digest(service: dict[str, Any], *files: Path) -> None:

@@ -43,9 +43,9 @@ PG_HEALTH = {"interval": "60s", "timeout": "5s", "retries": 3, "start_period": "
 class ProFiles:
     """Host paths of profile pro's rendered files."""
 
-    dashboard_conf: Path  # tyk_analytics.conf (json form) or the licence-only file (env)
+    dashboard_conf: Path  # tyk_analytics.conf, or the secrets-only file (env form)
     postgres_password: Path  # 0600; the Compose secret's source
-    dashboard_env: Path | None = None  # env form: TYK_DB_* (0600), no licence in it
+    dashboard_env: Path | None = None  # env form: TYK_DB_* (0600), no secret in it
 
 
 def pro_names(model: StackModel) -> tuple[str, ...]:

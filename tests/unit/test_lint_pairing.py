@@ -60,6 +60,6 @@ def test_each_broken_pair_is_an_error_without_the_secret(tmp_path: Path) -> None
 def test_env_form_pairs_too(tmp_path: Path) -> None:
     paths = rendered(tmp_path, "env")
     env = next(p for p in paths if p.name == "dashboard.env")
-    env.write_text(env.read_text().replace("TYK_DB_NODESECRET=node-secret",
-                                           "TYK_DB_NODESECRET=changed"))
+    assert "node-secret" not in env.read_text()  # env form: secrets in their own file
+    env.write_text(env.read_text() + "TYK_DB_NODESECRET=changed\n")
     assert pairing(paths) == ["shared_node_secret"]

@@ -106,7 +106,7 @@ def test_gateway_essentials(tmp_path: Path) -> None:
     assert conf["health_check"]["enable_health_checks"] is False  # as Tyk ships it
     assert conf["max_idle_connections_per_host"] == 500
     assert env["TYK_GW_MAXIDLECONNSPERHOST"] == "500"
-    assert "omit_config_file" not in conf and env["TYK_GW_OMITCONFIGFILE"] == "true"
+    assert "omit_config_file" not in conf and "TYK_GW_OMITCONFIGFILE" not in env
     assert conf["storage"]["optimisation_max_active"] == 500
 
 
@@ -132,7 +132,6 @@ def test_every_difference_from_tyks_shipped_config_is_a_deviation_row(tmp_path: 
             "rate_limiter": limiter, "max_idle_connections_per_host": idle})
         doc = render_gateway(build_model(settings), SECRETS, "v5.8.15")
         rendered = flatten(doc.as_json())
-        rendered["omit_config_file"] = doc.as_env()["TYK_GW_OMITCONFIGFILE"] == "true"
         for key in set(rendered) | set(shipped):
             zero = shipped.get(key) in ("", [], 0) and not isinstance(shipped.get(key), bool)
             if key not in rendered and zero:
@@ -202,7 +201,8 @@ def test_dashboard_needs_licence(tmp_path: Path) -> None:
 
 def test_oss_has_no_dashboard(tmp_path: Path) -> None:
     model = build_model(_settings(tmp_path))
-    assert [f.name for f in render_files(model, SECRETS, "env")] == ["gateway.env", "pump.env"]
+    assert [f.name for f in render_files(model, SECRETS, "env")] == [
+        "gateway-secrets.conf", "gateway.env", "pump-secrets.conf", "pump.env"]
 
 
 def test_tls_names_need_a_release_that_has_them(tmp_path: Path) -> None:
@@ -258,3 +258,44 @@ def test_cli_render_never_prints_secrets(tmp_path: Path,
     bad = runner.invoke(app, ["render", "--format", "yaml"])
     assert bad.exit_code != 0
 
+
+
+SECRET_VALUES = ("redis-pw-xyz", "gw-secret-xyz", "lic-jwt-xyz", "node-secret-xyz",
+                 "admin-secret-xyz", "pg-pw-xyz")
+SECRET_OPTIONS = {
+    "gateway": {"secret", "node_secret", "storage.password"},
+    "pump": {"analytics_storage_config.password", "pumps.sql.meta.connection_string",
+             "pumps.sqlaggregate.meta.connection_string",
+             "uptime_pump_config.connection_string"},
+    "dashboard": {"license_key", "admin_secret", "shared_node_secret", "tyk_api_config.Secret",
+                  "redis_password", "storage.main.connection_string",
+                  "storage.analytics.connection_string", "storage.uptime.connection_string"},
+}
+
+
+@pytest.mark.parametrize("mode", ["off", "mtls"])
+def test_env_form_keeps_every_secret_out_of_the_env_files(tmp_path: Path, mode: str) -> None:
+    """Each env file holds no secret value and no omit_config_file; each component's
+    secrets file holds exactly its secret options (what `docker inspect` must not show)."""
+    model = build_model(_settings(tmp_path, profile="pro", redis={"tls": mode}))
+    files = {f.name: f for f in render_files(model, SECRETS, "env")}
+    assert set(files) == {f"{c}{s}" for c in COMPONENTS for s in (".env", "-secrets.conf")}
+    for component in COMPONENTS:
+        env = files[f"{component}.env"].text
+        assert not [v for v in SECRET_VALUES if v in env], component
+        assert "OMITCONFIGFILE" not in env
+        secret = flatten(json.loads(files[f"{component}-secrets.conf"].text))
+        assert set(secret) == SECRET_OPTIONS[component]
+        assert all(any(v in str(x) for v in SECRET_VALUES) for x in secret.values())
+
+
+def test_rendered_gateway_reads_the_env_form_with_its_secrets(tmp_path: Path) -> None:
+    from stackctl.tyk.bundle import RENDERED_DIR, rendered_gateway
+
+    model = build_model(_settings(tmp_path))
+    for form in ("json", "env"):
+        write_files(render_files(model, SECRETS, form), tmp_path / RENDERED_DIR)  # type: ignore[arg-type]
+    env, conf = rendered_gateway(tmp_path, "env"), rendered_gateway(tmp_path, "json")
+    assert env["secret"] == "gw-secret-xyz" and env["storage.password"] == "redis-pw-xyz"
+    assert env["storage.enable_cluster"] is True
+    assert set(env) == set(conf)  # the same keys: nothing lost to the split

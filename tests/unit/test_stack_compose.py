@@ -81,16 +81,17 @@ def test_config_digest_label_follows_rendered_files(tmp_path: Path) -> None:
     assert before["redis-1"]["labels"][label] == after["redis-1"]["labels"][label]
 
 
-def test_env_form_passes_env_files_not_config_files(tmp_path: Path) -> None:
+def test_env_form_passes_env_files_over_the_secrets_files(tmp_path: Path) -> None:
     settings = load_settings(None, nested({"state_dir": str(tmp_path / "state"),
                                            "certs_dir": str(tmp_path / "certs")}))
     model = build_model(settings)
     redis = render_redis(model, load_secrets(settings.state_dir))
-    tyk = TykFiles(tmp_path / "tyk.conf", tmp_path / "pump.conf", tmp_path / "apps",
-                   tmp_path / "pol", tmp_path / "an", gateway_env=tmp_path / "gateway.env",
-                   pump_env=tmp_path / "pump.env")
+    tyk = TykFiles(tmp_path / "gateway-secrets.conf", tmp_path / "pump-secrets.conf",
+                   tmp_path / "apps", tmp_path / "pol", tmp_path / "an",
+                   gateway_env=tmp_path / "gateway.env", pump_env=tmp_path / "pump.env")
     services = stack_compose(model, redis, tyk)["services"]
     for name, conf in (("gateway", "/opt/tyk-gateway/tyk.conf"),
                        ("pump", "/opt/tyk-pump/pump.conf")):
         assert services[name]["env_file"] == [str((tmp_path / f"{name}.env").resolve())]
-        assert conf not in [m["target"] for m in services[name]["volumes"]]
+        mounts = {m["target"]: m["source"] for m in services[name]["volumes"]}
+        assert mounts[conf] == str((tmp_path / f"{name}-secrets.conf").resolve())

@@ -106,7 +106,7 @@ def test_gateway_in_dashboard_mode_only_in_pro(tmp_path: Path) -> None:
         assert "host=postgres port=5432" in dash["storage"][part]["connection_string"]
     pump = json.loads((state / "rendered" / "pump.conf").read_text())
     assert pump["pumps"]["sql"]["meta"]["type"] == "postgres"
-    assert pump["pumps"]["sql_aggregate"]["type"] == "sql_aggregate"
+    assert pump["pumps"]["sqlaggregate"]["type"] == "sql_aggregate"
     assert pump["pumps"]["csv"]["type"] == "csv"  # the local sink stays
     assert pump["uptime_pump_config"]["uptime_type"] == "sql"
 

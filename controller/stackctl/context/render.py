@@ -22,7 +22,7 @@ def render_stack(ctx: StackContext) -> Rendered:
     """Write every file the stack runs from; sets and returns `ctx.results.rendered`."""
     from stackctl.cluster.redis_conf import render_redis
     from stackctl.stack_compose import TykFiles, gateway_assets, write_stack_compose
-    from stackctl.tyk.bundle import RENDERED_DIR, render_files, write_files
+    from stackctl.tyk.bundle import RENDERED_DIR, render_files, secrets_file, write_files
 
     redis = render_redis(ctx.model, ctx.secrets)
     rendered = ctx.state_dir / RENDERED_DIR
@@ -35,8 +35,11 @@ def render_stack(ctx: StackContext) -> Rendered:
     if ctx.model.settings.config_form == "env":
         env_paths = {p.name: p for p in write_files(
             render_files(ctx.model, ctx.secrets, "env"), rendered)}
+    conf = {"gateway": paths["tyk.conf"], "pump": paths["pump.conf"]}
+    if env_paths:  # env form: the secrets-only files take the config files' place
+        conf = {c: env_paths[secrets_file(c)] for c in conf}
     tyk = TykFiles(
-        gateway_conf=paths["tyk.conf"], pump_conf=paths["pump.conf"], apps=apps,
+        gateway_conf=conf["gateway"], pump_conf=conf["pump"], apps=apps,
         policies=policies, analytics=analytics,
         gateway_env=env_paths.get("gateway.env"), pump_env=env_paths.get("pump.env"),
         pro=_pro_files(ctx, rendered, paths, env_paths),
@@ -59,7 +62,7 @@ def _pro_files(ctx: StackContext, rendered: Path, paths: dict[str, Path],
     from stackctl.secrets import SECRET_MODE
     from stackctl.stack_compose_pro import ProFiles
     from stackctl.state import atomic_write
-    from stackctl.tyk.bundle import DASHBOARD_LICENCE_FILE
+    from stackctl.tyk.bundle import secrets_file
     from stackctl.tyk.pro import POSTGRES_PASSWORD_FILE
 
     password = rendered / POSTGRES_PASSWORD_FILE
@@ -67,7 +70,7 @@ def _pro_files(ctx: StackContext, rendered: Path, paths: dict[str, Path],
                  SECRET_MODE)
     paths[POSTGRES_PASSWORD_FILE] = password
     if "dashboard.env" in env_paths:
-        return ProFiles(env_paths[DASHBOARD_LICENCE_FILE], password,
+        return ProFiles(env_paths[secrets_file("dashboard")], password,
                         env_paths["dashboard.env"])
     return ProFiles(paths["tyk_analytics.conf"], password)
 

@@ -44,31 +44,39 @@ def render_docs(model: StackModel, secrets: Secrets) -> list[ConfigDoc]:
 
 
 def render_files(model: StackModel, secrets: Secrets, form: Form) -> list[RenderedFile]:
-    """The files of one form: tyk.conf/pump.conf/tyk_analytics.conf or *.env."""
+    """The files of one form: tyk.conf/pump.conf/tyk_analytics.conf, or per component its
+    secrets file (mounted at the config path) and its *.env without a secret in it."""
     out = []
     for doc in render_docs(model, secrets):
         spec = SPECS[doc.component]
-        name = spec.conf_file if form == "json" else spec.env_file
-        if form == "env" and doc.component == "dashboard":
-            doc, licence = split_licence(doc)
-            out.append(RenderedFile(DASHBOARD_LICENCE_FILE, doc.component, licence.text("json"),
-                                    1))
-        keys = len(doc.as_env() if form == "env" else [o for o, _ in doc.entries if not o.env_only])
-        out.append(RenderedFile(name, doc.component, doc.text(form), keys))
+        if form == "json":
+            keys = len([o for o, _ in doc.entries if not o.env_only])
+            out.append(RenderedFile(spec.conf_file, doc.component, doc.text("json"), keys))
+            continue
+        rest, only = split_secrets(doc)
+        out.append(RenderedFile(secrets_file(doc.component), doc.component,
+                                only.text("json"), len(only.entries)))
+        out.append(RenderedFile(spec.env_file, doc.component, rest.text("env"),
+                                len(rest.as_env())))
     return out
 
 
-DASHBOARD_LICENCE_FILE = "dashboard-licence.conf"
-"""Env form: the licence alone, in a config file the dashboard mounts (an env file's values
-show in `docker inspect`; a licence must not)."""
+SECRETS_FILE_SUFFIX = "-secrets.conf"
+"""Env form: `<component>-secrets.conf`, the component's secret options alone as JSON, which
+it mounts at its config path (tyk.conf, pump.conf, tyk_analytics.conf): an env file's values
+show in `docker inspect`, a secret's must not. Tyk reads that file, then the environment on
+top of it; no omit_config_file, so keys the file lacks stay Go's zero values, as before."""
 
 
-def split_licence(doc: ConfigDoc) -> tuple[ConfigDoc, ConfigDoc]:
-    """(the dashboard's config without license_key, a config holding only it)."""
-    from stackctl.tyk.render_dashboard import LICENCE_KEY
+def secrets_file(component: str) -> str:
+    """The env form's secrets-only config file of `component`."""
+    return f"{component}{SECRETS_FILE_SUFFIX}"
 
-    rest = tuple(e for e in doc.entries if e[0].key != LICENCE_KEY)
-    only = tuple(e for e in doc.entries if e[0].key == LICENCE_KEY)
+
+def split_secrets(doc: ConfigDoc) -> tuple[ConfigDoc, ConfigDoc]:
+    """(the config without its secret options, a config holding only those)."""
+    rest = tuple(e for e in doc.entries if not e[0].secret)
+    only = tuple(e for e in doc.entries if e[0].secret)
     return (ConfigDoc(doc.component, doc.release, rest),
             ConfigDoc(doc.component, doc.release, only))
 
@@ -96,8 +104,8 @@ def flatten(doc: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 def rendered_gateway(state_dir: Path, form: Form) -> dict[str, Any]:
     """The stack's gateway configuration as dotted JSON keys, read from what `up`
-    rendered in `form` (gateway.env for env, booleans parsed; else tyk.conf); empty when
-    it cannot be read."""
+    rendered in `form` (gateway.env, booleans parsed, and its secrets file for env; else
+    tyk.conf); empty when it cannot be read."""
     from stackctl.tyk.envconfig import parse_bool
     from stackctl.tyk.lookup import by_env
 
@@ -113,7 +121,8 @@ def rendered_gateway(state_dir: Path, form: Form) -> dict[str, Any]:
                 if opt is not None:
                     value = raw.strip().strip("'")
                     out[opt.label] = parse_bool(value) if opt.kind == "bool" else value
-            return out
+            secret = json.loads((state_dir / RENDERED_DIR / secrets_file("gateway")).read_text())
+            return {**out, **(flatten(secret) if isinstance(secret, dict) else {})}
         doc = json.loads(conf.read_text())
     except (OSError, ValueError):
         return {}

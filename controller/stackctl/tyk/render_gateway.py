@@ -71,8 +71,7 @@ def render_gateway(model: StackModel, secrets: Secrets, release: str) -> ConfigD
     limiter = rate_limiter(gw.rate_limiter)
     check_limiter(limiter, model.settings.redis.tls, release)
     conn = build_connection(model, secrets, "gateway")
-    values: dict[str, Any] = {"omit_config_file": True,  # env form: ignore the image's file
-                              **shipped_values(SHIPPED_GATEWAY)}
+    values: dict[str, Any] = shipped_values(SHIPPED_GATEWAY)
     values.pop("policies.policy_record_name")
     values.update({
         "listen_port": LISTEN_PORT,

@@ -10,6 +10,7 @@ from stackctl.tyk._storage import storage_entries
 from stackctl.tyk.connection import build_connection
 from stackctl.tyk.document import ConfigDoc
 from stackctl.tyk.lookup import option
+from stackctl.tyk.tables import SQL_PUMP_TYPES
 
 CSV_DIR = "/opt/tyk-pump/csv"
 """Mount a host directory here: each hourly file has a header row, then one row per record."""
@@ -24,8 +25,8 @@ def sql_pumps(secrets: Secrets) -> dict[str, Any]:
 
     dsn = postgres_dsn(secrets)
     out: dict[str, Any] = {"dont_purge_uptime_data": False}
-    for name in ("sql", "sql_aggregate"):
-        out.update({f"pumps.{name}.type": name, f"pumps.{name}.meta.type": "postgres",
+    for name, kind in SQL_PUMP_TYPES.items():
+        out.update({f"pumps.{name}.type": kind, f"pumps.{name}.meta.type": "postgres",
                     f"pumps.{name}.meta.connection_string": dsn})
     out.update({"uptime_pump_config.uptime_type": "sql", "uptime_pump_config.type": "postgres",
                 "uptime_pump_config.connection_string": dsn})
@@ -36,7 +37,6 @@ def render_pump(model: StackModel, secrets: Secrets, release: str) -> ConfigDoc:
     """The pump's configuration for this stack."""
     conn = build_connection(model, secrets, "pump")
     general: dict[str, Any] = {
-        "omit_config_file": True,  # env form: ignore the image's own pump.conf
         "purge_delay": model.settings.pump.purge_delay,
         "dont_purge_uptime_data": True,  # no MongoDB: the uptime pump would exit
         "health_check_endpoint_name": HEALTH_NAME,

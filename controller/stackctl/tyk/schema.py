@@ -49,6 +49,7 @@ class Option:
     effect: Range | None = None  # releases that act on it (None: wherever it exists)
     redis: bool = True  # inside the component's Redis block
     env_only: bool = False  # read from the environment only (no JSON key)
+    secret: bool = False  # a secret: the env form keeps it in a 0600 file, never the env
     deprecated: str = ""  # the name to use instead, when deprecated
     note: str = ""
 

@@ -98,9 +98,9 @@ GATEWAY_STORAGE: tuple[Option, ...] = (
     _gw("master_name", "MasterName", "str", "master_name", exists=Range(since="v2.9.3"),
         note="when set, sentinel mode wins even with enable_cluster"),
     _gw("sentinel_password", "SentinelPassword", "str", "sentinel_password",
-        exists=Range(since="v3.1.2")),
+        exists=Range(since="v3.1.2"), secret=True),
     _gw("username", "Username", "str", "username", exists=Range(since="v2.9.3")),
-    _gw("password", "Password", "str", "password"),
+    _gw("password", "Password", "str", "password", secret=True),
     _gw("database", "Database", "int", "database", note="dropped in cluster mode"),
     _gw("optimisation_max_idle", "MaxIdle", "int", "max_idle", effect=_REDIGO,
         note="read by nothing since v2.9.3 (go-redis has no idle cap here)"),
@@ -124,8 +124,8 @@ def _gg(key: str, go: str, kind: Kind, **kw: Any) -> Option:
 
 GATEWAY_GENERAL: tuple[Option, ...] = (
     _gg("listen_port", "ListenPort", "int"),
-    _gg("secret", "Secret", "str"),
-    _gg("node_secret", "NodeSecret", "str"),
+    _gg("secret", "Secret", "str", secret=True),
+    _gg("node_secret", "NodeSecret", "str", secret=True),
     _gg("app_path", "AppPath", "str"),
     _gg("template_path", "TemplatePath", "str",
         note="must hold the error templates or the gateway panics"),
@@ -202,9 +202,9 @@ PUMP_STORAGE: tuple[Option, ...] = (
     _pmp("addrs", "Addrs", "list", "addrs"),
     _pmp("master_name", "MasterName", "str", "master_name",
          note="when set, sentinel mode wins even with enable_cluster"),
-    _pmp("sentinel_password", "SentinelPassword", "str", "sentinel_password"),
+    _pmp("sentinel_password", "SentinelPassword", "str", "sentinel_password", secret=True),
     _pmp("username", "Username", "str", "username"),
-    _pmp("password", "Password", "str", "password"),
+    _pmp("password", "Password", "str", "password", secret=True),
     _pmp("database", "Database", "int", "database", note="dropped in cluster mode"),
     _pmp("timeout", "Timeout", "int", "timeout",
          note="seconds (the field comment says milliseconds; the code multiplies by 1s)"),
@@ -252,9 +252,10 @@ DASHBOARD_REDIS: tuple[Option, ...] = (
         note="the Go field is Hosts: env TYK_DB_HOSTS"),
     _db("redis_addrs", "RedisAddrs", "list", "addrs", exists=Range(since="v1.9.3")),
     _db("redis_master_name", "RedisMasterName", "str", "master_name"),
-    _db("redis_sentinel_password", "RedisSentinelPassword", "str", "sentinel_password"),
+    _db("redis_sentinel_password", "RedisSentinelPassword", "str", "sentinel_password",
+        secret=True),
     _db("redis_username", "RedisUsername", "str", "username"),
-    _db("redis_password", "RedisPassword", "str", "password"),
+    _db("redis_password", "RedisPassword", "str", "password", secret=True),
     _db("redis_database", "RedisDatabase", "int", "database"),
     _db("redis_timeout", "RedisTimeout", "int", "timeout"),
     _db("redis_max_active", "RedisMaxActive", "int", "max_active"),
@@ -270,7 +271,7 @@ DASHBOARD_REDIS: tuple[Option, ...] = (
 )
 
 DASHBOARD_GENERAL: tuple[Option, ...] = (
-    _db("license_key", "LicenseKey", "str", None, redis=False),
+    _db("license_key", "LicenseKey", "str", None, redis=False, secret=True),
 )
 
 OPTIONS: tuple[Option, ...] = (
@@ -478,8 +479,6 @@ DEVIATIONS: tuple[Deviation, ...] = (
     Deviation("gateway", "enable_sentinel_rate_limiter",
               "true only with gateway.rate_limiter = sentinel",
               "Tyk's default limiter unless the user picks another"),
-    Deviation("gateway", "omit_config_file", "true in the env form only",
-              "config_form = env: ignore the image's own tyk.conf, read only TYK_GW_*"),
 )
 """Every key the rendered gateway config sets differently from SHIPPED_GATEWAY (a unit
 test renders every form and mode and fails on a difference without a row)."""
@@ -667,37 +666,43 @@ PRO_GATEWAY_GENERAL: tuple[Option, ...] = (
 
 _SQL_PUMPS = (
     ("sql", "SQL", "one row per request in tyk_analytics (table_sharding off)"),
-    ("sql_aggregate", "SQLAGGREGATE", "per-API aggregates in tyk_aggregated"),
+    ("sqlaggregate", "SQLAGGREGATE", "per-API aggregates in tyk_aggregated"),
 )
+SQL_PUMP_TYPES = {"sql": "sql", "sqlaggregate": "sql_aggregate"}
+"""Profile pro's sql pumps: pumps-map key -> pump type. The key is the one the env names
+(TYK_PMP_PUMPS_<KEY>_*, split at `_`), so a pump whose connection string is in the env
+form's secrets file meets its env entry: tyk-pump config.go LoadConfig upper-cases the
+file's keys, LoadPumpsByEnv merges the env into the file's pump of that key."""
 _SQL_KEYS = (("type", "Type"), ("meta.type", "Meta.Type"),
              ("meta.connection_string", "Meta.ConnectionString"))
 PRO_PUMP_GENERAL: tuple[Option, ...] = (
     *(_pmp(f"pumps.{name}.{key}", f"Pumps.{go_name}.{go}", "str", None, redis=False,
-           note=note)
+           note=note, secret=key == "meta.connection_string")
       for name, go_name, note in _SQL_PUMPS for key, go in _SQL_KEYS),
     _pmp("uptime_pump_config.uptime_type", "UptimePumpConfig.UptimeType", "str", None,
          redis=False, note="sql: uptime checks go to PostgreSQL (default mongo)"),
     _pmp("uptime_pump_config.type", "UptimePumpConfig.Type", "str", None, redis=False),
     _pmp("uptime_pump_config.connection_string", "UptimePumpConfig.ConnectionString", "str",
-         None, redis=False),
+         None, redis=False, secret=True),
 )
 
 DASHBOARD_PRO: tuple[Option, ...] = (
     _db("listen_port", "ListenPort", "int", None, redis=False),
-    _db("admin_secret", "AdminSecret", "str", None, redis=False,
+    _db("admin_secret", "AdminSecret", "str", None, redis=False, secret=True,
         note="the Admin API's `admin-auth` header"),
-    _db("shared_node_secret", "NodeSecret", "str", None, redis=False,
+    _db("shared_node_secret", "NodeSecret", "str", None, redis=False, secret=True,
         note="must equal the gateway's node_secret (env TYK_DB_NODESECRET)"),
     _db("tyk_api_config.Host", "TykAPI.Host", "str", None, redis=False,
         note="the gateway's URL as the Dashboard reaches it (capitalised JSON keys)"),
     _db("tyk_api_config.Port", "TykAPI.Port", "str", None, redis=False),
-    _db("tyk_api_config.Secret", "TykAPI.Secret", "str", None, redis=False,
+    _db("tyk_api_config.Secret", "TykAPI.Secret", "str", None, redis=False, secret=True,
         note="must equal the gateway's secret"),
     _db("hash_keys", "HashKeys", "bool", None, redis=False,
         note="must equal the gateway's hash_keys"),
     _db("host_config.hostname", "HostConfig.Hostname", "str", None, redis=False),
     *(
-        _db(f"storage.{part}.{key}", f"Storage.{go_part}.{go}", "str", None, redis=False)
+        _db(f"storage.{part}.{key}", f"Storage.{go_part}.{go}", "str", None, redis=False,
+            secret=key == "connection_string")
         for part, go_part in (("main", "Main"), ("analytics", "Analytics"),
                               ("uptime", "Uptime"))
         for key, go in (("type", "Type"), ("connection_string", "ConnectionString"))
