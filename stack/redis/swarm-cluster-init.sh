@@ -10,16 +10,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-deadline=$(($(date +%s) + ${STACKCTL_INIT_WAIT:-60}))
-for node in $STACKCTL_NODES; do
-  until [ "$(rcli "$node" ping 2>&1)" = PONG ]; do
-    if [ "$(date +%s)" -ge "$deadline" ]; then
-      echo "cluster-init: $node does not answer PONG: $(rcli "$node" ping 2>&1 | head -n 1)" >&2
-      exit 1
-    fi
-    sleep 0.5
-  done
-done
+wait_pong 0.5 || exit 1
 
 # resolve HOST:PORT -> IP:PORT (the task's current address on the overlay)
 resolve() {
@@ -28,21 +19,7 @@ resolve() {
   echo "$_ip:${1##*:}"
 }
 
-total=0; fresh=0; joined=0
-for node in $STACKCTL_NODES; do
-  total=$((total + 1))
-  info=$(rcli "$node" cluster info 2>&1)
-  known=$(field cluster_known_nodes "$info")
-  assigned=$(field cluster_slots_assigned "$info")
-  if [ -z "$known" ]; then
-    echo "cluster-init: $node does not answer CLUSTER INFO: $info" >&2
-    exit 1
-  elif [ "$known" = 1 ] && [ "$assigned" = 0 ]; then
-    fresh=$((fresh + 1))
-  else
-    joined=$((joined + 1))
-  fi
-done
+census || exit 1
 
 if [ "$joined" -gt 0 ] && [ "$fresh" -eq 0 ]; then
   echo "cluster-init: cluster exists ($total nodes rejoined); nothing to create"

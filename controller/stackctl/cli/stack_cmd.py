@@ -214,9 +214,8 @@ def _drop_bootstrap_key(ctx: Any) -> None:
 
 def status(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """Services, cluster and gateway state. Exits 1 when anything is unhealthy."""
-    from stackctl.clients.gateway import GatewayClient, redis_health
+    from stackctl.clients.gateway import gateway_state
     from stackctl.cluster.status import cluster_status
-    from stackctl.errors import ToolError
 
     step_ctx = _context(ctx)
     if step_ctx.model.settings.engine == "swarm":
@@ -227,13 +226,7 @@ def status(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     services = _service_rows(step_ctx)
     cluster = (_external_status(step_ctx) if step_ctx.model.external
                else cluster_status(step_ctx.compose, step_ctx.model))
-    gateway: dict[str, str] = {"version": "", "redis": "unreachable"}
-    try:
-        with GatewayClient(step_ctx.gateway_url, step_ctx.secrets.gateway_secret) as gw:
-            hello = gw.hello()
-        gateway = {"version": str(hello.get("version", "")), "redis": redis_health(hello)}
-    except ToolError:
-        pass
+    gateway = gateway_state(step_ctx.gateway_url, step_ctx.secrets.gateway_secret)
     data = {"services": services, "cluster": cluster.summary,
             "nodes": [n.__dict__ for n in cluster.nodes], "problems": cluster.problems,
             "gateway": gateway}

@@ -103,7 +103,7 @@ def down(step_ctx: Any, volumes: bool, as_json: bool) -> None:
 def status(step_ctx: Any, as_json: bool) -> None:
     """Services and their current tasks (node, state, error), the cluster's readiness
     from a probe on the Redis overlay, the gateway's /hello."""
-    from stackctl.clients.gateway import GatewayClient, redis_health
+    from stackctl.clients.gateway import gateway_state
     from stackctl.errors import ToolError
     from stackctl.images.select import stack_images
     from stackctl.swarm.stackfile import INIT_SERVICE
@@ -123,13 +123,7 @@ def status(step_ctx: Any, as_json: bool) -> None:
                                                  or "no answer").splitlines()[-1]}
     except ToolError as exc:
         cluster = {"ready": False, "detail": str(exc)}
-    gateway: dict[str, str] = {"version": "", "redis": "unreachable"}
-    try:
-        with GatewayClient(step_ctx.gateway_url, step_ctx.secrets.gateway_secret) as gw:
-            hello = gw.hello()
-        gateway = {"version": str(hello.get("version", "")), "redis": redis_health(hello)}
-    except ToolError:
-        pass
+    gateway = gateway_state(step_ctx.gateway_url, step_ctx.secrets.gateway_secret)
     healthy = bool(services) and cluster["ready"] and gateway["redis"] == "pass" and all(
         r["service"] == INIT_SERVICE or
         sum(t["state"] == "running" for t in r["tasks"]) >= r["replicas"] for r in rows)

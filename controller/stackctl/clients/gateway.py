@@ -31,6 +31,7 @@ __all__ = [
     "GatewayClient",
     "GatewayError",
     "Reply",
+    "gateway_state",
     "redis_health",
     "wait_redis_pass",
 ]
@@ -199,6 +200,17 @@ def redis_health(hello: dict[str, Any]) -> str:
     if isinstance(redis, dict) and isinstance(redis.get("status"), str):
         return str(redis["status"])
     return "unknown"
+
+
+def gateway_state(base: str, secret: SecretStr | None) -> dict[str, str]:
+    """`{"version", "redis"}` from the gateway's /hello; redis `unreachable` (and no
+    version) when it does not answer."""
+    try:
+        with GatewayClient(base, secret) as gw:
+            hello = gw.hello()
+    except ToolError:
+        return {"version": "", "redis": "unreachable"}
+    return {"version": str(hello.get("version", "")), "redis": redis_health(hello)}
 
 
 def wait_redis_pass(gw: GatewayClient, timeout: float, poll: float = 0.5) -> dict[str, Any]:

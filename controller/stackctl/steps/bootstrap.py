@@ -40,6 +40,27 @@ def _through_gateway(base: str, key: str) -> tuple[int, str]:
     return reply.status, reply.text
 
 
+def prove_and_save(ctx: StackContext, step: str, key: str, wait_s: float = 0.0) -> None:
+    """One request through the gateway with `key` must return the upstream's answer
+    (retried for up to `wait_s` while it does not); then the key is saved (0600) for the
+    next `up` and the checks. StepError otherwise."""
+    import time
+
+    deadline = time.monotonic() + wait_s
+    try:
+        status, body = _through_gateway(ctx.gateway_url, key)
+        while status != 200 and time.monotonic() < deadline:
+            time.sleep(0.5)
+            status, body = _through_gateway(ctx.gateway_url, key)
+    except ToolError as exc:
+        raise StepError(step, str(exc), "see `stackctl logs gateway`") from None
+    if status != 200 or UPSTREAM_MARK not in body:
+        raise StepError(step, f"request through the gateway got HTTP {status}: "
+                        f"{body.strip()[:120]}", "see `stackctl logs gateway upstream`")
+    atomic_write_json(ctx.state_dir / BOOTSTRAP_FILE,
+                      {"api_id": API_ID, "listen_path": LISTEN_PATH, "key": key}, 0o600)
+
+
 class Bootstrap:
     """Create (or reuse) the smoke API and key; prove one request flows end to end."""
 
@@ -59,14 +80,9 @@ class Bootstrap:
                 gw.create_api(smoke_api())
                 gw.reload()
                 key = gw.create_key(smoke_session())
-            status, body = _through_gateway(ctx.gateway_url, key)
         except ToolError as exc:
             raise StepError(self.name, str(exc), "see `stackctl logs gateway`") from None
-        if status != 200 or UPSTREAM_MARK not in body:
-            raise StepError(self.name, f"request through the gateway got HTTP {status}: "
-                            f"{body.strip()[:120]}", "see `stackctl logs gateway upstream`")
-        atomic_write_json(path, {"api_id": API_ID, "listen_path": LISTEN_PATH, "key": key},
-                          0o600)
+        prove_and_save(ctx, self.name, key)
         return f"API {API_ID} and a key created; request through the gateway answered 200"
 
 

@@ -3,8 +3,6 @@ create (or reuse) its key in Redis and prove one request flows end to end."""
 
 from __future__ import annotations
 
-import time
-
 from stackctl.context import StackContext
 from stackctl.errors import StepError, ToolError
 
@@ -18,15 +16,12 @@ class SwarmBootstrap:
 
     def run(self, ctx: StackContext) -> str:
         from stackctl.clients.gateway import GatewayClient
-        from stackctl.state import atomic_write_json
         from stackctl.steps.bootstrap import (
             API_ID,
             BOOTSTRAP_FILE,
-            LISTEN_PATH,
-            UPSTREAM_MARK,
             _load,
-            _through_gateway,
             _works,
+            prove_and_save,
             smoke_session,
         )
 
@@ -37,16 +32,7 @@ class SwarmBootstrap:
         try:
             with GatewayClient(ctx.gateway_url, ctx.secrets.gateway_secret) as gw:
                 key = gw.create_key(smoke_session())
-            deadline = time.monotonic() + SERVE_TIMEOUT_S
-            status, body = _through_gateway(ctx.gateway_url, key)
-            while status != 200 and time.monotonic() < deadline:
-                time.sleep(0.5)
-                status, body = _through_gateway(ctx.gateway_url, key)
         except ToolError as exc:
             raise StepError(self.name, str(exc), "see `stackctl logs gateway`") from None
-        if status != 200 or UPSTREAM_MARK not in body:
-            raise StepError(self.name, f"request through the gateway got HTTP {status}: "
-                            f"{body.strip()[:120]}", "see `stackctl logs gateway upstream`")
-        atomic_write_json(path, {"api_id": API_ID, "listen_path": LISTEN_PATH, "key": key},
-                          0o600)
+        prove_and_save(ctx, self.name, key, SERVE_TIMEOUT_S)
         return f"a key for API {API_ID} created; request through the gateway answered 200"
