@@ -78,6 +78,15 @@ def stackctl(cwd: Path, env: dict[str, str], *args: str, timeout: float = 600
                           capture_output=True, text=True, timeout=timeout)
 
 
+def up_result(cwd: Path, env: dict[str, str], *args: str, timeout: float = 600
+              ) -> dict[str, Any]:
+    """`stackctl up --json ARGS` must succeed; its final JSON event (the result)."""
+    up = stackctl(cwd, env, "up", *args, "--json", timeout=timeout)
+    assert up.returncode == 0, up.stderr + up.stdout[-3000:]
+    events = [json.loads(x) for x in up.stdout.splitlines() if x.startswith("{")]
+    return dict(events[-1])
+
+
 def project_objects(project: str, kinds: tuple[str, ...] = ("container", "network", "volume")
                     ) -> list[str]:
     """Containers, networks and volumes still labelled with the Compose project."""

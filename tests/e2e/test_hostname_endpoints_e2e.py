@@ -20,7 +20,7 @@ from cryptography import x509
 from stackctl.cluster.redis_conf import SCRIPTS_MOUNT
 from stackctl.model import CONFIG_ENDPOINT
 from stackctl.runtime.compose import Compose
-from stackenv import stack_env, stackctl
+from stackenv import stack_env, stackctl, up_result
 
 pytestmark = pytest.mark.e2e
 
@@ -48,11 +48,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     cwd = tmp_path_factory.mktemp("hostname")
     env = stack_env(PROJECT, "172.31.116.0/24", "172.31.117.0/24")
     try:
-        up = stackctl(cwd, env, "up", "--tls", "mtls", "--endpoints", "hostname", "--json",
-                      timeout=600)
-        assert up.returncode == 0, up.stderr + up.stdout[-3000:]
-        events = [json.loads(x) for x in up.stdout.splitlines() if x.startswith("{")]
-        yield Stack(cwd, env, events[-1])
+        yield Stack(cwd, env, up_result(cwd, env, "--tls", "mtls", "--endpoints", "hostname"))
     finally:
         stackctl(cwd, env, "down", "--volumes", timeout=120)
 

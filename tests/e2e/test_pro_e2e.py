@@ -20,7 +20,7 @@ import pytest
 
 from stackctl import versions
 from stackctl.runtime.images import build_image, remove_image
-from stackenv import DOCKER, free_port, project_objects, stack_env, stackctl
+from stackenv import DOCKER, free_port, project_objects, stack_env, stackctl, up_result
 
 pytestmark = pytest.mark.e2e
 
@@ -75,10 +75,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
                     STACKCTL_DASHBOARD__PORT=str(free_port()),
                     STACKCTL_IMAGES__DASHBOARD=DOUBLE_IMAGE)
     try:
-        up = stackctl(cwd, env, "up", "--tls", "mtls", "--json", timeout=600)
-        assert up.returncode == 0, up.stderr + up.stdout[-3000:]
-        events = [json.loads(x) for x in up.stdout.splitlines() if x.startswith("{")]
-        yield Stack(cwd, env, events[-1])
+        yield Stack(cwd, env, up_result(cwd, env, "--tls", "mtls"))
     finally:
         stackctl(cwd, env, "down", "--volumes", timeout=120)
         remove_image(DOUBLE_IMAGE)

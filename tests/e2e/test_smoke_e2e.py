@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from stackenv import DOCKER, stack_env, stackctl
+from stackenv import DOCKER, stack_env, stackctl, up_result
 
 pytestmark = pytest.mark.e2e
 
@@ -35,10 +35,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     cwd = tmp_path_factory.mktemp("smoke")
     env = stack_env(PROJECT, "172.31.180.0/24", "172.31.181.0/24")
     try:
-        up = stackctl(cwd, env, "up", "--tls", "mtls", "--json", timeout=600)
-        assert up.returncode == 0, up.stderr + up.stdout[-3000:]
-        events = [json.loads(x) for x in up.stdout.splitlines() if x.startswith("{")]
-        yield Stack(cwd, env, events[-1])
+        yield Stack(cwd, env, up_result(cwd, env, "--tls", "mtls"))
     finally:
         stackctl(cwd, env, "down", "--volumes", timeout=120)
 
