@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 
-from stackctl.cli._common import JSON_OPTION, print_json
+from stackctl.cli._common import JSON_OPTION, compose_only, print_json
 
 
 def drill(
@@ -62,11 +62,7 @@ def drill(
         typer.echo(line, err=True)
 
     step_ctx = _context(ctx)
-    if step_ctx.model.settings.engine == "swarm":
-        from stackctl.errors import ConfigError
-
-        raise ConfigError("engine = swarm", "`stackctl drill` does not run on swarm in this "
-                          "version", "bring the stack up with engine = compose for a drill")
+    compose_only(step_ctx.model.settings, "drill")
     report = run_drill(step_ctx, options, say)
     if as_json:
         print_json(report)

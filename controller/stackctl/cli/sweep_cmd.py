@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from stackctl.cli._common import JSON_OPTION, print_json
+from stackctl.cli._common import JSON_OPTION, compose_only, print_json
 
 
 def sweep(
@@ -47,11 +47,7 @@ def sweep(
         typer.echo(line, err=as_json)
 
     step_ctx = _context(ctx)
-    if step_ctx.model.settings.engine == "swarm":
-        from stackctl.errors import ConfigError
-
-        raise ConfigError("engine = swarm", "`stackctl sweep` does not run on swarm in this "
-                          "version", "bring the stack up with engine = compose for a sweep")
+    compose_only(step_ctx.model.settings, "sweep")
     report = run_sweep(step_ctx, options, say)
     if as_json:
         print_json(report)
