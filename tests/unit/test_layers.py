@@ -32,6 +32,7 @@ LAYERS: dict[str, int] = {
     "stackctl.reference": 3, "stackctl.doctor": 3,
     "stackctl.swarm.stackfile": 3, "stackctl.swarm.placement": 3, "stackctl.swarm.wait": 3,
     "stackctl.swarm.access": 3, "stackctl.swarm.run": 3,
+    "stackctl.swarm.meter": 3,  # swsmoke: the swarm meter (a MeterSource over runtime.swarm)
     # 4: the shared context and typed results of a run
     "stackctl.context": 4,
     # 5: actions and pipelines

@@ -266,8 +266,8 @@ def test_a_replica_contributes_no_commands_its_primary_does() -> None:
 
     replica = (FIX / "replica_info_replication_commandstats.txt").read_text()
     assert "role:slave" in replica and cs.parse_commandstats(replica).get("rpush", 0) > 0
-    assert read_node(_RoleNode("replica_info_replication_commandstats.txt"),  # type: ignore[arg-type]
+    assert read_node(_RoleNode("replica_info_replication_commandstats.txt").exec,
                      "redis-4") == {}
-    primary = read_node(_RoleNode("primary_info_replication_commandstats.txt"),  # type: ignore[arg-type]
+    primary = read_node(_RoleNode("primary_info_replication_commandstats.txt").exec,
                         "redis-1")
     assert not isinstance(primary, Unavailable) and primary.get("rpush", 0) > 0

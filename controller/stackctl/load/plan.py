@@ -41,6 +41,23 @@ class LoadPlan:
         return self.duration_s + self.timeout_s + GRACE_S
 
 
+@dataclass(frozen=True)
+class SliceCounts:
+    """Answers counted per fixed slice of wall-clock time, for engines that give no
+    per-request times (wrk): slice `i` covers `[start + i * width_s, start + (i + 1) *
+    width_s)` in time.time() seconds. The first and last slices are partial (the run
+    started and stopped inside them)."""
+
+    start: float
+    width_s: float
+    counts: tuple[int, ...]
+
+    @property
+    def end(self) -> float:
+        """Where the last slice ends."""
+        return self.start + self.width_s * len(self.counts)
+
+
 @dataclass
 class LoadResult:
     """What a run measured. `statuses[i]` counts HTTP statuses per key index (0 = error)."""
@@ -59,6 +76,11 @@ class LoadResult:
     timeline: list[tuple[float, float, int]] = field(default_factory=list, repr=False)
     """Per request, in completion order: (seconds from the start when it completed, its
     latency in seconds, its status, 0 = no answer). Empty for engines that give none."""
+    answers: SliceCounts | None = None
+    """Answers per slice of time (wrk, which gives no per-request timeline); None when
+    the engine gives a `timeline` instead, or nothing."""
+    engine_cpu_s: float | None = None
+    """The engine's own CPU seconds (user + system) when it reports them (wrk)."""
 
     @property
     def requests(self) -> int:

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from stackctl.load.plan import LoadResult, SliceCounts
+
 PERCENTILES = (50.0, 95.0, 99.0)
 
 
@@ -43,13 +45,14 @@ def corrected_latencies(intended: Sequence[float], sent: Sequence[float],
 
 @dataclass(frozen=True)
 class Slice:
-    """One stretch of a run: answered requests per second and their p99 (ms)."""
+    """One stretch of a run: answered requests per second and their p99 (ms; None when
+    the engine gives answer counts only, wrk)."""
 
     start_s: float
     end_s: float
     requests: int
     rps: float
-    p99_ms: float
+    p99_ms: float | None
 
     def as_dict(self) -> dict[str, Any]:
         """JSON view."""
@@ -73,3 +76,74 @@ def slices(timeline: Sequence[tuple[float, float, int]], elapsed_s: float, n: in
         out.append(Slice(round(i * width, 3), round((i + 1) * width, 3), len(values),
                          round(len(values) / width, 1), round(percentile(values, 99) * 1000, 3)))
     return out
+
+
+def trimmed(counts: SliceCounts) -> SliceCounts | None:
+    """Without the partial first and last slices (the run began and ended inside them);
+    None when fewer than three slices remain."""
+    if len(counts.counts) < 5:
+        return None
+    return SliceCounts(counts.start + counts.width_s, counts.width_s, counts.counts[1:-1])
+
+
+def merge_counts(parts: Sequence[SliceCounts | None]) -> SliceCounts | None:
+    """Several concurrent runs' counts (the load tasks') as one over the span where all
+    of them ran, partial edge slices left out: outside it the sum would show one run
+    starting or stopping, not the stack. None when one has no counts, their widths
+    differ, or they never overlap."""
+    kept = [trimmed(p) if p is not None else None for p in parts]
+    if not kept or any(k is None for k in kept):
+        return None
+    runs = [k for k in kept if k is not None]
+    width = runs[0].width_s
+    if any(abs(r.width_s - width) > 1e-9 for r in runs):
+        return None
+    first = [round(r.start / width) for r in runs]
+    last = [f + len(r.counts) for f, r in zip(first, runs, strict=True)]
+    start, end = max(first), min(last)
+    if end - start < 3:
+        return None
+    total = [0] * (end - start)
+    for f, r in zip(first, runs, strict=True):
+        for i in range(start, end):
+            total[i - start] += r.counts[i - f]
+    return SliceCounts(start * width, width, tuple(total))
+
+
+def count_slices(counts: SliceCounts | None, n: int = 5) -> list[Slice]:
+    """The run cut into `n` equal stretches from per-slice answer counts (each slice goes
+    to the stretch holding its middle); p99 is unknown per stretch. Empty when there are
+    fewer slices than stretches."""
+    if counts is None or n < 1 or len(counts.counts) < n:
+        return []
+    span = counts.width_s * len(counts.counts)
+    width = span / n
+    totals = [0] * n
+    for i, count in enumerate(counts.counts):
+        middle = (i + 0.5) * counts.width_s
+        totals[min(n - 1, int(middle / width))] += count
+    return [Slice(round(i * width, 3), round((i + 1) * width, 3), total,
+                  round(total / width, 1), None) for i, total in enumerate(totals)]
+
+
+def answers_between(counts: SliceCounts | None, start: float, end: float) -> float | None:
+    """Answers between two wall-clock instants (a slice cut by either counts pro rata);
+    None without counts."""
+    if counts is None:
+        return None
+    total = 0.0
+    for i, count in enumerate(counts.counts):
+        lo = counts.start + i * counts.width_s
+        hi = lo + counts.width_s
+        overlap = min(hi, end) - max(lo, start)
+        if overlap > 0:
+            total += count * overlap / counts.width_s
+    return total
+
+
+def fifths_of(result: LoadResult) -> list[Slice]:
+    """A run's fifths from its per-request timeline, else from its answers per slice of
+    time (partial edge slices left out); empty when it has neither."""
+    if result.timeline:
+        return slices(result.timeline, result.elapsed_s)
+    return count_slices(trimmed(result.answers) if result.answers else None)

@@ -4,7 +4,9 @@ wrk runs on the host against the published port when it is installed there, othe
 from the `load` image on the project's front network. One thread per key (wrk's Lua
 `response()` does not say which request an answer belongs to, a thread does), so the
 script can count statuses per key. wrk is a closed model: `rate` becomes a pause per
-connection, and its latencies are not corrected for coordinated omission.
+connection, and its latencies are not corrected for coordinated omission. The script also
+counts answers per slice of wall-clock time (`LoadResult.answers`: the timeline the steady
+check reads) and reports wrk's own CPU time.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any
 
 from stackctl import assets
 from stackctl.errors import ToolError
-from stackctl.load.plan import LoadPlan, LoadResult
+from stackctl.load.plan import LoadPlan, LoadResult, SliceCounts
 from stackctl.state import atomic_write
 
 NAME = "wrk"
@@ -76,12 +78,25 @@ def parse_wrk_output(text: str, keys: int, started_at: float = 0.0, connections:
         statuses[0][0] += failed
     elapsed = int(data["duration_us"]) / 1e6
     lat = data["latency_us"]
+    cpu_us = int(data.get("cpu_us", -1))
     return LoadResult(
         engine=NAME, statuses=statuses,
         latencies_ms={p: round(int(lat[p]) / 1000, 3) for p in ("p50", "p95", "p99")},
         elapsed_s=elapsed, started_at=started_at, ended_at=started_at + elapsed,
         corrected=False, errors=failed, unanswered_max=failed + connections,
-        note="closed model: latency from the actual send (not corrected)")
+        note="closed model: latency from the actual send (not corrected)",
+        answers=parse_slices(data.get("slices")),
+        engine_cpu_s=cpu_us / 1e6 if cpu_us >= 0 else None)
+
+
+def parse_slices(data: Any) -> SliceCounts | None:
+    """The script's `slices` object ({width_ms, first, counts}) -> SliceCounts; None when
+    absent or empty (an older script, or no answer)."""
+    if not isinstance(data, dict) or not data.get("counts"):
+        return None
+    width = int(data["width_ms"]) / 1000
+    return SliceCounts(int(data["first"]) * width, width,
+                       tuple(int(n) for n in data["counts"]))
 
 
 def script_file(directory: Path, name: str = SCRIPT_NAME) -> Path:

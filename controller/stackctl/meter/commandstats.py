@@ -1,19 +1,22 @@
-"""Every Redis node's `INFO commandstats` (calls per command since start), read through
-the node containers with the stack's redis-cli helper (user, password, TLS from lib.sh)."""
+"""Every Redis node's `INFO commandstats` (calls per command since start) and connections
+received, read through a `NodeExec` (the node containers, with the stack's redis-cli helper:
+user, password, TLS from lib.sh)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Protocol
 
 from stackctl.cluster.redis_conf import SCRIPTS_MOUNT
 from stackctl.errors import ToolError
-from stackctl.model import StackModel
-from stackctl.runtime.compose import Compose
+from stackctl.runtime.compose import ExecResult
 from stackctl.runtime.usage import Unavailable
 
+TARGET_ENV = "STACKCTL_TARGET"
+"""The node a script reads (host:port); unset: the container's own node."""
 COMMANDSTATS_SCRIPT = f""". {SCRIPTS_MOUNT}/lib.sh
-rcli "127.0.0.1:${{STACKCTL_PORT:-6379}}" info replication commandstats
+rcli "${{{TARGET_ENV}:-127.0.0.1:${{STACKCTL_PORT:-6379}}}}" info replication stats commandstats
 """
 CLI_TIMEOUT_S = "5"
 """Seconds the one redis-cli call may take (a node under load answers slowly)."""
@@ -29,6 +32,24 @@ CMDSTAT = "cmdstat_"
 
 NodeCommands = Mapping[str, int] | Unavailable
 """One node's calls per command, or why they could not be read."""
+CONNECTIONS_FIELD = "total_connections_received"
+
+
+class NodeExec(Protocol):
+    """Runs a command against one Redis node (by node name) and returns its result: in the
+    node's container (compose), or in a local task container (swarm)."""
+
+    def __call__(self, node: str, command: Sequence[str], env: Mapping[str, str]
+                 ) -> ExecResult: ...
+
+
+def parse_connections_received(text: str) -> int | None:
+    """`INFO stats`' total_connections_received (None when absent)."""
+    for line in text.replace("\r", "").splitlines():
+        name, _, value = line.partition(":")
+        if name == CONNECTIONS_FIELD and value.strip().isdigit():
+            return int(value.strip())
+    return None
 
 
 def parse_commandstats(text: str) -> dict[str, int]:
@@ -55,34 +76,47 @@ def is_replica(text: str) -> bool:
     return any(line.strip() == "role:slave" for line in text.splitlines())
 
 
-def read_node(compose: Compose, node: str) -> NodeCommands:
-    """One node's commandstats through its container; none for a replica: its counts are
-    the writes it replays from its primary (Tyk sends replicas nothing), and counting them
-    would count every write twice."""
-    result = compose.exec(node, ["sh", "-c", COMMANDSTATS_SCRIPT],
-                          env={"STACKCTL_CLI_TIMEOUT": CLI_TIMEOUT_S})
+def read_node_counts(run: NodeExec, node: str) -> tuple[NodeCommands, int | None]:
+    """One node's commandstats and connections received (None: unread). A replica has
+    no commands: its counts are the writes it replays from its primary (Tyk sends
+    replicas nothing), and counting them would count every write twice."""
+    result = run(node, ["sh", "-c", COMMANDSTATS_SCRIPT], {"STACKCTL_CLI_TIMEOUT": CLI_TIMEOUT_S})
+    received = parse_connections_received(result.stdout) if result.ok else None
     if result.ok and is_replica(result.stdout):
-        return {}
+        return {}, received
     calls = parse_commandstats(result.stdout) if result.ok else {}
     if calls:
-        return calls
+        return calls, received
     why = (result.stderr.strip().splitlines() or [result.stdout.strip()[:80] or "no answer"])
-    return Unavailable(f"{node}: INFO commandstats: {why[-1]}")
+    return Unavailable(f"{node}: INFO commandstats: {why[-1]}"), received
 
 
-def submit_reads(pool: ThreadPoolExecutor, compose: Compose, model: StackModel
-                 ) -> dict[str, Future[NodeCommands]]:
-    """Start reading every node's commandstats on `pool` (the caller reads other things
+def read_node(run: NodeExec, node: str) -> NodeCommands:
+    """One node's commandstats (`read_node_counts` without the connections)."""
+    return read_node_counts(run, node)[0]
+
+
+NodeCounts = tuple[NodeCommands, int | None]
+
+
+def submit_reads(pool: ThreadPoolExecutor, run: NodeExec, nodes: Sequence[str]
+                 ) -> dict[str, Future[NodeCounts]]:
+    """Start reading every node's counts on `pool` (the caller reads other things
     meanwhile and collects with `collect`)."""
-    return {n.name: pool.submit(read_node, compose, n.name) for n in model.nodes}
+    return {n: pool.submit(read_node_counts, run, n) for n in nodes}
 
 
-def collect(futures: Mapping[str, Future[NodeCommands]]) -> dict[str, NodeCommands]:
-    """The submitted reads' answers; a failed read becomes Unavailable."""
-    out: dict[str, NodeCommands] = {}
+def collect(futures: Mapping[str, Future[NodeCounts]]
+            ) -> tuple[dict[str, NodeCommands], dict[str, int]]:
+    """The submitted reads' answers: commands by node (a failed read becomes
+    Unavailable) and connections received by node (the nodes that answered)."""
+    commands: dict[str, NodeCommands] = {}
+    received: dict[str, int] = {}
     for node, future in futures.items():
         try:
-            out[node] = future.result()
+            commands[node], count = future.result()
         except ToolError as exc:  # docker failed: an answer, not a traceback
-            out[node] = Unavailable(f"{node}: INFO commandstats: {exc}")
-    return out
+            commands[node], count = Unavailable(f"{node}: INFO commandstats: {exc}"), None
+        if count is not None:
+            received[node] = count
+    return commands, received

@@ -51,6 +51,10 @@ class Cost:
     saturated: str
     reasons: tuple[str, ...]
     unavailable: tuple[str, ...] = field(default=())
+    redis_connections_per_request: float | None = None
+    """Connections every Redis node received (INFO stats), per request: the gateways',
+    the pump's, the healthchecks' and other clients' (the meter's own reads left out);
+    None when a node's count was not read twice."""
 
     @property
     def redis_cores_max(self) -> float | None:
@@ -74,8 +78,10 @@ class Cost:
         redis = (f"Redis {_num(self.redis_commands_per_request, 1)} commands/request"
                  f"{f' ({nodes})' if nodes else ''}{f': {top}' if top else ''}"
                  f"{f'; busiest node {busiest:.2f} cores' if busiest is not None else ''}")
+        received = ("" if self.redis_connections_per_request is None else
+                    f"; Redis received {self.redis_connections_per_request:.3f}/request")
         conns = (f"new connections {_num(self.new_connections_per_request, 3)}/request; "
-                 f"{_num(self.time_wait_upstream, 0)} TIME_WAIT to upstream")
+                 f"{_num(self.time_wait_upstream, 0)} TIME_WAIT to upstream{received}")
         loadgen = (f"load generator {self.loadgen_cores:.2f} cores "
                    f"({_num(self.loadgen_cpu_us_per_request, 0)} µs/request)")
         shares = f" ({shares_text(self.shares_pct)})" if self.shares_pct else ""
@@ -106,6 +112,7 @@ def cost(before: Snapshot, after: Snapshot, requests: int, pool_timeouts: int = 
     opens = _sum_tcp(before.gateways, after.gateways, missing)
     time_wait = _time_wait_after(after.gateways)
     loadgen_s = max(after.loadgen_cpu_s - before.loadgen_cpu_s, 0.0)
+    received = connections_received(before, after)
     busy_pct, busy_s = _machine(before, after, missing)
 
     gw_s = None if gw_cpu is None else gw_cpu / 1e9
@@ -133,7 +140,20 @@ def cost(before: Snapshot, after: Snapshot, requests: int, pool_timeouts: int = 
         loadgen_cores=loadgen_s / seconds,
         loadgen_cpu_us_per_request=per(loadgen_s * 1e6),
         machine_busy_pct=busy_pct, shares_pct=shares, saturated=saturated, reasons=reasons,
-        unavailable=tuple(dict.fromkeys(missing)))
+        unavailable=tuple(dict.fromkeys(missing)),
+        redis_connections_per_request=None if received is None else per(received))
+
+
+def connections_received(before: Snapshot, after: Snapshot) -> int | None:
+    """Connections the Redis nodes received between two snapshots, less the one each
+    node's read in `after` made itself; None unless every node was read both times."""
+    nodes = set(after.nodes) or set(after.commands)
+    if not nodes or any(n not in before.connections_received
+                        or n not in after.connections_received for n in nodes):
+        return None
+    deltas = [after.connections_received[n] - before.connections_received[n] - 1
+              for n in nodes]
+    return None if any(d < 0 for d in deltas) else sum(deltas)
 
 
 def _cores(*snapshots: Snapshot) -> int:
@@ -293,7 +313,8 @@ def _num(value: float | None, digits: int) -> str:
 _DIGITS = {"seconds": 2, "gateway_cpu_us_per_request": 1, "gateway_cores": 3,
            "gateway_memory_mib": 1, "redis_commands_per_request": 3, "loadgen_cores": 3,
            "loadgen_cpu_us_per_request": 1, "machine_busy_pct": 1,
-           "new_connections_per_request": 4, "redis_cores_max": 3}
+           "new_connections_per_request": 4, "redis_cores_max": 3,
+           "redis_connections_per_request": 4}
 _MAP_DIGITS = {"redis_commands_per_node": 3, "redis_cores_per_node": 3, "shares_pct": 1}
 
 

@@ -1,19 +1,24 @@
 """What the stack has used up to an instant: the gateways' and Redis nodes' cgroup CPU and
-memory, the gateways' TCP counters, every node's command counts, the host's CPU and the
-load generator's CPU. Two snapshots make a `Cost`."""
+memory, the gateways' TCP counters, every node's command counts and connections received,
+the host's CPU and the load generator's CPU. Two snapshots make a `Cost`.
+
+A snapshot reads through a `MeterSource`: which containers on this machine are the
+gateways and the Redis nodes, and how to run a command against a node. Compose's is
+`ComposeSource`; the swarm's is in `stackctl.swarm.meter`."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Protocol
 
 from stackctl.errors import ToolError
 from stackctl.meter.commandstats import NodeCommands, collect, submit_reads
 from stackctl.model import StackModel
 from stackctl.runtime._client import load_wrapper
-from stackctl.runtime.compose import Compose
+from stackctl.runtime.compose import Compose, ExecResult
 from stackctl.runtime.usage import ContainerUsage, HostCpu, Unavailable, container_usage
 
 MAX_THREADS = 8
@@ -22,42 +27,92 @@ MAX_THREADS = 8
 Reading = ContainerUsage | Unavailable
 
 
+class MeterSource(Protocol):
+    """Where a snapshot reads a stack's counters on this machine. `read_snapshot` asks
+    `gateways()` first each time (a source may list its containers there), then
+    `nodes()`, then runs `exec_node` for every node."""
+
+    def gateways(self) -> Mapping[str, str]:
+        """The gateway containers to meter: label -> container name."""
+        ...
+
+    def nodes(self) -> Mapping[str, str | Unavailable]:
+        """Every Redis node: node name -> its container here (or why it has none)."""
+        ...
+
+    def exec_node(self, node: str, command: Sequence[str], env: Mapping[str, str]
+                  ) -> ExecResult:
+        """Run `command` against the node `node` (see commandstats.NodeExec)."""
+        ...
+
+
+@dataclass(frozen=True)
+class ComposeSource:
+    """A Compose stack: the named gateway services' first containers, every node's
+    container, commands in the node's own container."""
+
+    compose: Compose
+    model: StackModel
+    gateway_services: Sequence[str]
+
+    def gateways(self) -> Mapping[str, str]:
+        """By service name."""
+        return {s: self.compose.container(s) for s in self.gateway_services}
+
+    def nodes(self) -> Mapping[str, str | Unavailable]:
+        """Every node has its container."""
+        return {n.name: self.compose.container(n.name) for n in self.model.nodes}
+
+    def exec_node(self, node: str, command: Sequence[str], env: Mapping[str, str]
+                  ) -> ExecResult:
+        """`docker exec` in the node's container."""
+        return self.compose.exec(node, list(command), env=dict(env))
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """Counters at one instant (`at`: monotonic seconds, when /proc was read)."""
 
     at: float
     took_s: float
-    gateways: Mapping[str, Reading]  # by service; with TCP counters
-    nodes: Mapping[str, Reading]  # by node service; cgroup only
+    gateways: Mapping[str, Reading]  # by service (compose) or task container (swarm)
+    nodes: Mapping[str, Reading]  # by node; cgroup only
     commands: Mapping[str, NodeCommands]  # by node
     host: HostCpu | Unavailable
     loadgen_cpu_s: float
+    connections_received: Mapping[str, int] = field(default_factory=dict)
+    """By node that answered: INFO stats' total_connections_received."""
 
 
 def take_snapshot(compose: Compose, model: StackModel, gateways: list[str],
                   loadgen_cpu: Callable[[], float]) -> Snapshot:
-    """Read everything once: the nodes' commandstats in parallel threads while this thread
+    """A Compose stack's snapshot (`read_snapshot` through a `ComposeSource`)."""
+    return read_snapshot(ComposeSource(compose, model, gateways), loadgen_cpu)
+
+
+def read_snapshot(source: MeterSource, loadgen_cpu: Callable[[], float]) -> Snapshot:
+    """Read everything once: the nodes' counts in parallel threads while this thread
     reads the containers (one `docker inspect`) and /proc."""
     from stackctl.runtime.usage import read_host_cpu
 
     load_wrapper()  # before the threads: python-on-whales' imports can deadlock
     start = time.monotonic()
-    nodes = [n.name for n in model.nodes]
+    gateways, nodes = dict(source.gateways()), dict(source.nodes())
     with ThreadPoolExecutor(max_workers=max(1, min(MAX_THREADS, len(nodes)))) as pool:
-        futures = submit_reads(pool, compose, model)
-        readings = _by_service(compose, [*gateways, *nodes], gateways)
+        futures = submit_reads(pool, source.exec_node, list(nodes))
+        here = {n: c for n, c in nodes.items() if isinstance(c, str)}
+        readings = _by_name([*gateways.values(), *here.values()], list(gateways.values()))
         at, host, loadgen = time.monotonic(), read_host_cpu(), loadgen_cpu()
-        commands = collect(futures)
-    return Snapshot(at, time.monotonic() - start, {g: readings[g] for g in gateways},
-                    {n: readings[n] for n in nodes}, commands, host, loadgen)
+        commands, received = collect(futures)
+    node_readings = {n: readings[c] if isinstance(c, str) else c for n, c in nodes.items()}
+    return Snapshot(at, time.monotonic() - start,
+                    {g: readings[c] for g, c in gateways.items()}, node_readings, commands,
+                    host, loadgen, received)
 
 
-def _by_service(compose: Compose, services: Sequence[str], netns: Sequence[str]
-                ) -> dict[str, Reading]:
-    names = {s: compose.container(s) for s in services}
+def _by_name(names: Sequence[str], netns: Sequence[str]) -> dict[str, Reading]:
     try:
-        usage = container_usage(list(names.values()), [names[s] for s in netns])
+        usage = container_usage(list(names), list(netns))
     except ToolError as exc:  # docker itself failed: every reading says so
-        return {s: Unavailable(str(exc)) for s in services}
-    return {s: usage[name] for s, name in names.items()}
+        return {n: Unavailable(str(exc)) for n in names}
+    return {n: usage[n] for n in names}

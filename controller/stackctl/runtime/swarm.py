@@ -290,9 +290,23 @@ class Stack:
                        f"docker ps ({self.full(service)})")
         return sorted(out.split())
 
-    def exec(self, container: str, command: Sequence[str]) -> ExecResult:
-        """Run `command` in one of the stack's local containers (exit code returned)."""
-        return _run(["exec", container, *command], f"docker exec {container}")
+    def exec(self, container: str, command: Sequence[str],
+             env: Mapping[str, str] | None = None) -> ExecResult:
+        """Run `command` in one of the stack's local containers (exit code returned);
+        `env` must hold nothing secret (it is on the command line)."""
+        args = ["exec"]
+        for key, value in (env or {}).items():
+            args += ["--env", f"{key}={value}"]
+        return _run([*args, container, *command], f"docker exec {container}")
+
+    def local_tasks(self) -> dict[str, list[str]]:
+        """The stack's running containers on this node, by service (short name): one
+        `docker ps` for all."""
+        out = _checked(["ps", "--filter", f"label={STACK_LABEL}={self.name}",
+                        "--filter", "status=running", "--format",
+                        f'{{{{.Names}}}}\t{{{{.Label "{SERVICE_LABEL}"}}}}'],
+                       f"docker ps ({self.name})")
+        return parse_local_tasks(out, self.name)
 
     def remove_service(self, service: str) -> None:
         """Remove one service of the stack (e.g. a finished job); quiet when absent."""
@@ -487,6 +501,19 @@ def parse_tasks(text: str, stack: str) -> list[Task]:
                         str(row.get("DesiredState", "")).lower(), current,
                         str(row.get("Error", "")).strip()))
     return out
+
+
+def parse_local_tasks(text: str, stack: str) -> dict[str, list[str]]:
+    """`docker ps --format '{{.Names}}\t{{.Label "<service label>"}}'` lines -> container
+    names by short service name (lines without a service label are left out)."""
+    out: dict[str, list[str]] = {}
+    prefix = f"{stack}_"
+    for line in text.splitlines():
+        name, _, service = line.strip().partition("\t")
+        if not name or not service.startswith(prefix):
+            continue
+        out.setdefault(service[len(prefix):], []).append(name)
+    return {k: sorted(v) for k, v in sorted(out.items())}
 
 
 def parse_services(text: str, stack: str) -> list[ServiceInfo]:

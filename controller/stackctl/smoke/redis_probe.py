@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from stackctl.cluster.redis_conf import SCRIPTS_MOUNT
 from stackctl.cluster.status import split_report
+from stackctl.meter.commandstats import TARGET_ENV, NodeExec
 from stackctl.model import StackModel
 from stackctl.runtime.compose import Compose
 from stackctl.tyk.lookup import redis_key_prefix
@@ -16,7 +17,7 @@ from stackctl.tyk.lookup import redis_key_prefix
 SESSION_PREFIX = redis_key_prefix("session")
 COUNTER_PREFIX = redis_key_prefix("rate-limit")
 PROBE_SCRIPT = f""". {SCRIPTS_MOUNT}/lib.sh
-self="127.0.0.1:${{STACKCTL_PORT:-6379}}"
+self="${{{TARGET_ENV}:-127.0.0.1:${{STACKCTL_PORT:-6379}}}}"
 echo "## role"; rcli "$self" role | head -n 1
 echo "## keys"
 rcli "$self" --scan --pattern '{SESSION_PREFIX}*'
@@ -60,15 +61,22 @@ def probe_external(model: StackModel, password: str, image: str) -> list[NodeKey
 
 
 def probe_nodes(compose: Compose, model: StackModel) -> list[NodeKeys]:
-    """Every node's role and keys, read in parallel."""
+    """Every node's role and keys, read in parallel in the node containers."""
+    return probe_with(lambda node, command, env: compose.exec(node, list(command),
+                                                              env=dict(env)),
+                      [n.name for n in model.nodes])
+
+
+def probe_with(run: NodeExec, names: Sequence[str]) -> list[NodeKeys]:
+    """Every named node's role and keys through `run` (see meter.commandstats.NodeExec),
+    read in parallel."""
 
     def read(name: str) -> NodeKeys:
-        result = compose.exec(name, PROBE, env={"STACKCTL_CLI_TIMEOUT": CLI_TIMEOUT_S})
+        result = run(name, PROBE, {"STACKCTL_CLI_TIMEOUT": CLI_TIMEOUT_S})
         err = "" if result.ok else (result.stderr.strip().splitlines() or ["failed"])[-1]
         return parse_probe(name, result.stdout, err)
 
-    names = [n.name for n in model.nodes]
-    with ThreadPoolExecutor(max_workers=min(8, len(names))) as pool:
+    with ThreadPoolExecutor(max_workers=max(1, min(8, len(names)))) as pool:
         return list(pool.map(read, names))
 
 

@@ -1,7 +1,9 @@
 """Load from the swarm: wrk in the tasks of a `load` replicated-job service
 (`swarm.load_replicas` tasks, spread over the nodes, all at once), each with its share of
 the connections and rate and every key; their results read from the service's logs and
-merged. The keys reach the tasks as a Swarm secret, never on a command line."""
+merged (answers per slice of time over the span all tasks ran). The keys reach the tasks
+as a Swarm secret, never on a command line. A `TaskMeter` is told when every task runs and
+when all have ended (the meter's snapshots)."""
 
 from __future__ import annotations
 
@@ -12,9 +14,11 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Protocol
 
 from stackctl.errors import ToolError
 from stackctl.load.plan import LoadPlan, LoadResult
+from stackctl.load.stats import merge_counts
 from stackctl.load.wrk import MARKER, _keys_file, parse_wrk_output, script_file, wrk_args, wrk_call
 from stackctl.runtime.swarm import Stack
 from stackctl.swarm.stackfile import FRONT_NETWORK, ROLE_LABEL
@@ -25,6 +29,22 @@ KEYS_TARGET = "/run/secrets/stackctl-load-keys"
 SCRIPT_TARGET = "/opt/stackctl/load/smoke.lua"
 SLACK_S = 90.0
 """Beyond the load's own deadline: scheduling, start-up and the logs."""
+POLL_S = 0.5
+"""Task-state polls while the tasks start and once they should have ended (none while
+they run: each `docker stack ps` takes CPU from the run)."""
+
+
+class TaskMeter(Protocol):
+    """Told about the load job's progress (`stackctl.swarm.meter.SwarmMeter`)."""
+
+    def running(self, started: float, running: float) -> None:
+        """Every task runs (wall clock: the job was created at `started`, all were seen
+        running at `running`); may block until it has measured."""
+        ...
+
+    def complete(self) -> None:
+        """Every task has ended."""
+        ...
 
 
 def task_plan(plan: LoadPlan, tasks: int) -> LoadPlan:
@@ -36,8 +56,9 @@ def task_plan(plan: LoadPlan, tasks: int) -> LoadPlan:
 
 def merge(results: Sequence[LoadResult]) -> LoadResult:
     """One result from the tasks': statuses and errors summed, the slowest task's
-    elapsed time, and per percentile the highest task's figure (an upper bound: wrk's
-    histograms do not travel)."""
+    elapsed time, per percentile the highest task's figure (an upper bound: wrk's
+    histograms do not travel), answers per slice summed over the span all tasks ran,
+    and their CPU summed (None unless every task reported it)."""
     if not results:
         raise ToolError("load: no task reported a result")
     keys = max(len(r.statuses) for r in results)
@@ -47,13 +68,16 @@ def merge(results: Sequence[LoadResult]) -> LoadResult:
             statuses[i].update(counts)
     latencies = {p: max(r.latencies_ms.get(p, 0.0) for r in results)
                  for p in results[0].latencies_ms}
+    cpu = [r.engine_cpu_s for r in results]
     return LoadResult(
         engine=f"wrk x {len(results)} tasks", statuses=statuses, latencies_ms=latencies,
         elapsed_s=max(r.elapsed_s for r in results),
         started_at=min(r.started_at for r in results), ended_at=max(r.ended_at for r in results),
         corrected=False, errors=sum(r.errors for r in results),
         unanswered_max=sum(r.unanswered_max for r in results),
-        note=f"{len(results)} load tasks; percentiles: the highest task's (an upper bound)")
+        note=f"{len(results)} load tasks; percentiles: the highest task's (an upper bound)",
+        answers=merge_counts([r.answers for r in results]),
+        engine_cpu_s=None if None in cpu else sum(c for c in cpu if c is not None))
 
 
 def _parse_tasks(text: str, keys: int, started: float) -> list[LoadResult]:
@@ -61,25 +85,30 @@ def _parse_tasks(text: str, keys: int, started: float) -> list[LoadResult]:
             if line.startswith(MARKER)]
 
 
-def _wait_complete(stack: Stack, tasks: int, timeout: float) -> None:
+def _wait_for(stack: Stack, tasks: int, states: tuple[str, ...], timeout: float) -> None:
+    """Until `tasks` load tasks are in one of `states`; ToolError when one failed or at
+    the deadline."""
     deadline = time.monotonic() + timeout
     while True:
-        states = [t for t in stack.tasks() if t.service == SERVICE]
-        done = sum(t.state == "complete" for t in states)
-        failed = [t for t in states if t.state in FAILED]
+        found = [t for t in stack.tasks() if t.service == SERVICE]
+        done = sum(t.state in states for t in found)
+        failed = [t for t in found if t.state in FAILED]
         if done >= tasks:
             return
         if failed:
             raise ToolError(f"load task failed: {failed[0].error or failed[0].state}")
         if time.monotonic() >= deadline:
-            raise ToolError(f"load: {done} of {tasks} tasks complete after {timeout:.0f} s")
-        time.sleep(1.0)
+            raise ToolError(f"load: {done} of {tasks} tasks {states[-1]} after "
+                            f"{timeout:.0f} s")
+        time.sleep(POLL_S)
 
 
 def run_load_tasks(stack: Stack, plan: LoadPlan, tasks: int, image: str, work_dir: Path,
-                   project: str) -> tuple[LoadResult, list[LoadResult]]:
+                   project: str, meter: TaskMeter | None = None
+                   ) -> tuple[LoadResult, list[LoadResult]]:
     """Run the plan from `tasks` load tasks against `plan.url` (a name on the front
-    overlay); the merged result and each task's."""
+    overlay); the merged result and each task's. `meter` hears when all run and when
+    all have ended."""
     share = task_plan(plan, tasks)
     keys_path = _keys_file(work_dir, plan.keys)
     script = script_file(work_dir)
@@ -98,7 +127,13 @@ def run_load_tasks(stack: Stack, plan: LoadPlan, tasks: int, image: str, work_di
         stack.create_object("config", config, script)
         started = time.time()
         stack.run_job(spec)
-        _wait_complete(stack, tasks, share.deadline_s + SLACK_S)
+        _wait_for(stack, tasks, ("running", "complete"), SLACK_S)
+        if meter is not None:
+            meter.running(started, time.time())
+        time.sleep(max(0.0, started + share.duration_s - time.time()))
+        _wait_for(stack, tasks, ("complete",), share.deadline_s + SLACK_S)
+        if meter is not None:
+            meter.complete()
         results: list[LoadResult] = []
         deadline = time.monotonic() + 15.0  # service logs trail the tasks' end a little
         while len(results) < tasks and time.monotonic() < deadline:
