@@ -146,12 +146,26 @@ def test_swarm_stack_life_cycle(swarm: dict[str, Any]) -> None:
         assert after[name] == before[name], name
 
     # Smoke: keyed load from the two load tasks (swarm.load_replicas = 2), merged.
+    # The compose smoke's judgements too: steady, connection reuse, the keys' placement,
+    # analytics delivered; and what it cost with who saturated.
     smoke = stackctl(work, {**env, "STACKCTL_GATEWAY__REPLICAS": "2"}, "smoke", "--json",
-                     "--duration", "5", "--connections", "8", timeout=300)
+                     "--duration", "8", "--connections", "8", timeout=300)
     report = json.loads(smoke.stdout)
     assert smoke.returncode == 0 and report["passed"], smoke.stdout + smoke.stderr
     assert report["load_tasks"] == 2 and len(report["per_task_rps"]) == 2
     assert all(r > 0 for r in report["per_task_rps"]) and report["requests"] > 0
+    checks = {c["name"]: c for c in report["checks"]}
+    for name in ("steady", "connection-reuse", "redis-keys", "analytics"):
+        assert name in checks and checks[name]["passed"], checks
+    assert report["not_checked_on_swarm"] == [], report["not_checked_on_swarm"]
+    spent = report["cost"]
+    assert spent["gateway_cpu_us_per_request"] > 0 and spent["requests"] > 0, spent
+    assert spent["redis_commands_per_request"] > 0, spent
+    assert spent["new_connections_per_request"] is not None, spent
+    from stackctl.meter import SATURATIONS
+
+    assert spent["saturated"] in SATURATIONS and "saturated" in report["summary"]
+    assert len(report["fifths"]) == 5
     assert not any(stack.leftovers()[k] for k in ("secrets", "configs")
                    if any("load-" in n for n in stack.leftovers()[k]))
 

@@ -82,7 +82,9 @@ def _swarm_smoke(step_ctx: StackContext, options: SmokeOptions, as_json: bool) -
         for check in report.checks:
             typer.echo(f"  {'ok  ' if check['passed'] else 'FAIL'} {check['name']}: "
                        f"{check['detail']}")
-        typer.echo("  not checked on swarm yet: " + ", ".join(report.as_dict()
-                                                              ["not_checked_on_swarm"]))
+        for line in report.cost_lines():
+            typer.echo(f"  {line}")
+        if report.not_checked:
+            typer.echo("  not checked: " + "; ".join(report.not_checked))
     if not report.passed:
         raise typer.Exit(1)

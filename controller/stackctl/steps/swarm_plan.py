@@ -22,10 +22,13 @@ class SwarmSmoke:
 
     def run(self, ctx: StackContext) -> str:
         from stackctl.errors import StepError
+        from stackctl.smoke.run import default_keys
         from stackctl.smoke.swarm_run import run_swarm_smoke
         from stackctl.steps.smoke import CONNECTIONS, DURATION_S, RATE
 
-        report = run_swarm_smoke(ctx, DURATION_S, CONNECTIONS, RATE, keys=3)
+        # As many keys as the compose smoke: their records must reach every primary.
+        report = run_swarm_smoke(ctx, DURATION_S, CONNECTIONS, RATE,
+                                 keys=default_keys(ctx.model.settings.redis.shards))
         failed = [c for c in report.checks if not c["passed"]]
         if failed:
             raise StepError(self.name, "; ".join(f"{c['name']}: {c['detail']}"
