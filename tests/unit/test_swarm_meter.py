@@ -43,6 +43,7 @@ class FakeStack:
 
     def __init__(self) -> None:
         self.execs: list[tuple[str, dict[str, str]]] = []
+        self.logs_read: list[tuple[str, float | None]] = []
         self.info = (FIX / "primary_info_replication_commandstats.txt").read_text()
 
     def local_tasks(self) -> dict[str, list[str]]:
@@ -53,7 +54,8 @@ class FakeStack:
         self.execs.append((container, dict(env or {})))
         return ExecResult(0, self.info, "")
 
-    def logs(self, service: str, tail: int | None = None) -> str:
+    def container_log(self, container: str, since: float | None = None) -> str:
+        self.logs_read.append((container, since))
         return "x\nredis: connection pool timeout\n"
 
 
@@ -81,7 +83,9 @@ def test_source_reads_local_tasks_and_routes_each_node(monkeypatch: pytest.Monke
                          *(n.addr for n in MODEL.nodes[2:])}
     assert all(c == "st_redis-1.1.x" for c, env in stack.execs if TARGET_ENV in env)
     assert set(snap.commands) == {n.name for n in MODEL.nodes}
-    assert sm.pool_timeouts(stack) == 1  # type: ignore[arg-type]
+    # pool timeouts: each local gateway task's log since the meter started
+    assert sm.pool_timeouts(stack, 12.5) == 2  # type: ignore[arg-type]
+    assert stack.logs_read == [("st_gateway.1.abc", 12.5), ("st_gateway.2.def", 12.5)]
 
 
 def test_first_snapshot_waits_into_the_run_or_gives_up() -> None:

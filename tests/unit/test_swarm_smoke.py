@@ -73,3 +73,9 @@ def test_load_checks_judge_steady_and_reuse_from_the_merged_run() -> None:
     assert "over the 5.0 s every load task ran" in by_name["steady"]["detail"]
     assert by_name["connection-reuse"]["passed"]
     assert len(report.fifths) == 5 and report.cost is not None
+
+
+def test_per_second_rebins_the_merged_slices() -> None:
+    counts = SliceCounts(0.0, 0.1, (1,) * 25)
+    assert swarm_run.per_second(counts) == [10, 10, 5]
+    assert swarm_run.per_second(None) == []

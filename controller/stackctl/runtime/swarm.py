@@ -299,6 +299,17 @@ class Stack:
             args += ["--env", f"{key}={value}"]
         return _run([*args, container, *command], f"docker exec {container}")
 
+    def container_log(self, container: str, since: float | None = None) -> str:
+        """One local container's log (stdout and stderr), from `since` (unix time) on:
+        `docker logs` reads this node's log file (`docker service logs` gathers every
+        task's through the managers and can stall on a large log)."""
+        args = ["logs"] + (["--since", f"{since:.3f}"] if since is not None else [])
+        result = _run([*args, container], f"docker logs {container}")
+        if not result.ok:
+            detail = (result.stderr.strip().splitlines() or ["failed"])[-1]
+            raise ToolError(f"docker logs {container}: {detail}")
+        return result.stdout + result.stderr
+
     def local_tasks(self) -> dict[str, list[str]]:
         """The stack's running containers on this node, by service (short name): one
         `docker ps` for all."""

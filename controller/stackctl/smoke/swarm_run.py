@@ -22,6 +22,7 @@ from stackctl.errors import ToolError
 from stackctl.tyk.lookup import gateway_listen_port
 
 if TYPE_CHECKING:
+    from stackctl.load.plan import SliceCounts
     from stackctl.meter.cost import Cost
     from stackctl.runtime.swarm import Stack
 
@@ -236,6 +237,14 @@ def run_swarm_smoke(ctx: StackContext, duration_s: float, connections: int, rate
     return report
 
 
+def per_second(counts: SliceCounts | None) -> list[int]:
+    """Answers per whole second of the merged span (the JSON's timeline)."""
+    if counts is None:
+        return []
+    per = max(1, round(1.0 / counts.width_s))
+    return [sum(counts.counts[i:i + per]) for i in range(0, len(counts.counts), per)]
+
+
 def _analytics(served: int, delivered: int, waited: float, unanswered: int) -> Any:
     from stackctl.smoke.checks import analytics_check
 
@@ -257,6 +266,7 @@ def _load_checks(report: SwarmSmokeReport, merged: Any, per_task: list[Any],
         return
     fifths = count_slices(merged.answers)
     report.fifths = [f.as_dict() for f in fifths]
+    report.extra["answers_per_s"] = per_second(merged.answers)
     steady = checks.steady_check(fifths)
     span = ("" if merged.answers is None else
             f" (over the {merged.answers.end - merged.answers.start:.1f} s every load task "

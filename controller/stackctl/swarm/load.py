@@ -80,8 +80,11 @@ def merge(results: Sequence[LoadResult]) -> LoadResult:
         engine_cpu_s=None if None in cpu else sum(c for c in cpu if c is not None))
 
 
-def _parse_tasks(text: str, keys: int, started: float) -> list[LoadResult]:
-    return [parse_wrk_output(line, keys, started) for line in text.splitlines()
+def _parse_tasks(text: str, keys: int, started: float, connections: int
+                 ) -> list[LoadResult]:
+    """Each task's result; `connections` (a task's): requests that may be in flight when
+    its wrk stops (served, and recorded by the gateway, unseen)."""
+    return [parse_wrk_output(line, keys, started, connections) for line in text.splitlines()
             if line.startswith(MARKER)]
 
 
@@ -128,16 +131,19 @@ def run_load_tasks(stack: Stack, plan: LoadPlan, tasks: int, image: str, work_di
         started = time.time()
         stack.run_job(spec)
         _wait_for(stack, tasks, ("running", "complete"), SLACK_S)
+        running = time.time()
         if meter is not None:
-            meter.running(started, time.time())
-        time.sleep(max(0.0, started + share.duration_s - time.time()))
+            meter.running(started, running)
+        # Every task started before `running`: none ends before its duration from then.
+        time.sleep(max(0.0, running + share.duration_s - time.time()))
         _wait_for(stack, tasks, ("complete",), share.deadline_s + SLACK_S)
         if meter is not None:
             meter.complete()
         results: list[LoadResult] = []
         deadline = time.monotonic() + 15.0  # service logs trail the tasks' end a little
         while len(results) < tasks and time.monotonic() < deadline:
-            results = _parse_tasks(stack.raw_logs(SERVICE), len(plan.keys), started)
+            results = _parse_tasks(stack.raw_logs(SERVICE), len(plan.keys), started,
+                                   call.connections)
             if len(results) < tasks:
                 time.sleep(1.0)
         if len(results) < tasks:

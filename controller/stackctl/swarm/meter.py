@@ -77,9 +77,11 @@ class SwarmSource:
         return self.stack.exec(here[0], command, {**env, TARGET_ENV: addr})
 
 
-def pool_timeouts(stack: Stack) -> int:
-    """Pool-timeout lines in every gateway task's log so far."""
-    return count_pool_timeouts(stack.logs(GATEWAY_SERVICE))
+def pool_timeouts(stack: Stack, since: float) -> int:
+    """Pool-timeout lines since `since` (unix time) in the logs of the gateway tasks on
+    this node."""
+    return sum(count_pool_timeouts(stack.container_log(c, since))
+               for c in stack.local_tasks().get(GATEWAY_SERVICE, []))
 
 
 def first_snapshot_delay(started: float, running: float, duration_s: float) -> float | None:
@@ -111,16 +113,12 @@ class SwarmMeter:
     after: Snapshot | None = None
     timeouts: int = 0
     problem: str = ""
+    since: float = 0.0
     _source: SwarmSource | None = None
 
     def start(self) -> None:
-        """Before the load job exists: the gateways' pool timeouts so far."""
-        from stackctl.errors import ToolError
-
-        try:
-            self.timeouts = pool_timeouts(self.stack)
-        except ToolError as exc:
-            self.problem = str(exc)
+        """Before the load job exists: from now on the gateways' pool timeouts count."""
+        self.since = time.time()
 
     def running(self, started: float, running: float) -> None:
         """Every load task runs: wait into the run and take the first snapshot."""
@@ -147,7 +145,7 @@ class SwarmMeter:
             return
         try:
             self.after = read_snapshot(self._source, lambda: 0.0)
-            self.timeouts = max(0, pool_timeouts(self.stack) - self.timeouts)
+            self.timeouts = pool_timeouts(self.stack, self.since)
         except ToolError as exc:
             self.problem = str(exc)
 
