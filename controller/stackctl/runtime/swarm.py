@@ -85,8 +85,8 @@ def _run(args: Sequence[str], what: str, stdin: bytes | None = None) -> ExecResu
     from python_on_whales.exceptions import DockerException
     from python_on_whales.utils import run
 
-    cmd = [*docker_client().client_config.docker_cmd, *args]
     with tool_errors(what):
+        cmd = [*docker_client().client_config.docker_cmd, *args]
         try:
             if stdin is None:
                 out, err = run(cmd, return_stderr=True)
@@ -252,6 +252,14 @@ class Stack:
         text = _checked(["service", "inspect", "--format", fmt, *ids],
                         f"docker service inspect ({self.name})")
         return sorted(parse_services(text, self.name), key=lambda s: s.name)
+
+    def service_env(self, service: str) -> dict[str, str]:
+        """The environment in a service's spec (what its tasks are given); ToolError when
+        the service does not exist."""
+        out = _checked(["service", "inspect", "--format",
+                        "{{json .Spec.TaskTemplate.ContainerSpec.Env}}", self.full(service)],
+                       f"docker service inspect {self.full(service)}")
+        return parse_env(out)
 
     def tasks(self) -> list[Task]:
         """Every task of the stack, current and past (`docker stack ps`, one call)."""
@@ -487,6 +495,15 @@ def parse_tasks(text: str, stack: str) -> list[Task]:
                         str(row.get("DesiredState", "")).lower(), current,
                         str(row.get("Error", "")).strip()))
     return out
+
+
+def parse_env(text: str) -> dict[str, str]:
+    """A spec's `Env` as JSON (`["K=V", ...]` or null) -> {K: V}."""
+    try:
+        items = json.loads(text.strip() or "null") or []
+    except ValueError:
+        raise ToolError(f"docker service inspect: unreadable env {text.strip()[:80]!r}") from None
+    return {k: v for k, _, v in (str(item).partition("=") for item in items)}
 
 
 def parse_services(text: str, stack: str) -> list[ServiceInfo]:
