@@ -228,6 +228,19 @@ def test_a_roll_is_settled_only_when_no_old_task_still_runs() -> None:
                           {"gateway": 1}) == {"gateway": 2}
 
 
+def test_only_services_whose_deployed_env_differs_roll() -> None:
+    from stackctl.sweep.swarm_apply import rolling
+
+    point = {"gateway": {"TYK_GW_STORAGE_MAXACTIVE": "16"}, "pump": {"TYK_PMP_X": "16"}}
+    assert rolling(["gateway", "pump"], {}, point) == ["gateway", "pump"]
+    # restore after a point that was rendered but never deployed: nothing rolls
+    assert rolling(["gateway", "pump"], {}, {}) == []
+    # a changed replica count alone is not in `changed`: no roll
+    assert rolling([], {}, point) == []
+    assert rolling(["gateway", "pump", "redis-1"], {"pump": point["pump"]}, point) == [
+        "gateway"]
+
+
 def test_env_checks_see_wrong_missing_and_stale_values() -> None:
     from stackctl.sweep.swarm_apply import env_mismatch
 

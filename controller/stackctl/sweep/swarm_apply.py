@@ -82,24 +82,41 @@ def check_pool_only(changed: Sequence[str], project: str) -> None:
                           "run `stackctl up` with these settings first, then the sweep")
 
 
-def deploy(ctx: StackContext, changed: Sequence[str]) -> None:
+def rolling(changed: Sequence[str], deployed: Mapping[str, Mapping[str, str]],
+            rendered: Mapping[str, Mapping[str, str]]) -> list[str]:
+    """The services whose tasks the deploy replaces: changed against the file rendered
+    before, and with another environment than the one deployed (a sweep changes only
+    their environment and replica count; after an interrupted point the file may differ
+    from what runs while the deployed spec is already the wanted one)."""
+    return [n for n in ROLLED if n in changed and dict(deployed.get(n, {}))
+            != dict(rendered.get(n, {}))]
+
+
+def deploy(ctx: StackContext, changed: Sequence[str]) -> list[str]:
     """`docker stack deploy` of `ctx`'s rendered file; wait until the gateway (its
-    replica count) and the pump run new tasks where they changed, and no old one still
-    runs."""
+    replica count) and the pump run new tasks where they roll, and no old one still
+    runs. The services rolled."""
+    import json
+
     from stackctl.swarm.stackfile import STACK_FILE
     from stackctl.swarm.wait import wait_running
 
     stack = ctx.stack
+    path = ctx.state_dir / STACK_FILE
+    services = json.loads(path.read_text())["services"]
+    rolls = rolling(changed, {n: stack.service_env(n) for n in ROLLED},
+                    {n: services[n].get("environment", {}) for n in ROLLED})
     before = frozenset(t.id for t in stack.tasks() if t.service in ROLLED)
-    stack.deploy(ctx.state_dir / STACK_FILE)
+    stack.deploy(path)
     wanted = {"gateway": ctx.model.settings.gateway.replicas, "pump": 1}
-    fresh = {n: before for n in wanted if n in changed}
+    fresh = {n: before for n in rolls}
     wait_running(stack, wanted, ROLL_TIMEOUT_S, "gateway and pump", fresh)
     deadline = time.monotonic() + ROLL_TIMEOUT_S
     while extra := leftover_tasks(stack.tasks(), wanted):
         if time.monotonic() >= deadline:
             raise ToolError(f"old tasks still running after {ROLL_TIMEOUT_S:.0f} s: {extra}")
         time.sleep(POLL_S)
+    return rolls
 
 
 def check_env(stack: Stack, want: Mapping[str, Mapping[str, str | None]]) -> dict[str, str]:
