@@ -193,10 +193,11 @@ class Stack:
     def deploy(self, stack_file: Path) -> None:
         """`docker stack deploy --resolve-image never`: create or update the services
         whose spec changed; nothing is pulled (images must be on the nodes). No
-        `--prune`: it would remove the jobs created next to the stack (`run_job`)."""
-        client = docker_client()
-        with tool_errors(f"docker stack deploy {self.name}"):
-            client.stack.deploy(self.name, [stack_file], resolve_image="never")
+        `--prune`: it would remove the jobs created next to the stack (`run_job`). The
+        CLI's "Updating service ..." lines are captured, not printed (stdout may be
+        `--json`)."""
+        _checked(["stack", "deploy", "--compose-file", str(stack_file), "--resolve-image",
+                  "never", self.name], f"docker stack deploy {self.name}")
 
     def run_job(self, spec: Mapping[str, Any]) -> None:
         """(Re)create a `replicated-job` service in the stack's namespace from a spec

@@ -153,7 +153,7 @@ def run_sweep(ctx: StackContext, options: SweepOptions, say: Say) -> dict[str, A
     options.validate()
     out = out_dir(ctx, options)
     sctx = sweep_context(ctx, options.gateways)
-    runtime = sweep_runtime(ctx, sctx)
+    runtime = sweep_runtime(ctx, sctx, say)
     runtime.ensure_running()
     identity = stack_identity(ctx)
     fp = fingerprint(options, identity)

@@ -4,6 +4,7 @@ and meter, the Redis clients probe). `run.py` drives one loop over either."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from stackctl.smoke.setup import SmokeSetup
@@ -57,12 +58,13 @@ class SweepRuntime(Protocol):
         """How the load is made, one sentence for the report."""
 
 
-def sweep_runtime(ctx: StackContext, sctx: StackContext) -> SweepRuntime:
-    """The seam for the stack's engine."""
+def sweep_runtime(ctx: StackContext, sctx: StackContext,
+                  say: Callable[[str], None] = lambda _line: None) -> SweepRuntime:
+    """The seam for the stack's engine (`say`: progress lines)."""
     if ctx.model.settings.engine == "swarm":
         from stackctl.sweep.swarm_seam import SwarmSweep
 
-        return SwarmSweep(ctx, sctx)
+        return SwarmSweep(ctx, sctx, say=say)
     from stackctl.sweep.compose_seam import ComposeSweep
 
     return ComposeSweep(ctx, sctx)

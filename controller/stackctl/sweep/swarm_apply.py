@@ -9,7 +9,7 @@ check the point's environment in the service specs and in the local task contain
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from stackctl.errors import ConfigError, ToolError
@@ -92,7 +92,8 @@ def rolling(changed: Sequence[str], deployed: Mapping[str, Mapping[str, str]],
             != dict(rendered.get(n, {}))]
 
 
-def deploy(ctx: StackContext, changed: Sequence[str]) -> list[str]:
+def deploy(ctx: StackContext, changed: Sequence[str],
+           say: Callable[[str], None] = lambda _line: None) -> list[str]:
     """`docker stack deploy` of `ctx`'s rendered file; wait until the gateway (its
     replica count) and the pump run new tasks where they roll, and no old one still
     runs. The services rolled."""
@@ -107,8 +108,11 @@ def deploy(ctx: StackContext, changed: Sequence[str]) -> list[str]:
     rolls = rolling(changed, {n: stack.service_env(n) for n in ROLLED},
                     {n: services[n].get("environment", {}) for n in ROLLED})
     before = frozenset(t.id for t in stack.tasks() if t.service in ROLLED)
+    start = time.monotonic()
     stack.deploy(path)
     wanted = {"gateway": ctx.model.settings.gateway.replicas, "pump": 1}
+    say(f"  deployed: {', '.join(rolls) or 'no task'} replaced, {wanted['gateway']} "
+        "gateway task(s) wanted")
     fresh = {n: before for n in rolls}
     wait_running(stack, wanted, ROLL_TIMEOUT_S, "gateway and pump", fresh)
     deadline = time.monotonic() + ROLL_TIMEOUT_S
@@ -116,6 +120,7 @@ def deploy(ctx: StackContext, changed: Sequence[str]) -> list[str]:
         if time.monotonic() >= deadline:
             raise ToolError(f"old tasks still running after {ROLL_TIMEOUT_S:.0f} s: {extra}")
         time.sleep(POLL_S)
+    say(f"  new tasks running and no old one after {time.monotonic() - start:.0f} s")
     return rolls
 
 
@@ -151,26 +156,27 @@ def wait_redis_pass(ctx: StackContext) -> None:
         gateway.wait_redis_pass(gw, HELLO_TIMEOUT_S)
 
 
-def apply_point(sctx: StackContext, point: Point, groups: int | None) -> dict[str, str]:
+def apply_point(sctx: StackContext, point: Point, groups: int | None,
+                say: Callable[[str], None] = lambda _line: None) -> dict[str, str]:
     """Put `point` on (the sweep's context `sctx`: its gateway replica count); the
     gateway's environment as applied."""
     env = point_env(point)
     write_overrides(sctx.state_dir, env)
     changed = render(sctx, groups)
     check_pool_only(changed, sctx.model.settings.project)
-    deploy(sctx, changed)
+    deploy(sctx, changed, say)
     seen = check_env(sctx.stack, env)
     wait_redis_pass(sctx)
     return seen
 
 
-def restore(ctx: StackContext, groups: int | None, names: Mapping[str, Iterable[str]]
-            ) -> None:
+def restore(ctx: StackContext, groups: int | None, names: Mapping[str, Iterable[str]],
+            say: Callable[[str], None] = lambda _line: None) -> None:
     """The stack's own settings again: no overrides, its own gateway replica count;
     `names` (per service) must be gone from the specs afterwards."""
     clear_overrides(ctx.state_dir)
     changed = render(ctx, groups)
     check_pool_only(changed, ctx.model.settings.project)
-    deploy(ctx, changed)
+    deploy(ctx, changed, say)
     check_env(ctx.stack, {s: dict.fromkeys(n) for s, n in names.items()})
     wait_redis_pass(ctx)

@@ -5,6 +5,7 @@ through the gateway API would land in one task's files only); points deployed th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,8 @@ class SwarmSweep:
     groups: int | None = None
     applied: dict[str, list[str]] = field(default_factory=dict)
     """Per service, the variables the points set (gone again after `restore`)."""
+    say: Callable[[str], None] = field(default=lambda _line: None)
+    """Progress lines (the deploys and their waits)."""
 
     def ensure_running(self) -> None:
         """A manager, a stack rendered here whose gateway and pump tasks run, and a
@@ -86,7 +89,7 @@ class SwarmSweep:
         for service, env in point_env(point).items():
             names = self.applied.setdefault(service, [])
             names += [n for n in env if n not in names]
-        return apply_point(self.sctx, point, self.groups)
+        return apply_point(self.sctx, point, self.groups, self.say)
 
     def wait_serving(self, made: SmokeSetup) -> None:
         from stackctl.clients.gateway import GatewayClient
@@ -110,7 +113,7 @@ class SwarmSweep:
     def restore(self) -> None:
         from stackctl.sweep.swarm_apply import restore
 
-        restore(self.ctx, self.groups, self.applied)
+        restore(self.ctx, self.groups, self.applied, self.say)
 
     def node_clients(self) -> list[NodeClients]:
         from stackctl.sweep.probes import swarm_clients
