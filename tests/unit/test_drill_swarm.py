@@ -275,3 +275,18 @@ def test_task_addresses_parsed() -> None:
             '"stackctl-x_front":{"IPAddress":""}}')
     assert parse_addresses(text) == {"stackctl-x_front": "", "stackctl-x_redis": "172.31.224.7"}
     assert parse_addresses("not json") == {}
+
+
+def test_the_report_says_what_swarm_did_with_the_task() -> None:
+    from stackctl.drill.report import _task_lines
+
+    before = {"task_id": "a" * 25, "container": "c1", "ip": "172.31.224.5"}
+    after = {"task_id": "b" * 25, "container": "c2", "ip": "172.31.224.9"}
+    (line,) = _task_lines({"before": before, "after": after, "replaced": True,
+                           "ip_changed": True, "replaced_seen_after_fault_s": 2.345})
+    assert line == (f"- swarm task: {'a' * 12} (172.31.224.5) replaced by {'b' * 12} "
+                    "(172.31.224.9, a new address), seen 2.3 s after the fault")
+    (kept,) = _task_lines({"before": before, "after": before, "replaced": False,
+                           "ip_changed": False, "replaced_seen_after_fault_s": None})
+    assert kept.endswith("kept (not replaced)")
+    assert _task_lines(None) == []
