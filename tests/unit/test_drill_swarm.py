@@ -27,7 +27,7 @@ from stackctl.drill.vary import parse_varies
 from stackctl.errors import ConfigError
 from stackctl.model import RedisNode
 from stackctl.runtime.compose import ExecResult
-from stackctl.runtime.swarm import ServiceInfo, Task, parse_addresses
+from stackctl.runtime.swarm import ServiceInfo, Task, parse_addresses, parse_started
 from stackctl.smoke.analytics import count_in_text, count_records
 
 pytestmark = pytest.mark.unit
@@ -275,6 +275,9 @@ def test_task_addresses_parsed() -> None:
             '"stackctl-x_front":{"IPAddress":""}}')
     assert parse_addresses(text) == {"stackctl-x_front": "", "stackctl-x_redis": "172.31.224.7"}
     assert parse_addresses("not json") == {}
+    assert parse_started("2026-12-01T17:05:03.123456789Z") == pytest.approx(
+        1796144703.123456789)
+    assert parse_started("0001-01-01T00:00:00Z") < 0 and parse_started("") == 0.0
 
 
 def test_the_report_says_what_swarm_did_with_the_task() -> None:
@@ -283,9 +286,10 @@ def test_the_report_says_what_swarm_did_with_the_task() -> None:
     before = {"task_id": "a" * 25, "container": "c1", "ip": "172.31.224.5"}
     after = {"task_id": "b" * 25, "container": "c2", "ip": "172.31.224.9"}
     (line,) = _task_lines({"before": before, "after": after, "replaced": True,
-                           "ip_changed": True, "replaced_seen_after_fault_s": 2.345})
+                           "ip_changed": True, "new_task_started_after_fault_s": 2.345})
     assert line == (f"- swarm task: {'a' * 12} (172.31.224.5) replaced by {'b' * 12} "
-                    "(172.31.224.9, a new address), seen 2.3 s after the fault")
+                    "(172.31.224.9, a new address), its container started 2.3 s after the "
+                    "fault")
     (kept,) = _task_lines({"before": before, "after": before, "replaced": False,
                            "ip_changed": False, "replaced_seen_after_fault_s": None})
     assert kept.endswith("kept (not replaced)")

@@ -264,10 +264,13 @@ def run_scenario(ctx: StackContext, backend: Backend, scenario: Scenario,
             problems = backend.drop_api(gw, made)
     origin = result.started_at
     fault_s = round(fault_at - origin, 3)
-    if task is not None:  # swarm: when Swarm's new task was first seen, from the fault
+    if task is not None:  # swarm: when the new task was seen and started, from the fault
         seen_at = task.pop("replaced_seen_at", None)
         task["replaced_seen_after_fault_s"] = None if seen_at is None \
             else round(seen_at - fault_at, 3)
+        started = (task.get("after") or {}).get("started_at") if task["replaced"] else None
+        task["new_task_started_after_fault_s"] = None if not started \
+            else round(started - fault_at, 3)
     figures = _load_figures(result, options, fault_s)
     if rate_check is not None:
         figures["rate_held_before_fault"] = rate_check.held

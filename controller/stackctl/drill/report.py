@@ -176,11 +176,12 @@ def _task_lines(task: dict[str, Any] | None) -> list[str]:
     if not task:
         return []
     was, now = task["before"], task.get("after") or {}
-    seen = task.get("replaced_seen_after_fault_s")
+    started = task.get("new_task_started_after_fault_s")
     line = (f"- swarm task: {was['task_id'][:12]} ({was['ip'] or '-'}) "
             + (f"replaced by {now.get('task_id', '?')[:12]} ({now.get('ip') or '-'}, "
                f"{'a new' if task['ip_changed'] else 'the same'} address)"
-               + (f", seen {seen:.1f} s after the fault" if seen is not None else "")
+               + (f", its container started {started:.1f} s after the fault"
+                  if started is not None else "")
                if task["replaced"] else "kept (not replaced)"))
     return [line]
 

@@ -221,7 +221,7 @@ def _task_dict(task: swarm.LocalTask | None, network: str) -> dict[str, Any] | N
     if task is None:
         return None
     return {"task_id": task.task_id, "container": task.container,
-            "ip": task.addresses.get(network, "")}
+            "ip": task.addresses.get(network, ""), "started_at": task.started_at or None}
 
 
 class SwarmBackend:

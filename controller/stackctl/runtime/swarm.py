@@ -538,6 +538,7 @@ class LocalTask:
     container: str
     task_id: str
     addresses: Mapping[str, str] = field(default_factory=dict)
+    started_at: float = 0.0  # epoch seconds of the container's start; 0 when not known
 
 
 def local_task(full_service: str) -> LocalTask | None:
@@ -551,9 +552,24 @@ def local_task(full_service: str) -> LocalTask | None:
     if not rows:
         return None
     name, task_id = rows[0]
-    nets = _run(["inspect", "--type", "container", "--format",
-                 "{{json .NetworkSettings.Networks}}", name], f"docker inspect {name}")
-    return LocalTask(name, task_id.strip(), parse_addresses(nets.stdout) if nets.ok else {})
+    found = _run(["inspect", "--type", "container", "--format",
+                  "{{.State.StartedAt}}\t{{json .NetworkSettings.Networks}}", name],
+                 f"docker inspect {name}")
+    started, _, nets = found.stdout.strip().partition("\t") if found.ok else ("", "", "")
+    return LocalTask(name, task_id.strip(), parse_addresses(nets), parse_started(started))
+
+
+def parse_started(text: str) -> float:
+    """Docker's `2026-12-01T17:05:03.123456789Z` as epoch seconds (0.0 when unreadable)."""
+    from datetime import datetime
+
+    head, _, frac = text.strip().rstrip("Z").partition(".")
+    try:
+        when = datetime.fromisoformat(head + "+00:00")
+    except ValueError:
+        return 0.0
+    digits = "".join(c for c in frac if c.isdigit())
+    return when.timestamp() + (int(digits) / 10 ** len(digits) if digits else 0.0)
 
 
 def parse_addresses(text: str) -> dict[str, str]:
