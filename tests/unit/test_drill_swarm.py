@@ -294,3 +294,23 @@ def test_the_report_says_what_swarm_did_with_the_task() -> None:
                            "ip_changed": False, "replaced_seen_after_fault_s": None})
     assert kept.endswith("kept (not replaced)")
     assert _task_lines(None) == []
+
+
+def test_restart_returns_once_swarm_replaced_every_task(monkeypatch: pytest.MonkeyPatch) -> None:
+    from stackctl.runtime import swarm
+
+    stack = FakeStack([], [Task("old", "gateway", "1", "n", "running", "running")])
+    updates: list[str] = []
+
+    def fake_update(full: str) -> None:  # Swarm's side, stated: the old task goes, a new one
+        updates.append(full)
+        stack.task_list = [Task("old", "gateway", "1", "n", "shutdown", "running"),
+                           Task("new", "gateway", "1", "n", "running", "starting")]
+    monkeypatch.setattr(swarm, "force_update", fake_update)
+    sb.SwarmFaults(cast(Any, stack), start_wait_s=5.0).restart(["gateway"])
+    assert updates == ["stackctl-x_gateway"]
+    # Swarm never replacing it: a clear error at the deadline.
+    monkeypatch.setattr(swarm, "force_update", lambda full: None)
+    stack.task_list = [Task("old", "gateway", "1", "n", "running", "running")]
+    with pytest.raises(Exception, match="gateway: not restarted after 0 s"):
+        sb.SwarmFaults(cast(Any, stack), start_wait_s=0.0).restart(["gateway"])

@@ -181,9 +181,25 @@ class SwarmFaults:
                      what="drill restore")
 
     def restart(self, services: Sequence[str], timeout: int | None = None) -> None:
-        """`docker service update --force`: Swarm replaces every task of the service."""
+        """`docker service update --force`: Swarm replaces every task of the service;
+        returns once none of the old tasks is wanted any more and every new one has a
+        started container (as `docker restart` returns once the container started)."""
         for service in services:
+            old = {t.id for t in self.stack.tasks() if t.service == service
+                   and t.desired == "running"}
             swarm.force_update(self.stack.full(service))
+            deadline = time.monotonic() + self.start_wait_s
+            while True:
+                mine = [t for t in self.stack.tasks() if t.service == service
+                        and t.desired == "running"]
+                if mine and not any(t.id in old for t in mine) and all(
+                        t.state in ("starting", "running") for t in mine):
+                    break
+                if time.monotonic() >= deadline:
+                    raise ToolError(f"{service}: not restarted after "
+                                    f"{self.start_wait_s:.0f} s (docker service update "
+                                    "--force)")
+                time.sleep(0.2)
 
     def exec(self, service: str, command: Sequence[str], env: dict[str, str] | None = None,
              index: int = 1, timeout: float | None = None) -> ExecResult:
