@@ -27,7 +27,13 @@ from stackctl.drill.vary import parse_varies
 from stackctl.errors import ConfigError
 from stackctl.model import RedisNode
 from stackctl.runtime.compose import ExecResult
-from stackctl.runtime.swarm import ServiceInfo, Task, parse_addresses, parse_started
+from stackctl.runtime.swarm import (
+    ServiceInfo,
+    Task,
+    parse_addresses,
+    parse_attachments,
+    parse_started,
+)
 from stackctl.smoke.analytics import count_in_text, count_records
 
 pytestmark = pytest.mark.unit
@@ -74,14 +80,18 @@ def views_text(lines: list[str], skip: str = "", info: str = INFO_OK) -> str:
 
 @dataclass
 class FakeGate:
-    """Stands in for the probe container: answers the views script with stated text."""
+    """Stands in for the probe container: answers the views script with stated text (the
+    survivors' views; `own`: a read of the target alone, STACKCTL_NODES=target)."""
 
     texts: list[str]
+    own: str = ""
     calls: list[dict[str, str]] = field(default_factory=list)
 
     def exec(self, service: str, command: Sequence[str], env: dict[str, str] | None = None,
              index: int = 1, timeout: float | None = None) -> ExecResult:
         self.calls.append(dict(env or {}))
+        if "STACKCTL_NODES" in (env or {}):
+            return ExecResult(0, self.own, "")
         return ExecResult(0, self.texts.pop(0) if len(self.texts) > 1 else self.texts[0], "")
 
 
@@ -138,47 +148,78 @@ def test_role_after_read_by_name() -> None:
     assert role_of(views, "redis-9:6379") == "unknown"
 
 
-def check(texts: list[str], replaced: list[bool] | None) -> tuple[Any, list[int]]:
+NEW_IP = "172.31.224.40"
+
+
+def own_view(state: str = "ok") -> str:
+    """The target's own answer, asked by name: the new task, at its new address."""
+    lines = healthy_lines()
+    lines[0] = nodes_line(1, True, ip=NEW_IP).replace(" master ", " myself,master ")
+    return "\n".join(["## redis-1:6379", f"cluster_state:{state}\ncluster_slots_ok:16384",
+                      *lines])
+
+
+def check(texts: list[str], replaced: list[str] | None, own: str = ""
+          ) -> tuple[Any, list[int]]:
     calls: list[int] = []
 
-    def new_task() -> bool:
+    def new_task() -> str:
         calls.append(1)
         assert replaced is not None
         return replaced.pop(0) if len(replaced) > 1 else replaced[0]
-    gate = FakeGate(texts)
+    gate = FakeGate(texts, own or own_view())
     return cluster_check(gate, 6, 3, "redis-1:6379", "redis-1:6379", (SLOTS[1],), True,
                          None if replaced is None else new_task), calls
 
 
+def at_new_address(lines: list[str]) -> list[str]:
+    return [lines[0].replace(IPS[1], NEW_IP), *lines[1:]]
+
+
 def test_swarm_recovery_a_new_task_back_before_any_failover() -> None:
     skip = "redis-1:6379"
-    unnoticed = views_text(healthy_lines(), skip)  # right after the kill
+    unnoticed = views_text(healthy_lines(), skip)  # right after the kill: old address
     down = views_text(healthy_lines(target_flags=",fail?", target_link="disconnected"), skip)
-    back = views_text(healthy_lines(), skip)
+    back = views_text(at_new_address(healthy_lines()), skip)
     # Compose (no replacement): only a failover recovers; the unnoticed moment does not.
     ok, why, _ = check([unnoticed], None)[0]()
     assert not ok and why.endswith("2 primaries serve slots, want 3")
-    # Swarm, before the survivors notice: the old task is still the one -> not recovered.
-    poll, calls = check([unnoticed], [False])
+    # Swarm, new task there but the survivors still list the old address "connected"
+    # (they have not noticed the fault yet): not recovered.
+    poll, calls = check([unnoticed], [NEW_IP])
+    ok, why, _ = poll()
+    assert not ok and calls == [1]
+    assert why == f"redis-2:6379 has redis-1:6379 at {IPS[1]}:6379, its new task is at " \
+        f"{NEW_IP}:6379"
+    # No new task yet: not recovered.
+    poll, calls = check([back], [""])
     assert poll()[0] is False and calls == [1]
     # Noticed (fail?, disconnected): the runtime is not even asked.
-    poll, calls = check([down], [True])
+    poll, calls = check([down], [NEW_IP])
     ok, why, moved = poll()
     assert not ok and moved == "" and calls == []
-    # Swarm's new task is back, every survivor sees it connected: recovered, no promotion.
-    poll, calls = check([back], [True])
+    # The new task is back at its address, every survivor has it connected, and it says
+    # the cluster is ok: recovered, no promotion.
+    poll, calls = check([back], [NEW_IP])
     assert poll() == (True, "", "") and calls == [1]
+    # ... but not while the new task itself does not answer, or says fail.
+    poll, _ = check([back], [NEW_IP], own="## redis-1:6379\n")
+    assert poll()[1] == "redis-1:6379 does not answer"
+    poll, _ = check([back], [NEW_IP], own=own_view("fail"))
+    assert poll()[1] == "redis-1:6379: cluster_state:fail"
     # A failover recovers whatever the runtime says (and names the new primary).
     poll, calls = check([views_text(healthy_lines(failed_over=True, target_flags=",fail",
-                                                  target_link="disconnected"), skip)], [False])
+                                                  target_link="disconnected"), skip)],
+                        [""])
     assert poll() == (True, "", "redis-4:6379") and calls == []
 
 
 def test_swarm_recovery_needs_the_cluster_whole_too() -> None:
     skip = "redis-1:6379"
     # Back and connected, but a survivor still says cluster_state:fail.
-    text = views_text(healthy_lines(), skip, info="cluster_state:fail\ncluster_slots_ok:10923\n")
-    poll, calls = check([text], [True])
+    text = views_text(at_new_address(healthy_lines()), skip,
+                      info="cluster_state:fail\ncluster_slots_ok:10923\n")
+    poll, calls = check([text], [NEW_IP])
     ok, why, _ = poll()
     assert not ok and "cluster_state:fail" in why and calls == []
 
@@ -275,6 +316,11 @@ def test_task_addresses_parsed() -> None:
             '"stackctl-x_front":{"IPAddress":""}}')
     assert parse_addresses(text) == {"stackctl-x_front": "", "stackctl-x_redis": "172.31.224.7"}
     assert parse_addresses("not json") == {}
+    attachments = ('[{"Network":{"Spec":{"Name":"stackctl-x_redis"}},'
+                   '"Addresses":["172.31.224.16/24"]},{"Network":{"Spec":{"Name":"ingress"}},'
+                   '"Addresses":[]}]')
+    assert parse_attachments(attachments) == {"stackctl-x_redis": "172.31.224.16"}
+    assert parse_attachments("") == {} and parse_attachments("{bad") == {}
     assert parse_started("2026-12-01T17:05:03.123456789Z") == pytest.approx(
         1796144703.123456789)
     assert parse_started("0001-01-01T00:00:00Z") < 0 and parse_started("") == 0.0

@@ -54,9 +54,9 @@ class Backend(Protocol):
     def before_fault(self, scenario: Scenario, target: Target) -> None:
         """Note what the fault is about to act on (swarm: the task)."""
 
-    def replaced(self, target: Target) -> Callable[[], bool] | None:
-        """Whether a new task now runs the target (swarm); None where a node never comes
-        back by itself (Compose)."""
+    def replaced(self, target: Target) -> Callable[[], str] | None:
+        """The address of a new task now running the target ("" while none; swarm);
+        None where a node never comes back by itself (Compose)."""
 
     def wait_ready(self, timeout: float) -> float:
         """Seconds until the stack is whole again after a scenario (StepError)."""
@@ -107,7 +107,7 @@ class ComposeBackend:
     def before_fault(self, scenario: Scenario, target: Target) -> None:
         """Nothing to note: the container keeps its name."""
 
-    def replaced(self, target: Target) -> Callable[[], bool] | None:
+    def replaced(self, target: Target) -> Callable[[], str] | None:
         """A Compose node stays down until the restore starts it."""
         return None
 

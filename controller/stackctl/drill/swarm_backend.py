@@ -339,20 +339,26 @@ class SwarmBackend:
             if task is not None:
                 self._before[service] = task
 
-    def replaced(self, target: Target) -> Callable[[], bool] | None:
-        """Whether Swarm started a new task for the target (any node; starting counts:
-        the Redis node answers before its first healthcheck)."""
+    def replaced(self, target: Target) -> Callable[[], str] | None:
+        """The Redis address of the new task Swarm started for the target, on any node
+        ("" while there is none; starting counts: the Redis node answers before its
+        first healthcheck)."""
+        from stackctl.swarm.stackfile import REDIS_NETWORK
+
         before = self._before.get(target.service)
         if before is None:
             return None
+        network = self.stack.network(REDIS_NETWORK)
 
-        def check() -> bool:
+        def check() -> str:
             new = [t for t in self.stack.tasks() if t.service == target.service
                    and t.desired == "running" and t.id != before.task_id
                    and t.state in ("starting", "running")]
-            if new and target.service not in self._replaced_at:
+            if not new:
+                return ""
+            if target.service not in self._replaced_at:
                 self._replaced_at[target.service] = time.time()
-            return bool(new)
+            return swarm.task_addresses(new[0].id).get(network, "")
         return check
 
     def wait_ready(self, timeout: float) -> float:

@@ -647,3 +647,26 @@ def container_paused(name: str) -> bool:
     result = _run(["inspect", "--type", "container", "--format", "{{.State.Paused}}", name],
                   f"docker inspect {name}")
     return result.ok and result.stdout.strip() == "true"
+
+
+def task_addresses(task_id: str) -> dict[str, str]:
+    """A task's address on each network (by network name), from the manager's record
+    of the task (any node); empty when not known yet."""
+    result = _run(["inspect", "--type", "task", "--format", "{{json .NetworksAttachments}}",
+                   task_id], f"docker inspect {task_id}")
+    return parse_attachments(result.stdout) if result.ok else {}
+
+
+def parse_attachments(text: str) -> dict[str, str]:
+    """`{{json .NetworksAttachments}}` of a task -> network name -> IPv4 address."""
+    try:
+        data = json.loads(text or "[]") or []
+    except ValueError:
+        return {}
+    out = {}
+    for item in data:
+        name = str(((item.get("Network") or {}).get("Spec") or {}).get("Name") or "")
+        addresses = item.get("Addresses") or []
+        if name and addresses:
+            out[name] = str(addresses[0]).partition("/")[0]
+    return out
