@@ -11,6 +11,10 @@
   never `docker start` of the old container (that would run the node twice), and the
   cluster may recover without a failover (the new task back before node-timeout).
 - restart-gateway is `docker service update --force` (Swarm's restart of a service).
+- A new task answers by its name only once Swarm's DNS lists it, which it does once the
+  task is healthy (its first healthcheck, up to the stack's 10 s interval after its
+  container started; measured: about 10 s), and the stack's endpoints are names: so a
+  replaced node counts as back (`observe.seen_back`) when it answers by name.
 - The cluster is asked through a probe container on the attachable Redis overlay
   (the redis image, stackctl's client certificate, the scripts), started for the drill
   and removed at its end: the same scripts the Compose gate runs.
@@ -52,9 +56,10 @@ EXEC_TIMEOUT_S = 30.0
 START_WAIT_S = 90.0
 """How long `start` waits for Swarm's new task of a killed or stopped service."""
 REFUSED_ON_SWARM: dict[str, str] = {
-    "partition-primary": "a task's container cannot be taken off the stack's overlay and "
-    "put back (Swarm manages its network attachments; `docker network disconnect` of "
-    "a swarm task is refused or undone by Swarm)",
+    "partition-primary": "`docker network disconnect` of a task's container is accepted, "
+    "but connecting it again does not bring its service name back (measured: Swarm's "
+    "DNS no longer answers for it), so the node would stay unreachable by name until "
+    "Swarm replaced the task",
     "stop-pump": "Swarm starts a new pump task seconds after its container stops (the "
     "restart policy), and the pump's csv sink is a tmpfs of that task, so neither the "
     "backlog phase nor the delivered records can be measured",
