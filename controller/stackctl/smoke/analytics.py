@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import csv
+import io
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 API_COLUMN = "APIID"
@@ -18,19 +19,30 @@ def count_records(csv_dir: Path, api_id: str) -> int:
     for path in sorted(csv_dir.glob("*.csv")):
         try:
             with path.open(newline="", encoding="utf-8", errors="replace") as handle:
-                reader = csv.reader(handle)
-                column: int | None = None
-                for row in reader:
-                    if column is None:
-                        if API_COLUMN in row:
-                            column = row.index(API_COLUMN)
-                        continue
-                    if row and row == [*row[:column], API_COLUMN, *row[column + 1:]]:
-                        continue  # a repeated header
-                    if len(row) > column and row[column] == api_id:
-                        total += 1
+                total += _count_rows(csv.reader(handle), api_id)
         except FileNotFoundError:
             continue
+    return total
+
+
+def count_in_text(text: str, api_id: str) -> int:
+    """Records for `api_id` in csv files given as one text, one file after the other
+    (each with its header, as `cat *.csv` prints them)."""
+    return _count_rows(csv.reader(io.StringIO(text, newline="")), api_id)
+
+
+def _count_rows(reader: Iterable[list[str]], api_id: str) -> int:
+    total = 0
+    column: int | None = None
+    for row in reader:
+        if column is None:
+            if API_COLUMN in row:
+                column = row.index(API_COLUMN)
+            continue
+        if row and row == [*row[:column], API_COLUMN, *row[column + 1:]]:
+            continue  # a repeated header
+        if len(row) > column and row[column] == api_id:
+            total += 1
     return total
 
 
