@@ -9,6 +9,7 @@
 --   BUDGET     most answers one thread collects before it stops (count bound)
 
 local threads = {}
+local addrs = nil
 
 -- The clock: CLOCK_REALTIME through LuaJIT's ffi (slices of SLICE_MS), else os.time()
 -- (whole seconds). Wall-clock, so the slices of several wrk runs line up.
@@ -41,7 +42,17 @@ local function cpu_us()
     + tonumber(ru.stime.tv_sec) * 1e6 + tonumber(ru.stime.tv_usec)
 end
 
+-- Every address the target's name has (on swarm one per gateway task: dnsrr), sorted so
+-- every load task sees one order; thread i sends to address i mod n, so the gateways
+-- share the load (one address, as on the host: no change).
 function setup(thread)
+  if addrs == nil then
+    addrs = wrk.lookup(wrk.host, wrk.port or "http")
+    table.sort(addrs, function(a, b) return tostring(a) < tostring(b) end)
+  end
+  if #addrs > 0 then
+    thread.addr = addrs[(#threads % #addrs) + 1]
+  end
   thread:set("id", #threads)
   table.insert(threads, thread)
 end

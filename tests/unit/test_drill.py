@@ -187,7 +187,8 @@ def test_bad_options_and_scenarios_are_config_errors() -> None:
 
 def fake_ctx(replicas: int) -> Any:
     running = [SimpleNamespace(service=s, state="running") for s in ("gateway", "pump")]
-    settings = SimpleNamespace(project="p", redis=SimpleNamespace(replicas=replicas))
+    settings = SimpleNamespace(project="p", engine="compose",
+                               redis=SimpleNamespace(replicas=replicas))
     return SimpleNamespace(compose=SimpleNamespace(ps=lambda: running),
                            model=SimpleNamespace(settings=settings, external=False))
 

@@ -303,7 +303,7 @@ def test_vary_of_the_node_timeout_refused_on_an_external_cluster() -> None:
 
     running = [SimpleNamespace(service=s, state="running") for s in ("gateway", "pump")]
     ctx = SimpleNamespace(compose=SimpleNamespace(ps=lambda: running), model=SimpleNamespace(
-        settings=SimpleNamespace(project="p", redis=SimpleNamespace(replicas=1)),
+        settings=SimpleNamespace(project="p", engine="compose", redis=SimpleNamespace(replicas=1)),
         external=True))
     node = DrillOptions(("stop-pump",), varies=vy.parse_varies(["redis.node_timeout_ms=2000"]))
     with pytest.raises(ConfigError, match=r"--vary redis.node_timeout_ms: .*external"):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from stackctl.smoke.analytics import count_csv_text, count_records, wait_delivered
+from stackctl.smoke.analytics import count_in_text, count_records, wait_delivered
 from stackctl.smoke.checks import analytics_check
 
 pytestmark = pytest.mark.unit
@@ -35,9 +35,9 @@ def test_the_sink_as_one_text_counts_as_its_files(sink: Path) -> None:
     header repeats in the middle, a quoted multi-line field stays one row."""
     text = "".join(p.read_text() for p in sorted(sink.glob("*.csv")))
     for api in ("stackctl-smoke-aaaa", "stackctl-smoke-bbbb", "stackctl-smoke-cccc"):
-        assert count_csv_text(text, api) == count_records(sink, api)
-    assert count_csv_text(text, "stackctl-smoke-aaaa") == 3
-    assert count_csv_text("", "x") == 0
+        assert count_in_text(text, api) == count_records(sink, api)
+    assert count_in_text(text, "stackctl-smoke-aaaa") == 3
+    assert count_in_text("", "x") == 0
 
 
 def test_empty_or_missing_sink(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 
-from stackctl.cli._common import JSON_OPTION, compose_only, print_json
+from stackctl.cli._common import JSON_OPTION, print_json
 
 
 def drill(
@@ -62,7 +62,6 @@ def drill(
         typer.echo(line, err=True)
 
     step_ctx = _context(ctx)
-    compose_only(step_ctx.model.settings, "drill")
     report = run_drill(step_ctx, options, say)
     if as_json:
         print_json(report)

@@ -24,20 +24,25 @@ GATE_GONE = ("is not running", "No such container")
 """What `docker exec` says when the gate container is not there to ask."""
 
 
-class Gate(Protocol):
-    """What the wait needs: `runtime.compose.Compose` or a fake."""
-
-    def up(self, services: Sequence[str] | None = None, wait: bool = True,
-           timeout: int | None = None, remove_orphans: bool = False,
-           no_deps: bool = False) -> None:
-        """Start services."""
+class GateExec(Protocol):
+    """What `wait_ready` needs: a way to run a command in the gate (Compose, the drill's
+    swarm probe, or a fake)."""
 
     def exec(self, service: str, command: list[str], env: dict[str, str] | None = None,
              index: int = 1) -> ExecResult:
         """Run a command in a service's container."""
 
 
-def wait_ready(gate: Gate, timeout: float, step: str = "redis-cluster", poll: float = POLL_S,
+class Gate(GateExec, Protocol):
+    """What the start needs: `runtime.compose.Compose` or a fake."""
+
+    def up(self, services: Sequence[str] | None = None, wait: bool = True,
+           timeout: int | None = None, remove_orphans: bool = False,
+           no_deps: bool = False) -> None:
+        """Start services."""
+
+
+def wait_ready(gate: GateExec, timeout: float, step: str = "redis-cluster", poll: float = POLL_S,
                clock: Callable[[], float] = time.monotonic,
                sleep: Callable[[float], None] = time.sleep) -> float:
     """Seconds until cluster-ready.sh passes in the gate; a `StepError` with the script's

@@ -15,7 +15,7 @@ from stackctl.errors import ToolError
 from stackctl.tyk.tables import ANALYTICS_LIST, ANALYTICS_SHARDS
 
 if TYPE_CHECKING:
-    from stackctl.runtime.compose import Compose
+    from stackctl.drill.observe import Gate
 
 LISTS = (ANALYTICS_LIST, *(f"{ANALYTICS_LIST}_{i}" for i in range(ANALYTICS_SHARDS)))
 POLL_S = 0.2
@@ -37,10 +37,10 @@ def parse_lengths(text: str) -> tuple[int, int]:
     return sum(numbers), len(numbers)
 
 
-def read_backlog(compose: Compose) -> int:
+def read_backlog(gate: Gate) -> int:
     """Records waiting in the analytics lists; ToolError unless every list answered
     exactly once (a node down or in the middle of a failover)."""
-    result = compose.exec(GATE_SERVICE, ["sh", "-c", SCRIPT],
+    result = gate.exec(GATE_SERVICE, ["sh", "-c", SCRIPT],
                           env={"STACKCTL_CLI_TIMEOUT": "2"}, timeout=10)
     records, answered = parse_lengths(result.stdout)
     if answered != len(LISTS):
@@ -85,12 +85,12 @@ def drain_figures(samples: Sequence[tuple[float, int]], at_restart: int | None,
             "drain_s": drain, "samples": len(samples)}
 
 
-def wait_drained(compose: Compose, timeout: float = DRAIN_TIMEOUT_S) -> float | None:
+def wait_drained(gate: Gate, timeout: float = DRAIN_TIMEOUT_S) -> float | None:
     """Poll until the backlog is 0; when it was (time.time), None after `timeout`."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            if read_backlog(compose) == 0:
+            if read_backlog(gate) == 0:
                 return time.time()
         except ToolError:
             pass

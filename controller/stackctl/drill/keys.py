@@ -30,6 +30,18 @@ def on_node(key_hashes: Sequence[str], ranges: Sequence[str]) -> int:
     return sum(1 for h in key_hashes if in_ranges(session_slot(h), ranges))
 
 
+def create_keys(gw: GatewayClient, api_id: str, view: Sequence[ClusterNode], at_least: int,
+                made: list[smoke_setup.SmokeKey]) -> None:
+    """At least `at_least` unlimited keys for `api_id`, more until every primary in
+    `view` holds one (at most MAX_KEYS), appended to `made` as they are created."""
+    rate = smoke_setup.UNLIMITED_RATE
+    while len(made) < at_least or (
+            len(made) < MAX_KEYS and not covered([k.key_hash for k in made], view)):
+        key, key_hash = gw.create_key_hashed(session(api_id, rate, smoke_setup.LIMIT_PER_S))
+        made.append(smoke_setup.SmokeKey(SecretStr(key), key_hash, rate,
+                                         smoke_setup.LIMIT_PER_S, False))
+
+
 def create(gw: GatewayClient, view: Sequence[ClusterNode], at_least: int
            ) -> smoke_setup.SmokeSetup:
     """The API (served after the reload) and at least `at_least` unlimited keys, more
@@ -41,14 +53,36 @@ def create(gw: GatewayClient, view: Sequence[ClusterNode], at_least: int
     gw.create_api(api_definition(api_id, listen_path))
     try:
         gw.reload()
-        rate = smoke_setup.UNLIMITED_RATE
-        while len(made) < at_least or (
-                len(made) < MAX_KEYS and not covered([k.key_hash for k in made], view)):
-            key, key_hash = gw.create_key_hashed(session(api_id, rate,
-                                                         smoke_setup.LIMIT_PER_S))
-            made.append(smoke_setup.SmokeKey(SecretStr(key), key_hash, rate,
-                                             smoke_setup.LIMIT_PER_S, False))
+        create_keys(gw, api_id, view, at_least, made)
     except ToolError:
         smoke_setup.cleanup(gw, smoke_setup.SmokeSetup(api_id, listen_path, tuple(made)))
         raise
     return smoke_setup.SmokeSetup(api_id, listen_path, tuple(made))
+
+
+def keys_for(gw: GatewayClient, api_id: str, listen_path: str, view: Sequence[ClusterNode],
+             at_least: int) -> smoke_setup.SmokeSetup:
+    """Keys (as `create`) for an API that exists already (swarm: the smoke API baked into
+    every gateway task); the keys made are deleted again when a call fails."""
+    made: list[smoke_setup.SmokeKey] = []
+    try:
+        create_keys(gw, api_id, view, at_least, made)
+    except ToolError:
+        drop_keys(gw, made)
+        raise
+    return smoke_setup.SmokeSetup(api_id, listen_path, tuple(made))
+
+
+def drop_keys(gw: GatewayClient, keys: Sequence[smoke_setup.SmokeKey]) -> list[str]:
+    """Delete the keys (an API that exists already stays); the problems met."""
+    from stackctl.clients.gateway import GatewayError
+
+    problems = []
+    for k in keys:
+        raw = k.key.get_secret_value()
+        try:
+            gw.delete_key(raw)
+        except GatewayError as exc:
+            if exc.status != 404:  # already revoked
+                problems.append(str(exc).replace(raw, "<key>"))
+    return problems

@@ -4,9 +4,9 @@ Tyk tables give them (`tyk.lookup.all_signatures`), plus error-level lines in al
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
-from stackctl.runtime.compose import Compose
 from stackctl.tyk.schema import Component
 
 COMPONENTS: dict[str, Component] = {"gateway": "gateway", "pump": "pump"}
@@ -34,7 +34,9 @@ def count_signatures(log: str, component: Component) -> dict[str, Any]:
             "error_lines": errors}
 
 
-def scenario_logs(compose: Compose, since: float) -> dict[str, dict[str, Any]]:
-    """Each service's counts for the lines it wrote since `since` (epoch seconds)."""
-    return {service: count_signatures(compose.service_log_since(service, since), comp)
+def scenario_logs(log_since: Callable[[str, float], str], since: float
+                  ) -> dict[str, dict[str, Any]]:
+    """Each service's counts for the lines it wrote since `since` (epoch seconds), read
+    with `log_since(service, since)` (Compose's container log; swarm: every task's)."""
+    return {service: count_signatures(log_since(service, since), comp)
             for service, comp in COMPONENTS.items()}

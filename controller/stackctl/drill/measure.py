@@ -1,7 +1,8 @@
 """One scenario run: an API and keys of its own, constant-rate keyed load through the
-published gateway (the builtin open-model engine in a thread), the fault at `at`, the
-cluster (or the gateway) polled until it recovers, the stack restored, then the keys,
-the analytics and the logs read back."""
+published gateway (the builtin open-model engine in a thread; on swarm through the local
+access proxy), the fault at `at`, the cluster (or the gateway) polled until it recovers,
+the stack restored, then the keys, the analytics and the logs read back. What differs
+per runtime goes through `drill.backend`."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from stackctl.errors import ToolError
 if TYPE_CHECKING:
     from stackctl.cluster.readiness import ClusterNode
     from stackctl.context import StackContext
+    from stackctl.drill.backend import Backend
     from stackctl.drill.observe import Check
     from stackctl.load.plan import LoadResult
     from stackctl.smoke.setup import SmokeSetup
@@ -36,7 +38,7 @@ def _gateway_check(ctx: StackContext) -> Check:
     return check
 
 
-def _pick(ctx: StackContext, scenario: Scenario
+def _pick(ctx: StackContext, backend: Backend, scenario: Scenario
           ) -> tuple[Target, tuple[str, ...], list[ClusterNode]]:
     """The target by its live role, its slot ranges now, and the view it was chosen in."""
     from stackctl.drill.observe import read_views
@@ -44,7 +46,7 @@ def _pick(ctx: StackContext, scenario: Scenario
 
     if not scenario.redis:  # the gateway or the pump: no Redis view needed (nor a gate)
         return choose(scenario, [], ctx.model.nodes), (), []
-    views = [v for v in read_views(ctx.compose) if v.nodes]
+    views = [v for v in read_views(backend.gate) if v.nodes]
     if len(views) != len(ctx.model.nodes):
         raise ToolError(f"{scenario.name}: only {len(views)} of {len(ctx.model.nodes)} "
                         "Redis nodes answered before the fault; see `stackctl status`")
@@ -141,16 +143,17 @@ def _rate_check(live: Any, load_start: float, options: DrillOptions) -> Any:
     return rate.held(options.rate, sent_a, at_a, sent_b, at_b, load_start)
 
 
-def _check_for(ctx: StackContext, scenario: Scenario, target: Target,
+def _check_for(ctx: StackContext, backend: Backend, scenario: Scenario, target: Target,
                slots: tuple[str, ...], backlog: list[tuple[float, int]]) -> Check:
     from stackctl.drill.observe import cluster_check
 
     if scenario.redis:
-        return cluster_check(ctx.compose, len(ctx.model.nodes), ctx.model.settings.redis.shards,
+        return cluster_check(backend.gate, len(ctx.model.nodes),
+                             ctx.model.settings.redis.shards,
                              target.addr if scenario.skip_target else "", target.addr,
-                             slots, target.role == "primary")
+                             slots, target.role == "primary", backend.replaced(target))
     if scenario.role == "pump":
-        return _backlog_check(ctx, backlog)
+        return _backlog_check(ctx, backend, backlog)
     return _gateway_check(ctx)
 
 
@@ -159,7 +162,8 @@ def _backlog_measured(ctx: StackContext, scenario: Scenario) -> bool:
     return scenario.role == "pump" and not ctx.model.external
 
 
-def _backlog_check(ctx: StackContext, samples: list[tuple[float, int]]) -> Check:
+def _backlog_check(ctx: StackContext, backend: Backend, samples: list[tuple[float, int]]
+                   ) -> Check:
     """While the pump is down: the backlog sampled (never 'recovered': the pump comes
     back at the restore)."""
     from stackctl.drill.backlog import read_backlog
@@ -167,36 +171,37 @@ def _backlog_check(ctx: StackContext, samples: list[tuple[float, int]]) -> Check
     def check() -> tuple[bool, str, str]:
         if ctx.model.external:
             return False, "pump down (backlog not readable: redis.mode external)", ""
-        n = read_backlog(ctx.compose)
+        n = read_backlog(backend.gate)
         samples.append((time.time(), n))
         return False, f"pump down, backlog {n}", ""
     return check
 
 
-def run_scenario(ctx: StackContext, scenario: Scenario, options: DrillOptions,
-                 index: int, say: Say) -> dict[str, Any]:
+def run_scenario(ctx: StackContext, backend: Backend, scenario: Scenario,
+                 options: DrillOptions, index: int, say: Say) -> dict[str, Any]:
     """Run `scenario` once and return its figures (JSON); the stack is restored before
     this returns or raises (also on Ctrl-C). ConfigError (exit 2) before the fault when
     the load does not hold the rate: nothing is injected then."""
     from stackctl.clients.gateway import GatewayClient
     from stackctl.context.gateway import stack_gateway
-    from stackctl.context.render import ANALYTICS_DIR
     from stackctl.drill import keys as api
     from stackctl.drill.backlog import Drain, read_backlog, wait_drained
     from stackctl.drill.logs import scenario_logs
     from stackctl.drill.observe import Poller
     from stackctl.drill.rate import refuse
     from stackctl.drill.restore import restore
+    from stackctl.drill.target import primaries
     from stackctl.load.builtin import Live
     from stackctl.load.plan import LoadPlan
-    from stackctl.smoke.analytics import count_records, wait_delivered
-    from stackctl.smoke.setup import cleanup, wait_serving
+    from stackctl.smoke.analytics import wait_delivered
+    from stackctl.smoke.setup import wait_serving
 
-    target, slots, view = _pick(ctx, scenario)
+    target, slots, view = _pick(ctx, backend, scenario)
+    backend.refuse(scenario, target)  # exit 2 before anything is made or touched
     say(f"{scenario.name} #{index}: target {target.service} ({target.role}"
         f"{', ' + target.addr if target.addr else ''})")
     with stack_gateway(ctx) as gw:  # pro: APIs through the Dashboard
-        made = api.create(gw, view, KEYS)
+        made = backend.make_api(gw, view, KEYS)
     drain = Drain([])
     try:
         with GatewayClient(ctx.gateway_url) as gw:
@@ -206,7 +211,8 @@ def run_scenario(ctx: StackContext, scenario: Scenario, options: DrillOptions,
                         options.duration_s, options.connections, options.rate,
                         timeout_s=REQUEST_TIMEOUT_S)
         s = ctx.model.settings
-        check = _check_for(ctx, scenario, target, slots, drain.samples)
+        backend.before_fault(scenario, target)
+        check = _check_for(ctx, backend, scenario, target, slots, drain.samples)
         poller = Poller(check, options.duration_s - options.at_s + (
             0.0 if scenario.role == "pump" else AFTER_LOAD_POLL_S))
         box: dict[str, Any] = {}
@@ -229,7 +235,7 @@ def run_scenario(ctx: StackContext, scenario: Scenario, options: DrillOptions,
             say(f"{scenario.name} #{index}: fault at {options.at_s:g} s")
             injecting = True
             fault_at = time.time()
-            scenario.inject(ctx.compose, target)
+            scenario.inject(backend.faults, target)
             fault_done = time.time()
             poller.start()
             load.join(options.duration_s + 30)
@@ -241,35 +247,46 @@ def run_scenario(ctx: StackContext, scenario: Scenario, options: DrillOptions,
             if injecting:
                 say(f"{scenario.name} #{index}: restoring")
                 if _backlog_measured(ctx, scenario):
-                    drain.at_restart = _quiet(read_backlog, ctx.compose)
+                    drain.at_restart = _quiet(read_backlog, backend.gate)
                     drain.restarted_at = time.time()
-                restored = restore(ctx, scenario, target)
+                restored = restore(ctx, backend, scenario, target)
                 if _backlog_measured(ctx, scenario):
-                    drain.drained_at = wait_drained(ctx.compose)
+                    drain.drained_at = wait_drained(backend.gate)
             load.join(30)
         if "error" in box:
             raise box["error"]
         result: LoadResult = box["result"]
         keys = _keys_valid(ctx, made)
-        logs = scenario_logs(ctx.compose, logs_since)
+        logs = scenario_logs(backend.logs_since, logs_since)
+        task = backend.task_report(target)
     finally:
         with stack_gateway(ctx) as gw:
-            problems = cleanup(gw, made)
+            problems = backend.drop_api(gw, made)
     origin = result.started_at
     fault_s = round(fault_at - origin, 3)
+    if task is not None:  # swarm: when the new task was seen and started, from the fault
+        seen_at = task.pop("replaced_seen_at", None)
+        task["replaced_seen_after_fault_s"] = None if seen_at is None \
+            else round(seen_at - fault_at, 3)
+        started = (task.get("after") or {}).get("started_at") if task["replaced"] else None
+        task["new_task_started_after_fault_s"] = None if not started \
+            else round(started - fault_at, 3)
     figures = _load_figures(result, options, fault_s)
     if rate_check is not None:
         figures["rate_held_before_fault"] = rate_check.held
     served = result.requests + control + keys["requests"]
-    delivered, waited = wait_delivered(
-        lambda: count_records(ctx.state_dir / ANALYTICS_DIR, made.api_id), served,
-        max(6.0, 3.0 * s.pump.purge_delay))
+    delivered: int | None = None
+    waited = 0.0
+    try:
+        delivered, waited = wait_delivered(lambda: backend.delivered(made.api_id), served,
+                                           max(6.0, 3.0 * s.pump.purge_delay))
+    except ToolError as exc:  # swarm: the pump's task runs on another node
+        problems.append(str(exc))
     cluster = seen.as_dict(origin)
-    promoted = ""
-    if seen.promoted_addr:
-        promoted = next((n.name for n in ctx.model.nodes
-                         if f"{n.ip}:{n.port}" == seen.promoted_addr), seen.promoted_addr)
-    cluster["promoted"] = promoted
+    from stackctl.drill.target import service_of
+
+    cluster["promoted"] = service_of(seen.promoted_addr, ctx.model.nodes) \
+        if seen.promoted_addr else ""
     cluster["promoted_after_fault_s"] = (None if cluster["promoted_s"] is None
                                          else round(cluster["promoted_s"] - fault_s, 3))
     pump = drain.as_dict(origin) if scenario.role == "pump" else None
@@ -278,6 +295,7 @@ def run_scenario(ctx: StackContext, scenario: Scenario, options: DrillOptions,
     recovered = cluster["recovered_s"]
     return {
         "scenario": scenario.name, "summary": scenario.summary, "repeat": index,
+        "engine": backend.engine,
         "target": target.as_dict(), "api_id": made.api_id,
         "load": {"rate": options.rate, "duration_s": options.duration_s,
                  "connections": options.connections, "timeout_s": REQUEST_TIMEOUT_S,
@@ -298,9 +316,12 @@ def run_scenario(ctx: StackContext, scenario: Scenario, options: DrillOptions,
         "logs": logs, "keys": keys,
         "analytics": {"served": served, "delivered": delivered, "waited_s": waited,
                       "unanswered": result.unanswered_max,
-                      "lost": max(0, served - delivered)},
+                      "lost": None if delivered is None else max(0, served - delivered)},
         "pump": pump,
-        "restore": restored, "cleanup_problems": problems,
+        "restore": {**restored, "primaries_before": primaries(view, ctx.model.nodes)}
+        if restored else restored,
+        "task": task,
+        "cleanup_problems": problems,
     }
 
 

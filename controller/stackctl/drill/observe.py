@@ -1,16 +1,21 @@
 """The cluster as stackctl sees it during a drill: every node's CLUSTER INFO and CLUSTER
-NODES read at once through the gate container (as `cluster/wait.py` reads readiness),
-the target left out when it is down or hanging, polled until the cluster has recovered:
-a new primary serves the target's slots, every surviving node says `cluster_state:ok`
-and `cluster_slots_ok:16384`, and every link among the survivors is connected."""
+NODES read at once through the gate container (as `cluster/wait.py` reads readiness; on
+swarm the drill's probe container on the Redis overlay), the target left out when it is
+down or hanging, polled until the cluster has recovered: a new primary serves the
+target's slots, every surviving node says `cluster_state:ok` and
+`cluster_slots_ok:16384`, and every link among the survivors is connected. On swarm a
+killed or stopped node comes back by itself (Swarm starts a new task): the cluster has
+also recovered when that new task serves the target's slots again, connected to every
+survivor, before any failover."""
 
 from __future__ import annotations
 
+import ipaddress
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
 
 from stackctl.cluster.compose import GATE_SERVICE
 from stackctl.cluster.readiness import (
@@ -21,7 +26,7 @@ from stackctl.cluster.readiness import (
     parse_nodes,
 )
 from stackctl.cluster.redis_conf import SCRIPTS_MOUNT
-from stackctl.runtime.compose import Compose
+from stackctl.runtime.compose import ExecResult
 
 POLL_S = 0.1
 CLI_TIMEOUT_S = "1"
@@ -39,6 +44,15 @@ rm -rf "$dir"
 """
 
 
+class Gate(Protocol):
+    """Where the drill's scripts run: the Compose project's gate service, or the swarm
+    probe (`drill.swarm_backend.ProbeGate`)."""
+
+    def exec(self, service: str, command: Sequence[str], env: dict[str, str] | None = None,
+             index: int = 1, timeout: float | None = None) -> ExecResult:
+        """Run `command` in the gate (exit code returned; 124 when cut short)."""
+
+
 @dataclass(frozen=True)
 class View:
     """One node's answer: its CLUSTER INFO fields and CLUSTER NODES lines."""
@@ -46,6 +60,8 @@ class View:
     addr: str
     info: dict[str, str]
     nodes: list[ClusterNode]
+    raw: dict[str, str] = field(default_factory=dict)
+    """For views asked by name: each node's name:port -> the ip:port this view has."""
 
 
 def parse_views(text: str) -> list[View]:
@@ -63,11 +79,38 @@ def parse_views(text: str) -> list[View]:
     return out
 
 
-def read_views(compose: Compose, skip: str = "") -> list[View]:
-    """Every node's view (but `skip`'s), read through the gate in one `docker exec`."""
+def _is_ip(addr: str) -> bool:
+    try:
+        ipaddress.ip_address(addr.rpartition(":")[0])
+    except ValueError:
+        return False
+    return True
+
+
+def by_name(views: list[View]) -> list[View]:
+    """When the nodes are asked by name (swarm: STACKCTL_NODES holds `redis-i:port`, and
+    a node's overlay address changes with each new task), every node in every view is
+    given as `hostname:port` (its announced hostname), so the addresses the drill
+    compares are the same names; views asked by address are returned as they are."""
+    if not views or all(_is_ip(v.addr) for v in views):
+        return views
+    out = []
+    for v in views:
+        named = [replace(n, addr=f"{n.hostname}:{n.addr.rpartition(':')[2]}")
+                 if n.hostname else n for n in v.nodes]
+        out.append(View(v.addr, v.info, named,
+                        {m.addr: n.addr for m, n in zip(named, v.nodes, strict=True)}))
+    return out
+
+
+def read_views(gate: Gate, skip: str = "", only: str = "") -> list[View]:
+    """Every node's view (but `skip`'s; `only`: that node's alone), read through the
+    gate in one `docker exec`."""
     env = {"STACKCTL_CLI_TIMEOUT": CLI_TIMEOUT_S, "DRILL_SKIP": skip}
-    result = compose.exec(GATE_SERVICE, ["sh", "-c", VIEWS_SCRIPT], env=env, timeout=10)
-    return parse_views(result.stdout)
+    if only:
+        env["STACKCTL_NODES"] = only
+    result = gate.exec(GATE_SERVICE, ["sh", "-c", VIEWS_SCRIPT], env=env, timeout=10)
+    return by_name(parse_views(result.stdout))
 
 
 def primary_of_slots(view: View, excluded: str) -> list[ClusterNode]:
@@ -143,13 +186,51 @@ Check = Callable[[], tuple[bool, str, str]]
 """One poll: (recovered, why not, promoted address or "")."""
 
 
-def cluster_check(compose: Compose, total: int, shards: int, skip: str, target_addr: str,
-                  slots: tuple[str, ...], must_move: bool) -> Check:
-    """The poll of a Redis scenario (`slots`: the target's ranges before the fault)."""
+def seen_back(views: Sequence[View], target_addr: str, new_ip: str,
+              own: Sequence[View]) -> list[str]:
+    """Why the cluster does not (yet) have the target back as its new task at `new_ip`
+    (empty: back): every survivor lists it at that address, connected, with no failure
+    flag, and the target itself (`own`: its view, asked by name, so of the new task)
+    says cluster_state:ok with every slot served. Before the survivors notice the
+    fault, their line for it is the old task's address, still "connected"."""
+    want = f"{new_ip}:{target_addr.rpartition(':')[2]}"
+    problems = []
+    for v in views:
+        me = next((n for n in v.nodes if n.addr == target_addr), None)
+        if me is None or me.link != "connected" or me.flags & BAD_FLAGS:
+            problems.append(f"{v.addr} does not see {target_addr} back")
+        elif v.raw.get(target_addr, want) != want:
+            problems.append(f"{v.addr} has {target_addr} at {v.raw[target_addr]}, its new "
+                            f"task is at {want}")
+    mine = next((v for v in own if v.addr == target_addr and v.nodes), None)
+    if mine is None:
+        problems.append(f"{target_addr} does not answer")
+    elif mine.info.get("cluster_state") != "ok" or \
+            mine.info.get("cluster_slots_ok") != str(CLUSTER_SLOTS):
+        problems.append(f"{target_addr}: cluster_state:{mine.info.get('cluster_state', '?')}")
+    return problems
+
+
+def cluster_check(gate: Gate, total: int, shards: int, skip: str, target_addr: str,
+                  slots: tuple[str, ...], must_move: bool,
+                  replaced: Callable[[], str] | None = None) -> Check:
+    """The poll of a Redis scenario (`slots`: the target's ranges before the fault).
+    `replaced` (swarm): the address of the new task now running the target ("" while
+    there is none); then a primary fault has also recovered when the cluster is whole
+    with that new task in it (`seen_back`: no failover happened)."""
     def check() -> tuple[bool, str, str]:
-        views = read_views(compose, skip)
+        views = read_views(gate, skip)
         moved = promoted(views, target_addr, slots) if must_move else ""
         problems = recovery_problems(views, total, shards, skip, target_addr, must_move)
+        if problems and must_move and replaced is not None and not moved and not \
+                recovery_problems(views, total, shards, skip, target_addr, False):
+            new_ip = replaced()
+            if new_ip:
+                back = seen_back(views, target_addr, new_ip,
+                                 read_views(gate, only=target_addr))
+                if not back:
+                    return True, "", ""
+                problems = back
         return not problems, (problems[0] if problems else ""), moved
     return check
 

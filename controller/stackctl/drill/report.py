@@ -110,6 +110,7 @@ def render_markdown(report: dict[str, Any]) -> str:
         "the first to the last bucket after the fault with a non-2xx outcome; the "
         "cluster's recovery is when every surviving node says cluster_state:ok with all "
         "slots served by live primaries and its links connected (polled through the gate).",
+        *(["", SWARM_NOTE] if report.get("engine") == "swarm" else []),
         "", "| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
     lines += ["| " + " | ".join(r) + " |" for r in rows(report)]
     for run in report["runs"]:
@@ -148,6 +149,7 @@ def render_markdown(report: dict[str, Any]) -> str:
             f"- keys valid afterwards: {k['valid']}/{k['total']} "
             f"({k['valid_at_once']} at once, after {k['waited_s']:.1f} s)",
             f"- restored in {run['restore']['seconds']:.1f} s",
+            *_task_lines(run.get("task")),
             f"- timeline: {run['plot']}",
         ]
         lines += [f"- **finding**: {f['text']}" for f in run.get("findings", [])]
@@ -158,6 +160,30 @@ def render_markdown(report: dict[str, Any]) -> str:
         lines += comparison_markdown(report)
     lines.append("")
     return "\n".join(lines)
+
+
+SWARM_NOTE = (
+    "Engine swarm: the fault acts on the target's task container on this node, and Swarm "
+    "then starts a new task (a new container, maybe a new overlay address, the same "
+    "volume), so the cluster may recover without a failover; the load reaches the gateway "
+    "through the local access proxy (docker-proxy on the published address, nginx on the "
+    "front overlay), which is in every request's path; the cluster is polled through "
+    "the drill's probe container on the Redis overlay.")
+
+
+def _task_lines(task: dict[str, Any] | None) -> list[str]:
+    """Swarm: the target's task before the fault and after the restore."""
+    if not task:
+        return []
+    was, now = task["before"], task.get("after") or {}
+    started = task.get("new_task_started_after_fault_s")
+    line = (f"- swarm task: {was['task_id'][:12]} ({was['ip'] or '-'}) "
+            + (f"replaced by {now.get('task_id', '?')[:12]} ({now.get('ip') or '-'}, "
+               f"{'a new' if task['ip_changed'] else 'the same'} address)"
+               + (f", its container started {started:.1f} s after the fault"
+                  if started is not None else "")
+               if task["replaced"] else "kept (not replaced)"))
+    return [line]
 
 
 def _rate_note(check: dict[str, Any] | None) -> str:

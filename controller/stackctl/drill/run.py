@@ -42,7 +42,12 @@ def check_input(ctx: StackContext, options: DrillOptions) -> list[Scenario]:
                           "and redis.mode is external: stackctl does not own that cluster",
                           "vary a gateway setting instead")
     options.validate()
-    ensure_running(ctx)
+    if ctx.model.settings.engine == "swarm":
+        from stackctl.drill.swarm_backend import check_swarm_input
+
+        check_swarm_input(ctx, chosen, options)
+    else:
+        ensure_running(ctx)
     replicas = ctx.model.settings.redis.replicas
     lossy = [s.name for s in chosen if s.loses_primary]
     if lossy and replicas == 0 and not options.allow_data_loss:
@@ -111,32 +116,34 @@ def run_drill(ctx: StackContext, options: DrillOptions, say: Say) -> dict[str, A
     --vary, every combination in turn (the stack's own values put back at the end,
     also when a run fails or is interrupted)."""
     from stackctl.drill import vary as vy
+    from stackctl.drill.backend import backend_for
     from stackctl.drill.measure import run_scenario
 
     chosen = check_input(ctx, options)
     out = out_dir(ctx, options)
     out.mkdir(parents=True, exist_ok=True)
-    meta = _meta(ctx, options, out)
+    meta = {**_meta(ctx, options, out), "engine": ctx.model.settings.engine}
     runs: list[dict[str, Any]] = []
     own = vy.current(ctx.model.settings, options.varies)
     now, here = own, ctx
     changed: set[vy.Touches] = set()
-    try:
-        for combo in vy.combinations(options.varies):
-            what = vy.touched(now, combo)
-            if what:
-                changed |= what
-                here, now = vy.apply(ctx, combo, what, say), combo
-            for scenario in chosen:
-                for i in range(1, options.repeat + 1):
-                    run = run_scenario(here, scenario, options, i, say)
-                    if options.varies:
-                        run["vary"] = dict(combo)
-                        if "redis" in vy.touched(own, combo):  # a restarted node read
-                            vy.set_node_timeout(here, here.model.settings.redis.node_timeout_ms)
-                    runs.append(run)
-                    write_report(runs, options, meta, out, complete=False)
-    finally:
-        if changed:
-            vy.put_back(ctx, changed, say)
+    with backend_for(ctx) as backend:
+        try:
+            for combo in vy.combinations(options.varies):
+                what = vy.touched(now, combo)
+                if what:
+                    changed |= what
+                    here, now = vy.apply(ctx, combo, what, say), combo
+                for scenario in chosen:
+                    for i in range(1, options.repeat + 1):
+                        run = run_scenario(here, backend, scenario, options, i, say)
+                        if options.varies:
+                            run["vary"] = dict(combo)
+                            if "redis" in vy.touched(own, combo):  # a restarted node read
+                                vy.set_node_timeout(here, here.model.settings.redis.node_timeout_ms)
+                        runs.append(run)
+                        write_report(runs, options, meta, out, complete=False)
+        finally:
+            if changed:
+                vy.put_back(ctx, changed, say)
     return write_report(runs, options, meta, out, complete=True)

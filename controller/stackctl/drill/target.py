@@ -3,6 +3,7 @@ after a drill the primaries are other nodes than the ones `up` made)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from stackctl.cluster.readiness import BAD_FLAGS, ClusterNode
@@ -20,11 +21,20 @@ def _healthy(node: ClusterNode) -> bool:
 
 
 def _service(addr: str, nodes: Sequence[RedisNode]) -> str:
-    by_addr = {f"{n.ip}:{n.port}": n.name for n in nodes}
+    """The node's service by its address in the views: its pinned `ip:port` (compose)
+    or its `name:port` (views asked by name, swarm)."""
+    pinned = {f"{n.ip}:{n.port}": n.name for n in nodes}
+    by_addr = {**pinned, **{n.addr: n.name for n in nodes}}
     if addr not in by_addr:
         raise ToolError(f"cluster node {addr} is not one of this stack's nodes "
-                        f"({', '.join(sorted(by_addr))})")
+                        f"({', '.join(sorted(pinned))})")
     return by_addr[addr]
+
+
+def _order(addr: str) -> tuple[tuple[int, str], ...]:
+    """Sort key of an address, numbers by value: `172.31.1.11:6379` or `redis-2:6379`."""
+    parts = re.split(r"(\d+)", addr)
+    return tuple((int(p), "") if p.isdigit() else (-1, p) for p in parts if p)
 
 
 def choose(scenario: Scenario, view: Sequence[ClusterNode], nodes: Sequence[RedisNode]
@@ -38,8 +48,7 @@ def choose(scenario: Scenario, view: Sequence[ClusterNode], nodes: Sequence[Redi
         return Target(GATEWAY, "gateway")
     if scenario.role == "pump":
         return Target(PUMP, "pump")
-    ordered = sorted(view, key=lambda n: tuple(int(p) for p in
-                                               n.addr.replace(":", ".").split(".")))
+    ordered = sorted(view, key=lambda n: _order(n.addr))
     healthy = [n for n in ordered if _healthy(n)]
     if scenario.role == "replica":
         replica = next((n for n in healthy if not n.primary and n.master_id), None)
@@ -58,3 +67,18 @@ def choose(scenario: Scenario, view: Sequence[ClusterNode], nodes: Sequence[Redi
         raise ToolError("failover: no primary has a healthy replica to take over")
     p = primaries[0]
     return Target(_service(p.addr, nodes), "primary", p.addr, p.id)
+
+
+def service_of(addr: str, nodes: Sequence[RedisNode]) -> str:
+    """The service at `addr` (as `_service`), or `addr` itself when it is none of them."""
+    try:
+        return _service(addr, nodes)
+    except ToolError:
+        return addr
+
+
+def primaries(view: Sequence[ClusterNode], nodes: Sequence[RedisNode]) -> list[str]:
+    """The services of the healthy primaries serving slots in `view`, sorted (the
+    topology the drill found, and the one it leaves)."""
+    return sorted((service_of(n.addr, nodes) for n in view
+                   if n.primary and n.slot_count and _healthy(n)), key=_order)

@@ -85,8 +85,8 @@ def _run(args: Sequence[str], what: str, stdin: bytes | None = None) -> ExecResu
     from python_on_whales.exceptions import DockerException
     from python_on_whales.utils import run
 
-    cmd = [*docker_client().client_config.docker_cmd, *args]
     with tool_errors(what):
+        cmd = [*docker_client().client_config.docker_cmd, *args]
         try:
             if stdin is None:
                 out, err = run(cmd, return_stderr=True)
@@ -193,10 +193,11 @@ class Stack:
     def deploy(self, stack_file: Path) -> None:
         """`docker stack deploy --resolve-image never`: create or update the services
         whose spec changed; nothing is pulled (images must be on the nodes). No
-        `--prune`: it would remove the jobs created next to the stack (`run_job`)."""
-        client = docker_client()
-        with tool_errors(f"docker stack deploy {self.name}"):
-            client.stack.deploy(self.name, [stack_file], resolve_image="never")
+        `--prune`: it would remove the jobs created next to the stack (`run_job`). The
+        CLI's "Updating service ..." lines are captured, not printed (stdout may be
+        `--json`)."""
+        _checked(["stack", "deploy", "--compose-file", str(stack_file), "--resolve-image",
+                  "never", self.name], f"docker stack deploy {self.name}")
 
     def run_job(self, spec: Mapping[str, Any]) -> None:
         """(Re)create a `replicated-job` service in the stack's namespace from a spec
@@ -252,6 +253,14 @@ class Stack:
         text = _checked(["service", "inspect", "--format", fmt, *ids],
                         f"docker service inspect ({self.name})")
         return sorted(parse_services(text, self.name), key=lambda s: s.name)
+
+    def service_env(self, service: str) -> dict[str, str]:
+        """The environment in a service's spec (what its tasks are given); ToolError when
+        the service does not exist."""
+        out = _checked(["service", "inspect", "--format",
+                        "{{json .Spec.TaskTemplate.ContainerSpec.Env}}", self.full(service)],
+                       f"docker service inspect {self.full(service)}")
+        return parse_env(out)
 
     def tasks(self) -> list[Task]:
         """Every task of the stack, current and past (`docker stack ps`, one call)."""
@@ -527,6 +536,15 @@ def parse_local_tasks(text: str, stack: str) -> dict[str, list[str]]:
     return {k: sorted(v) for k, v in sorted(out.items())}
 
 
+def parse_env(text: str) -> dict[str, str]:
+    """A spec's `Env` as JSON (`["K=V", ...]` or null) -> {K: V}."""
+    try:
+        items = json.loads(text.strip() or "null") or []
+    except ValueError:
+        raise ToolError(f"docker service inspect: unreadable env {text.strip()[:80]!r}") from None
+    return {k: v for k, _, v in (str(item).partition("=") for item in items)}
+
+
 def parse_services(text: str, stack: str) -> list[ServiceInfo]:
     """The `service inspect --format` lines `Stack.services` asks for."""
     out = []
@@ -560,3 +578,151 @@ def follow_logs(service: str, tail: int | None, out: IO[str]) -> None:
                                                  stream=True):
             out.write(line.decode(errors="replace"))
             out.flush()
+
+
+# --- the drill: faults on a task's container, on this node (issue 17, swdrill) -------
+
+TASK_LABEL = "com.docker.swarm.task.id"
+CONTAINER_ACTIONS = ("kill", "stop", "pause", "unpause")
+
+
+@dataclass(frozen=True)
+class LocalTask:
+    """The running container of a service's task on this node: its name, task id and
+    address on each network (by network name)."""
+
+    container: str
+    task_id: str
+    addresses: Mapping[str, str] = field(default_factory=dict)
+    started_at: float = 0.0  # epoch seconds of the container's start; 0 when not known
+
+
+def local_task(full_service: str) -> LocalTask | None:
+    """The service's running task container on this node (the first by name), or None
+    (no task here: it runs on another node, or none runs)."""
+    out = _checked(["ps", "--filter", f"label={SERVICE_LABEL}={full_service}",
+                    "--filter", "status=running", "--format",
+                    f'{{{{.Names}}}}\t{{{{.Label "{TASK_LABEL}"}}}}'],
+                   f"docker ps ({full_service})")
+    rows = sorted(line.split("\t", 1) for line in out.splitlines() if "\t" in line)
+    if not rows:
+        return None
+    name, task_id = rows[0]
+    found = _run(["inspect", "--type", "container", "--format",
+                  "{{.State.StartedAt}}\t{{json .NetworkSettings.Networks}}", name],
+                 f"docker inspect {name}")
+    started, _, nets = found.stdout.strip().partition("\t") if found.ok else ("", "", "")
+    return LocalTask(name, task_id.strip(), parse_addresses(nets), parse_started(started))
+
+
+def parse_started(text: str) -> float:
+    """Docker's `2026-12-01T17:05:03.123456789Z` as epoch seconds (0.0 when unreadable)."""
+    from datetime import datetime
+
+    head, _, frac = text.strip().rstrip("Z").partition(".")
+    try:
+        when = datetime.fromisoformat(head + "+00:00")
+    except ValueError:
+        return 0.0
+    digits = "".join(c for c in frac if c.isdigit())
+    return when.timestamp() + (int(digits) / 10 ** len(digits) if digits else 0.0)
+
+
+def parse_addresses(text: str) -> dict[str, str]:
+    """`{{json .NetworkSettings.Networks}}` -> network name -> IPv4 address."""
+    try:
+        data = json.loads(text or "{}") or {}
+    except ValueError:
+        return {}
+    return {str(k): str((v or {}).get("IPAddress") or "") for k, v in sorted(data.items())}
+
+
+def container_action(container: str, action: str, signal: str = "SIGKILL",
+                     timeout: int | None = None) -> None:
+    """`docker kill --signal`, `stop --time`, `pause` or `unpause` of one container
+    (a task's: Swarm then decides what follows, e.g. a new task for a dead one)."""
+    assert action in CONTAINER_ACTIONS
+    args = [action]
+    if action == "kill":
+        args += ["--signal", signal]
+    if action == "stop" and timeout is not None:
+        args += ["--time", str(timeout)]
+    _checked([*args, container], f"docker {action} {container}")
+
+
+def exec_bounded(container: str, command: Sequence[str], env: Mapping[str, str] | None = None,
+                 timeout: float | None = None) -> ExecResult:
+    """`docker exec` in a local container, at most `timeout` seconds (exit 124 when cut
+    short); `env` must hold nothing secret (it is on the command line)."""
+    from stackctl.runtime.compose import _run_bounded
+
+    args = ["exec"]
+    for key, value in (env or {}).items():
+        args += ["--env", f"{key}={value}"]
+    args += [container, *command]
+    if timeout is None:
+        return _run(args, f"docker exec {container}")
+    return _run_bounded([*docker_client().client_config.docker_cmd, *args],
+                        f"docker exec {container}", timeout)
+
+
+def force_update(full_service: str) -> None:
+    """`docker service update --force --detach`: Swarm replaces every task of the
+    service (its update_config: one at a time, stop-first), the service's restart."""
+    _checked(["service", "update", "--force", "--detach", "--quiet", full_service],
+             f"docker service update --force {full_service}")
+
+
+def service_logs_since(full_service: str, since: float) -> str:
+    """Every task's log lines since `since` (epoch seconds), without prefixes; "" when
+    the service has none."""
+    result = _run(["service", "logs", "--raw", "--no-trunc", "--since", f"{since:.3f}",
+                   full_service], f"docker service logs {full_service}")
+    return result.stdout + result.stderr
+
+
+def run_probe(name: str, image: str, network: str, mounts: Sequence[tuple[str, str]],
+              env: Mapping[str, str], labels: Mapping[str, str], seconds: int) -> None:
+    """Start a container on an attachable overlay that only sleeps (`seconds` at most),
+    for `exec_bounded` calls that must reach the stack's nodes; replaces one of the same
+    name; `mounts` are read-only binds, `env` holds nothing secret."""
+    remove_container(name)
+    args = ["run", "--detach", "--rm", "--name", name, "--network", network,
+            "--user", "0:0", "--entrypoint", "sleep"]
+    for source, target in mounts:
+        args += ["--mount", f"type=bind,source={source},target={target},readonly"]
+    for key, value in env.items():
+        args += ["--env", f"{key}={value}"]
+    for key, value in labels.items():
+        args += ["--label", f"{key}={value}"]
+    _checked([*args, image, str(seconds)], f"docker run {name}")
+
+
+def container_paused(name: str) -> bool:
+    """Whether the named container exists and is paused."""
+    result = _run(["inspect", "--type", "container", "--format", "{{.State.Paused}}", name],
+                  f"docker inspect {name}")
+    return result.ok and result.stdout.strip() == "true"
+
+
+def task_addresses(task_id: str) -> dict[str, str]:
+    """A task's address on each network (by network name), from the manager's record
+    of the task (any node); empty when not known yet."""
+    result = _run(["inspect", "--type", "task", "--format", "{{json .NetworksAttachments}}",
+                   task_id], f"docker inspect {task_id}")
+    return parse_attachments(result.stdout) if result.ok else {}
+
+
+def parse_attachments(text: str) -> dict[str, str]:
+    """`{{json .NetworksAttachments}}` of a task -> network name -> IPv4 address."""
+    try:
+        data = json.loads(text or "[]") or []
+    except ValueError:
+        return {}
+    out = {}
+    for item in data:
+        name = str(((item.get("Network") or {}).get("Spec") or {}).get("Name") or "")
+        addresses = item.get("Addresses") or []
+        if name and addresses:
+            out[name] = str(addresses[0]).partition("/")[0]
+    return out

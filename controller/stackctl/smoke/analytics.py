@@ -12,29 +12,29 @@ API_COLUMN = "APIID"
 
 
 def count_records(csv_dir: Path, api_id: str) -> int:
-    """Records for `api_id` in every csv file of the sink (header rows excluded)."""
+    """Records for `api_id` in every csv file of the sink (header rows excluded).
+
+    Parsed with the csv module: a field may hold quoted commas or newlines."""
     total = 0
     for path in sorted(csv_dir.glob("*.csv")):
         try:
             with path.open(newline="", encoding="utf-8", errors="replace") as handle:
-                total += count_rows(handle, api_id)
+                total += _count_rows(csv.reader(handle), api_id)
         except FileNotFoundError:
             continue
     return total
 
 
-def count_csv_text(text: str, api_id: str) -> int:
-    """Records for `api_id` in the sink's files as one text (the files one after the
-    other, each with its header: read in the pump's container on swarm)."""
-    return count_rows(io.StringIO(text, newline=""), api_id)
+def count_in_text(text: str, api_id: str) -> int:
+    """Records for `api_id` in csv files given as one text, one file after the other
+    (each with its header, as `cat *.csv` prints them)."""
+    return _count_rows(csv.reader(io.StringIO(text, newline="")), api_id)
 
 
-def count_rows(lines: Iterable[str], api_id: str) -> int:
-    """Rows whose APIID column is `api_id`; header rows (the first, and repeated ones)
-    excluded. Parsed with the csv module: a field may hold quoted commas or newlines."""
+def _count_rows(reader: Iterable[list[str]], api_id: str) -> int:
     total = 0
     column: int | None = None
-    for row in csv.reader(lines):
+    for row in reader:
         if column is None:
             if API_COLUMN in row:
                 column = row.index(API_COLUMN)

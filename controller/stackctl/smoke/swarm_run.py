@@ -128,7 +128,7 @@ def run_swarm_smoke(ctx: StackContext, duration_s: float, connections: int, rate
 
     from stackctl.clients.gateway import GatewayClient, redis_health
     from stackctl.load.plan import LoadPlan
-    from stackctl.smoke.analytics import count_csv_text, wait_delivered
+    from stackctl.smoke.analytics import count_in_text, wait_delivered
     from stackctl.smoke.expect import limit_for
     from stackctl.smoke.redis_probe import placement, probe_with
     from stackctl.smoke.run import ANALYTICS_WAIT_MIN_S, ESTIMATED_WRK_RPS, limiter_in_use
@@ -158,7 +158,7 @@ def run_swarm_smoke(ctx: StackContext, duration_s: float, connections: int, rate
             unread.append("the pump's task runs on another node (its csv sink is read in "
                           "its container)")
             return None
-        return count_csv_text(text, API_ID)
+        return count_in_text(text, API_ID)
 
     made: list[SmokeKey] = []
     with GatewayClient(ctx.gateway_url, ctx.secrets.gateway_secret) as gw:

@@ -1,15 +1,58 @@
 """What a scenario is: its target's role, how it injects the fault and how it undoes
-it. Scenarios drive Docker only through `runtime.compose.Compose`."""
+it. Scenarios drive Docker only through `Faults`: `runtime.compose.Compose` itself on a
+Compose stack, the drill's swarm seam (`drill.swarm_backend.SwarmFaults`, the task's
+container on this node) on a swarm stack."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
-from stackctl.runtime.compose import Compose
+from stackctl.runtime.compose import ExecResult, ServiceState
 
 Role = Literal["primary", "replica", "gateway", "pump"]
+ActsOn = Literal["target", "replica", "service"]
+"""What a scenario's fault acts on: the target's container, the planned replica's
+container (failover), or the service as a whole (restart-gateway)."""
+
+
+class Faults(Protocol):
+    """The Docker actions scenarios take, by service (`runtime.compose.Compose` has them)."""
+
+    def kill(self, services: Sequence[str], signal: str = "SIGKILL") -> None:
+        """Send `signal` to the services' containers."""
+
+    def start(self, services: Sequence[str]) -> None:
+        """Bring the stopped or killed services back."""
+
+    def stop(self, services: Sequence[str], timeout: int | None = None) -> None:
+        """Stop the services' containers gracefully."""
+
+    def pause(self, services: Sequence[str]) -> None:
+        """Freeze the services' processes."""
+
+    def unpause(self, services: Sequence[str]) -> None:
+        """Thaw them."""
+
+    def restart(self, services: Sequence[str], timeout: int | None = None) -> None:
+        """Restart the services."""
+
+    def exec(self, service: str, command: Sequence[str], env: dict[str, str] | None = None,
+             index: int = 1, timeout: float | None = None) -> ExecResult:
+        """Run a command in a service's container (exit code returned)."""
+
+    def states(self, services: Sequence[str]) -> list[ServiceState]:
+        """The services' containers' states."""
+
+    def disconnect(self, service: str, network: str) -> None:
+        """Take the service's container off a network."""
+
+    def connect(self, service: str, network: str, ip: str) -> None:
+        """Put it back at `ip`."""
+
+    def networks_of(self, service: str) -> dict[str, str]:
+        """The networks the service's container is on, with its address on each."""
 
 
 @dataclass(frozen=True)
@@ -30,7 +73,7 @@ class Target:
         return asdict(self)
 
 
-Action = Callable[[Compose, Target], None]
+Action = Callable[[Faults, Target], None]
 
 
 @dataclass(frozen=True)
@@ -46,6 +89,7 @@ class Scenario:
     restore: Action
     loses_primary: bool = False
     skip_target: bool = True
+    acts_on: ActsOn = "target"
 
     @property
     def redis(self) -> bool:
@@ -53,10 +97,10 @@ class Scenario:
         return self.role in ("primary", "replica")
 
 
-def nothing(_compose: Compose, _target: Target) -> None:
+def nothing(_faults: Faults, _target: Target) -> None:
     """No restore action needed."""
 
 
-def start(compose: Compose, target: Target) -> None:
+def start(faults: Faults, target: Target) -> None:
     """Start the stopped or killed container again."""
-    compose.start([target.service])
+    faults.start([target.service])

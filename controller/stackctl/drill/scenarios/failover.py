@@ -2,19 +2,19 @@
 the replica catches up, then takes over; the old primary becomes its replica)."""
 
 from stackctl.cluster.redis_conf import SCRIPTS_MOUNT
-from stackctl.drill.scenarios.base import Scenario, Target, nothing
+from stackctl.drill.scenarios.base import Faults, Scenario, Target, nothing
 from stackctl.errors import ToolError
-from stackctl.runtime.compose import Compose
 
 COMMAND = f'. {SCRIPTS_MOUNT}/lib.sh; rcli "127.0.0.1:${{STACKCTL_PORT:-6379}}" cluster failover'
 
 
-def _inject(compose: Compose, target: Target) -> None:
-    result = compose.exec(target.replica_service, ["sh", "-c", COMMAND], timeout=10)
+def _inject(faults: Faults, target: Target) -> None:
+    result = faults.exec(target.replica_service, ["sh", "-c", COMMAND], timeout=10)
     if not result.ok or "OK" not in result.stdout:
         why = (result.stderr or result.stdout).strip() or f"exit {result.returncode}"
         raise ToolError(f"CLUSTER FAILOVER on {target.replica_service}: {why}")
 
 
 SCENARIO = Scenario("failover", "planned CLUSTER FAILOVER on a primary's replica",
-                    "primary", _inject, nothing, skip_target=False)
+                    "primary", _inject, nothing, skip_target=False,
+                    acts_on="replica")

@@ -2,9 +2,8 @@
 disconnect): it keeps running but nobody reaches it and it reaches nobody; restored by
 connecting it again at its pinned address."""
 
-from stackctl.drill.scenarios.base import Scenario, Target
+from stackctl.drill.scenarios.base import Faults, Scenario, Target
 from stackctl.model import REDIS_NETWORK
-from stackctl.runtime.compose import Compose
 
 
 def pinned_ip(target: Target) -> str:
@@ -12,13 +11,13 @@ def pinned_ip(target: Target) -> str:
     return target.addr.rpartition(":")[0]
 
 
-def _inject(compose: Compose, target: Target) -> None:
-    compose.disconnect(target.service, REDIS_NETWORK)
+def _inject(faults: Faults, target: Target) -> None:
+    faults.disconnect(target.service, REDIS_NETWORK)
 
 
-def _restore(compose: Compose, target: Target) -> None:
-    if REDIS_NETWORK not in compose.networks_of(target.service):
-        compose.connect(target.service, REDIS_NETWORK, pinned_ip(target))
+def _restore(faults: Faults, target: Target) -> None:
+    if REDIS_NETWORK not in faults.networks_of(target.service):
+        faults.connect(target.service, REDIS_NETWORK, pinned_ip(target))
 
 
 SCENARIO = Scenario("partition-primary",

@@ -1,15 +1,14 @@
 """pause-primary: freeze a primary (docker pause): connections to it hang, no RST."""
 
-from stackctl.drill.scenarios.base import Scenario, Target
-from stackctl.runtime.compose import Compose
+from stackctl.drill.scenarios.base import Faults, Scenario, Target
 
 
-def _inject(compose: Compose, target: Target) -> None:
-    compose.pause([target.service])
+def _inject(faults: Faults, target: Target) -> None:
+    faults.pause([target.service])
 
 
-def _restore(compose: Compose, target: Target) -> None:
-    compose.unpause([target.service])
+def _restore(faults: Faults, target: Target) -> None:
+    faults.unpause([target.service])
 
 
 SCENARIO = Scenario("pause-primary", "freeze a primary (docker pause)", "primary",

@@ -1,20 +1,21 @@
-"""restart-gateway: restart the published gateway container (docker restart)."""
+"""restart-gateway: restart the gateway (Compose: `docker restart` of the published
+gateway container; swarm: `docker service update --force`, Swarm's restart of a service,
+every gateway task replaced one at a time, stop-first)."""
 
-from stackctl.drill.scenarios.base import Scenario, Target, start
-from stackctl.runtime.compose import Compose
+from stackctl.drill.scenarios.base import Faults, Scenario, Target, start
 
 STOP_TIMEOUT_S = 10
 
 
-def _inject(compose: Compose, target: Target) -> None:
-    compose.restart([target.service], timeout=STOP_TIMEOUT_S)
+def _inject(faults: Faults, target: Target) -> None:
+    faults.restart([target.service], timeout=STOP_TIMEOUT_S)
 
 
-def _restore(compose: Compose, target: Target) -> None:
-    states = {s.service: s.state for s in compose.states([target.service])}
+def _restore(faults: Faults, target: Target) -> None:
+    states = {s.service: s.state for s in faults.states([target.service])}
     if states.get(target.service) != "running":
-        start(compose, target)
+        start(faults, target)
 
 
 SCENARIO = Scenario("restart-gateway", "restart the gateway (docker restart)", "gateway",
-                    _inject, _restore, skip_target=False)
+                    _inject, _restore, skip_target=False, acts_on="service")
