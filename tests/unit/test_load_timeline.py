@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from stackctl.load.plan import LoadResult, SliceCounts
+from stackctl.load.plan import SliceCounts
 from stackctl.load.stats import (
     answers_between,
     count_slices,
-    fifths_of,
     merge_counts,
     trimmed,
 )
@@ -83,16 +82,6 @@ def test_fifths_from_counts_and_the_throughput_only_verdict() -> None:
     assert not verdict.passed and "x0.50" in verdict.detail
     assert count_slices(SliceCounts(0.0, 0.1, (1, 2, 3))) == []
     assert count_slices(None) == []
-
-
-def test_fifths_of_prefers_the_per_request_timeline() -> None:
-    base = {"engine": "x", "statuses": [], "latencies_ms": {}, "elapsed_s": 5.0,
-            "started_at": 0.0, "ended_at": 5.0, "corrected": False}
-    timed = LoadResult(**base, timeline=[(i * 0.01, 0.001, 200) for i in range(500)])
-    assert len(fifths_of(timed)) == 5 and fifths_of(timed)[0].p99_ms == pytest.approx(1.0)
-    counted = LoadResult(**base, answers=SliceCounts(0.0, 0.1, (7,) + (10,) * 50 + (3,)))
-    assert [f.requests for f in fifths_of(counted)] == [100] * 5  # edges trimmed
-    assert fifths_of(LoadResult(**base)) == []
 
 
 def test_answers_between_counts_cut_slices_pro_rata() -> None:

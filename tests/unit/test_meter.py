@@ -4,6 +4,7 @@ rule in order, the unavailable cases, the report forms and take_snapshot's wirin
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -271,3 +272,27 @@ def test_a_replica_contributes_no_commands_its_primary_does() -> None:
     primary = read_node(_RoleNode("primary_info_replication_commandstats.txt").exec,
                         "redis-1")
     assert not isinstance(primary, Unavailable) and primary.get("rpush", 0) > 0
+
+
+def test_connections_received_come_with_the_commands_of_a_real_node() -> None:
+    """INFO replication stats commandstats, recorded on this machine (a swarm stack's
+    primary and replica right after a smoke)."""
+    primary = _RoleNode("primary_info_replication_stats_commandstats.txt")
+    replica = _RoleNode("replica_info_replication_stats_commandstats.txt")
+    calls, received = cs.read_node_counts(primary.exec, "redis-1")
+    assert received == 27 and not isinstance(calls, Unavailable) and calls["rpush"] > 0
+    assert cs.read_node_counts(replica.exec, "redis-4") == ({}, 20)
+    assert cs.parse_connections_received("# Stats\r\ntotal_connections_received:x\r\n") is None
+
+
+def test_redis_connections_per_request_leave_out_the_meters_own_reads() -> None:
+    before, after = _snap(0.0, _gw(1.0, 0), (0, 0), BEFORE_CALLS, 0, 1000, 0.0), \
+        _snap(10.0, _gw(2.0, 0), (1, 1), BEFORE_CALLS, 500, 2000, 0.0)
+    with_counts = cost(replace(before, connections_received={"redis-1": 10, "redis-2": 5}),
+                       replace(after, connections_received={"redis-1": 31, "redis-2": 6}),
+                       100)
+    assert with_counts.redis_connections_per_request == pytest.approx((20 + 0) / 100)
+    assert "Redis received 0.200/request" in " ".join(with_counts.lines())
+    one_missing = cost(replace(before, connections_received={"redis-1": 10}),
+                       replace(after, connections_received={"redis-1": 31, "redis-2": 6}), 100)
+    assert one_missing.redis_connections_per_request is None

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from stackctl.load.plan import LoadResult, SliceCounts
+from stackctl.load.plan import SliceCounts
 
 PERCENTILES = (50.0, 95.0, 99.0)
 
@@ -140,10 +140,3 @@ def answers_between(counts: SliceCounts | None, start: float, end: float) -> flo
             total += count * overlap / counts.width_s
     return total
 
-
-def fifths_of(result: LoadResult) -> list[Slice]:
-    """A run's fifths from its per-request timeline, else from its answers per slice of
-    time (partial edge slices left out); empty when it has neither."""
-    if result.timeline:
-        return slices(result.timeline, result.elapsed_s)
-    return count_slices(trimmed(result.answers) if result.answers else None)

@@ -86,12 +86,8 @@ class SmokeReport:
             parts += ["## Fifths of the run", "", "| from s | to s | req/s | p99 ms |",
                       "|---:|---:|---:|---:|",
                       *(f"| {f['start_s']:.1f} | {f['end_s']:.1f} | {f['rps']:.0f} | "
-                        f"{_p99(f['p99_ms'])} |" for f in fifths), ""]
+                        f"{f['p99_ms']:.1f} |" for f in fifths), ""]
         return "\n".join(parts)
-
-
-def _p99(value: float | None) -> str:
-    return "-" if value is None else f"{value:.1f}"
 
 
 def _cell(text: str) -> str:
@@ -106,7 +102,7 @@ def build_report(options: SmokeOptions, rate: float, made: SmokeSetup, result: L
                  sink: str = "the csv sink") -> SmokeReport:
     """Judge the measurements (`limiter`: the stack's; None reads as Tyk's default;
     `sink`: where analytics were counted)."""
-    from stackctl.load.stats import fifths_of
+    from stackctl.load.stats import slices
     from stackctl.meter.saturation import CHURN_MAX
     from stackctl.tyk.lookup import rate_limiter
 
@@ -114,8 +110,8 @@ def build_report(options: SmokeOptions, rate: float, made: SmokeSetup, result: L
     outcomes = [checks.KeyOutcome(k.rate, k.per, k.limited, Counter(s))
                 for k, s in zip(made.keys, result.statuses, strict=True)]
     placed = placement(redis_samples, [k.key_hash for k in made.keys], limiter.in_redis)
-    fifths = fifths_of(result)
-    steady = [checks.steady_check(fifths)] if fifths or not result.requests else []
+    fifths = slices(result.timeline, result.elapsed_s)
+    steady = [checks.steady_check(fifths)] if result.timeline or not result.requests else []
     found = [
         checks.success_check(outcomes),
         checks.latency_check(result.latencies_ms, result.corrected, result.requests),
@@ -151,8 +147,8 @@ def build_report(options: SmokeOptions, rate: float, made: SmokeSetup, result: L
         "limited_keys": sum(1 for k in made.keys if k.limited), "api_id": made.api_id,
         "rate_limiter": limiter.name,
         "fifths": [f.as_dict() for f in fifths],
-        "steady": "" if steady else f"not judged: the {result.engine} engine reported no "
-                  "timeline (per-request times or answers per slice of time)",
+        "steady": "" if steady else f"not judged: the {result.engine} engine reports no "
+                  "per-request times (use the builtin engine)",
         "cost": cost.as_dict() if cost else None,
         "cost_lines": cost.lines() if cost else [],
         "unmetered": unmetered,
