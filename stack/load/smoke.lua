@@ -8,8 +8,19 @@
 --   BUDGET     most answers one thread collects before it stops (count bound)
 
 local threads = {}
+local addrs = nil
 
+-- Every address the target's name has (on swarm one per gateway task: dnsrr), sorted so
+-- every load task sees one order; thread i sends to address i mod n, so the gateways
+-- share the load (one address, as on the host: no change).
 function setup(thread)
+  if addrs == nil then
+    addrs = wrk.lookup(wrk.host, wrk.port or "http")
+    table.sort(addrs, function(a, b) return tostring(a) < tostring(b) end)
+  end
+  if #addrs > 0 then
+    thread.addr = addrs[(#threads % #addrs) + 1]
+  end
   thread:set("id", #threads)
   table.insert(threads, thread)
 end

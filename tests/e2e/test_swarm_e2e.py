@@ -166,6 +166,11 @@ def test_swarm_stack_life_cycle(swarm: dict[str, Any]) -> None:
     for name in [f"redis-{i}" for i in range(1, 7)] + ["upstream"]:
         assert now[name] == after[name], name
 
+    # Sweep on swarm: points deployed, measured from the load tasks, the stack restored.
+    from swarm_sweep import check_sweep
+
+    check_sweep(work, pool_env, stack, replicas=2)
+
     # Down with volumes: no service, secret, config, network, volume or container left.
     down = stackctl(work, pool_env, "down", "--volumes", "--json", timeout=180)
     assert down.returncode == 0, down.stdout + down.stderr

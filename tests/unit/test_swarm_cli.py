@@ -33,16 +33,28 @@ def test_engine_setting_is_checked(tmp_path: Path) -> None:
     assert proc.returncode == 2 and "engine" in proc.stderr, proc.stderr
 
 
-@pytest.mark.parametrize("command", ["sweep"])
-def test_sweep_and_drill_say_they_do_not_run_on_swarm(tmp_path: Path, command: str) -> None:
+def test_sweep_on_swarm_without_a_stack_here_says_so_before_any_docker_call(
+        tmp_path: Path) -> None:
     state = tmp_path / "s"
-    state.mkdir()
-    (state / "stack.json").write_text("{}")
-    proc = clean_stackctl(command, cwd=tmp_path,
+    proc = clean_stackctl("sweep", "--json", cwd=tmp_path,
                           env={"STACKCTL_STATE_DIR": str(state), "STACKCTL_ENGINE": "swarm",
                                "STACKCTL_DOCKER": "/nonexistent/docker"})
     assert proc.returncode == 2, proc.stdout + proc.stderr
-    assert f"`stackctl {command}` does not run on swarm" in proc.stderr
+    assert "no swarm stack rendered here" in proc.stderr
+    assert "stackctl up --engine swarm" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert proc.stdout == ""
+
+
+def test_sweep_on_swarm_with_docker_missing_is_one_line(tmp_path: Path) -> None:
+    state = tmp_path / "s"
+    state.mkdir()
+    (state / "stack.json").write_text("{}")
+    proc = clean_stackctl("sweep", cwd=tmp_path,
+                          env={"STACKCTL_STATE_DIR": str(state), "STACKCTL_ENGINE": "swarm",
+                               "STACKCTL_DOCKER": "/nonexistent/docker"})
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
 
 
 @pytest.mark.parametrize(("args", "named"), [

@@ -73,7 +73,7 @@ def _points() -> list[dict[str, Any]]:
 def _meta(maxclients: int = MAXCLIENTS) -> dict[str, Any]:
     return {
         "project": "unit", "release": RELEASE, "gateways": GATEWAYS, "complete": True,
-        "stopped": "",
+        "stopped": "", "engine": "compose", "load": "a stated load",
         "maxclients": {"live": maxclients, "setting": maxclients, "used": maxclients,
                        "source": "live, CONFIG GET maxclients"},
         "options": {"connections": 32, "duration_s": 5.0, "warmup_s": 2.0, "rate": 100.0,

@@ -47,14 +47,3 @@ def print_json_line(obj: Any) -> None:
     """One compact JSON object on one line (event streams)."""
     sys.stdout.write(json.dumps(obj, default=str) + "\n")
     sys.stdout.flush()
-
-
-def compose_only(settings: Settings, command: str) -> None:
-    """ConfigError (exit 2) when `command` is asked of a swarm stack: it runs on Compose
-    only in this version."""
-    if settings.engine == "swarm":
-        from stackctl.errors import ConfigError
-
-        raise ConfigError("engine = swarm", f"`stackctl {command}` does not run on swarm in "
-                          "this version", f"bring the stack up with engine = compose for a "
-                          f"{command}")

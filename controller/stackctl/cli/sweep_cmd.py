@@ -6,14 +6,15 @@ from pathlib import Path
 
 import typer
 
-from stackctl.cli._common import JSON_OPTION, compose_only, print_json
+from stackctl.cli._common import JSON_OPTION, print_json
 
 
 def sweep(
     ctx: typer.Context,
     max_active: str = typer.Option(
         "16,64,256,500,1000", "--max-active", help="Pool sizes to try (comma-separated)."),
-    gateways: int = typer.Option(1, "--gateways", help="Gateway containers during the sweep."),
+    gateways: int = typer.Option(1, "--gateways", help="Gateway containers (swarm: gateway "
+                                 "tasks) during the sweep."),
     duration: float = typer.Option(10.0, "--duration", help="Seconds of each load run (the "
                                    "steady check compares its first and last fifths)."),
     warmup: float = typer.Option(2.0, "--warmup", help="Seconds of load before each "
@@ -23,8 +24,10 @@ def sweep(
                                     "(default <state_dir>/sweep)."),
     budget: float = typer.Option(1800.0, "--budget", help="Total time budget in seconds."),
     connections: int = typer.Option(64, "--connections", help="Closed-loop connections in "
-                                    "total (shared among the gateways)."),
-    rate: float = typer.Option(200.0, "--rate", help="Fixed-rate run, requests/s (builtin)."),
+                                    "total (shared among the gateways; swarm: among the "
+                                    "load tasks)."),
+    rate: float = typer.Option(200.0, "--rate", help="Fixed-rate run, requests/s (builtin, "
+                               "from this host; swarm: through the local access proxy)."),
     idle_ab: bool = typer.Option(True, "--idle-ab/--no-idle-ab",
                                  help="Add the optimisation_max_idle A/B point."),
     as_json: bool = JSON_OPTION,
@@ -32,7 +35,8 @@ def sweep(
     """Set optimisation_max_active (gateway and pump) point by point, load the gateway,
     and write a report with each point's cost per request, steadiness and saturated
     resource, and a recommendation from the steady points. A sweep cut short resumes on
-    rerun."""
+    rerun. On engine = swarm each point is deployed (only the gateway's and pump's tasks
+    roll) and the closed-loop load comes from the load service's tasks."""
     from stackctl.cli.stack_cmd import _context
     from stackctl.sweep.points import SweepOptions, parse_list
     from stackctl.sweep.run import run_sweep
@@ -47,7 +51,6 @@ def sweep(
         typer.echo(line, err=as_json)
 
     step_ctx = _context(ctx)
-    compose_only(step_ctx.model.settings, "sweep")
     report = run_sweep(step_ctx, options, say)
     if as_json:
         print_json(report)

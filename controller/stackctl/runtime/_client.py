@@ -61,10 +61,14 @@ def docker_client(
 @contextmanager
 def tool_errors(what: str) -> Iterator[None]:
     """Map python-on-whales failures inside the block to one-line `ToolError`s."""
+    from python_on_whales.client_config import ClientNotFoundError
     from python_on_whales.exceptions import DockerException
 
     try:
         yield
+    except ClientNotFoundError:  # STACKCTL_DOCKER names no binary
+        raise ToolError(f"{what}: the docker CLI {docker_binary()} was not found; install "
+                        "docker.io or fix STACKCTL_DOCKER") from None
     except DockerException as exc:
         stderr = (exc.stderr or "").strip()
         last = stderr.splitlines()[-1] if stderr else f"exit code {exc.return_code}"

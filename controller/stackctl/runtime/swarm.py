@@ -85,8 +85,8 @@ def _run(args: Sequence[str], what: str, stdin: bytes | None = None) -> ExecResu
     from python_on_whales.exceptions import DockerException
     from python_on_whales.utils import run
 
-    cmd = [*docker_client().client_config.docker_cmd, *args]
     with tool_errors(what):
+        cmd = [*docker_client().client_config.docker_cmd, *args]
         try:
             if stdin is None:
                 out, err = run(cmd, return_stderr=True)
@@ -193,10 +193,11 @@ class Stack:
     def deploy(self, stack_file: Path) -> None:
         """`docker stack deploy --resolve-image never`: create or update the services
         whose spec changed; nothing is pulled (images must be on the nodes). No
-        `--prune`: it would remove the jobs created next to the stack (`run_job`)."""
-        client = docker_client()
-        with tool_errors(f"docker stack deploy {self.name}"):
-            client.stack.deploy(self.name, [stack_file], resolve_image="never")
+        `--prune`: it would remove the jobs created next to the stack (`run_job`). The
+        CLI's "Updating service ..." lines are captured, not printed (stdout may be
+        `--json`)."""
+        _checked(["stack", "deploy", "--compose-file", str(stack_file), "--resolve-image",
+                  "never", self.name], f"docker stack deploy {self.name}")
 
     def run_job(self, spec: Mapping[str, Any]) -> None:
         """(Re)create a `replicated-job` service in the stack's namespace from a spec
@@ -252,6 +253,14 @@ class Stack:
         text = _checked(["service", "inspect", "--format", fmt, *ids],
                         f"docker service inspect ({self.name})")
         return sorted(parse_services(text, self.name), key=lambda s: s.name)
+
+    def service_env(self, service: str) -> dict[str, str]:
+        """The environment in a service's spec (what its tasks are given); ToolError when
+        the service does not exist."""
+        out = _checked(["service", "inspect", "--format",
+                        "{{json .Spec.TaskTemplate.ContainerSpec.Env}}", self.full(service)],
+                       f"docker service inspect {self.full(service)}")
+        return parse_env(out)
 
     def tasks(self) -> list[Task]:
         """Every task of the stack, current and past (`docker stack ps`, one call)."""
@@ -487,6 +496,15 @@ def parse_tasks(text: str, stack: str) -> list[Task]:
                         str(row.get("DesiredState", "")).lower(), current,
                         str(row.get("Error", "")).strip()))
     return out
+
+
+def parse_env(text: str) -> dict[str, str]:
+    """A spec's `Env` as JSON (`["K=V", ...]` or null) -> {K: V}."""
+    try:
+        items = json.loads(text.strip() or "null") or []
+    except ValueError:
+        raise ToolError(f"docker service inspect: unreadable env {text.strip()[:80]!r}") from None
+    return {k: v for k, _, v in (str(item).partition("=") for item in items)}
 
 
 def parse_services(text: str, stack: str) -> list[ServiceInfo]:

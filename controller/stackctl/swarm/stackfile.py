@@ -49,11 +49,16 @@ from stackctl.cluster.redis_conf import (
     client_env,
 )
 from stackctl.errors import ConfigError
-from stackctl.fallback.state import shardcount_env
 from stackctl.images.select import stack_images
 from stackctl.model import CONFIG_ENDPOINT, RedisNode, StackModel, tls_paths
 from stackctl.settings import Settings
-from stackctl.stack_compose import GATEWAY_HOME, GATEWAY_PORT, PUMP_HOME, _http_probe
+from stackctl.stack_compose import (
+    GATEWAY_HOME,
+    GATEWAY_PORT,
+    PUMP_HOME,
+    _http_probe,
+    service_env,
+)
 from stackctl.state import atomic_write_json
 from stackctl.tyk.lookup import gateway_endpoint
 from stackctl.tyk.render_pump import CSV_DIR, HEALTH_NAME, HEALTH_PORT
@@ -250,7 +255,10 @@ def init_job(model: StackModel, files: SwarmFiles, objects: _Objects, image: str
 
 
 def _environment(state_dir: Path, service: str) -> dict[str, Any]:
-    env = shardcount_env(state_dir)
+    """The service's extra environment as on Compose (`stack_compose.service_env`): the
+    fallback's rung, then the overrides file `stackctl sweep` writes (pool sizes: nothing
+    secret), so a sweep point changes the gateway's and pump's definitions only."""
+    env = service_env(state_dir, service)
     return {"environment": env} if env else {}
 
 

@@ -1,6 +1,6 @@
 """What the sweep reads from the stack besides the load: Redis clients per node and the
 live maxclients (through the node containers), pool timeouts in the gateway logs (the
-tables' signature)."""
+tables' signature). On swarm, through the local task containers."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from stackctl.cluster.redis_conf import SCRIPTS_MOUNT
 from stackctl.cluster.status import split_report
 from stackctl.model import StackModel
 from stackctl.runtime.compose import Compose
+from stackctl.runtime.swarm import Stack
 
 CLIENTS_SCRIPT = f""". {SCRIPTS_MOUNT}/lib.sh
 self="127.0.0.1:${{STACKCTL_PORT:-6379}}"
@@ -71,3 +72,18 @@ def redis_clients(compose: Compose, model: StackModel) -> list[NodeClients]:
     names = [n.name for n in model.nodes]
     with ThreadPoolExecutor(max_workers=min(8, len(names))) as pool:
         return list(pool.map(read, names))
+
+
+def swarm_clients(stack: Stack, model: StackModel) -> list[NodeClients]:
+    """engine = swarm: the nodes whose task runs on this machine, read through their
+    containers in parallel (a node on another machine is left out: no `docker exec`
+    reaches it)."""
+    def read(name: str) -> NodeClients | None:
+        container = stack.local_container(name)
+        if container is None:
+            return None
+        return parse_clients(name, stack.exec(container, ["sh", "-c", CLIENTS_SCRIPT]).stdout)
+
+    names = [n.name for n in model.nodes]
+    with ThreadPoolExecutor(max_workers=min(8, len(names))) as pool:
+        return [c for c in pool.map(read, names) if c is not None]

@@ -31,8 +31,13 @@ def build_report(points: list[dict[str, Any]], meta: dict[str, Any]) -> dict[str
         p["worst_case_formula"] = formula(size, gateways)
     rec = recommend([Candidate(int(p["point"]["max_active"]),
                                float(p["summary"]["rps"]["median"]),
-                               bool(p["summary"].get("stable", True))) for p in curve],
+                               p["summary"].get("stable", True) is not False) for p in curve],
                     gateways, int(maxclients["used"]), str(maxclients["source"]))
+    unjudged = [str(p["point"]["max_active"]) for p in curve
+                if p["summary"].get("stable", True) is None]
+    if unjudged:
+        rec.lines.insert(0, f"steadiness not measured for max_active {', '.join(unjudged)}: "
+                         "those points were not excluded as unstable")
     ab = None
     b = next((p for p in points if p["point"]["max_idle"] is not None), None)
     if b is not None:
@@ -45,11 +50,19 @@ def build_report(points: list[dict[str, Any]], meta: dict[str, Any]) -> dict[str
 
 
 def _fmt(s: dict[str, Any], digits: int = 1) -> str:
+    if not s["n"]:
+        return "-"
     return f"{s['median']:.{digits}f} (±{s['spread_pct']:.1f}%)" if s["n"] > 1 else (
         f"{s['median']:.{digits}f}")
 
 
+def _num(value: float | None, digits: int) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
 def _steady(summary: dict[str, Any]) -> str:
+    if summary["stable"] is None:
+        return "not measured"
     if summary["stable"]:
         return "yes"
     return f"**no** ({summary['unstable_repeats']} of {summary['rps']['n']} repeats)"
@@ -61,10 +74,8 @@ def render_markdown(report: dict[str, Any]) -> str:
     mc = report["maxclients"]
     lines = [
         f"# stackctl sweep: {report['project']}", "",
-        f"Gateway {report['release']} x {report['gateways']}; load: builtin closed loop "
-        f"({opts['connections']} connections, {opts['duration_s']} s after a "
-        f"{opts['warmup_s']} s warm-up) against each gateway's front-network address, then "
-        f"builtin open model at {opts['rate']} req/s on the published gateway; "
+        f"Gateway {report['release']} x {report['gateways']} on "
+        f"{report.get('engine', 'compose')}; load: {report['load']}; "
         f"{opts['repeat']} repeat(s) per point, median (± spread = range/median). A point "
         "is steady when every repeat's last fifth kept 90% of its first fifth's throughput "
         "and at most twice its p99; unstable points are never recommended. Cost columns "
@@ -89,8 +100,9 @@ def render_markdown(report: dict[str, Any]) -> str:
             f"| {_fmt(s['fixed_p99_ms'], 2)} | {s['errors']} | {s['non_2xx']} "
             f"| {s['pool_timeouts']} | {top} | {p['worst_case']} "
             f"| {_fmt(s['gateway_cpu_us_per_request'], 0)} "
-            f"| {s['redis_commands_per_request']:.2f} "
-            f"| {s['new_connections_per_request']:.4f} | {s['gateway_mem_mib']:.0f} "
+            f"| {_num(s['redis_commands_per_request'], 2)} "
+            f"| {_num(s['new_connections_per_request'], 4)} "
+            f"| {_num(s['gateway_mem_mib'], 0)} "
             f"| {_steady(s)} "
             f"| {s['saturated']} |")
     rec = report["recommendation"]

@@ -1,6 +1,7 @@
 """The whole sweep: check the stack runs, create the API and keys, for each point not yet
 stored apply it, measure its repeats and store it; then clean up, put the stack back and
-write the report (JSON, Markdown, PNG). Bounded by a total time budget."""
+write the report (JSON, Markdown, PNG). Bounded by a total time budget. One loop for both
+runtimes; what differs per runtime is behind `seam.SweepRuntime`."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from stackctl.sweep.report import REPORT_JSON, REPORT_MD, REPORT_PNG
 
 if TYPE_CHECKING:
     from stackctl.context import StackContext
+    from stackctl.sweep.seam import SweepRuntime
 
 OUT_DIR = "sweep"
 RECREATE_EST_S = 30.0
@@ -59,57 +61,60 @@ def stack_identity(ctx: StackContext) -> dict[str, Any]:
     from stackctl.tyk.support import target_versions
 
     s = ctx.model.settings
-    return {"shards": s.redis.shards, "replicas": s.redis.replicas, "tls": s.redis.tls,
-            "maxclients": s.redis.maxclients, "images": stack_images(s),
-            "release": target_versions(s)[0]}
+    swarm = {"load_tasks": s.swarm.load_replicas} if s.engine == "swarm" else {}
+    return {"engine": s.engine, "shards": s.redis.shards, "replicas": s.redis.replicas,
+            "tls": s.redis.tls, "maxclients": s.redis.maxclients, "images": stack_images(s),
+            "release": target_versions(s)[0], **swarm}
 
 
-def estimate_s(options: SweepOptions) -> float:
-    """Seconds one point is expected to take."""
-    per_repeat = options.warmup_s + 2 * options.duration_s + REPEAT_OVERHEAD_S
-    return RECREATE_EST_S + options.repeat * per_repeat
+def estimate_s(options: SweepOptions, runtime: SweepRuntime | None = None) -> float:
+    """Seconds one point is expected to take (putting it on, then its repeats)."""
+    apply_s = runtime.apply_estimate_s if runtime else RECREATE_EST_S
+    overhead = runtime.repeat_overhead_s if runtime else REPEAT_OVERHEAD_S
+    per_repeat = options.warmup_s + 2 * options.duration_s + overhead
+    return apply_s + options.repeat * per_repeat
 
 
-def _measure_points(ctx: StackContext, sctx: StackContext, options: SweepOptions,
-                    todo: list[Point], fp: str, out: Path, say: Say
-                    ) -> tuple[dict[str, dict[str, Any]], str]:
-    from stackctl.clients.gateway import GatewayClient
-    from stackctl.context.gateway import stack_gateway
-    from stackctl.smoke.setup import cleanup, wait_serving
-    from stackctl.sweep import target
-    from stackctl.sweep.apply import apply_point, gateway_bases, gateway_services, restore
-    from stackctl.sweep.measure import Target, run_repeat
+def _repeat_line(point: Point, i: int, options: SweepOptions, figures: dict[str, Any]) -> str:
+    cpu = figures["gateway_cpu_us_per_request"]
+    steady = figures["steady"]["passed"]
+    verdict = "steady" if steady else "steady not measured" if steady is None else "UNSTABLE"
+    return (f"{point.label}: repeat {i + 1}/{options.repeat}: "
+            f"{figures['closed']['rps']:.0f} req/s, p99 {figures['closed']['p99_ms']} ms, "
+            f"{'-' if cpu is None else f'{cpu:.0f}'} us gateway CPU/request, {verdict}, "
+            f"saturated: {figures['saturated']}, pool timeouts {figures['pool_timeouts']}")
+
+
+def measure_points(runtime: SweepRuntime, options: SweepOptions, todo: list[Point], fp: str,
+                   out: Path, say: Say, clock: Callable[[], float] = time.monotonic
+                   ) -> tuple[dict[str, dict[str, Any]], str]:
+    """The loop both runtimes share: create the target, then per point (while the budget
+    lasts) apply it, measure its repeats, store it; clean up and restore in a finally
+    (an error or Ctrl-C included). The new results by slug, and why it stopped early."""
     from stackctl.sweep.stats import summarize_repeats
     from stackctl.sweep.store import save_point
 
     done: dict[str, dict[str, Any]] = {}
     stopped = ""
-    start = time.monotonic()
-    with stack_gateway(ctx) as gw:  # pro: APIs through the Dashboard
-        made = target.create(gw)
+    start = clock()
+    made = runtime.create_target()
     try:
         for point in todo:
-            spent = time.monotonic() - start
-            if spent + estimate_s(options) > options.budget_s:
+            spent = clock() - start
+            if spent + estimate_s(options, runtime) > options.budget_s:
                 stopped = (f"time budget {options.budget_s:.0f} s reached after "
                            f"{spent:.0f} s ({len(done)} new point(s) measured).")
                 break
-            say(f"{point.label}: recreating {options.gateways} gateway(s) and the pump")
-            env = apply_point(sctx, point)
-            with GatewayClient(ctx.gateway_url) as gw:
-                wait_serving(gw, made)
-            load = Target(gateway_services(sctx), gateway_bases(sctx), made.listen_path,
-                          target.raw_keys(made))
+            say(f"{point.label}: putting it on {options.gateways} gateway(s) and the pump "
+                f"({runtime.engine})")
+            env = runtime.apply(point)
+            runtime.wait_serving(made)
+            load = runtime.target(made)
             repeats = []
             for i in range(options.repeat):
-                figures = run_repeat(sctx, options, load)
+                figures = runtime.run_repeat(options, load)
                 repeats.append(figures)
-                cpu = figures["gateway_cpu_us_per_request"]
-                say(f"{point.label}: repeat {i + 1}/{options.repeat}: "
-                    f"{figures['closed']['rps']:.0f} req/s, p99 {figures['closed']['p99_ms']} ms,"
-                    f" {'-' if cpu is None else f'{cpu:.0f}'} us gateway CPU/request, "
-                    f"{'steady' if figures['steady']['passed'] else 'UNSTABLE'}, saturated: "
-                    f"{figures['saturated']}, pool timeouts {figures['pool_timeouts']}")
+                say(_repeat_line(point, i, options, figures))
             result = {"point": {"max_active": point.max_active, "max_idle": point.max_idle},
                       "slug": point.slug, "label": point.label, "fingerprint": fp,
                       "complete": True, "env": env, "repeats": repeats,
@@ -118,26 +123,21 @@ def _measure_points(ctx: StackContext, sctx: StackContext, options: SweepOptions
             save_point(out, point, result)
             done[point.slug] = result
     finally:
-        with stack_gateway(ctx) as gw:
-            for problem in cleanup(gw, made):
+        try:
+            for problem in runtime.cleanup_target(made):
                 say(f"cleanup: {problem}")
-        if ctx.model.external:
-            from stackctl.smoke.run import purge_external
-
-            for problem in purge_external(ctx, made):
-                say(f"cleanup: {problem}")
-        say("restoring the stack's own gateway and pump settings")
-        restore(ctx)
+        finally:
+            say("restoring the stack's own gateway and pump settings")
+            runtime.restore()
     return done, stopped
 
 
-def _maxclients(ctx: StackContext, points: list[dict[str, Any]]) -> dict[str, Any]:
-    from stackctl.sweep.probes import redis_clients
-
+def _maxclients(ctx: StackContext, runtime: SweepRuntime, points: list[dict[str, Any]]
+                ) -> dict[str, Any]:
     live = max((int(r.get("maxclients_live", 0)) for p in points for r in p["repeats"]),
                default=0)
     if not live:
-        live = max((c.maxclients for c in redis_clients(ctx.compose, ctx.model)), default=0)
+        live = max((c.maxclients for c in runtime.node_clients()), default=0)
     setting = ctx.model.settings.redis.maxclients
     return {"live": live, "setting": setting, "used": live or setting,
             "source": "live, CONFIG GET maxclients" if live else "setting redis.maxclients"}
@@ -147,12 +147,14 @@ def run_sweep(ctx: StackContext, options: SweepOptions, say: Say) -> dict[str, A
     """Run (or resume) the sweep and write its report; the report document."""
     from stackctl.sweep.plot import plot
     from stackctl.sweep.report import build_report, render_markdown
+    from stackctl.sweep.seam import sweep_runtime
     from stackctl.sweep.store import load_point
 
     options.validate()
-    ensure_running(ctx)
     out = out_dir(ctx, options)
     sctx = sweep_context(ctx, options.gateways)
+    runtime = sweep_runtime(ctx, sctx, say)
+    runtime.ensure_running()
     identity = stack_identity(ctx)
     fp = fingerprint(options, identity)
     points = options.points()
@@ -165,13 +167,14 @@ def run_sweep(ctx: StackContext, options: SweepOptions, say: Say) -> dict[str, A
     todo = [p for p in points if p.slug not in results]
     stopped = ""
     if todo:
-        new, stopped = _measure_points(ctx, sctx, options, todo, fp, out, say)
+        new, stopped = measure_points(runtime, options, todo, fp, out, say)
         results.update(new)
     ordered = [results[p.slug] for p in points if p.slug in results]
     meta = {"project": ctx.model.settings.project, "release": identity["release"],
+            "engine": runtime.engine, "load": runtime.load_note(options),
             "gateways": options.gateways,
             "options": {**asdict(options), "out": str(out)}, "fingerprint": fp,
-            "maxclients": _maxclients(ctx, ordered),
+            "maxclients": _maxclients(ctx, runtime, ordered),
             "complete": len(ordered) == len(points), "stopped": stopped,
             "files": {"json": str(out / REPORT_JSON), "markdown": str(out / REPORT_MD),
                       "plot": str(out / REPORT_PNG)}}

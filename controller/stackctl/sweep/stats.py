@@ -45,10 +45,26 @@ def _col(repeats: Sequence[dict[str, Any]], *path: str) -> list[float]:
     return values
 
 
+def _median(values: Sequence[float]) -> float | None:
+    """The median, None when nothing was measured (never a made-up 0)."""
+    return spread(values).median if values else None
+
+
+def stable(verdicts: Sequence[bool | None]) -> bool | None:
+    """A point's steadiness from its repeats' verdicts (None: not measured): False when
+    any repeat failed, None when any was not measured (or there are none), else True."""
+    if False in verdicts:
+        return False
+    if not verdicts or None in verdicts:
+        return None
+    return True
+
+
 def summarize_repeats(repeats: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """A point's summary: median and spread of the load figures, totals of the failures,
-    the peak Redis clients per node, the cost per request (medians), whether every repeat
-    was steady, and the resource most repeats saturated."""
+    the peak Redis clients per node, the cost per request (medians; None where not
+    measured), whether every repeat was steady (None: not measured), and the resource most
+    repeats saturated."""
     clients: dict[str, int] = {}
     for r in repeats:
         for node, n in (r.get("redis_clients") or {}).items():
@@ -68,13 +84,13 @@ def summarize_repeats(repeats: Sequence[dict[str, Any]]) -> dict[str, Any]:
     out["redis_clients_max"] = clients
     out["gateway_cpu_us_per_request"] = spread(_col(repeats, "gateway_cpu_us_per_request")
                                                ).as_dict()
-    out["gateway_mem_mib"] = spread(_col(repeats, "gateway_mem_mib")).median
-    out["redis_commands_per_request"] = spread(
-        _col(repeats, "cost", "redis_commands_per_request")).median
-    out["new_connections_per_request"] = spread(
-        _col(repeats, "cost", "new_connections_per_request")).median
-    steady = [bool((r.get("steady") or {}).get("passed")) for r in repeats]
-    out["stable"] = bool(steady) and all(steady)
+    out["gateway_mem_mib"] = _median(_col(repeats, "gateway_mem_mib"))
+    out["redis_commands_per_request"] = _median(
+        _col(repeats, "cost", "redis_commands_per_request"))
+    out["new_connections_per_request"] = _median(
+        _col(repeats, "cost", "new_connections_per_request"))
+    steady = [(r.get("steady") or {}).get("passed") for r in repeats]
+    out["stable"] = stable(steady)
     out["unstable_repeats"] = steady.count(False)
     verdicts = Counter(str(r.get("saturated", "unknown")) for r in repeats)
     out["saturated"] = verdicts.most_common(1)[0][0] if verdicts else "unknown"

@@ -21,6 +21,13 @@ def create(gw: GatewayClient, keys: int = KEYS) -> smoke_setup.SmokeSetup:
     listen_path = f"/{api_id}/"
     gw.create_api(api_definition(api_id, listen_path))
     gw.reload()
+    return create_keys(gw, api_id, listen_path, keys)
+
+
+def create_keys(gw: GatewayClient, api_id: str, listen_path: str, keys: int = KEYS
+                ) -> smoke_setup.SmokeSetup:
+    """`keys` unlimited keys for an API that exists (on swarm: the one baked into every
+    gateway task's configs)."""
     made = []
     for _ in range(keys):
         rate = smoke_setup.UNLIMITED_RATE
@@ -29,6 +36,21 @@ def create(gw: GatewayClient, keys: int = KEYS) -> smoke_setup.SmokeSetup:
         made.append(smoke_setup.SmokeKey(SecretStr(key), key_hash, rate,
                                          smoke_setup.LIMIT_PER_S, False))
     return smoke_setup.SmokeSetup(api_id, listen_path, tuple(made))
+
+
+def delete_keys(gw: GatewayClient, made: smoke_setup.SmokeSetup) -> list[str]:
+    """Delete the keys only (the API stays: it is the stack's); the problems met."""
+    from stackctl.clients.gateway import GatewayError
+
+    problems = []
+    for k in made.keys:
+        raw = k.key.get_secret_value()
+        try:
+            gw.delete_key(raw)
+        except GatewayError as exc:
+            if exc.status != 404:  # already revoked
+                problems.append(str(exc).replace(raw, "<key>"))
+    return problems
 
 
 def raw_keys(made: smoke_setup.SmokeSetup) -> tuple[str, ...]:

@@ -1,0 +1,182 @@
+"""Put a sweep point on a swarm stack and the stack back: the point's pool settings go
+into the overrides file (the same `point_env` as on Compose), the stack file is
+re-rendered from the sweep's model (`--gateways` gateway tasks) and deployed. Only the
+gateway's and pump's definitions may change (checked before anything is deployed), so
+Swarm replaces only their tasks; then wait until the new tasks run (Swarm says running
+once their healthcheck, /hello with Redis pass, passed) and the old ones are gone, and
+check the point's environment in the service specs and in the local task containers."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from stackctl.errors import ConfigError, ToolError
+from stackctl.runtime.swarm import Stack, Task
+from stackctl.sweep.overrides import clear_overrides, point_env, write_overrides
+from stackctl.sweep.points import Point
+
+if TYPE_CHECKING:
+    from stackctl.context import StackContext
+
+ROLLED = ("gateway", "pump")
+"""The services a point changes."""
+ROLL_TIMEOUT_S = 180.0
+POLL_S = 1.0
+HELLO_TIMEOUT_S = 60.0
+
+
+def beyond_pool(changed: Iterable[str]) -> list[str]:
+    """Changed services a pool point must not touch (a Redis node, the init job, ...)."""
+    return sorted(c for c in changed if c not in ROLLED)
+
+
+def leftover_tasks(tasks: Sequence[Task], wanted: Mapping[str, int]) -> dict[str, int]:
+    """Per wanted service, how many tasks still run beyond the wanted number (an old task
+    stopping, or one more than a scale-down keeps); empty when settled."""
+    running = {name: 0 for name in wanted}
+    for task in tasks:
+        if task.service in wanted and task.state == "running":
+            running[task.service] += 1
+    return {n: c - wanted[n] for n, c in running.items() if c > wanted[n]}
+
+
+def env_mismatch(seen: Mapping[str, str], want: Mapping[str, str | None]) -> dict[str, str]:
+    """Variables whose value differs from the wanted one (None: must be unset), with what
+    was seen ('' when unset)."""
+    return {k: seen.get(k, "") for k, v in want.items()
+            if (k in seen if v is None else seen.get(k) != v)}
+
+
+def placement_groups(ctx: StackContext) -> int | None:
+    """The label groups `up`'s preflight found (the Redis services' constraints depend on
+    them; the same value renders the same Redis services)."""
+    from stackctl.runtime.swarm import nodes
+    from stackctl.swarm.placement import decide
+
+    s = ctx.model.settings
+    return decide(s.swarm.placement, nodes(), s.redis.replicas).groups
+
+
+def render(ctx: StackContext, groups: int | None) -> tuple[str, ...]:
+    """Re-render `ctx`'s stack file (with the overrides file as it is now) and the
+    gateway's baked-in smoke API; the services whose definition changed against the file
+    rendered before (what runs)."""
+    from stackctl.steps.bootstrap import API_ID, smoke_api
+    from stackctl.swarm.render import render_swarm
+    from stackctl.swarm.run import SwarmRun
+
+    ctx.results.swarm = SwarmRun(groups)
+    render_swarm(ctx, {f"{API_ID}.json": smoke_api()}, groups)
+    return ctx.results.swarm.changed
+
+
+def check_pool_only(changed: Sequence[str], project: str) -> None:
+    """ConfigError (exit 2) when the render changes more than gateway and pump: the
+    running stack is not this settings' (nothing is deployed)."""
+    extra = beyond_pool(changed)
+    if extra:
+        raise ConfigError(f"stack {project}", "runs with other settings than these "
+                          f"(the render changes {', '.join(extra)})",
+                          "run `stackctl up` with these settings first, then the sweep")
+
+
+def rolling(changed: Sequence[str], deployed: Mapping[str, Mapping[str, str]],
+            rendered: Mapping[str, Mapping[str, str]]) -> list[str]:
+    """The services whose tasks the deploy replaces: changed against the file rendered
+    before, and with another environment than the one deployed (a sweep changes only
+    their environment and replica count; after an interrupted point the file may differ
+    from what runs while the deployed spec is already the wanted one)."""
+    return [n for n in ROLLED if n in changed and dict(deployed.get(n, {}))
+            != dict(rendered.get(n, {}))]
+
+
+def deploy(ctx: StackContext, changed: Sequence[str],
+           say: Callable[[str], None] = lambda _line: None) -> list[str]:
+    """`docker stack deploy` of `ctx`'s rendered file; wait until the gateway (its
+    replica count) and the pump run new tasks where they roll, and no old one still
+    runs. The services rolled."""
+    import json
+
+    from stackctl.swarm.stackfile import STACK_FILE
+    from stackctl.swarm.wait import wait_running
+
+    stack = ctx.stack
+    path = ctx.state_dir / STACK_FILE
+    services = json.loads(path.read_text())["services"]
+    rolls = rolling(changed, {n: stack.service_env(n) for n in ROLLED},
+                    {n: services[n].get("environment", {}) for n in ROLLED})
+    before = frozenset(t.id for t in stack.tasks() if t.service in ROLLED)
+    start = time.monotonic()
+    stack.deploy(path)
+    wanted = {"gateway": ctx.model.settings.gateway.replicas, "pump": 1}
+    say(f"  deployed: {', '.join(rolls) or 'no task'} replaced, {wanted['gateway']} "
+        "gateway task(s) wanted")
+    fresh = {n: before for n in rolls}
+    wait_running(stack, wanted, ROLL_TIMEOUT_S, "gateway and pump", fresh)
+    deadline = time.monotonic() + ROLL_TIMEOUT_S
+    while extra := leftover_tasks(stack.tasks(), wanted):
+        if time.monotonic() >= deadline:
+            raise ToolError(f"old tasks still running after {ROLL_TIMEOUT_S:.0f} s: {extra}")
+        time.sleep(POLL_S)
+    say(f"  new tasks running and no old one after {time.monotonic() - start:.0f} s")
+    return rolls
+
+
+def check_env(stack: Stack, want: Mapping[str, Mapping[str, str | None]]) -> dict[str, str]:
+    """The wanted environment per service in its spec and in every local task container
+    of it; ToolError naming what differs. The gateway's spec environment, for the names
+    asked."""
+    for service, names in want.items():
+        wrong = env_mismatch(stack.service_env(service), names)
+        if wrong:
+            raise ToolError(f"{service}'s service spec did not take the sweep's environment: "
+                            f"{wrong}")
+        for container in stack.local_containers(service):
+            seen = {}
+            for name in names:
+                result = stack.exec(container, ["printenv", name])
+                if result.ok:
+                    seen[name] = result.stdout.strip()
+            wrong = env_mismatch(seen, names)
+            if wrong:
+                raise ToolError(f"{service} task {container} did not take the sweep's "
+                                f"environment: {wrong}")
+    spec = stack.service_env("gateway")
+    return {k: spec.get(k, "") for k in want.get("gateway", {})}
+
+
+def wait_redis_pass(ctx: StackContext) -> None:
+    """The gateway's /hello through the host's way to it (the local proxy re-resolves
+    the gateway's tasks every 5 s) until Redis passes."""
+    from stackctl.clients import gateway
+
+    with gateway.GatewayClient(ctx.gateway_url, ctx.secrets.gateway_secret) as gw:
+        gateway.wait_redis_pass(gw, HELLO_TIMEOUT_S)
+
+
+def apply_point(sctx: StackContext, point: Point, groups: int | None,
+                say: Callable[[str], None] = lambda _line: None) -> dict[str, str]:
+    """Put `point` on (the sweep's context `sctx`: its gateway replica count); the
+    gateway's environment as applied."""
+    env = point_env(point)
+    write_overrides(sctx.state_dir, env)
+    changed = render(sctx, groups)
+    check_pool_only(changed, sctx.model.settings.project)
+    deploy(sctx, changed, say)
+    seen = check_env(sctx.stack, env)
+    wait_redis_pass(sctx)
+    return seen
+
+
+def restore(ctx: StackContext, groups: int | None, names: Mapping[str, Iterable[str]],
+            say: Callable[[str], None] = lambda _line: None) -> None:
+    """The stack's own settings again: no overrides, its own gateway replica count;
+    `names` (per service) must be gone from the specs afterwards."""
+    clear_overrides(ctx.state_dir)
+    changed = render(ctx, groups)
+    check_pool_only(changed, ctx.model.settings.project)
+    deploy(ctx, changed, say)
+    check_env(ctx.stack, {s: dict.fromkeys(n) for s, n in names.items()})
+    wait_redis_pass(ctx)

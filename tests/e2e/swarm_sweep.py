@@ -1,0 +1,91 @@
+"""`stackctl sweep` on a running swarm stack (called from test_swarm_e2e's life cycle,
+before its `down`: one stack for both). Two points with one short repeat each, on one
+gateway task (the stack runs two): the figures are measured, Docker's own task records
+show gateway and pump tasks that ran with each point's environment, and afterwards the
+stack runs its own settings again (its replica count, new tasks without the point's
+variables, the Redis nodes and the upstream untouched)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from stackenv import DOCKER, stackctl
+
+GATEWAY_VAR = "TYK_GW_STORAGE_MAXACTIVE"
+PUMP_VAR = "TYK_PMP_ANALYTICSSTORAGECONFIG_MAXACTIVE"
+SWEEP = ("sweep", "--json", "--max-active", "16,64", "--no-idle-ab", "--gateways", "1",
+         "--repeat", "1", "--duration", "3", "--warmup", "0", "--connections", "8",
+         "--rate", "50", "--budget", "600")
+
+
+def _running(stack: Any) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for task in stack.tasks():
+        if task.desired == "running" and task.state == "running":
+            out.setdefault(task.service, set()).add(task.id)
+    return out
+
+
+def _task_records(stack: Any, service: str) -> list[dict[str, Any]]:
+    """Docker's record of every task of `service` still in the swarm's task history:
+    its state, whether it had a container, and the environment its spec gave it."""
+    ids = [t.id for t in stack.tasks() if t.service == service]
+    out = subprocess.run([DOCKER, "inspect", "--format", "{{json .}}", *ids],
+                         capture_output=True, text=True, check=True).stdout
+    records = []
+    for line in out.splitlines():
+        task = json.loads(line)
+        env = dict(e.partition("=")[::2] for e in
+                   (task["Spec"]["ContainerSpec"].get("Env") or []))
+        records.append({"id": task["ID"], "state": task["Status"]["State"],
+                        "container": bool((task["Status"].get("ContainerStatus") or {})
+                                          .get("ContainerID")), "env": env})
+    return records
+
+
+def check_sweep(work: Path, env: dict[str, str], stack: Any, replicas: int) -> None:
+    before = _running(stack)
+    proc = stackctl(work, env, *SWEEP, timeout=420)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
+    report = json.loads(proc.stdout)
+    assert report["engine"] == "swarm" and report["complete"], report["stopped"]
+    points = {p["point"]["max_active"]: p for p in report["points"]}
+    assert sorted(points) == [16, 64]
+    for size, point in points.items():
+        assert point["env"] == {GATEWAY_VAR: str(size)}, point["env"]
+        (repeat,) = point["repeats"]
+        closed, fixed = repeat["closed"], repeat["fixed"]
+        assert closed["requests"] > 100 and closed["rps"] > 0, closed
+        assert closed["errors"] == 0 and closed["non_2xx"] == 0, closed
+        assert len(repeat["load_tasks"]) == 2, repeat["load_tasks"]  # swarm.load_replicas
+        assert all(t["requests"] > 0 for t in repeat["load_tasks"]), repeat["load_tasks"]
+        assert fixed["requests"] > 0 and fixed["errors"] == 0 and fixed["non_2xx"] == 0, fixed
+        assert len(repeat["redis_clients"]) == 6 and repeat["maxclients_live"] > 0, repeat
+    assert report["recommendation"]["max_active"] in (16, 64)
+
+    # Docker's record: for each point, gateway and pump tasks that ran (had a container,
+    # were shut down by the next deploy) with the point's variable in their spec.
+    for service, var in (("gateway", GATEWAY_VAR), ("pump", PUMP_VAR)):
+        records = _task_records(stack, service)
+        for size in ("16", "64"):
+            ran = [r for r in records if r["env"].get(var) == size]
+            assert ran and all(r["state"] == "shutdown" and r["container"] for r in ran), (
+                service, size, records)
+
+    # Restored: the stack's own replica count, new tasks without the point's variables,
+    # nothing else replaced; the overrides file gone; the stack healthy.
+    after = _running(stack)
+    assert len(after["gateway"]) == replicas and after["gateway"].isdisjoint(before["gateway"])
+    assert after["pump"].isdisjoint(before["pump"])
+    for name in [f"redis-{i}" for i in range(1, 7)] + ["upstream"]:
+        assert after[name] == before[name], name
+    for service, var in (("gateway", GATEWAY_VAR), ("pump", PUMP_VAR)):
+        current = [r for r in _task_records(stack, service) if r["state"] == "running"]
+        assert current and all(var not in r["env"] for r in current), current
+    assert not (work / "state" / "env-overrides.json").exists()
+    status = stackctl(work, env, "status", "--json", timeout=120)
+    assert status.returncode == 0 and json.loads(status.stdout)["healthy"], status.stdout
+    assert (work / "state" / "sweep" / "sweep.md").is_file()
