@@ -1,8 +1,9 @@
 """`stackctl drill` on engine = swarm, on a single-node swarm this module creates and leaves:
 kill-primary under keyed load through the local access proxy, the fault on the primary's
 task container, Swarm's new task, the clients' failures and their end, the cluster whole
-afterwards; a scenario that cannot exist on swarm refused before anything is touched; and
-nothing of the stack (or the drill's probe) left after `down --volumes` and the leave.
+afterwards; pause-primary (the task kept, a failover); a scenario that cannot exist on
+swarm refused before anything is touched; and nothing of the stack (or the drill's probe)
+left after `down --volumes` and the leave.
 
 Its own address pool (172.30.0.0/16, as test_swarm_e2e) and pinned overlays
 (172.31.234.0/24, 172.31.235.0/24: no other test's). Run it only under the heavy lock.
@@ -27,7 +28,7 @@ DURATION_S, AT_S = 25, 9
 """The fault 1 s before the gateway's local session cache expires for every load key (10 s
 after the load starts, tyk-facts: drill notes), so the keys on the target's shard are read
 from Redis while it is down."""
-DRILL = ("drill", "kill-primary", "--rate", "100", "--duration", str(DURATION_S),
+DRILL = ("drill", "kill-primary", "pause-primary", "--rate", "100", "--duration", str(DURATION_S),
          "--at", str(AT_S), "--json")
 
 
@@ -93,11 +94,12 @@ def test_kill_primary_on_swarm(swarm: dict[str, Any]) -> None:
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-4000:]
     report = json.loads(run.stdout)
     assert report["engine"] == "swarm" and report["complete"] is True
-    (r,) = report["runs"]
-    print("swarm drill:", {k: r[k] for k in ("fault_s", "recovery_s", "error_window_s",
-                                               "errors_until_after_fault_s",
-                                               "failed_after_fault")},
-          r["cluster"], r["task"], r["restore"], r["analytics"])
+    r, paused = report["runs"]
+    for one in (r, paused):
+        print("swarm drill:", one["scenario"],
+              {k: one[k] for k in ("fault_s", "recovery_s", "error_window_s",
+                                   "errors_until_after_fault_s", "failed_after_fault")},
+              one["cluster"], one["task"], one["restore"], one["analytics"])
     target = r["target"]
     assert r["engine"] == "swarm" and target["role"] == "primary"
     assert target["service"].startswith("redis-") and target["addr"] == \
@@ -119,6 +121,12 @@ def test_kill_primary_on_swarm(swarm: dict[str, Any]) -> None:
     assert r["keys"]["valid"] == r["keys"]["total"]
     assert r["analytics"]["delivered"] is not None and r["analytics"]["delivered"] > 0
     assert set(r["logs"]) == {"gateway", "pump"}
+    # pause-primary: the same task thawed at the restore (not replaced), after a failover.
+    assert paused["scenario"] == "pause-primary" and paused["task"]["replaced"] is False
+    assert paused["cluster"]["promoted"].startswith("redis-")
+    assert paused["cluster"]["promoted"] != paused["target"]["service"]
+    assert paused["recovery_s"] is not None and paused["restore"]["healthy"] is True
+    assert paused["restore"]["target_role_after"] == "replica"
     assert not container_running(probe_name(PROJECT))  # the drill removed its probe
     status = stackctl(work, env, "status", "--json", timeout=120)
     data = json.loads(status.stdout)

@@ -360,3 +360,35 @@ def test_restart_returns_once_swarm_replaced_every_task(monkeypatch: pytest.Monk
     stack.task_list = [Task("old", "gateway", "1", "n", "running", "running")]
     with pytest.raises(Exception, match="gateway: not restarted after 0 s"):
         sb.SwarmFaults(cast(Any, stack), start_wait_s=0.0).restart(["gateway"])
+
+
+def test_unpause_thaws_the_container_paused_last(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A kill then a pause of the same service in one drill (the e2e's order): the unpause
+    goes to the container the pause froze, not to the one killed before (gone)."""
+    from stackctl.runtime import swarm
+
+    running = {"redis-1": "c-old"}
+    paused: set[str] = set()
+    done: list[tuple[str, str]] = []
+
+    def fake_local(full: str) -> swarm.LocalTask | None:  # this node's containers, stated
+        name = running.get(full.removeprefix("stackctl-x_"))
+        return None if name is None else swarm.LocalTask(name, f"t-{name}")
+
+    def fake_action(container: str, action: str, **_kw: Any) -> None:
+        done.append((action, container))
+        if action == "pause":
+            paused.add(container)
+        if action == "unpause":
+            paused.discard(container)
+    monkeypatch.setattr(swarm, "local_task", fake_local)
+    monkeypatch.setattr(swarm, "container_action", fake_action)
+    monkeypatch.setattr(swarm, "container_paused", lambda name: name in paused)
+    faults = sb.SwarmFaults(cast(Any, FakeStack([], [])))
+    faults.kill(["redis-1"])
+    running["redis-1"] = "c-new"  # Swarm's new task
+    faults.pause(["redis-1"])
+    faults.unpause(["redis-1"])
+    assert done == [("kill", "c-old"), ("pause", "c-new"), ("unpause", "c-new")]
+    faults.unpause(["redis-1"])  # not paused any more: nothing sent
+    assert len(done) == 3

@@ -151,9 +151,8 @@ class SwarmFaults:
 
     def _act(self, services: Sequence[str], action: str, **kw: Any) -> None:
         for service in services:
-            task = self.acted.get(service) if action == "unpause" else None
-            task = task or self.local(service)
-            self.acted.setdefault(service, task)
+            task = self.local(service)
+            self.acted[service] = task  # the latest: a drill acts on a service repeatedly
             swarm.container_action(task.container, action, **kw)
 
     def kill(self, services: Sequence[str], signal: str = "SIGKILL") -> None:
