@@ -1,7 +1,9 @@
 """`stackctl sweep` on a running swarm stack (called from test_swarm_e2e's life cycle,
 before its `down`: one stack for both). Two points with one short repeat each, on one
-gateway task (the stack runs two): the figures are measured, Docker's own task records
-show gateway and pump tasks that ran with each point's environment, and afterwards the
+gateway task (the stack runs two): the figures are measured (throughput from both load
+tasks, the fixed-rate run, what a request cost and who saturated, steadiness), Docker's
+own task records show gateway and pump tasks that ran with each point's environment, and
+afterwards the
 stack runs its own settings again (its replica count, new tasks without the point's
 variables, the Redis nodes and the upstream untouched)."""
 
@@ -17,7 +19,7 @@ from stackenv import DOCKER, stackctl
 GATEWAY_VAR = "TYK_GW_STORAGE_MAXACTIVE"
 PUMP_VAR = "TYK_PMP_ANALYTICSSTORAGECONFIG_MAXACTIVE"
 SWEEP = ("sweep", "--json", "--max-active", "16,64", "--no-idle-ab", "--gateways", "1",
-         "--repeat", "1", "--duration", "3", "--warmup", "0", "--connections", "8",
+         "--repeat", "1", "--duration", "5", "--warmup", "0", "--connections", "8",
          "--rate", "50", "--budget", "600")
 
 
@@ -64,6 +66,10 @@ def check_sweep(work: Path, env: dict[str, str], stack: Any, replicas: int) -> N
         assert all(t["requests"] > 0 for t in repeat["load_tasks"]), repeat["load_tasks"]
         assert fixed["requests"] > 0 and fixed["errors"] == 0 and fixed["non_2xx"] == 0, fixed
         assert len(repeat["redis_clients"]) == 6 and repeat["maxclients_live"] > 0, repeat
+        # the swarm meter and the tasks' answers per slice: cost, who saturated, steadiness
+        assert (repeat["gateway_cpu_us_per_request"] or 0) > 0, repeat["cost"]
+        assert not repeat["saturated"].startswith("not measured"), repeat["saturated"]
+        assert repeat["steady"]["passed"] is not None and len(repeat["steady"]["fifths"]) == 5
     assert report["recommendation"]["max_active"] in (16, 64)
 
     # Docker's record: for each point, gateway and pump tasks that ran (had a container,

@@ -331,3 +331,46 @@ def test_unmeasured_cost_and_steadiness_are_said_not_zero() -> None:
     cells = [c.strip() for c in row.strip("|").split("|")]
     assert cells[11:16] == ["-", "-", "-", "-", "not measured"], cells
     assert "x 1 on swarm; load: wrk from 2 load task(s)" in md
+
+
+def test_a_swarm_repeat_says_what_was_not_measured_and_judges_what_was() -> None:
+    from collections import Counter
+
+    from stackctl.load.plan import LoadResult
+    from stackctl.load.stats import Slice
+    from stackctl.sweep.loadrun import RunFigures
+    from stackctl.sweep.swarm_measure import repeat_figures
+
+    tasks = [LoadResult("wrk", [Counter({200: 3000}), Counter({200: 2990, 500: 10})],
+                        {"p50": 1.0 + i, "p99": 9.0 + i}, 2.0, 0.0, 2.0, False)
+             for i in range(2)]
+    fixed = RunFigures("builtin", 100, 50.0, 2.0, 5.0, 0, 0)
+    clients = [NodeClients("redis-1", 7, 10000), NodeClients("redis-4", 3, 10000)]
+    unmetered = repeat_figures(tasks, fixed, 2, None, "the load tasks took 3.0 s to start",
+                               [], clients)
+    assert unmetered["closed"]["requests"] == 12000 and unmetered["closed"]["rps"] == 6000.0
+    assert unmetered["closed"]["p99_ms"] == 10.0 and unmetered["closed"]["non_2xx"] == 20
+    assert [t["requests"] for t in unmetered["load_tasks"]] == [6000, 6000]
+    assert unmetered["steady"]["passed"] is None
+    assert unmetered["gateway_cpu_us_per_request"] is None
+    assert unmetered["saturated"] == "not measured (the load tasks took 3.0 s to start)"
+    assert unmetered["pool_timeouts"] == 2 and unmetered["maxclients_live"] == 10000
+    falling = [Slice(i, i + 1.0, n, float(n), None) for i, n in
+               enumerate((1000, 1000, 950, 900, 800))]
+    judged = repeat_figures(tasks, fixed, 0, None, "", falling, clients)
+    assert judged["steady"]["passed"] is False and "x0.80" in judged["steady"]["detail"]
+    flat = [Slice(i, i + 1.0, 1000, 1000.0, None) for i in range(5)]
+    assert repeat_figures(tasks, fixed, 0, None, "", flat, clients)["steady"]["passed"]
+    from stackctl.meter.cost import Cost
+
+    spent = Cost(seconds=1.5, requests=9000, cores=2, pool_timeouts=0,
+                 gateway_cpu_us_per_request=210.0, gateway_cores=0.9,
+                 gateway_memory_mib=61.0, redis_commands_per_request=1.2,
+                 redis_commands_per_node={}, redis_top_commands=(),
+                 redis_cores_per_node={}, new_connections_per_request=0.001,
+                 time_wait_upstream=3, loadgen_cores=0.6, loadgen_cpu_us_per_request=90.0,
+                 machine_busy_pct=97.0, shares_pct={}, saturated="machine", reasons=())
+    costed = repeat_figures(tasks, fixed, 0, spent, "", flat, clients)
+    assert costed["saturated"] == "machine" and costed["gateway_cpu_us_per_request"] == 210.0
+    assert costed["gateway_mem_mib"] == 61.0
+    assert costed["cost"]["redis_commands_per_request"] == 1.2
