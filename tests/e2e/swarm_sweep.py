@@ -3,9 +3,8 @@ before its `down`: one stack for both). Two points with one short repeat each, o
 gateway task (the stack runs two): the figures are measured (throughput from both load
 tasks, the fixed-rate run, what a request cost and who saturated, steadiness), Docker's
 own task records show gateway and pump tasks that ran with each point's environment, and
-afterwards the
-stack runs its own settings again (its replica count, new tasks without the point's
-variables, the Redis nodes and the upstream untouched)."""
+afterwards the stack runs its own settings again (its replica count, new tasks without
+the point's variables, the Redis nodes and the upstream untouched)."""
 
 from __future__ import annotations
 
