@@ -68,21 +68,6 @@ def keys_for(gw: GatewayClient, api_id: str, listen_path: str, view: Sequence[Cl
     try:
         create_keys(gw, api_id, view, at_least, made)
     except ToolError:
-        drop_keys(gw, made)
+        smoke_setup.delete_keys(gw, made)
         raise
     return smoke_setup.SmokeSetup(api_id, listen_path, tuple(made))
-
-
-def drop_keys(gw: GatewayClient, keys: Sequence[smoke_setup.SmokeKey]) -> list[str]:
-    """Delete the keys (an API that exists already stays); the problems met."""
-    from stackctl.clients.gateway import GatewayError
-
-    problems = []
-    for k in keys:
-        raw = k.key.get_secret_value()
-        try:
-            gw.delete_key(raw)
-        except GatewayError as exc:
-            if exc.status != 404:  # already revoked
-                problems.append(str(exc).replace(raw, "<key>"))
-    return problems

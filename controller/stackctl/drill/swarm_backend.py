@@ -307,9 +307,9 @@ class SwarmBackend:
 
     def drop_api(self, gw: GatewayClient, made: SmokeSetup) -> list[str]:
         """The keys deleted; the baked-in API stays."""
-        from stackctl.drill.keys import drop_keys
+        from stackctl.smoke.setup import delete_keys
 
-        return drop_keys(gw, made.keys)
+        return delete_keys(gw, made.keys)
 
     def _count(self, api_id: str) -> int | None:
         from stackctl.smoke.analytics import count_in_text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pydantic import SecretStr
@@ -96,16 +97,22 @@ def unauthorized_statuses(gw: GatewayClient, setup: SmokeSetup) -> list[int]:
             gw.through(setup.listen_path, bogus, timeout=REQUEST_TIMEOUT_S).status]
 
 
-def cleanup(gw: GatewayClient, setup: SmokeSetup) -> list[str]:
-    """Delete the keys and the API, reload; the problems met (best effort)."""
+def delete_keys(gw: GatewayClient, keys: Sequence[SmokeKey]) -> list[str]:
+    """Delete the keys (their API stays); the problems met, keys masked (best effort)."""
     problems: list[str] = []
-    for k in setup.keys:
+    for k in keys:
         raw = k.key.get_secret_value()
         try:
             gw.delete_key(raw)
         except GatewayError as exc:
             if exc.status != 404:  # a 404 means already revoked
                 problems.append(str(exc).replace(raw, "<key>"))
+    return problems
+
+
+def cleanup(gw: GatewayClient, setup: SmokeSetup) -> list[str]:
+    """Delete the keys and the API, reload; the problems met (best effort)."""
+    problems = delete_keys(gw, setup.keys)
     try:
         gw.delete_api(setup.api_id)
     except ToolError as exc:

@@ -77,10 +77,10 @@ class SwarmSweep:
 
     def cleanup_target(self, made: SmokeSetup) -> list[str]:
         from stackctl.clients.gateway import GatewayClient
-        from stackctl.sweep import target
+        from stackctl.smoke.setup import delete_keys
 
         with GatewayClient(self.ctx.gateway_url, self.ctx.secrets.gateway_secret) as gw:
-            return target.delete_keys(gw, made)
+            return delete_keys(gw, made.keys)
 
     def apply(self, point: Point) -> dict[str, str]:
         from stackctl.sweep.overrides import point_env

@@ -38,21 +38,6 @@ def create_keys(gw: GatewayClient, api_id: str, listen_path: str, keys: int = KE
     return smoke_setup.SmokeSetup(api_id, listen_path, tuple(made))
 
 
-def delete_keys(gw: GatewayClient, made: smoke_setup.SmokeSetup) -> list[str]:
-    """Delete the keys only (the API stays: it is the stack's); the problems met."""
-    from stackctl.clients.gateway import GatewayError
-
-    problems = []
-    for k in made.keys:
-        raw = k.key.get_secret_value()
-        try:
-            gw.delete_key(raw)
-        except GatewayError as exc:
-            if exc.status != 404:  # already revoked
-                problems.append(str(exc).replace(raw, "<key>"))
-    return problems
-
-
 def raw_keys(made: smoke_setup.SmokeSetup) -> tuple[str, ...]:
     """The keys' values, for the load engines only (never printed)."""
     return tuple(k.key.get_secret_value() for k in made.keys)
