@@ -22,7 +22,8 @@ SWEEP = ("sweep", "--json", "--max-active", "16,64", "--no-idle-ab", "--gateways
          "--rate", "50", "--budget", "600")
 
 
-def _running(stack: Any) -> dict[str, set[str]]:
+def running_tasks(stack: Any) -> dict[str, set[str]]:
+    """Service -> ids of its tasks running now (shared with test_swarm_e2e)."""
     out: dict[str, set[str]] = {}
     for task in stack.tasks():
         if task.desired == "running" and task.state == "running":
@@ -48,7 +49,7 @@ def _task_records(stack: Any, service: str) -> list[dict[str, Any]]:
 
 
 def check_sweep(work: Path, env: dict[str, str], stack: Any, replicas: int) -> None:
-    before = _running(stack)
+    before = running_tasks(stack)
     proc = stackctl(work, env, *SWEEP, timeout=420)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
     report = json.loads(proc.stdout)
@@ -82,7 +83,7 @@ def check_sweep(work: Path, env: dict[str, str], stack: Any, replicas: int) -> N
 
     # Restored: the stack's own replica count, new tasks without the point's variables,
     # nothing else replaced; the overrides file gone; the stack healthy.
-    after = _running(stack)
+    after = running_tasks(stack)
     assert len(after["gateway"]) == replicas and after["gateway"].isdisjoint(before["gateway"])
     assert after["pump"].isdisjoint(before["pump"])
     for name in [f"redis-{i}" for i in range(1, 7)] + ["upstream"]:

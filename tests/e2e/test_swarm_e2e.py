@@ -73,14 +73,6 @@ def swarm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         assert not any(left.values()), left
 
 
-def _ids(stack: Any) -> dict[str, set[str]]:
-    out: dict[str, set[str]] = {}
-    for task in stack.tasks():
-        if task.desired == "running" and task.state == "running":
-            out.setdefault(task.service, set()).add(task.id)
-    return out
-
-
 def _serves_in_each_task(stack: Any, key: str) -> list[str]:
     """The status line of one keyed request in every local gateway container."""
     from stackctl.tyk.apidef import KEY_HEADER
@@ -92,6 +84,8 @@ def _serves_in_each_task(stack: Any, key: str) -> list[str]:
 
 
 def test_swarm_stack_life_cycle(swarm: dict[str, Any]) -> None:
+    from swarm_sweep import running_tasks
+
     from stackctl.runtime.swarm import label_node, swarm_info
 
     work, env, stack = swarm["work"], swarm["env"], swarm["stack"]
@@ -160,11 +154,11 @@ def test_swarm_stack_life_cycle(swarm: dict[str, Any]) -> None:
                    if any("load-" in n for n in stack.leftovers()[k]))
 
     # gateway.replicas = 2: two gateway tasks, and each serves the smoke API with the key.
-    before = _ids(stack)
+    before = running_tasks(stack)
     two = stackctl(work, {**env, "STACKCTL_GATEWAY__REPLICAS": "2"}, "up", "--json",
                    timeout=600)
     assert two.returncode == 0, two.stdout[-3000:] + two.stderr[-2000:]
-    after = _ids(stack)
+    after = running_tasks(stack)
     assert len(after["gateway"]) == 2
     key = json.loads((work / "state" / "bootstrap.json").read_text())["key"]
     answers = _serves_in_each_task(stack, key)
@@ -177,7 +171,7 @@ def test_swarm_stack_life_cycle(swarm: dict[str, Any]) -> None:
                 "STACKCTL_PUMP__MAX_ACTIVE": "300"}
     rolled = stackctl(work, pool_env, "up", "--json", timeout=600)
     assert rolled.returncode == 0, rolled.stdout[-3000:] + rolled.stderr[-2000:]
-    now = _ids(stack)
+    now = running_tasks(stack)
     assert now["gateway"].isdisjoint(after["gateway"]) and len(now["gateway"]) == 2
     assert now["pump"].isdisjoint(after["pump"])
     for name in [f"redis-{i}" for i in range(1, 7)] + ["upstream"]:
