@@ -40,6 +40,8 @@ def asset(*parts: str) -> Traversable:
 def checkout() -> Path | None:
     """The repository checkout the assets are read from (an editable install), else None."""
     root = files(PACKAGE)
+    if isinstance(root, Path):
+        root = root.resolve()  # a worktree may link its stack/ in as stackctl/_stack
     if isinstance(root, Path) and root.name == "stack" and (root.parent / "pyproject.toml"
                                                                ).is_file():
         return root.parent

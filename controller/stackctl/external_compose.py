@@ -10,7 +10,9 @@ from typing import Any
 
 from stackctl.cluster.compose import GATE_SERVICE
 from stackctl.model import CERTS_MOUNT, FRONT_NETWORK, REDIS_NETWORK, StackModel, tls_paths
+from stackctl.runtime.health import PROBE_KEY
 from stackctl.stack_compose import (
+    MOUNT_MODE,
     TykFiles,
     _bind,
     _label_digest,
@@ -18,16 +20,34 @@ from stackctl.stack_compose import (
     _use_env_form,
     tyk_services,
 )
+from stackctl.state import atomic_write
 
 EXTERNAL_NETWORK = "redis-external"
 """The compose-file key of the user's network (its real name is `redis.external.network`)."""
 
 
+TLS_DIR = "external-tls"
+"""Copies of the user's CA, certificate and key (0640, `stack_compose.MOUNT_MODE`): the
+Tyk containers run as their image's user with the host user's group, which may not read
+the originals (a key is often 0600)."""
+
+
+def _staged(model: StackModel, source: Path, name: str) -> Path:
+    """`source` copied into the state directory at 0640 (rewritten when it changed)."""
+    path = model.settings.state_dir / TLS_DIR / name
+    data = source.read_bytes() if source.is_file() else b""
+    if not path.exists() or path.read_bytes() != data:
+        atomic_write(path, data, MOUNT_MODE)
+    return path
+
+
 def _tls_binds(model: StackModel, component: str) -> list[dict[str, Any]]:
     ext = model.settings.redis.external
     paths = tls_paths(component)
-    pairs = [(ext.ca_file, paths.ca), (ext.cert_file, paths.cert), (ext.key_file, paths.key)]
-    return [_bind(Path(source), target) for source, target in pairs if source]
+    pairs = [(ext.ca_file, paths.ca, "ca.crt"), (ext.cert_file, paths.cert, "client.crt"),
+             (ext.key_file, paths.key, "client.key")]
+    return [_bind(_staged(model, Path(source), name), target)
+            for source, target, name in pairs if source]
 
 
 def _to_external(model: StackModel, service: dict[str, Any]) -> None:
@@ -36,6 +56,9 @@ def _to_external(model: StackModel, service: dict[str, Any]) -> None:
     if REDIS_NETWORK in networks:
         del networks[REDIS_NETWORK]
         networks[EXTERNAL_NETWORK] = {}
+    if PROBE_KEY in service:  # no gate here: the upstream (nginx, Debian: bash) probes
+        front = networks[FRONT_NETWORK]["ipv4_address"]
+        service[PROBE_KEY] = {**service[PROBE_KEY], "via": "upstream", "host": front}
     depends = {k: v for k, v in service.get("depends_on", {}).items() if k != GATE_SERVICE}
     if depends:
         service["depends_on"] = depends

@@ -25,7 +25,9 @@ from stackctl.images.select import stack_images
 from stackctl.model import build_model
 from stackctl.secrets import Secrets
 from stackctl.settings import Settings, load_settings
-from stackctl.stack_compose import GATEWAY_PORT, TykFiles, stack_compose
+from stackctl.runtime.health import PROBE_KEY
+from stackctl.stack_compose import GATEWAY_HOME, GATEWAY_PORT, TykFiles, stack_compose
+from stackctl.tyk.render_pump import CSV_DIR
 from stackctl.state import atomic_write
 from stackctl.tyk.bundle import render_files
 from stackctl.tyk.lookup import by_role, gateway_auth_header, option
@@ -58,6 +60,17 @@ REFERENCE_HEALTH = {"interval": "5s", "retries": 12}
 interval after its start (gate, then gateway and pump, in a row). Checks every 5 s keep
 `up --wait` within seconds of ready at a fifth of the old once-a-second idle cost; a
 failing service still turns unhealthy after a minute (compose/README.md)."""
+TYK_USER = "${TYK_USER:-65532:65532}"
+"""The Tyk containers' user: the official images' own (distroless `nonroot`); the files
+they read here are world-readable (no secret in them), the directories they write are
+volumes the `tyk-volumes` job hands to that user."""
+VOLUMES_JOB = "tyk-volumes"
+VOLUMES = {"gateway-apps": f"{GATEWAY_HOME}/apps", "pump-analytics": CSV_DIR}
+"""Named volumes for what the gateway (API definitions) and the pump (csv) write."""
+VOLUMES_SCRIPT = (
+    "cp -n /seed/*.json /vol/gateway-apps/ 2>/dev/null; "
+    "chown -R \"$$TYK_USER\" /vol/gateway-apps /vol/pump-analytics && "
+    "chmod 0770 /vol/gateway-apps /vol/pump-analytics")
 HEADER = ("# Rendered by `stackctl render --format reference` from the defaults; do not edit.\n"
           "# Secrets come from compose/.env (see .env.example). JSON is valid YAML.\n")
 
@@ -109,6 +122,7 @@ def reference_compose(settings: Settings, render_dir: Path) -> dict[str, Any]:
         gateway_conf=render_dir / "tyk" / "tyk.conf", pump_conf=render_dir / "tyk" / "pump.conf",
         apps=stack.joinpath(*assets.TYK_APPS), policies=stack.joinpath(*assets.TYK_POLICIES),
         analytics=render_dir / "analytics",
+        upstream_conf=stack.joinpath(*assets.IMAGE_RECIPES, "upstream", "nginx.conf"),
     )
     for name in ("tyk.conf", "pump.conf"):
         (render_dir / "tyk").mkdir(parents=True, exist_ok=True)
@@ -146,7 +160,42 @@ def reference_compose(settings: Settings, render_dir: Path) -> dict[str, Any]:
     doc["services"]["gateway"]["ports"] = [
         f"{settings.network.bind}:${{GATEWAY_PORT:-{port}}}:{GATEWAY_PORT}"]
     doc["secrets"] = {SECRET_NAME: {"environment": "REDIS_PASSWORD"}}
+    _tyk_volumes(doc, images["redis"])
     return doc
+
+
+def _tyk_volumes(doc: dict[str, Any], redis_image: str) -> None:
+    """The Tyk services run as `TYK_USER` (no shell: no healthcheck, no probe here) and
+    write into named volumes a one-shot job (the Redis image, root) seeds and hands to
+    that user: a bind of a checkout directory could not be written by it."""
+    targets = {target: name for name, target in VOLUMES.items()}
+    for name, service in doc["services"].items():
+        if PROBE_KEY not in service:
+            continue
+        service.pop(PROBE_KEY)
+        service["user"] = TYK_USER
+        mounts = []
+        for mount in service.get("volumes", []):
+            if mount["target"] in targets:
+                mount = {"type": "volume", "source": targets[mount["target"]],
+                         "target": mount["target"]}
+            mounts.append(mount)
+        service["volumes"] = mounts
+        service["depends_on"] = {**service.get("depends_on", {}),
+                                 VOLUMES_JOB: {"condition": "service_completed_successfully"}}
+    doc["services"][VOLUMES_JOB] = {
+        "image": redis_image,
+        "user": "0:0",
+        "entrypoint": ["sh", "-c", VOLUMES_SCRIPT],
+        "environment": {"TYK_USER": TYK_USER},
+        "network_mode": "none",
+        "volumes": [{"type": "bind", "source": f"{ASSETS_LINK}/{'/'.join(assets.TYK_APPS)}",
+                     "target": "/seed", "read_only": True},
+                    *({"type": "volume", "source": name, "target": f"/vol/{name}"}
+                      for name in VOLUMES)],
+        "labels": {"io.stackctl.role": VOLUMES_JOB},
+    }
+    doc["volumes"] = {**doc.get("volumes", {}), **{name: {} for name in VOLUMES}}
 
 
 def render_reference(out_dir: Path | None = None) -> list[Path]:
@@ -174,6 +223,8 @@ def render_reference(out_dir: Path | None = None) -> list[Path]:
     atomic_write(compose, HEADER + json.dumps(doc, indent=2, sort_keys=True) + "\n")
     example = "".join(f"# {why}\n{name}=\n" for name, why in ENV_VARS.items()) + (
         "# optional: the host port of the gateway (127.0.0.1 only)\n# GATEWAY_PORT=8080\n"
+        "# optional: the Tyk containers' uid:gid (the official images': 65532)\n"
+        "# TYK_USER=65532:65532\n"
         "# optional: images (official by default), e.g. the ones `stackctl images build` makes\n"
         + "".join(f"# {s.upper()}_IMAGE={ref}\n"
                   for s, ref in stack_images(load_settings(Path(os.devnull), {

@@ -131,6 +131,8 @@ class ImageSettings(_Section):
     """Which images to run: official names by default, local builds with `offline`."""
 
     offline: bool = Field(False, description="use images built by `stackctl images build`")
+    pull: bool = Field(True, description="`up` pulls the images it lacks (false: refuse, "
+                       "naming them)")
     gateway: str | None = Field(None, description="override the gateway image:tag")
     pump: str | None = Field(None, description="override the pump image:tag")
     dashboard: str | None = Field(None, description="override the dashboard image:tag")

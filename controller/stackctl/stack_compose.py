@@ -7,7 +7,9 @@ the internal `redis` network; gateway and pump join both networks at pinned addr
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ from stackctl.cluster.redis_conf import RedisFiles
 from stackctl.fallback.state import shardcount_env
 from stackctl.images.select import stack_images
 from stackctl.model import CERTS_MOUNT, FRONT_NETWORK, REDIS_NETWORK, StackModel
+from stackctl.runtime.health import PROBE_KEY, http_probe
 from stackctl.stack_compose_pro import ProFiles
 from stackctl.state import atomic_write, atomic_write_json, read_json
 from stackctl.tyk.lookup import gateway_endpoint, gateway_listen_port
@@ -29,6 +32,20 @@ GATEWAY_PORT = gateway_listen_port()
 """The gateway's port in its container (Tyk's shipped listen_port, from the tables)."""
 CONFIG_LABEL = "io.stackctl.config-digest"
 TYK_SERVICES = ("upstream", "gateway", "pump")
+IMAGE_NEEDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "gateway": ((f"{GATEWAY_HOME}/templates",), (f"{GATEWAY_HOME}/tyk",)),
+    "pump": ((), (f"{PUMP_HOME}/tyk-pump",)),
+}
+"""What a Tyk image's own user must read (everything under) and run, as its Dockerfile
+lays it out (the official ENTRYPOINTs; the gateway panics without its templates)."""
+MOUNT_MODE = 0o640
+"""Every file mounted into a Tyk container: its owner (the host user) and the container's
+group (the host user's, `run_as`) read it, nobody else."""
+DIR_MODE = 0o750
+WRITABLE_DIR_MODE = 0o770
+"""`apps/` (the gateway API saves definitions there) and the pump's csv sink."""
+UPSTREAM_CONF = "/etc/nginx/nginx.conf"
+HELLO_EXPECT = '"redis":{"status":"pass"'
 HEALTH = {"interval": HEALTH_INTERVAL, "timeout": "5s", "retries": 3, "start_period": "60s"}
 """Once a minute, as the cluster's checks (see `cluster.compose.HEALTH_INTERVAL`): the
 start-up watch runs the same test itself while Docker still says `starting`."""
@@ -67,6 +84,43 @@ class TykFiles:
     gateway_env: Path | None = None  # env form: TYK_GW_* file (0600); gateway_conf: secrets
     pump_env: Path | None = None  # env form: TYK_PMP_* file (0600); pump_conf: secrets
     pro: ProFiles | None = None  # profile pro: the dashboard's and the database's files
+    users: Mapping[str, str] = field(default_factory=dict)  # service -> `user:` (run_as)
+    upstream_conf: Path | None = None  # stackctl's nginx.conf for the upstream
+
+
+def run_as(image_uid: int, gid: int | None = None) -> str:
+    """A Tyk container's `user`: the image's own user with the rendered files' group (the
+    host user's), so 0640 files are readable by it and by nobody else beyond the owner."""
+    return f"{image_uid}:{os.getgid() if gid is None else gid}"
+
+
+def open_to_group(*paths: Path, writable: tuple[Path, ...] = ()) -> None:
+    """Modes for what is mounted into a Tyk container: files 0640, directories 0750 (their
+    files 0640), `writable` directories 0770 (their files 0660: the gateway API rewrites
+    a definition in place). Files the container wrote itself (not the host user's) are
+    left as they are."""
+    uid = os.getuid()
+    for path in dict.fromkeys([*paths, *writable]):
+        if not path.exists() or path.stat().st_uid != uid:
+            continue
+        if not path.is_dir():
+            path.chmod(MOUNT_MODE)
+            continue
+        path.chmod(WRITABLE_DIR_MODE if path in writable else DIR_MODE)
+        for child in path.iterdir():
+            if child.is_file() and child.stat().st_uid == uid:
+                child.chmod(MOUNT_MODE | (0o020 if path in writable else 0))
+
+
+def upstream_conf(state_dir: Path) -> Path:
+    """stackctl's nginx.conf (stack/images/upstream), copied into the state directory for
+    the upstream's bind mount: the official nginx image has none of its own (it would
+    serve its welcome page); the local image has the same file baked in."""
+    path = state_dir / "upstream" / "nginx.conf"
+    data = assets.read_bytes(*assets.IMAGE_RECIPES, "upstream", "nginx.conf")
+    if not path.exists() or path.read_bytes() != data:
+        atomic_write(path, data)
+    return path
 
 
 def gateway_assets(gateway_dir: Path) -> tuple[Path, Path]:
@@ -88,12 +142,18 @@ def _bind(source: Path, target: str, read_only: bool = True) -> dict[str, Any]:
             "read_only": read_only}
 
 
-def _http_probe(port: int, path: str, needle: str) -> list[str]:
-    """A healthcheck with no curl in the image: bash's /dev/tcp and grep."""
-    script = (f'exec 3<>/dev/tcp/127.0.0.1/{port} && '
-              f'printf "GET {path} HTTP/1.0\\r\\nHost: localhost\\r\\n\\r\\n" >&3 && '
-              f"grep -q '{needle}' <&3")
-    return ["CMD", "bash", "-c", script]
+def probe_of(role: str, via: str, host: str) -> dict[str, Any]:
+    """The `x-probe` of a gateway (/hello with Redis pass) or the pump (/health), run from
+    `via` to `host` (`runtime.health`): the Tyk images have no shell for a healthcheck."""
+    if role == "pump":
+        return {PROBE_KEY: http_probe(via, host, HEALTH_PORT, f"/{HEALTH_NAME}", "ok")}
+    return {PROBE_KEY: http_probe(via, host, GATEWAY_PORT, gateway_endpoint("hello").path,
+                                  HELLO_EXPECT)}
+
+
+def _user(files: TykFiles, service: str) -> dict[str, Any]:
+    user = files.users.get(service)
+    return {"user": user} if user else {}
 
 
 def _certs(model: StackModel) -> list[dict[str, Any]]:
@@ -121,9 +181,9 @@ def tyk_services(model: StackModel, files: TykFiles) -> dict[str, Any]:
         },
         "ports": [f"{bind}:{model.settings.gateway.port}:{GATEWAY_PORT}"],
         "depends_on": {**gate, "upstream": {"condition": "service_started"}},
-        "healthcheck": {"test": _http_probe(GATEWAY_PORT, gateway_endpoint("hello").path,
-                                            '"redis":{"status":"pass"'), **HEALTH},
+        **probe_of("gateway", GATE_SERVICE, str(model.redis_side_ip("gateway"))),
         "labels": {"io.stackctl.role": "gateway"},
+        **_user(files, "gateway"),
         **_environment(state_dir, "gateway"),
     }
     pump = {
@@ -139,16 +199,19 @@ def tyk_services(model: StackModel, files: TykFiles) -> dict[str, Any]:
             REDIS_NETWORK: {"ipv4_address": str(model.redis_side_ip("pump"))},
         },
         "depends_on": gate,
-        "healthcheck": {"test": _http_probe(HEALTH_PORT, f"/{HEALTH_NAME}", "ok"), **HEALTH},
+        **probe_of("pump", GATE_SERVICE, str(model.redis_side_ip("pump"))),
         "labels": {"io.stackctl.role": "pump"},
+        **_user(files, "pump"),
         **_environment(state_dir, "pump"),
     }
-    upstream = {
+    upstream: dict[str, Any] = {
         "image": images["upstream"],
         "hostname": "upstream",
         "networks": {FRONT_NETWORK: {"ipv4_address": str(model.front_ip("upstream"))}},
         "labels": {"io.stackctl.role": "upstream"},
     }
+    if files.upstream_conf is not None:
+        upstream["volumes"] = [_bind(files.upstream_conf, UPSTREAM_CONF)]
     return {"upstream": upstream, "gateway": gateway, **gateway_replicas(model, gateway),
             "pump": pump}
 
@@ -164,7 +227,8 @@ def gateway_replicas(model: StackModel, gateway: dict[str, Any]) -> dict[str, An
                      "networks": {
                          FRONT_NETWORK: {"ipv4_address": str(model.front_ip("gateway", i))},
                          REDIS_NETWORK: {"ipv4_address": str(model.redis_side_ip("gateway", i))},
-                     }}
+                     },
+                     **probe_of("gateway", GATE_SERVICE, str(model.redis_side_ip("gateway", i)))}
     return out
 
 
@@ -200,15 +264,16 @@ def stack_compose(model: StackModel, redis: RedisFiles, tyk: TykFiles) -> dict[s
         "volumes": cluster["volumes"],
     }
     if model.settings.profile == "pro" and tyk.pro is not None:
-        _add_pro(model, tyk.pro, out)
+        _add_pro(model, tyk, tyk.pro, out)
     return out
 
 
-def _add_pro(model: StackModel, files: ProFiles, doc: dict[str, Any]) -> None:
+def _add_pro(model: StackModel, tyk: TykFiles, files: ProFiles, doc: dict[str, Any]) -> None:
     """Profile pro: the dashboard and its database (`stack_compose_pro`)."""
     from stackctl.stack_compose_pro import join_store, pro_compose
 
     pro = pro_compose(model, files)
+    pro["services"]["dashboard"].update(_user(tyk, "dashboard"))
     doc["services"].update(pro["services"])
     join_store(model, doc["services"])
     _label_digest(doc["services"]["dashboard"], files.dashboard_conf,

@@ -5,6 +5,8 @@ with no Redis service and the user's network declared external."""
 
 from __future__ import annotations
 
+import stat
+
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -256,7 +258,8 @@ def test_tyk_gets_every_discovered_node_or_only_the_endpoint(tmp_path: Path) -> 
 
 def test_compose_has_no_redis_and_the_network_is_external(tmp_path: Path) -> None:
     for name in ("ca.crt", "c.crt", "c.key"):
-        (tmp_path / name).write_text("x")
+        (tmp_path / name).write_text(f"pem of {name}")
+    (tmp_path / "c.key").chmod(0o600)
     model = external_model(tmp_path, tls="mtls", ca_file=str(tmp_path / "ca.crt"),
                            cert_file=str(tmp_path / "c.crt"), key_file=str(tmp_path / "c.key"))
     files = TykFiles(tmp_path / "tyk.conf", tmp_path / "pump.conf", tmp_path, tmp_path,
@@ -267,9 +270,16 @@ def test_compose_has_no_redis_and_the_network_is_external(tmp_path: Path) -> Non
     gateway = compose["services"]["gateway"]
     assert EXTERNAL_NETWORK in gateway["networks"] and "redis" not in gateway["networks"]
     assert "cluster-gate" not in gateway.get("depends_on", {})
-    binds = {m["target"]: m["source"] for m in gateway["volumes"]}
-    assert binds["/opt/stackctl/certs/ca.crt"] == str((tmp_path / "ca.crt").resolve())
-    assert binds["/opt/stackctl/certs/gateway.key"] == str((tmp_path / "c.key").resolve())
+    binds = {m["target"]: Path(m["source"]) for m in gateway["volumes"]}
+    # The user's files are copied into the state directory at 0640, so the gateway (the
+    # image's user with the host user's group) reads them even when the key is 0600.
+    ca, key = binds["/opt/stackctl/certs/ca.crt"], binds["/opt/stackctl/certs/gateway.key"]
+    assert ca.read_text() == "pem of ca.crt" and key.read_text() == "pem of c.key"
+    assert key.is_relative_to(model.settings.state_dir.resolve())
+    assert stat.S_IMODE(key.stat().st_mode) == 0o640
+    probe = gateway["x-probe"]
+    assert probe["via"] == "upstream"  # no gate in external mode
+    assert probe["host"] == gateway["networks"]["front"]["ipv4_address"]
     assert "volumes" not in compose
 
 

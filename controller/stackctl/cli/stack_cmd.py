@@ -30,6 +30,9 @@ def up(
         "nodes; sweep and drill not there yet)"),
     offline: bool | None = typer.Option(
         None, "--offline/--official", help="Use locally built images (`images build`)."),
+    pull: bool | None = typer.Option(
+        None, "--pull/--no-pull", help="Pull the images the stack lacks (default), or "
+        "refuse, naming them."),
     smoke: bool = typer.Option(True, "--smoke/--no-smoke",
                                help="End with a short load smoke test through the gateway."),
     as_json: bool = JSON_OPTION,
@@ -52,7 +55,8 @@ def up(
     settings = settings_for(ctx, **{"redis.tls": tls, "redis.shards": shards,
                                     "redis.replicas": replicas, "profile": profile,
                                     "redis.endpoints": endpoints,
-                                    "images.offline": offline, "engine": engine})
+                                    "images.offline": offline, "images.pull": pull,
+                                    "engine": engine})
     step_ctx = StackContext(build_model(settings))
     if settings.engine == "swarm":
         from stackctl.cli import swarm_cmd

@@ -38,6 +38,9 @@ LEAF_DAYS = 365
 RENEW_BEFORE = timedelta(days=30)
 BACKDATE = timedelta(minutes=5)
 KEY_MODE = 0o600
+MOUNTED_KEY_MODE = 0o640
+"""The Tyk components' client keys: mounted into containers that run as the image's own
+user with the host user's group (`runtime.tyk_user`), so group-readable, never world."""
 CERT_MODE = 0o644
 ORG = "stackctl"
 
@@ -210,9 +213,16 @@ def _leaf_problem(spec: CertSpec, cert: x509.Certificate, key: ec.EllipticCurveP
     return _validity_problem(cert, now, margin)
 
 
+def key_mode(name: str) -> int:
+    """The mode `name`'s private key gets: 0640 for a Tyk component's (its container reads
+    it by group), 0600 for every other (the CA's, the Redis nodes', stackctl's)."""
+    return MOUNTED_KEY_MODE if name in COMPONENTS else KEY_MODE
+
+
 def _loose_mode(path: Path) -> bool:
+    """More open than `key_mode` allows for the key's identity (the file's stem)."""
     try:
-        return bool(stat.S_IMODE(path.stat().st_mode) & 0o077)
+        return bool(stat.S_IMODE(path.stat().st_mode) & ~key_mode(path.stem) & 0o777)
     except FileNotFoundError:
         return False
 
@@ -228,7 +238,7 @@ def _name(common: str) -> x509.Name:
 def _write_key(path: Path, key: ec.EllipticCurvePrivateKey) -> None:
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                             serialization.NoEncryption())
-    atomic_write(path, pem, KEY_MODE)
+    atomic_write(path, pem, key_mode(path.stem))
 
 
 def _write_cert(path: Path, cert: x509.Certificate) -> None:
@@ -357,8 +367,8 @@ def ensure_pki(model: StackModel, force: bool = False, now: datetime | None = No
             else:
                 reason = _leaf_problem(spec, cert, key, ca, now, RENEW_BEFORE) or ""
             if not reason:
-                if _loose_mode(key_file):
-                    os.chmod(key_file, KEY_MODE)
+                if _loose_mode(key_file) or spec.name in COMPONENTS:
+                    os.chmod(key_file, key_mode(spec.name))
                 assert cert is not None
                 results.append(CertResult(spec.name, "kept", "", cert.not_valid_after_utc, crt))
                 continue
@@ -370,7 +380,8 @@ def ensure_pki(model: StackModel, force: bool = False, now: datetime | None = No
 
 def verify_pki(model: StackModel, now: datetime | None = None) -> None:
     """Preflight: every certificate the stack needs exists, parses, matches its key and the
-    model's SANs, is signed by the CA and has not expired; keys are 0600.
+    model's SANs, is signed by the CA and has not expired; keys are 0600 (a Tyk
+component's 0640: `key_mode`).
 
     Raises `ConfigErrors` naming every bad file at once, one line each.
     """
@@ -396,7 +407,8 @@ def verify_pki(model: StackModel, now: datetime | None = None) -> None:
     for spec in [CertSpec(CA_NAME, "client", ()), *cert_specs(model)]:
         if _loose_mode(key_path(certs_dir, spec.name)):
             errors.append(ConfigError(str(key_path(certs_dir, spec.name)),
-                                      "private key readable by others", "chmod 600 it"))
+                                      "private key readable by others",
+                                      f"chmod {key_mode(spec.name):o} it"))
         if spec.name == CA_NAME:
             continue
         where = cert_path(certs_dir, spec.name)

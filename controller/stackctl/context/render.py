@@ -21,7 +21,15 @@ ANALYTICS_DIR = "analytics"
 def render_stack(ctx: StackContext) -> Rendered:
     """Write every file the stack runs from; sets and returns `ctx.results.rendered`."""
     from stackctl.cluster.redis_conf import render_redis
-    from stackctl.stack_compose import TykFiles, gateway_assets, write_stack_compose
+    from stackctl.runtime.image_user import read_run_as
+    from stackctl.stack_compose import (
+        TykFiles,
+        gateway_assets,
+        open_to_group,
+        run_as,
+        upstream_conf,
+        write_stack_compose,
+    )
     from stackctl.tyk.bundle import RENDERED_DIR, render_files, secrets_file, write_files
 
     redis = render_redis(ctx.model, ctx.secrets)
@@ -38,11 +46,17 @@ def render_stack(ctx: StackContext) -> Rendered:
     conf = {"gateway": paths["tyk.conf"], "pump": paths["pump.conf"]}
     if env_paths:  # env form: the secrets-only files take the config files' place
         conf = {c: env_paths[secrets_file(c)] for c in conf}
+    pro = _pro_files(ctx, rendered, paths, env_paths)
+    # What the Tyk containers mount, readable by their group (`stack_compose.run_as`).
+    open_to_group(*conf.values(), *([pro.dashboard_conf] if pro else []), policies, apps,
+                  writable=(apps, analytics))
     tyk = TykFiles(
         gateway_conf=conf["gateway"], pump_conf=conf["pump"], apps=apps,
         policies=policies, analytics=analytics,
         gateway_env=env_paths.get("gateway.env"), pump_env=env_paths.get("pump.env"),
-        pro=_pro_files(ctx, rendered, paths, env_paths),
+        pro=pro,
+        users={s: run_as(uid) for s, (uid, _) in read_run_as(ctx.state_dir).items()},
+        upstream_conf=upstream_conf(ctx.state_dir),
     )
     paths.update(env_paths)
     path = write_stack_compose(ctx.model, redis, tyk)

@@ -24,8 +24,8 @@
   the host's only way to the gateway on swarm and is in every request's path.
 - The load uses the smoke API baked into every gateway task (an API created through one
   task's API would be served by that task only, and lost when it is replaced); the
-  pump's csv sink is a tmpfs in its task, read with `docker exec`, and this run's
-  records are the count's growth since the run began.
+  pump's csv sink is a tmpfs volume on its node, read by a helper container there (the
+  pump has no shell), and this run's records are the count's growth since the run began.
 """
 
 from __future__ import annotations
@@ -312,20 +312,19 @@ class SwarmBackend:
         return delete_keys(gw, made.keys)
 
     def _count(self, api_id: str) -> int | None:
+        from stackctl.images.select import stack_images
         from stackctl.smoke.analytics import count_in_text
-        from stackctl.tyk.render_pump import CSV_DIR
+        from stackctl.swarm.pump_csv import pump_csv
 
-        task = swarm.local_task(self.stack.full("pump"))
-        if task is None:
+        try:
+            text = pump_csv(self.stack, stack_images(self.ctx.model.settings)["redis"])
+        except ToolError:
             return None
-        out = swarm.exec_bounded(task.container,
-                                 ["sh", "-c", f"cat {CSV_DIR}/*.csv 2>/dev/null || true"],
-                                 timeout=EXEC_TIMEOUT_S)
-        return count_in_text(out.stdout, api_id) if out.ok else None
+        return count_in_text(text, api_id) if text is not None else None
 
     def delivered(self, api_id: str) -> int:
         """Records for the API in the pump task's csv sink since the run began (read
-        in its container here; ToolError when the pump's task is not on this node)."""
+        from its volume here; ToolError when the pump's task is not on this node)."""
         now = self._count(api_id)
         if now is None:
             raise ToolError("analytics: the pump's task is not on this node")

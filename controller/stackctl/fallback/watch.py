@@ -13,7 +13,7 @@ from typing import Protocol
 
 from stackctl.fallback.detect import Detection, classify
 from stackctl.runtime.compose import ExecResult, ServiceState
-from stackctl.runtime.health import probed
+from stackctl.runtime.health import Check, probed
 from stackctl.tyk.schema import Component
 
 LOG_TAIL = 200
@@ -37,7 +37,7 @@ class Observable(Protocol):
 
 
 def _round(target: Observable, releases: Mapping[Component, str], elapsed: float,
-           timeout: float, grace: float, checks: Mapping[str, Sequence[str]]
+           timeout: float, grace: float, checks: Mapping[str, Check]
            ) -> tuple[dict[str, ServiceState], dict[Component, Detection | None]]:
     """Read every component's state and log at once (probing those Docker still calls
     `starting`), and classify them."""
@@ -54,7 +54,7 @@ def _round(target: Observable, releases: Mapping[Component, str], elapsed: float
 def watch(target: Observable, releases: Mapping[Component, str], timeout: float,
           grace: float = GRACE_S, poll: float = POLL_S,
           settle: Mapping[Component, float] | None = None,
-          checks: Mapping[str, Sequence[str]] | None = None,
+          checks: Mapping[str, Check] | None = None,
           clock: Callable[[], float] = time.monotonic,
           sleep: Callable[[float], None] = time.sleep,
           wall: Callable[[], float] = time.time) -> list[Detection]:

@@ -73,6 +73,22 @@ class Compose:
         `container_name`)."""
         return f"{self.project}-{service}-{index}"
 
+    def env(self, service: str, index: int = 1) -> dict[str, str]:
+        """A replica's environment as its container was created with (`docker inspect`
+        Config.Env: no process runs in it, so a shell-less image answers too)."""
+        from stackctl.runtime.swarm import parse_env
+
+        name = self.container(service, index)
+        result = self._run(["inspect", "--type", "container", "--format",
+                            "{{json .Config.Env}}", name], f"docker inspect {name}",
+                           compose=False)
+        if not result.ok:
+            from stackctl.errors import ToolError
+
+            raise ToolError(f"docker inspect {name}: "
+                            f"{(result.stderr.strip().splitlines() or ['failed'])[-1]}")
+        return parse_env(result.stdout)
+
     def up(self, services: Sequence[str] | None = None, wait: bool = True,
            timeout: int | None = None, remove_orphans: bool = False,
            no_deps: bool = False) -> None:

@@ -1,9 +1,16 @@
-"""A service's health decided by its own healthcheck while Docker still says `starting`.
+"""A service's health decided now: its own healthcheck while Docker still says `starting`,
+and an HTTP probe from a neighbour for the services that have no shell to run one.
 
 The stack's healthchecks run once a minute, so an idle stack costs next to nothing; Engine
 20.10 has no `start_interval`, so Docker reports `starting` for up to a minute after each
 start. Readers that cannot wait that long (the start-up watch, the health step, the warm
 re-up's check, `status`) run the service's own test with `docker exec` instead.
+
+The Tyk images are distroless (no shell, no curl): their services carry no Docker
+healthcheck but an `x-probe` entry (Compose ignores `x-` keys): an HTTP GET of
+`host:port/path`, passed when the answer holds `expect`, run with bash's /dev/tcp in the
+`via` service's container (the cluster gate, or the upstream in external mode). Docker
+says nothing (`""`) for those services; the probe's verdict is `healthy` or `starting`.
 """
 
 from __future__ import annotations
@@ -19,6 +26,17 @@ from stackctl.state import read_json
 
 PROBE_TIMEOUT_S = 5.0
 """At most this long per probe (the stack's healthchecks allow 5 s)."""
+PROBE_KEY = "x-probe"
+"""A compose service's HTTP probe: {"via", "host", "port", "path", "expect"}."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Check:
+    """A service's health test as a command: run in the service's own container, or, with
+    `via`, in that service's (first) container."""
+
+    argv: tuple[str, ...]
+    via: str | None = None
 
 
 class Prober(Protocol):
@@ -43,19 +61,41 @@ def exec_argv(test: Sequence[str] | str | None) -> list[str] | None:
     return None  # NONE, or nothing to run
 
 
-def healthchecks(doc: Mapping[str, Any]) -> dict[str, list[str]]:
-    """service -> its healthcheck as a command, for the services of a compose model that
-    have one."""
-    out: dict[str, list[str]] = {}
+def http_argv(host: str, port: int, path: str, expect: str) -> list[str]:
+    """A bash command that GETs `http://host:port/path` and passes when the answer holds
+    `expect` (bash's /dev/tcp and grep: no curl needed where it runs)."""
+    script = (f'exec 3<>/dev/tcp/{host}/{port} && '
+              f'printf "GET {path} HTTP/1.0\\r\\nHost: {host}\\r\\n\\r\\n" >&3 && '
+              f"grep -qF '{expect}' <&3")
+    return ["bash", "-c", script]
+
+
+def http_probe(via: str, host: str, port: int, path: str, expect: str) -> dict[str, Any]:
+    """A compose service's `x-probe` entry (see the module's docstring)."""
+    return {"via": via, "host": host, "port": port, "path": path, "expect": expect}
+
+
+def _http_check(probe: Mapping[str, Any]) -> Check:
+    return Check(tuple(http_argv(str(probe["host"]), int(probe["port"]), str(probe["path"]),
+                                 str(probe["expect"]))), str(probe["via"]))
+
+
+def healthchecks(doc: Mapping[str, Any]) -> dict[str, Check]:
+    """service -> its health test, for the services of a compose model that have one
+    (an `x-probe`, else a Docker healthcheck)."""
+    out: dict[str, Check] = {}
     for name, service in (doc.get("services") or {}).items():
+        if isinstance(service.get(PROBE_KEY), dict):
+            out[name] = _http_check(service[PROBE_KEY])
+            continue
         check = service.get("healthcheck") or {}
         argv = None if check.get("disable") else exec_argv(check.get("test"))
         if argv:
-            out[name] = argv
+            out[name] = Check(tuple(argv))
     return out
 
 
-def read_healthchecks(compose_file: Path) -> dict[str, list[str]]:
+def read_healthchecks(compose_file: Path) -> dict[str, Check]:
     """`healthchecks` of a rendered (JSON) compose file; empty when it cannot be read."""
     try:
         data = read_json(compose_file)
@@ -70,19 +110,27 @@ def _index(state: ServiceState) -> int:
     return int(tail) if tail.isdigit() else 1
 
 
-def probe(target: Prober, state: ServiceState, command: Sequence[str],
+def probe(target: Prober, state: ServiceState, check: Check,
           timeout: float = PROBE_TIMEOUT_S) -> bool:
-    """The service's healthcheck passes now, run in its container."""
-    return target.exec(state.service, list(command), index=_index(state), timeout=timeout).ok
+    """The service's test passes now, run in its container (or in `check.via`'s)."""
+    if check.via:
+        return target.exec(check.via, list(check.argv), timeout=timeout).ok
+    return target.exec(state.service, list(check.argv), index=_index(state),
+                       timeout=timeout).ok
 
 
 def probed(target: Prober, states: Sequence[ServiceState],
-           checks: Mapping[str, Sequence[str]]) -> list[ServiceState]:
+           checks: Mapping[str, Check]) -> list[ServiceState]:
     """`states` with each running container Docker still calls `starting` marked `healthy`
-    when its service's healthcheck passes now (the probes run at once); the others as
-    they were."""
-    pending = [i for i, s in enumerate(states)
-               if s.state == "running" and s.health == "starting" and s.service in checks]
+    when its service's test passes now, and each running container of a probed service
+    (no Docker healthcheck) `healthy` or `starting` as its probe says (the probes run at
+    once); the others as they were."""
+    def wanted(s: ServiceState) -> bool:
+        check = checks.get(s.service)
+        return (s.state == "running" and check is not None
+                and (s.health == "starting" or (s.health == "" and check.via is not None)))
+
+    pending = [i for i, s in enumerate(states) if wanted(s)]
     if not pending:
         return list(states)
     with ThreadPoolExecutor(max_workers=min(8, len(pending))) as pool:
@@ -90,6 +138,5 @@ def probed(target: Prober, states: Sequence[ServiceState],
                                pending))
     out = list(states)
     for i, ok in zip(pending, passed, strict=True):
-        if ok:
-            out[i] = dataclasses.replace(states[i], health="healthy")
+        out[i] = dataclasses.replace(states[i], health="healthy" if ok else "starting")
     return out

@@ -134,3 +134,29 @@ def load_images(path: Path) -> list[str]:
     with tool_errors(f"docker load {path}"):
         loaded = docker_client().image.load(str(path), quiet=True)
     return [str(x) for x in loaded or []]
+
+
+# --- pulling (`stackctl up` gets the official images it lacks) -----------------------
+
+PULL_TIMEOUT_S = 600.0
+"""At most this long per image (a slow registry); an unreachable one fails in seconds."""
+
+
+def pull_image(ref: str, show: bool = True, timeout: float = PULL_TIMEOUT_S) -> str | None:
+    """`docker pull ref`, its progress on stderr when `show` (as `docker compose up`
+    shows it); None when pulled, else the last line Docker said (why not)."""
+    import subprocess
+    import sys
+
+    cmd = [*(str(c) for c in docker_client().client_config.docker_cmd), "pull", ref]
+    try:
+        proc = subprocess.run(cmd, stdout=sys.stderr if show else subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        return f"no answer in {timeout:.0f} s"
+    except FileNotFoundError:
+        return "docker not found; install docker.io"
+    if proc.returncode == 0:
+        return None
+    lines = proc.stderr.decode(errors="replace").strip().splitlines()
+    return lines[-1] if lines else f"docker pull exited {proc.returncode}"

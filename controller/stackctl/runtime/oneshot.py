@@ -14,11 +14,14 @@ from stackctl.runtime.compose import ExecResult
 
 def _docker_run(image: str, command: Sequence[str], network: str, user: str,
                 mounts: Sequence[tuple[str, str]], env: Mapping[str, str] | None,
-                entrypoint: str | None, labels: Mapping[str, str] | None) -> list[str]:
+                entrypoint: str | None, labels: Mapping[str, str] | None,
+                volumes: Sequence[tuple[str, str]] = ()) -> list[str]:
     """The `docker run --rm -i` command line of a one-shot container."""
     args = ["run", "--rm", "--interactive", "--network", network, "--user", user]
     for source, target in mounts:
         args += ["--mount", f"type=bind,source={source},target={target},readonly"]
+    for source, target in volumes:
+        args += ["--mount", f"type=volume,source={source},target={target},readonly"]
     for key, value in (env or {}).items():
         args += ["--env", f"{key}={value}"]
     for key, value in (labels or {}).items():
@@ -31,14 +34,16 @@ def _docker_run(image: str, command: Sequence[str], network: str, user: str,
 def run_oneshot(image: str, command: Sequence[str], network: str,
                 mounts: Sequence[tuple[str, str]] = (), env: Mapping[str, str] | None = None,
                 stdin: bytes | None = None, entrypoint: str | None = None,
-                user: str = "0:0", labels: Mapping[str, str] | None = None) -> ExecResult:
+                user: str = "0:0", labels: Mapping[str, str] | None = None,
+                volumes: Sequence[tuple[str, str]] = ()) -> ExecResult:
     """Run `command` in a fresh container of `image` on `network` and remove it; the exit
-    code comes back in the result. `mounts` are read-only (host, container) binds; `env`
-    must hold nothing secret (it is on the command line): pass secrets as `stdin`."""
+    code comes back in the result. `mounts` are read-only (host, container) binds,
+    `volumes` read-only (named volume, container) mounts; `env` must hold nothing secret
+    (it is on the command line): pass secrets as `stdin`."""
     from python_on_whales.exceptions import DockerException
     from python_on_whales.utils import run
 
-    cmd = _docker_run(image, command, network, user, mounts, env, entrypoint, labels)
+    cmd = _docker_run(image, command, network, user, mounts, env, entrypoint, labels, volumes)
     with tool_errors(f"docker run {image}"):
         try:
             out, err = run(cmd, return_stderr=True, input=stdin or b"")

@@ -299,6 +299,13 @@ class Stack:
                        f"docker ps ({self.full(service)})")
         return sorted(out.split())
 
+    def container_env(self, container: str) -> dict[str, str]:
+        """A container's environment as created (`docker inspect` Config.Env: no exec, so a
+        shell-less image answers too)."""
+        return parse_env(_checked(["inspect", "--type", "container", "--format",
+                                   "{{json .Config.Env}}", container],
+                                  f"docker inspect {container}"))
+
     def exec(self, container: str, command: Sequence[str],
              env: Mapping[str, str] | None = None) -> ExecResult:
         """Run `command` in one of the stack's local containers (exit code returned);

@@ -24,7 +24,6 @@ from stackctl.tyk.lookup import gateway_listen_port
 if TYPE_CHECKING:
     from stackctl.load.plan import SliceCounts
     from stackctl.meter.cost import Cost
-    from stackctl.runtime.swarm import Stack
 
 BOGUS_KEY = "stackctl-not-a-key"
 LOAD_JUDGED_MIN_S = 5.0
@@ -93,20 +92,6 @@ class SwarmSmokeReport:
                 "not_checked_on_swarm": list(self.not_checked)}
 
 
-def pump_csv(stack: Stack) -> str | None:
-    """The pump's csv sink as text (every file), read in its task container here; None
-    when no pump task runs on this node."""
-    from stackctl.tyk.render_pump import CSV_DIR
-
-    here = stack.local_tasks().get("pump", [])
-    if not here:
-        return None
-    result = stack.exec(here[0], ["sh", "-c", f"cat {CSV_DIR}/*.csv 2>/dev/null; true"])
-    if not result.ok:
-        raise ToolError(f"reading the pump's csv sink: {result.stderr.strip()[:120]}")
-    return result.stdout
-
-
 def settled(count: Callable[[], int], pause_s: float, tries: int = SETTLE_TRIES) -> int:
     """The count once two reads `pause_s` apart agree (records of earlier requests to the
     same API still on their way are in it then, not in this run's)."""
@@ -127,6 +112,7 @@ def run_swarm_smoke(ctx: StackContext, duration_s: float, connections: int, rate
     from pydantic import SecretStr
 
     from stackctl.clients.gateway import GatewayClient, redis_health
+    from stackctl.images.select import stack_images
     from stackctl.load.plan import LoadPlan
     from stackctl.smoke.analytics import count_in_text, wait_delivered
     from stackctl.smoke.expect import limit_for
@@ -136,6 +122,7 @@ def run_swarm_smoke(ctx: StackContext, duration_s: float, connections: int, rate
     from stackctl.steps.bootstrap import API_ID, LISTEN_PATH
     from stackctl.swarm.load import run_load_tasks
     from stackctl.swarm.meter import SwarmMeter, SwarmSource
+    from stackctl.swarm.pump_csv import pump_csv
     from stackctl.tyk.apidef import KEY_HEADER, session
     from stackctl.versions import image
 
@@ -150,13 +137,13 @@ def run_swarm_smoke(ctx: StackContext, duration_s: float, connections: int, rate
 
     def count() -> int | None:
         try:
-            text = pump_csv(ctx.stack)
+            text = pump_csv(ctx.stack, stack_images(settings)["redis"])
         except ToolError as exc:
             unread.append(str(exc))
             return None
         if text is None:
             unread.append("the pump's task runs on another node (its csv sink is read in "
-                          "its container)")
+                          "its volume there)")
             return None
         return count_in_text(text, API_ID)
 

@@ -9,7 +9,8 @@ from stackctl.errors import ConfigError, ToolError
 
 
 class Preflight:
-    """Support matrix, engine, images present, ports free, PKI sound."""
+    """TLS files, support matrix, engine, images present (pulled when missing) and their
+    users, ports free, PKI sound."""
 
     name = "preflight"
 
@@ -18,10 +19,12 @@ class Preflight:
         from stackctl.doctor import check_compose, check_engine, check_ports
         from stackctl.images.select import stack_images
         from stackctl.runtime import load_wrapper
-        from stackctl.runtime.images import images_present
+        from stackctl.runtime.images import images_present, pull_image
+        from stackctl.steps.image_checks import check_tls_files, ensure_images, tyk_users
         from stackctl.tyk.support import check_support
 
         settings = ctx.model.settings
+        check_tls_files(settings)
         check_support(settings)
         pro: list[str] = []
         if settings.profile == "pro":
@@ -50,11 +53,8 @@ class Preflight:
             from stackctl.tyk.pro_checks import check_dashboard_image
 
             pro.append(check_dashboard_image(settings, lambda ref: present.get(ref, False)))
-        missing = [ref for ref, ok in present.items() if not ok]
-        if missing:
-            fix = ("run `stackctl images build`" if settings.images.offline
-                   else "pull them, or run `stackctl images build` and use --offline")
-            raise ConfigError("images", f"not present: {', '.join(missing)}", fix)
+        pulled = ensure_images(settings, present, pull_image)
+        tyk_users(settings, stack_images(settings))
         ours = held.result()
         for check in check_ports(settings, ours):
             if check.status == "fail":
@@ -62,7 +62,8 @@ class Preflight:
                                   check.fix)
         if ctx.model.tls and not ctx.model.external and (ctx.model.certs_dir / "ca.crt").exists():
             verify_pki(ctx.model)
-        return "; ".join([f"{len(refs)} images present", *pro[:1]])
+        have = f"{len(refs)} images present" + (f" ({len(pulled)} pulled)" if pulled else "")
+        return "; ".join([have, *pro[:1]])
 
 
 def _ports_held_by_project(ctx: StackContext) -> set[int]:

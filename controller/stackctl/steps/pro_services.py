@@ -26,13 +26,13 @@ class ProServices:
             return skipped("profile oss")
         if ctx.results.unchanged:
             return "unchanged: nothing recreated"
-        from stackctl.runtime.health import probe
+        from stackctl.runtime.health import Check, probe
         from stackctl.stack_compose_pro import pg_ready
         from stackctl.tyk.pro import DASHBOARD_SERVICE, POSTGRES_SERVICE
 
         ctx.compose.up([POSTGRES_SERVICE], wait=False, no_deps=True)
         started = time.monotonic()
-        command = pg_ready()[1:]
+        command = Check(tuple(pg_ready()[1:]))
         while True:
             states = ctx.compose.states([POSTGRES_SERVICE])
             if states and states[0].state == "running" and probe(ctx.compose, states[0],

@@ -21,8 +21,9 @@ class SwarmPreflight:
         from stackctl.doctor import check_ports
         from stackctl.images.select import stack_images
         from stackctl.runtime import load_wrapper
-        from stackctl.runtime.images import images_present
+        from stackctl.runtime.images import images_present, pull_image
         from stackctl.runtime.swarm import container_running, nodes, require_manager
+        from stackctl.steps.image_checks import ensure_images, tyk_users
         from stackctl.swarm import access
         from stackctl.swarm.placement import decide
         from stackctl.swarm.run import SwarmRun
@@ -41,11 +42,8 @@ class SwarmPreflight:
             present = images_present(refs)
         except ToolError as exc:
             raise ToolError(f"docker engine: {exc}") from None
-        missing = [ref for ref, ok in present.items() if not ok]
-        if missing:
-            fix = ("run `stackctl images build`" if settings.images.offline
-                   else "pull them, or `stackctl images build` and use --offline")
-            raise ConfigError("images", f"not present on this node: {', '.join(missing)}", fix)
+        ensure_images(settings, present, pull_image)
+        tyk_users(settings, stack_images(settings))
         if len(swarm_nodes) > 1:  # this node's images are checked above
             lacking = ctx.stack.missing_images(refs)
             if lacking:

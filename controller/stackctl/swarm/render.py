@@ -29,7 +29,7 @@ from stackctl.swarm.stackfile import (
 def swarm_files(ctx: StackContext, extra_apps: Mapping[str, dict[str, Any]]) -> SwarmFiles:
     """Write every file the stack file refers to; return their paths."""
     from stackctl.cluster.redis_conf import SCRIPTS, render_redis
-    from stackctl.stack_compose import gateway_assets
+    from stackctl.stack_compose import gateway_assets, upstream_conf
     from stackctl.tyk.bundle import RENDERED_DIR, render_files, write_files
 
     redis = render_redis(ctx.model, ctx.secrets)
@@ -41,7 +41,8 @@ def swarm_files(ctx: StackContext, extra_apps: Mapping[str, dict[str, Any]]) -> 
     (ctx.state_dir / ANALYTICS_DIR).mkdir(parents=True, exist_ok=True)
     apps = {p.name: p for p in sorted(apps_dir.glob("*.json"))}
     policies = {p.name: p for p in sorted(policies_dir.iterdir()) if p.is_file()}
-    return SwarmFiles(redis, paths["tyk.conf"], paths["pump.conf"], apps, policies, SCRIPTS)
+    return SwarmFiles(redis, paths["tyk.conf"], paths["pump.conf"], apps, policies, SCRIPTS,
+                      upstream_conf(ctx.state_dir))
 
 
 def render_swarm(ctx: StackContext, extra_apps: Mapping[str, dict[str, Any]],

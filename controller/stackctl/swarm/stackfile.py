@@ -51,17 +51,17 @@ from stackctl.cluster.redis_conf import (
 from stackctl.errors import ConfigError
 from stackctl.images.select import stack_images
 from stackctl.model import CONFIG_ENDPOINT, RedisNode, StackModel, tls_paths
+from stackctl.runtime.image_user import read_run_as
 from stackctl.settings import Settings
 from stackctl.stack_compose import (
     GATEWAY_HOME,
     GATEWAY_PORT,
     PUMP_HOME,
-    _http_probe,
+    UPSTREAM_CONF,
     service_env,
 )
 from stackctl.state import atomic_write_json
-from stackctl.tyk.lookup import gateway_endpoint
-from stackctl.tyk.render_pump import CSV_DIR, HEALTH_NAME, HEALTH_PORT
+from stackctl.tyk.render_pump import CSV_DIR
 
 STACK_FILE = "stack.json"
 JOB_FILE = "cluster-init.json"
@@ -83,6 +83,9 @@ SECRET_MODE = 0o400
 PUBLIC_MODE = 0o444
 SCRIPT_MODE = 0o555
 TYK_SERVICES = ("upstream", "gateway", "pump")
+CSV_VOLUME = "pump-csv"
+"""The pump's csv sink: a tmpfs volume on the pump's node, owned by the pump image's user;
+`smoke.swarm_run` reads it with a helper container there (the pump has no shell)."""
 LONG_RUNNING_ROLES = ("redis-node", "upstream", "gateway", "pump")
 
 
@@ -112,6 +115,7 @@ class SwarmFiles:
     apps: Mapping[str, Path]  # API definition file name -> host path
     policies: Mapping[str, Path] = field(default_factory=dict)
     scripts: tuple[str, ...] = ()  # file names inside redis.scripts
+    upstream_conf: Path | None = None  # stackctl's nginx.conf (`stack_compose.upstream_conf`)
 
 
 @dataclass
@@ -127,10 +131,12 @@ class _Objects:
         table[key] = {"file": str(path.resolve()), "name": f"{self.project}-{key}-{digest}"}
         return key
 
-    def secret(self, key: str, path: Path, target: str, mode: int = SECRET_MODE) -> dict[str, Any]:
-        """A service's reference to a secret file (created once, by content)."""
+    def secret(self, key: str, path: Path, target: str, mode: int = SECRET_MODE,
+               owner: tuple[int, int] = (0, 0)) -> dict[str, Any]:
+        """A service's reference to a secret file (created once, by content), owned by
+        `owner` (uid, gid) in the container."""
         return {"source": self._add(self.secrets, key, path), "target": target,
-                "uid": "0", "gid": "0", "mode": mode}
+                "uid": str(owner[0]), "gid": str(owner[1]), "mode": mode}
 
     def config(self, key: str, path: Path, target: str, mode: int = PUBLIC_MODE) -> dict[str, Any]:
         """A service's reference to a config file (created once, by content)."""
@@ -159,14 +165,16 @@ def label_value(shard: int, rank: int, groups: int) -> int:
     return (shard + rank) % groups
 
 
-def _tls_secrets(objects: _Objects, model: StackModel, identity: str) -> list[dict[str, Any]]:
+def _tls_secrets(objects: _Objects, model: StackModel, identity: str,
+                 owner: tuple[int, int] = (0, 0)) -> list[dict[str, Any]]:
     if not model.tls:
         return []
     certs, paths = model.certs_dir, tls_paths(identity)
     return [objects.secret("ca-crt", certs / "ca.crt", paths.ca, PUBLIC_MODE),
             objects.secret(f"{identity}-crt", certs / f"{identity}.crt", paths.cert,
                            PUBLIC_MODE),
-            objects.secret(f"{identity}-key", certs / f"{identity}.key", paths.key)]
+            objects.secret(f"{identity}-key", certs / f"{identity}.key", paths.key,
+                           owner=owner)]
 
 
 def _scripts(objects: _Objects, files: SwarmFiles) -> list[dict[str, Any]]:
@@ -263,10 +271,15 @@ def _environment(state_dir: Path, service: str) -> dict[str, Any]:
 
 
 def tyk_services(model: StackModel, files: SwarmFiles, objects: _Objects) -> dict[str, Any]:
-    """Upstream, the gateway (one service, `gateway.replicas` tasks) and the pump."""
+    """Upstream, the gateway (one service, `gateway.replicas` tasks) and the pump. The
+    Tyk services run as their image's user (`runtime.image_user`, recorded by preflight),
+    which owns their secrets (0400); they have no shell, so no healthcheck: stackctl
+    probes them over HTTP (`swarm.health`)."""
     settings = model.settings
     images = stack_images(settings)
     state_dir = settings.state_dir
+    users = read_run_as(state_dir)
+    gw_owner, pump_owner = users.get("gateway", (0, 0)), users.get("pump", (0, 0))
     apps = [objects.config(f"app-{Path(name).stem}", path, f"{GATEWAY_HOME}/apps/{name}")
             for name, path in sorted(files.apps.items())]
     policies = [objects.config(f"policy-{Path(name).stem}", path,
@@ -276,11 +289,10 @@ def tyk_services(model: StackModel, files: SwarmFiles, objects: _Objects) -> dic
         "image": images["gateway"],
         "hostname": "gateway-{{.Task.Slot}}",
         "networks": [FRONT_NETWORK, REDIS_NETWORK],
-        "secrets": [objects.secret("tyk-conf", files.gateway_conf, f"{GATEWAY_HOME}/tyk.conf"),
-                    *_tls_secrets(objects, model, "gateway")],
+        "secrets": [objects.secret("tyk-conf", files.gateway_conf, f"{GATEWAY_HOME}/tyk.conf",
+                                   owner=gw_owner),
+                    *_tls_secrets(objects, model, "gateway", gw_owner)],
         "configs": [*apps, *policies],
-        "healthcheck": {"test": _http_probe(GATEWAY_PORT, gateway_endpoint("hello").path,
-                                            '"redis":{"status":"pass"'), **HEALTH},
         "labels": {ROLE_LABEL: "gateway"},
         "deploy": _deploy(replicas=settings.gateway.replicas, labels={ROLE_LABEL: "gateway"},
                           update_config={"parallelism": 1, "order": "stop-first"},
@@ -294,10 +306,10 @@ def tyk_services(model: StackModel, files: SwarmFiles, objects: _Objects) -> dic
         "image": images["pump"],
         "hostname": "pump",
         "networks": [FRONT_NETWORK, REDIS_NETWORK],
-        "secrets": [objects.secret("pump-conf", files.pump_conf, f"{PUMP_HOME}/pump.conf"),
-                    *_tls_secrets(objects, model, "pump")],
-        "volumes": [{"type": "tmpfs", "target": CSV_DIR}],
-        "healthcheck": {"test": _http_probe(HEALTH_PORT, f"/{HEALTH_NAME}", "ok"), **HEALTH},
+        "secrets": [objects.secret("pump-conf", files.pump_conf, f"{PUMP_HOME}/pump.conf",
+                                   owner=pump_owner),
+                    *_tls_secrets(objects, model, "pump", pump_owner)],
+        "volumes": [{"type": "volume", "source": CSV_VOLUME, "target": CSV_DIR}],
         "labels": {ROLE_LABEL: "pump"},
         "deploy": _deploy(labels={ROLE_LABEL: "pump"}),
         **_environment(state_dir, "pump"),
@@ -306,10 +318,21 @@ def tyk_services(model: StackModel, files: SwarmFiles, objects: _Objects) -> dic
         "image": images["upstream"],
         "hostname": "upstream",
         "networks": [FRONT_NETWORK],
+        "configs": [objects.config("upstream-conf", files.upstream_conf, UPSTREAM_CONF)]
+        if files.upstream_conf is not None else [],
         "labels": {ROLE_LABEL: "upstream"},
         "deploy": _deploy(labels={ROLE_LABEL: "upstream"}),
     }
     return {"upstream": upstream, "gateway": gateway, "pump": pump}
+
+
+def csv_volume(owner: tuple[int, int]) -> dict[str, Any]:
+    """The pump's csv sink: a tmpfs (the local driver mounts it once per node and shares
+    it among the containers that use it) owned by the pump's user, readable by others
+    (the helper that reads it runs as root anyway)."""
+    return {"driver": "local", "driver_opts": {
+        "type": "tmpfs", "device": "tmpfs",
+        "o": f"uid={owner[0]},gid={owner[1]},mode=0755"}}
 
 
 def _network(subnet: str, internal: bool, encrypted: bool) -> dict[str, Any]:
@@ -340,6 +363,7 @@ def render_all(model: StackModel, files: SwarmFiles, groups: int | None = None
         FRONT_NETWORK: _network(str(swarm.front_subnet), False, swarm.encrypted),
     }
     volumes: dict[str, Any] = {f"{n.name}-data": {} for n in model.nodes}
+    volumes[CSV_VOLUME] = csv_volume(read_run_as(settings.state_dir).get("pump", (0, 0)))
     return ({"version": SCHEMA_VERSION, "services": services, "networks": networks,
              "volumes": volumes, "secrets": objects.secrets, "configs": objects.configs}, job)
 

@@ -2,8 +2,9 @@
 into the overrides file (the same `point_env` as on Compose), the stack file is
 re-rendered from the sweep's model (`--gateways` gateway tasks) and deployed. Only the
 gateway's and pump's definitions may change (checked before anything is deployed), so
-Swarm replaces only their tasks; then wait until the new tasks run (Swarm says running
-once their healthcheck, /hello with Redis pass, passed) and the old ones are gone, and
+Swarm replaces only their tasks; then wait until the new tasks run and pass their HTTP
+probes (`swarm.health`: /hello with Redis pass, the pump's /health) and the old ones are
+gone, and
 check the point's environment in the service specs and in the local task containers."""
 
 from __future__ import annotations
@@ -99,6 +100,8 @@ def deploy(ctx: StackContext, changed: Sequence[str],
     runs. The services rolled."""
     import json
 
+    from stackctl.images.select import stack_images
+    from stackctl.swarm.health import wait_healthy
     from stackctl.swarm.stackfile import STACK_FILE
     from stackctl.swarm.wait import wait_running
 
@@ -115,6 +118,8 @@ def deploy(ctx: StackContext, changed: Sequence[str],
         "gateway task(s) wanted")
     fresh = {n: before for n in rolls}
     wait_running(stack, wanted, ROLL_TIMEOUT_S, "gateway and pump", fresh)
+    wait_healthy(stack, stack_images(ctx.model.settings)["redis"], wanted, ROLL_TIMEOUT_S,
+                 fresh)
     deadline = time.monotonic() + ROLL_TIMEOUT_S
     while extra := leftover_tasks(stack.tasks(), wanted):
         if time.monotonic() >= deadline:
@@ -134,11 +139,8 @@ def check_env(stack: Stack, want: Mapping[str, Mapping[str, str | None]]) -> dic
             raise ToolError(f"{service}'s service spec did not take the sweep's environment: "
                             f"{wrong}")
         for container in stack.local_containers(service):
-            seen = {}
-            for name in names:
-                result = stack.exec(container, ["printenv", name])
-                if result.ok:
-                    seen[name] = result.stdout.strip()
+            env = stack.container_env(container)
+            seen = {name: env[name] for name in names if name in env}
             wrong = env_mismatch(seen, names)
             if wrong:
                 raise ToolError(f"{service} task {container} did not take the sweep's "

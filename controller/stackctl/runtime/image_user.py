@@ -1,0 +1,115 @@
+"""The user a Tyk image runs as, and whether it can use its own files: read once per image
+id (`runtime.image_files`), kept in the state directory, so a warm render asks Docker for
+the image ids only."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from stackctl.errors import ToolError
+from stackctl.runtime.image_files import can_exec, can_read, image_files, image_user
+from stackctl.runtime.images import image_facts
+from stackctl.state import atomic_write_json, read_json
+
+USERS_FILE = "image-users.json"
+"""`{image id: [uid, gid]}`: what `image_user` answered for each image seen."""
+RUN_AS_FILE = "run-as.json"
+"""`{service: [uid, gid]}`: the Tyk images' users, as the last preflight found them; the
+renderers read it (no Docker call per render)."""
+
+
+def record_run_as(state_dir: Path, users: Mapping[str, tuple[int, int]]) -> None:
+    """Remember the Tyk services' image users for the renderers (atomically)."""
+    atomic_write_json(state_dir / RUN_AS_FILE, {s: list(u) for s, u in users.items()})
+
+
+def read_run_as(state_dir: Path) -> dict[str, tuple[int, int]]:
+    """`record_run_as`'s table; empty when absent or unreadable (the images' own USER
+    applies then)."""
+    try:
+        data = read_json(state_dir / RUN_AS_FILE)
+    except ValueError:
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {str(k): (int(v[0]), int(v[1])) for k, v in data.items()
+            if isinstance(v, list) and len(v) == 2}
+
+
+def _cache(state_dir: Path) -> dict[str, list[int]]:
+    try:
+        data = read_json(state_dir / USERS_FILE)
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        return {}
+    return {str(k): [int(x) for x in v] for k, v in data.items()
+            if isinstance(v, list) and len(v) == 2}
+
+
+def image_users(refs: Mapping[str, str], state_dir: Path) -> dict[str, tuple[int, int]]:
+    """service -> the (uid, gid) its image runs as. ToolError naming the image when it is
+    absent or its user cannot be resolved."""
+    cache = _cache(state_dir)
+    out: dict[str, tuple[int, int]] = {}
+    changed = False
+    for service, ref in refs.items():
+        facts = image_facts(ref)
+        if facts is None:
+            raise ToolError(f"image {ref} is not present")
+        if facts.id not in cache:
+            cache[facts.id] = list(image_user(ref))
+            changed = True
+        uid, gid = cache[facts.id]
+        out[service] = (uid, gid)
+    if changed:
+        atomic_write_json(state_dir / USERS_FILE, cache)
+    return out
+
+
+CHECKS_FILE = "image-checks.json"
+"""`{"<image id> <uid>:<gids>": [problems]}`: what `unreadable` found, per image and user."""
+
+
+def unreadable(ref: str, uid: int, gids: Sequence[int], paths: Sequence[str],
+               executables: Sequence[str], state_dir: Path) -> list[str]:
+    """What the user (uid, gids) cannot use in image `ref`: files and directories under
+    `paths` it cannot read (or search), `executables` it cannot run, and the directories
+    above them it cannot search; a path the image lacks counts. Empty when all is well.
+    Cached per image id and user (the image's files are read with `docker export`)."""
+    facts = image_facts(ref)
+    if facts is None:
+        raise ToolError(f"image {ref} is not present")
+    key = f"{facts.id} {uid}:{','.join(str(g) for g in gids)}"
+    try:
+        cache = read_json(state_dir / CHECKS_FILE)
+    except ValueError:
+        cache = None
+    cache = cache if isinstance(cache, dict) else {}
+    if isinstance(cache.get(key), list):
+        return [str(x) for x in cache[key]]
+    wanted = [*paths, *executables]
+    parents = {str(p) for w in wanted for p in Path(w).parents}
+    files = image_files(ref, [*wanted, *parents])
+    bad = [f"{p} (missing)" for p in wanted if p not in files]
+    for f in files.values():
+        if f.path in parents and f.kind == "dir":
+            if not can_exec(f, uid, gids):
+                bad.append(f"{f.path} (cannot enter)")
+            continue
+        if not any(f.path == w or f.path.startswith(w.rstrip("/") + "/") for w in wanted):
+            continue  # a sibling of a parent directory
+        if f.kind == "link":
+            continue
+        if f.path in executables:
+            if not can_exec(f, uid, gids):
+                bad.append(f"{f.path} (cannot run)")
+        elif f.kind in ("file", "dir") and not can_read(f, uid, gids):
+            bad.append(f"{f.path} (cannot read)")
+        elif f.kind == "dir" and not can_exec(f, uid, gids):
+            bad.append(f"{f.path} (cannot enter)")
+    bad = sorted(set(bad))
+    cache[key] = bad
+    atomic_write_json(state_dir / CHECKS_FILE, cache)
+    return bad
