@@ -23,14 +23,14 @@ from stackctl.cluster.redis_conf import ACL_FILE, AUTH_CONF, PASSWORD_FILE, rend
 from stackctl.errors import ConfigError
 from stackctl.images.select import stack_images
 from stackctl.model import build_model
+from stackctl.runtime.health import PROBE_KEY
 from stackctl.secrets import Secrets
 from stackctl.settings import Settings, load_settings
-from stackctl.runtime.health import PROBE_KEY
 from stackctl.stack_compose import GATEWAY_HOME, GATEWAY_PORT, TykFiles, stack_compose
-from stackctl.tyk.render_pump import CSV_DIR
 from stackctl.state import atomic_write
 from stackctl.tyk.bundle import render_files
 from stackctl.tyk.lookup import by_role, gateway_auth_header, option
+from stackctl.tyk.render_pump import CSV_DIR
 
 _CHECKOUT = assets.checkout()
 REFERENCE_DIR = _CHECKOUT / "compose" if _CHECKOUT else None
@@ -169,7 +169,7 @@ def _tyk_volumes(doc: dict[str, Any], redis_image: str) -> None:
     write into named volumes a one-shot job (the Redis image, root) seeds and hands to
     that user: a bind of a checkout directory could not be written by it."""
     targets = {target: name for name, target in VOLUMES.items()}
-    for name, service in doc["services"].items():
+    for service in doc["services"].values():
         if PROBE_KEY not in service:
             continue
         service.pop(PROBE_KEY)

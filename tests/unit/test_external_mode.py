@@ -6,7 +6,6 @@ with no Redis service and the user's network declared external."""
 from __future__ import annotations
 
 import stat
-
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any

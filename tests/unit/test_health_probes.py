@@ -20,7 +20,7 @@ from stackctl.fallback.watch import watch
 from stackctl.model import build_model
 from stackctl.reference import reference_compose
 from stackctl.runtime.compose import ExecResult, ServiceState
-from stackctl.runtime.health import exec_argv, healthchecks, probed
+from stackctl.runtime.health import Check, exec_argv, healthchecks, probed
 from stackctl.secrets import load_secrets
 from stackctl.settings import load_settings, nested
 from stackctl.stack_compose import TykFiles, stack_compose
@@ -81,26 +81,41 @@ def test_exec_argv_of_each_test_form() -> None:
 
 
 def test_healthchecks_of_the_stack(tmp_path: Path) -> None:
-    checks = healthchecks(render(tmp_path))
+    doc = render(tmp_path)
+    checks = healthchecks(doc)
     assert "upstream" not in checks and "cluster-init" not in checks
-    assert checks["cluster-gate"][-1].endswith("gate-health.sh")
-    assert checks["redis-1"][-1].endswith("node-health.sh")
-    assert checks["gateway"][:2] == ["bash", "-c"] and "/hello" in checks["gateway"][2]
+    assert checks["cluster-gate"].argv[-1].endswith("gate-health.sh")
+    assert checks["redis-1"].argv[-1].endswith("node-health.sh")
+    assert checks["redis-1"].via is None
+    # Tyk images have no shell: no Docker healthcheck, an HTTP probe run from the gate
+    # (the Redis image: bash) to the service's own address on the Redis network.
+    for name, path in (("gateway", "/hello"), ("pump", "/health")):
+        assert "healthcheck" not in doc["services"][name]
+        gate_side = doc["services"][name]["networks"]["redis"]["ipv4_address"]
+        assert checks[name].via == "cluster-gate"
+        assert checks[name].argv[:2] == ("bash", "-c")
+        assert f"/dev/tcp/{gate_side}/" in checks[name].argv[2] and path in checks[name].argv[2]
     assert healthchecks({"services": {"a": {"healthcheck": {"test": ["CMD", "true"],
                                                             "disable": True}}}}) == {}
 
 
 def test_probed_marks_only_starting_services_whose_test_passes() -> None:
-    states = [st("gateway"), st("pump"), st("redis-1", "healthy"), st("upstream", ""),
-              st("gateway-2", name="p-gateway-2-3"), st("redis-2", state="exited")]
-    fake = FakeDocker(states, passing={"gateway", "gateway-2", "redis-1", "redis-2"})
-    checks = {s: ["probe", s] for s in ("gateway", "pump", "redis-1", "gateway-2", "redis-2")}
+    states = [st("gateway", ""), st("pump", ""), st("redis-1", "healthy"), st("upstream", ""),
+              st("gateway-2", "", name="p-gateway-2-3"), st("redis-2", state="exited"),
+              st("redis-3")]
+    fake = FakeDocker(states, passing={"gate", "redis-1", "redis-2", "redis-3"})
+    checks = {s: Check(("probe", s), "gate") for s in ("gateway", "gateway-2")}
+    checks["pump"] = Check(("probe", "pump"), "elsewhere")  # its prober fails
+    checks.update({s: Check(("probe", s)) for s in ("redis-1", "redis-2", "redis-3")})
     got = {s.service: s.health for s in probed(fake, states, checks)}
     assert got == {"gateway": "healthy", "pump": "starting", "redis-1": "healthy",
-                   "upstream": "", "gateway-2": "healthy", "redis-2": "starting"}
-    assert sorted(fake.execs) == [("gateway", ["probe", "gateway"], 1),
-                                  ("gateway-2", ["probe", "gateway-2"], 3),
-                                  ("pump", ["probe", "pump"], 1)]
+                   "upstream": "", "gateway-2": "healthy", "redis-2": "starting",
+                   "redis-3": "healthy"}
+    # probed services run in their prober's container; the others in their own replica
+    assert sorted(fake.execs) == [("elsewhere", ["probe", "pump"], 1),
+                                  ("gate", ["probe", "gateway"], 1),
+                                  ("gate", ["probe", "gateway-2"], 1),
+                                  ("redis-3", ["probe", "redis-3"], 1)]
 
 
 def test_watch_decides_healthy_from_the_probe_while_docker_says_starting() -> None:
@@ -109,8 +124,8 @@ def test_watch_decides_healthy_from_the_probe_while_docker_says_starting() -> No
                             "pump": (LOGS / "pump-v1.14-healthy.log").read_text()})
     now = [0.0]
     got = watch(fake, {"gateway": GW, "pump": PUMP}, timeout=60,
-                checks={"gateway": ["g"], "pump": ["p"]}, clock=lambda: now[0],
-                sleep=lambda s: now.__setitem__(0, now[0] + s))
+                checks={"gateway": Check(("g",)), "pump": Check(("p",))},
+                clock=lambda: now[0], sleep=lambda s: now.__setitem__(0, now[0] + s))
     assert [(d.component, d.outcome) for d in got] == [("gateway", "healthy"),
                                                        ("pump", "healthy")]
     assert now[0] == 0.0  # decided in the first round
@@ -120,8 +135,8 @@ def test_watch_waits_while_the_probe_fails_and_then_times_out() -> None:
     fake = FakeDocker([st("gateway"), st("pump")], passing={"gateway"})
     now = [0.0]
     got = watch(fake, {"gateway": GW, "pump": PUMP}, timeout=5, poll=0.5,
-                checks={"gateway": ["g"], "pump": ["p"]}, clock=lambda: now[0],
-                sleep=lambda s: now.__setitem__(0, now[0] + s))
+                checks={"gateway": Check(("g",)), "pump": Check(("p",))},
+                clock=lambda: now[0], sleep=lambda s: now.__setitem__(0, now[0] + s))
     assert {d.component: d.outcome for d in got} == {"gateway": "healthy", "pump": "timeout"}
     assert now[0] == 5.0
     assert sum(1 for call in fake.execs if call[0] == "pump") == 11  # every round, 0 to 5 s
@@ -138,12 +153,12 @@ def _ctx(tmp_path: Path, fake: FakeDocker) -> StackContext:
 
 
 def test_warm_re_up_counts_starting_services_healthy_by_their_own_test(tmp_path: Path) -> None:
-    names = [f"redis-{i}" for i in range(1, 7)] + ["gateway", "pump", "cluster-gate"]
-    states = [st(n) for n in names] + [st("upstream", "")]
+    names = [f"redis-{i}" for i in range(1, 7)] + ["cluster-gate"]
+    states = [st(n) for n in names] + [st("gateway", ""), st("pump", ""), st("upstream", "")]
     ctx = _ctx(tmp_path, FakeDocker(states, passing=set(names)))
-    assert _all_up(ctx)
-    ctx = _ctx(tmp_path / "b", FakeDocker(states, passing=set(names) - {"pump"}))
-    assert not _all_up(ctx)
+    assert _all_up(ctx)  # gateway and pump probed from the gate, which answers
+    ctx = _ctx(tmp_path / "b", FakeDocker(states, passing=set(names) - {"cluster-gate"}))
+    assert not _all_up(ctx)  # Docker says nothing about them: the failed probe decides
 
 
 def test_gate_health_latches_after_the_first_full_pass(tmp_path: Path) -> None:
@@ -171,6 +186,6 @@ def test_stack_probes_once_a_minute_and_the_reference_every_5_s(tmp_path: Path) 
     reference = reference_compose(settings, tmp_path / "ref")["services"]
     for services, interval in ((stack, "60s"), (reference, "5s")):
         checked = {n: s["healthcheck"] for n, s in services.items() if "healthcheck" in s}
-        assert len(checked) == 9  # 6 nodes, gate, gateway, pump
+        assert len(checked) == 7  # 6 nodes, gate (the Tyk images have no shell)
         assert {h["interval"] for h in checked.values()} == {interval}
         assert all("start_interval" not in h for h in checked.values())

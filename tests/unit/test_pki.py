@@ -53,7 +53,10 @@ def test_files_and_modes(model: StackModel) -> None:
     names = ["ca", *(f"redis-{i}" for i in range(1, 7)), *CLIENT_NAMES]
     for name in names:
         key = model.certs_dir / f"{name}.key"
-        assert stat.S_IMODE(key.stat().st_mode) == 0o600, name
+        # the Tyk components' keys are read by their containers' group (the image's user
+        # runs with the host user's group); every other key is the owner's alone
+        want = 0o640 if name in ("gateway", "pump", "dashboard") else 0o600
+        assert stat.S_IMODE(key.stat().st_mode) == want, name
         assert stat.S_IMODE((model.certs_dir / f"{name}.crt").stat().st_mode) == 0o644
     assert not [p for p in model.certs_dir.iterdir() if p.name.startswith(".")]
 
@@ -151,12 +154,20 @@ def test_corrupt_ca_is_an_error_not_a_silent_replacement(model: StackModel) -> N
 
 def test_loose_key_mode_is_reported_then_fixed(model: StackModel) -> None:
     key = model.certs_dir / "pump.key"
-    key.chmod(0o644)
-    with pytest.raises(ConfigError, match=r"pump\.key: private key readable by others"):
+    key.chmod(0o644)  # world-readable: refused, even for a key mounted into Tyk
+    with pytest.raises(ConfigError, match=r"pump\.key: private key readable by others; "
+                                          r"chmod 640"):
         verify_pki(model)
     ensure_pki(model)
-    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    assert stat.S_IMODE(key.stat().st_mode) == 0o640
     verify_pki(model)
+    node = model.certs_dir / "redis-1.key"
+    node.chmod(0o640)  # group-readable is only for the Tyk components' keys
+    with pytest.raises(ConfigError, match=r"redis-1\.key: private key readable by others; "
+                                          r"chmod 600"):
+        verify_pki(model)
+    ensure_pki(model)
+    assert stat.S_IMODE(node.stat().st_mode) == 0o600
 
 
 def test_verify_passes_on_fresh_pki(model: StackModel) -> None:

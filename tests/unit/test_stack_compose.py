@@ -51,7 +51,9 @@ def test_tyk_waits_for_cluster_gate(tmp_path: Path) -> None:
     services = render(tmp_path)["services"]
     for name in ("gateway", "pump"):
         assert services[name]["depends_on"]["cluster-gate"] == {"condition": "service_healthy"}
-        assert "healthcheck" in services[name]
+        # distroless: no shell for a Docker healthcheck; stackctl probes over HTTP
+        assert "healthcheck" not in services[name]
+        assert services[name]["x-probe"]["via"] == "cluster-gate"
 
 
 def test_certs_mounted_only_with_tls(tmp_path: Path) -> None:

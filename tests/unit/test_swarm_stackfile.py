@@ -77,7 +77,7 @@ def test_one_dnsrr_service_with_its_own_volume_per_node(tmp_path: Path) -> None:
         assert vols == [f"{name}-data"]
         # the nodes are dialled by name: no pinned address is left in the scripts' env
         assert service["environment"]["STACKCTL_NODES"].split()[0] == "redis-1:6379"
-    assert sorted(doc["volumes"]) == sorted(f"{n}-data" for n in nodes)
+    assert sorted(doc["volumes"]) == sorted([*(f"{n}-data" for n in nodes), "pump-csv"])
 
 
 def test_redis_overlay_internal_pinned_attachable_and_optionally_encrypted(

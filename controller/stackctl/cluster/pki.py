@@ -42,6 +42,8 @@ MOUNTED_KEY_MODE = 0o640
 """The Tyk components' client keys: mounted into containers that run as the image's own
 user with the host user's group (`runtime.tyk_user`), so group-readable, never world."""
 CERT_MODE = 0o644
+CERTS_DIR_MODE = 0o750
+"""Bind-mounted into the Tyk containers: searched by their group, closed to others."""
 ORG = "stackctl"
 
 _T = TypeVar("_T")
@@ -350,6 +352,7 @@ def ensure_pki(model: StackModel, force: bool = False, now: datetime | None = No
     now = _now(now)
     certs_dir = model.certs_dir
     certs_dir.mkdir(parents=True, exist_ok=True)
+    certs_dir.chmod(CERTS_DIR_MODE)
     ca, ca_key, ca_result = _ensure_ca(certs_dir, model.settings.project, force, now)
     results = [ca_result]
     for spec in cert_specs(model):
