@@ -74,8 +74,8 @@ def test_tyk_runs_as_the_image_user_with_the_files_group(tmp_path: Path, form: s
             else:
                 assert mode(source) == 0o640, mount["target"]
     assert {m["target"] for m in services["pump"]["volumes"]} >= {"/opt/tyk-pump/csv"}
-    # redis keeps its own user (root, dropping to redis itself) and its shell checks
-    assert "user" not in services["redis-1"] and "healthcheck" in services["redis-1"]
+    # redis keeps its user (root, dropping privileges itself) and its shell checks
+    assert services["redis-1"]["user"] == "0:0" and "healthcheck" in services["redis-1"]
 
 
 def test_without_a_recorded_user_the_image_default_applies(tmp_path: Path) -> None:
