@@ -10,10 +10,11 @@ for one file, as a container user (uid, groups) meets them; root passes read and
 
 from __future__ import annotations
 
+import posixpath
 import stat
 import subprocess
 import tarfile
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO, Literal, TypeVar
@@ -166,8 +167,18 @@ def _read_in(cid: str, ref: str, path: str) -> bytes | None:
         raise
 
 
-def _config_user(ref: str) -> str:
-    """Config.User of `ref` ("" when unset)."""
+@dataclass(frozen=True)
+class ImageConfig:
+    """The run-time part of an image's config (`docker image inspect` .Config)."""
+
+    user: str
+    workdir: str
+    entrypoint: tuple[str, ...]
+    cmd: tuple[str, ...]
+
+
+def image_config(ref: str) -> ImageConfig:
+    """Config.User, WorkingDir, Entrypoint and Cmd of local image `ref`."""
     from python_on_whales.exceptions import NoSuchImage
 
     with tool_errors(f"docker image inspect {ref}"):
@@ -175,7 +186,12 @@ def _config_user(ref: str) -> str:
             img = docker_client().image.inspect(ref)
         except NoSuchImage:
             raise _missing(ref) from None
-    return str((img.config.user if img.config is not None else "") or "")
+    config = img.config
+    if config is None:
+        return ImageConfig("", "", (), ())
+    return ImageConfig(str(config.user or ""), str(config.working_dir or ""),
+                       tuple(str(x) for x in config.entrypoint or ()),
+                       tuple(str(x) for x in config.cmd or ()))
 
 
 def _table(text: str) -> list[list[str]]:
@@ -216,7 +232,7 @@ def image_user(ref: str) -> tuple[int, int]:
     """Config.User resolved to (uid, gid) through the image's own /etc/passwd and /etc/group
     ("" -> (0, 0); "65532" -> (65532, its passwd gid, or 0 as Docker gives a uid passwd
     lacks); "name[:group]": a name passwd lacks is a `ToolError`)."""
-    user = _config_user(ref)
+    user = image_config(ref).user
     name, _, grp = user.partition(":")
     if not user or (name.isdigit() and grp.isdigit()):
         return resolve_user(ref, user, "", "")
@@ -253,3 +269,32 @@ def can_exec(f: ImageFile, uid: int, gids: Collection[int]) -> bool:
     if uid == 0:
         return f.kind == "dir" or bool(f.mode & 0o111)
     return bool(_bits(f, uid, gids) & 1)
+
+
+def resolve(files: Mapping[str, ImageFile], path: str, hops: int = 40) -> ImageFile | None:
+    """The file `path` names in `files`, following symlinks in every component (as the
+    kernel does: `/bin/sh` through `/bin -> usr/bin` and `/usr/bin/sh -> dash`); None when
+    it names nothing or a loop runs past `hops`."""
+    parts = [p for p in path.split("/") if p]
+    current = "/"
+    while parts and hops >= 0:
+        name = parts.pop(0)
+        if name == ".":
+            continue
+        if name == "..":
+            current = posixpath.dirname(current) or "/"
+            continue
+        candidate = posixpath.join(current, name)
+        found = files.get(candidate)
+        if found is None:
+            return None
+        if found.kind == "link":
+            hops -= 1
+            base = "/" if found.target.startswith("/") else current
+            parts = [p for p in posixpath.join(base, found.target).split("/") if p] + parts
+            current = "/"
+            continue
+        current = candidate
+    if hops < 0:
+        return None
+    return files.get(current) if current != "/" else files.get("/")
