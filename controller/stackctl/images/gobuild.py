@@ -156,10 +156,15 @@ def requirements(go_mod: str) -> dict[str, str]:
 
 
 def moved(before: str, after: str) -> tuple[Moved, ...]:
-    """The requirement lines that differ between two go.mod texts, by path."""
+    """The requirement lines that differ between two go.mod texts, by path, and the `go`
+    directive when it moved too (as path "go")."""
     old, new = requirements(before), requirements(after)
-    return tuple(Moved(p, old.get(p, ""), new.get(p, ""))
-                 for p in sorted(old.keys() | new.keys()) if old.get(p) != new.get(p))
+    lines = [Moved(p, old.get(p, ""), new.get(p, ""))
+             for p in sorted(old.keys() | new.keys()) if old.get(p) != new.get(p)]
+    go_before, go_after = go_directive(before), go_directive(after)
+    if go_before != go_after:
+        lines.insert(0, Moved("go", fmt_version(go_before), fmt_version(go_after)))
+    return tuple(lines)
 
 
 def _edit_requirements(module: GoModule, src: Path, released: Path,
