@@ -110,8 +110,8 @@ def test_gateway_failure_does_not_stop_the_others(engine: FakeEngine, tmp_path: 
     report = builder.run(specs, force=set())
     status = {r.name: r.status for r in report.results}
     assert status == {"base": "built", "redis": "built", "tyk-gateway": "failed",
-                      "tyk-gateway-as-released": "built", "tyk-pump": "built", "postgres": "built", "upstream": "built",
-                      "load": "built"}
+                      "tyk-gateway-as-released": "built", "tyk-pump": "built",
+                      "postgres": "built", "upstream": "built", "load": "built"}
     assert "refused by the Go module proxy" in report.failed[0].detail
 
     engine.built.clear()
