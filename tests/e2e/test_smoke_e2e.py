@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from contract import assert_shell_less_non_root
 from stackenv import DOCKER, stack_env, stackctl, up_result
 
 pytestmark = pytest.mark.e2e
@@ -55,6 +56,14 @@ def test_up_ran_the_short_smoke(stack: Stack) -> None:
     steps = [s["name"] for s in stack.up["steps"]]
     assert steps.index("smoke") > steps.index("bootstrap")
     assert "all checks pass" in stack.up["steps"][steps.index("smoke")]["detail"]
+
+
+def test_tyk_containers_run_as_the_image_user_without_a_shell(stack: Stack) -> None:
+    # The official images' contract (distroless, 65532): stackctl ran this whole stack,
+    # its health, probes and smoke, without a shell in gateway or pump.
+    for service in ("gateway", "pump"):
+        user = assert_shell_less_non_root(f"{PROJECT}-{service}-1")
+        assert user.startswith("65532:"), user
 
 
 @pytest.mark.parametrize("engine", ["builtin", "wrk"])

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from contract import assert_shell_less_non_root
 from stackenv import DOCKER, stack_env, stackctl
 
 pytestmark = pytest.mark.e2e
@@ -33,8 +34,16 @@ def test_env_form_gateway_and_pump_reach_the_cluster(mode: str, tmp_path: Path) 
     project = f"stackctl-e2e-envform-{mode}"
     env = stack_env(project, *CASES[mode], STACKCTL_CONFIG_FORM="env")
     try:
-        up = stackctl(tmp_path, env, "up", "--tls", mode, "--no-smoke")
-        assert up.returncode == 0, up.stderr
+        # mtls: with up's own short smoke (every check, analytics included)
+        smoke = ["--json"] if mode == "mtls" else ["--no-smoke"]
+        up = stackctl(tmp_path, env, "up", "--tls", mode, *smoke)
+        assert up.returncode == 0, up.stderr + up.stdout
+        if mode == "mtls":
+            result = [json.loads(line) for line in up.stdout.splitlines()
+                      if line.startswith("{")][-1]
+            steps = {s["name"]: s for s in result["steps"]}
+            assert steps["smoke"]["status"] == "ok", steps["smoke"]
+            assert "all checks pass" in steps["smoke"]["detail"]
         status = json.loads(stackctl(tmp_path, env, "status", "--json").stdout)
         assert status["gateway"]["redis"] == "pass"
         assert {s["name"]: s["health"] for s in status["services"]}["pump"] == "healthy"
@@ -51,7 +60,12 @@ def test_env_form_gateway_and_pump_reach_the_cluster(mode: str, tmp_path: Path) 
             assert any(n.endswith("ENABLECLUSTER") for n in names)
             assert not [e.split("=", 1)[0] for e in env_entries
                         if any(v in e.split("=", 1)[1] for v in secrets)]
-        for name in ("gateway.env", "gateway-secrets.conf", "pump.env", "pump-secrets.conf"):
-            assert (state / "rendered" / name).stat().st_mode & 0o777 == 0o600
+            assert_shell_less_non_root(f"{project}-{service}-1")
+        # The env files are read by Compose on the host (0600); the secrets-only files
+        # are mounted: readable by the containers' group (the image's user runs with the
+        # host user's group), by nobody else.
+        for name, want in (("gateway.env", 0o600), ("gateway-secrets.conf", 0o640),
+                           ("pump.env", 0o600), ("pump-secrets.conf", 0o640)):
+            assert (state / "rendered" / name).stat().st_mode & 0o777 == want, name
     finally:
         stackctl(tmp_path, env, "down", "--volumes", timeout=120)
