@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from contract import assert_shell_less_non_root
+
 from stackenv import DOCKER, stack_env, stackctl, up_result
 
 pytestmark = pytest.mark.e2e

@@ -74,13 +74,25 @@ def swarm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
 
 
 def _serves_in_each_task(stack: Any, key: str) -> list[str]:
-    """The status line of one keyed request in every local gateway container."""
+    """The status line of one keyed request to every gateway task, sent by a helper
+    container on the front overlay to the task's address (the gateway has no shell)."""
+    from stackctl.runtime.oneshot import run_oneshot
+    from stackctl.runtime.swarm import task_addresses
+    from stackctl.swarm.stackfile import FRONT_NETWORK
     from stackctl.tyk.apidef import KEY_HEADER
+    from stackctl.versions import image
 
-    script = ('exec 3<>/dev/tcp/127.0.0.1/8080 && printf "GET /smoke/ HTTP/1.0\\r\\n'
-              f'{KEY_HEADER}: {key}\\r\\n\\r\\n" >&3 && head -n 1 <&3')
-    return [stack.exec(name, ["bash", "-c", script]).stdout.strip()
-            for name in stack.local_containers("gateway")]
+    network = stack.network(FRONT_NETWORK)
+    out = []
+    for task in stack.tasks():
+        if task.service != "gateway" or task.state != "running":
+            continue
+        addr = task_addresses(task.id)[network]
+        script = (f'exec 3<>/dev/tcp/{addr}/8080 && printf "GET /smoke/ HTTP/1.0\\r\\n'
+                  f'{KEY_HEADER}: {key}\\r\\n\\r\\n" >&3 && head -n 1 <&3')
+        out.append(run_oneshot(image("redis").local, ["bash", "-c", script],
+                               network).stdout.strip())
+    return out
 
 
 def test_swarm_stack_life_cycle(swarm: dict[str, Any]) -> None:
@@ -123,6 +135,15 @@ def test_swarm_stack_life_cycle(swarm: dict[str, Any]) -> None:
     assert all(len(running[f"redis-{i}"]) == 1 for i in range(1, 7))
     assert not any(s.get("ports") for s in json.loads(
         (work / "state" / "stack.json").read_text())["services"].values())
+    # The official images' contract: every Tyk task runs as the image's non-root user,
+    # with no shell (health, probes, smoke and the csv read above needed none).
+    from contract import assert_shell_less_non_root
+
+    for service in ("gateway", "pump"):
+        (container,) = stack.local_containers(service)
+        assert assert_shell_less_non_root(container).startswith("65532"), container
+    assert all(t.get("healthy") for r in data["services"] if r["service"] in ("gateway", "pump")
+               for t in r["tasks"] if t["state"] == "running"), data["services"]
     logs = stackctl(work, env, "logs", "cluster-init", timeout=60)
     assert "creating the cluster" in logs.stdout, logs.stdout[-2000:]
 

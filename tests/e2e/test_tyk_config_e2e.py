@@ -11,8 +11,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from contract import assert_shell_less_non_root
+
 from stackenv import DOCKER, stack_env, stackctl
 
 pytestmark = pytest.mark.e2e

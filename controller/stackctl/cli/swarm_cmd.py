@@ -105,22 +105,31 @@ def down(step_ctx: Any, volumes: bool, as_json: bool) -> None:
 
 
 def status(step_ctx: Any, as_json: bool) -> None:
-    """Services and their current tasks (node, state, error), the cluster's readiness
-    from a probe on the Redis overlay, the gateway's /hello."""
+    """Services and their current tasks (node, state, error; the gateway's and the pump's
+    tasks also whether their HTTP probe passes: their images have no shell for a Swarm
+    healthcheck), the cluster's readiness from a probe on the Redis overlay, the
+    gateway's /hello."""
     from stackctl.clients.gateway import gateway_state
     from stackctl.errors import ToolError
     from stackctl.images.select import stack_images
+    from stackctl.swarm.health import healthy_tasks
     from stackctl.swarm.stackfile import INIT_SERVICE
     from stackctl.swarm.wait import run_script
 
     stack = step_ctx.stack
     services = stack.services()
     tasks = [t for t in stack.tasks() if t.desired in ("running", "complete")]
+    image = stack_images(step_ctx.model.settings)["redis"]
+    probed = ("gateway", "pump")
+    try:
+        passing = {i for ids in healthy_tasks(stack, image, probed).values() for i in ids}
+    except ToolError:
+        passing = set()
     rows = [{"service": s.name, "mode": s.mode, "replicas": s.replicas,
              "tasks": [{"slot": t.slot, "node": t.node, "state": t.state,
-                        "desired": t.desired, "error": t.error}
+                        "desired": t.desired, "error": t.error,
+                        **({"healthy": t.id in passing} if s.name in probed else {})}
                        for t in tasks if t.service == s.name]} for s in services]
-    image = stack_images(step_ctx.model.settings)["redis"]
     try:
         ready = run_script(step_ctx.model, stack, image, "cluster-ready.sh")
         cluster = {"ready": ready.ok, "detail": (ready.stdout.strip() or ready.stderr.strip()
@@ -130,7 +139,8 @@ def status(step_ctx: Any, as_json: bool) -> None:
     gateway = gateway_state(step_ctx.gateway_url, step_ctx.secrets.gateway_secret)
     healthy = bool(services) and cluster["ready"] and gateway["redis"] == "pass" and all(
         r["service"] == INIT_SERVICE or
-        sum(t["state"] == "running" for t in r["tasks"]) >= r["replicas"] for r in rows)
+        sum(t["state"] == "running" and t.get("healthy", True) for t in r["tasks"])
+        >= r["replicas"] for r in rows)
     data = {"engine": "swarm", "services": rows, "cluster": cluster, "gateway": gateway,
             "healthy": healthy}
     if as_json:
@@ -138,6 +148,7 @@ def status(step_ctx: Any, as_json: bool) -> None:
     else:
         for r in rows:
             states = ", ".join(f"{t['slot'] or '-'}@{t['node']}:{t['state']}"
+                               + ("" if t.get("healthy", True) else " (probe fails)")
                                + (f" ({t['error']})" if t["error"] else "")
                                for t in r["tasks"]) or "no task"
             typer.echo(f"{r['service']:<14} {r['mode']:<15} {states}")
