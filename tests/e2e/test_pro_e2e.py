@@ -17,6 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
+from contract import assert_shell_less_non_root
 
 from stackctl import versions
 from stackctl.runtime.images import build_image, remove_image
@@ -105,12 +106,21 @@ def test_postgres_healthy_and_out_of_the_gateways_reach(stack: Stack) -> None:
         "exec", f"{PROJECT}-postgres-1", "pg_isready", "-q", "-h", "127.0.0.1").returncode == 0
     assert healthy, ps.stdout
     dial = ("exec 3<>/dev/tcp/{host}/5432 && echo reached")
-    from_gateway = stack.docker("exec", f"{PROJECT}-gateway-1", "timeout", "5", "bash", "-c",
-                                dial.format(host=SUBNETS[2].replace("0/24", "10")))
+
+    def dial_from(service: str, host: str) -> subprocess.CompletedProcess[str]:
+        # The Tyk images have no shell: a helper shares the container's network namespace
+        # (its interfaces, routes and resolver), so it reaches exactly what the Tyk
+        # container reaches.
+        return stack.docker("run", "--rm", "--network", f"container:{PROJECT}-{service}-1",
+                            versions.image("redis").local, "timeout", "5", "bash", "-c",
+                            dial.format(host=host))
+
+    from_gateway = dial_from("gateway", SUBNETS[2].replace("0/24", "10"))
     assert "reached" not in from_gateway.stdout  # no route: the store network is internal
-    from_pump = stack.docker("exec", f"{PROJECT}-pump-1", "timeout", "5", "bash", "-c",
-                             dial.format(host="postgres"))
+    from_pump = dial_from("pump", "postgres")
     assert "reached" in from_pump.stdout, from_pump.stderr
+    for service in ("gateway", "pump", "dashboard"):  # the contract: non-root, no shell
+        assert_shell_less_non_root(f"{PROJECT}-{service}-1")
     for service in ("dashboard", "postgres"):
         env = stack.docker("inspect", "--format", "{{json .Config.Env}}",
                            f"{PROJECT}-{service}-1").stdout
