@@ -49,7 +49,7 @@ def drill(
     the fault (exit 2). --vary compares settings. Exits 1 when an objective is missed."""
     from stackctl.cli.stack_cmd import _context
     from stackctl.drill.options import DrillOptions
-    from stackctl.drill.run import run_drill
+    from stackctl.drill.run import check_present, run_drill
     from stackctl.drill.scenarios import scenarios
     from stackctl.drill.slo import parse_slos
     from stackctl.drill.vary import parse_varies
@@ -59,6 +59,7 @@ def drill(
                            allow_data_loss=allow_data_loss, varies=parse_varies(vary))
     scenarios(options.scenarios)
     options.validate()
+    check_present(options)
 
     def say(line: str) -> None:
         typer.echo(line, err=True)

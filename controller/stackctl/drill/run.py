@@ -62,26 +62,37 @@ def check_input(ctx: StackContext, options: DrillOptions) -> list[Scenario]:
     return chosen
 
 
-def check_images(ctx: StackContext, options: DrillOptions) -> None:
+def check_present(options: DrillOptions) -> None:
     """--vary images.gateway: every image present on the engine (nothing is pulled in the
-    middle of a drill), and each able to run this stack's rate limiter (its release read
-    from its labels or tag)."""
+    middle of a drill); ConfigError naming the absent ones (exit 2, nothing run)."""
     from stackctl.drill.vary import IMAGES_GATEWAY
     from stackctl.runtime.images import images_present
+
+    missing = [ref for ref, there in images_present(_images(options)).items() if not there]
+    if missing:
+        raise ConfigError(f"--vary {IMAGES_GATEWAY}", f"{', '.join(missing)} not present "
+                          "on this engine", "build it (`stackctl images build`), `docker "
+                          "pull` it, or see `docker images` for its name")
+
+
+def _images(options: DrillOptions) -> list[str]:
+    from stackctl.drill.vary import IMAGES_GATEWAY
+
+    return next((list(v.values) for v in options.varies
+                 if v.knob.setting == IMAGES_GATEWAY), [])
+
+
+def check_images(ctx: StackContext, options: DrillOptions) -> None:
+    """--vary images.gateway: each image present, and able to run this stack's rate
+    limiter with its TLS mode (its release read from its labels or tag)."""
     from stackctl.tyk.gateway_version import image_version
     from stackctl.tyk.lookup import rate_limiter
     from stackctl.tyk.render_gateway import check_limiter
     from stackctl.tyk.support import target_versions
 
-    images = next((list(v.values) for v in options.varies
-                   if v.knob.setting == IMAGES_GATEWAY), [])
-    missing = [ref for ref, there in images_present(images).items() if not there]
-    if missing:
-        raise ConfigError(f"--vary {IMAGES_GATEWAY}", f"{', '.join(missing)} not present "
-                          "on this engine", "build it (`stackctl images build`), `docker "
-                          "pull` it, or `docker images` for the right name")
+    check_present(options)
     s = ctx.model.settings
-    for ref in images:
+    for ref in _images(options):
         release = image_version(ref).release or target_versions(s)[0]
         check_limiter(rate_limiter(s.gateway.rate_limiter), s.redis.tls, release)
 
