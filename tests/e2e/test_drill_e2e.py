@@ -3,7 +3,11 @@ pause-primary under 100 req/s of keyed load; every field measured, the Markdown 
 PNGs agree with the JSON; a rate the load cannot hold refused before the fault with the
 stack untouched; partition-primary and stop-pump (backlog, drain) on the same stack; the
 stack is healthy afterwards (`status --json`), and `down --volumes` leaves no container,
-network or volume."""
+network or volume. Also `--vary images.gateway=IMG1,IMG2` on the same stack: each run on
+its image, read back from the running container with its release and Redis client, the
+image comparison in the report, the stack's own image running again afterwards
+(STACKCTL_E2E_VARY_IMAGES=IMG1,IMG2 picks the two images; default: the stack's own and a
+second tag of it, made and removed here)."""
 
 from __future__ import annotations
 
@@ -17,6 +21,8 @@ from typing import Any
 import pytest
 
 from stackctl.drill.report import rows
+from stackctl.runtime.images import container_image, remove_image, tag_image
+from stackctl.versions import image
 from stackenv import project_objects, stack_env, stackctl
 
 pytestmark = pytest.mark.e2e
@@ -30,6 +36,9 @@ DRILL = ("drill", "kill-primary", "pause-primary", "--duration", "30", "--at", "
 MORE = ("drill", "partition-primary", "stop-pump", "--duration", "20", "--at", "5",
         "--rate", "100", "--json")
 TOO_FAST = ("drill", "kill-primary", "--rate", "60000", "--duration", "5", "--at", "3")
+VARY = ("drill", "kill-primary", "--duration", "20", "--at", "5", "--rate", "100", "--json")
+VARY_IMAGES = os.environ.get("STACKCTL_E2E_VARY_IMAGES", "")
+SECOND_TAG = "stackctl/tyk-gateway:vary-test-b"
 
 
 @pytest.fixture
@@ -156,8 +165,53 @@ def test_drill_kill_and_pause_primary(stack: Any) -> None:
     assert pump["analytics"]["lost"] == 0
     md = (cwd / "more" / "drill.md").read_text()
     assert f"{p['at_restart']} at the restart" in md
+    _healthy(cwd, env)
+    _vary_images(cwd, env)
     # The stack is healthy afterwards.
     _healthy(cwd, env)
+
+
+def _vary_images(cwd: Path, env: dict[str, str]) -> None:
+    """kill-primary on two gateway images back to back; the stack's own image after."""
+    own = image("tyk-gateway").local
+    first, second = VARY_IMAGES.split(",") if VARY_IMAGES else (own, SECOND_TAG)
+    if not VARY_IMAGES:
+        tag_image(own, SECOND_TAG)
+    try:
+        run = stackctl(cwd, env, *VARY, "--vary", f"images.gateway={first},{second}",
+                       "--out", str(cwd / "vary"), timeout=900)
+    finally:
+        if not VARY_IMAGES:
+            remove_image(SECOND_TAG)
+    print(run.stderr[-3000:])
+    assert run.returncode == 0, run.stderr[-4000:]
+    report = json.loads(run.stdout)
+    assert [r["vary"]["images.gateway"] for r in report["runs"]] == [first, second]
+    for r in report["runs"]:
+        gw = r["gateway"]  # read from the running container: its image, release, client
+        print("vary image:", gw, {k: r[k] for k in ("recovery_s", "error_window_s")})
+        assert gw["image"] == r["vary"]["images.gateway"]
+        assert gw["release"] and gw["release_from"] in ("label", "tag", "hello")
+        assert gw["go_redis"] and gw["client"].startswith("go-redis ")
+        assert isinstance(gw["dial_lock"], bool)
+        assert r["restore"]["healthy"] is True and r["keys"]["valid"] == r["keys"]["total"]
+        for f in r["findings"]:  # the dial queue only where the client has the lock
+            assert (f["kind"] == "dial-queue") is gw["dial_lock"]
+    if not VARY_IMAGES:  # a second tag: no label, no release in its tag: /hello's version
+        assert report["runs"][1]["gateway"]["release_from"] == "hello"
+        assert report["runs"][1]["gateway"]["release"] == report["runs"][0]["gateway"][
+            "release"]
+    entry, = report["comparison"]["images"]
+    assert {entry["image"], entry["against"]} == {first, second}
+    windows = {r["vary"]["images.gateway"]: r["error_window_s"] for r in report["runs"]}
+    assert entry["shortened_by_s"] == round(windows[entry["against"]]
+                                            - windows[entry["image"]], 3) >= 0
+    md = (cwd / "vary" / "drill.md").read_text()
+    assert f"- kill-primary: {entry['image']} (Tyk " in md
+    assert f"Gateway image {own}: Tyk " in md  # the stack's own, read before the vary
+    # The stack's own image runs again.
+    running = container_image(f"{PROJECT}-gateway-1")
+    assert running is not None and running.ref == own
 
 
 def _healthy(cwd: Path, env: dict[str, str]) -> None:
