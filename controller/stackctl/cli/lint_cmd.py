@@ -45,10 +45,10 @@ def lint(
     from stackctl.model import build_model
     from stackctl.tyk.lint.run import has_errors, lint_paths
     from stackctl.tyk.releases import looks_like_release
-    from stackctl.tyk.support import pump_release, target_gateway, target_versions
+    from stackctl.tyk.support import gateway_release, pump_release
 
     settings = settings_for(ctx)
-    gateway = version or target_gateway(settings).release or target_versions(settings)[0]
+    gateway = version or gateway_release(settings)
     pump = pump_version or pump_release(settings)
     for flag, value in (("--version", gateway), ("--pump-version", pump)):
         if not looks_like_release(value):

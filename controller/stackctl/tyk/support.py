@@ -35,6 +35,12 @@ def target_gateway(settings: Settings) -> GatewayVersion:
     return image_version(stack_images(settings)["gateway"])
 
 
+def gateway_release(settings: Settings) -> str:
+    """The gateway release this stack runs: its image's label, else its tag, else the
+    pinned local release (what rendering and the limiter check go by)."""
+    return target_gateway(settings).release or target_versions(settings)[0]
+
+
 def pump_release(settings: Settings) -> str:
     """The pump release this stack runs, honouring an image override."""
     return release_tag(settings.images.pump) or PUMP_MODULE.release
@@ -57,7 +63,7 @@ def check_support(settings: Settings) -> None:
     tyk, redis = target_versions(settings)
     limiter = rate_limiter(settings.gateway.rate_limiter)
     if limiter.in_redis and settings.redis.tls in ("tls", "mtls"):  # read the image's labels
-        check_limiter(limiter, settings.redis.tls, target_gateway(settings).release or tyk)
+        check_limiter(limiter, settings.redis.tls, gateway_release(settings))
     if settings.allow_unsupported or supported(tyk, redis):
         return
     raise ConfigError(
