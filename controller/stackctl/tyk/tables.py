@@ -914,8 +914,9 @@ DIAL_LOCK = ClientBehaviour(
     "behind another, storage.timeout each, so clients keep failing after the cluster "
     "recovered",
     "go-redis v9.7.0 redis.go:178-182 (hooksMixin.dialHook: hooksMu.Lock() across "
-    "hs.current.dial); the lock came with go-redis#2814 (v9.3.1), went with #3088 and "
-    "#3225 (a read lock around reading the hook only), backported into v9.7.1",
+    "hs.current.dial); v9.7.3 and v9.13.0 redis.go:179-188 take hooksMu.RLock() only to "
+    "read the hook, then dial (read in the module cache); the lock came with go-redis#2814 "
+    "(v9.3.1), went with #3088 and #3225, backported into v9.7.1",
     go_redis=DIAL_LOCK_GO_REDIS,
     fixed_in="go-redis v9.7.1 (gateway 5.8.6, 5.10.0)")
 LIMITER_TLS_IGNORED = ClientBehaviour(
