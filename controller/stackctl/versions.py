@@ -137,7 +137,10 @@ IMAGES: tuple[ImageSpec, ...] = (
               f"stackctl/tyk-gateway:{GATEWAY_MODULE.release}-go-redis-"
               f"{dict(GATEWAY_MODULE.requires)[GO_REDIS]}", "tyk-gateway",
               module=GATEWAY_MODULE, depends_on=("base",), shared=("distroless",)),
-    ImageSpec("tyk-gateway-as-released", f"tykio/tyk-gateway:{GATEWAY_OFFICIAL_TAG}",
+    # Its official counterpart is the v5.8.1 image, which ran as root (the module's own
+    # ci/Dockerfile.distroless: FROM distroless/base-debian12:latest); the local build keeps
+    # the v5.8.15 contract (65532, no shell) like the default one.
+    ImageSpec("tyk-gateway-as-released", f"tykio/tyk-gateway:{GATEWAY_AS_RELEASED.release}",
               f"stackctl/tyk-gateway:{GATEWAY_AS_RELEASED.release}", "tyk-gateway",
               module=GATEWAY_AS_RELEASED, depends_on=("base",), shared=("distroless",)),
     ImageSpec("tyk-pump", f"tykio/tyk-pump-docker-pub:{PUMP_MODULE.release}",
