@@ -124,6 +124,9 @@ GO_REDIS_LABEL = "io.stackctl.go-redis"
 """Image label of a local Tyk build: the go-redis version in its build list."""
 STORAGE_LABEL = "io.stackctl.tyk-storage"
 """Image label of a local gateway build: the TykTechnologies/storage version."""
+STAGE_LABEL = "io.stackctl.build-stage"
+"""Label of a multi-stage recipe's builder stage (`LABEL io.stackctl.build-stage=rootfs`):
+the classic builder leaves that stage as a dangling image, which `images build` prunes."""
 GO_MOD_LABEL = "io.stackctl.go-mod-edits"
 """Image label of a local Tyk build whose module requirements were edited: the lines that
 moved, `path old->new` joined by `; ` (old or new is `-` for a line added or removed)."""

@@ -285,7 +285,7 @@ class Builder:
 
     def build_one(self, spec: ImageSpec, label: str, no_cache: bool) -> str:
         """Build `spec` under a temporary tag, retag on success; returns the image id."""
-        from stackctl.runtime.images import image_facts, remove_image, tag_image
+        from stackctl.runtime.images import image_facts, prune_stages, remove_image, tag_image
 
         self._ensure_disk()
         self.progress(f"{spec.name}: building {spec.local}")
@@ -306,6 +306,8 @@ class Builder:
             tag_image(new_id, spec.local)
         finally:
             remove_image(tag)
+            with contextlib.suppress(ToolError):  # a builder stage left dangling: disk only
+                prune_stages(f"{versions.STAGE_LABEL}=rootfs")
         if old is not None and old.id != new_id:
             with contextlib.suppress(ToolError):  # still used by a container or a child
                 remove_image(old.id)
