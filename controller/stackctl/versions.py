@@ -10,7 +10,7 @@ supported only until the next minor. Pump: see PUMP_MODULE.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 GO_MIN_VERSION = (1, 25)
 """The go directive of the pinned Gateway and Pump modules (both say 1.25.0)."""
@@ -28,6 +28,9 @@ class GoModule:
     nosumdb: bool = False  # the checksum database has no entry: verify `sum` instead
     binary: str = ""  # the file name the built binary gets in its image
     assets: tuple[str, ...] = ()  # module folders copied into the build context
+    # `go get path@version` applied to the module's own requirements before the build (the
+    # build records which requirement lines moved); empty: built as released
+    requires: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -41,17 +44,24 @@ class ImageSpec:
     module: GoModule | None = None
     depends_on: tuple[str, ...] = ()
     build_args: tuple[tuple[str, str], ...] = ()  # passed to the recipe's Dockerfile
+    shared: tuple[str, ...] = ()  # other folders under stack/images/ the recipe COPYs
 
 
-GATEWAY_MODULE = GoModule(
+GO_REDIS = "github.com/redis/go-redis/v9"
+"""The Redis client module of the Gateway (through TYK_STORAGE) and of the Pump."""
+TYK_STORAGE = "github.com/TykTechnologies/storage"
+"""Tyk's storage module: the Gateway's Redis connection handler, on top of go-redis."""
+
+GATEWAY_AS_RELEASED = GoModule(
     path="github.com/TykTechnologies/tyk",
-    # The 5.8 LTS line. Release tags are not module versions (no /v5 suffix), and the
-    # module proxy refuses (403) every 5.3+ release commit tried, v5.8.15
-    # (301579e685f8) and v5.14.0 (2e9450120e2b) among them. The newest 5.8-line commit it
-    # serves is this 2025-05-09 snapshot (swagger.yml: 5.8.0); the checksum database has
-    # no entry for it, so its h1 hash is pinned here and checked instead.
+    # This pseudo-version is commit e65eff00608a, which is the v5.8.1 tag (2025-05-09,
+    # "Update goreleaser.yml"; swagger.yml still says 5.8.0). Release tags are not module
+    # versions (no /v5 suffix), and the module proxy refuses (403) every later 5.8 commit
+    # tried: v5.8.2, v5.8.5, v5.8.6, v5.8.13 and v5.8.15 (301579e685f8). The checksum
+    # database has no entry for it, so its h1 hash is pinned here and checked instead.
+    # As released it requires go-redis v9.7.0 and storage v1.2.2.
     version="v1.9.2-0.20250509162946-e65eff00608a",
-    release="v5.8.0-e65eff00608a",
+    release="v5.8.1",
     version_symbol="github.com/TykTechnologies/tyk/internal/build.Version",
     sum="h1:dqLZCFF2Vc24DrLMtMC2QJncnRD9kj/Ey3Ib8f7Qwec=",
     nosumdb=True,
@@ -59,9 +69,22 @@ GATEWAY_MODULE = GoModule(
     assets=("templates",),  # the gateway panics without its error templates
 )
 
+GATEWAY_CLIENT = ((GO_REDIS, "v9.13.0"), (TYK_STORAGE, "v1.3.4"))
+"""The Redis client the default official release (v5.8.15) ships: its go.mod requires
+go-redis v9.13.0 and storage v1.3.4 (the bump came in v5.8.6, TT-15662 #7347).
+go-redis v9.7.0 `redis.go:178-182`: `dialHook` takes `hs.hooksMu.Lock()` and holds it
+(`defer hs.hooksMu.Unlock()`) through `hs.current.dial(...)`, so one client's dials to a
+dead node queue one behind another, each for the dial timeout. v9.13.0 `redis.go:179-188`:
+`dialHook` takes `hooksMu.RLock()` only to read `hs.current`, releases it, then dials
+(read in the module cache; the fix, PRs 3088 and 3225, was backported into v9.7.1)."""
+
+GATEWAY_MODULE = replace(GATEWAY_AS_RELEASED, requires=GATEWAY_CLIENT)
+"""The default local gateway: the v5.8.1 module with the default release's Redis client."""
+
 GATEWAY_OFFICIAL_TAG = "v5.8.15"
-"""The official image's tag: the 5.8 LTS line's latest patch (registry users get fixes the
-local snapshot lacks; both read the same configuration names)."""
+"""The official image's tag: the 5.8 LTS line's latest patch (registry users get the fixes
+v5.8.2-v5.8.15 brought, which the local v5.8.1 builds lack; both read the same configuration
+names)."""
 
 PUMP_MODULE = GoModule(
     path="github.com/TykTechnologies/tyk-pump",
@@ -95,6 +118,18 @@ BASE_IMAGE = f"stackctl/base:{DEBIAN_SUITE}"
 
 INPUTS_LABEL = "io.stackctl.inputs"
 """Image label holding the sha256 digest of a local image's build inputs."""
+RELEASE_LABEL = "io.stackctl.tyk-release"
+"""Image label of a local Tyk build: the release its binary reports (e.g. v5.8.1)."""
+GO_REDIS_LABEL = "io.stackctl.go-redis"
+"""Image label of a local Tyk build: the go-redis version in its build list."""
+STORAGE_LABEL = "io.stackctl.tyk-storage"
+"""Image label of a local gateway build: the TykTechnologies/storage version."""
+STAGE_LABEL = "io.stackctl.build-stage"
+"""Label of a multi-stage recipe's builder stage (`LABEL io.stackctl.build-stage=rootfs`):
+the classic builder leaves that stage as a dangling image, which `images build` prunes."""
+GO_MOD_LABEL = "io.stackctl.go-mod-edits"
+"""Image label of a local Tyk build whose module requirements were edited: the lines that
+moved, `path old->new` joined by `; ` (old or new is `-` for a line added or removed)."""
 
 IMAGES: tuple[ImageSpec, ...] = (
     ImageSpec("base", None, BASE_IMAGE, "base",
@@ -102,11 +137,18 @@ IMAGES: tuple[ImageSpec, ...] = (
     ImageSpec("redis", f"redis:{REDIS_VERSION}", f"stackctl/redis:{REDIS_VERSION}", "redis",
               depends_on=("base",), build_args=(("REDIS_VERSION", REDIS_VERSION),)),
     ImageSpec("tyk-gateway", f"tykio/tyk-gateway:{GATEWAY_OFFICIAL_TAG}",
-              f"stackctl/tyk-gateway:{GATEWAY_MODULE.release}", "tyk-gateway",
-              module=GATEWAY_MODULE, depends_on=("base",)),
+              f"stackctl/tyk-gateway:{GATEWAY_MODULE.release}-go-redis-"
+              f"{dict(GATEWAY_MODULE.requires)[GO_REDIS]}", "tyk-gateway",
+              module=GATEWAY_MODULE, depends_on=("base",), shared=("distroless",)),
+    # Its official counterpart is the v5.8.1 image, which ran as root (the module's own
+    # ci/Dockerfile.distroless: FROM distroless/base-debian12:latest); the local build keeps
+    # the v5.8.15 contract (65532, no shell) like the default one.
+    ImageSpec("tyk-gateway-as-released", f"tykio/tyk-gateway:{GATEWAY_AS_RELEASED.release}",
+              f"stackctl/tyk-gateway:{GATEWAY_AS_RELEASED.release}", "tyk-gateway",
+              module=GATEWAY_AS_RELEASED, depends_on=("base",), shared=("distroless",)),
     ImageSpec("tyk-pump", f"tykio/tyk-pump-docker-pub:{PUMP_MODULE.release}",
               f"stackctl/tyk-pump:{PUMP_MODULE.release}", "tyk-pump",
-              module=PUMP_MODULE, depends_on=("base",)),
+              module=PUMP_MODULE, depends_on=("base",), shared=("distroless",)),
     ImageSpec("tyk-dashboard", f"tykio/tyk-dashboard:{GATEWAY_OFFICIAL_TAG}",
               f"tykio/tyk-dashboard:{GATEWAY_OFFICIAL_TAG}", "", depends_on=()),
     ImageSpec("postgres", f"postgres:{POSTGRES_VERSION}",

@@ -53,7 +53,8 @@ def test_result_json_shape() -> None:
     doc = json.loads(json.dumps(report.as_dict()))
     assert list(doc) == ["images"]
     for item in doc["images"]:
-        assert set(item) == {"name", "tag", "status", "size_bytes", "seconds", "detail"}
+        assert set(item) == {"name", "tag", "status", "size_bytes", "seconds", "detail", "labels",
+                             "go_mod_moved"}
         assert item["status"] in {"built", "skipped", "failed"}
     assert doc["images"][0]["seconds"] == 0.12
     assert [r.name for r in report.failed] == ["tyk-gateway"]
@@ -109,15 +110,15 @@ def test_gateway_failure_does_not_stop_the_others(engine: FakeEngine, tmp_path: 
     report = builder.run(specs, force=set())
     status = {r.name: r.status for r in report.results}
     assert status == {"base": "built", "redis": "built", "tyk-gateway": "failed",
-                      "tyk-pump": "built", "postgres": "built", "upstream": "built",
-                      "load": "built"}
+                      "tyk-gateway-as-released": "built", "tyk-pump": "built",
+                      "postgres": "built", "upstream": "built", "load": "built"}
     assert "refused by the Go module proxy" in report.failed[0].detail
 
     engine.built.clear()
     again = builder.run(specs, force=set())
     assert {r.name: r.status for r in again.results if r.name != "tyk-gateway"} == {
-        "base": "skipped", "redis": "skipped", "tyk-pump": "skipped", "postgres": "skipped",
-        "upstream": "skipped",
+        "base": "skipped", "redis": "skipped", "tyk-gateway-as-released": "skipped",
+        "tyk-pump": "skipped", "postgres": "skipped", "upstream": "skipped",
         "load": "skipped"}
     assert engine.built == []
 
@@ -188,3 +189,15 @@ def test_build_starts_from_the_base_id_its_digest_used(engine: FakeEngine,
     builder = b.Builder(tmp_path, recipes)  # a new run reads the ids afresh
     assert builder.input_digest(redis) != first
     assert builder._build_args(redis)["BASE_IMAGE"] == "sha256:b2"
+
+
+def test_a_built_image_that_breaks_its_contract_is_refused(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from stackctl.images import contract
+
+    monkeypatch.setattr(contract, "violations", lambda ref, c: [
+        "runs as root (contract: 65532:65532)", "has a shell: /bin/sh"])
+    with pytest.raises(ToolError, match=r"^tyk-pump: breaks the official image's contract: "
+                                        r"runs as root \(contract: 65532:65532\) \(and 1 more\)$"):
+        b.check_contract(versions.image("tyk-pump"), "stackctl/tyk-pump:stackctl-building-1")
+    b.check_contract(versions.image("load"), "stackctl/load:x")  # no contract: nothing read

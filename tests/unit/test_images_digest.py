@@ -80,3 +80,18 @@ def test_every_buildable_image_has_a_recipe_folder() -> None:
         spec = versions.image(name)
         assert (root / spec.recipe / "Dockerfile").is_file(), name
         assert d.recipe_files(root / spec.recipe), name
+
+
+def test_requirement_edits_and_shared_files_change_the_digest(tmp_path: Path) -> None:
+    spec = versions.image("tyk-gateway")
+    recipe, shared = tmp_path / "recipe", tmp_path / "distroless"
+    recipe.mkdir()
+    shared.mkdir()
+    (recipe / "Dockerfile").write_text("FROM scratch\n")
+    (shared / "rootfs.sh").write_text("#!/bin/sh\n")
+    assert spec.module is not None
+    released = dataclasses.replace(spec, module=dataclasses.replace(spec.module, requires=()))
+    base = d.image_digest(spec, recipe, {"base": "id"}, "1.26.8", [shared])
+    assert d.image_digest(released, recipe, {"base": "id"}, "1.26.8", [shared]) != base
+    (shared / "rootfs.sh").write_text("#!/bin/sh\necho changed\n")
+    assert d.image_digest(spec, recipe, {"base": "id"}, "1.26.8", [shared]) != base

@@ -115,3 +115,55 @@ def test_pinned_modules_name_their_binaries() -> None:
     assert versions.PUMP_MODULE.binary == "tyk-pump"
     assert versions.GATEWAY_MODULE.binary == "tyk"
     assert "templates" in versions.GATEWAY_MODULE.assets
+
+
+RELEASED = """module github.com/TykTechnologies/tyk
+
+go 1.23.4
+
+require github.com/single/line v0.1.0
+
+require (
+\tgithub.com/TykTechnologies/storage v1.2.2
+\tgithub.com/redis/go-redis/v9 v9.7.0 // pinned
+\tgolang.org/x/sys v0.31.0 // indirect
+\tgithub.com/gone/away v1.0.0
+)
+
+replace github.com/replaced/mod => github.com/other/mod v1.0.0
+
+exclude (
+\tgithub.com/excluded/mod v0.0.1
+)
+"""
+EDITED = (RELEASED.replace("go 1.23.4", "go 1.25.0")
+          .replace("storage v1.2.2", "storage v1.3.4")
+          .replace("go-redis/v9 v9.7.0", "go-redis/v9 v9.13.0")
+          .replace("\tgithub.com/gone/away v1.0.0\n", "\tgithub.com/new/dep v0.2.0 // indirect\n"))
+
+
+def test_requirements_read_single_and_block_lines_only() -> None:
+    assert gobuild.requirements(RELEASED) == {
+        "github.com/single/line": "v0.1.0", "github.com/TykTechnologies/storage": "v1.2.2",
+        "github.com/redis/go-redis/v9": "v9.7.0", "golang.org/x/sys": "v0.31.0",
+        "github.com/gone/away": "v1.0.0"}
+
+
+def test_moved_lists_changed_added_removed_lines_and_the_go_directive() -> None:
+    assert [str(m) for m in gobuild.moved(RELEASED, EDITED)] == [
+        "go 1.23.4->1.25.0",
+        "github.com/TykTechnologies/storage v1.2.2->v1.3.4",
+        "github.com/gone/away v1.0.0->-",
+        "github.com/new/dep -->v0.2.0",
+        "github.com/redis/go-redis/v9 v9.7.0->v9.13.0"]
+    assert gobuild.moved(RELEASED, RELEASED) == ()
+
+
+def test_edited_and_released_builds_use_separate_folders(tmp_path: Path) -> None:
+    edited = gobuild.build_dir(tmp_path, versions.GATEWAY_MODULE)
+    released = gobuild.build_dir(tmp_path, versions.GATEWAY_AS_RELEASED)
+    assert edited != released and edited.parent == released.parent
+    assert versions.GATEWAY_MODULE.requires == (
+        (versions.GO_REDIS, "v9.13.0"), (versions.TYK_STORAGE, "v1.3.4"))
+    assert versions.GATEWAY_AS_RELEASED.requires == ()
+    assert versions.GATEWAY_MODULE.release == versions.GATEWAY_AS_RELEASED.release == "v5.8.1"

@@ -1,10 +1,11 @@
 """`stackctl images build`: each local image from its recipe, skipped when unchanged.
 
 Every image carries the `io.stackctl.inputs` label, a digest of its inputs (recipe files,
-version-table entry, base image id, Go version). An image whose label matches is skipped;
-`force` rebuilds. Images are built under a temporary tag and retagged only on success, so
-a failure never leaves a half-built image under the real tag. One image failing does not
-stop the others, except those built on it.
+version-table entry, base image id, Go version). A Tyk or Redis image is checked against its
+official image's runtime contract (images/contract.py) before it gets its tag. An image
+whose label matches is skipped; `force` rebuilds. Images are built under a temporary tag
+and retagged only on success, so a failure never leaves a half-built image under the real
+tag. One image failing does not stop the others, except those built on it.
 """
 
 from __future__ import annotations
@@ -18,12 +19,15 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from stackctl import assets, versions
 from stackctl.errors import ConfigError, StackctlError, ToolError
 from stackctl.images import digest as digests
-from stackctl.versions import ImageSpec
+from stackctl.versions import GoModule, ImageSpec
+
+if TYPE_CHECKING:
+    from stackctl.images.gobuild import GoBinary
 
 Status = Literal["built", "skipped", "failed"]
 MIN_FREE_BYTES = 5 * 1024**3
@@ -40,6 +44,8 @@ class ImageResult:
     size_bytes: int | None = None
     seconds: float = 0.0
     detail: str = ""
+    labels: dict[str, str] = field(default_factory=dict)  # release and client (Tyk builds)
+    go_mod_moved: list[str] = field(default_factory=list)  # requirement lines edited
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON form."""
@@ -115,6 +121,37 @@ def check_disk(paths: Sequence[Path], need: int = MIN_FREE_BYTES) -> None:
                 f"{need / 1024**3:.0f} GiB (free some space, e.g. `docker image prune`)")
 
 
+BUILD_LABELS = (versions.RELEASE_LABEL, versions.GO_REDIS_LABEL, versions.STORAGE_LABEL,
+                versions.GO_MOD_LABEL)
+
+
+def build_labels(module: GoModule, built: GoBinary) -> dict[str, str]:
+    """The labels of a Tyk image: its release, its Redis client's versions (from the
+    build list, `go list -m`) and the requirement lines `go get` moved."""
+    labels = {versions.RELEASE_LABEL: module.release}
+    for path, key in ((versions.GO_REDIS, versions.GO_REDIS_LABEL),
+                      (versions.TYK_STORAGE, versions.STORAGE_LABEL)):
+        if path in built.clients:
+            labels[key] = built.clients[path]
+    if built.moved:
+        labels[versions.GO_MOD_LABEL] = "; ".join(map(str, built.moved))
+    return labels
+
+
+def check_contract(spec: ImageSpec, ref: str) -> None:
+    """Raise when a freshly built image breaks its official image's runtime contract."""
+    from stackctl.images.contract import CONTRACT_OF, violations
+
+    contract = CONTRACT_OF.get(spec.name)
+    if contract is None:
+        return
+    broken = violations(ref, contract)
+    if broken:
+        more = f" (and {len(broken) - 1} more)" if len(broken) > 1 else ""
+        raise ToolError(f"{spec.name}: breaks the official image's contract: {broken[0]}{more}",
+                        (), "\n".join(broken))
+
+
 @contextlib.contextmanager
 def _scratch(parent: Path, prefix: str) -> Iterator[Path]:
     parent.mkdir(parents=True, exist_ok=True)
@@ -168,7 +205,7 @@ class Builder:
         go_version = self.go_version() if spec.module is not None else None
         self._deps[spec.name] = self.dep_ids(spec)
         return digests.image_digest(spec, self.recipes / spec.recipe, self._deps[spec.name],
-                                    go_version)
+                                    go_version, [self.recipes / d for d in spec.shared])
 
     # building -------------------------------------------------------------
 
@@ -189,11 +226,13 @@ class Builder:
         return args
 
     def _docker_build(self, spec: ImageSpec, context: Path, label: str, tag: str,
-                      no_cache: bool, extra_args: dict[str, str] | None = None) -> str:
+                      no_cache: bool, extra_args: dict[str, str] | None = None,
+                      labels: dict[str, str] | None = None) -> str:
         from stackctl.runtime.images import build_image
 
         args = self._build_args(spec) | (extra_args or {})
-        return build_image(context, tag, args, {versions.INPUTS_LABEL: label}, no_cache)
+        return build_image(context, tag, args, {versions.INPUTS_LABEL: label, **(labels or {})},
+                           no_cache)
 
     def _rootfs(self) -> Path:
         """The cached debootstrap tarball (made when missing, ~30 s)."""
@@ -229,19 +268,24 @@ class Builder:
         self.progress(f"{spec.name}: go build {ref(spec.module)} on the host")
         built = fetch_and_build(spec.module, self.cache)
         self.detail = f"Go module graph {built.download_bytes / 1024**2:.0f} MiB"
+        if built.moved:
+            self.detail += f"; go get moved {len(built.moved)} requirements"
         with _scratch(self.cache / "contexts", f"{spec.name}.") as context:
             shutil.copytree(self.recipes / spec.recipe, context, dirs_exist_ok=True)
+            for shared in spec.shared:
+                shutil.copytree(self.recipes / shared, context / shared)
             shutil.copy2(built.binary, context / built.binary.name)
             for asset in spec.module.assets:
                 source = built.src / asset
                 if not source.is_dir():
                     raise ToolError(f"{ref(spec.module)}: the module has no {asset}/ folder")
                 shutil.copytree(source, context / asset)
-            return self._docker_build(spec, context, label, tag, no_cache)
+            return self._docker_build(spec, context, label, tag, no_cache,
+                                      labels=build_labels(spec.module, built))
 
     def build_one(self, spec: ImageSpec, label: str, no_cache: bool) -> str:
         """Build `spec` under a temporary tag, retag on success; returns the image id."""
-        from stackctl.runtime.images import image_facts, remove_image, tag_image
+        from stackctl.runtime.images import image_facts, prune_stages, remove_image, tag_image
 
         self._ensure_disk()
         self.progress(f"{spec.name}: building {spec.local}")
@@ -258,9 +302,12 @@ class Builder:
             facts = image_facts(tag)
             if facts is None or facts.labels.get(versions.INPUTS_LABEL) != label:
                 raise ToolError(f"docker build {spec.name}: the built image lacks its label")
+            check_contract(spec, tag)
             tag_image(new_id, spec.local)
         finally:
             remove_image(tag)
+            with contextlib.suppress(ToolError):  # a builder stage left dangling: disk only
+                prune_stages(f"{versions.STAGE_LABEL}=rootfs")
         if old is not None and old.id != new_id:
             with contextlib.suppress(ToolError):  # still used by a container or a child
                 remove_image(old.id)
@@ -295,6 +342,10 @@ class Builder:
                 result.size_bytes = current.size_bytes if current else None
                 if current is not None:
                     self._ids[spec.name] = current.id
+                    result.labels = {k: v for k, v in current.labels.items()
+                                     if k in BUILD_LABELS and k != versions.GO_MOD_LABEL}
+                    edits = current.labels.get(versions.GO_MOD_LABEL, "")
+                    result.go_mod_moved = edits.split("; ") if edits else []
             except ToolError as exc:
                 failed.add(spec.name)
                 result.detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from stackctl import versions
@@ -51,6 +51,10 @@ def digest(doc: Mapping[str, object]) -> str:
 
 
 def image_digest(spec: ImageSpec, recipe_dir: Path, dep_ids: Mapping[str, str],
-                 go_version: str | None = None) -> str:
-    """The inputs digest of one image (the `io.stackctl.inputs` label value)."""
-    return digest(inputs(spec, recipe_files(recipe_dir), dep_ids, go_version))
+                 go_version: str | None = None, shared: Sequence[Path] = ()) -> str:
+    """The inputs digest of one image (the `io.stackctl.inputs` label value); the files of
+    `shared` folders count as recipe files under their folder's name."""
+    files = recipe_files(recipe_dir)
+    for folder in shared:
+        files.update({f"{folder.name}/{k}": v for k, v in recipe_files(folder).items()})
+    return digest(inputs(spec, files, dep_ids, go_version))

@@ -1,26 +1,45 @@
 """Tyk binaries from their Go modules, built on the host with the host's Go toolchain.
 
 The module is downloaded through the Go module proxy into the default module cache,
-copied into a build folder under stackctl's cache (keyed by module version) and built
-there with cgo and `-tags goplugin`, the release injected with `-ldflags -X`.
-GOMODCACHE and GOCACHE stay the user's, so warm builds are fast.
+copied into a build folder under stackctl's cache (keyed by module version and its
+requirement edits) and built there with cgo and `-tags goplugin`, the release injected
+with `-ldflags -X`. A module with `requires` gets its go.mod restored to the release's and
+then `go get` of those versions; the requirement lines that moved are kept in the build
+folder (go.mod.released, go-mod-edits.txt) and returned. GOMODCACHE and GOCACHE stay the
+user's, so warm builds are fast.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from stackctl.errors import ToolError
 from stackctl.tools import go
-from stackctl.versions import GoModule
+from stackctl.versions import GO_REDIS, TYK_STORAGE, GoModule
 
 REFUSAL_SIGNS = ("403 Forbidden", "410 Gone")
 _GO_DIRECTIVE = re.compile(r"^go\s+(\d+)\.(\d+)(?:\.(\d+))?\s*$", re.MULTILINE)
+_REQUIRE = re.compile(r"^\s*(?:require\s+)?([^\s()/]+\.[^\s()]+)\s+(v\S+)", re.MULTILINE)
+CLIENT_MODULES = (GO_REDIS, TYK_STORAGE)
+"""The modules whose selected versions a built binary reports (its image labels)."""
+
+
+@dataclass(frozen=True)
+class Moved:
+    """One requirement line of go.mod that a `go get` changed ("" for added/removed)."""
+
+    path: str
+    before: str
+    after: str
+
+    def __str__(self) -> str:
+        return f"{self.path} {self.before or '-'}->{self.after or '-'}"
 
 
 @dataclass(frozen=True)
@@ -31,6 +50,8 @@ class GoBinary:
     src: Path
     go_directive: tuple[int, ...]
     download_bytes: int  # size of the module zips of the whole graph
+    moved: tuple[Moved, ...] = ()  # requirement lines `requires` moved
+    clients: dict[str, str] = field(default_factory=dict)  # CLIENT_MODULES -> version
 
 
 def ref(module: GoModule) -> str:
@@ -105,8 +126,68 @@ def check_sum(module: GoModule, got: str) -> None:
 
 
 def build_dir(cache: Path, module: GoModule) -> Path:
-    """The build folder of one module version under the cache."""
-    return cache / "go" / f"{module.path.replace('/', '_')}@{module.version}"
+    """The build folder of one module version (and requirement edits) under the cache."""
+    name = f"{module.path.replace('/', '_')}@{module.version}"
+    if module.requires:
+        edits = " ".join(f"{p}@{v}" for p, v in module.requires)
+        name += "+" + hashlib.sha256(edits.encode()).hexdigest()[:12]
+    return cache / "go" / name
+
+
+def requirements(go_mod: str) -> dict[str, str]:
+    """path -> version of every `require` line of a go.mod text (single and block form;
+    replace and exclude lines are not requirements)."""
+    out: dict[str, str] = {}
+    block = ""
+    for line in go_mod.splitlines():
+        text = line.split("//", 1)[0].strip()
+        if block:
+            if text == ")":
+                block = ""
+            elif block == "require" and (match := _REQUIRE.match(text)):
+                out[match[1]] = match[2]
+            continue
+        head = text.split("(", 1)[0].strip()
+        if text.endswith("(") and head in ("require", "replace", "exclude", "retract"):
+            block = head
+        elif head.startswith("require ") and (match := _REQUIRE.match(text)):
+            out[match[1]] = match[2]
+    return out
+
+
+def moved(before: str, after: str) -> tuple[Moved, ...]:
+    """The requirement lines that differ between two go.mod texts, by path, and the `go`
+    directive when it moved too (as path "go")."""
+    old, new = requirements(before), requirements(after)
+    lines = [Moved(p, old.get(p, ""), new.get(p, ""))
+             for p in sorted(old.keys() | new.keys()) if old.get(p) != new.get(p)]
+    go_before, go_after = go_directive(before), go_directive(after)
+    if go_before != go_after:
+        lines.insert(0, Moved("go", fmt_version(go_before), fmt_version(go_after)))
+    return tuple(lines)
+
+
+def _edit_requirements(module: GoModule, src: Path, released: Path,
+                       env: dict[str, str]) -> tuple[Moved, ...]:
+    """Restore the release's go.mod and go.sum, `go get` the module's `requires`, record
+    the lines that moved beside `src` (go.mod.released, go-mod-edits.txt)."""
+    for name in ("go.mod", "go.sum"):
+        shutil.copyfile(released / name, src / name)
+        (src / name).chmod(0o644)
+    if not module.requires:
+        return ()
+    before = (src / "go.mod").read_text()
+    targets = [f"{p}@{v}" for p, v in module.requires]
+    try:
+        go.get(src, targets, env=env)
+    except ToolError as exc:
+        raise ToolError(f"{ref(module)}: go get {' '.join(targets)} failed: {exc}",
+                        exc.command, exc.output) from None
+    lines = moved(before, (src / "go.mod").read_text())
+    work = src.parent
+    (work / "go.mod.released").write_text(before)
+    (work / "go-mod-edits.txt").write_text("".join(f"{m}\n" for m in lines))
+    return lines
 
 
 def _writable_copy(source: Path, dest: Path) -> None:
@@ -145,6 +226,7 @@ def fetch_and_build(module: GoModule, cache: Path) -> GoBinary:
         marker.unlink(missing_ok=True)
         _writable_copy(Path(main.dir), src)
         marker.write_text(main.dir)
+    edits = _edit_requirements(module, src, Path(main.dir), env)
     graph = go.mod_download([], cwd=src, env=env)
     for entry in graph:
         if entry.error:
@@ -155,7 +237,15 @@ def fetch_and_build(module: GoModule, cache: Path) -> GoBinary:
     out = work / "bin" / (module.binary or Path(module.path).name)
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(f".{out.name}.partial")
-    go.build(src, partial, tags=("goplugin",),
-             ldflags=f"-X {module.version_symbol}={module.release}")
+    try:
+        go.build(src, partial, tags=("goplugin",),
+                 ldflags=f"-X {module.version_symbol}={module.release}")
+    except ToolError as exc:
+        if not module.requires:
+            raise
+        raise ToolError(f"{ref(module)} with {', '.join(map(str, edits))}: {exc}",
+                        exc.command, exc.output) from None
     os.replace(partial, out)
-    return GoBinary(binary=out, src=src, go_directive=need, download_bytes=size)
+    clients = go.list_modules(src, CLIENT_MODULES, env=env)
+    return GoBinary(binary=out, src=src, go_directive=need, download_bytes=size,
+                    moved=edits, clients=clients)

@@ -96,6 +96,13 @@ def build_image(context: Path, tag: str, build_args: Mapping[str, str],
     return str(img.id)
 
 
+def prune_stages(label: str) -> None:
+    """Remove the dangling images carrying `label` (a multi-stage build's builder stages)."""
+    client = docker_client()
+    with tool_errors("docker image prune"):
+        client.image.prune(filters={"label": label})
+
+
 def import_rootfs(tarball: Path, tag: str, changes: tuple[str, ...] = ()) -> str:
     """`docker import` a rootfs tarball as `tag`; returns the image id."""
     client = docker_client()

@@ -112,3 +112,24 @@ def build(src: Path, output: Path, *, tags: Sequence[str] = (), ldflags: str = "
     command += ["-o", str(output), "."]
     run(command, cwd=src, env=_env({"CGO_ENABLED": "1" if cgo else "0"}),
         what=f"go build {src.name}", timeout=timeout)
+
+
+def get(src: Path, modules: Sequence[str], *, env: Mapping[str, str] | None = None,
+        timeout: float = 1800.0) -> None:
+    """`go get path@version ...` in the main module at `src`: edits its go.mod and go.sum
+    (the listed versions and whatever minimal version selection moves with them)."""
+    run([go_binary(), "get", *modules], cwd=src, env=_env(env), what="go get",
+        timeout=timeout)
+
+
+def list_modules(src: Path, paths: Sequence[str], *,
+                 env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """path -> selected version in the build list of the main module at `src`
+    (`go list -m -json`); a path not in the build list is left out."""
+    command = [go_binary(), "list", "-m", "-e", "-json", *paths]
+    out = run(command, cwd=src, env=_env(env), what="go list -m")
+    found: dict[str, str] = {}
+    for obj in _decode_stream(out):
+        if obj.get("Version") and not obj.get("Error"):
+            found[str(obj["Path"])] = str(obj["Version"])
+    return found
