@@ -172,7 +172,8 @@ def test_vary_comparison_names_the_shortest_window_and_its_gap() -> None:
     first = cmp["rows"][0]
     assert first == {"scenario": "kill-primary", "combination": "redis.node_timeout_ms=2000",
                      "vary": t2, "runs": 2, "error_window_s": 4.5, "recovery_s": 3.0,
-                     "window_minus_recovery_s": 1.5, "open": False}
+                     "window_minus_recovery_s": 1.5, "open": False,
+                     "failed_after_fault": None}
     assert cmp["rows"][2]["open"] is True
     best = cmp["best"]
     assert best["kill-primary"]["vary"] == t2
@@ -357,6 +358,14 @@ def test_vary_images_names_the_image_that_shortened_the_window() -> None:
                                          "redis.node_timeout_ms=5000"]
     assert vy.image_line(two[1]).startswith(
         "kill-primary [redis.node_timeout_ms=5000]: neither image shortened")
+    # Two windows both open at the load's end: lower bounds; the failed requests differ.
+    tie = vy.compare([{**_img_run("kill-primary", img, 10.0, open_=True),
+                       "failed_after_fault": n} for img, n in ((B, 499), (A, 290))])
+    entry, = tie["images"]
+    assert entry["image"] == A and entry["shortened_by_s"] == 0.0
+    assert vy.image_line(entry).endswith(
+        ">= 10.0 s (both still open at the load's end: lower bounds, rerun with a longer "
+        "--duration); failed requests after the fault 290 against 499")
     assert vy.compare([_run("kill-primary", {"gateway.max_active": 5}, 1.0, 1.0)])[
         "images"] == []
 

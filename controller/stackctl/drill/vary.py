@@ -242,13 +242,17 @@ def compare(runs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         windows = [float(r["error_window_s"]) for r in members]
         recoveries = [float(r["recovery_s"]) for r in members if r["recovery_s"] is not None]
         window = round(sum(windows) / len(windows), 3)
+        failed = [float(r["failed_after_fault"]) for r in members
+                  if r.get("failed_after_fault") is not None]
         recovery = round(sum(recoveries) / len(recoveries), 3) if recoveries else None
         rows.append({"scenario": scenario, "combination": combo,
                      "vary": dict(members[0].get("vary") or {}), "runs": len(members),
                      "error_window_s": window, "recovery_s": recovery,
                      "window_minus_recovery_s": None if recovery is None
                      else round(window - recovery, 3),
-                     "open": any(r["error_window_open"] for r in members)})
+                     "open": any(r["error_window_open"] for r in members),
+                     "failed_after_fault": round(sum(failed) / len(failed), 1) if failed
+                     else None})
     best: dict[str, dict[str, Any]] = {}
     for scenario in dict.fromkeys(r["scenario"] for r in rows):
         mine = [r for r in rows if r["scenario"] == scenario]
@@ -299,7 +303,8 @@ def image_comparison(runs: Sequence[Mapping[str, Any]],
         groups.setdefault((row["scenario"], label(others) if others else ""), []).append(row)
     out = []
     for (scenario, rest), members in groups.items():
-        best = min(members, key=lambda r: (r["error_window_s"], r["open"]))
+        best = min(members, key=lambda r: (r["error_window_s"], r["open"],
+                                           r.get("failed_after_fault") or 0.0))
         for other in members:
             if other is best:
                 continue
@@ -310,6 +315,8 @@ def image_comparison(runs: Sequence[Mapping[str, Any]],
                 "against_error_window_s": other["error_window_s"],
                 "against_open": other["open"],
                 "shortened_by_s": round(other["error_window_s"] - best["error_window_s"], 3),
+                "failed": best.get("failed_after_fault"),
+                "against_failed": other.get("failed_after_fault"),
                 "gateway": gateways.get(b), "against_gateway": gateways.get(o)})
     return out
 
@@ -325,11 +332,16 @@ def image_line(entry: Mapping[str, Any]) -> str:
     theirs = window(entry["against_error_window_s"], entry["against_open"])
     a = f"{entry['image']} ({_gateway_text(entry['gateway'])})"
     b = f"{entry['against']} ({_gateway_text(entry['against_gateway'])})"
+    failed = ("" if entry.get("failed") is None or entry.get("against_failed") is None else
+              f"; failed requests after the fault {entry['failed']:g} against "
+              f"{entry['against_failed']:g}")
     if entry["shortened_by_s"] <= 0:
+        both = (" (both still open at the load's end: lower bounds, rerun with a longer "
+                "--duration)" if entry["open"] and entry["against_open"] else "")
         return (f"{where}: neither image shortened the client error window: {a} {mine}, "
-                f"{b} {theirs}")
+                f"{b} {theirs}{both}{failed}")
     by = ("at least " if entry["against_open"] and not entry["open"] else "")
     return (f"{where}: {a} shortened the client error window by {by}"
             f"{entry['shortened_by_s']:.1f} s against {b}: {mine} against {theirs}"
             + (" (both still open at the load's end: lower bounds)"
-               if entry["open"] and entry["against_open"] else ""))
+               if entry["open"] and entry["against_open"] else "") + failed)

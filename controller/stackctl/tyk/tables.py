@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from stackctl import versions
 from stackctl.tyk.envconfig import Kind
 from stackctl.tyk.releases import AnyOf, Range, Releases
 from stackctl.tyk.schema import (
@@ -852,8 +853,8 @@ GO_REDIS_STATE_RELOAD_S after one of its scenarios."""
 
 
 # --- which Redis client each gateway release carries, and what that client does (issue 23)
-VERSION_LABELS = {"release": "io.stackctl.tyk-release", "go_redis": "io.stackctl.go-redis",
-                  "storage": "io.stackctl.tyk-storage"}
+VERSION_LABELS = {"release": versions.RELEASE_LABEL, "go_redis": versions.GO_REDIS_LABEL,
+                  "storage": versions.STORAGE_LABEL}
 """Labels a local gateway build carries: the Tyk release its source is, and the go-redis
 and storage versions it was built with (they win over GATEWAY_CLIENTS: a local build may
 carry another client than the release shipped)."""
