@@ -15,8 +15,12 @@ and timestamps each answer. Prints, per run:
 - the client error window, and when its first and last failures came after the fault
   (the first is set by the gateway's session cache expiry: see the drill's report).
 
+`--images IMG1,IMG2` adds `--vary images.gateway=IMG1,IMG2`: every node timeout on each
+gateway image back to back (e.g. the two local v5.8.1 builds), each row naming its image.
+
     .venv/bin/python benchmarks/drill_fidelity.py --tls off|mtls
         [--scenarios kill-primary,pause-primary] [--timeouts 2000,5000,15000]
+        [--images IMG1,IMG2]
         [--rate 100] [--duration 40] [--at 8] [--out DIR] [--keep]
 
 Project `stackctl-bench-drill`, subnets 172.31.166.0/24 (Redis) and 172.31.167.0/24,
@@ -119,6 +123,7 @@ def main() -> None:
     parser.add_argument("--tls", choices=("off", "tls", "insecure", "mtls"), default="off")
     parser.add_argument("--scenarios", default="kill-primary,pause-primary")
     parser.add_argument("--timeouts", default="2000,5000,15000")
+    parser.add_argument("--images", default="", help="IMG1,IMG2: --vary images.gateway too")
     parser.add_argument("--rate", type=float, default=100.0)
     parser.add_argument("--duration", type=float, default=40.0)
     parser.add_argument("--at", type=float, default=8.0)
@@ -146,6 +151,8 @@ def main() -> None:
         cmd = ["drill", *args.scenarios.split(","), "--vary",
                f"redis.node_timeout_ms={args.timeouts}", "--rate", f"{args.rate:g}",
                "--duration", f"{args.duration:g}", "--at", f"{args.at:g}", "--json"]
+        if args.images:
+            cmd += ["--vary", f"images.gateway={args.images}"]
         if args.out is not None:
             cmd += ["--out", str(args.out.resolve())]
         print("stackctl " + " ".join(cmd), flush=True)
@@ -171,7 +178,8 @@ def report(doc: dict[str, Any], events: list[tuple[float, str, str, int]],
     nodes = sorted({n for _, n, _, _ in events})
     print(f"drill took {took:.0f} s; independent poll: {len(events)} answers from "
           f"{len(nodes)} nodes")
-    print(f"{'scenario':<15} {'node-timeout':>12} {'rate held':>10} {'short':>6} "
+    print(f"{'scenario':<15} {'gateway image':<44} {'node-timeout':>12} {'rate held':>10} "
+          f"{'short':>6} "
           f"{'drill recovery':>15} {'poll recovery':>14} {'diff':>6} "
           f"{'error window':>13} {'1st failure':>11} {'last failure':>12}")
     rates_ok = recov_ok = 0
@@ -190,7 +198,8 @@ def report(doc: dict[str, Any], events: list[tuple[float, str, str, int]],
             recov_ok += abs(diff) <= RECOVERY_TOLERANCE_S
         first = r["session_cache"]["first_failure_after_fault_s"]
         window = ((">=" if r["error_window_open"] else "") + f"{r['error_window_s']:.1f} s")
-        print(f"{r['scenario']:<15} {r['vary']['redis.node_timeout_ms']:>12} "
+        print(f"{r['scenario']:<15} {r['vary'].get('images.gateway', '-'):<44} "
+              f"{r['vary']['redis.node_timeout_ms']:>12} "
               f"{held if held is not None else '-':>10} "
               f"{'-' if short is None else f'{short:.1%}':>6} "
               f"{_s(drill):>15} {_s(indep):>14} {_s(diff, ''):>6} {window:>13} "
@@ -200,6 +209,8 @@ def report(doc: dict[str, Any], events: list[tuple[float, str, str, int]],
     print(f"recovery within {RECOVERY_TOLERANCE_S} s of the independent poll: "
           f"{recov_ok}/{len(diffs)} runs compared (max |diff| "
           f"{max(diffs) if diffs else float('nan'):.3f} s)")
+    for line in doc.get("comparison", {}).get("images", []):
+        print(f"images: {line}")
     for sc, best in doc.get("comparison", {}).get("best", {}).items():
         print(f"best {sc}: {best['combination']}: window {best['error_window_s']:.1f} s, "
               f"recovery {_s(best['recovery_s'])}")

@@ -6,14 +6,16 @@ checkout; give an older checkout for a before/after), then with this checkout's 
 meter: an API and 18 keyed sessions (auth on, each key rate-limited far above the load,
 analytics on), the builtin engine in a closed loop through the published gateway for
 `--duration` s between two meter snapshots, and the upstream alone (its front-network
-address, no gateway) for 10 s. Targets:
+address, no gateway) for 10 s. `--baseline gateway=REF,pump=REF` first runs the same with
+those images (e.g. the root-and-bash images before the contract images) and prints the
+ratio of this checkout's images to them, measured back to back in one run. Targets:
 - the last 10 s keep >= 0.9 x the first 10 s' throughput; TIME_WAIT to the upstream < 1000;
 - gateway CPU per request <= 400 us (Tyk's published 2 vCPU figure is 310-400 us).
 Each stack runs in its own project and subnets in a temporary directory and is torn down
 with its volumes.
 
     .venv/bin/python benchmarks/load_fidelity.py [--tls off,mtls] [--duration 60]
-        [--connections 32] [--source DIR]
+        [--connections 32] [--source DIR] [--baseline gateway=REF,pump=REF]
 """
 
 from __future__ import annotations
@@ -51,7 +53,9 @@ def run_stackctl(source: Path, cwd: Path, env: dict[str, str], *args: str) -> No
         raise SystemExit(f"stackctl {' '.join(args)} failed: {out.stderr.strip()[-2000:]}")
 
 
-def measure(cwd: Path, env: dict[str, str], duration: float, connections: int) -> None:
+def measure(cwd: Path, env: dict[str, str], duration: float, connections: int
+            ) -> tuple[float, float | None]:
+    """Print the figures of one stack; return (req/s, gateway CPU us per request)."""
     from stackctl.clients.gateway import GatewayClient
     from stackctl.context import StackContext
     from stackctl.load.builtin import run_builtin
@@ -64,6 +68,8 @@ def measure(cwd: Path, env: dict[str, str], duration: float, connections: int) -
     from stackctl.smoke import setup
     from stackctl.tyk.apidef import api_definition, session
 
+    for key in [k for k in os.environ if k.startswith("STACKCTL_")]:
+        del os.environ[key]
     os.environ.update(env)
     os.chdir(cwd)
     ctx = StackContext(build_model(load_settings()))
@@ -107,6 +113,30 @@ def measure(cwd: Path, env: dict[str, str], duration: float, connections: int) -
           f"{alone.rps / max(result.rps, 1):.1f}x the gateway's")
     for line in spent.lines():
         print(f"  {line}")
+    return result.rps, cpu
+
+
+def image_env(spec: str) -> dict[str, str]:
+    """`gateway=REF,pump=REF` -> the STACKCTL_IMAGES__* variables."""
+    out = {}
+    for part in filter(None, spec.split(",")):
+        name, _, ref = part.partition("=")
+        if name not in ("gateway", "pump", "redis", "upstream") or not ref:
+            raise SystemExit(f"--baseline: {part!r} is not NAME=REF (gateway, pump, ...)")
+        out[f"STACKCTL_IMAGES__{name.upper()}"] = ref
+    return out
+
+
+def one_stack(source: Path, base: dict[str, str], env: dict[str, str], duration: float,
+              connections: int) -> tuple[float, float | None]:
+    """Up, measure, down (always)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        cwd = Path(tmp)
+        try:
+            run_stackctl(source, cwd, {**base, **env}, "up", "--no-smoke")
+            return measure(cwd, env, duration, connections)
+        finally:
+            run_stackctl(source, cwd, {**base, **env}, "down", "--volumes")
 
 
 def main() -> None:
@@ -117,6 +147,8 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--source", type=Path, default=REPO,
                         help="the stackctl checkout that brings the stack up")
+    parser.add_argument("--baseline", default="",
+                        help="gateway=REF,pump=REF: first run these images, then compare")
     args = parser.parse_args()
     if not 10 <= args.duration <= 600 or not 1 <= args.connections <= 1024:
         raise SystemExit("--duration 10..600 s, --connections 1..1024")
@@ -125,14 +157,19 @@ def main() -> None:
         env = {"STACKCTL_PROJECT": PROJECT, "STACKCTL_REDIS__SUBNET": SUBNETS[0],
                "STACKCTL_NETWORK__SUBNET": SUBNETS[1], "STACKCTL_GATEWAY__PORT": str(free_port()),
                "STACKCTL_IMAGES__OFFLINE": "true", "STACKCTL_REDIS__TLS": tls}
-        with tempfile.TemporaryDirectory() as tmp:
-            cwd = Path(tmp)
-            print(f"tls {tls}, stack from {args.source}:")
-            try:
-                run_stackctl(args.source, cwd, {**base, **env}, "up", "--no-smoke")
-                measure(cwd, env, args.duration, args.connections)
-            finally:
-                run_stackctl(args.source, cwd, {**base, **env}, "down", "--volumes")
+        baseline = None
+        if args.baseline:
+            images = image_env(args.baseline)
+            print(f"tls {tls}, baseline images {args.baseline}, stack from {args.source}:")
+            baseline = one_stack(args.source, base, {**env, **images}, args.duration,
+                                 args.connections)
+        print(f"tls {tls}, stack from {args.source}:")
+        rps, cpu = one_stack(args.source, base, env, args.duration, args.connections)
+        if baseline is not None:
+            print(f"tls {tls}: throughput {rps:.0f} / {baseline[0]:.0f} req/s = "
+                  f"{rps / max(baseline[0], 1):.3f} of the baseline's; gateway CPU per "
+                  f"request {'-' if cpu is None else f'{cpu:.0f}'} us against "
+                  f"{'-' if baseline[1] is None else f'{baseline[1]:.0f}'} us")
 
 
 if __name__ == "__main__":

@@ -155,6 +155,35 @@ def check_support(settings: Settings) -> Check:
                  "use a supported pair, or set allow_unsupported = true")
 
 
+def check_gateway(settings: Settings) -> list[Check]:
+    """The gateway image this stack runs: its release and Redis client (image labels, else
+    its tag and the release table), and each known behaviour of them that applies."""
+    from stackctl.tyk.gateway_version import behaviours
+    from stackctl.tyk.lookup import rate_limiter
+    from stackctl.tyk.support import target_gateway
+
+    version = target_gateway(settings)
+    status: Status = "pass" if version.release and version.go_redis else "warn"
+    checks = [Check("gateway-version", status, version.describe(),
+                    "" if status == "pass" else "label the image (io.stackctl.tyk-release, "
+                    "io.stackctl.go-redis) or tag it with its release")]
+    limiter = rate_limiter(settings.gateway.rate_limiter)
+    for behaviour, certain in behaviours(version):
+        detail = ("" if certain else "may apply: ") + behaviour.what
+        fix = f"fixed in {behaviour.fixed_in}: choose such an image (images.gateway)" if (
+            behaviour.fixed_in) else ""
+        status = "warn"
+        if behaviour.kind == "limiter-tls":
+            if not (limiter.in_redis and settings.redis.tls in ("tls", "mtls")):
+                status, detail = "pass", (f"{detail} (not used here: gateway.rate_limiter = "
+                                          f"{limiter.name}, redis.tls = {settings.redis.tls})")
+            else:
+                status = "fail"
+        checks.append(Check(f"gateway-{behaviour.kind}", status,
+                            detail + ("" if behaviour.drilled else " (not drilled)"), fix))
+    return checks
+
+
 def run_checks(settings: Settings) -> list[Check]:
     """All checks, engine-dependent ones only when the engine answers."""
     checks = [check_engine()]
@@ -168,6 +197,7 @@ def run_checks(settings: Settings) -> list[Check]:
     checks.append(check_disk(settings.state_dir))
     checks.append(check_go())
     checks.append(check_support(settings))
+    checks.extend(check_gateway(settings))
     if settings.profile == "pro":
         checks.extend(pro_checks(settings))
     return checks

@@ -124,6 +124,9 @@ GO_REDIS_LABEL = "io.stackctl.go-redis"
 """Image label of a local Tyk build: the go-redis version in its build list."""
 STORAGE_LABEL = "io.stackctl.tyk-storage"
 """Image label of a local gateway build: the TykTechnologies/storage version."""
+STAGE_LABEL = "io.stackctl.build-stage"
+"""Label of a multi-stage recipe's builder stage (`LABEL io.stackctl.build-stage=rootfs`):
+the classic builder leaves that stage as a dangling image, which `images build` prunes."""
 GO_MOD_LABEL = "io.stackctl.go-mod-edits"
 """Image label of a local Tyk build whose module requirements were edited: the lines that
 moved, `path old->new` joined by `; ` (old or new is `-` for a line added or removed)."""
@@ -137,7 +140,10 @@ IMAGES: tuple[ImageSpec, ...] = (
               f"stackctl/tyk-gateway:{GATEWAY_MODULE.release}-go-redis-"
               f"{dict(GATEWAY_MODULE.requires)[GO_REDIS]}", "tyk-gateway",
               module=GATEWAY_MODULE, depends_on=("base",), shared=("distroless",)),
-    ImageSpec("tyk-gateway-as-released", f"tykio/tyk-gateway:{GATEWAY_OFFICIAL_TAG}",
+    # Its official counterpart is the v5.8.1 image, which ran as root (the module's own
+    # ci/Dockerfile.distroless: FROM distroless/base-debian12:latest); the local build keeps
+    # the v5.8.15 contract (65532, no shell) like the default one.
+    ImageSpec("tyk-gateway-as-released", f"tykio/tyk-gateway:{GATEWAY_AS_RELEASED.release}",
               f"stackctl/tyk-gateway:{GATEWAY_AS_RELEASED.release}", "tyk-gateway",
               module=GATEWAY_AS_RELEASED, depends_on=("base",), shared=("distroless",)),
     ImageSpec("tyk-pump", f"tykio/tyk-pump-docker-pub:{PUMP_MODULE.release}",

@@ -114,15 +114,27 @@ def test_bad_input_one_line_exit_2_nothing_written(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["stackctl.toml"]
 
 
+LIMITER_MTLS = "[gateway]\nrate_limiter = 'fixed-window'\n[redis]\ntls = 'mtls'\n"
+
+
 def test_redis_limiter_that_cannot_use_the_tls_files_is_refused_before_writing(
         tmp_path: Path) -> None:
     (tmp_path / "stackctl.toml").write_text(
-        "[gateway]\nrate_limiter = 'fixed-window'\n[redis]\ntls = 'mtls'\n")
+        LIMITER_MTLS + "[images]\ngateway = 'tykio/tyk-gateway:v5.8.1'\n")
     out = stackctl("render", "--out", "out", cwd=tmp_path)
     assert out.returncode == 2
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1 and "gateway.rate_limiter" in lines[0], out.stderr
+    assert "Tyk v5.8.1 ignores" in lines[0] and "v5.8.6-v5.8, v5.10.0+" in lines[0]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["stackctl.toml"]
+
+
+def test_the_default_release_runs_a_redis_limiter_with_tls(tmp_path: Path) -> None:
+    """The default official gateway (v5.8.15) has TT-14564's fix: no refusal."""
+    (tmp_path / "stackctl.toml").write_text(LIMITER_MTLS)
+    out = stackctl("render", "--out", "out", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "enable_fixed_window_rate_limiter" in (tmp_path / "out" / "tyk.conf").read_text()
 
 
 def test_unknown_command_is_a_usage_error(tmp_path: Path) -> None:

@@ -130,3 +130,38 @@ def test_old_go_warns(monkeypatch: pytest.MonkeyPatch) -> None:
 )
 def test_support_table(tyk: str, redis: str, ok: bool) -> None:
     assert versions.supported(tyk, redis) is ok
+
+
+def _gateway_checks(image: str, **more: object) -> dict[str, doctor.Check]:
+    settings = load_settings(None, {"images": {"gateway": image}, **more})
+    return {c.name: c for c in doctor.check_gateway(settings)}
+
+
+def test_doctor_names_the_gateway_release_and_its_redis_client() -> None:
+    """The default official release: no known client behaviour to warn about."""
+    checks = _gateway_checks("tykio/tyk-gateway:v5.8.15")
+    assert list(checks) == ["gateway-version"]
+    assert checks["gateway-version"].status == "pass"
+    assert checks["gateway-version"].detail == (
+        "tykio/tyk-gateway:v5.8.15: Tyk v5.8.15 (image tag), go-redis v9.13.0 (release "
+        "table), storage v1.3.4 (release table)")
+
+
+def test_doctor_warns_of_the_dial_lock_and_fails_the_limiter_it_would_refuse() -> None:
+    checks = _gateway_checks("tykio/tyk-gateway:v5.9.3", gateway={"rate_limiter": "sentinel"},
+                             redis={"tls": "mtls"})
+    assert checks["gateway-dial-lock"].status == "warn"
+    assert "v9.7.1" in checks["gateway-dial-lock"].fix
+    assert checks["gateway-limiter-tls"].status == "fail"
+    plain = _gateway_checks("tykio/tyk-gateway:v5.8.1")  # the default limiter: in memory
+    assert plain["gateway-limiter-tls"].status == "pass"
+    assert "not used here" in plain["gateway-limiter-tls"].detail
+
+
+def test_doctor_warns_of_the_probe_regression_and_the_undrilled_client() -> None:
+    assert _gateway_checks("tykio/tyk-gateway:v5.8.14")["gateway-probe-regression"].status == (
+        "warn")
+    late = _gateway_checks("tykio/tyk-gateway:v5.14.0")
+    assert late["gateway-bounded-dials"].detail.endswith("(not drilled)")
+    unknown = _gateway_checks("my/gateway:latest")
+    assert unknown["gateway-version"].status == "warn"

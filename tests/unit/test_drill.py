@@ -223,6 +223,15 @@ def test_primary_fault_on_zero_replicas_is_refused_unless_allowed() -> None:
     (["drill", "--vary", "gateway.max_active"], "is not SETTING=LIST"),
     (["drill", "--vary", "gateway.max_active=1,2,3,4,5", "--vary",
       "redis.node_timeout_ms=1000,2000,3000"], "15 combinations; at most 12"),
+    (["drill", "--vary", "images.gateway=Stackctl/GW:1"], "--vary images.gateway: "
+     "'Stackctl/GW:1' is not an image reference; give e.g. images.gateway="),
+    (["drill", "--vary", "images.gateway=a b"], "'a b' is not an image reference"),
+    (["drill", "--vary", "images.gateway=stackctl/tyk-gateway:"], "is not an image reference"),
+    (["drill", "--vary", "images.gateway="], "--vary images.gateway: no values; give e.g. "
+     "images.gateway=IMAGE1,IMAGE2"),
+    (["drill", "--vary", "images.gateway=stackctl/absent-a:x,stackctl/absent-b:y"],
+     "--vary images.gateway: stackctl/absent-a:x, stackctl/absent-b:y not present on this "
+     "engine"),
 ])
 def test_bad_input_is_one_line_exit_2(tmp_path: Path, args: list[str], expected: str
                                       ) -> None:

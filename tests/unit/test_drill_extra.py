@@ -172,7 +172,8 @@ def test_vary_comparison_names_the_shortest_window_and_its_gap() -> None:
     first = cmp["rows"][0]
     assert first == {"scenario": "kill-primary", "combination": "redis.node_timeout_ms=2000",
                      "vary": t2, "runs": 2, "error_window_s": 4.5, "recovery_s": 3.0,
-                     "window_minus_recovery_s": 1.5, "open": False}
+                     "window_minus_recovery_s": 1.5, "open": False,
+                     "failed_after_fault": None}
     assert cmp["rows"][2]["open"] is True
     best = cmp["best"]
     assert best["kill-primary"]["vary"] == t2
@@ -310,3 +311,72 @@ def test_vary_of_the_node_timeout_refused_on_an_external_cluster() -> None:
         check_input(cast(Any, ctx), node)
     gw = DrillOptions(("stop-pump",), varies=vy.parse_varies(["gateway.max_active=50,500"]))
     assert [s.name for s in check_input(cast(Any, ctx), gw)] == ["stop-pump"]
+
+
+A, B = "stackctl/tyk-gateway:v5.8.1-go-redis-v9.13.0", "stackctl/tyk-gateway:v5.8.1"
+GW = {A: {"image": A, "release": "v5.8.1", "client": "go-redis v9.13.0 (image label)"},
+      B: {"image": B, "release": "v5.8.1", "client": "go-redis v9.7.0 (image label)"}}
+
+
+def _img_run(scenario: str, image: str, window: float, open_: bool = False,
+             **more: Any) -> dict[str, Any]:
+    run = _run(scenario, {"images.gateway": image, **more}, window, 4.0, open_=open_)
+    return {**run, "gateway": GW[image]}
+
+
+def test_vary_images_parse_settings_and_touch_only_the_gateways() -> None:
+    v = vy.parse_vary(f"images.gateway={A}, {B},{A}")
+    assert v.values == (A, B) and v.knob.touches == "gateways"
+    own = vy.current(Settings(), (v,))
+    assert own == {"images.gateway": None}  # the stack's own: the default image
+    assert vy.touched(own, {"images.gateway": A}) == {"gateways"}
+    s = vy.with_values(Settings(), {"images.gateway": B})
+    assert s.images.gateway == B and s.images.offline is False and s.redis == Settings().redis
+    for bad in ("UPPER/case:1", "sp ace", "x;rm", "name:"):
+        with pytest.raises(ConfigError, match="is not an image reference"):
+            vy.parse_vary(f"images.gateway={bad}")
+
+
+def test_vary_images_names_the_image_that_shortened_the_window() -> None:
+    runs = [_img_run("kill-primary", A, 5.0), _img_run("kill-primary", B, 20.0, open_=True),
+            _img_run("pause-primary", A, 12.3), _img_run("pause-primary", B, 7.0)]
+    cmp = vy.compare(runs)
+    kill, pause = cmp["images"]
+    assert (kill["image"], kill["against"], kill["shortened_by_s"]) == (A, B, 15.0)
+    assert kill["gateway"] == GW[A] and kill["against_gateway"] == GW[B]
+    assert vy.image_line(kill) == (
+        f"kill-primary: {A} (Tyk v5.8.1, go-redis v9.13.0 (image label)) shortened the client "
+        f"error window by at least 15.0 s against {B} (Tyk v5.8.1, go-redis v9.7.0 (image "
+        "label)): 5.0 s against >= 20.0 s")
+    assert (pause["image"], pause["shortened_by_s"]) == (B, 5.3)
+    # With another varied setting: one comparison per value of it.
+    more = [_img_run("kill-primary", img, w, **{"redis.node_timeout_ms": t})
+            for img, w, t in ((A, 5.0, 2000), (B, 20.0, 2000), (A, 13.0, 5000),
+                              (B, 13.0, 5000))]
+    two = vy.compare(more)["images"]
+    assert [e["others"] for e in two] == ["redis.node_timeout_ms=2000",
+                                         "redis.node_timeout_ms=5000"]
+    assert vy.image_line(two[1]).startswith(
+        "kill-primary [redis.node_timeout_ms=5000]: neither image shortened")
+    # Two windows both open at the load's end: lower bounds; the failed requests differ.
+    tie = vy.compare([{**_img_run("kill-primary", img, 10.0, open_=True),
+                       "failed_after_fault": n} for img, n in ((B, 499), (A, 290))])
+    entry, = tie["images"]
+    assert entry["image"] == A and entry["shortened_by_s"] == 0.0
+    assert vy.image_line(entry).endswith(
+        ">= 10.0 s (both still open at the load's end: lower bounds, rerun with a longer "
+        "--duration); failed requests after the fault 290 against 499")
+    assert vy.compare([_run("kill-primary", {"gateway.max_active": 5}, 1.0, 1.0)])[
+        "images"] == []
+
+
+def test_vary_images_report_names_each_runs_gateway_and_a_safe_png() -> None:
+    from stackctl.drill.report import comparison_markdown, png_name
+
+    run = _img_run("kill-primary", A, 5.0)
+    run["repeat"] = 1
+    assert png_name(run) == ("drill-kill-primary-stackctl_tyk-gateway_v5.8.1-go-redis-"
+                             "v9.13.0-1.png")
+    runs = [_img_run("kill-primary", A, 5.0), _img_run("kill-primary", B, 20.0)]
+    md = "\n".join(comparison_markdown({"comparison": vy.compare(runs), "files": {}}))
+    assert f"- kill-primary: {A} (Tyk v5.8.1" in md and "by 15.0 s against" in md

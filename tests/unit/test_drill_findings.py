@@ -1,6 +1,7 @@
 """The drill's finding when clients keep failing long after the cluster recovered (a
-vanished primary's address, go-redis v9.7.0's serialized dials): on runs whose figures
-the test states, the k1/k3/k4 runs of notes-drill2 among them."""
+vanished primary's address, go-redis v9.3.1-v9.7.0's serialized dials): on runs whose
+figures the test states, the k1/k3/k4 runs of notes-drill2 among them; the dial queue
+named only for a gateway whose Redis client has the lock (issue 23)."""
 
 from __future__ import annotations
 
@@ -12,11 +13,18 @@ from test_drill_extra import _full_run
 from stackctl.drill.findings import LAG_MARGIN_S, client_lag, findings, storage_timeout
 from stackctl.drill.report import build_report, render_markdown
 from stackctl.drill.scenarios import SCENARIOS
-from stackctl.tyk.tables import DIAL_QUEUE, GO_REDIS_STATE_RELOAD_S
+from stackctl.tyk.gateway_version import version_of
+from stackctl.tyk.tables import DIAL_QUEUE, GO_REDIS_STATE_RELOAD_S, VERSION_LABELS
 
 pytestmark = pytest.mark.unit
 SETTINGS = {"shards": 3, "replicas": 1, "tls": "off", "node_timeout_ms": 5000,
             "max_active": 500, "storage_timeout_s": 5}
+
+
+AS_RELEASED = version_of("stackctl/tyk-gateway:v5.8.1").as_dict()
+WITH_9_13 = version_of("stackctl/tyk-gateway:v5.8.1-go-redis-v9.13.0", {
+    VERSION_LABELS["release"]: "v5.8.1", VERSION_LABELS["go_redis"]: "v9.13.0",
+    VERSION_LABELS["storage"]: "v1.3.4"}).as_dict()
 
 
 def _run(scenario: str, recovery: float | None, until: float | None, *,
@@ -36,16 +44,45 @@ def test_the_fact_names_real_scenarios_and_a_real_setting() -> None:
 
 def test_a_window_far_past_the_recovery_names_the_dial_queue() -> None:
     # k1: kill-primary, recovery 7.57 s after the fault, last failure 29.0 s after it.
-    found = client_lag(_run("kill-primary", 7.57, 29.035), SETTINGS)
+    found = client_lag(_run("kill-primary", 7.57, 29.035), SETTINGS, AS_RELEASED)
     assert found is not None and found["kind"] == "dial-queue" and found["lag_s"] == 21.465
     assert found["setting"] == "gateway.storage_timeout_s" and found["storage_timeout_s"] == 5
+    assert found["dial_lock"] is True
     text = found["text"]
     assert text.startswith("clients kept failing 21.5 s after the cluster recovered")
-    assert "go-redis v9.7.0" in text and "dialHook" in text and "Each dial waits 5 s" in text
-    assert "--vary gateway.storage_timeout_s=1,5" in text and "v9.7.3" in text
+    # It says which client it read, and where from.
+    assert ("the gateway image stackctl/tyk-gateway:v5.8.1 (Tyk v5.8.1, image tag) runs "
+            "go-redis v9.7.0 (release table), storage v1.2.2 (release table): likely the "
+            "dial lock of go-redis v9.3.1-v9.7.0") in text
+    assert "dialHook" in text and "Each dial waits 5 s" in text
+    assert "--vary gateway.storage_timeout_s=1,5" in text and "v9.7.1" in text
     # A window still open at the end of the load is a lower bound, and says so.
     assert "at least 25.0 s" in client_lag(_run("stop-primary", 8.0, 33.0, opened=True),
-                                           SETTINGS)["text"]  # type: ignore[index]
+                                           SETTINGS, AS_RELEASED)["text"]  # type: ignore[index]
+
+
+def test_a_client_without_the_lock_is_not_blamed_on_it() -> None:
+    found = client_lag(_run("kill-primary", 4.4, 20.0), SETTINGS, WITH_9_13)
+    assert found is not None and found["kind"] == "client-lag" and found["dial_lock"] is False
+    text = found["text"]
+    assert ("runs go-redis v9.13.0 (image label), storage v1.3.4 (image label), without the "
+            "dial lock") in text
+    assert "dial lock (v9.3.1-v9.7.0, fixed in go-redis v9.7.1" in text
+    assert "not the dial queue" in text and "likely" not in text and "dialHook" not in text
+    assert "CLUSTER SLOTS reload" in text and "analytics records buffer" in text
+    # The same figures on the as-released client name the lock.
+    assert client_lag(_run("kill-primary", 4.4, 20.0), SETTINGS, AS_RELEASED)[  # type: ignore[index]
+        "kind"] == "dial-queue"
+
+
+def test_a_client_not_read_is_hedged() -> None:
+    found = client_lag(_run("kill-primary", 4.4, 20.0), SETTINGS)  # an older report
+    assert found is not None and found["dial_lock"] is None
+    assert "Redis client was not read: possibly, if it is go-redis v9.3.1-v9.7.0" in (
+        found["text"])
+    unknown = version_of("tykio/tyk-gateway:v5.2.0").as_dict()
+    assert client_lag(_run("kill-primary", 4.4, 20.0), SETTINGS, unknown)[  # type: ignore[index]
+        "text"].count("possibly") == 1
 
 
 def test_no_finding_within_the_clients_topology_refresh_or_for_other_faults() -> None:
@@ -63,7 +100,8 @@ def test_no_finding_within_the_clients_topology_refresh_or_for_other_faults() ->
 def test_the_timeout_is_the_runs_own_under_vary() -> None:
     run = _run("partition-primary", 8.0, 30.0, combo={"gateway.storage_timeout_s": 1})
     assert storage_timeout(run, SETTINGS) == 1.0
-    assert "Each dial waits 1 s" in client_lag(run, SETTINGS)["text"]  # type: ignore[index]
+    assert "Each dial waits 1 s" in client_lag(run, SETTINGS, AS_RELEASED)[  # type: ignore[index]
+        "text"]
     assert storage_timeout(_run("kill-primary", 1, 2), {}) is None  # an older report
 
 
@@ -78,3 +116,10 @@ def test_the_report_carries_the_finding_in_json_and_markdown() -> None:
     assert report["runs"][0]["findings"][0]["lag_s"] == 21.4  # 2.0 + 27.0 - 7.6
     md = render_markdown(report)
     assert md.count("- **finding**: clients kept failing 21.4 s after the cluster") == 1
+    # The report names the gateway image, release and client it read; the finding follows.
+    report = build_report([late], (), {**meta, "gateway": WITH_9_13})
+    assert report["runs"][0]["findings"][0]["kind"] == "client-lag"
+    md = render_markdown(report)
+    assert md.startswith("# stackctl drill: p\n\nGateway image stackctl/tyk-gateway:v5.8.1-"
+                         "go-redis-v9.13.0: Tyk v5.8.1 (image label), go-redis v9.13.0 "
+                         "(image label), storage v1.3.4 (image label); Redis Cluster 3 x 1")

@@ -189,3 +189,15 @@ def test_build_starts_from_the_base_id_its_digest_used(engine: FakeEngine,
     builder = b.Builder(tmp_path, recipes)  # a new run reads the ids afresh
     assert builder.input_digest(redis) != first
     assert builder._build_args(redis)["BASE_IMAGE"] == "sha256:b2"
+
+
+def test_a_built_image_that_breaks_its_contract_is_refused(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from stackctl.images import contract
+
+    monkeypatch.setattr(contract, "violations", lambda ref, c: [
+        "runs as root (contract: 65532:65532)", "has a shell: /bin/sh"])
+    with pytest.raises(ToolError, match=r"^tyk-pump: breaks the official image's contract: "
+                                        r"runs as root \(contract: 65532:65532\) \(and 1 more\)$"):
+        b.check_contract(versions.image("tyk-pump"), "stackctl/tyk-pump:stackctl-building-1")
+    b.check_contract(versions.image("load"), "stackctl/load:x")  # no contract: nothing read

@@ -90,3 +90,10 @@ def test_every_local_tyk_and_redis_image_has_its_contract() -> None:
 def test_facts_round_trip_through_json() -> None:
     facts = _facts("gateway-facts.json")
     assert Facts.from_dict(json.loads(json.dumps(facts.as_dict()))) == facts
+
+
+def test_shardcount_double_defaults_to_our_base_for_its_shell() -> None:
+    recipe = (Path(__file__).resolve().parents[2] / "stack" / "test-images"
+              / "shardcount-gate-gateway" / "Dockerfile").read_text()
+    assert f"ARG SHELL_BASE={versions.BASE_IMAGE}\n" in recipe
+    assert "USER 65532:65532" in recipe

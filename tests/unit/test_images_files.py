@@ -137,3 +137,22 @@ def test_unknown_user_or_group_names_the_image() -> None:
         resolve_user("img:1", "foo", PASSWD, GROUP)
     with pytest.raises(ToolError, match=r"^image img:1: group 'bar' is not in its /etc/group$"):
         resolve_user("img:1", "nonroot:bar", PASSWD, GROUP)
+
+
+def test_resolve_follows_links_in_every_component() -> None:
+    from stackctl.runtime.image_files import resolve
+
+    files = files_from_tar(_tar(
+        ("usr/", DIR, 0, 0o755, b"", ""), ("usr/bin/", DIR, 0, 0o755, b"", ""),
+        ("bin", SYM, 0, 0o777, b"", "usr/bin"),
+        ("usr/bin/dash", REG, 0, 0o755, b"", ""),
+        ("usr/bin/sh", SYM, 0, 0o777, b"", "dash"),
+        ("usr/bin/abs", SYM, 0, 0o777, b"", "/usr/bin/../bin/dash"),
+        ("usr/bin/loop", SYM, 0, 0o777, b"", "loop"),
+        ("usr/bin/gone", SYM, 0, 0o777, b"", "nowhere")))
+    dash = files["/usr/bin/dash"]
+    assert resolve(files, "/bin/sh") == dash
+    assert resolve(files, "/usr/bin/abs") == dash
+    assert resolve(files, "/usr/bin/loop") is None
+    assert resolve(files, "/usr/bin/gone") is None
+    assert resolve(files, "/opt/x") is None

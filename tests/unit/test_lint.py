@@ -183,3 +183,23 @@ def test_cli_exit_codes_and_json() -> None:
     assert warn_only.exit_code == 0
     old = runner.invoke(app, ["lint", "--version", "v5.2.0", str(FIX / "clean/tyk.conf")])
     assert old.exit_code == 1 and "exists in gateway v5.3.0+ only" in old.output
+
+
+def test_a_redis_limiter_with_tls_files_by_the_gateway_release(tmp_path: Path) -> None:
+    """TT-14564: the limiter's own client ignores the TLS files before 5.8.6 (and in
+    5.9.x); the default v5.8.15 uses them."""
+    conf = {"enable_sentinel_rate_limiter": True,
+            "storage": {"type": "redis", "enable_cluster": True, "use_ssl": True,
+                        "ca_file": "/ca.pem", "addrs": [f"10.0.0.{i}:6379" for i in range(6)]}}
+    path = tmp_path / "tyk.conf"
+    path.write_text(json.dumps(conf))
+    for release, expect in (("v5.8.1", True), ("v5.9.3", True), ("v5.8.15", False),
+                            ("v5.10.0", False)):
+        found = [f for f in lint_paths([path], {**RELEASES, "gateway": release}, None)
+                 if f.kind == "limiter-tls"]
+        assert bool(found) is expect, release
+    found = [f for f in lint_paths([path], {**RELEASES, "gateway": "v5.8.1"}, None)
+             if f.kind == "limiter-tls"]
+    assert found[0].key == "enable_sentinel_rate_limiter" and found[0].severity == "error"
+    assert "storage.ca_file" in found[0].message and "v5.8.6-v5.8, v5.10.0+" in (
+        found[0].suggestion)

@@ -158,15 +158,24 @@ def test_rate_limiter_setting_selects_one_flag(tmp_path: Path, limiter: str,
 
 
 @pytest.mark.parametrize("mode", ["tls", "mtls"])
-def test_redis_limiter_refused_where_its_client_cannot_use_tls_files(tmp_path: Path,
-                                                                     mode: str) -> None:
+@pytest.mark.parametrize("release", ["v5.8.1", "v5.8.5", "v5.9.3", "v5.3.9"])
+def test_redis_limiter_refused_where_its_client_cannot_use_tls_files(
+        tmp_path: Path, mode: str, release: str) -> None:
     settings = _settings(tmp_path, redis={"tls": mode}, gateway={"rate_limiter": "sentinel"})
     with pytest.raises(ConfigError) as err:
-        render_gateway(build_model(settings), SECRETS, "v5.8.15")
+        render_gateway(build_model(settings), SECRETS, release)
     assert "gateway.rate_limiter" in str(err.value) and "lets every request through" in str(
         err.value)
     settings = _settings(tmp_path, redis={"tls": mode})  # the default limiter is in memory
-    assert render_gateway(build_model(settings), SECRETS, "v5.8.15").as_json()
+    assert render_gateway(build_model(settings), SECRETS, release).as_json()
+
+
+@pytest.mark.parametrize("release", ["v5.8.6", "v5.8.15", "v5.10.0", "v5.14.0"])
+def test_redis_limiter_with_tls_accepted_where_tt_14564_is_fixed(tmp_path: Path,
+                                                                  release: str) -> None:
+    settings = _settings(tmp_path, redis={"tls": "mtls"}, gateway={"rate_limiter": "sentinel"})
+    conf = render_gateway(build_model(settings), SECRETS, release).as_json()
+    assert conf["enable_sentinel_rate_limiter"] is True
 
 
 def test_max_idle_connections_setting(tmp_path: Path) -> None:

@@ -32,7 +32,9 @@ def drill(
         [], "--vary", help="SETTING=LIST: re-run the scenarios per value (repeatable: "
         "every combination), e.g. redis.node_timeout_ms=2000,5000,15000, "
         "gateway.max_active=50,500, gateway.storage_timeout_s=1,5, "
-        "gateway.local_session_cache=on,off; the stack's own values are put back."),
+        "gateway.local_session_cache=on,off, images.gateway=IMAGE1,IMAGE2 (the gateways "
+        "recreated with each image, which must be present); the stack's own values are "
+        "put back."),
     allow_data_loss: bool = typer.Option(
         False, "--allow-data-loss", help="Allow a primary fault on a cluster with 0 "
         "replicas."),
@@ -47,7 +49,7 @@ def drill(
     the fault (exit 2). --vary compares settings. Exits 1 when an objective is missed."""
     from stackctl.cli.stack_cmd import _context
     from stackctl.drill.options import DrillOptions
-    from stackctl.drill.run import run_drill
+    from stackctl.drill.run import check_present, run_drill
     from stackctl.drill.scenarios import scenarios
     from stackctl.drill.slo import parse_slos
     from stackctl.drill.vary import parse_varies
@@ -57,6 +59,7 @@ def drill(
                            allow_data_loss=allow_data_loss, varies=parse_varies(vary))
     scenarios(options.scenarios)
     options.validate()
+    check_present(options)
 
     def say(line: str) -> None:
         typer.echo(line, err=True)
@@ -75,9 +78,10 @@ def _print(report: dict[str, Any]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from stackctl.drill.report import HEADER, rows
+    from stackctl.drill.report import HEADER, gateway_line, rows
 
-    table = Table(title=f"stackctl drill: {report['project']}")
+    table = Table(title=f"stackctl drill: {report['project']}",
+                  caption=gateway_line(report.get("gateway"), report.get("release", "")))
     for h in HEADER:
         table.add_column(h)
     for r in rows(report):
@@ -93,7 +97,7 @@ def _print(report: dict[str, Any]) -> None:
                               f"missed ({r['value']})")
     if "comparison" in report:
         from stackctl.drill.report import VARY_HEADER, comparison_rows
-        from stackctl.drill.vary import best_line
+        from stackctl.drill.vary import best_line, image_line
 
         vt = Table(title="--vary: client error window against the cluster's recovery")
         for h in VARY_HEADER:
@@ -103,5 +107,7 @@ def _print(report: dict[str, Any]) -> None:
         console.print(vt)
         for sc, best in report["comparison"]["best"].items():
             console.print(best_line(sc, best))
+        for entry in report["comparison"].get("images", []):
+            console.print(image_line(entry))
     console.print(f"report: {report['files']['markdown']} (also {report['files']['json']}"
                   ", a PNG per run)")

@@ -39,7 +39,8 @@ def build(
     force: bool = typer.Option(False, "--force", help="Rebuild even when inputs are unchanged."),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Build base, redis, tyk-gateway, tyk-pump, upstream and load on the local engine.
+    """Build base, redis, tyk-gateway (v5.8.1 with go-redis v9.13.0),
+    tyk-gateway-as-released (v5.8.1), tyk-pump, postgres, upstream and load locally.
 
     Unchanged images are skipped. Exits 1 when any image failed, 2 for an unknown name.
     """
@@ -86,18 +87,25 @@ def list_images(as_json: bool = JSON_OPTION) -> None:
             "id": facts.id if facts else None,
             "size_bytes": facts.size_bytes if facts else None,
             "inputs": facts.labels.get(versions.INPUTS_LABEL) if facts else None,
+            "tyk_release": facts.labels.get(versions.RELEASE_LABEL) if facts else None,
+            "go_redis": facts.labels.get(versions.GO_REDIS_LABEL) if facts else None,
+            "tyk_storage": facts.labels.get(versions.STORAGE_LABEL) if facts else None,
         })
     if as_json:
         print_json({"images": rows})
         return
     from rich.table import Table
 
-    table = Table("image", "tag", "official", "present", "size", box=None)
+    table = Table("image", "tag", "official", "present", "size", "release / Redis client",
+                  box=None)
     for row in rows:
         present = "[green]yes[/]" if row["present"] else "[yellow]no[/]"
         size = row["size_bytes"]
+        client = " ".join(f"{what} {row[key]}" for key, what in (
+            ("tyk_release", "tyk"), ("go_redis", "go-redis"), ("tyk_storage", "storage"))
+            if row[key])
         table.add_row(str(row["name"]), str(row["tag"]), str(row["official"] or "-"), present,
-                      _size(size if isinstance(size, int) else None))
+                      _size(size if isinstance(size, int) else None), client or "-")
     _console().print(table)
 
 

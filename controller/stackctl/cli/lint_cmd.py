@@ -15,7 +15,8 @@ if TYPE_CHECKING:
 PATHS_ARG = typer.Argument(..., help="tyk.conf, pump.conf, tyk_analytics.conf or env files,"
                            " linted together.")
 VERSION_OPTION = typer.Option(None, "--version", help="Gateway/dashboard release to check"
-                              " against (default: this stack's).")
+                              " against (default: this stack's gateway image's, read from "
+                              "its labels or tag).")
 PUMP_VERSION_OPTION = typer.Option(None, "--pump-version",
                                    help="Pump release (default: this stack's).")
 CONCURRENCY_OPTION = typer.Option(64, "--concurrency", min=1, max=100_000,
@@ -44,14 +45,15 @@ def lint(
     from stackctl.model import build_model
     from stackctl.tyk.lint.run import has_errors, lint_paths
     from stackctl.tyk.releases import looks_like_release
-    from stackctl.versions import GATEWAY_MODULE, PUMP_MODULE
+    from stackctl.tyk.support import gateway_release, pump_release
 
-    gateway = version or GATEWAY_MODULE.release
-    pump = pump_version or PUMP_MODULE.release
+    settings = settings_for(ctx)
+    gateway = version or gateway_release(settings)
+    pump = pump_version or pump_release(settings)
     for flag, value in (("--version", gateway), ("--pump-version", pump)):
         if not looks_like_release(value):
             raise ConfigError(flag, f"{value!r} is not a release", "give e.g. v5.8.15")
-    expected = build_model(settings_for(ctx)).addrs if against_stack else None
+    expected = build_model(settings).addrs if against_stack else None
     live = _live_topology(ctx, against) if against else None
     findings = lint_paths(paths, {"gateway": gateway, "pump": pump, "dashboard": gateway},
                           expected, concurrency, live)

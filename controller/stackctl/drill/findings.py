@@ -1,12 +1,20 @@
 """Findings the drill states about a run: what likely explains a client error window
-that outlasts the cluster's own recovery (the facts themselves live in tyk/tables.py)."""
+that outlasts the cluster's own recovery, by the Redis client the running gateway image
+carries (the facts themselves live in tyk/tables.py; the version in tyk/gateway_version)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from stackctl.tyk.tables import DIAL_QUEUE, GO_REDIS_STATE_RELOAD_S, ClientLag
+from stackctl.tyk.gateway_version import SOURCE_TEXT
+from stackctl.tyk.tables import (
+    DIAL_LOCK,
+    DIAL_LOCK_GO_REDIS,
+    DIAL_QUEUE,
+    GO_REDIS_STATE_RELOAD_S,
+    LAG_WITHOUT_DIAL_LOCK,
+)
 
 LAG_MARGIN_S = float(GO_REDIS_STATE_RELOAD_S)
 """A window ending up to this long after the recovery is the client's normal topology
@@ -21,29 +29,56 @@ def storage_timeout(run: Mapping[str, Any], settings: Mapping[str, Any]) -> floa
     return None if value is None else float(value)
 
 
+def who(gateway: Mapping[str, Any] | None) -> str:
+    """`the gateway image X (Tyk v5.8.1, image label) runs go-redis v9.13.0 (image label)`,
+    or that it was not read (an older report)."""
+    if not gateway:
+        return "the gateway's Redis client was not read"
+    release = gateway.get("release")
+    where = SOURCE_TEXT.get(str(gateway.get("release_from")), "?")
+    tyk = f"Tyk {release}, {where}" if release else "release unknown"
+    return f"the gateway image {gateway['image']} ({tyk}) runs {gateway['client']}"
+
+
 def client_lag(run: Mapping[str, Any], settings: Mapping[str, Any],
-               fact: ClientLag = DIAL_QUEUE) -> dict[str, Any] | None:
+               gateway: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
     """The finding when clients kept failing more than LAG_MARGIN_S after the cluster
-    recovered from a fault that makes the primary's address vanish; None otherwise."""
+    recovered from a fault that makes the primary's address vanish; None otherwise. The
+    dial queue is named only where the running client holds the dial lock; with a client
+    known to lack it, the window is reported with what remains; unknown: hedged."""
     recovery, until = run.get("recovery_s"), run.get("errors_until_after_fault_s")
-    if run.get("scenario") not in fact.scenarios or recovery is None or until is None:
+    if run.get("scenario") not in DIAL_QUEUE.scenarios or recovery is None or until is None:
         return None
     lag = round(until - recovery, 3)
     if lag <= LAG_MARGIN_S:
         return None
+    lock = (gateway or {}).get("dial_lock")
     timeout = storage_timeout(run, settings)
     opened = bool(run.get("error_window_open"))
     each = f"{timeout:g} s" if timeout is not None else "storage.timeout"
-    text = (f"clients kept failing {'at least ' if opened else ''}{lag:.1f} s after the "
+    head = (f"clients kept failing {'at least ' if opened else ''}{lag:.1f} s after the "
             f"cluster recovered (more than the client's {LAG_MARGIN_S:g} s topology "
-            f"refresh): likely {fact.client}: {fact.cause}. Each dial waits {each}; "
-            f"shorten it with {fact.setting} ({fact.tyk_option}, e.g. --vary "
-            f"{fact.setting}=1,{timeout or 5:g}); fixed in {fact.fixed_in}")
+            f"refresh); {who(gateway)}")
+    hint = (f"shorten it with {DIAL_QUEUE.setting} ({DIAL_QUEUE.tyk_option}, e.g. --vary "
+            f"{DIAL_QUEUE.setting}=1,{timeout or 5:g})")
+    if lock is False:
+        fact = LAG_WITHOUT_DIAL_LOCK
+        text = (f"{head}, without the dial lock ({DIAL_LOCK_GO_REDIS.describe()}"
+                f", fixed in {DIAL_LOCK.fixed_in}): {fact.cause}. A reload's dial waits "
+                f"{each}; {hint}")
+    else:
+        fact = DIAL_QUEUE
+        likely = ("likely" if lock else "possibly, if it is go-redis "
+                  f"{DIAL_LOCK_GO_REDIS.describe()}")
+        text = (f"{head}: {likely} {fact.client}: {fact.cause}. Each dial waits {each}; "
+                f"{hint}; fixed in {fact.fixed_in}")
     return {"kind": fact.kind, "lag_s": lag, "open": opened, "storage_timeout_s": timeout,
-            "setting": fact.setting, "text": text}
+            "setting": fact.setting, "dial_lock": lock, "text": text}
 
 
-def findings(run: Mapping[str, Any], settings: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Every finding for one run (empty when nothing needs explaining)."""
-    found = client_lag(run, settings)
+def findings(run: Mapping[str, Any], settings: Mapping[str, Any],
+             gateway: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Every finding for one run (empty when nothing needs explaining); `gateway`: the
+    running gateway's version (GatewayVersion.as_dict), the run's own first."""
+    found = client_lag(run, settings, run.get("gateway") or gateway)
     return [found] if found is not None else []

@@ -69,7 +69,8 @@ def plot_vary(comparison: dict[str, Any], path: Path) -> Path:
     beside the cluster's own recovery (bars; a hatched window was still open when the
     load ended, so it is a lower bound)."""
     rows = comparison["rows"]
-    names = [f"{r['scenario']}\n{r['combination']}".replace(", ", "\n") for r in rows]
+    names = [f"{r['scenario']}\n{r['combination']}".replace(", ", "\n").replace(
+        "images.gateway=", "").replace(":", ":\n") for r in rows]  # an image: name, tag
     xs = list(range(len(rows)))
     with _figure(path, (max(6.0, 1.4 * len(rows) + 2), 4.5)) as ax:
         ax.bar([x - 0.2 for x in xs], [r["error_window_s"] for r in rows], width=0.4,

@@ -3,6 +3,8 @@ rich summary rendered from that document alone, so they always agree."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from typing import Any
 
 from stackctl.drill.slo import DrillSlo, evaluate
@@ -13,9 +15,22 @@ VARY_PNG = "drill-vary.png"
 
 
 def png_name(run: dict[str, Any]) -> str:
-    """The timeline plot of one run (with --vary, the combination's values in it)."""
+    """The timeline plot of one run (with --vary, the combination's values in it; an
+    image's `/` and `:` become `_`)."""
     values = "".join(f"-{_short(v)}" for v in (run.get("vary") or {}).values())
-    return f"drill-{run['scenario']}{values}-{run['repeat']}.png"
+    return re.sub(r"[^A-Za-z0-9._-]", "_", f"drill-{run['scenario']}{values}-{run['repeat']}"
+                  ) + ".png"
+
+
+def gateway_line(gateway: Mapping[str, Any] | None, release: str = "") -> str:
+    """`Gateway image X: Tyk v5.8.1 (image label), go-redis v9.13.0 (image label), ...`."""
+    if not gateway:
+        return f"Gateway {release}"
+    from stackctl.tyk.gateway_version import SOURCE_TEXT
+
+    tyk = (f"Tyk {gateway['release']} ({SOURCE_TEXT.get(str(gateway['release_from']), '?')})"
+           if gateway.get("release") else "Tyk release unknown")
+    return f"Gateway image {gateway['image']}: {tyk}, {gateway['client']}"
 
 
 def _short(value: Any) -> str:
@@ -45,7 +60,7 @@ def build_report(runs: list[dict[str, Any]], slos: tuple[DrillSlo, ...],
 
     for run in runs:
         run["slo"] = evaluate(slos, figures(run))
-        run["findings"] = findings(run, meta.get("settings", {}))
+        run["findings"] = findings(run, meta.get("settings", {}), meta.get("gateway"))
     passed = all(r["passed"] for run in runs for r in run["slo"])
     report = {**meta, "runs": runs, "passed": passed}
     if meta.get("options", {}).get("vary"):
@@ -100,7 +115,8 @@ def render_markdown(report: dict[str, Any]) -> str:
     o, st = report["options"], report["settings"]
     lines = [
         f"# stackctl drill: {report['project']}", "",
-        f"Gateway {report['release']}; Redis Cluster {st['shards']} x {st['replicas']}, "
+        f"{gateway_line(report.get('gateway'), report['release'])}; "
+        f"Redis Cluster {st['shards']} x {st['replicas']}, "
         f"tls {st['tls']}, cluster-node-timeout {st['node_timeout_ms']} ms. Load: builtin "
         f"open model at {o['rate']:g} req/s for {o['duration_s']:g} s with "
         f"at least {o['keys']} keys (more until every primary holds a key's session) "
@@ -117,6 +133,8 @@ def render_markdown(report: dict[str, Any]) -> str:
         c, a, k = run["classes"], run["analytics"], run["keys"]
         lines += [
             "", f"## {run_name(run)}", "",
+            *([f"- {gateway_line(run['gateway'])}"] if run.get("gateway") and report.get(
+                "options", {}).get("vary") else []),
             f"- target: {run['target']['service']} ({run['target']['role']}, "
             f"{run['target']['addr'] or 'gateway'}); after restore: "
             f"{run['restore']['target_role_after']}",
@@ -230,13 +248,14 @@ def comparison_rows(report: dict[str, Any]) -> list[list[str]]:
 
 def comparison_markdown(report: dict[str, Any]) -> list[str]:
     """The --vary section: the table, the best combination per scenario, the plot."""
-    from stackctl.drill.vary import best_line
+    from stackctl.drill.vary import best_line, image_line
 
     lines = ["", "## Comparison (--vary)", "",
              "| " + " | ".join(VARY_HEADER) + " |", "|" + "---|" * len(VARY_HEADER)]
     lines += ["| " + " | ".join(r) + " |" for r in comparison_rows(report)]
     lines.append("")
     lines += [f"- {best_line(sc, b)}" for sc, b in report["comparison"]["best"].items()]
+    lines += [f"- {image_line(e)}" for e in report["comparison"].get("images", [])]
     if report["files"].get("vary_plot"):
         lines.append(f"- plot: {report['files']['vary_plot']}")
     return lines

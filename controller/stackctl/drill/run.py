@@ -58,7 +58,56 @@ def check_input(ctx: StackContext, options: DrillOptions) -> list[Scenario]:
     if needs and replicas == 0:
         raise ConfigError(f"scenario {needs[0]!r}", "the cluster has 0 replicas",
                           "bring the stack up with --replicas 1")
+    check_images(ctx, options)
     return chosen
+
+
+def check_present(options: DrillOptions) -> None:
+    """--vary images.gateway: every image present on the engine (nothing is pulled in the
+    middle of a drill); ConfigError naming the absent ones (exit 2, nothing run)."""
+    from stackctl.drill.vary import IMAGES_GATEWAY
+    from stackctl.runtime.images import images_present
+
+    missing = [ref for ref, there in images_present(_images(options)).items() if not there]
+    if missing:
+        raise ConfigError(f"--vary {IMAGES_GATEWAY}", f"{', '.join(missing)} not present "
+                          "on this engine", "build it (`stackctl images build`), `docker "
+                          "pull` it, or see `docker images` for its name")
+
+
+def _images(options: DrillOptions) -> list[str]:
+    from stackctl.drill.vary import IMAGES_GATEWAY
+
+    return next((list(v.values) for v in options.varies
+                 if v.knob.setting == IMAGES_GATEWAY), [])
+
+
+def check_images(ctx: StackContext, options: DrillOptions) -> None:
+    """--vary images.gateway: each image present, and able to run this stack's rate
+    limiter with its TLS mode (its release read from its labels or tag)."""
+    from stackctl.tyk.gateway_version import image_version
+    from stackctl.tyk.lookup import rate_limiter
+    from stackctl.tyk.render_gateway import check_limiter
+    from stackctl.tyk.support import target_versions
+
+    check_present(options)
+    s = ctx.model.settings
+    for ref in _images(options):
+        release = image_version(ref).release or target_versions(s)[0]
+        check_limiter(rate_limiter(s.gateway.rate_limiter), s.redis.tls, release)
+
+
+def read_gateway(ctx: StackContext) -> dict[str, Any]:
+    """The running gateway's image, release and Redis client (GatewayVersion.as_dict):
+    the first gateway container's image labels and tag, then its /hello."""
+    from stackctl.images.select import stack_images
+    from stackctl.tyk.gateway_version import container_version, hello_version, image_version
+
+    image = stack_images(ctx.model.settings)["gateway"]
+    hello = hello_version(ctx.gateway_url)
+    if ctx.model.settings.engine == "swarm":
+        return image_version(image, hello).as_dict()
+    return container_version(ctx.compose.container("gateway"), image, hello).as_dict()
 
 
 def _meta(ctx: StackContext, options: DrillOptions, out: Path) -> dict[str, Any]:
@@ -122,7 +171,10 @@ def run_drill(ctx: StackContext, options: DrillOptions, say: Say) -> dict[str, A
     chosen = check_input(ctx, options)
     out = out_dir(ctx, options)
     out.mkdir(parents=True, exist_ok=True)
-    meta = {**_meta(ctx, options, out), "engine": ctx.model.settings.engine}
+    gateway = read_gateway(ctx)
+    meta = {**_meta(ctx, options, out), "engine": ctx.model.settings.engine,
+            "gateway": gateway}
+    meta["release"] = gateway["release"] or meta["release"]
     runs: list[dict[str, Any]] = []
     own = vy.current(ctx.model.settings, options.varies)
     now, here = own, ctx
@@ -134,9 +186,13 @@ def run_drill(ctx: StackContext, options: DrillOptions, say: Say) -> dict[str, A
                 if what:
                     changed |= what
                     here, now = vy.apply(ctx, combo, what, say), combo
+                    gateway = read_gateway(here)
+                    say(f"vary: gateway {gateway['image']}: Tyk {gateway['release']}, "
+                        f"{gateway['client']}")
                 for scenario in chosen:
                     for i in range(1, options.repeat + 1):
                         run = run_scenario(here, backend, scenario, options, i, say)
+                        run["gateway"] = gateway
                         if options.varies:
                             run["vary"] = dict(combo)
                             if "redis" in vy.touched(own, combo):  # a restarted node read

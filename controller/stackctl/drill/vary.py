@@ -1,12 +1,13 @@
 """`drill --vary SETTING=LIST`: the settings a drill may vary, each value checked
 against the settings model before the stack is touched; every combination applied by
-changing only what it touches (the gateways recreated for a gateway setting; the node
-timeout set live on every node with CONFIG SET and in the re-rendered redis.conf), and
-the stack's own values put back at the end."""
+changing only what it touches (the gateways recreated for a gateway setting or another
+gateway image; the node timeout set live on every node with CONFIG SET and in the
+re-rendered redis.conf), and the stack's own values put back at the end."""
 
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ValidationError
 
 from stackctl.errors import ConfigError, ToolError
-from stackctl.settings import GatewaySettings, RedisSettings, Settings
+from stackctl.settings import GatewaySettings, ImageSettings, RedisSettings, Settings
 
 if TYPE_CHECKING:
     from stackctl.context import StackContext
@@ -29,7 +30,7 @@ _BOOLS = {"on": True, "true": True, "yes": True, "1": True,
 class Knob:
     """One variable setting: its section, field and what changing it touches."""
 
-    section: Literal["redis", "gateway"]
+    section: Literal["redis", "gateway", "images"]
     name: str
     touches: Touches
     kind: type
@@ -45,8 +46,14 @@ KNOBS: dict[str, Knob] = {k.setting: k for k in (
     Knob("gateway", "max_active", "gateways", int),
     Knob("gateway", "storage_timeout_s", "gateways", int),
     Knob("gateway", "local_session_cache", "gateways", bool),
+    Knob("images", "gateway", "gateways", str),
 )}
-SECTIONS: dict[str, type[BaseModel]] = {"redis": RedisSettings, "gateway": GatewaySettings}
+SECTIONS: dict[str, type[BaseModel]] = {"redis": RedisSettings, "gateway": GatewaySettings,
+                                        "images": ImageSettings}
+IMAGES_GATEWAY = "images.gateway"
+IMAGE_REF = re.compile(r"^[a-z0-9][a-z0-9._/:-]*(@sha256:[0-9a-f]{64})?$")
+"""An image reference as `docker run` takes it (lower-case name, optional registry, tag
+and digest): no spaces, no shell characters."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,12 @@ class Vary:
 
 def _value(knob: Knob, text: str) -> Any:
     flag = f"--vary {knob.setting}"
+    if knob.kind is str:
+        if not IMAGE_REF.match(text) or text.endswith((":", "/")):
+            raise ConfigError(flag, f"{text!r} is not an image reference",
+                              "give e.g. images.gateway=stackctl/tyk-gateway:v5.8.1,"
+                              "tykio/tyk-gateway:v5.8.15")
+        return text
     if knob.kind is bool:
         if text.lower() not in _BOOLS:
             raise ConfigError(flag, f"{text!r} is not on or off", "give e.g. on,off")
@@ -90,11 +103,14 @@ def parse_vary(text: str) -> Vary:
                           f"valid: {', '.join(KNOBS)}")
     items = [v.strip() for v in values.split(",") if v.strip()]
     if not items:
-        raise ConfigError(f"--vary {setting}", "no values", "give e.g. "
-                          f"{setting}={'on,off' if KNOBS[setting].kind is bool else '1,5'}")
+        raise ConfigError(f"--vary {setting}", "no values", f"give e.g. {setting}="
+                          + EXAMPLES.get(KNOBS[setting].kind, "1,5"))
     knob = KNOBS[setting]
     parsed = tuple(dict.fromkeys(_value(knob, v) for v in items))
     return Vary(knob, parsed)
+
+
+EXAMPLES: dict[type, str] = {bool: "on,off", str: "IMAGE1,IMAGE2"}
 
 
 def parse_varies(texts: Sequence[str]) -> tuple[Vary, ...]:
@@ -226,13 +242,17 @@ def compare(runs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         windows = [float(r["error_window_s"]) for r in members]
         recoveries = [float(r["recovery_s"]) for r in members if r["recovery_s"] is not None]
         window = round(sum(windows) / len(windows), 3)
+        failed = [float(r["failed_after_fault"]) for r in members
+                  if r.get("failed_after_fault") is not None]
         recovery = round(sum(recoveries) / len(recoveries), 3) if recoveries else None
         rows.append({"scenario": scenario, "combination": combo,
                      "vary": dict(members[0].get("vary") or {}), "runs": len(members),
                      "error_window_s": window, "recovery_s": recovery,
                      "window_minus_recovery_s": None if recovery is None
                      else round(window - recovery, 3),
-                     "open": any(r["error_window_open"] for r in members)})
+                     "open": any(r["error_window_open"] for r in members),
+                     "failed_after_fault": round(sum(failed) / len(failed), 1) if failed
+                     else None})
     best: dict[str, dict[str, Any]] = {}
     for scenario in dict.fromkeys(r["scenario"] for r in rows):
         mine = [r for r in rows if r["scenario"] == scenario]
@@ -243,7 +263,7 @@ def compare(runs: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
                           "recovery_s": top["recovery_s"],
                           "window_minus_recovery_s": top["window_minus_recovery_s"],
                           "open": top["open"]}
-    return {"rows": rows, "best": best}
+    return {"rows": rows, "best": best, "images": image_comparison(runs, rows)}
 
 
 def best_line(scenario: str, best: Mapping[str, Any]) -> str:
@@ -255,3 +275,73 @@ def best_line(scenario: str, best: Mapping[str, Any]) -> str:
            f"recovery ({rec:.1f} s)")
     return (f"{scenario}: shortest client error window with {best['combination']}: "
             f"{'>= ' if best['open'] else ''}{best['error_window_s']:.1f} s, {far}")
+
+
+def _gateway_text(gateway: Mapping[str, Any] | None) -> str:
+    if not gateway:
+        return "version not read"
+    release = gateway.get("release") or "release unknown"
+    return f"Tyk {release}, {gateway.get('client', 'client unknown')}"
+
+
+def image_comparison(runs: Sequence[Mapping[str, Any]],
+                     rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """With --vary images.gateway: per scenario (and per value of the other varied
+    settings) the image with the shortest mean client error window against each other
+    image, by how much, with each image's release and Redis client (read from the
+    running container)."""
+    gateways: dict[str, Any] = {}
+    for run in runs:
+        image = (run.get("vary") or {}).get(IMAGES_GATEWAY)
+        if image is not None and run.get("gateway"):
+            gateways.setdefault(image, run["gateway"])
+    groups: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
+    for row in rows:
+        if IMAGES_GATEWAY not in row["vary"]:
+            return []
+        others = {k: v for k, v in row["vary"].items() if k != IMAGES_GATEWAY}
+        groups.setdefault((row["scenario"], label(others) if others else ""), []).append(row)
+    out = []
+    for (scenario, rest), members in groups.items():
+        best = min(members, key=lambda r: (r["error_window_s"], r["open"],
+                                           r.get("failed_after_fault") or 0.0))
+        for other in members:
+            if other is best:
+                continue
+            b, o = best["vary"][IMAGES_GATEWAY], other["vary"][IMAGES_GATEWAY]
+            out.append({
+                "scenario": scenario, "others": rest, "image": b, "against": o,
+                "error_window_s": best["error_window_s"], "open": best["open"],
+                "against_error_window_s": other["error_window_s"],
+                "against_open": other["open"],
+                "shortened_by_s": round(other["error_window_s"] - best["error_window_s"], 3),
+                "failed": best.get("failed_after_fault"),
+                "against_failed": other.get("failed_after_fault"),
+                "gateway": gateways.get(b), "against_gateway": gateways.get(o)})
+    return out
+
+
+def image_line(entry: Mapping[str, Any]) -> str:
+    """`kill-primary: A (Tyk v5.8.1, go-redis v9.13.0 ...) shortened the client error
+    window by 15.0 s against B (...): 5.0 s against >= 20.0 s`."""
+    def window(seconds: float, opened: bool) -> str:
+        return f"{'>= ' if opened else ''}{seconds:.1f} s"
+
+    where = f"{entry['scenario']}" + (f" [{entry['others']}]" if entry["others"] else "")
+    mine = window(entry["error_window_s"], entry["open"])
+    theirs = window(entry["against_error_window_s"], entry["against_open"])
+    a = f"{entry['image']} ({_gateway_text(entry['gateway'])})"
+    b = f"{entry['against']} ({_gateway_text(entry['against_gateway'])})"
+    failed = ("" if entry.get("failed") is None or entry.get("against_failed") is None else
+              f"; failed requests after the fault {entry['failed']:g} against "
+              f"{entry['against_failed']:g}")
+    if entry["shortened_by_s"] <= 0:
+        both = (" (both still open at the load's end: lower bounds, rerun with a longer "
+                "--duration)" if entry["open"] and entry["against_open"] else "")
+        return (f"{where}: neither image shortened the client error window: {a} {mine}, "
+                f"{b} {theirs}{both}{failed}")
+    by = ("at least " if entry["against_open"] and not entry["open"] else "")
+    return (f"{where}: {a} shortened the client error window by {by}"
+            f"{entry['shortened_by_s']:.1f} s against {b}: {mine} against {theirs}"
+            + (" (both still open at the load's end: lower bounds)"
+               if entry["open"] and entry["against_open"] else "") + failed)

@@ -1,10 +1,11 @@
 """`stackctl images build`: each local image from its recipe, skipped when unchanged.
 
 Every image carries the `io.stackctl.inputs` label, a digest of its inputs (recipe files,
-version-table entry, base image id, Go version). An image whose label matches is skipped;
-`force` rebuilds. Images are built under a temporary tag and retagged only on success, so
-a failure never leaves a half-built image under the real tag. One image failing does not
-stop the others, except those built on it.
+version-table entry, base image id, Go version). A Tyk or Redis image is checked against its
+official image's runtime contract (images/contract.py) before it gets its tag. An image
+whose label matches is skipped; `force` rebuilds. Images are built under a temporary tag
+and retagged only on success, so a failure never leaves a half-built image under the real
+tag. One image failing does not stop the others, except those built on it.
 """
 
 from __future__ import annotations
@@ -135,6 +136,20 @@ def build_labels(module: GoModule, built: GoBinary) -> dict[str, str]:
     if built.moved:
         labels[versions.GO_MOD_LABEL] = "; ".join(map(str, built.moved))
     return labels
+
+
+def check_contract(spec: ImageSpec, ref: str) -> None:
+    """Raise when a freshly built image breaks its official image's runtime contract."""
+    from stackctl.images.contract import CONTRACT_OF, violations
+
+    contract = CONTRACT_OF.get(spec.name)
+    if contract is None:
+        return
+    broken = violations(ref, contract)
+    if broken:
+        more = f" (and {len(broken) - 1} more)" if len(broken) > 1 else ""
+        raise ToolError(f"{spec.name}: breaks the official image's contract: {broken[0]}{more}",
+                        (), "\n".join(broken))
 
 
 @contextlib.contextmanager
@@ -270,7 +285,7 @@ class Builder:
 
     def build_one(self, spec: ImageSpec, label: str, no_cache: bool) -> str:
         """Build `spec` under a temporary tag, retag on success; returns the image id."""
-        from stackctl.runtime.images import image_facts, remove_image, tag_image
+        from stackctl.runtime.images import image_facts, prune_stages, remove_image, tag_image
 
         self._ensure_disk()
         self.progress(f"{spec.name}: building {spec.local}")
@@ -287,9 +302,12 @@ class Builder:
             facts = image_facts(tag)
             if facts is None or facts.labels.get(versions.INPUTS_LABEL) != label:
                 raise ToolError(f"docker build {spec.name}: the built image lacks its label")
+            check_contract(spec, tag)
             tag_image(new_id, spec.local)
         finally:
             remove_image(tag)
+            with contextlib.suppress(ToolError):  # a builder stage left dangling: disk only
+                prune_stages(f"{versions.STAGE_LABEL}=rootfs")
         if old is not None and old.id != new_id:
             with contextlib.suppress(ToolError):  # still used by a container or a child
                 remove_image(old.id)

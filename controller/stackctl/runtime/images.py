@@ -65,6 +65,25 @@ def image_facts(ref: str) -> ImageFacts | None:
                       created=img.created.isoformat() if img.created else "")
 
 
+def container_image(container: str) -> ImageFacts | None:
+    """The image a container runs: the reference it was created from, with the labels of
+    the very image it runs (by id, so a tag moved since does not mislead); None when
+    there is no such container."""
+    from python_on_whales.exceptions import NoSuchContainer
+
+    client = docker_client()
+    with tool_errors(f"docker inspect {container}"):
+        try:
+            found = client.container.inspect(container)
+        except NoSuchContainer:
+            return None
+    ref = str(found.config.image) if found.config is not None else str(found.image)
+    facts = image_facts(str(found.image))
+    return None if facts is None else ImageFacts(ref=ref, id=facts.id,
+                                                 size_bytes=facts.size_bytes,
+                                                 labels=facts.labels, created=facts.created)
+
+
 def build_image(context: Path, tag: str, build_args: Mapping[str, str],
                 labels: Mapping[str, str], no_cache: bool = False) -> str:
     """`docker build` (classic builder) of `context` tagged `tag`; returns the image id."""
@@ -75,6 +94,13 @@ def build_image(context: Path, tag: str, build_args: Mapping[str, str],
             cache=not no_cache, quiet=True,
         )
     return str(img.id)
+
+
+def prune_stages(label: str) -> None:
+    """Remove the dangling images carrying `label` (a multi-stage build's builder stages)."""
+    client = docker_client()
+    with tool_errors("docker image prune"):
+        client.image.prune(filters={"label": label})
 
 
 def import_rootfs(tarball: Path, tag: str, changes: tuple[str, ...] = ()) -> str:

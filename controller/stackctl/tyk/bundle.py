@@ -15,7 +15,7 @@ from stackctl.tyk.render_dashboard import render_dashboard
 from stackctl.tyk.render_gateway import render_gateway
 from stackctl.tyk.render_pump import render_pump
 from stackctl.tyk.schema import Form
-from stackctl.tyk.support import pump_release, target_versions
+from stackctl.tyk.support import gateway_release, pump_release
 from stackctl.tyk.tables import SPECS
 
 RENDERED_DIR = "rendered"
@@ -35,7 +35,7 @@ class RenderedFile:
 
 def render_docs(model: StackModel, secrets: Secrets) -> list[ConfigDoc]:
     """Every component's configuration for this stack (the dashboard in pro only)."""
-    tyk, _ = target_versions(model.settings)
+    tyk = gateway_release(model.settings)
     docs = [render_gateway(model, secrets, tyk),
             render_pump(model, secrets, pump_release(model.settings))]
     if model.settings.profile == "pro":

@@ -31,8 +31,9 @@ def shipped_values(shipped: Shipped) -> dict[str, Any]:
 
 
 def check_limiter(limiter: RateLimiter, tls: str, release: str) -> None:
-    """ConfigError when the limiter keeps counters in Redis that it cannot reach: up to
-    the 5.8 line its Redis client ignores the CA and client certificate."""
+    """ConfigError when the limiter keeps counters in Redis that it cannot reach: before
+    TT-14564 (5.8.6, 5.10.0; never in 5.9) its Redis client ignores the CA and client
+    certificate (tables.LIMITER_CLIENT_TLS_FILES)."""
     if limiter.in_redis and tls in ("tls", "mtls") and not LIMITER_CLIENT_TLS_FILES.contains(
             release):
         raise ConfigError(
@@ -40,7 +41,8 @@ def check_limiter(limiter: RateLimiter, tls: str, release: str) -> None:
             f"{limiter.name} keeps its counters in Redis, and the rate limiter's Redis client "
             f"in Tyk {release} ignores ca_file/cert_file/key_file: with redis.tls = {tls} it "
             "cannot connect and lets every request through",
-            "use gateway.rate_limiter = default, or redis.tls = off or insecure")
+            "use gateway.rate_limiter = default, redis.tls = off or insecure, or a gateway "
+            f"image of {LIMITER_CLIENT_TLS_FILES.describe()} (images.gateway)")
 
 
 def _limiter_values(limiter: RateLimiter, release: str) -> dict[str, Any]:

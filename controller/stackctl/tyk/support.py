@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from stackctl.errors import ConfigError
 from stackctl.settings import Settings
-from stackctl.tyk.releases import looks_like_release
+from stackctl.tyk.gateway_version import GatewayVersion, image_version
+from stackctl.tyk.releases import release_tag
 from stackctl.versions import (
     GATEWAY_MODULE,
     PUMP_MODULE,
@@ -15,24 +16,34 @@ from stackctl.versions import (
 )
 
 
-def _tag(image: str | None) -> str | None:
-    """The tag of `name:tag` when it reads as a release number."""
-    if image is None or ":" not in image:
-        return None
-    tag = image.rsplit(":", 1)[1]
-    return tag if looks_like_release(tag) else None
-
-
 def target_versions(settings: Settings) -> tuple[str, str]:
-    """(Tyk release, Redis version) this stack runs, honouring image overrides."""
-    tyk = _tag(settings.images.gateway) or GATEWAY_MODULE.release
-    redis = _tag(settings.images.redis) or REDIS_VERSION
+    """(Tyk release, Redis version) this stack runs, by the tags of the images it runs
+    (overrides included); the pinned local release where a tag names none."""
+    from stackctl.images.select import stack_images
+
+    images = stack_images(settings)
+    tyk = release_tag(images["gateway"]) or GATEWAY_MODULE.release
+    redis = release_tag(images["redis"]) or REDIS_VERSION
     return tyk, redis
+
+
+def target_gateway(settings: Settings) -> GatewayVersion:
+    """The gateway image this stack runs, its release and Redis client (the image's
+    labels when the engine has it, else its tag)."""
+    from stackctl.images.select import stack_images
+
+    return image_version(stack_images(settings)["gateway"])
+
+
+def gateway_release(settings: Settings) -> str:
+    """The gateway release this stack runs: its image's label, else its tag, else the
+    pinned local release (what rendering and the limiter check go by)."""
+    return target_gateway(settings).release or target_versions(settings)[0]
 
 
 def pump_release(settings: Settings) -> str:
     """The pump release this stack runs, honouring an image override."""
-    return _tag(settings.images.pump) or PUMP_MODULE.release
+    return release_tag(settings.images.pump) or PUMP_MODULE.release
 
 
 def _lines(tyk: str) -> str:
@@ -50,7 +61,9 @@ def check_support(settings: Settings) -> None:
     from stackctl.tyk.render_gateway import check_limiter
 
     tyk, redis = target_versions(settings)
-    check_limiter(rate_limiter(settings.gateway.rate_limiter), settings.redis.tls, tyk)
+    limiter = rate_limiter(settings.gateway.rate_limiter)
+    if limiter.in_redis and settings.redis.tls in ("tls", "mtls"):  # read the image's labels
+        check_limiter(limiter, settings.redis.tls, gateway_release(settings))
     if settings.allow_unsupported or supported(tyk, redis):
         return
     raise ConfigError(

@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from stackctl import versions
 from stackctl.tyk.envconfig import Kind
-from stackctl.tyk.releases import Range
+from stackctl.tyk.releases import AnyOf, Range, Releases
 from stackctl.tyk.schema import (
     Component,
     ComponentSpec,
@@ -507,11 +508,12 @@ RATE_LIMITERS: tuple[RateLimiter, ...] = (
 """The gateway's rate limiters, selected by `gateway.rate_limiter`; precedence in the
 gateway (session_manager.go): fixed-window, then sentinel, then redis-rolling, else DRL."""
 
-LIMITER_CLIENT_TLS_FILES = Range(since="v5.9.0")
+LIMITER_CLIENT_TLS_FILES = AnyOf((Range("v5.8.6", "v5.8"), Range(since="v5.10.0")))
 """Releases whose rate limiter's own Redis client (internal/rate/storage.go) uses
-ca_file/cert_file/key_file. Up to the 5.8 line it sets only InsecureSkipVerify, so with
-redis tls or mtls every Redis-backed limiter fails to connect and lets requests through.
-(Read in the 5.8 snapshot; the fix is on master: the exact first release is not verified.)"""
+ca_file/cert_file/key_file: TT-14564, fixed in 5.8.6 and 5.10.0; the 5.9 line lacks it
+(tyk-facts §15). Before, it sets only InsecureSkipVerify (read at v5.8.1, module
+e65eff00608a internal/rate/storage.go:29,45), so with redis tls or mtls every
+Redis-backed limiter fails to connect and lets requests through."""
 
 REDIS_KEY_PREFIXES: tuple[RedisKeyPrefix, ...] = (
     RedisKeyPrefix("session", "apikey-",
@@ -826,9 +828,9 @@ class ClientLag:
 DIAL_QUEUE = ClientLag(
     kind="dial-queue",
     scenarios=("kill-primary", "stop-primary", "partition-primary"),
-    client=_GW_REDIS,
+    client="the dial lock of go-redis v9.3.1-v9.7.0",
     cause="the failed primary's address vanished from the network (no RST: dials hang "
-          "until the dial timeout) and go-redis v9.7.0 dials one connection at a time per "
+          "until the dial timeout) and this go-redis dials one connection at a time per "
           "node (hooksMixin.dialHook holds a mutex across the dial), so requests that "
           "picked that node queue behind one dial per storage.timeout; a dial error makes "
           "the pool fail fast only after max_active of them; the client's single lazy "
@@ -837,8 +839,8 @@ DIAL_QUEUE = ClientLag(
           "every request blocks in RecordHit",
     setting="gateway.storage_timeout_s",
     tyk_option="storage.timeout",
-    fixed_in="go-redis v9.7.3 (redis.go:178-187 takes the lock only to read the hook; the "
-             "pump's version here; go-redis PRs 3088, 3225)",
+    fixed_in="go-redis v9.7.1 (go-redis PRs 3088, 3225: the lock only while reading the "
+             "hook; gateway 5.8.6+ and 5.10+ carry it, pump v1.13.0+ has v9.7.3)",
     source="go-redis v9.7.0 redis.go:178-182 (dialHook), internal/pool/pool.go:211-228 "
            "(dialConn, dialErrorsNum >= PoolSize), osscluster.go:1000-1006 (retry on the "
            "same node first), 832-845 and 1190-1210 (one reload at a time, seeds in random "
@@ -848,3 +850,113 @@ DIAL_QUEUE = ClientLag(
 )
 """Named in the drill report when the window outlasts the recovery by more than
 GO_REDIS_STATE_RELOAD_S after one of its scenarios."""
+
+
+# --- which Redis client each gateway release carries, and what that client does (issue 23)
+VERSION_LABELS = {"release": versions.RELEASE_LABEL, "go_redis": versions.GO_REDIS_LABEL,
+                  "storage": versions.STORAGE_LABEL}
+"""Labels a local gateway build carries: the Tyk release its source is, and the go-redis
+and storage versions it was built with (they win over GATEWAY_CLIENTS: a local build may
+carry another client than the release shipped)."""
+
+
+@dataclass(frozen=True)
+class GatewayRedisClient:
+    """The Redis client a range of gateway releases ships: go-redis (a range where the
+    exact version was not read) and TykTechnologies/storage."""
+
+    releases: Releases
+    go_redis: Range
+    storage: str | None
+    source: str
+
+
+_FACTS = "tyk-facts §15"
+GATEWAY_CLIENTS: tuple[GatewayRedisClient, ...] = (
+    GatewayRedisClient(Range("v5.3.0", "v5.3"), Range("v9.3.1", "v9.7.0"), None,
+                       f"{_FACTS}: every 5.3 release has the dial lock (exact version "
+                       "not read: the module proxy refuses 5.3 commits)"),
+    GatewayRedisClient(Range("v5.8.0", "v5.8.5"), Range.exact("v9.7.0"), "v1.2.2",
+                       "tyk go.mod:18,77 at v5.8.1 (module v1.9.2-0.20250509162946-"
+                       "e65eff00608a, read in the module cache); unchanged until v5.8.6"),
+    GatewayRedisClient(Range("v5.8.6", "v5.8"), Range.exact("v9.13.0"), "v1.3.4",
+                       f"tyk go.mod at v5.8.15 ({_FACTS}); the bump came in v5.8.6 "
+                       "(TT-15662, tyk#7347)"),
+    GatewayRedisClient(Range("v5.9.0", "v5.9"), Range("v9.3.1", "v9.7.0"), None,
+                       f"{_FACTS}: the 5.9 line has the dial lock (exact version not read)"),
+    GatewayRedisClient(Range("v5.10.0", "v5.12.0"), Range("v9.7.1", "v9.17"), None,
+                       f"{_FACTS}: 5.10+ has the fix, 5.12.1 moved to v9.18.0 (exact "
+                       "version not read)"),
+    GatewayRedisClient(Range(since="v5.12.1"), Range(since="v9.18.0"), None,
+                       f"{_FACTS}: 5.12.1+ pins v9.18.0"),
+)
+"""Gateway release -> go-redis and storage. A release in no row: client unknown."""
+
+
+@dataclass(frozen=True)
+class ClientBehaviour:
+    """A known behaviour of the gateway's Redis use, by go-redis version (the client) or by
+    gateway release (Tyk's own code)."""
+
+    kind: str
+    what: str  # one line: what the user sees
+    source: str
+    go_redis: Range | None = None  # the client versions that behave so
+    releases: Releases | None = None  # the gateway releases that behave so
+    fixed_in: str = ""
+    drilled: bool = True  # False: known from the source only, no drill measured it
+
+
+DIAL_LOCK_GO_REDIS = Range("v9.3.1", "v9.7.0")
+"""The go-redis versions whose dialHook holds the hooks mutex across the whole dial."""
+DIAL_LOCK = ClientBehaviour(
+    "dial-lock",
+    "go-redis holds a per-node lock for the whole dial: dials to a dead node queue one "
+    "behind another, storage.timeout each, so clients keep failing after the cluster "
+    "recovered",
+    "go-redis v9.7.0 redis.go:178-182 (hooksMixin.dialHook: hooksMu.Lock() across "
+    "hs.current.dial); v9.7.3 and v9.13.0 redis.go:179-188 take hooksMu.RLock() only to "
+    "read the hook, then dial (read in the module cache); the lock came with go-redis#2814 "
+    "(v9.3.1), went with #3088 and #3225, backported into v9.7.1",
+    go_redis=DIAL_LOCK_GO_REDIS,
+    fixed_in="go-redis v9.7.1 (gateway 5.8.6, 5.10.0)")
+LIMITER_TLS_IGNORED = ClientBehaviour(
+    "limiter-tls",
+    "the Redis rate limiters' own client ignores ca_file, cert_file and key_file: with "
+    "redis tls or mtls a Redis-backed limiter cannot connect and lets every request through",
+    "TT-14564; tyk internal/rate/storage.go:29,45 at v5.8.1 (only InsecureSkipVerify)",
+    releases=AnyOf((Range(until="v5.8.5"), Range("v5.9.0", "v5.9"))),
+    fixed_in="gateway 5.8.6, 5.10.0")
+PROBE_PASS_IN_OUTAGE = ClientBehaviour(
+    "probe-regression",
+    "/hello and /ready say pass through a whole Redis outage: a health check or `up`'s "
+    "wait cannot see Redis down",
+    "TT-17486",
+    releases=AnyOf((Range.exact("v5.8.14"), Range.exact("v5.13.0"))),
+    fixed_in="gateway 5.8.15, 5.13.1, 5.14.0")
+BOUNDED_DIALS = ClientBehaviour(
+    "bounded-dials",
+    "go-redis bounds each dial and retries it (DialerRetries, MaxConcurrentDials): not "
+    "drilled by stackctl yet, so the drill's findings may not fit it",
+    f"{_FACTS} (gateway 5.12.1+ pins v9.18.0)",
+    go_redis=Range(since="v9.18.0"), drilled=False)
+CLIENT_BEHAVIOURS: tuple[ClientBehaviour, ...] = (
+    DIAL_LOCK, LIMITER_TLS_IGNORED, PROBE_PASS_IN_OUTAGE, BOUNDED_DIALS)
+"""Every known behaviour `doctor` names and the drill's findings read."""
+
+LAG_WITHOUT_DIAL_LOCK = ClientLag(
+    kind="client-lag",
+    scenarios=DIAL_QUEUE.scenarios,
+    client="a go-redis without the dial lock",
+    cause="not the dial queue (this client dials concurrently); what remains is the "
+          f"client's lazy CLUSTER SLOTS reload (every {GO_REDIS_STATE_RELOAD_S} s or on "
+          "MOVED; a reload that asks the dead node first waits one dial timeout) and the "
+          f"analytics records buffer ({ANALYTICS_RECORDS_BUFFER} records: once the "
+          "analytics workers wait on the dead node and it fills, every request blocks in "
+          "RecordHit)",
+    setting="gateway.storage_timeout_s",
+    tyk_option="storage.timeout",
+    fixed_in="",
+    source="GO_REDIS_STATE_RELOAD_S, ANALYTICS_RECORDS_BUFFER (above)",
+)
+"""The finding when the window outlasts the recovery with a client that has no dial lock."""

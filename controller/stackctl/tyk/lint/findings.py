@@ -64,6 +64,10 @@ KINDS: dict[str, tuple[Severity, str, str]] = {
                 "gateway's {gw_key}"),
     "drift": ("error", "{what} differs across components: {values}",
               "give gateway, pump and dashboard the same Redis settings"),
+    "limiter-tls": ("error", "{key} is on with use_ssl and {files}: the rate limiter's own"
+                    " Redis client in gateway {release} ignores them (TT-14564), so it cannot"
+                    " connect and lets every request through",
+                    "use the default limiter, or a gateway of {fixed}"),
     # --against HOST:PORT: the files compared with the live cluster (issue 16)
     "live-missing-nodes": ("error", "{key} lacks {count} node(s) of the live cluster: "
                            "{missing}", "list every primary and replica: {expected}"),

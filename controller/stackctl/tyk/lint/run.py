@@ -10,7 +10,12 @@ from stackctl.tyk.lint.findings import Finding
 from stackctl.tyk.lint.names import check_env_names, check_json_names, check_standalone
 from stackctl.tyk.lint.pairing import check_pairing
 from stackctl.tyk.lint.sources import Source, read_sources
-from stackctl.tyk.lint.values import DEFAULT_CONCURRENCY, check_drift, check_view
+from stackctl.tyk.lint.values import (
+    DEFAULT_CONCURRENCY,
+    check_drift,
+    check_limiter_tls,
+    check_view,
+)
 from stackctl.tyk.lint.views import build_views
 from stackctl.tyk.schema import Component
 
@@ -33,6 +38,7 @@ def lint_sources(sources: Sequence[Source], releases: dict[Component, str],
     views = build_views(list(sources))
     for view in views.values():
         out += check_view(view, expected_addrs, concurrency)
+        out += check_limiter_tls(view, releases["gateway"])
     out += check_drift(list(views.values()))
     out += check_pairing(list(views.values()))
     return _unique(out)

@@ -8,7 +8,7 @@ from typing import Any
 from stackctl.tyk.lint.findings import Finding, finding
 from stackctl.tyk.lint.views import View
 from stackctl.tyk.schema import Role
-from stackctl.tyk.tables import MIN_HA_NODES
+from stackctl.tyk.tables import LIMITER_CLIENT_TLS_FILES, MIN_HA_NODES, RATE_LIMITERS
 
 _TLS_FILES: tuple[Role, ...] = ("ca_file", "cert_file", "key_file")
 DRIFT_ROLES: tuple[tuple[Role, str, Any], ...] = (
@@ -90,6 +90,21 @@ def check_view(view: View, expected: Sequence[str] | None,
         if isinstance(delay, int) and delay <= 0:
             out.append(finding("purge-delay", view.file, label, value=delay))
     return out
+
+
+def check_limiter_tls(view: View, release: str) -> list[Finding]:
+    """A Redis-backed rate limiter with TLS files, on a gateway release whose limiter's
+    client ignores them (tables.LIMITER_CLIENT_TLS_FILES)."""
+    if view.component != "gateway" or LIMITER_CLIENT_TLS_FILES.contains(release):
+        return []
+    files = [view.label(r) for r in _TLS_FILES if view.get(r)]
+    if not view.get("use_ssl") or not files:
+        return []
+    flags = [k for limiter in RATE_LIMITERS for k, _ in limiter.flags]
+    on = [label for value, label in (view.general.get(k, (None, k)) for k in flags)
+          if value is True]
+    return [finding("limiter-tls", view.file, on[0], files=", ".join(files), release=release,
+                    fixed=LIMITER_CLIENT_TLS_FILES.describe())] if on else []
 
 
 def check_drift(views: Sequence[View]) -> list[Finding]:
