@@ -230,3 +230,26 @@ def test_missing_tls_file_is_named_first(tmp_path: Path) -> None:
         with pytest.raises(ConfigError, match=r"cannot be read"):
             check_tls_files(settings_for(tmp_path, **{**ext, "redis.external.ca_file":
                                                       str(unreadable)}))
+
+
+def test_a_varied_image_gets_its_own_user(tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A render with another gateway image than preflight recorded (e.g. the drill's
+    `--vary images.gateway`) asks that image for its user; the others are as recorded."""
+    from stackctl.runtime import image_user
+
+    state = tmp_path / "state"
+    record_run_as(state, {"gateway": (65532, 65532), "pump": (65532, 65532)},
+                  {"gateway": "a/gw:1", "pump": "a/pump:1"})
+    asked: list[dict[str, str]] = []
+
+    def users(refs: dict[str, str], state_dir: Path) -> dict[str, tuple[int, int]]:
+        asked.append(dict(refs))
+        return {s: (1000, 1000) for s in refs}
+
+    monkeypatch.setattr(image_user, "image_users", users)
+    same = read_run_as(state, {"gateway": "a/gw:1", "pump": "a/pump:1"})
+    assert same == {"gateway": (65532, 65532), "pump": (65532, 65532)} and asked == []
+    varied = read_run_as(state, {"gateway": "b/gw:2", "pump": "a/pump:1"})
+    assert varied == {"gateway": (1000, 1000), "pump": (65532, 65532)}
+    assert asked == [{"gateway": "b/gw:2"}]

@@ -21,6 +21,7 @@ ANALYTICS_DIR = "analytics"
 def render_stack(ctx: StackContext) -> Rendered:
     """Write every file the stack runs from; sets and returns `ctx.results.rendered`."""
     from stackctl.cluster.redis_conf import render_redis
+    from stackctl.images.select import stack_images
     from stackctl.runtime.image_user import read_run_as
     from stackctl.stack_compose import (
         TykFiles,
@@ -55,7 +56,8 @@ def render_stack(ctx: StackContext) -> Rendered:
         policies=policies, analytics=analytics,
         gateway_env=env_paths.get("gateway.env"), pump_env=env_paths.get("pump.env"),
         pro=pro,
-        users={s: run_as(uid) for s, (uid, _) in read_run_as(ctx.state_dir).items()},
+        users={s: run_as(uid) for s, (uid, _) in
+               read_run_as(ctx.state_dir, stack_images(ctx.model.settings)).items()},
         upstream_conf=upstream_conf(ctx.state_dir),
     )
     paths.update(env_paths)

@@ -15,26 +15,42 @@ from stackctl.state import atomic_write_json, read_json
 USERS_FILE = "image-users.json"
 """`{image id: [uid, gid]}`: what `image_user` answered for each image seen."""
 RUN_AS_FILE = "run-as.json"
-"""`{service: [uid, gid]}`: the Tyk images' users, as the last preflight found them; the
-renderers read it (no Docker call per render)."""
+"""`{service: {"ref": image, "user": [uid, gid]}}`: the Tyk images' users, as the last
+preflight found them; the renderers read it (no Docker call per render)."""
 
 
-def record_run_as(state_dir: Path, users: Mapping[str, tuple[int, int]]) -> None:
-    """Remember the Tyk services' image users for the renderers (atomically)."""
-    atomic_write_json(state_dir / RUN_AS_FILE, {s: list(u) for s, u in users.items()})
+def record_run_as(state_dir: Path, users: Mapping[str, tuple[int, int]],
+                  refs: Mapping[str, str] | None = None) -> None:
+    """Remember the Tyk services' image users (and which image each is) for the
+    renderers, atomically."""
+    atomic_write_json(state_dir / RUN_AS_FILE, {
+        s: {"ref": (refs or {}).get(s, ""), "user": list(u)} for s, u in users.items()})
 
 
-def read_run_as(state_dir: Path) -> dict[str, tuple[int, int]]:
+def read_run_as(state_dir: Path, refs: Mapping[str, str] | None = None
+                ) -> dict[str, tuple[int, int]]:
     """`record_run_as`'s table; empty when absent or unreadable (the images' own USER
-    applies then)."""
+    applies then). With `refs` (service -> the image it runs now), a service recorded
+    with another image (e.g. a drill varying `images.gateway`) gets that image's user
+    (`image_users`: cached per image id)."""
     try:
         data = read_json(state_dir / RUN_AS_FILE)
     except ValueError:
         return {}
     if not isinstance(data, dict):
         return {}
-    return {str(k): (int(v[0]), int(v[1])) for k, v in data.items()
-            if isinstance(v, list) and len(v) == 2}
+    out: dict[str, tuple[int, int]] = {}
+    stale: dict[str, str] = {}
+    for service, row in data.items():
+        if not isinstance(row, dict) or len(row.get("user") or []) != 2:
+            continue
+        out[str(service)] = (int(row["user"][0]), int(row["user"][1]))
+        now = (refs or {}).get(str(service))
+        if now and row.get("ref") and now != row["ref"]:
+            stale[str(service)] = now
+    if stale:
+        out.update(image_users(stale, state_dir))
+    return out
 
 
 def _cache(state_dir: Path) -> dict[str, list[int]]:

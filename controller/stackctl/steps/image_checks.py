@@ -116,5 +116,5 @@ def tyk_users(settings: Settings, images: Mapping[str, str]) -> dict[str, tuple[
                                   + (f" and {len(bad) - 3} more" if len(bad) > 3 else ""),
                                   "make its files readable by any user (chmod -R a+rX, "
                                   "as Tyk's Dockerfile does), or use another image")
-    record_run_as(settings.state_dir, users)
+    record_run_as(settings.state_dir, users, images)
     return users

@@ -278,7 +278,7 @@ def tyk_services(model: StackModel, files: SwarmFiles, objects: _Objects) -> dic
     settings = model.settings
     images = stack_images(settings)
     state_dir = settings.state_dir
-    users = read_run_as(state_dir)
+    users = read_run_as(state_dir, images)
     gw_owner, pump_owner = users.get("gateway", (0, 0)), users.get("pump", (0, 0))
     apps = [objects.config(f"app-{Path(name).stem}", path, f"{GATEWAY_HOME}/apps/{name}")
             for name, path in sorted(files.apps.items())]
@@ -363,7 +363,8 @@ def render_all(model: StackModel, files: SwarmFiles, groups: int | None = None
         FRONT_NETWORK: _network(str(swarm.front_subnet), False, swarm.encrypted),
     }
     volumes: dict[str, Any] = {f"{n.name}-data": {} for n in model.nodes}
-    volumes[CSV_VOLUME] = csv_volume(read_run_as(settings.state_dir).get("pump", (0, 0)))
+    volumes[CSV_VOLUME] = csv_volume(read_run_as(settings.state_dir, stack_images(settings))
+                                     .get("pump", (0, 0)))
     return ({"version": SCHEMA_VERSION, "services": services, "networks": networks,
              "volumes": volumes, "secrets": objects.secrets, "configs": objects.configs}, job)
 
