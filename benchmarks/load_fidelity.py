@@ -15,7 +15,8 @@ Each stack runs in its own project and subnets in a temporary directory and is t
 with its volumes.
 
     .venv/bin/python benchmarks/load_fidelity.py [--tls off,mtls] [--duration 60]
-        [--connections 32] [--source DIR] [--baseline gateway=REF,pump=REF]
+        [--connections 32] [--source DIR] [--images gateway=REF,pump=REF]
+        [--baseline gateway=REF,pump=REF]
 """
 
 from __future__ import annotations
@@ -122,7 +123,8 @@ def image_env(spec: str) -> dict[str, str]:
     for part in filter(None, spec.split(",")):
         name, _, ref = part.partition("=")
         if name not in ("gateway", "pump", "redis", "upstream") or not ref:
-            raise SystemExit(f"--baseline: {part!r} is not NAME=REF (gateway, pump, ...)")
+            raise SystemExit(f"--images/--baseline: {part!r} is not NAME=REF (gateway, pump, "
+                             "...)")
         out[f"STACKCTL_IMAGES__{name.upper()}"] = ref
     return out
 
@@ -147,6 +149,8 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--source", type=Path, default=REPO,
                         help="the stackctl checkout that brings the stack up")
+    parser.add_argument("--images", default="",
+                        help="gateway=REF,pump=REF: the images measured (default: the stack's)")
     parser.add_argument("--baseline", default="",
                         help="gateway=REF,pump=REF: first run these images, then compare")
     args = parser.parse_args()
@@ -163,8 +167,10 @@ def main() -> None:
             print(f"tls {tls}, baseline images {args.baseline}, stack from {args.source}:")
             baseline = one_stack(args.source, base, {**env, **images}, args.duration,
                                  args.connections)
-        print(f"tls {tls}, stack from {args.source}:")
-        rps, cpu = one_stack(args.source, base, env, args.duration, args.connections)
+        print(f"tls {tls}, images {args.images or 'the stack defaults'}, stack from "
+              f"{args.source}:")
+        rps, cpu = one_stack(args.source, base, {**env, **image_env(args.images)},
+                             args.duration, args.connections)
         if baseline is not None:
             print(f"tls {tls}: throughput {rps:.0f} / {baseline[0]:.0f} req/s = "
                   f"{rps / max(baseline[0], 1):.3f} of the baseline's; gateway CPU per "
