@@ -49,7 +49,7 @@ class Preflight:
                 raise
         if (check := compose.result()).status == "fail":
             raise ToolError(f"{check.detail}; {check.fix}")
-        if settings.profile == "pro":
+        if settings.profile == "pro" and (settings.images.offline or not settings.images.pull):
             from stackctl.tyk.pro_checks import check_dashboard_image
 
             pro.append(check_dashboard_image(settings, lambda ref: present.get(ref, False)))

@@ -31,16 +31,18 @@ def check_postgres(settings: Settings) -> str:
 
 
 def check_dashboard_image(settings: Settings, present: Callable[[str], bool]) -> str:
-    """ConfigError when the Dashboard image is not here (registries are never probed)."""
+    """ConfigError when the Dashboard image is not here and `up` may not pull it (offline
+    or --no-pull; otherwise preflight pulls it with the other official images)."""
     from stackctl.images.select import stack_images
 
     ref = stack_images(settings)["dashboard"]
     if present(ref):
         return f"{ref} present"
-    raise ConfigError("images.dashboard", f"{ref} is not present, and stackctl pulls "
-                      "nothing (the Dashboard is closed source: no local build)",
-                      f"`docker pull {ref}` where a registry is reachable (or `docker load` "
-                      "it), or set images.dashboard to an image that is here")
+    raise ConfigError("images.dashboard", f"{ref} is not present, and the Dashboard has no "
+                      "local build (closed source)",
+                      "`stackctl up` without --offline and --no-pull pulls it where a "
+                      "registry answers; or `docker load` it, or set images.dashboard to an "
+                      "image that is here")
 
 
 def check_pro(settings: Settings, state_dir: Path) -> list[str]:
