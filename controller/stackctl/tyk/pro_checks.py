@@ -40,9 +40,9 @@ def check_dashboard_image(settings: Settings, present: Callable[[str], bool]) ->
         return f"{ref} present"
     raise ConfigError("images.dashboard", f"{ref} is not present, and the Dashboard has no "
                       "local build (closed source)",
-                      "`stackctl up` without --offline and --no-pull pulls it where a "
-                      "registry answers; or `docker load` it, or set images.dashboard to an "
-                      "image that is here")
+                      f"`docker pull {ref}` where a registry answers (`stackctl up` "
+                      "without --offline and --no-pull does it), `docker load` it, or set "
+                      "images.dashboard to an image that is here")
 
 
 def check_pro(settings: Settings, state_dir: Path) -> list[str]:
