@@ -70,7 +70,15 @@ def check_sweep(work: Path, env: dict[str, str], stack: Any, replicas: int) -> N
         assert (repeat["gateway_cpu_us_per_request"] or 0) > 0, repeat["cost"]
         assert not repeat["saturated"].startswith("not measured"), repeat["saturated"]
         assert repeat["steady"]["passed"] is not None and len(repeat["steady"]["fifths"]) == 5
-    assert report["recommendation"]["max_active"] in (16, 64)
+    # The rule picks among the points that stayed steady; on this noisy 2-core machine a
+    # 5 s point can fail its steadiness check, and then it may not be chosen.
+    steady = {size for size, p in points.items() if p["summary"].get("stable") is not False}
+    rec = report["recommendation"]
+    if steady:
+        assert rec["max_active"] in steady, rec
+    else:
+        assert rec["max_active"] is None and "no pool size qualifies" in rec["lines"][-1], rec
+    assert sum("unstable: ignored" in line for line in rec["lines"]) == 2 - len(steady), rec
 
     # Docker's record: for each point, gateway and pump tasks that ran (had a container,
     # were shut down by the next deploy) with the point's variable in their spec.
