@@ -212,7 +212,7 @@ def test_wait_redis_pass_names_the_url_and_last_state(fake: FakeGateway) -> None
 
 def test_smoke_and_bootstrap_post_the_builders_definitions(fake: FakeGateway,
                                                            tmp_path: Path) -> None:
-    from stackctl.smoke import setup as smoke_setup
+    from stackctl.load import keys as smoke_setup
     from stackctl.steps import bootstrap
     from stackctl.sweep import target
 

@@ -14,7 +14,7 @@ from stackctl.smoke.checks import (
     success_pct,
 )
 from stackctl.smoke.expect import Allowed, expected_allowed, limit_for, windows_touched
-from stackctl.smoke.setup import key_limits
+from stackctl.load.keys import key_limits
 
 pytestmark = pytest.mark.unit
 

@@ -18,7 +18,7 @@ from pydantic import SecretStr
 
 from stackctl.errors import ConfigError, ToolError
 from stackctl.runtime.swarm import Task, parse_env
-from stackctl.smoke.setup import SmokeKey, SmokeSetup
+from stackctl.load.keys import SmokeKey, SmokeSetup
 from stackctl.sweep.measure import Target
 from stackctl.sweep.points import Point, SweepOptions, fingerprint
 from stackctl.sweep.probes import NodeClients

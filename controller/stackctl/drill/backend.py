@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from stackctl.cluster.readiness import ClusterNode
     from stackctl.context import StackContext
     from stackctl.drill.observe import Gate
-    from stackctl.smoke.setup import SmokeSetup
+    from stackctl.load.keys import SmokeSetup
 
 STEP = "drill-restore"
 
@@ -89,7 +89,7 @@ class ComposeBackend:
 
     def drop_api(self, gw: GatewayClient, made: SmokeSetup) -> list[str]:
         """The keys and the API deleted."""
-        from stackctl.smoke.setup import cleanup
+        from stackctl.load.keys import cleanup
 
         return cleanup(gw, made)
 

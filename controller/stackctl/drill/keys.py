@@ -12,7 +12,7 @@ from stackctl.clients.gateway import GatewayClient
 from stackctl.cluster.readiness import ClusterNode
 from stackctl.drill.slots import in_ranges, session_slot
 from stackctl.errors import ToolError
-from stackctl.smoke import setup as smoke_setup
+from stackctl.load import keys as smoke_setup
 from stackctl.tyk.apidef import api_definition, session
 
 MAX_KEYS = 32

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from stackctl.drill.backend import Backend
     from stackctl.drill.observe import Check
     from stackctl.load.plan import LoadResult
-    from stackctl.smoke.setup import SmokeSetup
+    from stackctl.load.keys import SmokeSetup
 
 Say = Callable[[str], None]
 KEYS_VALID_WAIT_S = 15.0
@@ -194,7 +194,7 @@ def run_scenario(ctx: StackContext, backend: Backend, scenario: Scenario,
     from stackctl.load.builtin import Live
     from stackctl.load.plan import LoadPlan
     from stackctl.smoke.analytics import wait_delivered
-    from stackctl.smoke.setup import wait_serving
+    from stackctl.load.keys import wait_serving
 
     target, slots, view = _pick(ctx, backend, scenario)
     backend.refuse(scenario, target)  # exit 2 before anything is made or touched

@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from stackctl.context import StackContext
     from stackctl.drill.observe import Gate
     from stackctl.drill.options import DrillOptions
-    from stackctl.smoke.setup import SmokeSetup
+    from stackctl.load.keys import SmokeSetup
 
 PROBE_ROLE = "drill-probe"
 PROBE_SECONDS = 3 * 3600
@@ -307,7 +307,7 @@ class SwarmBackend:
 
     def drop_api(self, gw: GatewayClient, made: SmokeSetup) -> list[str]:
         """The keys deleted; the baked-in API stays."""
-        from stackctl.smoke.setup import delete_keys
+        from stackctl.load.keys import delete_keys
 
         return delete_keys(gw, made.keys)
 

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from stackctl.load.plan import LoadResult
     from stackctl.meter.cost import Cost
     from stackctl.smoke.run import SmokeOptions
-    from stackctl.smoke.setup import SmokeSetup
+    from stackctl.load.keys import SmokeSetup
     from stackctl.tyk.schema import RateLimiter
 
 

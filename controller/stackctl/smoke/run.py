@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from stackctl.meter.cost import Cost
     from stackctl.smoke.redis_probe import NodeKeys
     from stackctl.smoke.report import SmokeReport
-    from stackctl.smoke.setup import SmokeSetup
+    from stackctl.load.keys import SmokeSetup
     from stackctl.tyk.schema import RateLimiter
 
 DEFAULT_RATE = {"builtin": 500.0, "wrk": 0.0}
@@ -185,7 +185,7 @@ def run_smoke(ctx: StackContext, options: SmokeOptions,
     from stackctl.context.gateway import stack_gateway
     from stackctl.context.render import ANALYTICS_DIR
     from stackctl.load.plan import LoadPlan
-    from stackctl.smoke import setup as smoke_setup
+    from stackctl.load import keys as smoke_setup
     from stackctl.smoke.analytics import count_records, wait_delivered
     from stackctl.smoke.expect import limit_for
     from stackctl.smoke.report import build_report

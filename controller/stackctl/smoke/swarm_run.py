@@ -118,7 +118,7 @@ def run_swarm_smoke(ctx: StackContext, duration_s: float, connections: int, rate
     from stackctl.smoke.expect import limit_for
     from stackctl.smoke.redis_probe import placement, probe_with
     from stackctl.smoke.run import ANALYTICS_WAIT_MIN_S, ESTIMATED_WRK_RPS, limiter_in_use
-    from stackctl.smoke.setup import LIMIT_PER_S, SmokeKey, key_limits
+    from stackctl.load.keys import LIMIT_PER_S, SmokeKey, key_limits
     from stackctl.steps.bootstrap import API_ID, LISTEN_PATH
     from stackctl.swarm.load import run_load_tasks
     from stackctl.swarm.meter import SwarmMeter, SwarmSource

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from stackctl.smoke.setup import SmokeSetup
+from stackctl.load.keys import SmokeSetup
 from stackctl.sweep.measure import Target
 from stackctl.sweep.points import Point, SweepOptions
 from stackctl.sweep.probes import NodeClients
@@ -40,7 +40,7 @@ class ComposeSweep:
 
     def cleanup_target(self, made: SmokeSetup) -> list[str]:
         from stackctl.context.gateway import stack_gateway
-        from stackctl.smoke.setup import cleanup
+        from stackctl.load.keys import cleanup
 
         with stack_gateway(self.ctx) as gw:
             problems = cleanup(gw, made)
@@ -57,7 +57,7 @@ class ComposeSweep:
 
     def wait_serving(self, made: SmokeSetup) -> None:
         from stackctl.clients.gateway import GatewayClient
-        from stackctl.smoke.setup import wait_serving
+        from stackctl.load.keys import wait_serving
 
         with GatewayClient(self.ctx.gateway_url) as gw:
             wait_serving(gw, made)

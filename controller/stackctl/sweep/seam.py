@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
-from stackctl.smoke.setup import SmokeSetup
+from stackctl.load.keys import SmokeSetup
 from stackctl.sweep.measure import Target
 from stackctl.sweep.points import Point, SweepOptions
 from stackctl.sweep.probes import NodeClients

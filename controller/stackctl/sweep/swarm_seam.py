@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from stackctl.errors import ConfigError
-from stackctl.smoke.setup import SmokeSetup
+from stackctl.load.keys import SmokeSetup
 from stackctl.sweep.measure import Target
 from stackctl.sweep.points import Point, SweepOptions
 from stackctl.sweep.probes import NodeClients
@@ -77,7 +77,7 @@ class SwarmSweep:
 
     def cleanup_target(self, made: SmokeSetup) -> list[str]:
         from stackctl.clients.gateway import GatewayClient
-        from stackctl.smoke.setup import delete_keys
+        from stackctl.load.keys import delete_keys
 
         with GatewayClient(self.ctx.gateway_url, self.ctx.secrets.gateway_secret) as gw:
             return delete_keys(gw, made.keys)
@@ -93,7 +93,7 @@ class SwarmSweep:
 
     def wait_serving(self, made: SmokeSetup) -> None:
         from stackctl.clients.gateway import GatewayClient
-        from stackctl.smoke.setup import wait_serving
+        from stackctl.load.keys import wait_serving
 
         with GatewayClient(self.ctx.gateway_url) as gw:
             wait_serving(gw, made)

@@ -8,7 +8,7 @@ import secrets
 from pydantic import SecretStr
 
 from stackctl.clients.gateway import GatewayClient
-from stackctl.smoke import setup as smoke_setup
+from stackctl.load import keys as smoke_setup
 from stackctl.tyk.apidef import api_definition, session
 
 KEYS = 2

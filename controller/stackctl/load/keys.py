@@ -1,4 +1,5 @@
-"""The smoke's API and keys, created and removed through the gateway API."""
+"""The API and keys a load calls (the smoke, the sweep, the drill), created and removed
+through the gateway API."""
 
 from __future__ import annotations
 
@@ -122,3 +123,19 @@ def cleanup(gw: GatewayClient, setup: SmokeSetup) -> list[str]:
     except ToolError as exc:
         problems.append(str(exc))
     return problems
+
+
+def unlimited_keys(gw: GatewayClient, api_id: str, listen_path: str, keys: int
+                   ) -> SmokeSetup:
+    """`keys` unlimited keys for an API that exists (the sweep's: it measures pools, not
+    rate limits)."""
+    made = []
+    for _ in range(keys):
+        key, key_hash = gw.create_key_hashed(session(api_id, UNLIMITED_RATE, LIMIT_PER_S))
+        made.append(SmokeKey(SecretStr(key), key_hash, UNLIMITED_RATE, LIMIT_PER_S, False))
+    return SmokeSetup(api_id, listen_path, tuple(made))
+
+
+def raw_keys(made: SmokeSetup) -> tuple[str, ...]:
+    """The keys' values, for the load engines only (never printed)."""
+    return tuple(k.key.get_secret_value() for k in made.keys)
