@@ -53,19 +53,34 @@ def key_limits(keys: int, limit: int) -> list[tuple[int, bool]]:
 
 
 def create(gw: GatewayClient, keys: int, limit: int) -> SmokeSetup:
-    """Create the API, reload, and create the keys (what was made is removed again when
-    a step fails)."""
+    """Create a fresh API, reload, and create the keys (what was made is removed again
+    when a step fails)."""
     api_id = new_api_id()
     listen_path = f"/{api_id}/"
-    made: list[SmokeKey] = []
     gw.create_api(api_definition(api_id, listen_path))
     try:
         gw.reload()
+    except ToolError:
+        cleanup(gw, SmokeSetup(api_id, listen_path, ()))
+        raise
+    return create_keys(gw, api_id, listen_path, keys, limit, drop_api=True)
+
+
+def create_keys(gw: GatewayClient, api_id: str, listen_path: str, keys: int, limit: int,
+                drop_api: bool = False) -> SmokeSetup:
+    """The keys for an API that exists, a third of them limited (`key_limits`); the keys
+    made are deleted again when one fails (and the API too with `drop_api`)."""
+    made: list[SmokeKey] = []
+    try:
         for rate, limited in key_limits(keys, limit):
             key, key_hash = gw.create_key_hashed(session(api_id, rate, LIMIT_PER_S))
             made.append(SmokeKey(SecretStr(key), key_hash, rate, LIMIT_PER_S, limited))
     except ToolError:
-        cleanup(gw, SmokeSetup(api_id, listen_path, tuple(made)))
+        gone = SmokeSetup(api_id, listen_path, tuple(made))
+        if drop_api:
+            cleanup(gw, gone)
+        else:
+            delete_keys(gw, made)
         raise
     return SmokeSetup(api_id, listen_path, tuple(made))
 
