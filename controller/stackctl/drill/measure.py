@@ -193,7 +193,7 @@ def run_scenario(ctx: StackContext, backend: Backend, scenario: Scenario,
     from stackctl.drill.target import primaries
     from stackctl.load.builtin import Live
     from stackctl.load.plan import LoadPlan
-    from stackctl.smoke.analytics import wait_delivered
+    from stackctl.meter.delivered import wait_delivered
     from stackctl.smoke.setup import wait_serving
 
     target, slots, view = _pick(ctx, backend, scenario)
