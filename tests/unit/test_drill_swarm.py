@@ -25,6 +25,7 @@ from stackctl.drill.scenarios.base import Target
 from stackctl.drill.target import choose, primaries, service_of
 from stackctl.drill.vary import parse_varies
 from stackctl.errors import ConfigError
+from stackctl.meter.delivered import count_in_text, count_records
 from stackctl.model import RedisNode
 from stackctl.runtime.compose import ExecResult
 from stackctl.runtime.swarm import (
@@ -34,7 +35,6 @@ from stackctl.runtime.swarm import (
     parse_attachments,
     parse_started,
 )
-from stackctl.smoke.analytics import count_in_text, count_records
 
 pytestmark = pytest.mark.unit
 

@@ -53,8 +53,7 @@ def up(step_ctx: Any, smoke: bool, as_json: bool, verbose: bool) -> None:
 def _failure_logs(step_ctx: Any, lines: int = 15) -> str:
     """The last log lines of services whose tasks are not running."""
     from stackctl.errors import ToolError
-    from stackctl.swarm.render import wanted_tasks
-    from stackctl.swarm.stackfile import STACK_FILE
+    from stackctl.swarm.stackfile import STACK_FILE, wanted_tasks
     from stackctl.swarm.wait import progress
 
     path = step_ctx.state_dir / STACK_FILE

@@ -8,6 +8,7 @@ from functools import cached_property
 from pathlib import Path
 
 from stackctl.context.results import Results
+from stackctl.engine import Engine, engine_for
 from stackctl.model import StackModel
 from stackctl.runtime.compose import Compose, ServiceState
 from stackctl.runtime.swarm import Stack
@@ -37,6 +38,11 @@ class StackContext:
     def secrets(self) -> Secrets:
         """The stack's secrets (generated on first use, 0600)."""
         return load_secrets(self.state_dir)
+
+    @cached_property
+    def engine(self) -> Engine:
+        """The stack's engine (`settings.engine`), picked once."""
+        return engine_for(self.model)
 
     @cached_property
     def compose(self) -> Compose:

@@ -95,8 +95,7 @@ class ComposeBackend:
 
     def delivered(self, api_id: str) -> int:
         """Rows for the run's own API in the csv sink (a host directory)."""
-        from stackctl.context.render import ANALYTICS_DIR
-        from stackctl.smoke.analytics import count_records
+        from stackctl.meter.delivered import ANALYTICS_DIR, count_records
 
         return count_records(self.ctx.state_dir / ANALYTICS_DIR, api_id)
 

@@ -193,8 +193,8 @@ def run_scenario(ctx: StackContext, backend: Backend, scenario: Scenario,
     from stackctl.drill.target import primaries
     from stackctl.load.builtin import Live
     from stackctl.load.plan import LoadPlan
-    from stackctl.smoke.analytics import wait_delivered
     from stackctl.load.keys import wait_serving
+    from stackctl.meter.delivered import wait_delivered
 
     target, slots, view = _pick(ctx, backend, scenario)
     backend.refuse(scenario, target)  # exit 2 before anything is made or touched

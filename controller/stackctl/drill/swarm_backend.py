@@ -71,8 +71,7 @@ def check_swarm_input(ctx: StackContext, chosen: Sequence[Scenario], options: Dr
                       ) -> None:
     """The swarm refusals that need no target (ConfigError, exit 2; nothing touched): a
     scenario that cannot exist here, --vary, not a manager, the stack not running."""
-    from stackctl.swarm.render import wanted_tasks
-    from stackctl.swarm.stackfile import STACK_FILE
+    from stackctl.swarm.stackfile import STACK_FILE, wanted_tasks
     from stackctl.swarm.wait import progress
 
     refused = [s.name for s in chosen if s.name in REFUSED_ON_SWARM]
@@ -313,7 +312,7 @@ class SwarmBackend:
 
     def _count(self, api_id: str) -> int | None:
         from stackctl.images.select import stack_images
-        from stackctl.smoke.analytics import count_in_text
+        from stackctl.meter.delivered import count_in_text
         from stackctl.swarm.pump_csv import pump_csv
 
         try:
@@ -369,8 +368,7 @@ class SwarmBackend:
         included), then cluster-ready.sh in the probe."""
         from stackctl.cluster.wait import wait_ready
         from stackctl.drill.backend import STEP
-        from stackctl.swarm.render import wanted_tasks
-        from stackctl.swarm.stackfile import STACK_FILE
+        from stackctl.swarm.stackfile import STACK_FILE, wanted_tasks
         from stackctl.swarm.wait import wait_running
 
         started = time.monotonic()
