@@ -129,10 +129,10 @@ def test_revoked_key_fails_the_auth_check(stack: Stack, monkeypatch: pytest.Monk
                                           ) -> None:
     from stackctl.clients.gateway import GatewayClient
     from stackctl.context import StackContext
+    from stackctl.load.keys import SmokeSetup
     from stackctl.model import build_model
     from stackctl.settings import load_settings
     from stackctl.smoke.run import SmokeOptions, run_smoke
-    from stackctl.load.keys import SmokeSetup
 
     for key, value in stack.env.items():
         if key.startswith("STACKCTL_"):

@@ -6,6 +6,7 @@ from collections import Counter
 
 import pytest
 
+from stackctl.load.keys import key_limits
 from stackctl.smoke.checks import (
     KeyOutcome,
     auth_check,
@@ -14,7 +15,6 @@ from stackctl.smoke.checks import (
     success_pct,
 )
 from stackctl.smoke.expect import Allowed, expected_allowed, limit_for, windows_touched
-from stackctl.load.keys import key_limits
 
 pytestmark = pytest.mark.unit
 

@@ -17,8 +17,8 @@ import pytest
 from pydantic import SecretStr
 
 from stackctl.errors import ConfigError, ToolError
-from stackctl.runtime.swarm import Task, parse_env
 from stackctl.load.keys import SmokeKey, SmokeSetup
+from stackctl.runtime.swarm import Task, parse_env
 from stackctl.sweep.measure import Target
 from stackctl.sweep.points import Point, SweepOptions, fingerprint
 from stackctl.sweep.probes import NodeClients

@@ -21,8 +21,8 @@ if TYPE_CHECKING:
     from stackctl.context import StackContext
     from stackctl.drill.backend import Backend
     from stackctl.drill.observe import Check
-    from stackctl.load.plan import LoadResult
     from stackctl.load.keys import SmokeSetup
+    from stackctl.load.plan import LoadResult
 
 Say = Callable[[str], None]
 KEYS_VALID_WAIT_S = 15.0
@@ -192,8 +192,8 @@ def run_scenario(ctx: StackContext, backend: Backend, scenario: Scenario,
     from stackctl.drill.restore import restore
     from stackctl.drill.target import primaries
     from stackctl.load.builtin import Live
-    from stackctl.load.plan import LoadPlan
     from stackctl.load.keys import wait_serving
+    from stackctl.load.plan import LoadPlan
     from stackctl.meter.delivered import wait_delivered
 
     target, slots, view = _pick(ctx, backend, scenario)

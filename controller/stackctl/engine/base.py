@@ -14,11 +14,18 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from stackctl.errors import ConfigError
+from stackctl.load.plan import LoadPlan, LoadResult
+from stackctl.meter.cost import Cost
 from stackctl.meter.snapshot import MeterSource
+from stackctl.pipeline import Outcome
 from stackctl.runtime.compose import Exec, ExecResult, ServiceState
+from stackctl.tyk.apidef import api_definition
+
+if TYPE_CHECKING:
+    from stackctl.context import StackContext
 
 __all__ = ["SMOKE_API_ID", "SMOKE_LISTEN_PATH", "Engine", "Exec", "ExecResult", "LoadApi",
            "LoadSite", "ServiceRow", "ServiceState", "refuse"]
@@ -220,6 +227,62 @@ class Engine(Exec, Protocol):
         from here."""
         ...
 
+    # -- up's steps, the commands' reports, loads from the swarm --------------------------
+
+    def preflight(self, ctx: StackContext, refs: list[str]) -> str:
+        """The engine's own checks before anything starts (the step checks the images
+        `refs` here, the support matrix and the files); its verdict."""
+        ...
+
+    def render(self, ctx: StackContext) -> str:
+        """Write every file the stack runs from (`rendered_file` among them)."""
+        ...
+
+    def roll_out(self, ctx: StackContext) -> str | Outcome:
+        """Create or update the whole stack at once where the engine does (swarm)."""
+        ...
+
+    def start_redis(self, ctx: StackContext) -> str | Outcome:
+        """The Redis nodes running and the cluster ready (StepError)."""
+        ...
+
+    def start_tyk(self, ctx: StackContext) -> str:
+        """upstream, gateway and pump running and healthy (StartupFailure / StepError)."""
+        ...
+
+    def failure_logs(self, lines: int) -> str:
+        """The last log lines of what is not running, for a failed `up` ("": none)."""
+        ...
+
+    def load_network(self) -> str:
+        """The network a one-off load container joins to reach `gateway` by name."""
+        ...
+
+    def run_load_tasks(self, plan: LoadPlan, metered: bool
+                       ) -> tuple[LoadResult, list[LoadResult], Cost | None, str]:
+        """`plan` from the `load_site().tasks` load tasks: merged, each task's, the cost
+        (metered inside the run when `metered`; None, and why, otherwise)."""
+        ...
+
+    def recreate_env(self, ctx: StackContext, want: Mapping[str, Mapping[str, str | None]],
+                     say: Callable[[str], None]) -> dict[str, str]:
+        """Re-render from `ctx` (the overrides file as it is, its gateway replica count),
+        recreate the gateway(s) and the pump, wait until they serve with Redis pass,
+        check `want` per service (None: must be unset; ToolError); the gateway's
+        environment for the names asked (`say`: progress lines)."""
+        ...
+
+    def drifted(self, ctx: StackContext) -> list[str]:
+        """The services a render of `ctx`'s settings would change against what runs and
+        a recreate of gateway and pump would not (ConfigError beyond those)."""
+        ...
+
+    def gateway_targets(self, ctx: StackContext) -> list[tuple[str, str]]:
+        """Each gateway (service name, base URL) as the engine's loads reach it."""
+        ...
+
+
+
 
 def refuse(engine: Engine, feature: str, setting: str, fix: str = "") -> None:
     """ConfigError (exit 2, nothing touched) naming `setting` when the engine cannot do
@@ -230,3 +293,8 @@ def refuse(engine: Engine, feature: str, setting: str, fix: str = "") -> None:
             "a swarm stack (engine = swarm)"
         raise ConfigError(setting, f"not on engine = {engine.name}: {why}",
                           fix or f"run it on {other}")
+
+
+def smoke_api() -> dict[str, Any]:
+    """The API `up` bootstraps (the shared builder's, at SMOKE_LISTEN_PATH)."""
+    return api_definition(SMOKE_API_ID, SMOKE_LISTEN_PATH)

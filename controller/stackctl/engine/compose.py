@@ -11,18 +11,25 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stackctl.engine.base import LoadApi, LoadSite, ServiceRow
 from stackctl.errors import ConfigError, ToolError
+from stackctl.load.plan import LoadPlan, LoadResult
+from stackctl.meter.cost import Cost
 from stackctl.meter.delivered import ANALYTICS_DIR, count_records
 from stackctl.meter.pool import count_pool_timeouts
 from stackctl.meter.snapshot import MeterSource
-from stackctl.model import StackModel
+from stackctl.model import FRONT_NETWORK, StackModel
+from stackctl.pipeline import Outcome
 from stackctl.runtime.compose import Compose, Exec, ExecResult, ServiceState
 from stackctl.runtime.health import probed, read_healthchecks
 from stackctl.runtime.usage import Unavailable
 from stackctl.stack_compose import COMPOSE_FILE
+from stackctl.tyk.lookup import gateway_listen_port
+
+if TYPE_CHECKING:
+    from stackctl.context import StackContext
 
 POLL_S = 0.5
 ONE_SHOTS = ("cluster-init",)
@@ -250,6 +257,78 @@ class ComposeEngine:
     def pump_records(self, api_id: str) -> int | None:
         """Rows in the csv sink's host directory."""
         return count_records(self.state_dir / ANALYTICS_DIR, api_id)
+
+
+    # -- up's steps, the commands' reports, loads from the swarm (act) ------------------
+
+    def preflight(self, ctx: StackContext, refs: list[str]) -> str:
+        """The Compose plugin, and every published port free (or this project's)."""
+        from stackctl.engine import compose_up  # context <-> engine: the context hands
+        # out the engine, the engine's up phases render from the context
+
+        return compose_up.preflight(ctx, refs)
+
+    def render(self, ctx: StackContext) -> str:
+        """Redis and Tyk configs and the compose file."""
+        from stackctl.engine import compose_up
+
+        return compose_up.render(ctx)
+
+    def roll_out(self, ctx: StackContext) -> str | Outcome:
+        """Nothing at once: each part starts in its own step."""
+        from stackctl.engine import compose_up
+
+        return compose_up.roll_out()
+
+    def start_redis(self, ctx: StackContext) -> str | Outcome:
+        """The nodes, cluster-init and the gate up; the cluster ready."""
+        from stackctl.engine import compose_up
+
+        return compose_up.start_redis(ctx, self.compose)
+
+    def start_tyk(self, ctx: StackContext) -> str:
+        """upstream, gateway and pump up and watched until decided."""
+        from stackctl.engine import compose_up
+
+        return compose_up.start_tyk(ctx, self.compose)
+
+    def failure_logs(self, lines: int) -> str:
+        """The last log lines of the services not running or not healthy."""
+        from stackctl.engine import compose_up
+
+        if not self.rendered_file.exists():
+            return ""
+        return compose_up.failure_logs(self.compose, self.rendered_file, lines)
+
+    def load_network(self) -> str:
+        """The front network, for a one-off load container."""
+        return self.compose.network(FRONT_NETWORK)
+
+    def run_load_tasks(self, plan: LoadPlan, metered: bool
+                       ) -> tuple[LoadResult, list[LoadResult], Cost | None, str]:
+        """Compose runs no load tasks (`load_site().tasks` is 0)."""
+        raise ToolError("engine = compose runs no load tasks: loads run on this host")
+
+    def recreate_env(self, ctx: StackContext, want: Mapping[str, Mapping[str, str | None]],
+                     say: Callable[[str], None]) -> dict[str, str]:
+        """Re-render from `ctx`, recreate gateway(s) and pump, wait, check `want`."""
+        from stackctl.engine import compose_recreate
+
+        return compose_recreate.recreate_env(ctx, want)
+
+    def drifted(self, ctx: StackContext) -> list[str]:
+        """Nothing: a recreate applies these settings to gateway and pump anyway."""
+        return []
+
+    def gateway_targets(self, ctx: StackContext) -> list[tuple[str, str]]:
+        """Every gateway container (gateway, gateway-2, ...) at its front-network address
+        as this host reaches it (no published port's proxy in the path)."""
+        from stackctl.engine import compose_recreate
+
+        port = gateway_listen_port()
+        return [(name, f"http://{ctx.model.front_ip('gateway', i)}:{port}")
+                for i, name in enumerate(compose_recreate.gateway_services(ctx))]
+
 
 
 @contextmanager

@@ -28,20 +28,24 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stackctl.cluster.pki import STACKCTL_CLIENT
 from stackctl.engine.base import LoadApi, LoadSite, ServiceRow
 from stackctl.errors import ConfigError, ToolError
 from stackctl.images.select import stack_images
+from stackctl.load.plan import LoadPlan, LoadResult
+from stackctl.meter.cost import Cost
 from stackctl.meter.delivered import count_in_text
 from stackctl.meter.snapshot import MeterSource
 from stackctl.model import StackModel
+from stackctl.pipeline import Outcome
 from stackctl.runtime import swarm
 from stackctl.runtime.compose import Exec, ExecResult, ServiceState
 from stackctl.swarm import access
 from stackctl.swarm.health import healthy_tasks
-from stackctl.swarm.meter import SwarmSource, pool_timeouts
+from stackctl.swarm.load import run_load_tasks
+from stackctl.swarm.meter import SwarmMeter, SwarmSource, pool_timeouts
 from stackctl.swarm.pump_csv import pump_csv
 from stackctl.swarm.stackfile import (
     FRONT_NETWORK,
@@ -54,6 +58,10 @@ from stackctl.swarm.stackfile import (
 from stackctl.swarm.wait import probe_mounts, progress
 from stackctl.swarm.wait import wait_running as wait_tasks
 from stackctl.tyk.lookup import gateway_listen_port
+from stackctl.versions import image
+
+if TYPE_CHECKING:
+    from stackctl.context import StackContext
 
 PROBE_ROLE = "drill-probe"
 PROBE_SECONDS = 3 * 3600
@@ -74,6 +82,7 @@ UNSUPPORTED: dict[str, str] = {
     "vary": "in this version (it re-renders the stack and recreates Compose containers "
     "between runs)",
     "follow-many": "--follow follows one service on engine = swarm",
+    "fallback": "its REDIGOCLUSTER_SHARDCOUNT rungs recreate Compose services",
 }
 """What cannot be done on swarm, and why (one line each)."""
 
@@ -414,3 +423,85 @@ class SwarmEngine:
         except ToolError:
             return None
         return count_in_text(text, api_id) if text is not None else None
+
+
+    # -- up's steps, the commands' reports, loads from the swarm (act) ------------------
+
+    def preflight(self, ctx: StackContext, refs: list[str]) -> str:
+        """Swarm settings, a manager, the placement, the images on every other node, the
+        access proxy's port."""
+        from stackctl.engine import swarm_up  # context <-> engine: the context hands
+        # out the engine, the engine's up phases render from the context
+
+        return swarm_up.preflight(ctx, refs)
+
+    def render(self, ctx: StackContext) -> str:
+        """The stack file, with the smoke API baked into every gateway task."""
+        from stackctl.engine import swarm_up
+
+        return swarm_up.render(ctx)
+
+    def roll_out(self, ctx: StackContext) -> str | Outcome:
+        """`docker stack deploy` (and the init job when it changed)."""
+        from stackctl.engine import swarm_up
+
+        return swarm_up.roll_out(ctx, self.stack)
+
+    def start_redis(self, ctx: StackContext) -> str | Outcome:
+        """Every node's task running, the init job complete, the cluster ready."""
+        from stackctl.engine import swarm_up
+
+        return swarm_up.start_redis(ctx, self.stack)
+
+    def start_tyk(self, ctx: StackContext) -> str:
+        """The Tyk tasks running and probed; the host's way to the gateway."""
+        from stackctl.engine import swarm_up
+
+        return swarm_up.start_tyk(ctx, self.stack)
+
+    def failure_logs(self, lines: int) -> str:
+        """The last log lines of the services whose tasks are not running."""
+        from stackctl.engine import swarm_up
+
+        return swarm_up.failure_logs(self.stack, self.rendered_file, lines)
+
+    def load_network(self) -> str:
+        """The front overlay."""
+        return self.stack.network(FRONT_NETWORK)
+
+    def run_load_tasks(self, plan: LoadPlan, metered: bool
+                       ) -> tuple[LoadResult, list[LoadResult], Cost | None, str]:
+        """wrk from `swarm.load_replicas` load tasks against `plan.url` (a name on the
+        front overlay), metered inside the run when `metered` (`swarm.meter`): the merged
+        result, each task's, the cost (None, and why, when not metered)."""
+        settings = self.model.settings
+        meter = SwarmMeter(self.stack, self.model, plan.duration_s) if metered else None
+        if meter is not None:
+            meter.start()
+        merged, per_task = run_load_tasks(self.stack, plan, settings.swarm.load_replicas,
+                                          image("load").local, self.state_dir / "load",
+                                          settings.project, meter=meter)
+        if meter is None:
+            return merged, per_task, None, "not metered"
+        spent, note = meter.cost(per_task)
+        return merged, per_task, spent, note
+
+    def recreate_env(self, ctx: StackContext, want: Mapping[str, Mapping[str, str | None]],
+                     say: Callable[[str], None]) -> dict[str, str]:
+        """Re-render from `ctx`, deploy (only gateway and pump may change), wait for the
+        new tasks, check `want` in the specs and the local task containers."""
+        from stackctl.engine import swarm_recreate
+
+        return swarm_recreate.recreate_env(ctx, want, say)
+
+    def drifted(self, ctx: StackContext) -> list[str]:
+        """The services a render of `ctx`'s settings changes against what runs (exit 2
+        when one is not the gateway or the pump)."""
+        from stackctl.engine import swarm_recreate
+
+        return swarm_recreate.drifted(ctx)
+
+    def gateway_targets(self, ctx: StackContext) -> list[tuple[str, str]]:
+        """The gateway service by its name on the front overlay (the load tasks'
+        way to every gateway task)."""
+        return [("gateway", self.load_site().url)]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from pathlib import Path
 
 from stackctl.context import StackContext
 from stackctl.doctor import check_ports
@@ -142,10 +143,12 @@ def start_tyk(ctx: StackContext, stack: swarm.Stack) -> str:
             f"task(s), healthy); {how}")
 
 
-def failure_logs(stack: swarm.Stack, stack_file: str, lines: int) -> str:
+def failure_logs(stack: swarm.Stack, stack_file: Path, lines: int) -> str:
     """The last log lines of services whose tasks are not running."""
     try:
-        wanted = wanted_tasks(json.loads(stack_file))
+        if not stack_file.exists():
+            return ""
+        wanted = wanted_tasks(json.loads(stack_file.read_text()))
         now = progress(stack.tasks(), wanted)
         bad = [n for n, want in wanted.items() if now.running[n] < want][:3]
         if not bad:

@@ -11,7 +11,10 @@ from dataclasses import dataclass
 from pydantic import SecretStr
 
 from stackctl.clients.gateway import GatewayClient, GatewayError
+from stackctl.cluster.external import oneshot_runner, purge_keys
 from stackctl.errors import ToolError
+from stackctl.images.select import stack_images
+from stackctl.model import StackModel
 from stackctl.tyk.apidef import KEY_HEADER, api_definition, session
 
 UNLIMITED_RATE = 1_000_000
@@ -52,18 +55,24 @@ def key_limits(keys: int, limit: int) -> list[tuple[int, bool]]:
     return [(limit, True) if i < limited else (UNLIMITED_RATE, False) for i in range(keys)]
 
 
-def create(gw: GatewayClient, keys: int, limit: int) -> SmokeSetup:
-    """Create a fresh API, reload, and create the keys (what was made is removed again
-    when a step fails)."""
+def new_api(gw: GatewayClient) -> SmokeSetup:
+    """A fresh API, served after the reload (removed again when the reload fails)."""
     api_id = new_api_id()
-    listen_path = f"/{api_id}/"
-    gw.create_api(api_definition(api_id, listen_path))
+    made = SmokeSetup(api_id, f"/{api_id}/", ())
+    gw.create_api(api_definition(api_id, made.listen_path))
     try:
         gw.reload()
     except ToolError:
-        cleanup(gw, SmokeSetup(api_id, listen_path, ()))
+        cleanup(gw, made)
         raise
-    return create_keys(gw, api_id, listen_path, keys, limit, drop_api=True)
+    return made
+
+
+def create(gw: GatewayClient, keys: int, limit: int) -> SmokeSetup:
+    """Create a fresh API, reload, and create the keys (what was made is removed again
+    when a step fails)."""
+    made = new_api(gw)
+    return create_keys(gw, made.api_id, made.listen_path, keys, limit, drop_api=True)
 
 
 def create_keys(gw: GatewayClient, api_id: str, listen_path: str, keys: int, limit: int,
@@ -154,3 +163,16 @@ def unlimited_keys(gw: GatewayClient, api_id: str, listen_path: str, keys: int
 def raw_keys(made: SmokeSetup) -> tuple[str, ...]:
     """The keys' values, for the load engines only (never printed)."""
     return tuple(k.key.get_secret_value() for k in made.keys)
+
+
+def purge_external(model: StackModel, password: str, made: SmokeSetup) -> list[str]:
+    """External mode: delete every record left on the cluster that names one of the
+    run's keys (its counters, quotas; the sessions the API already deleted): a cluster
+    stackctl does not own keeps only what it had. The problems met."""
+    ext = model.settings.redis.external
+    run = oneshot_runner(stack_images(model.settings)["redis"], ext.network)
+    try:
+        purge_keys(ext, password, run, model.topology, [f"*{k.key_hash}*" for k in made.keys])
+    except ToolError as exc:
+        return [f"purging this run's records: {exc}"]
+    return []

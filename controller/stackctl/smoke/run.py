@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from stackctl.clients.gateway import GatewayClient, redis_health
-from stackctl.cluster.external import oneshot_runner, purge_keys
 from stackctl.context import StackContext
 from stackctl.context.gateway import stack_gateway
 from stackctl.engine import Engine, LoadSite
@@ -29,9 +28,9 @@ from stackctl.meter.metered import metered
 from stackctl.model import StackModel
 from stackctl.smoke.analytics_sql import SINK, count_sql_records
 from stackctl.smoke.expect import limit_for
+from stackctl.smoke.options import SmokeOptions
 from stackctl.smoke.redis_probe import NodeKeys, probe_external, probe_with
 from stackctl.smoke.report import SmokeReport, build_report
-from stackctl.smoke.options import SmokeOptions
 from stackctl.tools.wrk import wrk_binary
 from stackctl.tyk.bundle import rendered_gateway
 from stackctl.tyk.lookup import gateway_listen_port, limiter_in
@@ -124,20 +123,6 @@ def probe_redis(ctx: StackContext) -> list[NodeKeys]:
     return probe_with(ctx.engine.exec_node, [n.name for n in ctx.model.nodes])
 
 
-def purge_external(ctx: StackContext, made: api_keys.SmokeSetup) -> list[str]:
-    """External mode: delete every record left on the cluster that names one of this run's
-    keys (its counters, quotas; the sessions the API already deleted): a cluster stackctl
-    does not own keeps only what it had. The problems met."""
-    ext = ctx.model.settings.redis.external
-    run = oneshot_runner(stack_images(ctx.model.settings)["redis"], ext.network)
-    try:
-        purge_keys(ext, ctx.secrets.redis_password.get_secret_value(), run,
-                   ctx.model.topology, [f"*{k.key_hash}*" for k in made.keys])
-    except ToolError as exc:
-        return [f"purging this run's records: {exc}"]
-    return []
-
-
 def settled(count: Callable[[], int], pause_s: float, tries: int = 3) -> int:
     """The count once two reads `pause_s` apart agree (records of earlier requests to the
     same API still on their way are in it then, not in this run's)."""
@@ -193,7 +178,8 @@ def _drop_api(ctx: StackContext, gw: GatewayClient, site: LoadSite,
     problems = (api_keys.cleanup(gw, made) if site.api.own
                 else api_keys.delete_keys(gw, made.keys))
     if ctx.model.external:
-        problems += purge_external(ctx, made)
+        problems += api_keys.purge_external(
+            ctx.model, ctx.secrets.redis_password.get_secret_value(), made)
     return problems
 
 

@@ -45,19 +45,25 @@ class Fallback:
         failure = ctx.results.start_failure
         if failure is None:
             return skipped("not needed: the stack started")
+        why = ctx.engine.unsupported("fallback")
+        if why is not None:
+            raise StepError(failure.step, f"{failure.error}; no fallback on engine = "
+                            f"{ctx.engine.name}: {why}", "see `stackctl status` and "
+                            "`stackctl logs gateway pump`")
         from stackctl.context.health import check_health
         from stackctl.context.render import render_stack
         from stackctl.fallback.ladder import climb
         from stackctl.fallback.report import ladder_lines
-        from stackctl.fallback.stack_runner import RUNG_TIMEOUT_S, StackRunner, stack_components
+        from stackctl.fallback.stack_runner import RUNG_TIMEOUT_S, StackRunner
         from stackctl.fallback.state import (
             read_shardcount,
             rungs_after,
             write_last_report,
             write_shardcount,
         )
+        from stackctl.tyk.watch import components
 
-        releases = stack_components(ctx)
+        releases = components(ctx.compose_file, ctx.model.settings)
         before = read_shardcount(ctx.state_dir)
         runner = StackRunner(ctx, releases, self.rung_timeout or RUNG_TIMEOUT_S)
         report = climb(runner, releases, rungs_after(before))

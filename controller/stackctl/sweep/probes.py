@@ -1,18 +1,21 @@
 """What the sweep reads from the stack besides the load: Redis clients per node and the
 live maxclients (through the node containers), pool timeouts in the gateway logs (the
-tables' signature). On swarm, through the local task containers."""
+tables' signature). Through the engine: on swarm, the local task containers."""
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from stackctl.cluster.external import oneshot_runner, probe_preflight
 from stackctl.cluster.readiness import parse_info
 from stackctl.cluster.redis_conf import SCRIPTS_MOUNT
 from stackctl.cluster.status import split_report
+from stackctl.context import StackContext
+from stackctl.errors import ToolError
+from stackctl.images.select import stack_images
 from stackctl.model import StackModel
-from stackctl.runtime.compose import Compose
-from stackctl.runtime.swarm import Stack
+from stackctl.secrets import load_secrets
 
 CLIENTS_SCRIPT = f""". {SCRIPTS_MOUNT}/lib.sh
 self="127.0.0.1:${{STACKCTL_PORT:-6379}}"
@@ -43,10 +46,6 @@ def parse_clients(node: str, text: str) -> NodeClients:
 def external_clients(model: StackModel) -> list[NodeClients]:
     """External mode: every discovered node's clients and maxclients, read by one probe
     container on the user's network (no node containers to exec into)."""
-    from stackctl.cluster.external import oneshot_runner, probe_preflight
-    from stackctl.images.select import stack_images
-    from stackctl.secrets import load_secrets
-
     ext = model.settings.redis.external
     password = load_secrets(model.settings.state_dir, create=False).redis_password
     probe = probe_preflight(ext, password.get_secret_value(),
@@ -61,29 +60,20 @@ def external_clients(model: StackModel) -> list[NodeClients]:
     return out
 
 
-def redis_clients(compose: Compose, model: StackModel) -> list[NodeClients]:
-    """Every node's clients, read in parallel (external mode: `external_clients`)."""
-    if model.external:
-        return external_clients(model)
+def node_clients(ctx: StackContext) -> list[NodeClients]:
+    """Every node's clients, read in parallel through the engine (on swarm a node whose
+    task runs on another machine is left out: no `docker exec` reaches it); external
+    mode: `external_clients`."""
+    if ctx.model.external:
+        return external_clients(ctx.model)
 
-    def read(name: str) -> NodeClients:
-        return parse_clients(name, compose.exec(name, ["sh", "-c", CLIENTS_SCRIPT]).stdout)
-
-    names = [n.name for n in model.nodes]
-    with ThreadPoolExecutor(max_workers=min(8, len(names))) as pool:
-        return list(pool.map(read, names))
-
-
-def swarm_clients(stack: Stack, model: StackModel) -> list[NodeClients]:
-    """engine = swarm: the nodes whose task runs on this machine, read through their
-    containers in parallel (a node on another machine is left out: no `docker exec`
-    reaches it)."""
     def read(name: str) -> NodeClients | None:
-        container = stack.local_container(name)
-        if container is None:
+        try:
+            result = ctx.engine.exec(name, ["sh", "-c", CLIENTS_SCRIPT])
+        except ToolError:
             return None
-        return parse_clients(name, stack.exec(container, ["sh", "-c", CLIENTS_SCRIPT]).stdout)
+        return parse_clients(name, result.stdout)
 
-    names = [n.name for n in model.nodes]
+    names = [n.name for n in ctx.model.nodes]
     with ThreadPoolExecutor(max_workers=min(8, len(names))) as pool:
         return [c for c in pool.map(read, names) if c is not None]
