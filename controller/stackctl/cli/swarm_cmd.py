@@ -81,7 +81,7 @@ def down(step_ctx: Any, volumes: bool, as_json: bool) -> None:
 
     stack = step_ctx.stack
     proxy = access.stop(step_ctx.model)  # it holds an endpoint on the front network
-    from stackctl.drill.swarm_backend import probe_name
+    from stackctl.engine.swarm import probe_name
     from stackctl.runtime.swarm import remove_container
 
     remove_container(probe_name(step_ctx.model.settings.project))  # a drill cut short
