@@ -186,10 +186,11 @@ def test_bad_options_and_scenarios_are_config_errors() -> None:
 
 
 def fake_ctx(replicas: int) -> Any:
-    running = [SimpleNamespace(service=s, state="running") for s in ("gateway", "pump")]
     settings = SimpleNamespace(project="p", engine="compose",
                                redis=SimpleNamespace(replicas=replicas))
-    return SimpleNamespace(compose=SimpleNamespace(ps=lambda: running),
+    engine = SimpleNamespace(name="compose", unsupported=lambda _feature: None,
+                             require_running=lambda: None)  # a running stack, stated
+    return SimpleNamespace(engine=engine,
                            model=SimpleNamespace(settings=settings, external=False))
 
 

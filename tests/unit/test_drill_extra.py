@@ -302,8 +302,9 @@ def test_vary_of_the_node_timeout_refused_on_an_external_cluster() -> None:
     from stackctl.drill.options import DrillOptions
     from stackctl.drill.run import check_input
 
-    running = [SimpleNamespace(service=s, state="running") for s in ("gateway", "pump")]
-    ctx = SimpleNamespace(compose=SimpleNamespace(ps=lambda: running), model=SimpleNamespace(
+    engine = SimpleNamespace(name="compose", unsupported=lambda _feature: None,
+                             require_running=lambda: None)  # a running stack, stated
+    ctx = SimpleNamespace(engine=engine, model=SimpleNamespace(
         settings=SimpleNamespace(project="p", engine="compose", redis=SimpleNamespace(replicas=1)),
         external=True))
     node = DrillOptions(("stop-pump",), varies=vy.parse_varies(["redis.node_timeout_ms=2000"]))

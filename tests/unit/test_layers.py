@@ -39,7 +39,6 @@ LAYERS: dict[str, int] = {
     "stackctl.steps": 5, "stackctl.smoke": 5, "stackctl.sweep": 5, "stackctl.drill": 5,
     "stackctl.fallback": 5, "stackctl.diagnose": 5,
     "stackctl.swarm.render": 5,  # renders from the context (moves to render/)
-    "stackctl.drill.backend": 5, "stackctl.drill.swarm_backend": 5,  # the drill's seam
     # 6: the command line
     "stackctl.cli": 6, "stackctl.__main__": 6,
 }

@@ -180,21 +180,17 @@ def set_node_timeout(ctx: StackContext, ms: int) -> None:
 
     command = NODE_TIMEOUT.format(mount=SCRIPTS_MOUNT, ms=int(ms))
     for node in ctx.model.nodes:
-        result = ctx.compose.exec(node.name, ["sh", "-c", command], timeout=10)
+        result = ctx.engine.exec(node.name, ["sh", "-c", command], timeout=10)
         if not result.ok or "OK" not in result.stdout:
             why = (result.stderr or result.stdout).strip() or f"exit {result.returncode}"
             raise ToolError(f"CONFIG SET cluster-node-timeout {ms} on {node.name}: {why}")
 
 
 def recreate_gateways(ctx: StackContext) -> None:
-    """Recreate only the gateway containers from the rendered files (their config
-    digest label changed) and wait until each is healthy and reports Redis `pass`."""
-    from stackctl.sweep.apply import gateway_services, wait_healthy, wait_redis_pass
-
-    services = gateway_services(ctx)
-    ctx.compose.up(services, wait=False, no_deps=True)
-    wait_healthy(ctx, services)
-    wait_redis_pass(ctx)
+    """Recreate the gateway containers from the rendered files (their config digest
+    label changed; the pump's did not: Compose leaves it) and wait until each is healthy
+    and reports Redis `pass` (`Engine.recreate_env`)."""
+    ctx.engine.recreate_env(ctx, {}, lambda _line: None)
 
 
 def apply(base: StackContext, combo: Mapping[str, Any], what: set[Touches],

@@ -147,6 +147,10 @@ class Engine(Exec, Protocol):
         """One service's log lines since `since` (epoch seconds)."""
         ...
 
+    def container_of(self, service: str) -> str | None:
+        """A running container of the service on this machine (None: none here)."""
+        ...
+
     def exec_node(self, node: str, command: Sequence[str], env: Mapping[str, str]
                   ) -> ExecResult:
         """Run `command` against the Redis node `node` (meter.commandstats.NodeExec)."""

@@ -180,6 +180,10 @@ class ComposeEngine:
         """`docker exec` in the service's container."""
         return self.compose.exec(service, command, env, index, timeout)
 
+    def container_of(self, service: str) -> str | None:
+        """Its first container (by Compose's naming)."""
+        return self.compose.container(service)
+
     def exec_node(self, node: str, command: Sequence[str], env: Mapping[str, str]
                   ) -> ExecResult:
         """In the node's own container."""

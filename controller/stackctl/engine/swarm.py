@@ -263,6 +263,11 @@ class SwarmEngine:
             raise ToolError(f"{service}: no running task container on this node")
         return task
 
+    def container_of(self, service: str) -> str | None:
+        """Its running task container on this node."""
+        task = swarm.local_task(self.stack.full(service))
+        return task.container if task is not None else None
+
     def exec(self, service: str, command: Sequence[str], env: dict[str, str] | None = None,
              index: int = 1, timeout: float | None = None) -> ExecResult:
         """Run `command` in the service's task container here."""
