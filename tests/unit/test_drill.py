@@ -215,7 +215,7 @@ def test_primary_fault_on_zero_replicas_is_refused_unless_allowed() -> None:
     (["drill", "nuke-it"], "scenario 'nuke-it': unknown; valid: kill-primary"),
     (["drill", "--duration", "10", "--at", "12"], "--at: 12 s is not inside --duration"),
     (["drill", "--slo", "speed>3"], "unknown metric 'speed'"),
-    (["drill", "kill-primary"], "no stack rendered here"),
+    (["drill", "kill-primary"], "no compose stack rendered here"),
     (["drill", "--vary", "redis.node_timeout_ms=100"], "--vary redis.node_timeout_ms: 100 is "
      "out of range"),
     (["drill", "--vary", "gateway.max_active=ten"], "'ten' is not a whole number"),

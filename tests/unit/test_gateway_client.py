@@ -214,13 +214,13 @@ def test_smoke_and_bootstrap_post_the_builders_definitions(fake: FakeGateway,
                                                            tmp_path: Path) -> None:
     from stackctl.load import keys as smoke_setup
     from stackctl.steps import bootstrap
-    from stackctl.sweep import target
 
     with GatewayClient(fake.url, SecretStr(SECRET)) as gw:
         made = smoke_setup.create(gw, 3, 7)
         assert smoke_setup.wait_serving(gw, made) == 1
         assert smoke_setup.unauthorized_statuses(gw, made) == [401, 403]
-        swept = target.create(gw)
+        fresh = smoke_setup.new_api(gw)  # the sweep's: a fresh API, unlimited keys
+        swept = smoke_setup.unlimited_keys(gw, fresh.api_id, fresh.listen_path, 2)
         assert smoke_setup.cleanup(gw, made) == []
         assert smoke_setup.cleanup(gw, swept) == []
     apis = fake.posted["/tyk/apis"]

@@ -38,7 +38,7 @@ LAYERS: dict[str, int] = {
     # 5: actions and pipelines
     "stackctl.steps": 5, "stackctl.smoke": 5, "stackctl.sweep": 5, "stackctl.drill": 5,
     "stackctl.fallback": 5, "stackctl.diagnose": 5,
-    "stackctl.swarm.render": 5,  # renders from the context (moves to render/)
+    "stackctl.swarm.render": 4,  # renders from the context, for the swarm engine (moves to render/)
     # 6: the command line
     "stackctl.cli": 6, "stackctl.__main__": 6,
 }

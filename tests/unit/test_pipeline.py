@@ -77,7 +77,7 @@ def test_up_plan_order() -> None:
     from stackctl.steps.plan import up_steps
 
     names = [s.name for s in up_steps(smoke=True)]
-    assert names[:7] == ["preflight", "certificates", "render", "redis-cluster",
+    assert names[:8] == ["preflight", "certificates", "render", "deploy", "redis-cluster",
                          "pro-services", "tyk", "health"]
     assert names.index("bootstrap") < names.index("record") < names.index("smoke")
     assert "smoke" not in [s.name for s in up_steps(smoke=False)]

@@ -61,7 +61,8 @@ def running_context(ctx: typer.Context) -> StackContext:
     step_ctx = StackContext(build_model(for_running_stack(settings_for(ctx))))
     rendered = step_ctx.engine.rendered_file
     if not rendered.exists():
-        raise ConfigError(str(rendered), "no stack rendered here",
-                          f"run `stackctl up` first (or pass the same --config; engine = "
-                          f"{step_ctx.engine.name})")
+        name = step_ctx.engine.name
+        raise ConfigError(str(rendered), f"no {name} stack rendered here",
+                          f"run `stackctl up --engine {name}` first (or pass the same "
+                          "--config)")
     return step_ctx

@@ -73,6 +73,7 @@ def up(
                                     "images.offline": offline, "images.pull": pull,
                                     "engine": engine})
     step_ctx = StackContext(build_model(settings))
+    step_ctx.engine.check_settings()  # bad input: one line, exit 2, nothing started
     progress: Progress = JsonProgress() if as_json else PlainProgress(globals_of(ctx).verbose)
     _drop_stale_overrides(step_ctx.state_dir)
     results: list[StepResult] = []

@@ -285,7 +285,10 @@ class Engine(Exec, Protocol):
         """Each gateway (service name, base URL) as the engine's loads reach it."""
         ...
 
-
+    def check_settings(self) -> None:
+        """ConfigError (exit 2, before any Docker call) for a setting this engine cannot
+        honour (`up` asks it before its first step)."""
+        ...
 
 
 def refuse(engine: Engine, feature: str, setting: str, fix: str = "") -> None:

@@ -333,6 +333,8 @@ class ComposeEngine:
         return [(name, f"http://{ctx.model.front_ip('gateway', i)}:{port}")
                 for i, name in enumerate(compose_recreate.gateway_services(ctx))]
 
+    def check_settings(self) -> None:
+        """Compose runs every setting."""
 
 
 @contextmanager

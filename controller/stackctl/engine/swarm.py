@@ -52,6 +52,7 @@ from stackctl.swarm.stackfile import (
     INIT_SERVICE,
     REDIS_NETWORK,
     STACK_FILE,
+    check_swarm_settings,
     swarm_env,
     wanted_tasks,
 )
@@ -510,3 +511,8 @@ class SwarmEngine:
         """The gateway service by its name on the front overlay (the load tasks'
         way to every gateway task)."""
         return [("gateway", self.load_site().url)]
+
+    def check_settings(self) -> None:
+        """ConfigError (exit 2, before any Docker call) for a setting a swarm stack
+        cannot honour (`swarm.stackfile.check_swarm_settings`)."""
+        check_swarm_settings(self.model.settings)

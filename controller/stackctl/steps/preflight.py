@@ -15,19 +15,21 @@ from stackctl.tyk.support import check_support
 
 
 class Preflight:
-    """TLS files, support matrix, the Docker engine, images present (pulled when
-    missing) and their users, the stack engine's own checks (`Engine.preflight`: the
-    Compose plugin and free ports; a swarm manager, placement and the other nodes'
-    images), PKI sound. Bad input: one line and exit 2, nothing started."""
+    """The stack engine's own checks first (`Engine.preflight`: the Compose plugin and
+    free ports; swarm settings, a manager, the placement and the other nodes' images),
+    then TLS files, support matrix, the Docker engine, images present (pulled when
+    missing) and their users, PKI sound. Bad input: one line and exit 2, nothing
+    started."""
 
     name = "preflight"
 
     def run(self, ctx: StackContext) -> str:
         settings = ctx.model.settings
+        refs = sorted(set(stack_images(settings).values()))
+        verdict = ctx.engine.preflight(ctx, refs)  # first: what this engine cannot do
         check_tls_files(settings)
         check_support(settings)
         pro = check_pro(settings, ctx.state_dir) if settings.profile == "pro" else []
-        refs = sorted(set(stack_images(settings).values()))
         load_wrapper()
         try:
             present = images_present(refs)  # also proves the Docker engine answers
@@ -40,7 +42,6 @@ class Preflight:
             pro.append(check_dashboard_image(settings, lambda ref: present.get(ref, False)))
         pulled = ensure_images(settings, present, pull_image)
         tyk_users(settings, stack_images(settings))
-        verdict = ctx.engine.preflight(ctx, refs)
         if ctx.model.tls and not ctx.model.external and (ctx.model.certs_dir / "ca.crt").exists():
             verify_pki(ctx.model)
         have = f"{len(refs)} images present" + (f" ({len(pulled)} pulled)" if pulled else "")

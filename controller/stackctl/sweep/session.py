@@ -26,6 +26,12 @@ KEYS = 2
 (at least one per gateway from the load tasks: each key is a wrk thread)."""
 
 
+def key_count(gateways: int, tasks: int) -> int:
+    """Keys for the sweep: from load tasks one wrk thread per key, so that every gateway
+    task gets threads from every load task, at least one per gateway."""
+    return max(KEYS, gateways) if tasks else KEYS
+
+
 @dataclass
 class SweepSession:
     """One sweep on the stack in `ctx`; `sctx` is its copy with `--gateways` gateways."""
@@ -61,8 +67,7 @@ class SweepSession:
     def create_target(self) -> api_keys.SmokeSetup:
         """The API the sweep loads and its unlimited keys."""
         api = self.site.api
-        keys = max(KEYS, self.sctx.model.settings.gateway.replicas) if self.site.tasks \
-            else KEYS
+        keys = key_count(self.sctx.model.settings.gateway.replicas, self.site.tasks)
         with stack_gateway(self.ctx) as gw:  # pro: APIs through the Dashboard
             if not api.own:
                 return api_keys.unlimited_keys(gw, api.api_id, api.listen_path, keys)
