@@ -132,7 +132,8 @@ def test_revoked_key_fails_the_auth_check(stack: Stack, monkeypatch: pytest.Monk
     from stackctl.load.keys import SmokeSetup
     from stackctl.model import build_model
     from stackctl.settings import load_settings
-    from stackctl.smoke.run import SmokeOptions, run_smoke
+    from stackctl.smoke.options import SmokeOptions
+    from stackctl.smoke.run import run_smoke
 
     for key, value in stack.env.items():
         if key.startswith("STACKCTL_"):
@@ -174,7 +175,7 @@ def test_stopped_pump_fails_the_analytics_check(stack: Stack) -> None:
     while time.monotonic() < deadline:
         status = stackctl(stack.cwd, stack.env, "status", "--json", timeout=60)
         rows = json.loads(status.stdout).get("services", []) if status.stdout else []
-        if any(r["name"] == "pump" and r["health"] == "healthy" for r in rows):
+        if any(r["service"] == "pump" and r["health"] == "healthy" for r in rows):
             break
         time.sleep(1)
     else:

@@ -46,7 +46,7 @@ def test_env_form_gateway_and_pump_reach_the_cluster(mode: str, tmp_path: Path) 
             assert "all checks pass" in steps["smoke"]["detail"]
         status = json.loads(stackctl(tmp_path, env, "status", "--json").stdout)
         assert status["gateway"]["redis"] == "pass"
-        assert {s["name"]: s["health"] for s in status["services"]}["pump"] == "healthy"
+        assert {s["service"]: s["health"] for s in status["services"]}["pump"] == "healthy"
         state = tmp_path / ".stackctl"
         secrets = [v for v in json.loads((state / "secrets.json").read_text()).values()
                    if isinstance(v, str) and v]

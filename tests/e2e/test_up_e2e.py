@@ -57,7 +57,7 @@ def test_up_serves_through_gateway_and_down_leaves_nothing(stack: Any) -> None:
     assert state["gateway"]["redis"] == "pass"
     assert state["gateway"]["version"].startswith("v5.8")
     # Docker's checks run once a minute; right after up, status runs them itself.
-    health = {s["name"]: s["health"] for s in state["services"]}
+    health = {s["service"]: s["health"] for s in state["services"]}
     assert health["gateway"] == health["pump"] == health["redis-1"] == "healthy", health
     # The human view is a table per node from the same figures, not a Python repr.
     shown = stackctl(cwd, env, "status")
