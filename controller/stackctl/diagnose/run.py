@@ -97,7 +97,7 @@ def _cluster(ctx: StackContext) -> ClusterStatus | None:
     from stackctl.cluster.status import cluster_status
 
     try:
-        return cluster_status(ctx.compose, ctx.model)
+        return cluster_status(ctx.engine, ctx.model)
     except ToolError:
         return None
 

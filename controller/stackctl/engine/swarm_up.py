@@ -69,7 +69,7 @@ def preflight(ctx: StackContext, refs: list[str]) -> str:
                          if settings.swarm.publish_gateway else "") if n]
     verdict = (f"swarm manager, {len(nodes)} node(s), {where}"
                + "".join(f"; warning: {n}" for n in notes))
-    ctx.results.swarm = SwarmRun(placement.groups, placement.warning, preflight=verdict)
+    ctx.results.swarm = SwarmRun(placement.groups)
     return verdict
 
 

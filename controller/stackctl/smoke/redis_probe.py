@@ -11,7 +11,6 @@ from stackctl.cluster.redis_conf import SCRIPTS_MOUNT
 from stackctl.cluster.status import split_report
 from stackctl.meter.commandstats import TARGET_ENV, NodeExec
 from stackctl.model import StackModel
-from stackctl.runtime.compose import Compose
 from stackctl.tyk.lookup import redis_key_prefix
 
 SESSION_PREFIX = redis_key_prefix("session")
@@ -58,13 +57,6 @@ def probe_external(model: StackModel, password: str, image: str) -> list[NodeKey
                        [f"{SESSION_PREFIX}*", f"{COUNTER_PREFIX}*"])
     return [NodeKeys(addr, role, frozenset(keys), "" if role else "no answer to ROLE")
             for addr, (role, keys) in found.items()]
-
-
-def probe_nodes(compose: Compose, model: StackModel) -> list[NodeKeys]:
-    """Every node's role and keys, read in parallel in the node containers."""
-    return probe_with(lambda node, command, env: compose.exec(node, list(command),
-                                                              env=dict(env)),
-                      [n.name for n in model.nodes])
 
 
 def probe_with(run: NodeExec, names: Sequence[str]) -> list[NodeKeys]:

@@ -108,10 +108,12 @@ def build_report(options: SmokeOptions, rate: float, made: SmokeSetup, result: L
                  limiter: RateLimiter | None = None, cost: Cost | None = None,
                  unmetered: str = "", sink: str = "the csv sink",
                  per_task: Sequence[LoadResult] = (), tasks: int = 0,
-                 not_checked: Sequence[str] = ()) -> SmokeReport:
+                 not_checked: Sequence[str] = (), in_flight: int | None = None
+                 ) -> SmokeReport:
     """Judge the measurements (`limiter`: the stack's; None reads as Tyk's default;
     `sink`: where analytics were counted, `delivered` None: not read; `per_task`: each
-    of `tasks` load tasks' result, `result` their merge)."""
+    of `tasks` load tasks' result, `result` their merge; `in_flight`: the most requests
+    open at once, default the connections asked)."""
     limiter = limiter or rate_limiter("default")
     outcomes = [checks.KeyOutcome(k.rate, k.per, k.limited, Counter(s))
                 for k, s in zip(made.keys, result.statuses, strict=True)]
@@ -135,7 +137,8 @@ def build_report(options: SmokeOptions, rate: float, made: SmokeSetup, result: L
             unmetered or ("; ".join(cost.unavailable) if cost else "")),
         checks.auth_check(outcomes, unauthorized),
         checks.rate_limit_check(outcomes, result.started_at, result.ended_at, limiter.kind,
-                                options.connections, limiter.name),
+                                options.connections if in_flight is None else in_flight,
+                                limiter.name),
         checks.Check("redis-keys", placed.passed, placed.detail()),
         checks.health_check(hello),
         *([] if delivered is None else [checks.analytics_check(

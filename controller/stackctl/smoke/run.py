@@ -55,9 +55,10 @@ the meter's first snapshot is a quarter into the run (the short smoke of `up` is
 
 @dataclass(frozen=True)
 class LoadWay:
-    """How this run loads: the engine, and the swarm's load tasks (0: this host)."""
+    """How this run loads: the load tool (builtin | wrk), and the swarm's load tasks
+    running it (0: this host)."""
 
-    engine: str
+    tool: str
     tasks: int
 
 
@@ -65,6 +66,15 @@ def load_way(site: LoadSite, asked: str | None) -> LoadWay:
     """The builtin engine always runs here; wrk where the stack's loads run."""
     chosen = asked or ("wrk" if site.tasks else "builtin")
     return LoadWay(chosen, site.tasks if chosen == "wrk" else 0)
+
+
+def in_flight(way: LoadWay, connections: int, keys: int) -> int:
+    """The most requests the load has open at once: wrk opens at least a connection per
+    key (a thread each), in every load task."""
+    if way.tool != "wrk":
+        return connections
+    tasks = max(1, way.tasks)
+    return tasks * max(-(-connections // tasks), keys)
 
 
 @dataclass
@@ -137,7 +147,7 @@ def settled(count: Callable[[], int], pause_s: float, tries: int = 3) -> int:
 
 
 def _run_here(ctx: StackContext, way: LoadWay, plan: LoadPlan, path: str) -> LoadResult:
-    if way.engine == "builtin":
+    if way.tool == "builtin":
         return run_builtin(plan)
     work = ctx.state_dir / LOAD_DIR
     if wrk_binary() is not None:
@@ -159,7 +169,7 @@ def run_load(ctx: StackContext, way: LoadWay, plan: LoadPlan, path: str,
         if plan.duration_s < LOAD_JUDGED_MIN_S:
             note = f"the run is shorter than {LOAD_JUDGED_MIN_S:g} s"
         return _Load(merged, per_task, spent, note)
-    cpu = (loadgen.self_cpu_seconds if way.engine == "builtin"
+    cpu = (loadgen.self_cpu_seconds if way.tool == "builtin"
            else loadgen.self_and_children_cpu_seconds)
     result, spent, note = metered(engine.meter_source(["gateway"]), engine.pool_timeouts,
                                   cpu, lambda: _run_here(ctx, way, plan, path))
@@ -200,7 +210,7 @@ def run_smoke(ctx: StackContext, options: SmokeOptions,
     settings = ctx.model.settings
     site = ctx.engine.load_site()
     way = load_way(site, options.engine)
-    rate = DEFAULT_RATE[way.engine] if options.rate is None else options.rate
+    rate = DEFAULT_RATE[way.tool] if options.rate is None else options.rate
     keys = options.keys or default_keys(settings.redis.shards)
     if way.tasks:
         keys = min(keys, TASK_KEYS_MAX)
@@ -212,13 +222,14 @@ def run_smoke(ctx: StackContext, options: SmokeOptions,
         made = _make_api(gw, site, keys, limit_for(per_key))
         count, sink = _counter(ctx, ctx.model, made.api_id)
         try:
-            control = api_keys.wait_serving(gw, made)
-            if after_setup is not None:
-                after_setup(gw, made)
-            # A baked-in API has earlier runs' records: this run's are what comes after.
+            # A baked-in API has earlier runs' records: this run's are what comes after
+            # (read before this run's first request to it).
             first = 0 if site.api.own else count()
             baseline = first if first is None or site.api.own else settled(
                 lambda: count() or 0, settings.pump.purge_delay + 0.5)
+            control = api_keys.wait_serving(gw, made)
+            if after_setup is not None:
+                after_setup(gw, made)
             plan = LoadPlan(ctx.gateway_url + made.listen_path, api_keys.raw_keys(made),
                             options.duration_s, options.connections, rate)
             stop = threading.Event()
@@ -255,4 +266,5 @@ def run_smoke(ctx: StackContext, options: SmokeOptions,
                         unauthorized, served, delivered, waited, cleanup_problems,
                         limiter=limiter_in_use(ctx), cost=load.cost,
                         unmetered=load.unmetered, sink=sink, per_task=load.per_task,
-                        tasks=way.tasks, not_checked=not_checked)
+                        tasks=way.tasks, not_checked=not_checked,
+                        in_flight=in_flight(way, options.connections, keys))

@@ -27,9 +27,6 @@ from stackctl.sweep.store import load_point, save_point
 from stackctl.tyk.support import target_versions
 
 OUT_DIR = "sweep"
-RECREATE_EST_S = 30.0
-REPEAT_OVERHEAD_S = 8.0
-"""Seconds a repeat costs beyond its load (container starts, probes)."""
 
 Say = Callable[[str], None]
 
@@ -87,18 +84,16 @@ def stack_identity(ctx: StackContext) -> dict[str, Any]:
     """What about the stack a point's figures depend on."""
     s = ctx.model.settings
     tasks = ctx.engine.load_site().tasks
-    swarm = {"load_tasks": tasks} if tasks else {}
+    on_tasks = {"load_tasks": tasks} if tasks else {}
     return {"engine": s.engine, "shards": s.redis.shards, "replicas": s.redis.replicas,
             "tls": s.redis.tls, "maxclients": s.redis.maxclients, "images": stack_images(s),
-            "release": target_versions(s)[0], **swarm}
+            "release": target_versions(s)[0], **on_tasks}
 
 
-def estimate_s(options: SweepOptions, runtime: PointLoop | None = None) -> float:
+def estimate_s(options: SweepOptions, runtime: PointLoop) -> float:
     """Seconds one point is expected to take (putting it on, then its repeats)."""
-    apply_s = runtime.apply_estimate_s if runtime else RECREATE_EST_S
-    overhead = runtime.repeat_overhead_s if runtime else REPEAT_OVERHEAD_S
-    per_repeat = options.warmup_s + 2 * options.duration_s + overhead
-    return apply_s + options.repeat * per_repeat
+    per_repeat = options.warmup_s + 2 * options.duration_s + runtime.repeat_overhead_s
+    return runtime.apply_estimate_s + options.repeat * per_repeat
 
 
 def _repeat_line(point: Point, i: int, options: SweepOptions, figures: dict[str, Any]) -> str:
