@@ -40,7 +40,7 @@ from stackctl.model import StackModel
 from stackctl.runtime import swarm
 from stackctl.runtime.compose import Exec, ExecResult, ServiceState
 from stackctl.swarm import access
-from stackctl.swarm.health import healthy_tasks
+from stackctl.swarm.health import healthy_tasks, wait_healthy
 from stackctl.swarm.meter import SwarmSource, pool_timeouts
 from stackctl.swarm.pump_csv import pump_csv
 from stackctl.swarm.stackfile import (
@@ -150,9 +150,17 @@ class SwarmEngine:
         """`docker stack deploy` of the stack file (Swarm updates what changed)."""
         self.stack.deploy(self.rendered_file)
 
-    def wait_running(self, timeout: float, what: str = "services") -> None:
-        """Every long-running service with its tasks running."""
-        wait_tasks(self.stack, self.wanted(), timeout, what=what)
+    def wait_running(self, timeout: float, what: str = "services",
+                     services: Sequence[str] | None = None) -> None:
+        """Every long-running service (or only `services`) with its tasks running, and
+        the gateway's and pump's passing their HTTP probe."""
+        wanted = {k: v for k, v in self.wanted().items() if services is None or k in services}
+        started = time.monotonic()
+        wait_tasks(self.stack, wanted, timeout, what=what)
+        probed = {k: v for k, v in wanted.items() if k in PROBED}
+        if probed:
+            wait_healthy(self.stack, stack_images(self.model.settings)["redis"], probed,
+                         max(1.0, timeout - (time.monotonic() - started)))
 
     def require_running(self) -> None:
         """A manager, and every long-running service of the stack file with its tasks
@@ -180,6 +188,10 @@ class SwarmEngine:
     def recreate(self, services: Sequence[str], remove_orphans: bool = False) -> None:
         """`docker stack deploy`: Swarm replaces the tasks of the changed services."""
         self.stack.deploy(self.rendered_file)
+
+    def gateway_services(self) -> list[str]:
+        """One service, `swarm.gateway.replicas` tasks."""
+        return ["gateway"]
 
     def service_env(self, service: str) -> dict[str, str]:
         """The environment in the service's spec."""
