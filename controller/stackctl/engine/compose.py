@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -114,6 +114,9 @@ class ComposeEngine:
         deadline = time.monotonic() + timeout
         while True:
             states = self.compose.ps() if services is None else self.compose.states(services)
+            # Docker's verdict may be a minute old (e.g. from before an unpause): ask now.
+            states = [replace(s, health="starting") if s.health == "unhealthy" else s
+                      for s in states]
             rows = service_rows(probed(self.compose, states, checks))
             down = [r for r in rows if r.state in ("exited", "dead")]
             if down:
