@@ -77,6 +77,8 @@ class Engine(Exec, Protocol):
 
     name: str
     """`compose` or `swarm` (reports and JSON only: never branched on)."""
+    note: str
+    """How this engine changes what a report measured (one paragraph; "": nothing)."""
 
     # -- refusals -----------------------------------------------------------------------
 

@@ -76,6 +76,7 @@ class ComposeEngine:
     """The `Engine` of a Compose stack (see the module's docstring)."""
 
     name = "compose"
+    note = ""
 
     def __init__(self, model: StackModel):
         self.model = model

@@ -107,6 +107,13 @@ class SwarmEngine:
     """The `Engine` of a swarm stack (see the module's docstring)."""
 
     name = "swarm"
+    note = (
+        "a fault acts on the target's task container on this node, and Swarm then starts "
+        "a new task (a new container, maybe a new overlay address, the same volume), so "
+        "the cluster may recover without a failover; the host's load reaches the gateway "
+        "through the local access proxy (docker-proxy on the published address, nginx on "
+        "the front overlay), which is in every request's path; the cluster is polled "
+        "through a probe container on the Redis overlay.")
 
     def __init__(self, model: StackModel, start_wait_s: float = START_WAIT_S):
         self.model = model
