@@ -109,6 +109,9 @@ def test_refusals_are_one_line_and_name_the_setting(tmp_path: Path) -> None:
         text = str(info.value)
         assert text.startswith("the setting: not on engine = swarm: ") and "\n" not in text
         assert "engine = compose" in text
+    with pytest.raises(ConfigError, match=r"^--follow: not on engine = swarm: .*; name one "
+                       r"service, e\.g\. `stackctl logs -f gateway`"):
+        swarm.follow_logs(["gateway", "pump"])  # refused before any Docker call
     compose = ComposeEngine(model(tmp_path))
     for feature in UNSUPPORTED:
         assert compose.unsupported(feature) is None

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from stackctl.cluster.pki import STACKCTL_CLIENT
-from stackctl.engine.base import LoadApi, LoadSite, ServiceRow
+from stackctl.engine.base import LoadApi, LoadSite, ServiceRow, refuse
 from stackctl.errors import ConfigError, ToolError
 from stackctl.images.select import stack_images
 from stackctl.meter.delivered import count_in_text
@@ -73,7 +73,7 @@ UNSUPPORTED: dict[str, str] = {
     "the backlog phase nor the delivered records can be measured",
     "vary": "in this version (it re-renders the stack and recreates Compose containers "
     "between runs)",
-    "follow-many": "--follow follows one service on engine = swarm",
+    "follow-many": "`docker service logs --follow` follows one service at a time",
 }
 """What cannot be done on swarm, and why (one line each)."""
 
@@ -258,8 +258,8 @@ class SwarmEngine:
     def follow_logs(self, services: Sequence[str] = (), tail: int | None = None) -> None:
         """Stream one service's logs (every task's); ConfigError for more than one."""
         if len(services) != 1:
-            raise ConfigError("--follow", str(UNSUPPORTED["follow-many"]).removeprefix(
-                "--follow "), "name one service, e.g. `stackctl logs -f gateway`")
+            refuse(self, "follow-many", "--follow", "name one service, e.g. "
+                   "`stackctl logs -f gateway`")
         swarm.follow_logs(self.stack.full(services[0]), tail, sys.stdout)
 
     def logs_since(self, service: str, since: float) -> str:
