@@ -1,5 +1,5 @@
-"""The drill's swarm seam without Docker: views asked by name compared by name, the target
-chosen among named nodes, the swarm recovery rule (a failover, or Swarm's new task back
+"""The drill on the swarm engine without Docker: views asked by name compared by name, the
+target chosen among named nodes, the swarm recovery rule (a failover, or Swarm's new task back
 in the cluster, never the moment before the survivors notice the fault), the refusals
 (scenarios that cannot exist on swarm, --vary, a container on another node), the
 service-level states and the pump's csv read from a task. Fakes stand in for the probe

@@ -109,6 +109,9 @@ def test_refusals_are_one_line_and_name_the_setting(tmp_path: Path) -> None:
         text = str(info.value)
         assert text.startswith("the setting: not on engine = swarm: ") and "\n" not in text
         assert "engine = compose" in text
+    with pytest.raises(ConfigError, match=r"^--follow: not on engine = swarm: .*; name one "
+                       r"service, e\.g\. `stackctl logs -f gateway`"):
+        swarm.follow_logs(["gateway", "pump"])  # refused before any Docker call
     compose = ComposeEngine(model(tmp_path))
     for feature in UNSUPPORTED:
         assert compose.unsupported(feature) is None
@@ -123,3 +126,41 @@ def test_compose_is_running_only_with_its_gateway_and_pump(tmp_path: Path) -> No
         engine.require_running()
     up.append(ServiceState("pump", "p-pump-1", "running", "", 0))
     engine.require_running()
+
+
+@dataclass
+class FakeCompose:
+    """Stands in for `runtime.compose.Compose`: stated `docker ps` rounds, one per poll."""
+
+    rounds: list[list[ServiceState]]
+    asked: list[str] | None = None
+
+    def ps(self) -> list[ServiceState]:
+        return self.rounds.pop(0) if len(self.rounds) > 1 else self.rounds[0]
+
+    def states(self, services: Any) -> list[ServiceState]:
+        self.asked = list(services)
+        return [s for s in self.ps() if s.service in services]
+
+
+def test_compose_waits_until_running_and_fails_fast_on_a_stopped_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from stackctl.engine import compose as engine_compose
+
+    monkeypatch.setattr(engine_compose, "POLL_S", 0.0)
+    engine = ComposeEngine(model(tmp_path))
+    init = ServiceState("cluster-init", "p-cluster-init-1", "exited", "", 0)
+    gw = ServiceState("gateway", "p-gateway-1", "running", "healthy", 0)
+    fake = FakeCompose([[init, ServiceState("gateway", "p-gateway-1", "created", "", 0)],
+                        [init, gw]])
+    engine.compose = cast(Any, fake)
+    engine.wait_running(5.0)  # the second round: running, cluster-init complete
+    fake.rounds = [[init, gw]]
+    engine.wait_running(5.0, services=["gateway"])
+    assert fake.asked == ["gateway"]
+    fake.rounds = [[gw]]
+    with pytest.raises(Exception, match=r"not running and healthy after 0 s: pump"):
+        engine.wait_running(0.0, services=["gateway", "pump"])  # pump has no container
+    fake.rounds = [[init, ServiceState("gateway", "p-gateway-1", "exited", "", 1)]]
+    with pytest.raises(Exception, match=r"p-gateway-1 exited \(exit 1\).*stackctl logs gateway"):
+        engine.wait_running(60.0)

@@ -177,7 +177,8 @@ def run_drill(ctx: StackContext, options: DrillOptions, say: Say) -> dict[str, A
     out = out_dir(ctx, options)
     out.mkdir(parents=True, exist_ok=True)
     gateway = read_gateway(ctx)
-    meta = {**_meta(ctx, options, out), "engine": ctx.model.settings.engine,
+    meta = {**_meta(ctx, options, out), "engine": ctx.engine.name,
+            "engine_note": ctx.engine.note,
             "gateway": gateway}
     meta["release"] = gateway["release"] or meta["release"]
     runs: list[dict[str, Any]] = []

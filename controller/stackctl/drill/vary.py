@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ValidationError
 
+from stackctl.clients.gateway import GatewayClient, wait_redis_pass
 from stackctl.errors import ConfigError, ToolError
 from stackctl.settings import GatewaySettings, ImageSettings, RedisSettings, Settings
 
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
 
 Touches = Literal["redis", "gateways"]
 MAX_COMBINATIONS = 12
+RECREATE_TIMEOUT_S = 180.0
+HELLO_TIMEOUT_S = 60.0
 _BOOLS = {"on": True, "true": True, "yes": True, "1": True,
           "off": False, "false": False, "no": False, "0": False}
 
@@ -187,10 +190,13 @@ def set_node_timeout(ctx: StackContext, ms: int) -> None:
 
 
 def recreate_gateways(ctx: StackContext) -> None:
-    """Recreate the gateway containers from the rendered files (their config digest
-    label changed; the pump's did not: Compose leaves it) and wait until each is healthy
-    and reports Redis `pass` (`Engine.recreate_env`)."""
-    ctx.engine.recreate_env(ctx, {}, lambda _line: None)
+    """Recreate only the gateway containers from the rendered files (their config
+    digest label changed) and wait until each is healthy and reports Redis `pass`."""
+    services = ctx.engine.gateway_services()
+    ctx.engine.recreate(services)
+    ctx.engine.wait_running(RECREATE_TIMEOUT_S, "the gateways", services)
+    with GatewayClient(ctx.gateway_url, ctx.secrets.gateway_secret) as gw:
+        wait_redis_pass(gw, HELLO_TIMEOUT_S)
 
 
 def apply(base: StackContext, combo: Mapping[str, Any], what: set[Touches],

@@ -84,6 +84,8 @@ class Engine(Exec, Protocol):
 
     name: str
     """`compose` or `swarm` (reports and JSON only: never branched on)."""
+    note: str
+    """How this engine changes what a report measured (one paragraph; "": nothing)."""
 
     # -- refusals -----------------------------------------------------------------------
 
@@ -103,8 +105,10 @@ class Engine(Exec, Protocol):
         """Create or update the stack (or only `services`) from the rendered file."""
         ...
 
-    def wait_running(self, timeout: float, what: str = "services") -> None:
-        """Until every long-running service runs as wanted (ToolError at the deadline)."""
+    def wait_running(self, timeout: float, what: str = "services",
+                     services: Sequence[str] | None = None) -> None:
+        """Until every long-running service (or only `services`) runs as wanted and
+        passes its own check; ToolError when one stopped, or at the deadline."""
         ...
 
     def require_running(self) -> None:
@@ -118,6 +122,10 @@ class Engine(Exec, Protocol):
     def recreate(self, services: Sequence[str], remove_orphans: bool = False) -> None:
         """Recreate `services` from the re-rendered file (a changed environment: sweep
         points, --vary, fallback rungs); returns once Docker accepted it."""
+        ...
+
+    def gateway_services(self) -> list[str]:
+        """The gateway services (compose: one per gateway; swarm: one, with replicas)."""
         ...
 
     def service_env(self, service: str) -> dict[str, str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -83,6 +83,7 @@ class ComposeEngine:
     """The `Engine` of a Compose stack (see the module's docstring)."""
 
     name = "compose"
+    note = ""
 
     def __init__(self, model: StackModel):
         self.model = model
@@ -112,20 +113,32 @@ class ComposeEngine:
         """`compose up --detach` (no `--wait`: `wait_running` decides)."""
         self.compose.up(services, wait=False)
 
-    def wait_running(self, timeout: float, what: str = "services") -> None:
-        """Until every container runs (one-shots complete) and none is unhealthy or
-        starting by its own check run now."""
+    def wait_running(self, timeout: float, what: str = "services",
+                     services: Sequence[str] | None = None) -> None:
+        """Until every container (or the named services' first ones) runs, one-shots
+        complete, and each passes its own check run now (Docker's come once a minute);
+        ToolError when one stopped, or at the deadline."""
+        checks = read_healthchecks(self.rendered_file)
         deadline = time.monotonic() + timeout
         while True:
-            rows = self.services(probe=True)
-            late = [r for r in rows if r.state not in ("running", "complete")
-                    or r.health in ("unhealthy", "starting")]
+            states = self.compose.ps() if services is None else self.compose.states(services)
+            # Docker's verdict may be a minute old (e.g. from before an unpause): ask now.
+            states = [replace(s, health="starting") if s.health == "unhealthy" else s
+                      for s in states]
+            rows = service_rows(probed(self.compose, states, checks))
+            down = [r for r in rows if r.state in ("exited", "dead")]
+            if down:
+                raise ToolError(f"{what}: {down[0].detail} while waiting for it: see "
+                                f"`stackctl logs {down[0].service}`")
+            late = [r.service + (f" ({r.health})" if r.health else f" ({r.state})")
+                    for r in rows if r.state not in ("running", "complete")
+                    or r.health not in ("healthy", "")]
+            late += sorted(set(services or ()) - {r.service for r in rows})
             if rows and not late:
                 return
             if time.monotonic() >= deadline:
-                raise ToolError(f"{what} not running after {timeout:.0f} s: " + (", ".join(
-                    f"{r.service} {r.state}" + (f" ({r.health})" if r.health else "")
-                    for r in late) or "no container"))
+                raise ToolError(f"{what} not running and healthy after {timeout:.0f} s: "
+                                + (", ".join(late) or "no container"))
             time.sleep(POLL_S)
 
     def require_running(self) -> None:

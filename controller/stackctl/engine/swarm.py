@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from stackctl.cluster.pki import STACKCTL_CLIENT
-from stackctl.engine.base import LoadApi, LoadSite, ServiceRow
+from stackctl.engine.base import LoadApi, LoadSite, ServiceRow, refuse
 from stackctl.errors import ConfigError, ToolError
 from stackctl.images.select import stack_images
 from stackctl.load.plan import LoadPlan, LoadResult
@@ -43,7 +43,7 @@ from stackctl.pipeline import Outcome
 from stackctl.runtime import swarm
 from stackctl.runtime.compose import Exec, ExecResult, ServiceState
 from stackctl.swarm import access
-from stackctl.swarm.health import healthy_tasks
+from stackctl.swarm.health import healthy_tasks, wait_healthy
 from stackctl.swarm.load import run_load_tasks
 from stackctl.swarm.meter import SwarmMeter, SwarmSource, pool_timeouts
 from stackctl.swarm.pump_csv import pump_csv
@@ -82,7 +82,7 @@ UNSUPPORTED: dict[str, str] = {
     "the backlog phase nor the delivered records can be measured",
     "vary": "in this version (it re-renders the stack and recreates Compose containers "
     "between runs)",
-    "follow-many": "--follow follows one service on engine = swarm",
+    "follow-many": "`docker service logs --follow` follows one service at a time",
     "fallback": "its REDIGOCLUSTER_SHARDCOUNT rungs recreate Compose services",
 }
 """What cannot be done on swarm, and why (one line each)."""
@@ -117,6 +117,13 @@ class SwarmEngine:
     """The `Engine` of a swarm stack (see the module's docstring)."""
 
     name = "swarm"
+    note = (
+        "a fault acts on the target's task container on this node, and Swarm then starts "
+        "a new task (a new container, maybe a new overlay address, the same volume), so "
+        "the cluster may recover without a failover; the host's load reaches the gateway "
+        "through the local access proxy (docker-proxy on the published address, nginx on "
+        "the front overlay), which is in every request's path; the cluster is polled "
+        "through a probe container on the Redis overlay.")
 
     def __init__(self, model: StackModel, start_wait_s: float = START_WAIT_S):
         self.model = model
@@ -160,9 +167,17 @@ class SwarmEngine:
         """`docker stack deploy` of the stack file (Swarm updates what changed)."""
         self.stack.deploy(self.rendered_file)
 
-    def wait_running(self, timeout: float, what: str = "services") -> None:
-        """Every long-running service with its tasks running."""
-        wait_tasks(self.stack, self.wanted(), timeout, what=what)
+    def wait_running(self, timeout: float, what: str = "services",
+                     services: Sequence[str] | None = None) -> None:
+        """Every long-running service (or only `services`) with its tasks running, and
+        the gateway's and pump's passing their HTTP probe."""
+        wanted = {k: v for k, v in self.wanted().items() if services is None or k in services}
+        started = time.monotonic()
+        wait_tasks(self.stack, wanted, timeout, what=what)
+        probed = {k: v for k, v in wanted.items() if k in PROBED}
+        if probed:
+            wait_healthy(self.stack, stack_images(self.model.settings)["redis"], probed,
+                         max(1.0, timeout - (time.monotonic() - started)))
 
     def require_running(self) -> None:
         """A manager, and every long-running service of the stack file with its tasks
@@ -190,6 +205,10 @@ class SwarmEngine:
     def recreate(self, services: Sequence[str], remove_orphans: bool = False) -> None:
         """`docker stack deploy`: Swarm replaces the tasks of the changed services."""
         self.stack.deploy(self.rendered_file)
+
+    def gateway_services(self) -> list[str]:
+        """One service, `swarm.gateway.replicas` tasks."""
+        return ["gateway"]
 
     def service_env(self, service: str) -> dict[str, str]:
         """The environment in the service's spec."""
@@ -249,8 +268,8 @@ class SwarmEngine:
     def follow_logs(self, services: Sequence[str] = (), tail: int | None = None) -> None:
         """Stream one service's logs (every task's); ConfigError for more than one."""
         if len(services) != 1:
-            raise ConfigError("--follow", str(UNSUPPORTED["follow-many"]).removeprefix(
-                "--follow "), "name one service, e.g. `stackctl logs -f gateway`")
+            refuse(self, "follow-many", "--follow", "name one service, e.g. "
+                   "`stackctl logs -f gateway`")
         swarm.follow_logs(self.stack.full(services[0]), tail, sys.stdout)
 
     def logs_since(self, service: str, since: float) -> str:

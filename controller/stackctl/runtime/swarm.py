@@ -273,10 +273,6 @@ class Stack:
             raise ToolError(f"docker stack ps {self.name}: {detail}")
         return parse_tasks(result.stdout, self.name)
 
-    def current_tasks(self) -> list[Task]:
-        """The tasks Swarm wants now (desired running or complete), one per slot."""
-        return [t for t in self.tasks() if t.desired in ("running", "complete", "ready")]
-
     def logs(self, service: str, tail: int | None = None) -> str:
         """One service's logs, every task's, with the task names as prefixes."""
         client = docker_client()
@@ -455,19 +451,6 @@ class Stack:
         if not volumes:
             left["volumes"] = []
         return left
-
-    def prune_unused(self, kind: str, keep: Sequence[str]) -> list[str]:
-        """Remove the stack's `secret`s or `config`s that no service uses any more (their
-        content-hashed names changed); in-use ones refuse removal and are kept."""
-        assert kind in ("secret", "config")
-        text = _checked([kind, "ls", "--filter", f"label={STACK_LABEL}={self.name}",
-                         "--format", "{{.Name}}"], f"docker {kind} ls ({self.name})")
-        stale = [n for n in text.split() if n not in set(keep)]
-        removed = []
-        for name in stale:
-            if _run([kind, "rm", name], f"docker {kind} rm {name}").ok:
-                removed.append(name)
-        return removed
 
 
 # --- containers stackctl runs next to a stack ---------------------------------------
