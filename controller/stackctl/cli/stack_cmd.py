@@ -17,6 +17,7 @@ from stackctl.cli._common import (
     running_context,
     settings_for,
 )
+from stackctl.cli.plan import up_steps
 from stackctl.cli.stack_view import console, status_view, up_view
 from stackctl.clients.gateway import GatewayClient, gateway_state
 from stackctl.cluster.external import discover, external_status, oneshot_runner
@@ -32,7 +33,6 @@ from stackctl.stack_compose import ENV_OVERRIDES_FILE
 from stackctl.state import read_json
 from stackctl.steps.bootstrap import BOOTSTRAP_FILE, dashboard_url
 from stackctl.steps.external import leave_external
-from stackctl.steps.plan import up_steps
 
 LOG_LINES_ON_FAILURE = 15
 

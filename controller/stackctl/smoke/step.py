@@ -1,4 +1,4 @@
-"""The short smoke at the end of `up`: a few seconds of load; every functional
+"""The `smoke` step, the short smoke at the end of `up`: a few seconds of load; every functional
 check must pass (latency is reported only)."""
 
 from __future__ import annotations
