@@ -340,11 +340,9 @@ class ComposeEngine:
     def gateway_targets(self, ctx: StackContext) -> list[tuple[str, str]]:
         """Every gateway container (gateway, gateway-2, ...) at its front-network address
         as this host reaches it (no published port's proxy in the path)."""
-        from stackctl.engine import compose_recreate
-
         port = gateway_listen_port()
         return [(name, f"http://{ctx.model.front_ip('gateway', i)}:{port}")
-                for i, name in enumerate(compose_recreate.gateway_services(ctx))]
+                for i, name in enumerate(self.gateway_services())]
 
     def check_settings(self) -> None:
         """Compose runs every setting."""
