@@ -49,7 +49,7 @@ class SmokeReport:
         head = (f"{self.data['requests']} requests"
                 + (f" from {tasks} load tasks" if tasks else "")
                 + f", {self.data['rps']:.0f} req/s, p99 {lat['p99']:.1f} ms"
-                + (f" ({'the highest task' if tasks else 'measured'}'s)" if tasks else "")
+                + (" (the highest task's)" if tasks else "")
                 + (f", saturated: {cost['saturated']}" if cost else ""))
         return f"{head}; all checks pass" if not failed else (
             f"{head}; FAILED: {', '.join(failed)}")
