@@ -174,16 +174,7 @@ def _drop_bootstrap_key(ctx: StackContext) -> None:
 
 
 def status_document(step_ctx: StackContext) -> dict[str, Any]:
-    """The `status --json` document, one schema on both engines:
-
-    {"engine": "compose" | "swarm",
-     "services": [{"service", "state" (running | starting | complete | exited | missing),
-                   "health" (healthy | unhealthy | starting | ""), "running", "wanted",
-                   "detail"}],
-     "cluster": {"ready", "state", "slots_covered", "primaries", "replicas", ...},
-     "nodes": [{"name", "addr", "id", "master_id", "reachable", "role", "slots", "links",
-                "master_link", "memory", "memory_bytes", "error"}],
-     "problems": [str], "gateway": {"version", "redis"}, "healthy": bool}"""
+    """The `status --json` document, one schema on both engines (see `status`)."""
     services = [r.as_dict() for r in step_ctx.engine.services(probe=True)]
     cluster = (_external_status(step_ctx) if step_ctx.model.external
                else cluster_status(step_ctx.engine, step_ctx.model))
