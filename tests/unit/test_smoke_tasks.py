@@ -115,3 +115,13 @@ def test_an_unread_sink_is_not_checked_and_a_short_run_says_why() -> None:
     assert not names["connection-reuse"]["passed"]
     assert "shorter than 5 s" in names["connection-reuse"]["detail"]
     assert data["cost_lines"] == [] and data["unmetered"] == "the run is shorter than 5 s"
+
+
+def test_wrk_holds_a_connection_per_key_in_every_task() -> None:
+    from stackctl.smoke.run import LoadWay, in_flight
+
+    assert in_flight(LoadWay("builtin", 0), 16, 18) == 16
+    assert in_flight(LoadWay("wrk", 0), 16, 18) == 18  # a thread, and a connection, per key
+    assert in_flight(LoadWay("wrk", 0), 64, 18) == 64
+    assert in_flight(LoadWay("wrk", 2), 8, 18) == 36  # each task: every key
+    assert in_flight(LoadWay("wrk", 2), 100, 18) == 100
