@@ -294,8 +294,8 @@ class Engine(Exec, Protocol):
         ...
 
     def check_settings(self) -> None:
-        """ConfigError (exit 2, before any Docker call) for a setting this engine cannot
-        honour (`up` asks it before its first step)."""
+        """ConfigError (exit 2, one line, nothing started) for a setting this engine
+        cannot honour or an engine that cannot run it (`up` asks before its first step)."""
         ...
 
 

@@ -532,6 +532,8 @@ class SwarmEngine:
         return [("gateway", self.load_site().url)]
 
     def check_settings(self) -> None:
-        """ConfigError (exit 2, before any Docker call) for a setting a swarm stack
-        cannot honour (`swarm.stackfile.check_swarm_settings`)."""
+        """ConfigError (exit 2) for a setting a swarm stack cannot honour (before any
+        Docker call: `swarm.stackfile.check_swarm_settings`), then unless this engine is
+        a swarm manager."""
         check_swarm_settings(self.model.settings)
+        swarm.require_manager()
