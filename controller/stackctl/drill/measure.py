@@ -330,9 +330,9 @@ def run_scenario(ctx: StackContext, gate: Exec, scenario: Scenario,
     }
 
 
-def _quiet(read: Callable[[Any], int], compose: Any) -> int | None:
+def _quiet(read: Callable[[Any], int], gate: Any) -> int | None:
     try:
-        return read(compose)
+        return read(gate)
     except ToolError:
         return None
 
