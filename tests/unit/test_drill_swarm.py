@@ -288,6 +288,9 @@ class FakeStack:
     def full(self, service: str) -> str:
         return f"stackctl-x_{service}"
 
+    def network(self, short: str) -> str:
+        return f"stackctl-x_{short}"
+
     def services(self) -> list[ServiceInfo]:
         return self.infos
 
@@ -413,3 +416,33 @@ def test_unpause_thaws_the_container_paused_last(monkeypatch: pytest.MonkeyPatch
     assert done == [("kill", "c-old"), ("pause", "c-new"), ("unpause", "c-new")]
     faults.unpause(["redis-1"])  # not paused any more: nothing sent
     assert len(done) == 3
+
+
+def test_the_task_noted_before_a_fault_and_its_replacement(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the engine tells the drill about Swarm's new task: its Redis address once it
+    starts (not the old task's), when it was first seen, and the change in the report."""
+    from stackctl.runtime import swarm
+
+    old = swarm.LocalTask("c-old", "t-old", {"stackctl-x_redis": "172.31.224.5"}, 100.0)
+    new = swarm.LocalTask("c-new", "t-new", {"stackctl-x_redis": "172.31.224.9"}, 105.0)
+    here = {"redis-1": old}
+    monkeypatch.setattr(swarm, "local_task",
+                        lambda full: here.get(full.removeprefix("stackctl-x_")))
+    monkeypatch.setattr(swarm, "task_addresses",
+                        lambda task_id: {"stackctl-x_redis": "172.31.224.9"})
+    stack = FakeStack([], [Task("t-old", "redis-1", "1", "n", "running", "running")])
+    engine = engine_over(stack)
+    assert engine.replacement("redis-1") is None  # nothing noted: nothing to replace
+    engine.note_task("redis-1")
+    check = engine.replacement("redis-1")
+    assert check is not None and check() == ""  # only the old task so far
+    stack.task_list = [Task("t-old", "redis-1", "1", "n", "shutdown", "failed"),
+                       Task("t-new", "redis-1", "1", "n", "running", "starting")]
+    assert check() == "172.31.224.9"
+    here["redis-1"] = new
+    change = engine.task_change("redis-1", redis=True)
+    assert change is not None and change["replaced"] and change["ip_changed"]
+    assert change["before"]["task_id"] == "t-old" and change["after"]["task_id"] == "t-new"
+    assert isinstance(change["replaced_seen_at"], float)
+    assert engine.task_change("redis-1", redis=True) is None  # reported once
