@@ -296,8 +296,10 @@ class SwarmEngine:
     def exec_node(self, node: str, command: Sequence[str], env: Mapping[str, str]
                   ) -> ExecResult:
         """In the node's own task container here, else in another Redis task container
-        here against the node's address."""
-        return SwarmSource(self.stack, self.model).exec_node(node, command, env)
+        here against the node's address (the stack's containers here read now)."""
+        source = SwarmSource(self.stack, self.model)
+        source.refresh()
+        return source.exec_node(node, command, env)
 
     def gate(self) -> AbstractContextManager[Exec]:
         """A probe container on the Redis overlay, removed when the block ends (also on
