@@ -38,7 +38,8 @@ class SmokeReport:
 
     def as_dict(self) -> dict[str, Any]:
         """The `--json` document."""
-        return {"passed": self.passed, "checks": [c.as_dict() for c in self.checks],
+        return {"passed": self.passed, "summary": self.summary(),
+                "checks": [c.as_dict() for c in self.checks],
                 "slos": [s.as_dict() for s in self.slos], **self.data}
 
     def summary(self) -> str:
