@@ -11,6 +11,7 @@ from typing import Any, cast
 
 import pytest
 
+from stackctl.cluster.managed import ManagedAccess
 from stackctl.cluster.readiness import parse_info, parse_nodes
 from stackctl.cluster.status import split_report
 from stackctl.drill import buckets as bk
@@ -189,8 +190,9 @@ def fake_ctx(replicas: int) -> Any:
     running = [SimpleNamespace(service=s, state="running") for s in ("gateway", "pump")]
     settings = SimpleNamespace(project="p", engine="compose",
                                redis=SimpleNamespace(replicas=replicas))
-    return SimpleNamespace(compose=SimpleNamespace(ps=lambda: running),
-                           model=SimpleNamespace(settings=settings, external=False))
+    model = SimpleNamespace(settings=settings, external=False)
+    return SimpleNamespace(compose=SimpleNamespace(ps=lambda: running), model=model,
+                           cluster=ManagedAccess(model, SimpleNamespace()))  # type: ignore[arg-type]
 
 
 def test_primary_fault_on_zero_replicas_is_refused_unless_allowed() -> None:

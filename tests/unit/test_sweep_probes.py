@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from stackctl.cluster.access import parse_clients
 from stackctl.meter.pool import count_pool_timeouts, pool_timeout_texts
 from stackctl.runtime.stats import parse_size, parse_stats
-from stackctl.sweep.probes import parse_clients
 
 
 @pytest.mark.unit

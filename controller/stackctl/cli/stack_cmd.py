@@ -178,18 +178,14 @@ def down(
 
         swarm_cmd.down(step_ctx, volumes, as_json)
         return
-    external = step_ctx.model.external
-    if external:
+    cluster = step_ctx.cluster
+    if cluster.unsupported("own-data"):
         _drop_bootstrap_key(step_ctx)
     step_ctx.compose.down(volumes=volumes)
-    note = ""
-    if external:
-        from stackctl.steps.external import leave_external
-
-        note = leave_external(step_ctx)
+    note = cluster.leave()
     if as_json:
         print_json({"project": step_ctx.model.settings.project, "down": True,
-                    "volumes_removed": volumes, **({"external": note} if external else {})})
+                    "volumes_removed": volumes, **({"external": note} if note else {})})
     else:
         typer.echo(f"stack {step_ctx.model.settings.project} is down"
                    + (" (volumes removed)" if volumes else " (volumes kept)")
@@ -219,7 +215,6 @@ def _drop_bootstrap_key(ctx: Any) -> None:
 def status(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
     """Services, cluster and gateway state. Exits 1 when anything is unhealthy."""
     from stackctl.clients.gateway import gateway_state
-    from stackctl.cluster.status import cluster_status
 
     step_ctx = _context(ctx)
     if step_ctx.model.settings.engine == "swarm":
@@ -228,8 +223,7 @@ def status(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
         swarm_cmd.status(step_ctx, as_json)
         return
     services = _service_rows(step_ctx)
-    cluster = (_external_status(step_ctx) if step_ctx.model.external
-               else cluster_status(step_ctx.compose, step_ctx.model))
+    cluster = step_ctx.cluster.status()
     gateway = gateway_state(step_ctx.gateway_url, step_ctx.secrets.gateway_secret)
     data = {"services": services, "cluster": cluster.summary,
             "nodes": [n.__dict__ for n in cluster.nodes], "problems": cluster.problems,
@@ -245,16 +239,6 @@ def status(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
         console().print(status_view({**data, "healthy": healthy}))
     if not healthy:
         raise typer.Exit(1)
-
-
-def _external_status(ctx: Any) -> Any:
-    """An external cluster's status, read by one probe container on the user's network."""
-    from stackctl.cluster.external import discover, external_status, oneshot_runner
-    from stackctl.images.select import stack_images
-
-    ext = ctx.model.settings.redis.external
-    run = oneshot_runner(stack_images(ctx.model.settings)["redis"], ext.network)
-    return external_status(discover(ext, ctx.secrets.redis_password.get_secret_value(), run))
 
 
 def _service_rows(ctx: Any) -> list[dict[str, str]]:

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from stackctl.cluster.access import ClusterAccess
+from stackctl.cluster.open import open_access
 from stackctl.context.results import Results
 from stackctl.model import StackModel
 from stackctl.runtime.compose import Compose, ServiceState
@@ -55,6 +57,12 @@ class StackContext:
 
             self._ps = probed(self.compose, self._ps, read_healthchecks(self.compose_file))
         return self._ps
+
+    @property
+    def cluster(self) -> ClusterAccess:
+        """The stack's Redis Cluster, managed or external (`cluster.open`); built on each
+        use, so it sees the model as discovery last left it."""
+        return open_access(self.model, lambda: self.secrets.redis_password, self.compose)
 
     @cached_property
     def stack(self) -> Stack:

@@ -112,10 +112,9 @@ class ComposeBackend:
         return None
 
     def wait_ready(self, timeout: float) -> float:
-        """cluster-ready.sh in the gate (external mode: no gate, nothing touched)."""
-        from stackctl.cluster.wait import wait_ready
-
-        return 0.0 if self.ctx.model.external else wait_ready(self.gate, timeout, step=STEP)
+        """The cluster's own readiness (`ClusterAccess.wait_ready`: the gate's rule, or
+        nothing to wait for on a cluster the drill never touched)."""
+        return self.ctx.cluster.wait_ready(timeout, STEP)
 
     def task_report(self, target: Target) -> dict[str, Any] | None:
         """Compose has no tasks."""

@@ -44,11 +44,11 @@ def restore(ctx: StackContext, backend: Backend, scenario: Scenario, target: Tar
         scenario.restore(backend.faults, target)
     except ToolError as exc:  # e.g. the fault never took: the wait below decides
         problems.append(str(exc))
-    # external mode: only client-side faults, the cluster was not touched (no gate to ask)
+    # no gate (external): only client-side faults, the cluster was not touched
     ready_s = backend.wait_ready(READY_TIMEOUT_S)
     with GatewayClient(ctx.gateway_url, ctx.secrets.gateway_secret) as gw:
         wait_redis_pass(gw, HEALTH_TIMEOUT_S)
-    views = [] if ctx.model.external else read_views(backend.gate)
+    views = [] if ctx.cluster.unsupported("gate") else read_views(backend.gate)
     role = role_of(views, target.addr) if target.addr else target.role
     after = primaries(views[0].nodes, ctx.model.nodes) if views else []
     return {"seconds": round(time.monotonic() - started, 2),

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from stackctl.errors import ConfigError
+from stackctl.smoke.redis_probe import KEY_PATTERNS
 from stackctl.smoke.slo import Slo
 from stackctl.tyk.lookup import gateway_listen_port
 
@@ -103,37 +104,6 @@ def _sample_hello(gw: GatewayClient, probes: _Probes, at: list[float],
         probes.hello.append(_hello(gw))
 
 
-def _probe_redis(ctx: StackContext) -> list[NodeKeys]:
-    """Keys and counters on every node: through the node containers, or in external mode
-    through a probe container on the user's network."""
-    from stackctl.smoke.redis_probe import probe_external, probe_nodes
-
-    if ctx.model.external:
-        from stackctl.images.select import stack_images
-
-        return probe_external(ctx.model, ctx.secrets.redis_password.get_secret_value(),
-                              stack_images(ctx.model.settings)["redis"])
-    return probe_nodes(ctx.compose, ctx.model)
-
-
-def purge_external(ctx: StackContext, made: SmokeSetup) -> list[str]:
-    """External mode: delete every record left on the cluster that names one of this run's
-    keys (its counters, quotas; the sessions the API already deleted): a cluster stackctl
-    does not own keeps only what it had. The problems met."""
-    from stackctl.cluster.external import oneshot_runner, purge_keys
-    from stackctl.errors import ToolError
-    from stackctl.images.select import stack_images
-
-    ext = ctx.model.settings.redis.external
-    run = oneshot_runner(stack_images(ctx.model.settings)["redis"], ext.network)
-    try:
-        purge_keys(ext, ctx.secrets.redis_password.get_secret_value(), run,
-                   ctx.model.topology, [f"*{k.key_hash}*" for k in made.keys])
-    except ToolError as exc:
-        return [f"purging this run's records: {exc}"]
-    return []
-
-
 def _metered(ctx: StackContext, options: SmokeOptions, plan: LoadPlan, path: str
              ) -> tuple[LoadResult, Cost | None, str]:
     """Run the load between two meter snapshots: the result, what it cost (None, and
@@ -219,13 +189,12 @@ def run_smoke(ctx: StackContext, options: SmokeOptions,
             # Keys and counters outlive the run (sessions stay; counters keep their 60 s
             # window): read them now, not during the load, where six `docker exec`s
             # would take CPU from the gateway under test.
-            probes.redis.append(_probe_redis(ctx))
+            probes.redis.append(ctx.cluster.probe_keys(KEY_PATTERNS))
             unauthorized = smoke_setup.unauthorized_statuses(gw, made)
             probes.hello.append(_hello(gw))
         finally:
             cleanup_problems = smoke_setup.cleanup(gw, made)
-            if ctx.model.external:
-                cleanup_problems += purge_external(ctx, made)
+            cleanup_problems += ctx.cluster.forget([k.key_hash for k in made.keys])
     served = result.requests + control + len(unauthorized)
     wait_s = options.analytics_wait_s
     if wait_s is None:

@@ -60,7 +60,8 @@ class Preflight:
             if check.status == "fail":
                 raise ConfigError(check.name.replace("port-", "") + ".port", check.detail,
                                   check.fix)
-        if ctx.model.tls and not ctx.model.external and (ctx.model.certs_dir / "ca.crt").exists():
+        if (ctx.model.tls and not ctx.cluster.unsupported("pki")
+                and (ctx.model.certs_dir / "ca.crt").exists()):
             verify_pki(ctx.model)
         have = f"{len(refs)} images present" + (f" ({len(pulled)} pulled)" if pulled else "")
         return "; ".join([have, *pro[:1]])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from stackctl.context import StackContext
-from stackctl.pipeline import Outcome
+from stackctl.pipeline import Outcome, skipped
 
 READY_TIMEOUT_S = 180
 
@@ -15,10 +15,8 @@ class RedisCluster:
     name = "redis-cluster"
 
     def run(self, ctx: StackContext) -> str | Outcome:
-        if ctx.model.external:
-            from stackctl.pipeline import skipped
-
-            return skipped("external cluster: stackctl starts no Redis")
+        if why := ctx.cluster.unsupported("start"):
+            return skipped(why)
         if ctx.results.unchanged:
             return "unchanged: nothing recreated"
         from stackctl.cluster.wait import start_cluster

@@ -44,11 +44,7 @@ class ComposeSweep:
 
         with stack_gateway(self.ctx) as gw:
             problems = cleanup(gw, made)
-        if self.ctx.model.external:
-            from stackctl.smoke.run import purge_external
-
-            problems += purge_external(self.ctx, made)
-        return problems
+        return problems + self.ctx.cluster.forget([k.key_hash for k in made.keys])
 
     def apply(self, point: Point) -> dict[str, str]:
         from stackctl.sweep.apply import apply_point
@@ -80,9 +76,7 @@ class ComposeSweep:
         restore(self.ctx)
 
     def node_clients(self) -> list[NodeClients]:
-        from stackctl.sweep.probes import redis_clients
-
-        return redis_clients(self.ctx.compose, self.ctx.model)
+        return self.ctx.cluster.clients()
 
     def load_note(self, options: SweepOptions) -> str:
         return (f"builtin closed loop ({options.connections} connections, "

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from stackctl.sweep import loadrun, probes
+from stackctl.sweep import loadrun
 from stackctl.sweep.points import SweepOptions
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ class Target:
 
 
 def _clients(ctx: StackContext) -> dict[str, Any]:
-    clients = probes.redis_clients(ctx.compose, ctx.model)
+    clients = ctx.cluster.clients()
     return {"redis_clients": {c.node: c.connected for c in clients},
             "maxclients_live": max((c.maxclients for c in clients), default=0)}
 
