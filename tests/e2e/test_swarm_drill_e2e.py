@@ -36,7 +36,7 @@ DRILL = ("drill", "kill-primary", "pause-primary", "--rate", "100", "--duration"
 def swarm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """A fresh single-node swarm; in the end the stack, the proxy and the probe removed,
     the swarm left, and nothing of the stack left."""
-    from stackctl.drill.swarm_backend import probe_name
+    from stackctl.engine.swarm import probe_name
     from stackctl.runtime.swarm import (
         Stack,
         container_running,
@@ -73,7 +73,7 @@ def swarm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
 
 
 def test_kill_primary_on_swarm(swarm: dict[str, Any]) -> None:
-    from stackctl.drill.swarm_backend import probe_name
+    from stackctl.engine.swarm import probe_name
     from stackctl.runtime.swarm import container_running
 
     work, env, stack = swarm["work"], swarm["env"], swarm["stack"]

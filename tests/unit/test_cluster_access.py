@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, get_args
 
@@ -21,7 +22,7 @@ from stackctl.cluster.open import open_access
 from stackctl.cluster.redis_conf import SCRIPTS_MOUNT
 from stackctl.errors import ToolError
 from stackctl.model import TOPOLOGY_FILE, StackModel, build_model
-from stackctl.runtime.compose import ExecResult
+from stackctl.runtime.compose import Exec, ExecResult
 from stackctl.settings import load_settings
 
 pytestmark = pytest.mark.unit
@@ -43,22 +44,26 @@ def model_of(tmp: Path, external: bool) -> StackModel:
                                                 "redis": redis}))
 
 
-class LocalServices:
-    """Runs a node's command in `sh` here (the container's lib.sh is FAKE_LIB)."""
+class LocalEngine:
+    """Runs a node's command in `sh` here (the container's lib.sh is FAKE_LIB); the gate
+    is not asked in these tests."""
 
     def __init__(self, tmp: Path) -> None:
         (tmp / "lib.sh").write_text(FAKE_LIB)
         self.tmp = tmp
         self.calls: list[tuple[str, list[str], dict[str, str]]] = []
 
-    def exec(self, service: str, command: list[str], env: dict[str, str] | None = None,
-             index: int = 1) -> ExecResult:
-        self.calls.append((service, command, dict(env or {})))
-        command = [c.replace(f"{SCRIPTS_MOUNT}/lib.sh", str(self.tmp / "lib.sh"))
-                   for c in command]
-        done = subprocess.run(command, capture_output=True, text=True, cwd=self.tmp,
-                              env={"PATH": os.environ["PATH"], **(env or {})}, check=False)
+    def exec_node(self, node: str, command: Sequence[str], env: Mapping[str, str]
+                  ) -> ExecResult:
+        self.calls.append((node, list(command), dict(env)))
+        argv = [c.replace(f"{SCRIPTS_MOUNT}/lib.sh", str(self.tmp / "lib.sh"))
+                for c in command]
+        done = subprocess.run(argv, capture_output=True, text=True, cwd=self.tmp,
+                              env={"PATH": os.environ["PATH"], **env}, check=False)
         return ExecResult(done.returncode, done.stdout, done.stderr)
+
+    def gate(self) -> AbstractContextManager[Exec]:
+        raise AssertionError("not asked here")
 
 
 class LocalRunner:
@@ -84,8 +89,8 @@ def test_the_factory_is_where_the_mode_is_decided(tmp_path: Path) -> None:
     def pw() -> SecretStr:
         raise AssertionError("the password is read only when a probe runs")
 
-    managed = open_access(model_of(tmp_path, False), pw, LocalServices(tmp_path))
-    external = open_access(model_of(tmp_path, True), pw, LocalServices(tmp_path))
+    managed = open_access(model_of(tmp_path, False), pw, LocalEngine(tmp_path))
+    external = open_access(model_of(tmp_path, True), pw, LocalEngine(tmp_path))
     assert isinstance(managed, ManagedAccess) and isinstance(external, ExternalAccess)
     features: tuple[Feature, ...] = get_args(Feature)
     assert all(managed.unsupported(f) == "" for f in features)
@@ -97,7 +102,7 @@ def test_the_factory_is_where_the_mode_is_decided(tmp_path: Path) -> None:
 
 
 def test_managed_cli_runs_against_the_node_in_its_container(tmp_path: Path) -> None:
-    services = LocalServices(tmp_path)
+    services = LocalEngine(tmp_path)
     access = ManagedAccess(model_of(tmp_path, False), services)
     out = access.cli("redis-3", ["config", "get", "max clients"]).stdout
     assert services.calls[0][0] == "redis-3"
@@ -107,7 +112,7 @@ def test_managed_cli_runs_against_the_node_in_its_container(tmp_path: Path) -> N
 
 def test_managed_key_probe_passes_globs_through_unexpanded(tmp_path: Path) -> None:
     (tmp_path / "apikey-on-disk").write_text("")  # what `*` would expand to in the cwd
-    services = LocalServices(tmp_path)
+    services = LocalEngine(tmp_path)
     access = ManagedAccess(model_of(tmp_path, False), services)
     (first, *_) = access.probe_keys(["apikey-*", "quota-*"])
     _, _, env = services.calls[0]
@@ -118,10 +123,10 @@ def test_managed_key_probe_passes_globs_through_unexpanded(tmp_path: Path) -> No
 
 
 def test_managed_clients_read_every_node(tmp_path: Path) -> None:
-    class Canned(LocalServices):
-        def exec(self, service: str, command: list[str], env: dict[str, str] | None = None,
-                 index: int = 1) -> ExecResult:
-            n = service.split("-")[1]
+    class Canned(LocalEngine):
+        def exec_node(self, node: str, command: Sequence[str], env: Mapping[str, str]
+                      ) -> ExecResult:
+            n = node.split("-")[1]
             return ExecResult(0, f"## clients\nconnected_clients:{n}\n"
                                  "## maxclients\nmaxclients\n10000\n", "")
 

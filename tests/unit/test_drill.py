@@ -187,11 +187,12 @@ def test_bad_options_and_scenarios_are_config_errors() -> None:
 
 
 def fake_ctx(replicas: int) -> Any:
-    running = [SimpleNamespace(service=s, state="running") for s in ("gateway", "pump")]
     settings = SimpleNamespace(project="p", engine="compose",
                                redis=SimpleNamespace(replicas=replicas))
+    engine = SimpleNamespace(name="compose", unsupported=lambda _feature: None,
+                             require_running=lambda: None)  # a running stack, stated
     model = SimpleNamespace(settings=settings, external=False)
-    return SimpleNamespace(compose=SimpleNamespace(ps=lambda: running), model=model,
+    return SimpleNamespace(engine=engine, model=model,
                            cluster=ManagedAccess(model, SimpleNamespace()))  # type: ignore[arg-type]
 
 

@@ -305,10 +305,11 @@ def test_vary_of_the_node_timeout_refused_on_an_external_cluster() -> None:
     from stackctl.drill.options import DrillOptions
     from stackctl.drill.run import check_input
 
-    running = [SimpleNamespace(service=s, state="running") for s in ("gateway", "pump")]
+    engine = SimpleNamespace(name="compose", unsupported=lambda _feature: None,
+                             require_running=lambda: None)  # a running stack, stated
     model = SimpleNamespace(settings=SimpleNamespace(
         project="p", engine="compose", redis=SimpleNamespace(replicas=1)), external=True)
-    ctx = SimpleNamespace(compose=SimpleNamespace(ps=lambda: running), model=model,
+    ctx = SimpleNamespace(engine=engine, model=model,
                           cluster=ExternalAccess(cast(Any, model), lambda: SecretStr("")))
     node = DrillOptions(("stop-pump",), varies=vy.parse_varies(["redis.node_timeout_ms=2000"]))
     with pytest.raises(ConfigError, match=r"--vary redis.node_timeout_ms: .*external"):

@@ -53,8 +53,7 @@ def up(step_ctx: Any, smoke: bool, as_json: bool, verbose: bool) -> None:
 def _failure_logs(step_ctx: Any, lines: int = 15) -> str:
     """The last log lines of services whose tasks are not running."""
     from stackctl.errors import ToolError
-    from stackctl.swarm.render import wanted_tasks
-    from stackctl.swarm.stackfile import STACK_FILE
+    from stackctl.swarm.stackfile import STACK_FILE, wanted_tasks
     from stackctl.swarm.wait import progress
 
     path = step_ctx.state_dir / STACK_FILE
@@ -82,7 +81,7 @@ def down(step_ctx: Any, volumes: bool, as_json: bool) -> None:
 
     stack = step_ctx.stack
     proxy = access.stop(step_ctx.model)  # it holds an endpoint on the front network
-    from stackctl.drill.swarm_backend import probe_name
+    from stackctl.engine.swarm import probe_name
     from stackctl.runtime.swarm import remove_container
 
     remove_container(probe_name(step_ctx.model.settings.project))  # a drill cut short

@@ -9,13 +9,14 @@ reason ("" when the feature is there), and the caller refuses or skips with it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from stackctl.cluster.readiness import parse_info
 from stackctl.cluster.status import ClusterStatus, split_report
-from stackctl.runtime.compose import ExecResult
+from stackctl.runtime.compose import Exec, ExecResult
 
 Feature = Literal["start", "pki", "redis-faults", "redis-config", "gate", "own-data"]
 """What only one mode has:
@@ -70,6 +71,20 @@ def parse_keys(node: str, text: str, error: str = "") -> NodeKeys:
     if first in ("master", "slave"):
         return NodeKeys(node, first, keys)
     return NodeKeys(node, "", keys, error or f"no answer to ROLE ({first[:60] or 'nothing'})")
+
+
+class NodeRunner(Protocol):
+    """Where the managed cluster's commands run: the engine (`engine.Engine` has both)."""
+
+    def exec_node(self, node: str, command: Sequence[str], env: Mapping[str, str]
+                  ) -> ExecResult:
+        """Run `command` against the node `node` (in its container, or in another Redis
+        container with STACKCTL_TARGET set to the node's address)."""
+        ...
+
+    def gate(self) -> AbstractContextManager[Exec]:
+        """Where the cluster is asked as a whole (cluster-ready.sh), open for a block."""
+        ...
 
 
 class ClusterAccess(Protocol):

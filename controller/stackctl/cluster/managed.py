@@ -1,7 +1,7 @@
-"""The cluster stackctl runs (`redis.mode = managed`): every command runs in a node's own
-container (or, through `STACKCTL_TARGET`, against another node from there) with the
-stack's redis-cli helper (user, password file and TLS from stack/redis/lib.sh); readiness
-is the gate's rule."""
+"""The cluster stackctl runs (`redis.mode = managed`): every command runs through the
+engine's node exec (in the node's own container, or in another Redis container against
+the node's address, `STACKCTL_TARGET`) with the stack's redis-cli helper (user, password
+file and TLS from stack/redis/lib.sh); readiness is the gate's rule, run in the gate."""
 
 from __future__ import annotations
 
@@ -14,12 +14,13 @@ from stackctl.cluster.access import (
     Feature,
     NodeClients,
     NodeKeys,
+    NodeRunner,
     parse_clients,
     parse_keys,
 )
 from stackctl.cluster.redis_conf import SCRIPTS_MOUNT
 from stackctl.cluster.status import ClusterStatus, cluster_status
-from stackctl.cluster.wait import GateExec, wait_ready
+from stackctl.cluster.wait import wait_ready
 from stackctl.meter.commandstats import TARGET_ENV, NodeExec
 from stackctl.model import StackModel
 from stackctl.runtime.compose import ExecResult
@@ -67,16 +68,15 @@ def read_keys(run: NodeExec, node: str, patterns: Sequence[str]) -> NodeKeys:
 
 @dataclass(frozen=True)
 class ManagedAccess:
-    """The stack's own cluster, reached through its service containers (`services`:
-    Compose, or anything that runs a command in a named service)."""
+    """The stack's own cluster, reached through the engine (`runner`)."""
 
     model: StackModel
-    services: GateExec
+    runner: NodeRunner
 
     def exec_node(self, node: str, command: Sequence[str], env: Mapping[str, str]
                   ) -> ExecResult:
-        """`command` in the node's container (a `meter.commandstats.NodeExec`)."""
-        return self.services.exec(node, list(command), env=dict(env))
+        """`command` against the node (a `meter.commandstats.NodeExec`)."""
+        return self.runner.exec_node(node, command, env)
 
     def unsupported(self, feature: Feature) -> str:
         """Everything is there."""
@@ -92,11 +92,12 @@ class ManagedAccess:
 
     def wait_ready(self, timeout: float, step: str) -> float:
         """The gate's rule (cluster-ready.sh), run until it passes."""
-        return wait_ready(self.services, timeout, step=step)
+        with self.runner.gate() as gate:
+            return wait_ready(gate, timeout, step=step)
 
     def status(self) -> ClusterStatus:
-        """Every node's report, read in its container."""
-        return cluster_status(self.services, self.model)
+        """Every node's report (node-report.sh)."""
+        return cluster_status(self.exec_node, self.model)
 
     def clients(self) -> list[NodeClients]:
         """Every node, in parallel."""

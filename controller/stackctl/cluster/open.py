@@ -6,18 +6,17 @@ from collections.abc import Callable
 
 from pydantic import SecretStr
 
-from stackctl.cluster.access import ClusterAccess
+from stackctl.cluster.access import ClusterAccess, NodeRunner
 from stackctl.cluster.external_access import ExternalAccess
 from stackctl.cluster.managed import ManagedAccess
-from stackctl.cluster.wait import GateExec
 from stackctl.model import StackModel
 
 
-def open_access(model: StackModel, password: Callable[[], SecretStr], services: GateExec
+def open_access(model: StackModel, password: Callable[[], SecretStr], runner: NodeRunner
                 ) -> ClusterAccess:
     """External: probe containers on the user's network (`password()`, read when first
     needed, reaches them on stdin); managed: the stack's node and gate containers, through
-    `services` (runs a command in a named service: Compose, or the engine's exec)."""
+    `runner` (the engine)."""
     if model.external:
         return ExternalAccess(model, password)
-    return ManagedAccess(model, services)
+    return ManagedAccess(model, runner)

@@ -180,7 +180,7 @@ def set_node_timeout(ctx: StackContext, ms: int) -> None:
 
     command = NODE_TIMEOUT.format(mount=SCRIPTS_MOUNT, ms=int(ms))
     for node in ctx.model.nodes:
-        result = ctx.compose.exec(node.name, ["sh", "-c", command], timeout=10)
+        result = ctx.engine.exec(node.name, ["sh", "-c", command], timeout=10)
         if not result.ok or "OK" not in result.stdout:
             why = (result.stderr or result.stdout).strip() or f"exit {result.returncode}"
             raise ToolError(f"CONFIG SET cluster-node-timeout {ms} on {node.name}: {why}")
@@ -192,7 +192,7 @@ def recreate_gateways(ctx: StackContext) -> None:
     from stackctl.sweep.apply import gateway_services, wait_healthy, wait_redis_pass
 
     services = gateway_services(ctx)
-    ctx.compose.up(services, wait=False, no_deps=True)
+    ctx.engine.recreate(services)
     wait_healthy(ctx, services)
     wait_redis_pass(ctx)
 

@@ -153,10 +153,9 @@ def run_smoke(ctx: StackContext, options: SmokeOptions,
     """Run the whole smoke against the stack in `ctx`. `after_setup` (tests) may tamper
     with what was created, e.g. revoke a key, before the load starts."""
     from stackctl.context.gateway import stack_gateway
-    from stackctl.context.render import ANALYTICS_DIR
     from stackctl.load.plan import LoadPlan
+    from stackctl.meter.delivered import ANALYTICS_DIR, count_records, wait_delivered
     from stackctl.smoke import setup as smoke_setup
-    from stackctl.smoke.analytics import count_records, wait_delivered
     from stackctl.smoke.expect import limit_for
     from stackctl.smoke.report import build_report
 

@@ -114,7 +114,7 @@ def run_swarm_smoke(ctx: StackContext, duration_s: float, connections: int, rate
     from stackctl.clients.gateway import GatewayClient, redis_health
     from stackctl.images.select import stack_images
     from stackctl.load.plan import LoadPlan
-    from stackctl.smoke.analytics import count_in_text, wait_delivered
+    from stackctl.meter.delivered import count_in_text, wait_delivered
     from stackctl.smoke.expect import limit_for
     from stackctl.smoke.redis_probe import placement, probe_with
     from stackctl.smoke.run import ANALYTICS_WAIT_MIN_S, ESTIMATED_WRK_RPS, limiter_in_use
