@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol
 
 from stackctl.fallback.detect import Detection, classify
-from stackctl.runtime.compose import ExecResult, ServiceState
+from stackctl.runtime.compose import Exec, ServiceState
 from stackctl.runtime.health import Check, probed
 from stackctl.tyk.schema import Component
 
@@ -22,18 +22,15 @@ GRACE_S = 12.0
 """How long a component may log a failure signature before it counts (go-redis retries)."""
 
 
-class Observable(Protocol):
-    """What the watch reads: `runtime.compose.Compose` or a fake."""
+class Observable(Exec, Protocol):
+    """What the watch reads (its `exec` runs the healthcheck probes): `runtime.compose.
+    Compose` or a fake."""
 
     def states(self, services: Sequence[str]) -> list[ServiceState]:
         """The services' containers."""
 
     def service_log(self, service: str, tail: int | None = None) -> str:
         """One service's log."""
-
-    def exec(self, service: str, command: Sequence[str], env: dict[str, str] | None = None,
-             index: int = 1, timeout: float | None = None) -> ExecResult:
-        """Run a command in a service's container (the healthcheck probes)."""
 
 
 def _round(target: Observable, releases: Mapping[Component, str], elapsed: float,

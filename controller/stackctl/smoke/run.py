@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -109,21 +110,21 @@ def _metered(ctx: StackContext, options: SmokeOptions, plan: LoadPlan, path: str
     """Run the load between two meter snapshots: the result, what it cost (None, and
     why, when the stack's counters cannot be read from here)."""
     from stackctl.errors import ToolError
-    from stackctl.meter import cost, loadgen, take_snapshot
-    from stackctl.meter.pool import pool_timeouts
+    from stackctl.meter import cost, loadgen
+    from stackctl.meter.snapshot import read_snapshot
 
     cpu = (loadgen.self_cpu_seconds if options.engine == "builtin"
            else loadgen.self_and_children_cpu_seconds)
-    gateways = ["gateway"]
+    source = ctx.engine.meter_source(["gateway"])
+    since = time.time()
     try:
-        before, timeouts = take_snapshot(ctx.compose, ctx.model, gateways, cpu), \
-            pool_timeouts(ctx.compose, gateways)
+        before = read_snapshot(source, cpu)
     except ToolError as exc:
         return _run_load(ctx, options, plan, path), None, str(exc)
     result = _run_load(ctx, options, plan, path)
     try:
-        after = take_snapshot(ctx.compose, ctx.model, gateways, cpu)
-        timeouts = pool_timeouts(ctx.compose, gateways) - timeouts
+        after = read_snapshot(source, cpu)
+        timeouts = ctx.engine.pool_timeouts(since)
     except ToolError as exc:
         return result, None, str(exc)
     return result, cost(before, after, result.requests, max(0, timeouts)), ""

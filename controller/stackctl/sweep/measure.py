@@ -5,6 +5,7 @@ the fixed-rate run; pool timeouts counted from the logs."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -36,19 +37,20 @@ def run_repeat(ctx: StackContext, options: SweepOptions, target: Target) -> dict
     """Measure once; a dict of JSON-ready figures."""
     from stackctl.load.stats import slices
     from stackctl.load.steady import steadiness
-    from stackctl.meter import cost, loadgen, take_snapshot
-    from stackctl.meter.pool import pool_timeouts
+    from stackctl.meter import cost, loadgen
+    from stackctl.meter.snapshot import read_snapshot
 
     if options.warmup_s > 0:
         loadrun.closed_loop(target.bases, target.path, target.keys, options.warmup_s,
                             options.connections)
-    timeouts = pool_timeouts(ctx.compose, target.gateways)
-    before = take_snapshot(ctx.compose, ctx.model, target.gateways, loadgen.self_cpu_seconds)
+    source = ctx.engine.meter_source(target.gateways)
+    since = time.time()
+    before = read_snapshot(source, loadgen.self_cpu_seconds)
     results = loadrun.closed_loop(target.bases, target.path, target.keys,
                                   options.duration_s, options.connections)
-    after = take_snapshot(ctx.compose, ctx.model, target.gateways, loadgen.self_cpu_seconds)
+    after = read_snapshot(source, loadgen.self_cpu_seconds)
     sampled = _clients(ctx)
-    timeouts = max(0, pool_timeouts(ctx.compose, target.gateways) - timeouts)
+    timeouts = ctx.engine.pool_timeouts(since)
     closed = loadrun.figures(results)
     spent = cost(before, after, closed.requests, timeouts)
     fifths = slices(loadrun.merged_timeline(results),
