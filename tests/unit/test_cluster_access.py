@@ -4,6 +4,7 @@ reports what it was asked; no container is started."""
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
@@ -15,6 +16,7 @@ from typing import Any, get_args
 import pytest
 from pydantic import SecretStr
 
+import stackctl
 from stackctl.cluster.access import Feature, parse_clients, parse_keys
 from stackctl.cluster.external_access import BASELINE_FILE, ExternalAccess
 from stackctl.cluster.managed import ManagedAccess
@@ -198,3 +200,26 @@ def test_parsers_read_what_the_probes_print() -> None:
     assert node.role == "master" and node.keys == {"apikey-aa"}
     assert parse_keys("redis-2", "", "Could not connect").error == "Could not connect"
     assert parse_clients("x", "## clients\nconnected_clients:7\n").connected == 7
+
+
+MODE_DECIDED_IN = {
+    "model.py": "derives the nodes, addrs, TLS mode and user of either cluster",
+    "settings.py": "defines the mode and checks its settings",
+    "cluster/open.py": "the factory: the one ClusterAccess for the mode",
+    "stack_compose.py": "the render picks the compose model without Redis services",
+    "cli/stack_cmd.py": "up's step list, chosen once (external-redis discovery first)",
+}
+
+
+def test_only_the_factory_and_the_documented_places_read_the_mode() -> None:
+    root = Path(stackctl.__file__).parent
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        rel = str(path.relative_to(root))
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (isinstance(node, ast.Attribute) and node.attr == "external"
+                    and not (isinstance(node.value, ast.Attribute)
+                             and node.value.attr == "redis")
+                    and rel not in MODE_DECIDED_IN and not rel.startswith("_stack")):
+                found.append(f"{rel}:{node.lineno}")
+    assert not found, f"ask ctx.cluster (ClusterAccess.unsupported) instead: {found}"
