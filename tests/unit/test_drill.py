@@ -11,6 +11,7 @@ from typing import Any, cast
 
 import pytest
 
+from stackctl.cluster.managed import ManagedAccess
 from stackctl.cluster.readiness import parse_info, parse_nodes
 from stackctl.cluster.status import split_report
 from stackctl.drill import buckets as bk
@@ -190,8 +191,9 @@ def fake_ctx(replicas: int) -> Any:
                                redis=SimpleNamespace(replicas=replicas))
     engine = SimpleNamespace(name="compose", unsupported=lambda _feature: None,
                              require_running=lambda: None)  # a running stack, stated
-    return SimpleNamespace(engine=engine,
-                           model=SimpleNamespace(settings=settings, external=False))
+    model = SimpleNamespace(settings=settings, external=False)
+    return SimpleNamespace(engine=engine, model=model,
+                           cluster=ManagedAccess(model, SimpleNamespace()))  # type: ignore[arg-type]
 
 
 def test_primary_fault_on_zero_replicas_is_refused_unless_allowed() -> None:

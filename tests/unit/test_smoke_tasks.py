@@ -11,13 +11,13 @@ from collections import Counter
 import pytest
 from pydantic import SecretStr
 
+from stackctl.cluster.access import parse_keys as parse_probe
 from stackctl.engine import LoadApi, LoadSite
 from stackctl.load.keys import SmokeKey, SmokeSetup
 from stackctl.load.plan import LoadResult, SliceCounts
 from stackctl.meter.cost import Cost
 from stackctl.smoke import run as smoke_run
 from stackctl.smoke.options import SmokeOptions
-from stackctl.smoke.redis_probe import parse_probe
 from stackctl.smoke.report import build_report
 from stackctl.smoke.run import load_way, settled
 from stackctl.tyk import lookup

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from stackctl.cluster.access import parse_clients
 from stackctl.meter.pool import count_pool_timeouts, pool_timeout_texts
-from stackctl.sweep.probes import parse_clients
 
 
 @pytest.mark.unit

@@ -16,12 +16,12 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
+from stackctl.cluster.access import NodeClients
 from stackctl.errors import ConfigError, ToolError
 from stackctl.load.keys import SmokeKey, SmokeSetup
 from stackctl.runtime.swarm import Task, parse_env
 from stackctl.sweep.measure import Target
 from stackctl.sweep.points import Point, SweepOptions, fingerprint
-from stackctl.sweep.probes import NodeClients
 from stackctl.sweep.run import measure_points
 from stackctl.sweep.store import load_point, point_path, save_point
 

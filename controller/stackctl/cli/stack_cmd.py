@@ -20,19 +20,15 @@ from stackctl.cli._common import (
 from stackctl.cli.plan import up_steps
 from stackctl.cli.stack_view import console, status_view, up_view
 from stackctl.clients.gateway import GatewayClient, gateway_state
-from stackctl.cluster.external import discover, external_status, oneshot_runner
-from stackctl.cluster.status import ClusterStatus, cluster_status
 from stackctl.context import StackContext
 from stackctl.dashboard.credentials import credentials_path
 from stackctl.errors import StackctlError, StepError
-from stackctl.images.select import stack_images
 from stackctl.model import build_model
 from stackctl.pipeline import JsonProgress, PlainProgress, Progress, StepResult, run_steps
 from stackctl.secrets import secrets_path
 from stackctl.stack_compose import ENV_OVERRIDES_FILE
 from stackctl.state import read_json
 from stackctl.steps.bootstrap import BOOTSTRAP_FILE, dashboard_url
-from stackctl.steps.external import leave_external
 
 LOG_LINES_ON_FAILURE = 15
 
@@ -137,16 +133,16 @@ def down(
     --json: {"project", "engine", "down": true when nothing is left, "volumes_removed",
     "left": {kind: [names]}, "external": what was done (external mode only)}."""
     step_ctx = running_context(ctx)
-    external = step_ctx.model.external
-    if external:
+    cluster = step_ctx.cluster
+    if cluster.unsupported("own-data"):
         _drop_bootstrap_key(step_ctx)
     left = step_ctx.engine.remove(volumes=volumes)
-    note = leave_external(step_ctx) if external else ""
+    note = cluster.leave()
     project = step_ctx.model.settings.project
     if as_json:
         print_json({"project": project, "engine": step_ctx.engine.name, "down": not left,
                     "volumes_removed": volumes, "left": left,
-                    **({"external": note} if external else {})})
+                    **({"external": note} if note else {})})
     else:
         typer.echo(f"stack {project} is down on {step_ctx.engine.name}"
                    + (" (volumes removed)" if volumes else " (volumes kept)")
@@ -176,8 +172,7 @@ def _drop_bootstrap_key(ctx: StackContext) -> None:
 def status_document(step_ctx: StackContext) -> dict[str, Any]:
     """The `status --json` document, one schema on both engines (see `status`)."""
     services = [r.as_dict() for r in step_ctx.engine.services(probe=True)]
-    cluster = (_external_status(step_ctx) if step_ctx.model.external
-               else cluster_status(step_ctx.engine, step_ctx.model))
+    cluster = step_ctx.cluster.status()
     gateway = gateway_state(step_ctx.gateway_url, step_ctx.secrets.gateway_secret)
     healthy = (bool(services) and cluster.ready and gateway["redis"] == "pass"
                and all(s["state"] in ("running", "complete") and s["health"] in ("healthy", "")
@@ -207,11 +202,6 @@ def status(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
         raise typer.Exit(1)
 
 
-def _external_status(ctx: StackContext) -> ClusterStatus:
-    """An external cluster's status, read by one probe container on the user's network."""
-    ext = ctx.model.settings.redis.external
-    run = oneshot_runner(stack_images(ctx.model.settings)["redis"], ext.network)
-    return external_status(discover(ext, ctx.secrets.redis_password.get_secret_value(), run))
 
 
 def logs(

@@ -14,9 +14,8 @@ from stackctl.cluster.readiness import (
     readiness_problems,
 )
 from stackctl.cluster.redis_conf import SCRIPTS_MOUNT
-from stackctl.errors import ToolError
+from stackctl.meter.commandstats import NodeExec
 from stackctl.model import RedisNode, StackModel
-from stackctl.runtime.compose import Exec, ExecResult
 
 REPORT = ["sh", f"{SCRIPTS_MOUNT}/node-report.sh"]
 
@@ -117,16 +116,11 @@ def summarize(model: StackModel, views: list[NodeView], nodes: list[NodeStatus]
     return ClusterStatus(nodes, summary, readiness_problems(views, redis.shards, redis.replicas))
 
 
-def cluster_status(compose: Exec, model: StackModel) -> ClusterStatus:
-    """Read every node's report through an exec in its container (Compose's, or the
-    engine's: in parallel) and summarize; a node that cannot be reached is a row saying
-    why."""
+def cluster_status(run: NodeExec, model: StackModel) -> ClusterStatus:
+    """Read every node's report through `run` (in parallel) and summarize."""
 
     def read(node: RedisNode) -> tuple[NodeView, NodeStatus]:
-        try:
-            result = compose.exec(node.name, REPORT)
-        except ToolError as exc:
-            result = ExecResult(1, "", str(exc))
+        result = run(node.name, REPORT, {})
         if not result.ok and "## ping" not in result.stdout:
             view = NodeView(f"{node.ip}:{node.port}", ping="")
             error = (result.stderr.strip().splitlines() or [f"exit {result.returncode}"])[-1]

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from stackctl.cluster.access import ClusterAccess
+from stackctl.cluster.open import open_access
 from stackctl.context.results import Results
 from stackctl.engine import Engine, engine_for
 from stackctl.model import StackModel
@@ -61,6 +63,12 @@ class StackContext:
 
             self._ps = probed(self.compose, self._ps, read_healthchecks(self.compose_file))
         return self._ps
+
+    @property
+    def cluster(self) -> ClusterAccess:
+        """The stack's Redis Cluster, managed or external (`cluster.open`); built on each
+        use, so it sees the model as discovery last left it."""
+        return open_access(self.model, lambda: self.secrets.redis_password, self.engine)
 
     @cached_property
     def stack(self) -> Stack:

@@ -161,7 +161,7 @@ def _check_for(ctx: StackContext, gate: Exec, scenario: Scenario, target: Target
 
 def _backlog_measured(ctx: StackContext, scenario: Scenario) -> bool:
     """stop-pump reads the backlog through the gate; an external cluster has none."""
-    return scenario.role == "pump" and not ctx.model.external
+    return scenario.role == "pump" and not ctx.cluster.unsupported("gate")
 
 
 def _backlog_check(ctx: StackContext, gate: Exec, samples: list[tuple[float, int]]
@@ -171,8 +171,8 @@ def _backlog_check(ctx: StackContext, gate: Exec, samples: list[tuple[float, int
     from stackctl.drill.backlog import read_backlog
 
     def check() -> tuple[bool, str, str]:
-        if ctx.model.external:
-            return False, "pump down (backlog not readable: redis.mode external)", ""
+        if why := ctx.cluster.unsupported("gate"):
+            return False, f"pump down (backlog not readable: {why})", ""
         n = read_backlog(gate)
         samples.append((time.time(), n))
         return False, f"pump down, backlog {n}", ""

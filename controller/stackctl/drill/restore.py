@@ -35,10 +35,10 @@ def role_of(views: list[View], addr: str) -> str:
 def wait_whole(ctx: StackContext, gate: Exec, timeout: float) -> float:
     """Seconds until the stack is whole again after a scenario: every long-running
     service running (swarm: Swarm's new tasks included), then cluster-ready.sh in the
-    gate (external mode: only client-side faults, the cluster was not touched)."""
+    gate (none for an external cluster: only client-side faults, it was not touched)."""
     started = time.monotonic()
     ctx.engine.wait_running(timeout, what="drill restore")
-    if not ctx.model.external:
+    if not ctx.cluster.unsupported("gate"):
         wait_ready(gate, max(1.0, timeout - (time.monotonic() - started)), step=STEP)
     return time.monotonic() - started
 
@@ -60,7 +60,7 @@ def restore(ctx: StackContext, gate: Exec, scenario: Scenario, target: Target
     ready_s = wait_whole(ctx, gate, READY_TIMEOUT_S)
     with GatewayClient(ctx.gateway_url, ctx.secrets.gateway_secret) as gw:
         wait_redis_pass(gw, HEALTH_TIMEOUT_S)
-    views = [] if ctx.model.external else read_views(gate)
+    views = [] if ctx.cluster.unsupported("gate") else read_views(gate)
     role = role_of(views, target.addr) if target.addr else target.role
     after = primaries(views[0].nodes, ctx.model.nodes) if views else []
     return {"seconds": round(time.monotonic() - started, 2),

@@ -29,16 +29,15 @@ def out_dir(ctx: StackContext, options: DrillOptions) -> Path:
 def check_input(ctx: StackContext, options: DrillOptions) -> list[Scenario]:
     """Every refusal, before the stack is touched (ConfigError, exit 2)."""
     chosen = scenarios(options.scenarios)
-    if ctx.model.external and (server_side := [s.name for s in chosen if s.redis]):
-        raise ConfigError(f"scenario {server_side[0]!r}",
-                          "faults a Redis node, and redis.mode is external: stackctl does "
-                          "not own that cluster, so it never kills, stops, pauses or fails "
-                          "over its nodes", "choose a client-side fault: restart-gateway or "
-                          "stop-pump")
-    if ctx.model.external and (live := [v.knob.setting for v in options.varies
-                                         if v.knob.touches == "redis"]):
-        raise ConfigError(f"--vary {live[0]}", "sets the Redis nodes' own configuration, "
-                          "and redis.mode is external: stackctl does not own that cluster",
+    cluster = ctx.cluster
+    if (why := cluster.unsupported("redis-faults")) and (
+            server_side := [s.name for s in chosen if s.redis]):
+        raise ConfigError(f"scenario {server_side[0]!r}", f"faults a Redis node, and {why}",
+                          "choose a client-side fault: restart-gateway or stop-pump")
+    if (why := cluster.unsupported("redis-config")) and (
+            live := [v.knob.setting for v in options.varies if v.knob.touches == "redis"]):
+        raise ConfigError(f"--vary {live[0]}",
+                          f"sets the Redis nodes' own configuration, and {why}",
                           "vary a gateway setting instead")
     options.validate()
     check_engine(ctx.engine, chosen, options)

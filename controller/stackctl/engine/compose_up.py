@@ -62,8 +62,6 @@ def roll_out() -> Outcome:
 def start_redis(ctx: StackContext, compose: Compose) -> str | Outcome:
     """`compose up` on the nodes, cluster-init and cluster-gate (Compose fails at once
     when cluster-init fails), then the gate's readiness rule until it passes."""
-    if ctx.model.external:
-        return skipped("external cluster: stackctl starts no Redis")
     if ctx.results.unchanged:
         return "unchanged: nothing recreated"
     start_cluster(compose, READY_TIMEOUT_S, step="redis-cluster")

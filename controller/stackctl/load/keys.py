@@ -11,10 +11,7 @@ from dataclasses import dataclass
 from pydantic import SecretStr
 
 from stackctl.clients.gateway import GatewayClient, GatewayError
-from stackctl.cluster.external import oneshot_runner, purge_keys
 from stackctl.errors import ToolError
-from stackctl.images.select import stack_images
-from stackctl.model import StackModel
 from stackctl.tyk.apidef import KEY_HEADER, api_definition, session
 
 UNLIMITED_RATE = 1_000_000
@@ -163,16 +160,3 @@ def unlimited_keys(gw: GatewayClient, api_id: str, listen_path: str, keys: int
 def raw_keys(made: SmokeSetup) -> tuple[str, ...]:
     """The keys' values, for the load engines only (never printed)."""
     return tuple(k.key.get_secret_value() for k in made.keys)
-
-
-def purge_external(model: StackModel, password: str, made: SmokeSetup) -> list[str]:
-    """External mode: delete every record left on the cluster that names one of the
-    run's keys (its counters, quotas; the sessions the API already deleted): a cluster
-    stackctl does not own keeps only what it had. The problems met."""
-    ext = model.settings.redis.external
-    run = oneshot_runner(stack_images(model.settings)["redis"], ext.network)
-    try:
-        purge_keys(ext, password, run, model.topology, [f"*{k.key_hash}*" for k in made.keys])
-    except ToolError as exc:
-        return [f"purging this run's records: {exc}"]
-    return []

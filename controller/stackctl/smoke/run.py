@@ -16,7 +16,6 @@ from stackctl.context import StackContext
 from stackctl.context.gateway import stack_gateway
 from stackctl.engine import Engine, LoadSite
 from stackctl.errors import ToolError
-from stackctl.images.select import stack_images
 from stackctl.load import keys as api_keys
 from stackctl.load import wrk
 from stackctl.load.builtin import run_builtin
@@ -29,7 +28,7 @@ from stackctl.model import StackModel
 from stackctl.smoke.analytics_sql import SINK, count_sql_records
 from stackctl.smoke.expect import limit_for
 from stackctl.smoke.options import SmokeOptions
-from stackctl.smoke.redis_probe import NodeKeys, probe_external, probe_with
+from stackctl.smoke.redis_probe import KEY_PATTERNS, NodeKeys
 from stackctl.smoke.report import SmokeReport, build_report
 from stackctl.tools.wrk import wrk_binary
 from stackctl.tyk.bundle import rendered_gateway
@@ -124,15 +123,6 @@ def _sample_hello(gw: GatewayClient, probes: _Probes, at: list[float],
         probes.hello.append(_hello(gw))
 
 
-def probe_redis(ctx: StackContext) -> list[NodeKeys]:
-    """Keys and counters on every node: through the engine, or in external mode through
-    a probe container on the user's network."""
-    if ctx.model.external:
-        return probe_external(ctx.model, ctx.secrets.redis_password.get_secret_value(),
-                              stack_images(ctx.model.settings)["redis"])
-    return probe_with(ctx.engine.exec_node, [n.name for n in ctx.model.nodes])
-
-
 def settled(count: Callable[[], int], pause_s: float, tries: int = 3) -> int:
     """The count once two reads `pause_s` apart agree (records of earlier requests to the
     same API still on their way are in it then, not in this run's)."""
@@ -187,10 +177,7 @@ def _drop_api(ctx: StackContext, gw: GatewayClient, site: LoadSite,
               made: api_keys.SmokeSetup) -> list[str]:
     problems = (api_keys.cleanup(gw, made) if site.api.own
                 else api_keys.delete_keys(gw, made.keys))
-    if ctx.model.external:
-        problems += api_keys.purge_external(
-            ctx.model, ctx.secrets.redis_password.get_secret_value(), made)
-    return problems
+    return problems + ctx.cluster.forget([k.key_hash for k in made.keys])
 
 
 def _counter(ctx: StackContext, model: StackModel, api_id: str
@@ -245,7 +232,7 @@ def run_smoke(ctx: StackContext, options: SmokeOptions,
             # Keys and counters outlive the run (sessions stay; counters keep their 60 s
             # window): read them now, not during the load, where six `docker exec`s
             # would take CPU from the gateway under test.
-            probes.redis.append(probe_redis(ctx))
+            probes.redis.append(ctx.cluster.probe_keys(KEY_PATTERNS))
             unauthorized = api_keys.unauthorized_statuses(gw, made)
             probes.hello.append(_hello(gw))
         finally:

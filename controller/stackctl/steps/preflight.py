@@ -42,7 +42,8 @@ class Preflight:
             pro.append(check_dashboard_image(settings, lambda ref: present.get(ref, False)))
         pulled = ensure_images(settings, present, pull_image)
         tyk_users(settings, stack_images(settings))
-        if ctx.model.tls and not ctx.model.external and (ctx.model.certs_dir / "ca.crt").exists():
+        if (ctx.model.tls and not ctx.cluster.unsupported("pki")
+                and (ctx.model.certs_dir / "ca.crt").exists()):
             verify_pki(ctx.model)
         have = f"{len(refs)} images present" + (f" ({len(pulled)} pulled)" if pulled else "")
         return "; ".join([have, verdict, *pro[:1]])

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from stackctl.context import StackContext
-from stackctl.pipeline import Outcome
+from stackctl.pipeline import Outcome, skipped
 
 
 class RedisCluster:
-    """`Engine.start_redis` (external mode: skipped, stackctl starts no Redis)."""
+    """`Engine.start_redis`; skipped where the cluster access starts no Redis (external)."""
 
     name = "redis-cluster"
 
     def run(self, ctx: StackContext) -> str | Outcome:
+        if why := ctx.cluster.unsupported("start"):
+            return skipped(why)
         return ctx.engine.start_redis(ctx)

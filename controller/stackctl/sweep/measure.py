@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from stackctl.cluster.access import NodeClients
 from stackctl.context import StackContext
 from stackctl.load.plan import LoadPlan, LoadResult
 from stackctl.load.stats import Slice, count_slices, slices
@@ -22,7 +23,6 @@ from stackctl.meter.cost import Cost
 from stackctl.meter.metered import metered
 from stackctl.sweep import loadrun
 from stackctl.sweep.points import SweepOptions
-from stackctl.sweep.probes import NodeClients, node_clients
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ def run_repeat(ctx: StackContext, options: SweepOptions, target: Target) -> dict
         closed_loop(ctx, target, options.warmup_s, options.connections, meter=False)
     since = time.time()
     closed = closed_loop(ctx, target, options.duration_s, options.connections, meter=True)
-    clients = node_clients(ctx)
+    clients = ctx.cluster.clients()
     timeouts = ctx.engine.pool_timeouts(since)
     fixed = loadrun.fixed_rate(ctx.gateway_url, target.path, target.keys, options.rate,
                                options.duration_s)

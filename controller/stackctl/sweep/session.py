@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from stackctl.clients.gateway import GatewayClient
+from stackctl.cluster.access import NodeClients
 from stackctl.context import StackContext
 from stackctl.context.gateway import stack_gateway
 from stackctl.errors import ConfigError
@@ -19,7 +20,6 @@ from stackctl.load import keys as api_keys
 from stackctl.sweep import measure
 from stackctl.sweep.overrides import clear_overrides, point_env, write_overrides
 from stackctl.sweep.points import Point, SweepOptions
-from stackctl.sweep.probes import NodeClients, node_clients
 
 KEYS = 2
 """Two keys: enough for an auth path per request without filling Redis with sessions
@@ -79,10 +79,7 @@ class SweepSession:
         with stack_gateway(self.ctx) as gw:
             problems = (api_keys.cleanup(gw, made) if self.site.api.own
                         else api_keys.delete_keys(gw, made.keys))
-        if self.ctx.model.external:
-            problems += api_keys.purge_external(
-                self.ctx.model, self.ctx.secrets.redis_password.get_secret_value(), made)
-        return problems
+        return problems + self.ctx.cluster.forget([k.key_hash for k in made.keys])
 
     def apply(self, point: Point) -> dict[str, str]:
         """Put `point` on the gateway(s) and the pump and wait until they serve; the
@@ -118,7 +115,7 @@ class SweepSession:
 
     def node_clients(self) -> list[NodeClients]:
         """Redis clients and maxclients per node, read now."""
-        return node_clients(self.ctx)
+        return self.ctx.cluster.clients()
 
     def load_note(self, options: SweepOptions) -> str:
         """How the load is made, one sentence for the report."""
