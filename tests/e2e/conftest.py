@@ -2,8 +2,9 @@
 
 - `shared_stack`: ONE compose stack (mtls, 3 x 1, brought up with `up --json` and its short
   smoke) for the checks that leave it as they found it: the up checks in mtls, the second
-  up, the smoke module, then the drill (it restores the stack and checks it healthy), and
-  last the two-engine e2e (its `down` ends the stack).
+  up, the smoke module, the sweep module (it puts the stack's settings back), then the
+  drill (it restores the stack and checks it healthy), and last the two-engine e2e (its
+  `down` ends the stack).
 - `swarm`: ONE single-node swarm (its own address pool, pinned overlays) for the swarm life
   cycle, the swarm drill, and last the two-engine e2e (its `down` ends the stack); then the
   swarm is left and the engine is as it was.

@@ -28,7 +28,7 @@ SMOKE = ("smoke", "--json", "--duration", "6", "--rate", "100", "--connections",
          "--slo", "success>=99%", "--slo", "rps>=1000000")
 """6 s: swarm judges its load from 5 s. The second objective cannot be met: `--slo` honoured
 means exit 1 with it failed and the first passed."""
-SWEEP = ("sweep", "--json", "--max-active", "32", "--repeat", "1", "--duration", "3",
+SWEEP = ("sweep", "--json", "--max-active", "48", "--repeat", "1", "--duration", "3",
          "--warmup", "0", "--no-idle-ab", "--connections", "8", "--rate", "50",
          "--budget", "600")
 DRILL = ("drill", "kill-primary", "--rate", "100", "--duration", "15", "--at", "5", "--json")
@@ -105,7 +105,7 @@ def test_every_command_on_both_engines(engine: str, request: pytest.FixtureReque
         report = _json(proc)
         assert report["engine"] == engine and report["complete"] is True, report.get("stopped")
         (point,) = report["points"]
-        assert point["point"]["max_active"] == 32
+        assert point["point"]["max_active"] == 48
         (repeat,) = point["repeats"]
         assert repeat["closed"]["requests"] > 0 and repeat["closed"]["errors"] == 0, repeat
         assert not (Path(env.get("STACKCTL_STATE_DIR", cwd / ".stackctl"))
