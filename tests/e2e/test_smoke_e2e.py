@@ -1,5 +1,5 @@
 """`stackctl smoke` end to end on the shared mtls 3 x 1 stack (tests/e2e/conftest.py): every
-check passes with real figures; a 30 s run is steady and reuses its connections, with what
+check passes with real figures; a 60 s run is steady and reuses its connections, with what
 each request cost; with max_idle_connections_per_host = 2 the gateway churns upstream
 connections and the connection-reuse check fails; a revoked key fails the auth check; a
 stopped pump fails analytics. Every test leaves the stack as it found it."""
@@ -74,17 +74,17 @@ def test_every_check_passes_with_real_figures(stack: Stack, engine: str) -> None
     assert all(n > 0 for n in report["redis"]["per_primary"].values())
 
 
-def test_thirty_second_smoke_is_steady_and_reuses_connections(stack: Stack) -> None:
-    # 30 s (was 60): six seconds a fifth is enough for the steady check to compare the
-    # first and last fifths; every assertion below is a rate or a per-request figure.
-    _code, report = smoke(stack, "--duration", "30")
+def test_sixty_second_smoke_is_steady_and_reuses_connections(stack: Stack) -> None:
+    # 60 s: at 30 s (6 s fifths) the last fifth's p99 was 13.8 ms against 4.7 ms on this
+    # busy 2-core machine (steady check failed): a fifth needs the length.
+    _code, report = smoke(stack, "--duration", "60")
     found = checks(report)
     print("\n".join(f"{c['name']}: {c['passed']}: {c['detail']}" for c in report["checks"]))
     print("\n".join(report["cost_lines"]), report["fifths"], report["slos"])
     assert found["steady"]["passed"], found["steady"]["detail"]
     assert found["connection-reuse"]["passed"], found["connection-reuse"]["detail"]
     cost = report["cost"]
-    assert cost["requests"] == report["requests"] > 12_500  # 500 req/s for 30 s
+    assert cost["requests"] == report["requests"] > 25_000  # 500 req/s for 60 s
     assert 0 < cost["gateway_cpu_us_per_request"] < 5_000
     assert cost["gateway_memory_mib"] > 0 and cost["loadgen_cores"] > 0
     assert cost["redis_commands_per_request"] > 0.5  # sessions and analytics at least
