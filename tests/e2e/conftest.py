@@ -18,7 +18,7 @@ is reported as that test's teardown error).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -41,7 +41,6 @@ class Shared:
     value: Any = None
     stop: Callable[[], None] | None = None
     closed: bool = False
-    users: set[str] = field(default_factory=set)
 
     def open(self) -> Any:
         if self.closed:
