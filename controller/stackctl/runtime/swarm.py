@@ -10,6 +10,7 @@ of one inspect per task in polling loops). Failures become one-line `ToolError`s
 from __future__ import annotations
 
 import json
+import subprocess
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -663,12 +664,24 @@ def force_update(full_service: str) -> None:
              f"docker service update --force {full_service}")
 
 
-def service_logs_since(full_service: str, since: float) -> str:
+SERVICE_LOGS_TIMEOUT_S = 20.0
+"""`docker service logs` can stall with its stream open and never end (moby/moby#38640:
+seen here with two gateway tasks, a drill waiting forever): read at most this long."""
+
+
+def service_logs_since(full_service: str, since: float,
+                       timeout: float = SERVICE_LOGS_TIMEOUT_S) -> str:
     """Every task's log lines since `since` (epoch seconds), without prefixes; "" when
-    the service has none."""
-    result = _run(["service", "logs", "--raw", "--no-trunc", "--since", f"{since:.3f}",
-                   full_service], f"docker service logs {full_service}")
-    return result.stdout + result.stderr
+    the service has none; what arrived within `timeout` when the stream stalls."""
+    cmd = [*docker_client().client_config.docker_cmd, "service", "logs", "--raw",
+           "--no-trunc", "--since", f"{since:.3f}", full_service]
+    with tool_errors(f"docker service logs {full_service}"):
+        try:
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired as stalled:
+            return b"".join(part or b"" for part in (stalled.stdout, stalled.stderr)
+                            if isinstance(part, bytes)).decode(errors="replace")
+    return done.stdout + done.stderr
 
 
 def run_probe(name: str, image: str, network: str, mounts: Sequence[tuple[str, str]],
