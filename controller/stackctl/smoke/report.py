@@ -109,8 +109,8 @@ def build_report(options: SmokeOptions, rate: float, made: SmokeSetup, result: L
                  limiter: RateLimiter | None = None, cost: Cost | None = None,
                  unmetered: str = "", sink: str = "the csv sink",
                  per_task: Sequence[LoadResult] = (), tasks: int = 0,
-                 not_checked: Sequence[str] = (), in_flight: int | None = None
-                 ) -> SmokeReport:
+                 not_checked: Sequence[str] = (), in_flight: int | None = None,
+                 gateways: int = 1) -> SmokeReport:
     """Judge the measurements (`limiter`: the stack's; None reads as Tyk's default;
     `sink`: where analytics were counted, `delivered` None: not read; `per_task`: each
     of `tasks` load tasks' result, `result` their merge; `in_flight`: the most requests
@@ -139,7 +139,7 @@ def build_report(options: SmokeOptions, rate: float, made: SmokeSetup, result: L
         checks.auth_check(outcomes, unauthorized),
         checks.rate_limit_check(outcomes, result.started_at, result.ended_at, limiter.kind,
                                 options.connections if in_flight is None else in_flight,
-                                limiter.name),
+                                limiter.name, gateways),
         checks.Check("redis-keys", placed.passed, placed.detail()),
         checks.health_check(hello),
         *([] if delivered is None else [checks.analytics_check(

@@ -254,4 +254,5 @@ def run_smoke(ctx: StackContext, options: SmokeOptions,
                         limiter=limiter_in_use(ctx), cost=load.cost,
                         unmetered=load.unmetered, sink=sink, per_task=load.per_task,
                         tasks=way.tasks, not_checked=not_checked,
-                        in_flight=in_flight(way, options.connections, keys))
+                        in_flight=in_flight(way, options.connections, keys),
+                        gateways=settings.gateway.replicas)
