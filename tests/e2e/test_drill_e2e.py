@@ -1,11 +1,12 @@
-"""`stackctl drill` end to end on its own mtls 3 x 1 stack: kill-primary and
-pause-primary under 100 req/s of keyed load; every field measured, the Markdown and the
-PNGs agree with the JSON; a rate the load cannot hold refused before the fault with the
-stack untouched; partition-primary and stop-pump (backlog, drain) on the same stack; the
-stack is healthy afterwards (`status --json`), and `down --volumes` leaves no container,
-network or volume. Also `--vary images.gateway=IMG1,IMG2` on the same stack: each run on
-its image, read back from the running container with its release and Redis client, the
-image comparison in the report, the stack's own image running again afterwards
+"""`stackctl drill` end to end on the shared mtls 3 x 1 stack (tests/e2e/conftest.py; it
+runs after the read-only checks, and the two-engine e2e after it ends the stack):
+kill-primary and pause-primary under 100 req/s of keyed load; every field measured, the
+Markdown and the PNGs agree with the JSON; a rate the load cannot hold refused before the
+fault with the stack untouched; partition-primary and stop-pump (backlog, drain) on the
+same stack; the stack is healthy afterwards (`status --json`). Also `--vary
+images.gateway=IMG1,IMG2` on the same stack: each run on its image, read back from the
+running container with its release and Redis client, the image comparison in the report,
+the stack's own image running again afterwards
 (STACKCTL_E2E_VARY_IMAGES=IMG1,IMG2 picks the two images; default: the two local v5.8.1
 builds, the stack's own with go-redis v9.13.0 and the as-released one with v9.7.0's dial lock,
 so the labels are read and the dial-queue finding is allowed on one of them only)."""
@@ -15,23 +16,23 @@ from __future__ import annotations
 import json
 import os
 import struct
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from shared import SHARED_PROJECT, SHARED_SUBNETS, Stack
 
 from stackctl.drill.report import rows
 from stackctl.drill.vary import image_line
 from stackctl.runtime.images import container_image
 from stackctl.versions import image
-from stackenv import project_objects, stack_env, stackctl
+from stackenv import stackctl
 
 pytestmark = pytest.mark.e2e
 
-PROJECT = "stackctl-e2e-drill"
-SUBNETS = os.environ.get("STACKCTL_E2E_DRILL_SUBNETS", "172.31.190.0/24,172.31.191.0/24")
-"""Redis and front subnets (overridable when another stack holds these)."""
+PROJECT = SHARED_PROJECT
+REDIS_NET = SHARED_SUBNETS[0].rsplit(".", 1)[0] + "."
+"""The shared stack's Redis subnet, e.g. `172.31.180.`."""
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 DRILL = ("drill", "kill-primary", "pause-primary", "--duration", "30", "--at", "8",
          "--rate", "100", "--slo", "recovery<=60s", "--json")
@@ -43,14 +44,8 @@ VARY_IMAGES = os.environ.get("STACKCTL_E2E_VARY_IMAGES", "")
 
 
 @pytest.fixture
-def stack(tmp_path: Path) -> Iterator[Any]:
-    redis_subnet, front_subnet = SUBNETS.split(",")
-    env = stack_env(PROJECT, redis_subnet, front_subnet)
-    try:
-        yield env, tmp_path
-    finally:
-        stackctl(tmp_path, env, "down", "--volumes", timeout=180)
-        assert project_objects(PROJECT) == []
+def stack(shared_stack: Stack) -> tuple[dict[str, str], Path]:
+    return shared_stack.env, shared_stack.cwd
 
 
 def png_size(path: Path) -> tuple[int, int]:
@@ -79,7 +74,7 @@ def test_drill_kill_and_pause_primary(stack: Any) -> None:
         print("drill figures:", summary, r["cluster"], r["analytics"], r["logs"])
         target = r["target"]
         assert target["role"] == "primary" and target["service"].startswith("redis-")
-        assert target["addr"].startswith("172.31.190.")
+        assert target["addr"].startswith(REDIS_NET)
         # The fault and the cluster's recovery, measured.
         assert 7.9 <= r["fault_s"] <= 9.0
         assert r["cluster"]["promoted"].startswith("redis-")

@@ -1,27 +1,25 @@
-"""`stackctl sweep` end to end on its own stack, brought up with `up --offline` and swept
-with no image setting (the recorded settings apply): two pool points and the idle A/B,
+"""`stackctl sweep` end to end on the shared mtls stack (tests/e2e/conftest.py), brought up
+(again: nothing to do) with `up --offline` and swept with no image setting (the recorded
+settings apply): two pool points and the idle A/B,
 one short repeat each; the report, plot and recommendation agree with the JSON figures,
 a rerun resumes from the stored points, and the stack is put back."""
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from shared import SHARED_PROJECT, Stack
 
 from stackctl.sweep.recommend import Candidate, recommend, worst_case
-from stackenv import DOCKER, project_objects, stack_env, stackctl
+from stackenv import DOCKER, stackctl
 
 pytestmark = pytest.mark.e2e
 
-PROJECT = "stackctl-e2e-sweep"
-SUBNETS = os.environ.get("STACKCTL_E2E_SWEEP_SUBNETS", "172.31.185.0/24,172.31.186.0/24")
-"""Redis and front subnets (overridable when another stack holds these)."""
+PROJECT = SHARED_PROJECT
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 SWEEP = ("sweep", "--max-active", "4,32", "--repeat", "1", "--duration", "3",
          "--connections", "16", "--rate", "50", "--budget", "900", "--json")
@@ -34,23 +32,17 @@ def running(project: str) -> list[str]:
 
 
 @pytest.fixture
-def stack(tmp_path: Path) -> Iterator[Any]:
-    redis_subnet, front_subnet = SUBNETS.split(",")
-    env = stack_env(PROJECT, redis_subnet, front_subnet)
+def stack(shared_stack: Stack) -> tuple[dict[str, str], Path]:
     # As the README's user does: `up --offline`, then `sweep` with no image setting at all:
     # the sweep recreates the gateway with the images the stack was brought up with.
-    env.pop("STACKCTL_IMAGES__OFFLINE")
-    try:
-        yield env, tmp_path
-    finally:
-        stackctl(tmp_path, env, "down", "--volumes", timeout=180)
-        assert project_objects(PROJECT) == []
+    env = {k: v for k, v in shared_stack.env.items() if k != "STACKCTL_IMAGES__OFFLINE"}
+    return env, shared_stack.cwd
 
 
-def test_sweep_report_agrees_with_its_json(stack: Any) -> None:
+def test_sweep_report_agrees_with_its_json(stack: Any, tmp_path: Path) -> None:
     env, cwd = stack
-    out = cwd / "report"
-    before = stackctl(cwd, env, *SWEEP, "--out", str(out))
+    out = tmp_path / "report"
+    before = stackctl(tmp_path, env, *SWEEP, "--out", str(out))  # no stack here
     assert before.returncode == 2 and "stackctl up" in before.stderr, before.stderr
     up = stackctl(cwd, env, "up", "--offline", "--no-smoke", timeout=600)
     assert up.returncode == 0, up.stderr + up.stdout

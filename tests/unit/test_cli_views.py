@@ -105,11 +105,15 @@ def _status(healthy: bool = True) -> dict[str, Any]:
              _node("redis-6", "unknown", "", reachable=False, links="unreachable",
                    memory="", error="container is not running")]
     return {
-        "services": [{"name": "redis-1", "state": "running", "health": "healthy",
-                      "docker_health": "healthy"},
-                     {"name": "gateway", "state": "running", "health": "healthy",
-                      "docker_health": "starting"}],
-        "cluster": {"state": "ok", "slots_covered": 16384, "primaries": 3, "replicas": 3},
+        "engine": "compose",
+        "services": [{"service": "redis-1", "state": "running", "health": "healthy",
+                      "running": 1, "wanted": 1, "detail": ""},
+                     {"service": "gateway", "state": "running", "health": "healthy",
+                      "running": 2, "wanted": 2, "detail": ""},
+                     {"service": "pump", "state": "exited", "health": "", "running": 0,
+                      "wanted": 1, "detail": "p-pump-1 exited (exit 137)"}],
+        "cluster": {"state": "ok", "slots_covered": 16384, "primaries": 3, "replicas": 3,
+                    "ready": healthy},
         "nodes": nodes,
         "problems": [] if healthy else ["redis-6: not reachable"],
         "gateway": {"version": "v5.8.0-e65eff00608a", "redis": "pass"},
@@ -138,8 +142,9 @@ def test_status_prints_services_and_a_table_per_node() -> None:
     assert _row(text, "redis-6") == ["redis-6", "172.31.250.16:6379", "unknown", "-",
                                      "unreachable", "(container", "is", "not", "running)",
                                      "-", "-"]
-    assert _row(text, "gateway") == ["gateway", "running", "healthy", "(probed;", "docker:",
-                                     "starting)"]
+    assert _row(text, "gateway") == ["gateway", "running", "healthy", "2/2"]
+    assert _row(text, "pump") == ["pump", "exited", "-", "0/1", "p-pump-1", "exited",
+                                  "(exit", "137)"]
 
 
 def test_status_names_the_problems_when_unhealthy() -> None:

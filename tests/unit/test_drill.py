@@ -11,6 +11,7 @@ from typing import Any, cast
 
 import pytest
 
+from stackctl.cluster.managed import ManagedAccess
 from stackctl.cluster.readiness import parse_info, parse_nodes
 from stackctl.cluster.status import split_report
 from stackctl.drill import buckets as bk
@@ -186,11 +187,13 @@ def test_bad_options_and_scenarios_are_config_errors() -> None:
 
 
 def fake_ctx(replicas: int) -> Any:
-    running = [SimpleNamespace(service=s, state="running") for s in ("gateway", "pump")]
     settings = SimpleNamespace(project="p", engine="compose",
                                redis=SimpleNamespace(replicas=replicas))
-    return SimpleNamespace(compose=SimpleNamespace(ps=lambda: running),
-                           model=SimpleNamespace(settings=settings, external=False))
+    engine = SimpleNamespace(name="compose", unsupported=lambda _feature: None,
+                             require_running=lambda: None)  # a running stack, stated
+    model = SimpleNamespace(settings=settings, external=False)
+    return SimpleNamespace(engine=engine, model=model,
+                           cluster=ManagedAccess(model, SimpleNamespace()))  # type: ignore[arg-type]
 
 
 def test_primary_fault_on_zero_replicas_is_refused_unless_allowed() -> None:
@@ -214,7 +217,7 @@ def test_primary_fault_on_zero_replicas_is_refused_unless_allowed() -> None:
     (["drill", "nuke-it"], "scenario 'nuke-it': unknown; valid: kill-primary"),
     (["drill", "--duration", "10", "--at", "12"], "--at: 12 s is not inside --duration"),
     (["drill", "--slo", "speed>3"], "unknown metric 'speed'"),
-    (["drill", "kill-primary"], "no stack rendered here"),
+    (["drill", "kill-primary"], "no compose stack rendered here"),
     (["drill", "--vary", "redis.node_timeout_ms=100"], "--vary redis.node_timeout_ms: 100 is "
      "out of range"),
     (["drill", "--vary", "gateway.max_active=ten"], "'ten' is not a whole number"),

@@ -299,13 +299,18 @@ def test_vary_of_the_node_timeout_refused_on_an_external_cluster() -> None:
     from types import SimpleNamespace
     from typing import cast
 
+    from pydantic import SecretStr
+
+    from stackctl.cluster.external_access import ExternalAccess
     from stackctl.drill.options import DrillOptions
     from stackctl.drill.run import check_input
 
-    running = [SimpleNamespace(service=s, state="running") for s in ("gateway", "pump")]
-    ctx = SimpleNamespace(compose=SimpleNamespace(ps=lambda: running), model=SimpleNamespace(
-        settings=SimpleNamespace(project="p", engine="compose", redis=SimpleNamespace(replicas=1)),
-        external=True))
+    engine = SimpleNamespace(name="compose", unsupported=lambda _feature: None,
+                             require_running=lambda: None)  # a running stack, stated
+    model = SimpleNamespace(settings=SimpleNamespace(
+        project="p", engine="compose", redis=SimpleNamespace(replicas=1)), external=True)
+    ctx = SimpleNamespace(engine=engine, model=model,
+                          cluster=ExternalAccess(cast(Any, model), lambda: SecretStr("")))
     node = DrillOptions(("stop-pump",), varies=vy.parse_varies(["redis.node_timeout_ms=2000"]))
     with pytest.raises(ConfigError, match=r"--vary redis.node_timeout_ms: .*external"):
         check_input(cast(Any, ctx), node)

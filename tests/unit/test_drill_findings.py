@@ -116,6 +116,10 @@ def test_the_report_carries_the_finding_in_json_and_markdown() -> None:
     assert report["runs"][0]["findings"][0]["lag_s"] == 21.4  # 2.0 + 27.0 - 7.6
     md = render_markdown(report)
     assert md.count("- **finding**: clients kept failing 21.4 s after the cluster") == 1
+    assert "Engine " not in md  # compose: the engine has nothing to add
+    noted = render_markdown(build_report([late], (), {**meta, "engine": "swarm",
+                                                     "engine_note": "faults act here."}))
+    assert "\nEngine swarm: faults act here.\n" in noted
     # The report names the gateway image, release and client it read; the finding follows.
     report = build_report([late], (), {**meta, "gateway": WITH_9_13})
     assert report["runs"][0]["findings"][0]["kind"] == "client-lag"

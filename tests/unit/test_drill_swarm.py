@@ -1,5 +1,5 @@
-"""The drill's swarm seam without Docker: views asked by name compared by name, the target
-chosen among named nodes, the swarm recovery rule (a failover, or Swarm's new task back
+"""The drill on the swarm engine without Docker: views asked by name compared by name, the
+target chosen among named nodes, the swarm recovery rule (a failover, or Swarm's new task back
 in the cluster, never the moment before the survivors notice the fault), the refusals
 (scenarios that cannot exist on swarm, --vary, a container on another node), the
 service-level states and the pump's csv read from a task. Fakes stand in for the probe
@@ -16,15 +16,17 @@ from typing import Any, cast
 
 import pytest
 
-from stackctl.drill import swarm_backend as sb
 from stackctl.drill.observe import by_name, cluster_check, parse_views
 from stackctl.drill.options import DrillOptions
 from stackctl.drill.restore import role_of
+from stackctl.drill.run import check_engine
 from stackctl.drill.scenarios import SCENARIOS
 from stackctl.drill.scenarios.base import Target
-from stackctl.drill.target import choose, primaries, service_of
+from stackctl.drill.target import acted_on, choose, primaries, refuse_here, service_of
 from stackctl.drill.vary import parse_varies
+from stackctl.engine.swarm import SwarmEngine
 from stackctl.errors import ConfigError
+from stackctl.meter.delivered import count_in_text, count_records
 from stackctl.model import RedisNode
 from stackctl.runtime.compose import ExecResult
 from stackctl.runtime.swarm import (
@@ -34,7 +36,6 @@ from stackctl.runtime.swarm import (
     parse_attachments,
     parse_started,
 )
-from stackctl.smoke.analytics import count_in_text, count_records
 
 pytestmark = pytest.mark.unit
 
@@ -224,16 +225,20 @@ def test_swarm_recovery_needs_the_cluster_whole_too() -> None:
     assert not ok and "cluster_state:fail" in why and calls == []
 
 
-def ctx_with(engine: str = "swarm") -> Any:
-    settings = SimpleNamespace(engine=engine, project="stackctl-x")
-    return SimpleNamespace(model=SimpleNamespace(settings=settings), state_dir=Path("/nope"))
+def engine_over(stack: Any = None, start_wait_s: float = 90.0) -> SwarmEngine:
+    """The swarm engine of a stated model (no Docker: `stack` a fake when given)."""
+    settings = SimpleNamespace(engine="swarm", project="stackctl-x", state_dir=Path("/nope"))
+    engine = SwarmEngine(cast(Any, SimpleNamespace(settings=settings)), start_wait_s)
+    if stack is not None:
+        engine.stack = stack
+    return engine
 
 
 @pytest.mark.parametrize("name", ["partition-primary", "stop-pump"])
 def test_scenarios_that_cannot_exist_on_swarm_are_refused_with_one_line(name: str) -> None:
     with pytest.raises(ConfigError) as info:
-        sb.check_swarm_input(ctx_with(), [SCENARIOS["kill-primary"], SCENARIOS[name]],
-                             DrillOptions(scenarios=("kill-primary", name)))
+        check_engine(engine_over(), [SCENARIOS["kill-primary"], SCENARIOS[name]],
+                     DrillOptions(scenarios=("kill-primary", name)))
     text = str(info.value)
     assert text.startswith(f"scenario {name!r}") and "not on engine = swarm" in text
     assert "\n" not in text and "engine = compose" in text
@@ -243,18 +248,34 @@ def test_vary_is_refused_on_swarm() -> None:
     options = DrillOptions(scenarios=("kill-primary",),
                            varies=parse_varies(["gateway.max_active=50,500"]))
     with pytest.raises(ConfigError, match=r"^--vary gateway.max_active: not on engine = swarm"):
-        sb.check_swarm_input(ctx_with(), [SCENARIOS["kill-primary"]], options)
+        check_engine(engine_over(), [SCENARIOS["kill-primary"]], options)
 
 
-def test_what_a_fault_acts_on_and_the_refusal_for_another_node() -> None:
+def test_what_a_fault_acts_on_and_the_refusal_for_another_node(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from stackctl.runtime import swarm
+
     t = Target("redis-1", "primary", "redis-1:6379", "id", "redis-4", "redis-4:6379")
-    assert sb.acted_on(SCENARIOS["kill-primary"], t) == "redis-1"
-    assert sb.acted_on(SCENARIOS["failover"], t) == "redis-4"
-    assert sb.acted_on(SCENARIOS["restart-gateway"], Target("gateway", "gateway")) == ""
-    err = str(sb.not_here(SCENARIOS["kill-primary"], "redis-1", ["node-b"]))
-    assert err.startswith("scenario 'kill-primary': redis-1's task runs on node node-b")
+    assert acted_on(SCENARIOS["kill-primary"], t) == "redis-1"
+    assert acted_on(SCENARIOS["failover"], t) == "redis-4"
+    assert acted_on(SCENARIOS["restart-gateway"], Target("gateway", "gateway")) == ""
+    here: set[str] = set()  # this node's task containers, stated
+    monkeypatch.setattr(swarm, "local_task", lambda full: swarm.LocalTask(full, "t")
+                        if full.removeprefix("stackctl-x_") in here else None)
+    engine = engine_over(FakeStack([], [Task("a", "redis-1", "1", "node-b", "running",
+                                             "running")]))
+    with pytest.raises(ConfigError) as info:
+        refuse_here(engine, SCENARIOS["kill-primary"], t)
+    err = str(info.value)
+    assert err.startswith("scenario 'kill-primary': not on engine = swarm: redis-1's task "
+                          "runs on node node-b")
     assert "\n" not in err and "another node's container" in err
-    assert "nowhere" in str(sb.not_here(SCENARIOS["pause-primary"], "redis-2", []))
+    assert "the node that runs it" in err
+    with pytest.raises(ConfigError, match="redis-4's task runs nowhere"):
+        refuse_here(engine, SCENARIOS["failover"], t)  # the replica it acts on: none
+    here.update({"redis-1", "redis-4"})
+    refuse_here(engine, SCENARIOS["kill-primary"], t)  # its task runs here: no refusal
+    refuse_here(engine, SCENARIOS["restart-gateway"], Target("gateway", "gateway"))
 
 
 @dataclass
@@ -266,6 +287,9 @@ class FakeStack:
 
     def full(self, service: str) -> str:
         return f"stackctl-x_{service}"
+
+    def network(self, short: str) -> str:
+        return f"stackctl-x_{short}"
 
     def services(self) -> list[ServiceInfo]:
         return self.infos
@@ -281,7 +305,7 @@ def test_service_states_count_the_whole_service() -> None:
              Task("b", "gateway", "2", "n", "running", "starting"),
              Task("c", "gateway", "2", "n", "shutdown", "shutdown"),
              Task("d", "pump", "1", "n", "running", "running")]
-    faults = sb.SwarmFaults(cast(Any, FakeStack(infos, tasks)))
+    faults = engine_over(FakeStack(infos, tasks))
     states = {s.service: s.state for s in faults.states(["gateway", "pump"])}
     assert states == {"gateway": "starting", "pump": "running"}
     tasks[1] = Task("b", "gateway", "2", "n", "running", "running")
@@ -292,7 +316,7 @@ def test_start_waits_for_swarms_new_task() -> None:
     tasks = [Task("old", "redis-1", "1", "n", "shutdown", "failed", "task: non-zero exit"),
              Task("new", "redis-1", "1", "n", "running", "starting")]
     stack = FakeStack([], tasks)
-    faults = sb.SwarmFaults(cast(Any, stack), start_wait_s=0.0)
+    faults = engine_over(stack, start_wait_s=0.0)
     with pytest.raises(Exception, match="redis-1 0/1 running"):
         faults.start(["redis-1"])
     stack.task_list[1] = Task("new", "redis-1", "1", "n", "running", "running")
@@ -353,13 +377,13 @@ def test_restart_returns_once_swarm_replaced_every_task(monkeypatch: pytest.Monk
         stack.task_list = [Task("old", "gateway", "1", "n", "shutdown", "running"),
                            Task("new", "gateway", "1", "n", "running", "starting")]
     monkeypatch.setattr(swarm, "force_update", fake_update)
-    sb.SwarmFaults(cast(Any, stack), start_wait_s=5.0).restart(["gateway"])
+    engine_over(stack, start_wait_s=5.0).restart(["gateway"])
     assert updates == ["stackctl-x_gateway"]
     # Swarm never replacing it: a clear error at the deadline.
     monkeypatch.setattr(swarm, "force_update", lambda full: None)
     stack.task_list = [Task("old", "gateway", "1", "n", "running", "running")]
     with pytest.raises(Exception, match="gateway: not restarted after 0 s"):
-        sb.SwarmFaults(cast(Any, stack), start_wait_s=0.0).restart(["gateway"])
+        engine_over(stack, start_wait_s=0.0).restart(["gateway"])
 
 
 def test_unpause_thaws_the_container_paused_last(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -384,7 +408,7 @@ def test_unpause_thaws_the_container_paused_last(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(swarm, "local_task", fake_local)
     monkeypatch.setattr(swarm, "container_action", fake_action)
     monkeypatch.setattr(swarm, "container_paused", lambda name: name in paused)
-    faults = sb.SwarmFaults(cast(Any, FakeStack([], [])))
+    faults = engine_over(FakeStack([], []))
     faults.kill(["redis-1"])
     running["redis-1"] = "c-new"  # Swarm's new task
     faults.pause(["redis-1"])
@@ -392,3 +416,33 @@ def test_unpause_thaws_the_container_paused_last(monkeypatch: pytest.MonkeyPatch
     assert done == [("kill", "c-old"), ("pause", "c-new"), ("unpause", "c-new")]
     faults.unpause(["redis-1"])  # not paused any more: nothing sent
     assert len(done) == 3
+
+
+def test_the_task_noted_before_a_fault_and_its_replacement(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the engine tells the drill about Swarm's new task: its Redis address once it
+    starts (not the old task's), when it was first seen, and the change in the report."""
+    from stackctl.runtime import swarm
+
+    old = swarm.LocalTask("c-old", "t-old", {"stackctl-x_redis": "172.31.224.5"}, 100.0)
+    new = swarm.LocalTask("c-new", "t-new", {"stackctl-x_redis": "172.31.224.9"}, 105.0)
+    here = {"redis-1": old}
+    monkeypatch.setattr(swarm, "local_task",
+                        lambda full: here.get(full.removeprefix("stackctl-x_")))
+    monkeypatch.setattr(swarm, "task_addresses",
+                        lambda task_id: {"stackctl-x_redis": "172.31.224.9"})
+    stack = FakeStack([], [Task("t-old", "redis-1", "1", "n", "running", "running")])
+    engine = engine_over(stack)
+    assert engine.replacement("redis-1") is None  # nothing noted: nothing to replace
+    engine.note_task("redis-1")
+    check = engine.replacement("redis-1")
+    assert check is not None and check() == ""  # only the old task so far
+    stack.task_list = [Task("t-old", "redis-1", "1", "n", "shutdown", "failed"),
+                       Task("t-new", "redis-1", "1", "n", "running", "starting")]
+    assert check() == "172.31.224.9"
+    here["redis-1"] = new
+    change = engine.task_change("redis-1", redis=True)
+    assert change is not None and change["replaced"] and change["ip_changed"]
+    assert change["before"]["task_id"] == "t-old" and change["after"]["task_id"] == "t-new"
+    assert isinstance(change["replaced_seen_at"], float)
+    assert engine.task_change("redis-1", redis=True) is None  # reported once

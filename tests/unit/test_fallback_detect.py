@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from stackctl.fallback.detect import classify, last_signature
-from stackctl.fallback.watch import watch
 from stackctl.runtime.compose import ServiceState
+from stackctl.tyk.detect import classify, last_signature
+from stackctl.tyk.watch import watch
 
 pytestmark = pytest.mark.unit
 

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from stackctl.fallback.detect import Detection
 from stackctl.fallback.ladder import climb, variable_note
 from stackctl.fallback.report import ladder_lines
 from stackctl.fallback.state import (
@@ -18,6 +17,7 @@ from stackctl.fallback.state import (
     write_last_report,
     write_shardcount,
 )
+from stackctl.tyk.detect import Detection
 
 pytestmark = pytest.mark.unit
 

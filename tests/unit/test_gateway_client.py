@@ -121,7 +121,9 @@ class _Handler(BaseHTTPRequestHandler):
 @pytest.fixture
 def fake() -> Iterator[FakeGateway]:
     server = FakeGateway()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll: `shutdown` waits up to one poll interval (0.5 s by default, per test).
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
+                              daemon=True)
     thread.start()
     yield server
     server.shutdown()
@@ -212,15 +214,15 @@ def test_wait_redis_pass_names_the_url_and_last_state(fake: FakeGateway) -> None
 
 def test_smoke_and_bootstrap_post_the_builders_definitions(fake: FakeGateway,
                                                            tmp_path: Path) -> None:
-    from stackctl.smoke import setup as smoke_setup
+    from stackctl.load import keys as smoke_setup
     from stackctl.steps import bootstrap
-    from stackctl.sweep import target
 
     with GatewayClient(fake.url, SecretStr(SECRET)) as gw:
         made = smoke_setup.create(gw, 3, 7)
         assert smoke_setup.wait_serving(gw, made) == 1
         assert smoke_setup.unauthorized_statuses(gw, made) == [401, 403]
-        swept = target.create(gw)
+        fresh = smoke_setup.new_api(gw)  # the sweep's: a fresh API, unlimited keys
+        swept = smoke_setup.unlimited_keys(gw, fresh.api_id, fresh.listen_path, 2)
         assert smoke_setup.cleanup(gw, made) == []
         assert smoke_setup.cleanup(gw, swept) == []
     apis = fake.posted["/tyk/apis"]

@@ -16,7 +16,6 @@ from stackctl import assets
 from stackctl.cluster.redis_conf import render_redis
 from stackctl.context import StackContext
 from stackctl.context.render import _all_up
-from stackctl.fallback.watch import watch
 from stackctl.model import build_model
 from stackctl.reference import reference_compose
 from stackctl.runtime.compose import ExecResult, ServiceState
@@ -24,6 +23,7 @@ from stackctl.runtime.health import Check, exec_argv, healthchecks, probed
 from stackctl.secrets import load_secrets
 from stackctl.settings import load_settings, nested
 from stackctl.stack_compose import TykFiles, stack_compose
+from stackctl.tyk.watch import watch
 
 pytestmark = pytest.mark.unit
 

@@ -30,15 +30,15 @@ LAYERS: dict[str, int] = {
     "stackctl.meter": 3, "stackctl.dashboard": 3, "stackctl.stack_compose": 3,
     "stackctl.stack_compose_pro": 3, "stackctl.external_compose": 3,
     "stackctl.reference": 3, "stackctl.doctor": 3,
-    "stackctl.swarm.stackfile": 3, "stackctl.swarm.placement": 3, "stackctl.swarm.wait": 3,
-    "stackctl.swarm.access": 3, "stackctl.swarm.run": 3,
-    "stackctl.swarm.meter": 3,  # swsmoke: the swarm meter (a MeterSource over runtime.swarm)
+    "stackctl.swarm": 3,  # the swarm helpers the swarm engine wraps
+    # 4: the engines (below the context, which hands them out) and the shared context
+    "stackctl.engine": 4,
     # 4: the shared context and typed results of a run
     "stackctl.context": 4,
     # 5: actions and pipelines
     "stackctl.steps": 5, "stackctl.smoke": 5, "stackctl.sweep": 5, "stackctl.drill": 5,
-    "stackctl.fallback": 5, "stackctl.diagnose": 5, "stackctl.swarm": 5,
-    "stackctl.drill.backend": 5, "stackctl.drill.swarm_backend": 5,  # the drill's seam
+    "stackctl.fallback": 5, "stackctl.diagnose": 5,
+    "stackctl.swarm.render": 4,  # renders from the context, for the swarm engine (moves to render/)
     # 6: the command line
     "stackctl.cli": 6, "stackctl.__main__": 6,
 }

@@ -1,5 +1,5 @@
 """meter: commandstats parsing (a real node's INFO), the Cost arithmetic, each saturation
-rule in order, the unavailable cases, the report forms and take_snapshot's wiring."""
+rule in order, the unavailable cases, the report forms and a Compose snapshot's wiring."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from stackctl.engine.compose import ComposeSource
 from stackctl.meter import (
     CHURN_MAX,
     SATURATIONS,
@@ -18,7 +19,6 @@ from stackctl.meter import (
     cost,
     loadgen,
     snapshot,
-    take_snapshot,
 )
 from stackctl.meter import commandstats as cs
 from stackctl.runtime.compose import ExecResult
@@ -221,7 +221,7 @@ class _FakeModel:
     nodes = (_FakeNode("redis-1"), _FakeNode("redis-2"))
 
 
-def test_take_snapshot_reads_nodes_and_containers(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_compose_snapshot_reads_nodes_and_containers(monkeypatch: pytest.MonkeyPatch) -> None:
     asked: list[tuple[list[str], list[str]]] = []
 
     def fake_usage(names: list[str], netns: list[str]) -> dict[str, Any]:
@@ -230,7 +230,8 @@ def test_take_snapshot_reads_nodes_and_containers(monkeypatch: pytest.MonkeyPatc
 
     monkeypatch.setattr(snapshot, "container_usage", fake_usage)
     compose = _FakeCompose()
-    snap = take_snapshot(compose, _FakeModel(), ["gateway"], lambda: 4.5)  # type: ignore[arg-type]
+    source = ComposeSource(compose, _FakeModel(), ["gateway"])  # type: ignore[arg-type]
+    snap = snapshot.read_snapshot(source, lambda: 4.5)
     assert asked == [(["stack-gateway-1", "stack-redis-1-1", "stack-redis-2-1"],
                       ["stack-gateway-1"])]
     assert set(snap.gateways) == {"gateway"} and set(snap.nodes) == set(NODES)

@@ -74,10 +74,10 @@ def test_json_progress_is_one_object_per_line() -> None:
 
 
 def test_up_plan_order() -> None:
-    from stackctl.steps.plan import up_steps
+    from stackctl.cli.plan import up_steps
 
     names = [s.name for s in up_steps(smoke=True)]
-    assert names[:7] == ["preflight", "certificates", "render", "redis-cluster",
+    assert names[:8] == ["preflight", "certificates", "render", "deploy", "redis-cluster",
                          "pro-services", "tyk", "health"]
     assert names.index("bootstrap") < names.index("record") < names.index("smoke")
     assert "smoke" not in [s.name for s in up_steps(smoke=False)]
@@ -87,9 +87,9 @@ def test_up_plan_order() -> None:
 def _deferred_plan() -> tuple[list[object], object]:
     """tyk fails (deferred), health is skipped, the fallback sees the failure."""
     from stackctl.context import StackContext
+    from stackctl.fallback.step import Deferred
     from stackctl.model import build_model
     from stackctl.settings import Settings
-    from stackctl.steps.fallback import Deferred
 
     class Boom:
         name = "tyk"
@@ -141,10 +141,10 @@ def test_the_failed_step_is_in_the_results_it_raised_from() -> None:
 
 def test_steps_that_do_not_apply_say_skipped() -> None:
     from stackctl.context import StackContext
+    from stackctl.fallback.step import Fallback
     from stackctl.model import build_model
     from stackctl.settings import Settings
     from stackctl.steps.certs import Certificates
-    from stackctl.steps.fallback import Fallback
 
     ctx = StackContext(build_model(Settings()))  # tls off, no start failure
     results = run_steps([Certificates(), Fallback()], ctx, Recorder())

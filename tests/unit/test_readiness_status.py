@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -24,12 +23,13 @@ def text(name: str) -> str:
 
 
 class FakeCompose:
-    """Answers `exec` from recorded reports; redis-1 can be made unreachable."""
+    """Answers a node exec from recorded reports; redis-1 can be made unreachable."""
 
     def __init__(self, dead: Sequence[str] = ()) -> None:
         self.dead = set(dead)
 
-    def exec(self, service: str, command: Sequence[str], **_: Any) -> ExecResult:
+    def node(self, service: str, command: Sequence[str], env: Mapping[str, str]
+             ) -> ExecResult:
         assert command[-1].endswith("node-report.sh")
         if service in self.dead:
             return ExecResult(1, "", f"Error response from daemon: container {service} is "
@@ -58,7 +58,7 @@ def test_node_status_of_a_primary() -> None:
 
 
 def test_cluster_status_summary() -> None:
-    status = cluster_status(FakeCompose(), MODEL)  # type: ignore[arg-type]
+    status = cluster_status(FakeCompose().node, MODEL)
     assert status.summary == {"state": "ok", "slots_covered": 16384, "primaries": 3,
                               "replicas": 3}
     assert status.ready
@@ -67,7 +67,7 @@ def test_cluster_status_summary() -> None:
 
 
 def test_unreachable_node() -> None:
-    status = cluster_status(FakeCompose(dead=["redis-1"]), MODEL)  # type: ignore[arg-type]
+    status = cluster_status(FakeCompose(dead=["redis-1"]).node, MODEL)
     first = status.nodes[0]
     assert not first.reachable and first.links == "unreachable" and first.role == "unknown"
     assert "not running" in first.error

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from stackctl.smoke.analytics import count_in_text, count_records, wait_delivered
+from stackctl.meter.delivered import count_in_text, count_records, wait_delivered
 from stackctl.smoke.checks import analytics_check
 
 pytestmark = pytest.mark.unit

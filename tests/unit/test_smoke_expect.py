@@ -6,6 +6,7 @@ from collections import Counter
 
 import pytest
 
+from stackctl.load.keys import key_limits
 from stackctl.smoke.checks import (
     KeyOutcome,
     auth_check,
@@ -14,7 +15,6 @@ from stackctl.smoke.checks import (
     success_pct,
 )
 from stackctl.smoke.expect import Allowed, expected_allowed, limit_for, windows_touched
-from stackctl.smoke.setup import key_limits
 
 pytestmark = pytest.mark.unit
 
@@ -109,3 +109,14 @@ def test_a_limited_key_within_its_limit_is_noted_not_failed() -> None:
     keys = [outcome(True, s200=10, s429=40), outcome(True, s200=4), outcome(False, s200=50)]
     check = rate_limit_check(keys, T0 + 10, T0 + 13)
     assert check.passed and "1 limited keys stayed within their limit" in check.detail
+
+
+def test_the_drl_gives_each_gateway_its_share_of_a_key_s_rate() -> None:
+    from stackctl.smoke.expect import expected_allowed
+
+    one = expected_allowed(2, 1, 60.0, 0.0, 3.0, "leaky-bucket")
+    two = expected_allowed(2, 1, 60.0, 0.0, 3.0, "leaky-bucket", gateways=2)
+    assert 0 not in one and 1 in one  # one gateway: the one allowed request must pass
+    assert 0 in two and 1 in two  # two: each holds half a request per minute
+    assert 2 in expected_allowed(10, 4, 60.0, 0.0, 3.0, "leaky-bucket", gateways=2)
+    assert 1 not in expected_allowed(10, 4, 60.0, 0.0, 3.0, "leaky-bucket", gateways=2)

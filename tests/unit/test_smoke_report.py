@@ -8,12 +8,14 @@ from collections import Counter
 import pytest
 from pydantic import SecretStr
 
+from stackctl.cluster.access import parse_keys as parse_probe
+from stackctl.load.keys import SmokeKey, SmokeSetup
 from stackctl.load.plan import LoadResult
 from stackctl.meter.cost import Cost
-from stackctl.smoke.redis_probe import parse_probe, placement
+from stackctl.smoke.options import SmokeOptions
+from stackctl.smoke.redis_probe import placement
 from stackctl.smoke.report import build_report
-from stackctl.smoke.run import SmokeOptions, default_keys
-from stackctl.smoke.setup import SmokeKey, SmokeSetup
+from stackctl.smoke.run import default_keys
 from stackctl.smoke.slo import parse_slos
 from stackctl.tyk import lookup
 

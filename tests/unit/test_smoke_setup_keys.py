@@ -1,4 +1,4 @@
-"""`smoke.setup.delete_keys`, shared by the smoke, the sweep and the drill: every key is
+"""`load.keys.delete_keys`, shared by the smoke, the sweep and the drill: every key is
 tried, an already revoked one (404) is no problem, and a problem never shows a key."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import pytest
 from pydantic import SecretStr
 
 from stackctl.clients.gateway import GatewayClient, GatewayError
-from stackctl.smoke.setup import SmokeKey, delete_keys
+from stackctl.load.keys import SmokeKey, delete_keys
 
 pytestmark = pytest.mark.unit
 

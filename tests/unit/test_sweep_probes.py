@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from stackctl.cluster.access import parse_clients
 from stackctl.meter.pool import count_pool_timeouts, pool_timeout_texts
-from stackctl.runtime.stats import parse_size, parse_stats
-from stackctl.sweep.probes import parse_clients
 
 
 @pytest.mark.unit
@@ -26,12 +25,3 @@ def test_pool_timeouts_counted_from_the_tables_signature() -> None:
            'time="x" level=info msg="storage: connected to redis"\n'
            'level=warning msg="x" error="redis: connection pool timeout"\n')
     assert count_pool_timeouts(log) == 2
-
-
-@pytest.mark.unit
-def test_docker_stats_parsing() -> None:
-    line = '{"Name":"p-gateway-1","CPUPerc":"152.30%","MemUsage":"45.5MiB / 7.7GiB"}\n'
-    (s,) = parse_stats("noise\n" + line)
-    assert s.name == "p-gateway-1" and s.cpu_percent == 152.3
-    assert s.mem_bytes == int(45.5 * 1024 * 1024)
-    assert parse_size("1.5kB") == 1500 and parse_size("junk") == 0

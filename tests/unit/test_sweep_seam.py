@@ -16,12 +16,12 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
+from stackctl.cluster.access import NodeClients
 from stackctl.errors import ConfigError, ToolError
+from stackctl.load.keys import SmokeKey, SmokeSetup
 from stackctl.runtime.swarm import Task, parse_env
-from stackctl.smoke.setup import SmokeKey, SmokeSetup
 from stackctl.sweep.measure import Target
 from stackctl.sweep.points import Point, SweepOptions, fingerprint
-from stackctl.sweep.probes import NodeClients
 from stackctl.sweep.run import measure_points
 from stackctl.sweep.store import load_point, point_path, save_point
 
@@ -176,31 +176,24 @@ def test_the_engine_is_in_the_fingerprint_so_no_point_crosses_runtimes(tmp_path:
     assert load_point(tmp_path, Point(64), fingerprint(options, swarm)) is None
 
 
-def test_the_seam_follows_the_engine(tmp_path: Path) -> None:
-    from stackctl.sweep.compose_seam import ComposeSweep
-    from stackctl.sweep.seam import sweep_runtime
-    from stackctl.sweep.swarm_seam import SwarmSweep
+def test_the_session_follows_the_engine_s_load_site(tmp_path: Path) -> None:
+    from stackctl.sweep.session import SweepSession
 
-    compose, swarm = _ctx(tmp_path), _ctx(tmp_path, engine="swarm")
-    assert isinstance(sweep_runtime(compose, compose), ComposeSweep)
-    chosen = sweep_runtime(swarm, swarm)
-    assert isinstance(chosen, SwarmSweep) and chosen.engine == "swarm"
-    assert "load task(s)" in chosen.load_note(SweepOptions())
-
-
-def test_swarm_sweep_refuses_without_its_stack_file_before_docker(tmp_path: Path) -> None:
-    from stackctl.sweep.swarm_seam import SwarmSweep
-
-    ctx = _ctx(tmp_path, engine="swarm")
-    with pytest.raises(ConfigError, match="no swarm stack rendered here"):
-        SwarmSweep(ctx, ctx).ensure_running()
+    compose = SweepSession(_ctx(tmp_path), _ctx(tmp_path))
+    swarm_ctx = _ctx(tmp_path, engine="swarm")
+    swarm = SweepSession(swarm_ctx, swarm_ctx)
+    assert (compose.engine, swarm.engine) == ("compose", "swarm")
+    assert "front-network address" in compose.load_note(SweepOptions())
+    assert "load task(s)" in swarm.load_note(SweepOptions())
+    assert (compose.apply_estimate_s, compose.repeat_overhead_s) == (30.0, 8.0)
+    assert (swarm.apply_estimate_s, swarm.repeat_overhead_s) == (45.0, 15.0)
 
 
 # --- the swarm side's logic ------------------------------------------------------------
 
 
 def test_a_point_may_change_only_gateway_and_pump() -> None:
-    from stackctl.sweep.swarm_apply import beyond_pool, check_pool_only
+    from stackctl.engine.swarm_recreate import beyond_pool, check_pool_only
 
     assert beyond_pool(["pump", "gateway"]) == []
     assert beyond_pool(["gateway", "redis-2", "cluster-init"]) == ["cluster-init", "redis-2"]
@@ -214,7 +207,7 @@ def _task(service: str, state: str, desired: str = "running", tid: str = "") -> 
 
 
 def test_a_roll_is_settled_only_when_no_old_task_still_runs() -> None:
-    from stackctl.sweep.swarm_apply import leftover_tasks
+    from stackctl.engine.swarm_recreate import leftover_tasks
 
     wanted = {"gateway": 2, "pump": 1}
     settled = [_task("gateway", "running", tid="g1"), _task("gateway", "running", tid="g2"),
@@ -229,7 +222,7 @@ def test_a_roll_is_settled_only_when_no_old_task_still_runs() -> None:
 
 
 def test_only_services_whose_deployed_env_differs_roll() -> None:
-    from stackctl.sweep.swarm_apply import rolling
+    from stackctl.engine.swarm_recreate import rolling
 
     point = {"gateway": {"TYK_GW_STORAGE_MAXACTIVE": "16"}, "pump": {"TYK_PMP_X": "16"}}
     assert rolling(["gateway", "pump"], {}, point) == ["gateway", "pump"]
@@ -242,7 +235,7 @@ def test_only_services_whose_deployed_env_differs_roll() -> None:
 
 
 def test_env_checks_see_wrong_missing_and_stale_values() -> None:
-    from stackctl.sweep.swarm_apply import env_mismatch
+    from stackctl.engine.swarm_recreate import env_mismatch
 
     seen = {"TYK_GW_STORAGE_MAXACTIVE": "64", "OTHER": "x"}
     assert env_mismatch(seen, {"TYK_GW_STORAGE_MAXACTIVE": "64"}) == {}
@@ -264,9 +257,10 @@ def test_parse_service_env() -> None:
 
 
 def test_every_gateway_task_gets_a_key_thread() -> None:
-    from stackctl.sweep.swarm_measure import sweep_keys
+    from stackctl.sweep.session import key_count
 
-    assert [sweep_keys(g, 2) for g in (1, 2, 3, 8)] == [2, 2, 3, 8]
+    assert [key_count(g, 2) for g in (1, 2, 3, 8)] == [2, 2, 3, 8]
+    assert [key_count(g, 0) for g in (1, 3)] == [2, 2]  # from here: one engine per gateway
 
 
 def test_a_point_in_the_overrides_file_changes_only_gateway_and_pump_specs(
@@ -339,15 +333,15 @@ def test_a_swarm_repeat_says_what_was_not_measured_and_judges_what_was() -> None
     from stackctl.load.plan import LoadResult
     from stackctl.load.stats import Slice
     from stackctl.sweep.loadrun import RunFigures
-    from stackctl.sweep.swarm_measure import repeat_figures
+    from stackctl.sweep.measure import Closed, repeat_figures
 
     tasks = [LoadResult("wrk", [Counter({200: 3000}), Counter({200: 2990, 500: 10})],
                         {"p50": 1.0 + i, "p99": 9.0 + i}, 2.0, 0.0, 2.0, False)
              for i in range(2)]
     fixed = RunFigures("builtin", 100, 50.0, 2.0, 5.0, 0, 0)
     clients = [NodeClients("redis-1", 7, 10000), NodeClients("redis-4", 3, 10000)]
-    unmetered = repeat_figures(tasks, fixed, 2, None, "the load tasks took 3.0 s to start",
-                               [], clients)
+    unmetered = repeat_figures(Closed(tasks, [], None, "the load tasks took 3.0 s to start"),
+                               fixed, 2, clients, 2)
     assert unmetered["closed"]["requests"] == 12000 and unmetered["closed"]["rps"] == 6000.0
     assert unmetered["closed"]["p99_ms"] == 10.0 and unmetered["closed"]["non_2xx"] == 20
     assert [t["requests"] for t in unmetered["load_tasks"]] == [6000, 6000]
@@ -357,10 +351,11 @@ def test_a_swarm_repeat_says_what_was_not_measured_and_judges_what_was() -> None
     assert unmetered["pool_timeouts"] == 2 and unmetered["maxclients_live"] == 10000
     falling = [Slice(i, i + 1.0, n, float(n), None) for i, n in
                enumerate((1000, 1000, 950, 900, 800))]
-    judged = repeat_figures(tasks, fixed, 0, None, "", falling, clients)
+    judged = repeat_figures(Closed(tasks, falling, None, ""), fixed, 0, clients, 2)
     assert judged["steady"]["passed"] is False and "x0.80" in judged["steady"]["detail"]
     flat = [Slice(i, i + 1.0, 1000, 1000.0, None) for i in range(5)]
-    assert repeat_figures(tasks, fixed, 0, None, "", flat, clients)["steady"]["passed"]
+    assert repeat_figures(Closed(tasks, flat, None, ""), fixed, 0, clients, 2)["steady"][
+        "passed"]
     from stackctl.meter.cost import Cost
 
     spent = Cost(seconds=1.5, requests=9000, cores=2, pool_timeouts=0,
@@ -370,7 +365,7 @@ def test_a_swarm_repeat_says_what_was_not_measured_and_judges_what_was() -> None
                  redis_cores_per_node={}, new_connections_per_request=0.001,
                  time_wait_upstream=3, loadgen_cores=0.6, loadgen_cpu_us_per_request=90.0,
                  machine_busy_pct=97.0, shares_pct={}, saturated="machine", reasons=())
-    costed = repeat_figures(tasks, fixed, 0, spent, "", flat, clients)
+    costed = repeat_figures(Closed(tasks, flat, spent, ""), fixed, 0, clients, 2)
     assert costed["saturated"] == "machine" and costed["gateway_cpu_us_per_request"] == 210.0
     assert costed["gateway_mem_mib"] == 61.0
     assert costed["cost"]["redis_commands_per_request"] == 1.2

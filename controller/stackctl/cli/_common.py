@@ -10,6 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from stackctl.context import StackContext
+from stackctl.context.recorded import for_running_stack
+from stackctl.errors import ConfigError
+from stackctl.model import build_model
+
 if TYPE_CHECKING:
     from stackctl.settings import Settings
 
@@ -47,3 +52,17 @@ def print_json_line(obj: Any) -> None:
     """One compact JSON object on one line (event streams)."""
     sys.stdout.write(json.dumps(obj, default=str) + "\n")
     sys.stdout.flush()
+
+
+def running_context(ctx: typer.Context) -> StackContext:
+    """The context of the stack in the state directory, with the settings its `up`
+    recorded (a conflicting explicit setting is an error naming it); ConfigError (exit 2)
+    when no stack was rendered there. The engine is picked once, by the context."""
+    step_ctx = StackContext(build_model(for_running_stack(settings_for(ctx))))
+    rendered = step_ctx.engine.rendered_file
+    if not rendered.exists():
+        name = step_ctx.engine.name
+        raise ConfigError(str(rendered), f"no {name} stack rendered here",
+                          f"run `stackctl up --engine {name}` first (or pass the same "
+                          "--config)")
+    return step_ctx

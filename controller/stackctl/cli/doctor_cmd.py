@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from stackctl.cli._common import JSON_OPTION, print_json, settings_for
+from stackctl.cli._common import JSON_OPTION, print_json, running_context, settings_for
 
 STYLE = {"pass": "[green]pass[/]", "warn": "[yellow]warn[/]", "fail": "[red]fail[/]"}
 
@@ -43,11 +43,10 @@ def doctor(
 
 
 def _doctor_stack(ctx: typer.Context, as_json: bool) -> None:
-    from stackctl.cli.stack_cmd import _context
     from stackctl.diagnose.report import report_lines
     from stackctl.diagnose.run import diagnose_stack
 
-    diagnosis = diagnose_stack(_context(ctx))
+    diagnosis = diagnose_stack(running_context(ctx))
     if as_json:
         print_json(diagnosis.as_dict())
     else:

@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 
-from stackctl.cli._common import JSON_OPTION, print_json
+from stackctl.cli._common import JSON_OPTION, print_json, running_context
 
 
 def drill(
@@ -47,7 +47,6 @@ def drill(
     (and the pump's backlog and drain) and keys still valid; the stack is restored after
     each scenario, also when interrupted. A rate the load cannot hold is refused before
     the fault (exit 2). --vary compares settings. Exits 1 when an objective is missed."""
-    from stackctl.cli.stack_cmd import _context
     from stackctl.drill.options import DrillOptions
     from stackctl.drill.run import check_present, run_drill
     from stackctl.drill.scenarios import scenarios
@@ -64,7 +63,7 @@ def drill(
     def say(line: str) -> None:
         typer.echo(line, err=True)
 
-    step_ctx = _context(ctx)
+    step_ctx = running_context(ctx)
     report = run_drill(step_ctx, options, say)
     if as_json:
         print_json(report)

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import typer
+from rich.console import Console
 
-from stackctl.cli._common import JSON_OPTION, print_json
-
-if TYPE_CHECKING:
-    from stackctl.context import StackContext
-    from stackctl.smoke.run import SmokeOptions
+from stackctl.cli._common import JSON_OPTION, print_json, running_context
+from stackctl.errors import ConfigError
+from stackctl.smoke.options import SmokeOptions
+from stackctl.smoke.run import run_smoke
+from stackctl.smoke.slo import parse_slos
+from stackctl.state import atomic_write
 
 
 def smoke(
@@ -24,7 +25,10 @@ def smoke(
         None, "--rate", help="Requests/s (0: flat out; default 500 builtin, 0 wrk)."),
     keys: int | None = typer.Option(
         None, "--keys", help="API keys (a third rate-limited; default max(18, 6 x shards))."),
-    engine: str = typer.Option("builtin", "--engine", help="builtin | wrk"),
+    engine: str | None = typer.Option(
+        None, "--engine", help="builtin | wrk (default: builtin from this host; on "
+        "engine = swarm wrk from the load service's tasks, builtin from this host through "
+        "the access proxy)."),
     slo: list[str] = typer.Option(
         [], "--slo", help="Objective, e.g. p99<50ms, success>=99.9%, rps>=1000 (repeatable; "
         "without a p99 one, p99<=250ms applies)."),
@@ -35,23 +39,14 @@ def smoke(
     """Send real, keyed load through the gateway and verify auth, rate limits, Redis,
     health, analytics, a steady state and connection reuse, with what each request cost
     (gateway CPU, Redis commands, new connections, the load generator's CPU) and who
-    saturated. Exits 1 when a check or an objective fails."""
-    from stackctl.cli.stack_cmd import _context
-    from stackctl.smoke.run import SmokeOptions, run_smoke
-    from stackctl.smoke.slo import parse_slos
-
+    saturated. Exits 1 when a check or an objective fails. The same checks and report on
+    both engines; on swarm the default load is wrk from the load service's tasks."""
     options = SmokeOptions(duration_s=duration, connections=connections, rate=rate,
                            keys=keys, engine=engine, slos=parse_slos(slo))
     options.validate()
-    step_ctx = _context(ctx)
-    if step_ctx.model.settings.engine == "swarm":
-        _swarm_smoke(step_ctx, options, as_json)
-        return
+    step_ctx = running_context(ctx)
     report = run_smoke(step_ctx, options)
     if markdown is not None:
-        from stackctl.errors import ConfigError
-        from stackctl.state import atomic_write
-
         try:
             atomic_write(markdown, report.markdown() + "\n")
         except OSError as exc:
@@ -60,31 +55,7 @@ def smoke(
     if as_json:
         print_json(report.as_dict())
     else:
-        from rich.console import Console
-
         report.print(Console())
     if not report.passed:
         raise typer.Exit(1)
 
-
-def _swarm_smoke(step_ctx: StackContext, options: SmokeOptions, as_json: bool) -> None:
-    """engine = swarm: wrk from the load service's tasks (see smoke.swarm_run)."""
-    from stackctl.smoke.run import default_keys
-    from stackctl.smoke.swarm_run import run_swarm_smoke
-
-    keys = min(options.keys or default_keys(step_ctx.model.settings.redis.shards), 64)
-    report = run_swarm_smoke(step_ctx, options.duration_s, options.connections,
-                             options.rate or 0.0, keys)
-    if as_json:
-        print_json(report.as_dict())
-    else:
-        typer.echo(report.summary())
-        for check in report.checks:
-            typer.echo(f"  {'ok  ' if check['passed'] else 'FAIL'} {check['name']}: "
-                       f"{check['detail']}")
-        for line in report.cost_lines():
-            typer.echo(f"  {line}")
-        if report.not_checked:
-            typer.echo("  not checked: " + "; ".join(report.not_checked))
-    if not report.passed:
-        raise typer.Exit(1)

@@ -1,7 +1,10 @@
-"""`stackctl up`, `down`, `status`, `logs`: the stack's life cycle."""
+"""`stackctl up`, `down`, `status`, `logs`: the stack's life cycle, on either engine (the
+context picks it once, from `engine` in the settings or the stack's recorded ones)."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -11,8 +14,21 @@ from stackctl.cli._common import (
     globals_of,
     print_json,
     print_json_line,
+    running_context,
     settings_for,
 )
+from stackctl.cli.plan import up_steps
+from stackctl.cli.stack_view import console, status_view, up_view
+from stackctl.clients.gateway import GatewayClient, gateway_state
+from stackctl.context import StackContext
+from stackctl.dashboard.credentials import credentials_path
+from stackctl.errors import StackctlError, StepError
+from stackctl.model import build_model
+from stackctl.pipeline import JsonProgress, PlainProgress, Progress, StepResult, run_steps
+from stackctl.secrets import secrets_path
+from stackctl.stack_compose import ENV_OVERRIDES_FILE
+from stackctl.state import read_json
+from stackctl.steps.bootstrap import BOOTSTRAP_FILE, dashboard_url
 
 LOG_LINES_ON_FAILURE = 15
 
@@ -27,7 +43,7 @@ def up(
         None, "--endpoints", help="ip | hostname: what Redis nodes announce to clients."),
     engine: str | None = typer.Option(
         None, "--engine", help="compose (one machine) | swarm (Docker Swarm over its "
-        "nodes; sweep and drill not there yet)"),
+        "nodes)"),
     offline: bool | None = typer.Option(
         None, "--offline/--official", help="Use locally built images (`images build`)."),
     pull: bool | None = typer.Option(
@@ -39,37 +55,28 @@ def up(
 ) -> None:
     """Stand up the whole stack, from nothing to healthy and smoke-tested.
 
-    Steps: preflight, certificates, render, redis-cluster, tyk, health, fallback (only
-    when tyk or health failed: REDIGOCLUSTER_SHARDCOUNT 128, then 256, then a diagnosis),
-    bootstrap (an API and a key through the gateway API; in profile pro: organisation,
-    admin user, API, policy and key through the Dashboard's Admin API, after the
-    pro-services step started PostgreSQL and the Dashboard), record, smoke.
-    A second `up` with the same settings recreates nothing.
+    Steps: preflight, certificates, render, deploy (swarm: the whole stack at once),
+    redis-cluster, tyk, health, fallback (only when tyk or health failed, compose only:
+    REDIGOCLUSTER_SHARDCOUNT 128, then 256, then a diagnosis), bootstrap (an API and a
+    key through the gateway API; on swarm the API is baked into every gateway task; in
+    profile pro: organisation, admin user, API, policy and key through the Dashboard's
+    Admin API, after the pro-services step started PostgreSQL and the Dashboard),
+    record, smoke. A second `up` with the same settings recreates nothing.
     """
-    from stackctl.context import StackContext
-    from stackctl.errors import StepError
-    from stackctl.model import build_model
-    from stackctl.pipeline import JsonProgress, PlainProgress, Progress, StepResult, run_steps
-    from stackctl.steps.plan import up_steps
-
     settings = settings_for(ctx, **{"redis.tls": tls, "redis.shards": shards,
                                     "redis.replicas": replicas, "profile": profile,
                                     "redis.endpoints": endpoints,
                                     "images.offline": offline, "images.pull": pull,
                                     "engine": engine})
     step_ctx = StackContext(build_model(settings))
-    if settings.engine == "swarm":
-        from stackctl.cli import swarm_cmd
-
-        swarm_cmd.up(step_ctx, smoke, as_json, globals_of(ctx).verbose)
-        return
+    step_ctx.engine.check_settings()  # bad input: one line, exit 2, nothing started
     progress: Progress = JsonProgress() if as_json else PlainProgress(globals_of(ctx).verbose)
     _drop_stale_overrides(step_ctx.state_dir)
     results: list[StepResult] = []
     try:
         run_steps(up_steps(smoke, external=settings.external), step_ctx, progress, results)
     except StepError as exc:
-        exc.logs = _failure_logs(step_ctx)
+        exc.logs = step_ctx.engine.failure_logs(LOG_LINES_ON_FAILURE)
         if as_json:
             print_json_line({"event": "result", "ok": False, "step": exc.step,
                              "failed_steps": [r.name for r in results if r.status == "failed"],
@@ -83,16 +90,12 @@ def up(
         print_json_line({"event": "result", "ok": True, "recovered": recovered,
                          "steps": [r.__dict__ for r in results], **summary})
         return
-    from stackctl.cli.stack_view import console, up_view
-
     console().print(up_view(settings.project, sum(r.seconds for r in results), summary))
 
 
-def _drop_stale_overrides(state_dir: Any) -> None:
+def _drop_stale_overrides(state_dir: Path) -> None:
     """`up` applies the settings: a retuning tool's overrides file left by an interrupted
     run (e.g. a killed `stackctl sweep`) is removed, and said so."""
-    from stackctl.stack_compose import ENV_OVERRIDES_FILE
-
     stale = state_dir / ENV_OVERRIDES_FILE
     if stale.exists():
         stale.unlink()
@@ -100,19 +103,14 @@ def _drop_stale_overrides(state_dir: Any) -> None:
                    "up applies the settings", err=True)
 
 
-def _summary(ctx: Any) -> dict[str, Any]:
-    from stackctl.secrets import secrets_path
-    from stackctl.steps.bootstrap import BOOTSTRAP_FILE
-
+def _summary(ctx: StackContext) -> dict[str, Any]:
     credentials = [str(secrets_path(ctx.state_dir)), str(ctx.state_dir / BOOTSTRAP_FILE)]
     pro: dict[str, Any] = {}
     if ctx.model.settings.profile == "pro":
-        from stackctl.dashboard.credentials import credentials_path
-        from stackctl.steps.bootstrap import dashboard_url
-
         credentials.append(str(credentials_path(ctx.state_dir)))
         pro = {"dashboard_url": dashboard_url(ctx)}
     return {
+        "engine": ctx.engine.name,
         "gateway_url": ctx.gateway_url,
         **pro,
         "credentials": credentials,
@@ -121,89 +119,44 @@ def _summary(ctx: Any) -> dict[str, Any]:
     }
 
 
-def _failure_logs(ctx: Any) -> str:
-    """The last log lines of services that are not running or not healthy."""
-    from stackctl.errors import ToolError
-
-    if not ctx.compose_file.exists():
-        return ""
-    from stackctl.runtime.health import probed, read_healthchecks
-
-    try:
-        states = probed(ctx.compose, ctx.compose.ps(), read_healthchecks(ctx.compose_file))
-        bad = [s.service for s in states
-               if (s.state != "running" and s.exit_code != 0)
-               or s.health in ("unhealthy", "starting")]
-        if not bad:
-            return ""
-        text: str = ctx.compose.logs(bad[:3], tail=LOG_LINES_ON_FAILURE)
-        return f"last log lines of {', '.join(bad[:3])}:\n{text.rstrip()}"
-    except ToolError:
-        return ""
-
-
-def _context(ctx: typer.Context) -> Any:
-    """The context of the stack in the state directory, with the settings its `up`
-    recorded (a conflicting explicit setting is an error naming it)."""
-    from stackctl.context import StackContext
-    from stackctl.context.recorded import for_running_stack
-    from stackctl.errors import ConfigError
-    from stackctl.model import build_model
-
-    step_ctx = StackContext(build_model(for_running_stack(settings_for(ctx))))
-    if step_ctx.model.settings.engine == "swarm":
-        from stackctl.swarm.stackfile import STACK_FILE
-
-        if not (step_ctx.state_dir / STACK_FILE).exists():
-            raise ConfigError(str(step_ctx.state_dir / STACK_FILE), "no swarm stack rendered "
-                              "here", "run `stackctl up --engine swarm` first")
-        return step_ctx
-    if not step_ctx.compose_file.exists():
-        raise ConfigError(str(step_ctx.compose_file), "no stack rendered here",
-                          "run `stackctl up` first (or pass the same --config)")
-    return step_ctx
-
-
 def down(
     ctx: typer.Context,
-    volumes: bool = typer.Option(False, "--volumes", help="Also remove the Redis volumes."),
+    volumes: bool = typer.Option(False, "--volumes", help="Also remove the Redis volumes "
+                                 "(swarm: those on this node)."),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Stop and remove the stack's containers and networks (volumes kept unless --volumes).
-    External mode: the cluster is never stopped or reconfigured; the bootstrap key and the
-    records Tyk wrote during this stack's life (not those there before) are deleted."""
-    step_ctx = _context(ctx)
-    if step_ctx.model.settings.engine == "swarm":
-        from stackctl.cli import swarm_cmd
+    """Stop and remove the stack's containers (swarm: its services, the access proxy) and
+    networks (volumes kept unless --volumes). External mode: the cluster is never stopped
+    or reconfigured; the bootstrap key and the records Tyk wrote during this stack's life
+    (not those there before) are deleted. Exits 1 when something is still there.
 
-        swarm_cmd.down(step_ctx, volumes, as_json)
-        return
-    external = step_ctx.model.external
-    if external:
+    --json: {"project", "engine", "down": true when nothing is left, "volumes_removed",
+    "left": {kind: [names]}, "external": what was done (external mode only)}."""
+    step_ctx = running_context(ctx)
+    cluster = step_ctx.cluster
+    if cluster.unsupported("own-data"):
         _drop_bootstrap_key(step_ctx)
-    step_ctx.compose.down(volumes=volumes)
-    note = ""
-    if external:
-        from stackctl.steps.external import leave_external
-
-        note = leave_external(step_ctx)
+    left = step_ctx.engine.remove(volumes=volumes)
+    note = cluster.leave()
+    project = step_ctx.model.settings.project
     if as_json:
-        print_json({"project": step_ctx.model.settings.project, "down": True,
-                    "volumes_removed": volumes, **({"external": note} if external else {})})
+        print_json({"project": project, "engine": step_ctx.engine.name, "down": not left,
+                    "volumes_removed": volumes, "left": left,
+                    **({"external": note} if note else {})})
     else:
-        typer.echo(f"stack {step_ctx.model.settings.project} is down"
+        typer.echo(f"stack {project} is down on {step_ctx.engine.name}"
                    + (" (volumes removed)" if volumes else " (volumes kept)")
                    + (f"; {note}" if note else ""))
+        if left:
+            typer.echo("still there: " + "; ".join(f"{k}: {', '.join(v)}"
+                                                   for k, v in left.items()), err=True)
+    if left:
+        raise typer.Exit(1)
 
 
-def _drop_bootstrap_key(ctx: Any) -> None:
+def _drop_bootstrap_key(ctx: StackContext) -> None:
     """External mode: the bootstrap key lives in a cluster stackctl does not own: delete it
     through the gateway while it still runs (best effort; `up` makes a new one)."""
-    from stackctl.clients.gateway import GatewayClient
-    from stackctl.errors import StackctlError
-    from stackctl.state import read_json
-    from stackctl.steps.bootstrap import BOOTSTRAP_FILE
-
     path = ctx.state_dir / BOOTSTRAP_FILE
     saved = read_json(path)
     if not isinstance(saved, dict) or not saved.get("key"):
@@ -216,72 +169,51 @@ def _drop_bootstrap_key(ctx: Any) -> None:
     path.unlink(missing_ok=True)
 
 
-def status(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
-    """Services, cluster and gateway state. Exits 1 when anything is unhealthy."""
-    from stackctl.clients.gateway import gateway_state
-    from stackctl.cluster.status import cluster_status
-
-    step_ctx = _context(ctx)
-    if step_ctx.model.settings.engine == "swarm":
-        from stackctl.cli import swarm_cmd
-
-        swarm_cmd.status(step_ctx, as_json)
-        return
-    services = _service_rows(step_ctx)
-    cluster = (_external_status(step_ctx) if step_ctx.model.external
-               else cluster_status(step_ctx.compose, step_ctx.model))
+def status_document(step_ctx: StackContext) -> dict[str, Any]:
+    """The `status --json` document, one schema on both engines (see `status`)."""
+    services = [r.as_dict() for r in step_ctx.engine.services(probe=True)]
+    cluster = step_ctx.cluster.status()
     gateway = gateway_state(step_ctx.gateway_url, step_ctx.secrets.gateway_secret)
-    data = {"services": services, "cluster": cluster.summary,
-            "nodes": [n.__dict__ for n in cluster.nodes], "problems": cluster.problems,
-            "gateway": gateway}
-    healthy = (cluster.ready and gateway["redis"] == "pass"
-               and all(s["state"] == "running" or s["name"] == "cluster-init"
+    healthy = (bool(services) and cluster.ready and gateway["redis"] == "pass"
+               and all(s["state"] in ("running", "complete") and s["health"] in ("healthy", "")
                        for s in services))
-    if as_json:
-        print_json({**data, "healthy": healthy})
-    else:
-        from stackctl.cli.stack_view import console, status_view
+    return {"engine": step_ctx.engine.name, "services": services,
+            "cluster": {**cluster.summary, "ready": cluster.ready},
+            "nodes": [n.__dict__ for n in cluster.nodes],
+            "problems": cluster.problems, "gateway": gateway, "healthy": healthy}
 
-        console().print(status_view({**data, "healthy": healthy}))
-    if not healthy:
+
+def status(ctx: typer.Context, as_json: bool = JSON_OPTION) -> None:
+    """Services, cluster and gateway state, the same on both engines (a service's
+    containers or tasks; health is the service's own check run now where Docker has no
+    verdict yet). Exits 1 when anything is unhealthy.
+
+    --json, on both engines: {"engine", "services": [{"service", "state", "health",
+    "running", "wanted", "detail"}], "cluster": {"ready", "state", "slots_covered",
+    "primaries", "replicas", ...}, "nodes": [{"name", "addr", "role", "slots", "links",
+    "master_link", "memory", "error", ...}], "problems", "gateway": {"version",
+    "redis"}, "healthy"}."""
+    data = status_document(running_context(ctx))
+    if as_json:
+        print_json(data)
+    else:
+        console().print(status_view(data))
+    if not data["healthy"]:
         raise typer.Exit(1)
 
 
-def _external_status(ctx: Any) -> Any:
-    """An external cluster's status, read by one probe container on the user's network."""
-    from stackctl.cluster.external import discover, external_status, oneshot_runner
-    from stackctl.images.select import stack_images
-
-    ext = ctx.model.settings.redis.external
-    run = oneshot_runner(stack_images(ctx.model.settings)["redis"], ext.network)
-    return external_status(discover(ext, ctx.secrets.redis_password.get_secret_value(), run))
-
-
-def _service_rows(ctx: Any) -> list[dict[str, str]]:
-    """Each container's state and health; where Docker still says `starting` (its checks
-    run once a minute), `health` is what the service's own test says now."""
-    from stackctl.runtime.health import probed, read_healthchecks
-
-    raw = ctx.compose.ps()
-    now = probed(ctx.compose, raw, read_healthchecks(ctx.compose_file))
-    return [{"name": s.service, "state": s.state, "health": s.health,
-             "docker_health": d.health} for s, d in zip(now, raw, strict=True)]
 
 
 def logs(
     ctx: typer.Context,
     service: list[str] = typer.Argument(None, help="Services (all when none)."),
-    follow: bool = typer.Option(False, "--follow", "-f", help="Keep following."),
+    follow: bool = typer.Option(False, "--follow", "-f", help="Keep following (swarm: one "
+                                "service)."),
     tail: int | None = typer.Option(None, "--tail", help="Only the last N lines."),
 ) -> None:
-    """Show the stack's logs."""
-    step_ctx = _context(ctx)
-    if step_ctx.model.settings.engine == "swarm":
-        from stackctl.cli import swarm_cmd
-
-        swarm_cmd.logs(step_ctx, service or [], follow, tail)
-        return
+    """Show the stack's logs (swarm: every task's, each line prefixed with its task)."""
+    engine = running_context(ctx).engine
     if follow:
-        step_ctx.compose.follow_logs(service or [], tail)
+        engine.follow_logs(service or [], tail)
         return
-    typer.echo(step_ctx.compose.logs(service or [], tail=tail), nl=False)
+    sys.stdout.write(engine.logs(service or [], tail=tail))

@@ -17,13 +17,12 @@ def console() -> Console:
     return Console(width=None if sys.stdout.isatty() else 200, highlight=False)
 
 
-def _services(services: list[dict[str, str]]) -> Table:
-    table = Table("service", "state", "health", box=None, pad_edge=False)
+def _services(services: list[dict[str, Any]]) -> Table:
+    table = Table("service", "state", "health", "running", "detail", box=None,
+                  pad_edge=False)
     for s in services:
-        health = s["health"]
-        if s["health"] != s["docker_health"]:
-            health += f" (probed; docker: {s['docker_health']})"
-        table.add_row(Text(s["name"]), Text(s["state"]), Text(health))
+        table.add_row(Text(s["service"]), Text(s["state"]), Text(s["health"] or "-"),
+                      Text(f"{s['running']}/{s['wanted']}"), Text(s["detail"]))
     return table
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from stackctl.cli._common import JSON_OPTION, print_json
+from stackctl.cli._common import JSON_OPTION, print_json, running_context
 
 
 def sweep(
@@ -37,7 +37,6 @@ def sweep(
     resource, and a recommendation from the steady points. A sweep cut short resumes on
     rerun. On engine = swarm each point is deployed (only the gateway's and pump's tasks
     roll) and the closed-loop load comes from the load service's tasks."""
-    from stackctl.cli.stack_cmd import _context
     from stackctl.sweep.points import SweepOptions, parse_list
     from stackctl.sweep.run import run_sweep
 
@@ -50,7 +49,7 @@ def sweep(
     def say(line: str) -> None:
         typer.echo(line, err=as_json)
 
-    step_ctx = _context(ctx)
+    step_ctx = running_context(ctx)
     report = run_sweep(step_ctx, options, say)
     if as_json:
         print_json(report)

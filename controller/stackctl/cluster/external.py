@@ -18,13 +18,15 @@ from stackctl.cluster.status import ClusterStatus, NodeStatus, split_report
 from stackctl.cluster.topology import Topology, build_topology
 from stackctl.errors import ConfigError, ToolError
 from stackctl.runtime.compose import ExecResult
+from stackctl.runtime.oneshot import run_oneshot
 from stackctl.settings import ExternalRedisSettings as ExternalRedis
+from stackctl.tyk.tables import TYK_RUNTIME_RECORDS
 
 PROBE_DIR = "/opt/stackctl/probe"
 PROBE_LABELS = {"io.stackctl.role": "external-probe"}
 CLI_TIMEOUT_S = 3
 
-_LIB = r"""
+LIB = r"""
 set -uf
 IFS= read -r secret || secret=""
 export REDISCLI_AUTH="$secret"
@@ -45,7 +47,7 @@ r() {
 }
 """
 
-DISCOVER_SCRIPT = _LIB + r"""
+DISCOVER_SCRIPT = LIB + r"""
 for a in $PROBE_ADDRS; do
   echo "## try $a"
   pong=$(r "$a" ping | head -n 1)
@@ -99,7 +101,6 @@ def probe_mounts(ext: ExternalRedis) -> list[tuple[str, str]]:
 
 def oneshot_runner(image: str, network: str) -> Runner:
     """A Runner on `network` with the Redis `image` (runtime.oneshot)."""
-    from stackctl.runtime.oneshot import run_oneshot
 
     def run(script: str, mounts: Sequence[tuple[str, str]], env: dict[str, str],
             stdin: bytes) -> ExecResult:
@@ -162,7 +163,7 @@ def discovery_problem(found: Discovery) -> ConfigError | None:
     return None
 
 
-SCAN_SCRIPT = _LIB + r"""
+SCAN_SCRIPT = LIB + r"""
 for a in $PROBE_ADDRS; do
   echo "## node $a"
   r "$a" role | head -n 1
@@ -212,7 +213,7 @@ def external_status(found: Discovery) -> ClusterStatus:
     return ClusterStatus(nodes, summary, problems)
 
 
-PREFLIGHT_SCRIPT = _LIB + r"""
+PREFLIGHT_SCRIPT = LIB + r"""
 first=""
 for a in $PROBE_ADDRS; do
   echo "## node $a"
@@ -286,7 +287,7 @@ def probe_preflight(ext: ExternalRedis, password: str, run: Runner, addrs: Seque
     return parse_preflight(result.stdout)
 
 
-PURGE_SCRIPT = _LIB + r"""
+PURGE_SCRIPT = LIB + r"""
 for a in $PROBE_ADDRS; do
   [ "$(r "$a" role | head -n 1)" = master ] || continue
   n=0
@@ -316,7 +317,5 @@ def purge_keys(ext: ExternalRedis, password: str, run: Runner, addrs: Sequence[s
 def runtime_records(ext: ExternalRedis, password: str, run: Runner,
                     addrs: Sequence[str]) -> list[str]:
     """The names of Tyk's own records (tables.TYK_RUNTIME_RECORDS) on the cluster now."""
-    from stackctl.tyk.tables import TYK_RUNTIME_RECORDS
-
     found = scan_nodes(ext, password, run, addrs, [p for p, _ in TYK_RUNTIME_RECORDS])
     return sorted({k for role, keys in found.values() if role == "master" for k in keys})

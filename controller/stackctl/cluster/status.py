@@ -14,8 +14,8 @@ from stackctl.cluster.readiness import (
     readiness_problems,
 )
 from stackctl.cluster.redis_conf import SCRIPTS_MOUNT
+from stackctl.meter.commandstats import NodeExec
 from stackctl.model import RedisNode, StackModel
-from stackctl.runtime.compose import Compose
 
 REPORT = ["sh", f"{SCRIPTS_MOUNT}/node-report.sh"]
 
@@ -116,11 +116,11 @@ def summarize(model: StackModel, views: list[NodeView], nodes: list[NodeStatus]
     return ClusterStatus(nodes, summary, readiness_problems(views, redis.shards, redis.replicas))
 
 
-def cluster_status(compose: Compose, model: StackModel) -> ClusterStatus:
-    """Read every node's report through `compose exec` (in parallel) and summarize."""
+def cluster_status(run: NodeExec, model: StackModel) -> ClusterStatus:
+    """Read every node's report through `run` (in parallel) and summarize."""
 
     def read(node: RedisNode) -> tuple[NodeView, NodeStatus]:
-        result = compose.exec(node.name, REPORT)
+        result = run(node.name, REPORT, {})
         if not result.ok and "## ping" not in result.stdout:
             view = NodeView(f"{node.ip}:{node.port}", ping="")
             error = (result.stderr.strip().splitlines() or [f"exit {result.returncode}"])[-1]

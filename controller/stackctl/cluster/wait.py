@@ -16,7 +16,7 @@ from typing import Protocol
 from stackctl.cluster.compose import GATE_SERVICE
 from stackctl.cluster.redis_conf import SCRIPTS_MOUNT
 from stackctl.errors import StepError
-from stackctl.runtime.compose import ExecResult
+from stackctl.runtime.compose import Exec
 
 POLL_S = 0.1
 READY_SCRIPT = f"{SCRIPTS_MOUNT}/cluster-ready.sh"
@@ -24,16 +24,7 @@ GATE_GONE = ("is not running", "No such container")
 """What `docker exec` says when the gate container is not there to ask."""
 
 
-class GateExec(Protocol):
-    """What `wait_ready` needs: a way to run a command in the gate (Compose, the drill's
-    swarm probe, or a fake)."""
-
-    def exec(self, service: str, command: list[str], env: dict[str, str] | None = None,
-             index: int = 1) -> ExecResult:
-        """Run a command in a service's container."""
-
-
-class Gate(GateExec, Protocol):
+class Gate(Exec, Protocol):
     """What the start needs: `runtime.compose.Compose` or a fake."""
 
     def up(self, services: Sequence[str] | None = None, wait: bool = True,
@@ -42,7 +33,7 @@ class Gate(GateExec, Protocol):
         """Start services."""
 
 
-def wait_ready(gate: GateExec, timeout: float, step: str = "redis-cluster", poll: float = POLL_S,
+def wait_ready(gate: Exec, timeout: float, step: str = "redis-cluster", poll: float = POLL_S,
                clock: Callable[[], float] = time.monotonic,
                sleep: Callable[[float], None] = time.sleep) -> float:
     """Seconds until cluster-ready.sh passes in the gate; a `StepError` with the script's

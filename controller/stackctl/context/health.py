@@ -1,28 +1,32 @@
 """The stack's health as `up` requires it: the gateway's /hello reports Redis `pass`,
-and the pump's own healthcheck passes (run now while Docker still says `starting`)."""
+and the pump passes its own check (the engine runs it now: Docker's healthchecks come
+once a minute, and swarm's pump has none)."""
 
 from __future__ import annotations
 
+import time
+
+from stackctl.clients.gateway import GatewayClient, wait_redis_pass
 from stackctl.context.results import GatewayHealth
 from stackctl.context.stack import StackContext
 from stackctl.errors import ToolError
 
 HEALTH_TIMEOUT_S = 60.0
+POLL_S = 1.0
 
 
 def check_health(ctx: StackContext, timeout: float = HEALTH_TIMEOUT_S) -> GatewayHealth:
-    """Poll /hello until Redis passes, then the pump; sets and returns
-    `ctx.results.gateway`. ToolError naming what is not healthy."""
-    from stackctl.clients.gateway import GatewayClient, wait_redis_pass
-    from stackctl.runtime.health import probed, read_healthchecks
-
+    """Poll /hello until Redis passes, then the pump's own check until it passes; sets
+    and returns `ctx.results.gateway`. ToolError naming what is not healthy."""
+    deadline = time.monotonic() + timeout
     with GatewayClient(ctx.gateway_url, ctx.secrets.gateway_secret) as gw:
         hello = wait_redis_pass(gw, timeout)
-    # Unchanged stack: the services preflight read are current; otherwise read again.
-    states = ctx.services(fresh=not ctx.results.unchanged)
-    pump = probed(ctx.compose, [s for s in states if s.service == "pump"],
-                  read_healthchecks(ctx.compose_file))
-    if not pump or pump[0].health != "healthy":
-        raise ToolError("pump is not healthy; see `stackctl logs pump`")
+    while True:
+        pump = [r for r in ctx.engine.services(probe=True) if r.service == "pump"]
+        if pump and pump[0].health == "healthy":
+            break
+        if time.monotonic() >= deadline:
+            raise ToolError("pump is not healthy; see `stackctl logs pump`")
+        time.sleep(POLL_S)
     ctx.results.gateway = GatewayHealth(str(hello.get("version", "")))
     return ctx.results.gateway

@@ -11,11 +11,11 @@ from stackctl.context.recorded import APPLIED_FILE, SETTINGS_KEY, settings_recor
 from stackctl.context.results import Rendered
 from stackctl.context.stack import StackContext
 from stackctl.errors import ToolError
+from stackctl.meter.delivered import ANALYTICS_DIR
 from stackctl.stack_compose_pro import ProFiles
 from stackctl.state import atomic_write_json, read_json
 
 GATEWAY_DIR = "gateway"
-ANALYTICS_DIR = "analytics"
 
 
 def render_stack(ctx: StackContext) -> Rendered:

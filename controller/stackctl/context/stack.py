@@ -7,7 +7,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from stackctl.cluster.access import ClusterAccess
+from stackctl.cluster.open import open_access
 from stackctl.context.results import Results
+from stackctl.engine import Engine, engine_for
 from stackctl.model import StackModel
 from stackctl.runtime.compose import Compose, ServiceState
 from stackctl.runtime.swarm import Stack
@@ -39,6 +42,11 @@ class StackContext:
         return load_secrets(self.state_dir)
 
     @cached_property
+    def engine(self) -> Engine:
+        """The stack's engine (`settings.engine`), picked once."""
+        return engine_for(self.model)
+
+    @cached_property
     def compose(self) -> Compose:
         """The Compose project (the file exists once the render step has run)."""
         return Compose(self.model.settings.project, [self.compose_file],
@@ -55,6 +63,12 @@ class StackContext:
 
             self._ps = probed(self.compose, self._ps, read_healthchecks(self.compose_file))
         return self._ps
+
+    @property
+    def cluster(self) -> ClusterAccess:
+        """The stack's Redis Cluster, managed or external (`cluster.open`); built on each
+        use, so it sees the model as discovery last left it."""
+        return open_access(self.model, lambda: self.secrets.redis_password, self.engine)
 
     @cached_property
     def stack(self) -> Stack:

@@ -94,10 +94,8 @@ def probe_client(ctx: StackContext, client: ClientConfig, image: str) -> list[Ad
 
 
 def _cluster(ctx: StackContext) -> ClusterStatus | None:
-    from stackctl.cluster.status import cluster_status
-
     try:
-        return cluster_status(ctx.compose, ctx.model)
+        return ctx.cluster.status()
     except ToolError:
         return None
 

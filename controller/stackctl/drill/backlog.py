@@ -15,7 +15,7 @@ from stackctl.errors import ToolError
 from stackctl.tyk.tables import ANALYTICS_LIST, ANALYTICS_SHARDS
 
 if TYPE_CHECKING:
-    from stackctl.drill.observe import Gate
+    from stackctl.runtime.compose import Exec
 
 LISTS = (ANALYTICS_LIST, *(f"{ANALYTICS_LIST}_{i}" for i in range(ANALYTICS_SHARDS)))
 POLL_S = 0.2
@@ -37,7 +37,7 @@ def parse_lengths(text: str) -> tuple[int, int]:
     return sum(numbers), len(numbers)
 
 
-def read_backlog(gate: Gate) -> int:
+def read_backlog(gate: Exec) -> int:
     """Records waiting in the analytics lists; ToolError unless every list answered
     exactly once (a node down or in the middle of a failover)."""
     result = gate.exec(GATE_SERVICE, ["sh", "-c", SCRIPT],
@@ -85,7 +85,7 @@ def drain_figures(samples: Sequence[tuple[float, int]], at_restart: int | None,
             "drain_s": drain, "samples": len(samples)}
 
 
-def wait_drained(gate: Gate, timeout: float = DRAIN_TIMEOUT_S) -> float | None:
+def wait_drained(gate: Exec, timeout: float = DRAIN_TIMEOUT_S) -> float | None:
     """Poll until the backlog is 0; when it was (time.time), None after `timeout`."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -144,12 +144,6 @@ def p99_recovery(per_second: Sequence[float | None], fault_s: float, baseline_ms
     return None
 
 
-def rate_per_second(buckets: Sequence[dict[str, int]], bucket_s: float = BUCKET_S
-                    ) -> dict[str, list[float]]:
-    """Per bucket and class, requests per second (what the timeline plot draws)."""
-    return {c: [b[c] / bucket_s for b in buckets] for c in CLASSES}
-
-
 def sent_rate(timeline: Timeline, start_s: float, end_s: float) -> float:
     """Requests per second sent in [start_s, end_s) (the rate the engine held)."""
     if end_s <= start_s:

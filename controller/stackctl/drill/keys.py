@@ -11,8 +11,9 @@ from pydantic import SecretStr
 from stackctl.clients.gateway import GatewayClient
 from stackctl.cluster.readiness import ClusterNode
 from stackctl.drill.slots import in_ranges, session_slot
+from stackctl.engine import Engine
 from stackctl.errors import ToolError
-from stackctl.smoke import setup as smoke_setup
+from stackctl.load import keys as smoke_setup
 from stackctl.tyk.apidef import api_definition, session
 
 MAX_KEYS = 32
@@ -71,3 +72,30 @@ def keys_for(gw: GatewayClient, api_id: str, listen_path: str, view: Sequence[Cl
         smoke_setup.delete_keys(gw, made)
         raise
     return smoke_setup.SmokeSetup(api_id, listen_path, tuple(made))
+
+
+def make_api(engine: Engine, gw: GatewayClient, view: Sequence[ClusterNode], at_least: int
+             ) -> tuple[smoke_setup.SmokeSetup, int]:
+    """The API the engine's loads call (`LoadApi`: a fresh one, or keys for the one baked
+    into every gateway) with its keys; and the pump's records for it now (this run's are
+    what it grows by)."""
+    api = engine.load_site().api
+    made = create(gw, view, at_least) if api.own else \
+        keys_for(gw, api.api_id, api.listen_path, view, at_least)
+    return made, engine.pump_records(made.api_id) or 0
+
+
+def drop_api(engine: Engine, gw: GatewayClient, made: smoke_setup.SmokeSetup) -> list[str]:
+    """Remove what `make_api` made (a baked-in API stays); the problems met."""
+    if engine.load_site().api.own:
+        return smoke_setup.cleanup(gw, made)
+    return smoke_setup.delete_keys(gw, made.keys)
+
+
+def delivered(engine: Engine, api_id: str, base: int) -> int:
+    """Records the pump delivered for `api_id` since `make_api` (ToolError when its csv
+    sink cannot be read from here: swarm, the pump's task on another node)."""
+    now = engine.pump_records(api_id)
+    if now is None:
+        raise ToolError("analytics: the pump's task is not on this node")
+    return max(0, now - base)

@@ -2,7 +2,8 @@
 published gateway (the builtin open-model engine in a thread; on swarm through the local
 access proxy), the fault at `at`, the cluster (or the gateway) polled until it recovers,
 the stack restored, then the keys, the analytics and the logs read back. What differs
-per runtime goes through `drill.backend`."""
+per engine goes through `ctx.engine` (faults, logs, the pump's records, the load's API)
+and the gate it opened."""
 
 from __future__ import annotations
 
@@ -19,10 +20,10 @@ from stackctl.errors import ToolError
 if TYPE_CHECKING:
     from stackctl.cluster.readiness import ClusterNode
     from stackctl.context import StackContext
-    from stackctl.drill.backend import Backend
     from stackctl.drill.observe import Check
+    from stackctl.load.keys import SmokeSetup
     from stackctl.load.plan import LoadResult
-    from stackctl.smoke.setup import SmokeSetup
+    from stackctl.runtime.compose import Exec
 
 Say = Callable[[str], None]
 KEYS_VALID_WAIT_S = 15.0
@@ -38,7 +39,7 @@ def _gateway_check(ctx: StackContext) -> Check:
     return check
 
 
-def _pick(ctx: StackContext, backend: Backend, scenario: Scenario
+def _pick(ctx: StackContext, gate: Exec, scenario: Scenario
           ) -> tuple[Target, tuple[str, ...], list[ClusterNode]]:
     """The target by its live role, its slot ranges now, and the view it was chosen in."""
     from stackctl.drill.observe import read_views
@@ -46,7 +47,7 @@ def _pick(ctx: StackContext, backend: Backend, scenario: Scenario
 
     if not scenario.redis:  # the gateway or the pump: no Redis view needed (nor a gate)
         return choose(scenario, [], ctx.model.nodes), (), []
-    views = [v for v in read_views(backend.gate) if v.nodes]
+    views = [v for v in read_views(gate) if v.nodes]
     if len(views) != len(ctx.model.nodes):
         raise ToolError(f"{scenario.name}: only {len(views)} of {len(ctx.model.nodes)} "
                         "Redis nodes answered before the fault; see `stackctl status`")
@@ -143,41 +144,42 @@ def _rate_check(live: Any, load_start: float, options: DrillOptions) -> Any:
     return rate.held(options.rate, sent_a, at_a, sent_b, at_b, load_start)
 
 
-def _check_for(ctx: StackContext, backend: Backend, scenario: Scenario, target: Target,
+def _check_for(ctx: StackContext, gate: Exec, scenario: Scenario, target: Target,
                slots: tuple[str, ...], backlog: list[tuple[float, int]]) -> Check:
     from stackctl.drill.observe import cluster_check
 
     if scenario.redis:
-        return cluster_check(backend.gate, len(ctx.model.nodes),
+        return cluster_check(gate, len(ctx.model.nodes),
                              ctx.model.settings.redis.shards,
                              target.addr if scenario.skip_target else "", target.addr,
-                             slots, target.role == "primary", backend.replaced(target))
+                             slots, target.role == "primary",
+                             ctx.engine.replacement(target.service))
     if scenario.role == "pump":
-        return _backlog_check(ctx, backend, backlog)
+        return _backlog_check(ctx, gate, backlog)
     return _gateway_check(ctx)
 
 
 def _backlog_measured(ctx: StackContext, scenario: Scenario) -> bool:
     """stop-pump reads the backlog through the gate; an external cluster has none."""
-    return scenario.role == "pump" and not ctx.model.external
+    return scenario.role == "pump" and not ctx.cluster.unsupported("gate")
 
 
-def _backlog_check(ctx: StackContext, backend: Backend, samples: list[tuple[float, int]]
+def _backlog_check(ctx: StackContext, gate: Exec, samples: list[tuple[float, int]]
                    ) -> Check:
     """While the pump is down: the backlog sampled (never 'recovered': the pump comes
     back at the restore)."""
     from stackctl.drill.backlog import read_backlog
 
     def check() -> tuple[bool, str, str]:
-        if ctx.model.external:
-            return False, "pump down (backlog not readable: redis.mode external)", ""
-        n = read_backlog(backend.gate)
+        if why := ctx.cluster.unsupported("gate"):
+            return False, f"pump down (backlog not readable: {why})", ""
+        n = read_backlog(gate)
         samples.append((time.time(), n))
         return False, f"pump down, backlog {n}", ""
     return check
 
 
-def run_scenario(ctx: StackContext, backend: Backend, scenario: Scenario,
+def run_scenario(ctx: StackContext, gate: Exec, scenario: Scenario,
                  options: DrillOptions, index: int, say: Say) -> dict[str, Any]:
     """Run `scenario` once and return its figures (JSON); the stack is restored before
     this returns or raises (also on Ctrl-C). ConfigError (exit 2) before the fault when
@@ -190,18 +192,19 @@ def run_scenario(ctx: StackContext, backend: Backend, scenario: Scenario,
     from stackctl.drill.observe import Poller
     from stackctl.drill.rate import refuse
     from stackctl.drill.restore import restore
-    from stackctl.drill.target import primaries
+    from stackctl.drill.target import acted_on, primaries, refuse_here
     from stackctl.load.builtin import Live
+    from stackctl.load.keys import wait_serving
     from stackctl.load.plan import LoadPlan
-    from stackctl.smoke.analytics import wait_delivered
-    from stackctl.smoke.setup import wait_serving
+    from stackctl.meter.delivered import wait_delivered
 
-    target, slots, view = _pick(ctx, backend, scenario)
-    backend.refuse(scenario, target)  # exit 2 before anything is made or touched
+    engine = ctx.engine
+    target, slots, view = _pick(ctx, gate, scenario)
+    refuse_here(engine, scenario, target)  # exit 2 before anything is made or touched
     say(f"{scenario.name} #{index}: target {target.service} ({target.role}"
         f"{', ' + target.addr if target.addr else ''})")
     with stack_gateway(ctx) as gw:  # pro: APIs through the Dashboard
-        made = backend.make_api(gw, view, KEYS)
+        made, base = api.make_api(engine, gw, view, KEYS)
     drain = Drain([])
     try:
         with GatewayClient(ctx.gateway_url) as gw:
@@ -211,8 +214,9 @@ def run_scenario(ctx: StackContext, backend: Backend, scenario: Scenario,
                         options.duration_s, options.connections, options.rate,
                         timeout_s=REQUEST_TIMEOUT_S)
         s = ctx.model.settings
-        backend.before_fault(scenario, target)
-        check = _check_for(ctx, backend, scenario, target, slots, drain.samples)
+        if acted_on(scenario, target):
+            engine.note_task(acted_on(scenario, target))
+        check = _check_for(ctx, gate, scenario, target, slots, drain.samples)
         poller = Poller(check, options.duration_s - options.at_s + (
             0.0 if scenario.role == "pump" else AFTER_LOAD_POLL_S))
         box: dict[str, Any] = {}
@@ -235,7 +239,7 @@ def run_scenario(ctx: StackContext, backend: Backend, scenario: Scenario,
             say(f"{scenario.name} #{index}: fault at {options.at_s:g} s")
             injecting = True
             fault_at = time.time()
-            scenario.inject(backend.faults, target)
+            scenario.inject(engine, target)
             fault_done = time.time()
             poller.start()
             load.join(options.duration_s + 30)
@@ -247,21 +251,21 @@ def run_scenario(ctx: StackContext, backend: Backend, scenario: Scenario,
             if injecting:
                 say(f"{scenario.name} #{index}: restoring")
                 if _backlog_measured(ctx, scenario):
-                    drain.at_restart = _quiet(read_backlog, backend.gate)
+                    drain.at_restart = _quiet(read_backlog, gate)
                     drain.restarted_at = time.time()
-                restored = restore(ctx, backend, scenario, target)
+                restored = restore(ctx, gate, scenario, target)
                 if _backlog_measured(ctx, scenario):
-                    drain.drained_at = wait_drained(backend.gate)
+                    drain.drained_at = wait_drained(gate)
             load.join(30)
         if "error" in box:
             raise box["error"]
         result: LoadResult = box["result"]
         keys = _keys_valid(ctx, made)
-        logs = scenario_logs(backend.logs_since, logs_since)
-        task = backend.task_report(target)
+        logs = scenario_logs(engine.logs_since, logs_since)
+        task = engine.task_change(target.service, bool(target.addr))
     finally:
         with stack_gateway(ctx) as gw:
-            problems = backend.drop_api(gw, made)
+            problems = api.drop_api(engine, gw, made)
     origin = result.started_at
     fault_s = round(fault_at - origin, 3)
     if task is not None:  # swarm: when the new task was seen and started, from the fault
@@ -278,7 +282,8 @@ def run_scenario(ctx: StackContext, backend: Backend, scenario: Scenario,
     delivered: int | None = None
     waited = 0.0
     try:
-        delivered, waited = wait_delivered(lambda: backend.delivered(made.api_id), served,
+        delivered, waited = wait_delivered(lambda: api.delivered(engine, made.api_id, base),
+                                           served,
                                            max(6.0, 3.0 * s.pump.purge_delay))
     except ToolError as exc:  # swarm: the pump's task runs on another node
         problems.append(str(exc))
@@ -295,7 +300,7 @@ def run_scenario(ctx: StackContext, backend: Backend, scenario: Scenario,
     recovered = cluster["recovered_s"]
     return {
         "scenario": scenario.name, "summary": scenario.summary, "repeat": index,
-        "engine": backend.engine,
+        "engine": engine.name,
         "target": target.as_dict(), "api_id": made.api_id,
         "load": {"rate": options.rate, "duration_s": options.duration_s,
                  "connections": options.connections, "timeout_s": REQUEST_TIMEOUT_S,
@@ -325,9 +330,9 @@ def run_scenario(ctx: StackContext, backend: Backend, scenario: Scenario,
     }
 
 
-def _quiet(read: Callable[[Any], int], compose: Any) -> int | None:
+def _quiet(read: Callable[[Any], int], gate: Any) -> int | None:
     try:
-        return read(compose)
+        return read(gate)
     except ToolError:
         return None
 

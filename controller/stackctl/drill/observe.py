@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import Any
 
 from stackctl.cluster.compose import GATE_SERVICE
 from stackctl.cluster.readiness import (
@@ -26,7 +26,7 @@ from stackctl.cluster.readiness import (
     parse_nodes,
 )
 from stackctl.cluster.redis_conf import SCRIPTS_MOUNT
-from stackctl.runtime.compose import ExecResult
+from stackctl.runtime.compose import Exec
 
 POLL_S = 0.1
 CLI_TIMEOUT_S = "1"
@@ -42,15 +42,6 @@ for n in $STACKCTL_NODES; do
 done
 rm -rf "$dir"
 """
-
-
-class Gate(Protocol):
-    """Where the drill's scripts run: the Compose project's gate service, or the swarm
-    probe (`drill.swarm_backend.ProbeGate`)."""
-
-    def exec(self, service: str, command: Sequence[str], env: dict[str, str] | None = None,
-             index: int = 1, timeout: float | None = None) -> ExecResult:
-        """Run `command` in the gate (exit code returned; 124 when cut short)."""
 
 
 @dataclass(frozen=True)
@@ -103,7 +94,7 @@ def by_name(views: list[View]) -> list[View]:
     return out
 
 
-def read_views(gate: Gate, skip: str = "", only: str = "") -> list[View]:
+def read_views(gate: Exec, skip: str = "", only: str = "") -> list[View]:
     """Every node's view (but `skip`'s; `only`: that node's alone), read through the
     gate in one `docker exec`."""
     env = {"STACKCTL_CLI_TIMEOUT": CLI_TIMEOUT_S, "DRILL_SKIP": skip}
@@ -211,7 +202,7 @@ def seen_back(views: Sequence[View], target_addr: str, new_ip: str,
     return problems
 
 
-def cluster_check(gate: Gate, total: int, shards: int, skip: str, target_addr: str,
+def cluster_check(gate: Exec, total: int, shards: int, skip: str, target_addr: str,
                   slots: tuple[str, ...], must_move: bool,
                   replaced: Callable[[], str] | None = None) -> Check:
     """The poll of a Redis scenario (`slots`: the target's ranges before the fault).

@@ -126,7 +126,8 @@ def render_markdown(report: dict[str, Any]) -> str:
         "the first to the last bucket after the fault with a non-2xx outcome; the "
         "cluster's recovery is when every surviving node says cluster_state:ok with all "
         "slots served by live primaries and its links connected (polled through the gate).",
-        *(["", SWARM_NOTE] if report.get("engine") == "swarm" else []),
+        *(["", f"Engine {report['engine']}: {report['engine_note']}"]
+          if report.get("engine_note") else []),
         "", "| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
     lines += ["| " + " | ".join(r) + " |" for r in rows(report)]
     for run in report["runs"]:
@@ -178,15 +179,6 @@ def render_markdown(report: dict[str, Any]) -> str:
         lines += comparison_markdown(report)
     lines.append("")
     return "\n".join(lines)
-
-
-SWARM_NOTE = (
-    "Engine swarm: the fault acts on the target's task container on this node, and Swarm "
-    "then starts a new task (a new container, maybe a new overlay address, the same "
-    "volume), so the cluster may recover without a failover; the load reaches the gateway "
-    "through the local access proxy (docker-proxy on the published address, nginx on the "
-    "front overlay), which is in every request's path; the cluster is polled through "
-    "the drill's probe container on the Redis overlay.")
 
 
 def _task_lines(task: dict[str, Any] | None) -> list[str]:

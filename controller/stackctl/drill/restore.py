@@ -1,22 +1,24 @@
 """Putting the stack back after a scenario: the scenario's own undo (start the killed
 node, unpause the paused one; on swarm Swarm's new task awaited), then the stack whole
-again (the runtime's rule: cluster-ready.sh in the gate; on swarm every service's tasks
-running first), the target's role and the primaries read back, and the gateway reporting
-Redis `pass`."""
+again (every long-running service running, Swarm's new tasks included, then
+cluster-ready.sh in the gate), the target's role and the primaries read back, and the
+gateway reporting Redis `pass`."""
 
 from __future__ import annotations
 
 import time
 from typing import TYPE_CHECKING, Any
 
+from stackctl.cluster.wait import wait_ready
 from stackctl.drill.scenarios.base import Scenario, Target
 from stackctl.errors import ToolError
 
 if TYPE_CHECKING:
     from stackctl.context import StackContext
-    from stackctl.drill.backend import Backend
     from stackctl.drill.observe import View
+    from stackctl.runtime.compose import Exec
 
+STEP = "drill-restore"
 READY_TIMEOUT_S = 120.0
 HEALTH_TIMEOUT_S = 60.0
 
@@ -30,7 +32,18 @@ def role_of(views: list[View], addr: str) -> str:
     return "unknown"
 
 
-def restore(ctx: StackContext, backend: Backend, scenario: Scenario, target: Target
+def wait_whole(ctx: StackContext, gate: Exec, timeout: float) -> float:
+    """Seconds until the stack is whole again after a scenario: every long-running
+    service running (swarm: Swarm's new tasks included), then cluster-ready.sh in the
+    gate (none for an external cluster: only client-side faults, it was not touched)."""
+    started = time.monotonic()
+    ctx.engine.wait_running(timeout, what="drill restore")
+    if not ctx.cluster.unsupported("gate"):
+        wait_ready(gate, max(1.0, timeout - (time.monotonic() - started)), step=STEP)
+    return time.monotonic() - started
+
+
+def restore(ctx: StackContext, gate: Exec, scenario: Scenario, target: Target
             ) -> dict[str, Any]:
     """Undo `scenario` on `target` and wait until the stack is healthy again; what it
     took. Raises (StepError, GatewayError) when the stack does not come back."""
@@ -41,14 +54,13 @@ def restore(ctx: StackContext, backend: Backend, scenario: Scenario, target: Tar
     started = time.monotonic()
     problems: list[str] = []
     try:
-        scenario.restore(backend.faults, target)
+        scenario.restore(ctx.engine, target)
     except ToolError as exc:  # e.g. the fault never took: the wait below decides
         problems.append(str(exc))
-    # external mode: only client-side faults, the cluster was not touched (no gate to ask)
-    ready_s = backend.wait_ready(READY_TIMEOUT_S)
+    ready_s = wait_whole(ctx, gate, READY_TIMEOUT_S)
     with GatewayClient(ctx.gateway_url, ctx.secrets.gateway_secret) as gw:
         wait_redis_pass(gw, HEALTH_TIMEOUT_S)
-    views = [] if ctx.model.external else read_views(backend.gate)
+    views = [] if ctx.cluster.unsupported("gate") else read_views(gate)
     role = role_of(views, target.addr) if target.addr else target.role
     after = primaries(views[0].nodes, ctx.model.nodes) if views else []
     return {"seconds": round(time.monotonic() - started, 2),

@@ -4,12 +4,13 @@ Markdown, a PNG timeline per run) as each run completes."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from stackctl.drill.options import KEYS, REQUEST_TIMEOUT_S, DrillOptions
 from stackctl.drill.scenarios import Scenario, scenarios
+from stackctl.engine import Engine, refuse
 from stackctl.errors import ConfigError
 from stackctl.state import atomic_write, atomic_write_json
 
@@ -27,27 +28,19 @@ def out_dir(ctx: StackContext, options: DrillOptions) -> Path:
 
 def check_input(ctx: StackContext, options: DrillOptions) -> list[Scenario]:
     """Every refusal, before the stack is touched (ConfigError, exit 2)."""
-    from stackctl.sweep.run import ensure_running
-
     chosen = scenarios(options.scenarios)
-    if ctx.model.external and (server_side := [s.name for s in chosen if s.redis]):
-        raise ConfigError(f"scenario {server_side[0]!r}",
-                          "faults a Redis node, and redis.mode is external: stackctl does "
-                          "not own that cluster, so it never kills, stops, pauses or fails "
-                          "over its nodes", "choose a client-side fault: restart-gateway or "
-                          "stop-pump")
-    if ctx.model.external and (live := [v.knob.setting for v in options.varies
-                                         if v.knob.touches == "redis"]):
-        raise ConfigError(f"--vary {live[0]}", "sets the Redis nodes' own configuration, "
-                          "and redis.mode is external: stackctl does not own that cluster",
+    cluster = ctx.cluster
+    if (why := cluster.unsupported("redis-faults")) and (
+            server_side := [s.name for s in chosen if s.redis]):
+        raise ConfigError(f"scenario {server_side[0]!r}", f"faults a Redis node, and {why}",
+                          "choose a client-side fault: restart-gateway or stop-pump")
+    if (why := cluster.unsupported("redis-config")) and (
+            live := [v.knob.setting for v in options.varies if v.knob.touches == "redis"]):
+        raise ConfigError(f"--vary {live[0]}",
+                          f"sets the Redis nodes' own configuration, and {why}",
                           "vary a gateway setting instead")
     options.validate()
-    if ctx.model.settings.engine == "swarm":
-        from stackctl.drill.swarm_backend import check_swarm_input
-
-        check_swarm_input(ctx, chosen, options)
-    else:
-        ensure_running(ctx)
+    check_engine(ctx.engine, chosen, options)
     replicas = ctx.model.settings.redis.replicas
     lossy = [s.name for s in chosen if s.loses_primary]
     if lossy and replicas == 0 and not options.allow_data_loss:
@@ -60,6 +53,17 @@ def check_input(ctx: StackContext, options: DrillOptions) -> list[Scenario]:
                           "bring the stack up with --replicas 1")
     check_images(ctx, options)
     return chosen
+
+
+def check_engine(engine: Engine, chosen: Sequence[Scenario], options: DrillOptions) -> None:
+    """The engine's refusals that need no target (ConfigError, exit 2; nothing touched):
+    a scenario it cannot run, --vary, the stack not running."""
+    for scenario in chosen:
+        refuse(engine, f"scenario:{scenario.name}", f"scenario {scenario.name!r}")
+    if options.varies:
+        refuse(engine, "vary", f"--vary {options.varies[0].knob.setting}",
+               "compare settings on a Compose stack, or run one drill per `stackctl up`")
+    engine.require_running()
 
 
 def check_present(options: DrillOptions) -> None:
@@ -105,9 +109,10 @@ def read_gateway(ctx: StackContext) -> dict[str, Any]:
 
     image = stack_images(ctx.model.settings)["gateway"]
     hello = hello_version(ctx.gateway_url)
-    if ctx.model.settings.engine == "swarm":
+    container = ctx.engine.container_of("gateway")
+    if container is None:
         return image_version(image, hello).as_dict()
-    return container_version(ctx.compose.container("gateway"), image, hello).as_dict()
+    return container_version(container, image, hello).as_dict()
 
 
 def _meta(ctx: StackContext, options: DrillOptions, out: Path) -> dict[str, Any]:
@@ -165,21 +170,21 @@ def run_drill(ctx: StackContext, options: DrillOptions, say: Say) -> dict[str, A
     --vary, every combination in turn (the stack's own values put back at the end,
     also when a run fails or is interrupted)."""
     from stackctl.drill import vary as vy
-    from stackctl.drill.backend import backend_for
     from stackctl.drill.measure import run_scenario
 
     chosen = check_input(ctx, options)
     out = out_dir(ctx, options)
     out.mkdir(parents=True, exist_ok=True)
     gateway = read_gateway(ctx)
-    meta = {**_meta(ctx, options, out), "engine": ctx.model.settings.engine,
+    meta = {**_meta(ctx, options, out), "engine": ctx.engine.name,
+            "engine_note": ctx.engine.note,
             "gateway": gateway}
     meta["release"] = gateway["release"] or meta["release"]
     runs: list[dict[str, Any]] = []
     own = vy.current(ctx.model.settings, options.varies)
     now, here = own, ctx
     changed: set[vy.Touches] = set()
-    with backend_for(ctx) as backend:
+    with ctx.engine.gate() as gate:
         try:
             for combo in vy.combinations(options.varies):
                 what = vy.touched(now, combo)
@@ -191,7 +196,7 @@ def run_drill(ctx: StackContext, options: DrillOptions, say: Say) -> dict[str, A
                         f"{gateway['client']}")
                 for scenario in chosen:
                     for i in range(1, options.repeat + 1):
-                        run = run_scenario(here, backend, scenario, options, i, say)
+                        run = run_scenario(here, gate, scenario, options, i, say)
                         run["gateway"] = gateway
                         if options.varies:
                             run["vary"] = dict(combo)

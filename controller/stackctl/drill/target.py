@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from stackctl.cluster.readiness import BAD_FLAGS, ClusterNode
 from stackctl.drill.scenarios.base import Scenario, Target
+from stackctl.engine import Engine, refuse
 from stackctl.errors import ToolError
 from stackctl.model import RedisNode
 
@@ -82,3 +83,22 @@ def primaries(view: Sequence[ClusterNode], nodes: Sequence[RedisNode]) -> list[s
     topology the drill found, and the one it leaves)."""
     return sorted((service_of(n.addr, nodes) for n in view
                    if n.primary and n.slot_count and _healthy(n)), key=_order)
+
+
+def acted_on(scenario: Scenario, target: Target) -> str:
+    """The service whose container the scenario's fault acts on ("" for a whole
+    service)."""
+    if scenario.acts_on == "service":
+        return ""
+    return target.replica_service if scenario.acts_on == "replica" else target.service
+
+
+def refuse_here(engine: Engine, scenario: Scenario, target: Target) -> None:
+    """ConfigError (exit 2, nothing touched) when the engine cannot run `scenario` on
+    `target` (swarm: its task runs on another node)."""
+    setting = f"scenario {scenario.name!r}"
+    refuse(engine, f"scenario:{scenario.name}", setting)
+    service = acted_on(scenario, target)
+    if service:
+        refuse(engine, f"fault:{service}", setting, "run stackctl on the node that runs it "
+               "(a manager), or choose another scenario")

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ValidationError
 
+from stackctl.clients.gateway import GatewayClient, wait_redis_pass
 from stackctl.errors import ConfigError, ToolError
 from stackctl.settings import GatewaySettings, ImageSettings, RedisSettings, Settings
 
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
 
 Touches = Literal["redis", "gateways"]
 MAX_COMBINATIONS = 12
+RECREATE_TIMEOUT_S = 180.0
+HELLO_TIMEOUT_S = 60.0
 _BOOLS = {"on": True, "true": True, "yes": True, "1": True,
           "off": False, "false": False, "no": False, "0": False}
 
@@ -180,7 +183,7 @@ def set_node_timeout(ctx: StackContext, ms: int) -> None:
 
     command = NODE_TIMEOUT.format(mount=SCRIPTS_MOUNT, ms=int(ms))
     for node in ctx.model.nodes:
-        result = ctx.compose.exec(node.name, ["sh", "-c", command], timeout=10)
+        result = ctx.engine.exec(node.name, ["sh", "-c", command], timeout=10)
         if not result.ok or "OK" not in result.stdout:
             why = (result.stderr or result.stdout).strip() or f"exit {result.returncode}"
             raise ToolError(f"CONFIG SET cluster-node-timeout {ms} on {node.name}: {why}")
@@ -189,12 +192,11 @@ def set_node_timeout(ctx: StackContext, ms: int) -> None:
 def recreate_gateways(ctx: StackContext) -> None:
     """Recreate only the gateway containers from the rendered files (their config
     digest label changed) and wait until each is healthy and reports Redis `pass`."""
-    from stackctl.sweep.apply import gateway_services, wait_healthy, wait_redis_pass
-
-    services = gateway_services(ctx)
-    ctx.compose.up(services, wait=False, no_deps=True)
-    wait_healthy(ctx, services)
-    wait_redis_pass(ctx)
+    services = ctx.engine.gateway_services()
+    ctx.engine.recreate(services)
+    ctx.engine.wait_running(RECREATE_TIMEOUT_S, "the gateways", services)
+    with GatewayClient(ctx.gateway_url, ctx.secrets.gateway_secret) as gw:
+        wait_redis_pass(gw, HELLO_TIMEOUT_S)
 
 
 def apply(base: StackContext, combo: Mapping[str, Any], what: set[Touches],

@@ -19,9 +19,9 @@ from stackctl.meter.saturation import (
     MACHINE_BUSY_MAX,
     SATURATIONS,
 )
-from stackctl.meter.snapshot import Snapshot, take_snapshot
+from stackctl.meter.snapshot import Snapshot
 
 __all__ = ["CHURN_MAX", "CORE_MAX", "GATEWAY_SHARE_MAX", "MACHINE_BUSY_MAX",
            "PROBE_COMMANDS", "SATURATIONS", "UPSTREAM_PORT", "Cost", "Snapshot",
            "children_cpu_seconds", "cost", "self_and_children_cpu_seconds",
-           "self_cpu_seconds", "take_snapshot"]
+           "self_cpu_seconds"]

@@ -4,9 +4,8 @@ user, password, TLS from lib.sh)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Protocol
 
 from stackctl.cluster.redis_conf import SCRIPTS_MOUNT
 from stackctl.errors import ToolError
@@ -35,12 +34,9 @@ NodeCommands = Mapping[str, int] | Unavailable
 CONNECTIONS_FIELD = "total_connections_received"
 
 
-class NodeExec(Protocol):
-    """Runs a command against one Redis node (by node name) and returns its result: in the
-    node's container (compose), or in a local task container (swarm)."""
-
-    def __call__(self, node: str, command: Sequence[str], env: Mapping[str, str]
-                 ) -> ExecResult: ...
+NodeExec = Callable[[str, Sequence[str], Mapping[str, str]], ExecResult]
+"""Runs a command against one Redis node (by node name): `Engine.exec_node` (in the
+node's container on compose, in a local task container on swarm)."""
 
 
 def parse_connections_received(text: str) -> int | None:

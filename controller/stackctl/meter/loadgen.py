@@ -1,4 +1,4 @@
-"""The load generator's own CPU seconds (user + system), for `take_snapshot`."""
+"""The load generator's own CPU seconds (user + system), for `read_snapshot`."""
 
 from __future__ import annotations
 

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from stackctl.runtime.compose import Compose
-
 
 def pool_timeout_texts() -> tuple[str, ...]:
     """The gateway's pool-timeout log lines, from the tables."""
@@ -19,7 +15,3 @@ def count_pool_timeouts(log: str) -> int:
     texts = pool_timeout_texts()
     return sum(1 for line in log.splitlines() if any(t in line for t in texts))
 
-
-def pool_timeouts(compose: Compose, services: Sequence[str]) -> int:
-    """Pool-timeout lines in the gateways' logs so far."""
-    return sum(count_pool_timeouts(compose.service_log(s)) for s in services)

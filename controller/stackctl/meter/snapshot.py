@@ -3,8 +3,8 @@ memory, the gateways' TCP counters, every node's command counts and connections 
 the host's CPU and the load generator's CPU. Two snapshots make a `Cost`.
 
 A snapshot reads through a `MeterSource`: which containers on this machine are the
-gateways and the Redis nodes, and how to run a command against a node. Compose's is
-`ComposeSource`; the swarm's is in `stackctl.swarm.meter`."""
+gateways and the Redis nodes, and how to run a command against a node: the stack's
+engine gives it (`Engine.meter_source`)."""
 
 from __future__ import annotations
 
@@ -16,9 +16,8 @@ from typing import Protocol
 
 from stackctl.errors import ToolError
 from stackctl.meter.commandstats import NodeCommands, collect, submit_reads
-from stackctl.model import StackModel
 from stackctl.runtime._client import load_wrapper
-from stackctl.runtime.compose import Compose, ExecResult
+from stackctl.runtime.compose import ExecResult
 from stackctl.runtime.usage import ContainerUsage, HostCpu, Unavailable, container_usage
 
 MAX_THREADS = 8
@@ -42,31 +41,8 @@ class MeterSource(Protocol):
 
     def exec_node(self, node: str, command: Sequence[str], env: Mapping[str, str]
                   ) -> ExecResult:
-        """Run `command` against the node `node` (see commandstats.NodeExec)."""
+        """Run `command` against the node `node` (a `commandstats.NodeExec`)."""
         ...
-
-
-@dataclass(frozen=True)
-class ComposeSource:
-    """A Compose stack: the named gateway services' first containers, every node's
-    container, commands in the node's own container."""
-
-    compose: Compose
-    model: StackModel
-    gateway_services: Sequence[str]
-
-    def gateways(self) -> Mapping[str, str]:
-        """By service name."""
-        return {s: self.compose.container(s) for s in self.gateway_services}
-
-    def nodes(self) -> Mapping[str, str | Unavailable]:
-        """Every node has its container."""
-        return {n.name: self.compose.container(n.name) for n in self.model.nodes}
-
-    def exec_node(self, node: str, command: Sequence[str], env: Mapping[str, str]
-                  ) -> ExecResult:
-        """`docker exec` in the node's container."""
-        return self.compose.exec(node, list(command), env=dict(env))
 
 
 @dataclass(frozen=True)
@@ -82,12 +58,6 @@ class Snapshot:
     loadgen_cpu_s: float
     connections_received: Mapping[str, int] = field(default_factory=dict)
     """By node that answered: INFO stats' total_connections_received."""
-
-
-def take_snapshot(compose: Compose, model: StackModel, gateways: list[str],
-                  loadgen_cpu: Callable[[], float]) -> Snapshot:
-    """A Compose stack's snapshot (`read_snapshot` through a `ComposeSource`)."""
-    return read_snapshot(ComposeSource(compose, model, gateways), loadgen_cpu)
 
 
 def read_snapshot(source: MeterSource, loadgen_cpu: Callable[[], float]) -> Snapshot:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from stackctl.runtime._client import docker_client, tool_errors
 
@@ -29,6 +29,16 @@ class ExecResult:
     def ok(self) -> bool:
         """Exit code 0."""
         return self.returncode == 0
+
+
+class Exec(Protocol):
+    """Runs a command in a service's container: all a health probe, a gate wait, a SQL
+    count or a watch needs (an engine, the drill's gate, or a fake in a logic test)."""
+
+    def exec(self, service: str, command: Sequence[str], env: dict[str, str] | None = None,
+             index: int = 1, timeout: float | None = None) -> ExecResult:
+        """Run `command` (exit code returned, not raised; 124 when cut short)."""
+        ...
 
 
 @dataclass(frozen=True)

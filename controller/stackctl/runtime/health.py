@@ -19,9 +19,9 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-from stackctl.runtime.compose import ExecResult, ServiceState
+from stackctl.runtime.compose import Exec, ServiceState
 from stackctl.state import read_json
 
 PROBE_TIMEOUT_S = 5.0
@@ -37,14 +37,6 @@ class Check:
 
     argv: tuple[str, ...]
     via: str | None = None
-
-
-class Prober(Protocol):
-    """What a probe needs: `runtime.compose.Compose` or a fake."""
-
-    def exec(self, service: str, command: Sequence[str], env: dict[str, str] | None = None,
-             index: int = 1, timeout: float | None = None) -> ExecResult:
-        """Run a command in a service's container."""
 
 
 def exec_argv(test: Sequence[str] | str | None) -> list[str] | None:
@@ -110,7 +102,7 @@ def _index(state: ServiceState) -> int:
     return int(tail) if tail.isdigit() else 1
 
 
-def probe(target: Prober, state: ServiceState, check: Check,
+def probe(target: Exec, state: ServiceState, check: Check,
           timeout: float = PROBE_TIMEOUT_S) -> bool:
     """The service's test passes now, run in its container (or in `check.via`'s)."""
     if check.via:
@@ -119,7 +111,7 @@ def probe(target: Prober, state: ServiceState, check: Check,
                        timeout=timeout).ok
 
 
-def probed(target: Prober, states: Sequence[ServiceState],
+def probed(target: Exec, states: Sequence[ServiceState],
            checks: Mapping[str, Check]) -> list[ServiceState]:
     """`states` with each running container Docker still calls `starting` marked `healthy`
     when its service's test passes now, and each running container of a probed service

@@ -150,12 +150,6 @@ def _read_member(stream: IO[bytes]) -> bytes:
     return b""
 
 
-def read_image_file(ref: str, path: str) -> bytes | None:
-    """The content of one regular file of image `ref`; None when the image lacks it."""
-    with _created(ref) as cid:
-        return _read_in(cid, ref, path)
-
-
 def _read_in(cid: str, ref: str, path: str) -> bytes | None:
     docker = [str(c) for c in docker_client().client_config.docker_cmd]
     try:

@@ -10,6 +10,7 @@ of one inspect per task in polling loops). Failures become one-line `ToolError`s
 from __future__ import annotations
 
 import json
+import subprocess
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -273,10 +274,6 @@ class Stack:
             raise ToolError(f"docker stack ps {self.name}: {detail}")
         return parse_tasks(result.stdout, self.name)
 
-    def current_tasks(self) -> list[Task]:
-        """The tasks Swarm wants now (desired running or complete), one per slot."""
-        return [t for t in self.tasks() if t.desired in ("running", "complete", "ready")]
-
     def logs(self, service: str, tail: int | None = None) -> str:
         """One service's logs, every task's, with the task names as prefixes."""
         client = docker_client()
@@ -455,19 +452,6 @@ class Stack:
         if not volumes:
             left["volumes"] = []
         return left
-
-    def prune_unused(self, kind: str, keep: Sequence[str]) -> list[str]:
-        """Remove the stack's `secret`s or `config`s that no service uses any more (their
-        content-hashed names changed); in-use ones refuse removal and are kept."""
-        assert kind in ("secret", "config")
-        text = _checked([kind, "ls", "--filter", f"label={STACK_LABEL}={self.name}",
-                         "--format", "{{.Name}}"], f"docker {kind} ls ({self.name})")
-        stale = [n for n in text.split() if n not in set(keep)]
-        removed = []
-        for name in stale:
-            if _run([kind, "rm", name], f"docker {kind} rm {name}").ok:
-                removed.append(name)
-        return removed
 
 
 # --- containers stackctl runs next to a stack ---------------------------------------
@@ -680,12 +664,24 @@ def force_update(full_service: str) -> None:
              f"docker service update --force {full_service}")
 
 
-def service_logs_since(full_service: str, since: float) -> str:
+SERVICE_LOGS_TIMEOUT_S = 20.0
+"""`docker service logs` can stall with its stream open and never end (moby/moby#38640:
+seen here with two gateway tasks, a drill waiting forever): read at most this long."""
+
+
+def service_logs_since(full_service: str, since: float,
+                       timeout: float = SERVICE_LOGS_TIMEOUT_S) -> str:
     """Every task's log lines since `since` (epoch seconds), without prefixes; "" when
-    the service has none."""
-    result = _run(["service", "logs", "--raw", "--no-trunc", "--since", f"{since:.3f}",
-                   full_service], f"docker service logs {full_service}")
-    return result.stdout + result.stderr
+    the service has none; what arrived within `timeout` when the stream stalls."""
+    cmd = [*docker_client().client_config.docker_cmd, "service", "logs", "--raw",
+           "--no-trunc", "--since", f"{since:.3f}", full_service]
+    with tool_errors(f"docker service logs {full_service}"):
+        try:
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired as stalled:
+            return b"".join(part or b"" for part in (stalled.stdout, stalled.stderr)
+                            if isinstance(part, bytes)).decode(errors="replace")
+    return done.stdout + done.stderr
 
 
 def run_probe(name: str, image: str, network: str, mounts: Sequence[tuple[str, str]],

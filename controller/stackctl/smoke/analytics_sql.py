@@ -5,10 +5,9 @@ socket needs no password)."""
 from __future__ import annotations
 
 import re
-from typing import Protocol
 
 from stackctl.errors import ToolError
-from stackctl.runtime.compose import ExecResult
+from stackctl.runtime.compose import Exec
 from stackctl.tyk.pro import POSTGRES_DB, POSTGRES_SERVICE, POSTGRES_USER
 from stackctl.tyk.tables import PRO_SQL_TABLES
 
@@ -19,14 +18,6 @@ NO_TABLE = "does not exist"
 """psql's words for a table the pump has not created yet (no record written so far)."""
 
 
-class Execer(Protocol):
-    """What counting needs: `runtime.compose.Compose` or a fake."""
-
-    def exec(self, service: str, command: list[str], env: dict[str, str] | None = None,
-             index: int = 1, timeout: float | None = None) -> ExecResult:
-        """Run a command in a service's container."""
-
-
 def count_query(api_id: str, table: str = "analytics") -> str:
     """The SQL counting `api_id`'s rows (the id is checked: it is put in the query)."""
     if not _API_ID.match(api_id):
@@ -35,7 +26,7 @@ def count_query(api_id: str, table: str = "analytics") -> str:
             f"WHERE {PRO_SQL_TABLES['api_column']} = '{api_id}'")
 
 
-def count_sql_records(compose: Execer, api_id: str, timeout: float = 10.0) -> int:
+def count_sql_records(compose: Exec, api_id: str, timeout: float = 10.0) -> int:
     """Rows for `api_id` in tyk_analytics (0 while the table does not exist yet)."""
     result = compose.exec(POSTGRES_SERVICE, ["psql", "-U", POSTGRES_USER, "-d", POSTGRES_DB,
                                              "-tAc", count_query(api_id)], timeout=timeout)

@@ -89,7 +89,7 @@ def auth_check(keys: Sequence[KeyOutcome], unauthorized: Sequence[int]) -> Check
 
 def rate_limit_check(keys: Sequence[KeyOutcome], start: float, end: float,
                      kind: LimiterKind = "fixed-window", in_flight: int = 0,
-                     limiter: str = "") -> Check:
+                     limiter: str = "", gateways: int = 1) -> Check:
     """429 only on limited keys, each letting through what a limiter of `kind` should."""
     problems: list[str] = []
     idle: list[int] = []
@@ -101,7 +101,8 @@ def rate_limit_check(keys: Sequence[KeyOutcome], start: float, end: float,
             continue
         limited_sent += k.answered
         limited_429 += k.statuses[429]
-        want = expected_allowed(k.answered, k.rate, k.per, start, end, kind, in_flight)
+        want = expected_allowed(k.answered, k.rate, k.per, start, end, kind, in_flight,
+                                gateways)
         if k.allowed not in want:
             problems.append(f"key {i} ({k.rate}/{k.per:g}s) let {k.allowed} of "
                             f"{k.answered} through, expected {want}")

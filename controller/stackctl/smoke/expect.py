@@ -48,9 +48,11 @@ request included, exceeds rate - 1; the sentinel variant subtracts one more)."""
 
 
 def expected_allowed(sent: int, rate: float, per: float, start: float, end: float,
-                     kind: LimiterKind = "fixed-window", in_flight: int = 0) -> Allowed:
+                     kind: LimiterKind = "fixed-window", in_flight: int = 0,
+                     gateways: int = 1) -> Allowed:
     """How many of `sent` requests a key limited to `rate` per `per` lets through with a
-    limiter of `kind`; `in_flight` is the most requests the client has open at once."""
+    limiter of `kind`; `in_flight` is the most requests the client has open at once;
+    `gateways`: the DRL (leaky bucket in gateway memory) gives each its share of `rate`."""
     cap = max(0, math.floor(rate))
     windows = windows_touched(start, end, per)
     low = min(sent, cap)
@@ -58,7 +60,8 @@ def expected_allowed(sent: int, rate: float, per: float, start: float, end: floa
         return Allowed(low, min(sent, cap * windows))
     if kind == "leaky-bucket":  # plus what the bucket refills during the run
         refill = math.ceil(cap * max(0.0, end - start) / per)
-        return Allowed(low, min(sent, cap * windows + refill))
+        return Allowed(min(sent, math.floor(rate / max(1, gateways))),
+                       min(sent, cap * windows + refill))
     short = max(0, low - SLIDING_LOG_SHORT)
     spans = math.ceil(max(0.0, end - start) / per) + 1  # per-long spans the run overlaps
     slack = in_flight if kind == "sentinel" else 0

@@ -1,83 +1,29 @@
-"""Which smoke keys and rate-limit counters each Redis primary holds, read through the
-node containers (redis-cli with the stack's user, password and TLS from stack/redis)."""
+"""Which smoke keys and rate-limit counters each Redis primary holds (read through the
+stack's `ClusterAccess`, or a swarm's node exec), and where they were found."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from stackctl.cluster.redis_conf import SCRIPTS_MOUNT
-from stackctl.cluster.status import split_report
-from stackctl.meter.commandstats import TARGET_ENV, NodeExec
-from stackctl.model import StackModel
-from stackctl.runtime.compose import Compose
+from stackctl.cluster.access import NodeKeys
+from stackctl.cluster.managed import each_node, read_keys
+from stackctl.meter.commandstats import NodeExec
 from stackctl.tyk.lookup import redis_key_prefix
 
 SESSION_PREFIX = redis_key_prefix("session")
 COUNTER_PREFIX = redis_key_prefix("rate-limit")
-PROBE_SCRIPT = f""". {SCRIPTS_MOUNT}/lib.sh
-self="${{{TARGET_ENV}:-127.0.0.1:${{STACKCTL_PORT:-6379}}}}"
-echo "## role"; rcli "$self" role | head -n 1
-echo "## keys"
-rcli "$self" --scan --pattern '{SESSION_PREFIX}*'
-rcli "$self" --scan --pattern '{COUNTER_PREFIX}*'
-"""
-PROBE = ["sh", "-c", PROBE_SCRIPT]
-CLI_TIMEOUT_S = "10"
-"""Seconds one redis-cli call may take in the probe (a busy machine answers slowly)."""
+__all__ = ["COUNTER_PREFIX", "KEY_PATTERNS", "SESSION_PREFIX", "NodeKeys", "Placement", "placement",
+           "probe_with"]
 
-
-@dataclass(frozen=True)
-class NodeKeys:
-    """One node's role and the session/counter key names it holds."""
-
-    node: str
-    role: str  # master | slave | "" (unreachable)
-    keys: frozenset[str]
-    error: str = ""
-
-
-def parse_probe(node: str, text: str, error: str = "") -> NodeKeys:
-    """A node's probe output -> NodeKeys."""
-    parts = split_report(text)
-    role = parts.get("role", "").strip()
-    keys = frozenset(k.strip() for k in parts.get("keys", "").splitlines() if k.strip())
-    if role in ("master", "slave"):
-        return NodeKeys(node, role, keys)
-    return NodeKeys(node, "", keys, error or f"no answer to ROLE ({role[:60] or 'nothing'})")
-
-
-def probe_external(model: StackModel, password: str, image: str) -> list[NodeKeys]:
-    """External mode: every discovered node's role and keys, read by one probe container
-    on the user's network (`cluster.external.scan_nodes`)."""
-    from stackctl.cluster.external import oneshot_runner, scan_nodes
-
-    ext = model.settings.redis.external
-    found = scan_nodes(ext, password, oneshot_runner(image, ext.network), model.topology,
-                       [f"{SESSION_PREFIX}*", f"{COUNTER_PREFIX}*"])
-    return [NodeKeys(addr, role, frozenset(keys), "" if role else "no answer to ROLE")
-            for addr, (role, keys) in found.items()]
-
-
-def probe_nodes(compose: Compose, model: StackModel) -> list[NodeKeys]:
-    """Every node's role and keys, read in parallel in the node containers."""
-    return probe_with(lambda node, command, env: compose.exec(node, list(command),
-                                                              env=dict(env)),
-                      [n.name for n in model.nodes])
+KEY_PATTERNS = (f"{SESSION_PREFIX}*", f"{COUNTER_PREFIX}*")
+"""The smoke's sessions and their rate-limit counters."""
 
 
 def probe_with(run: NodeExec, names: Sequence[str]) -> list[NodeKeys]:
     """Every named node's role and keys through `run` (see meter.commandstats.NodeExec),
-    read in parallel."""
-
-    def read(name: str) -> NodeKeys:
-        result = run(name, PROBE, {"STACKCTL_CLI_TIMEOUT": CLI_TIMEOUT_S})
-        err = "" if result.ok else (result.stderr.strip().splitlines() or ["failed"])[-1]
-        return parse_probe(name, result.stdout, err)
-
-    with ThreadPoolExecutor(max_workers=max(1, min(8, len(names)))) as pool:
-        return list(pool.map(read, names))
+    read in parallel (swarm: the local task containers)."""
+    return each_node(names, lambda name: read_keys(run, name, KEY_PATTERNS))
 
 
 @dataclass

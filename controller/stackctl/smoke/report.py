@@ -5,20 +5,22 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from rich.console import Console
+from rich.table import Table
+
+from stackctl.load.keys import SmokeSetup
+from stackctl.load.plan import LoadResult
+from stackctl.load.stats import count_slices, slices
+from stackctl.meter.cost import Cost
+from stackctl.meter.saturation import CHURN_MAX
 from stackctl.smoke import checks
+from stackctl.smoke.options import SmokeOptions
 from stackctl.smoke.redis_probe import NodeKeys, placement
 from stackctl.smoke.slo import SloResult, evaluate, with_default
-
-if TYPE_CHECKING:
-    from rich.console import Console
-
-    from stackctl.load.plan import LoadResult
-    from stackctl.meter.cost import Cost
-    from stackctl.smoke.run import SmokeOptions
-    from stackctl.smoke.setup import SmokeSetup
-    from stackctl.tyk.schema import RateLimiter
+from stackctl.tyk.lookup import rate_limiter
+from stackctl.tyk.schema import RateLimiter
 
 
 @dataclass
@@ -36,23 +38,25 @@ class SmokeReport:
 
     def as_dict(self) -> dict[str, Any]:
         """The `--json` document."""
-        return {"passed": self.passed, "checks": [c.as_dict() for c in self.checks],
+        return {"passed": self.passed, "summary": self.summary(),
+                "checks": [c.as_dict() for c in self.checks],
                 "slos": [s.as_dict() for s in self.slos], **self.data}
 
     def summary(self) -> str:
         """One line: the verdict and the headline figures."""
         failed = [c.name for c in self.checks if not c.passed] + [
             s.slo.text for s in self.slos if not s.passed]
-        lat = self.data["latency_ms"]
-        head = (f"{self.data['requests']} requests, {self.data['rps']:.0f} req/s, "
-                f"p99 {lat['p99']:.1f} ms")
+        lat, tasks, cost = self.data["latency_ms"], self.data["load_tasks"], self.data["cost"]
+        head = (f"{self.data['requests']} requests"
+                + (f" from {tasks} load tasks" if tasks else "")
+                + f", {self.data['rps']:.0f} req/s, p99 {lat['p99']:.1f} ms"
+                + (" (the highest task's)" if tasks else "")
+                + (f", saturated: {cost['saturated']}" if cost else ""))
         return f"{head}; all checks pass" if not failed else (
             f"{head}; FAILED: {', '.join(failed)}")
 
     def print(self, console: Console) -> None:
         """The rich table."""
-        from rich.table import Table
-
         table = Table("check", "", "detail", title="stackctl smoke", title_justify="left")
         for c in self.checks:
             table.add_row(c.name, "[green]pass[/]" if c.passed else "[red]FAIL[/]", c.detail)
@@ -62,6 +66,9 @@ class SmokeReport:
         console.print(table)
         for line in self.cost_lines():
             console.print(f"  {line}", markup=False, highlight=False)
+        if self.data["not_checked"]:
+            console.print("  not checked: " + "; ".join(self.data["not_checked"]),
+                          markup=False, highlight=False)
         style = "green" if self.passed else "red"
         console.print(f"[{style}]{self.summary()}[/]  ({self.data['engine']}, "
                       f"{self.data['note']})")
@@ -81,6 +88,7 @@ class SmokeReport:
         fifths = self.data.get("fifths") or []
         parts = ["# stackctl smoke", "", self.summary(), "",
                  "| check | verdict | detail |", "|---|---|---|", *rows, "",
+                 *(f"Not checked: {n}" for n in self.data["not_checked"]),
                  "## What it cost", "", *(f"- {line}" for line in self.cost_lines()), ""]
         if fifths:
             parts += ["## Fifths of the run", "", "| from s | to s | req/s | p99 ms |",
@@ -96,23 +104,31 @@ def _cell(text: str) -> str:
 
 def build_report(options: SmokeOptions, rate: float, made: SmokeSetup, result: LoadResult,
                  redis_samples: Sequence[Sequence[NodeKeys]], hello: Sequence[str],
-                 unauthorized: Sequence[int], served: int, delivered: int, waited_s: float,
-                 cleanup_problems: Sequence[str], limiter: RateLimiter | None = None,
-                 cost: Cost | None = None, unmetered: str = "",
-                 sink: str = "the csv sink") -> SmokeReport:
+                 unauthorized: Sequence[int], served: int, delivered: int | None,
+                 waited_s: float, cleanup_problems: Sequence[str],
+                 limiter: RateLimiter | None = None, cost: Cost | None = None,
+                 unmetered: str = "", sink: str = "the csv sink",
+                 per_task: Sequence[LoadResult] = (), tasks: int = 0,
+                 not_checked: Sequence[str] = (), in_flight: int | None = None,
+                 gateways: int = 1) -> SmokeReport:
     """Judge the measurements (`limiter`: the stack's; None reads as Tyk's default;
-    `sink`: where analytics were counted)."""
-    from stackctl.load.stats import slices
-    from stackctl.meter.saturation import CHURN_MAX
-    from stackctl.tyk.lookup import rate_limiter
-
+    `sink`: where analytics were counted, `delivered` None: not read; `per_task`: each
+    of `tasks` load tasks' result, `result` their merge; `in_flight`: the most requests
+    open at once, default the connections asked)."""
     limiter = limiter or rate_limiter("default")
     outcomes = [checks.KeyOutcome(k.rate, k.per, k.limited, Counter(s))
                 for k, s in zip(made.keys, result.statuses, strict=True)]
     placed = placement(redis_samples, [k.key_hash for k in made.keys], limiter.in_redis)
-    fifths = slices(result.timeline, result.elapsed_s)
-    steady = [checks.steady_check(fifths)] if result.timeline or not result.requests else []
+    fifths = (count_slices(result.answers) if result.answers is not None
+              else slices(result.timeline, result.elapsed_s))
+    steady = ([checks.steady_check(fifths)]
+              if result.timeline or result.answers is not None or not result.requests
+              else [])
     found = [
+        *([checks.Check("load-tasks", len(per_task) == tasks
+                        and all(r.requests for r in per_task),
+                        f"{len(per_task)} of {tasks} tasks reported, requests "
+                        f"{[r.requests for r in per_task]}")] if tasks else []),
         checks.success_check(outcomes),
         checks.latency_check(result.latencies_ms, result.corrected, result.requests),
         *steady,
@@ -122,10 +138,12 @@ def build_report(options: SmokeOptions, rate: float, made: SmokeSetup, result: L
             unmetered or ("; ".join(cost.unavailable) if cost else "")),
         checks.auth_check(outcomes, unauthorized),
         checks.rate_limit_check(outcomes, result.started_at, result.ended_at, limiter.kind,
-                                options.connections, limiter.name),
+                                options.connections if in_flight is None else in_flight,
+                                limiter.name, gateways),
         checks.Check("redis-keys", placed.passed, placed.detail()),
         checks.health_check(hello),
-        checks.analytics_check(served, delivered, waited_s, result.unanswered_max, sink),
+        *([] if delivered is None else [checks.analytics_check(
+            served, delivered, waited_s, result.unanswered_max, sink)]),
     ]
     if cleanup_problems:
         found.append(checks.Check("cleanup", False, cleanup_problems[0]))
@@ -141,7 +159,9 @@ def build_report(options: SmokeOptions, rate: float, made: SmokeSetup, result: L
         "statuses": {str(s): n for s, n in sorted(result.total().items())},
         "redis": {"per_primary": placed.per_primary, "sessions": placed.sessions_found,
                   "counters": placed.counters_found},
-        "engine": result.engine, "note": result.note,
+        "engine": result.engine, "note": result.note, "load_tasks": tasks,
+        "per_task_rps": [round(r.rps, 1) for r in per_task],
+        "not_checked": list(not_checked),
         "duration_s": round(result.elapsed_s, 3), "connections": options.connections,
         "rate": rate, "keys": len(made.keys),
         "limited_keys": sum(1 for k in made.keys if k.limited), "api_id": made.api_id,

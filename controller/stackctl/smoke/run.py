@@ -1,25 +1,40 @@
-"""One smoke run: set up, load, probe, count, clean up, judge."""
+"""One smoke run on either engine: keys for the API the engine's loads call, the metered
+load where it runs (the builtin engine or wrk on this host; on swarm wrk from the load
+service's tasks), /hello sampled, the keys' Redis placement, the pump's records, clean
+up, judge. What differs per engine comes from `ctx.engine` (`load_site`, the meter
+source, the pump's sink)."""
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-from stackctl.errors import ConfigError
-from stackctl.smoke.slo import Slo
-from stackctl.tyk.lookup import gateway_listen_port
-
-if TYPE_CHECKING:
-    from stackctl.clients.gateway import GatewayClient
-    from stackctl.context import StackContext
-    from stackctl.load.plan import LoadPlan, LoadResult
-    from stackctl.meter.cost import Cost
-    from stackctl.smoke.redis_probe import NodeKeys
-    from stackctl.smoke.report import SmokeReport
-    from stackctl.smoke.setup import SmokeSetup
-    from stackctl.tyk.schema import RateLimiter
+from stackctl.clients.gateway import GatewayClient, redis_health
+from stackctl.context import StackContext
+from stackctl.context.gateway import stack_gateway
+from stackctl.engine import Engine, LoadSite
+from stackctl.errors import ToolError
+from stackctl.load import keys as api_keys
+from stackctl.load import wrk
+from stackctl.load.builtin import run_builtin
+from stackctl.load.plan import LoadPlan, LoadResult
+from stackctl.meter import loadgen
+from stackctl.meter.cost import Cost
+from stackctl.meter.delivered import wait_delivered
+from stackctl.meter.metered import metered
+from stackctl.model import StackModel
+from stackctl.smoke.analytics_sql import SINK, count_sql_records
+from stackctl.smoke.expect import limit_for
+from stackctl.smoke.options import SmokeOptions
+from stackctl.smoke.redis_probe import KEY_PATTERNS, NodeKeys
+from stackctl.smoke.report import SmokeReport, build_report
+from stackctl.tools.wrk import wrk_binary
+from stackctl.tyk.bundle import rendered_gateway
+from stackctl.tyk.lookup import gateway_listen_port, limiter_in
+from stackctl.tyk.schema import RateLimiter
+from stackctl.versions import image
 
 DEFAULT_RATE = {"builtin": 500.0, "wrk": 0.0}
 """Requests per second when --rate is not given (0: as fast as connections allow)."""
@@ -29,35 +44,36 @@ assume a slow stack (a limit too low is still exact to check; one too high is no
 ANALYTICS_WAIT_MIN_S = 10.0
 LOAD_DIR = "load"
 GATEWAY_IN_NETWORK = f"http://gateway:{gateway_listen_port()}"
-"""The gateway as the in-network load engine reaches it (service name, listen port)."""
-DEFAULT_DURATION_S = 20.0
-"""Long enough to be past the warm-up (the first fifth) and for connection churn or a
-growing queue to show in the steady check."""
+"""The gateway as a one-off load container on the front network reaches it."""
+TASK_KEYS_MAX = 64
+"""wrk runs a thread per key in every load task."""
+LOAD_JUDGED_MIN_S = 5.0
+"""Shortest run from load tasks that is metered: they take a second or two to start and
+the meter's first snapshot is a quarter into the run (the short smoke of `up` is 3 s)."""
 
 
 @dataclass(frozen=True)
-class SmokeOptions:
-    """What the user asked for (None: the default)."""
+class LoadWay:
+    """How this run loads: the load tool (builtin | wrk), and the swarm's load tasks
+    running it (0: this host)."""
 
-    duration_s: float = DEFAULT_DURATION_S
-    connections: int = 16
-    rate: float | None = None
-    keys: int | None = None
-    engine: str = "builtin"
-    slos: tuple[Slo, ...] = ()
-    analytics_wait_s: float | None = None
+    tool: str
+    tasks: int
 
-    def validate(self) -> None:
-        """ConfigError (exit 2) on a value out of range."""
-        checks = [("--duration", 0.5 <= self.duration_s <= 600, "between 0.5 and 600 s"),
-                  ("--connections", 1 <= self.connections <= 4096, "between 1 and 4096"),
-                  ("--rate", self.rate is None or 0 <= self.rate <= 1_000_000,
-                   "between 0 and 1000000 (0: as fast as possible)"),
-                  ("--keys", self.keys is None or 2 <= self.keys <= 1000, "between 2 and 1000"),
-                  ("--engine", self.engine in DEFAULT_RATE, "builtin or wrk")]
-        for flag, ok, want in checks:
-            if not ok:
-                raise ConfigError(flag, "out of range", f"give a value {want}")
+
+def load_way(site: LoadSite, asked: str | None) -> LoadWay:
+    """The builtin engine always runs here; wrk where the stack's loads run."""
+    chosen = asked or ("wrk" if site.tasks else "builtin")
+    return LoadWay(chosen, site.tasks if chosen == "wrk" else 0)
+
+
+def in_flight(way: LoadWay, connections: int, keys: int) -> int:
+    """The most requests the load has open at once: wrk opens at least a connection per
+    key (a thread each), in every load task."""
+    if way.tool != "wrk":
+        return connections
+    tasks = max(1, way.tasks)
+    return tasks * max(-(-connections // tasks), keys)
 
 
 @dataclass
@@ -69,6 +85,16 @@ class _Probes:
     hello: list[str] = field(default_factory=list)
 
 
+@dataclass
+class _Load:
+    """The load's result and what it cost (None, and why, when not metered)."""
+
+    result: LoadResult
+    per_task: list[LoadResult]
+    cost: Cost | None
+    unmetered: str
+
+
 def default_keys(shards: int) -> int:
     """Enough keys that their records land on every primary (6 per primary, >= 18)."""
     return max(18, 6 * shards)
@@ -76,17 +102,11 @@ def default_keys(shards: int) -> int:
 
 def limiter_in_use(ctx: StackContext) -> RateLimiter:
     """The rate limiter the stack's rendered gateway configuration selects."""
-    from stackctl.tyk.bundle import rendered_gateway
-    from stackctl.tyk.lookup import limiter_in
-
     env = ctx.model.settings.config_form == "env"
     return limiter_in(rendered_gateway(ctx.state_dir, "env" if env else "json"))
 
 
 def _hello(gw: GatewayClient) -> str:
-    from stackctl.clients.gateway import redis_health
-    from stackctl.errors import ToolError
-
     try:
         hello = gw.hello()
     except ToolError:
@@ -103,108 +123,101 @@ def _sample_hello(gw: GatewayClient, probes: _Probes, at: list[float],
         probes.hello.append(_hello(gw))
 
 
-def _probe_redis(ctx: StackContext) -> list[NodeKeys]:
-    """Keys and counters on every node: through the node containers, or in external mode
-    through a probe container on the user's network."""
-    from stackctl.smoke.redis_probe import probe_external, probe_nodes
-
-    if ctx.model.external:
-        from stackctl.images.select import stack_images
-
-        return probe_external(ctx.model, ctx.secrets.redis_password.get_secret_value(),
-                              stack_images(ctx.model.settings)["redis"])
-    return probe_nodes(ctx.compose, ctx.model)
-
-
-def purge_external(ctx: StackContext, made: SmokeSetup) -> list[str]:
-    """External mode: delete every record left on the cluster that names one of this run's
-    keys (its counters, quotas; the sessions the API already deleted): a cluster stackctl
-    does not own keeps only what it had. The problems met."""
-    from stackctl.cluster.external import oneshot_runner, purge_keys
-    from stackctl.errors import ToolError
-    from stackctl.images.select import stack_images
-
-    ext = ctx.model.settings.redis.external
-    run = oneshot_runner(stack_images(ctx.model.settings)["redis"], ext.network)
-    try:
-        purge_keys(ext, ctx.secrets.redis_password.get_secret_value(), run,
-                   ctx.model.topology, [f"*{k.key_hash}*" for k in made.keys])
-    except ToolError as exc:
-        return [f"purging this run's records: {exc}"]
-    return []
+def settled(count: Callable[[], int], pause_s: float, tries: int = 3) -> int:
+    """The count once two reads `pause_s` apart agree (records of earlier requests to the
+    same API still on their way are in it then, not in this run's)."""
+    last = count()
+    for _ in range(tries):
+        time.sleep(pause_s)
+        now = count()
+        if now == last:
+            return now
+        last = now
+    return last
 
 
-def _metered(ctx: StackContext, options: SmokeOptions, plan: LoadPlan, path: str
-             ) -> tuple[LoadResult, Cost | None, str]:
-    """Run the load between two meter snapshots: the result, what it cost (None, and
-    why, when the stack's counters cannot be read from here)."""
-    from stackctl.errors import ToolError
-    from stackctl.meter import cost, loadgen, take_snapshot
-    from stackctl.meter.pool import pool_timeouts
-
-    cpu = (loadgen.self_cpu_seconds if options.engine == "builtin"
-           else loadgen.self_and_children_cpu_seconds)
-    gateways = ["gateway"]
-    try:
-        before, timeouts = take_snapshot(ctx.compose, ctx.model, gateways, cpu), \
-            pool_timeouts(ctx.compose, gateways)
-    except ToolError as exc:
-        return _run_load(ctx, options, plan, path), None, str(exc)
-    result = _run_load(ctx, options, plan, path)
-    try:
-        after = take_snapshot(ctx.compose, ctx.model, gateways, cpu)
-        timeouts = pool_timeouts(ctx.compose, gateways) - timeouts
-    except ToolError as exc:
-        return result, None, str(exc)
-    return result, cost(before, after, result.requests, max(0, timeouts)), ""
-
-
-def _run_load(ctx: StackContext, options: SmokeOptions, plan: LoadPlan, path: str
-              ) -> LoadResult:
-    if options.engine == "builtin":
-        from stackctl.load.builtin import run_builtin
-
+def _run_here(ctx: StackContext, way: LoadWay, plan: LoadPlan, path: str) -> LoadResult:
+    if way.tool == "builtin":
         return run_builtin(plan)
-    from stackctl.load import wrk
-    from stackctl.model import FRONT_NETWORK
-    from stackctl.tools.wrk import wrk_binary
-    from stackctl.versions import image
-
     work = ctx.state_dir / LOAD_DIR
     if wrk_binary() is not None:
         return wrk.run_host(plan, work)
     return wrk.run_in_network(plan, GATEWAY_IN_NETWORK + path, work, image("load").local,
-                              f"{ctx.model.settings.project}_{FRONT_NETWORK}")
+                              ctx.engine.load_network())
+
+
+def run_load(ctx: StackContext, way: LoadWay, plan: LoadPlan, path: str,
+             site: LoadSite) -> _Load:
+    """The metered load: from the load tasks (wrk against `site.url`), or from here
+    between two meter snapshots."""
+    engine: Engine = ctx.engine
+    if way.tasks:
+        task_plan = LoadPlan(site.url + path, plan.keys, plan.duration_s, plan.connections,
+                             plan.rate)
+        merged, per_task, spent, note = engine.run_load_tasks(
+            task_plan, plan.duration_s >= LOAD_JUDGED_MIN_S)
+        if plan.duration_s < LOAD_JUDGED_MIN_S:
+            note = f"the run is shorter than {LOAD_JUDGED_MIN_S:g} s"
+        return _Load(merged, per_task, spent, note)
+    cpu = (loadgen.self_cpu_seconds if way.tool == "builtin"
+           else loadgen.self_and_children_cpu_seconds)
+    result, spent, note = metered(engine.meter_source(["gateway"]), engine.pool_timeouts,
+                                  cpu, lambda: _run_here(ctx, way, plan, path))
+    return _Load(result, [], spent, note)
+
+
+def _make_api(gw: GatewayClient, site: LoadSite, keys: int, limit: int
+              ) -> api_keys.SmokeSetup:
+    if site.api.own:
+        return api_keys.create(gw, keys, limit)
+    return api_keys.create_keys(gw, site.api.api_id, site.api.listen_path, keys, limit)
+
+
+def _drop_api(ctx: StackContext, gw: GatewayClient, site: LoadSite,
+              made: api_keys.SmokeSetup) -> list[str]:
+    problems = (api_keys.cleanup(gw, made) if site.api.own
+                else api_keys.delete_keys(gw, made.keys))
+    return problems + ctx.cluster.forget([k.key_hash for k in made.keys])
+
+
+def _counter(ctx: StackContext, model: StackModel, api_id: str
+             ) -> tuple[Callable[[], int | None], str]:
+    """How the pump's records for `api_id` are counted, and where."""
+    if model.settings.profile == "pro":  # the sql pump's rows in PostgreSQL
+        return (lambda: count_sql_records(ctx.engine, api_id)), SINK
+    return (lambda: ctx.engine.pump_records(api_id)), "the csv sink"
 
 
 def run_smoke(ctx: StackContext, options: SmokeOptions,
-              after_setup: Callable[[GatewayClient, SmokeSetup], None] | None = None
+              after_setup: Callable[[GatewayClient, api_keys.SmokeSetup], None] | None = None
               ) -> SmokeReport:
     """Run the whole smoke against the stack in `ctx`. `after_setup` (tests) may tamper
     with what was created, e.g. revoke a key, before the load starts."""
-    from stackctl.context.gateway import stack_gateway
-    from stackctl.context.render import ANALYTICS_DIR
-    from stackctl.load.plan import LoadPlan
-    from stackctl.smoke import setup as smoke_setup
-    from stackctl.smoke.analytics import count_records, wait_delivered
-    from stackctl.smoke.expect import limit_for
-    from stackctl.smoke.report import build_report
-
     options.validate()
     settings = ctx.model.settings
-    rate = DEFAULT_RATE[options.engine] if options.rate is None else options.rate
+    site = ctx.engine.load_site()
+    way = load_way(site, options.engine)
+    rate = DEFAULT_RATE[way.tool] if options.rate is None else options.rate
     keys = options.keys or default_keys(settings.redis.shards)
+    if way.tasks:
+        keys = min(keys, TASK_KEYS_MAX)
     per_key = (rate or ESTIMATED_WRK_RPS) * options.duration_s / keys
     probes = _Probes()
+    not_checked: list[str] = []
     with stack_gateway(ctx) as gw:
         probes.hello.append(_hello(gw))
-        made = smoke_setup.create(gw, keys, limit_for(per_key))
+        made = _make_api(gw, site, keys, limit_for(per_key))
+        count, sink = _counter(ctx, ctx.model, made.api_id)
         try:
-            control = smoke_setup.wait_serving(gw, made)
+            # A baked-in API has earlier runs' records: this run's are what comes after
+            # (read before this run's first request to it).
+            first = 0 if site.api.own else count()
+            baseline = first if first is None or site.api.own else settled(
+                lambda: count() or 0, settings.pump.purge_delay + 0.5)
+            control = api_keys.wait_serving(gw, made)
             if after_setup is not None:
                 after_setup(gw, made)
-            plan = LoadPlan(ctx.gateway_url + made.listen_path,
-                            tuple(k.key.get_secret_value() for k in made.keys),
+            plan = LoadPlan(ctx.gateway_url + made.listen_path, api_keys.raw_keys(made),
                             options.duration_s, options.connections, rate)
             stop = threading.Event()
             sampler = threading.Thread(
@@ -212,34 +225,34 @@ def run_smoke(ctx: StackContext, options: SmokeOptions,
                 args=(gw, probes, [options.duration_s / 3] * 2, stop))
             sampler.start()
             try:
-                result, spent, unmetered = _metered(ctx, options, plan, made.listen_path)
+                load = run_load(ctx, way, plan, made.listen_path, site)
             finally:
                 stop.set()
                 sampler.join(timeout=30)
             # Keys and counters outlive the run (sessions stay; counters keep their 60 s
             # window): read them now, not during the load, where six `docker exec`s
             # would take CPU from the gateway under test.
-            probes.redis.append(_probe_redis(ctx))
-            unauthorized = smoke_setup.unauthorized_statuses(gw, made)
+            probes.redis.append(ctx.cluster.probe_keys(KEY_PATTERNS))
+            unauthorized = api_keys.unauthorized_statuses(gw, made)
             probes.hello.append(_hello(gw))
         finally:
-            cleanup_problems = smoke_setup.cleanup(gw, made)
-            if ctx.model.external:
-                cleanup_problems += purge_external(ctx, made)
+            cleanup_problems = _drop_api(ctx, gw, site, made)
+    result = load.result
     served = result.requests + control + len(unauthorized)
     wait_s = options.analytics_wait_s
     if wait_s is None:
         wait_s = max(ANALYTICS_WAIT_MIN_S, 5.0 * settings.pump.purge_delay)
-    csv_dir = ctx.state_dir / ANALYTICS_DIR
-    count: Callable[[], int] = lambda: count_records(csv_dir, made.api_id)  # noqa: E731
-    sink = "the csv sink"
-    if settings.profile == "pro":  # the sql pump's rows in PostgreSQL (the Dashboard's)
-        from stackctl.smoke.analytics_sql import SINK, count_sql_records
-
-        count = lambda: count_sql_records(ctx.compose, made.api_id)  # noqa: E731
-        sink = SINK
-    delivered, waited = wait_delivered(count, served, wait_s)
+    delivered: int | None = None
+    waited = 0.0
+    if baseline is None:
+        not_checked.append("analytics delivered: the pump's sink cannot be read from this "
+                           "machine")
+    else:
+        delivered, waited = wait_delivered(lambda: (count() or 0) - baseline, served, wait_s)
     return build_report(options, rate, made, result, probes.redis, probes.hello,
                         unauthorized, served, delivered, waited, cleanup_problems,
-                        limiter=limiter_in_use(ctx), cost=spent, unmetered=unmetered,
-                        sink=sink)
+                        limiter=limiter_in_use(ctx), cost=load.cost,
+                        unmetered=load.unmetered, sink=sink, per_task=load.per_task,
+                        tasks=way.tasks, not_checked=not_checked,
+                        in_flight=in_flight(way, options.connections, keys),
+                        gateways=settings.gateway.replicas)

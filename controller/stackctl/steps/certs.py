@@ -12,8 +12,8 @@ class Certificates:
     name = "certificates"
 
     def run(self, ctx: StackContext) -> str | Outcome:
-        if ctx.model.external:
-            return skipped("not needed: the external cluster has its own (redis.external)")
+        if why := ctx.cluster.unsupported("pki"):
+            return skipped(why)
         if not ctx.model.tls:
             return skipped("not needed (tls off)")
         from stackctl.cluster.pki import ensure_pki, verify_pki

@@ -6,17 +6,29 @@ line, exit 2, before any container of the stack starts."""
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING
+from concurrent.futures import ThreadPoolExecutor
 
+from stackctl.cluster import preflight as pf
+from stackctl.cluster.external import (
+    Discovery,
+    Runner,
+    discover,
+    discovery_problem,
+    oneshot_runner,
+    probe_preflight,
+    runtime_records,
+)
+from stackctl.cluster.external_access import BASELINE_FILE
+from stackctl.cluster.tls_check import relay_opener, verify
 from stackctl.context import StackContext
+from stackctl.errors import ConfigError, ConfigErrors
+from stackctl.images.select import stack_images
+from stackctl.model import TOPOLOGY_FILE
+from stackctl.runtime.engine import network_exists
+from stackctl.state import atomic_write_json
+from stackctl.tyk.support import target_versions
+from stackctl.versions import SUPPORT_MATRIX, parse_release
 
-if TYPE_CHECKING:
-    from stackctl.cluster.external import Discovery, Runner
-    from stackctl.cluster.preflight import Finding
-
-BASELINE_FILE = "external-baseline.json"
-"""`<state_dir>/external-baseline.json`: Tyk's own records on the cluster before this
-stack's first `up` (`down` deletes only the ones the stack added)."""
 PREFLIGHT_FILE = "external-preflight.json"
 """`<state_dir>/external-preflight.json`: the last pre-flight's findings."""
 
@@ -27,14 +39,6 @@ class ExternalRedis:
     name = "external-redis"
 
     def run(self, ctx: StackContext) -> str:
-        from stackctl.cluster.external import discover, discovery_problem, oneshot_runner
-        from stackctl.cluster.preflight import failures
-        from stackctl.errors import ConfigError, ConfigErrors
-        from stackctl.images.select import stack_images
-        from stackctl.model import TOPOLOGY_FILE
-        from stackctl.runtime.engine import network_exists
-        from stackctl.state import atomic_write_json
-
         settings = ctx.model.settings
         ext = settings.redis.external
         if not network_exists(ext.network):
@@ -51,14 +55,12 @@ class ExternalRedis:
         findings = _preflight(ctx, found, run)
         atomic_write_json(ctx.state_dir / PREFLIGHT_FILE,
                           {"findings": [f.as_dict() for f in findings]})
-        failed = failures(findings)
+        failed = pf.failures(findings)
         if failed:
             raise ConfigErrors(failed)
         atomic_write_json(ctx.state_dir / TOPOLOGY_FILE, topology.as_dict())
         baseline = ctx.state_dir / BASELINE_FILE
         if not baseline.exists():  # the stack's first up: what Tyk's records were before
-            from stackctl.cluster.external import runtime_records
-
             atomic_write_json(baseline, {"existing": runtime_records(
                 ext, ctx.secrets.redis_password.get_secret_value(), run, topology.addrs)})
         ctx.model = dataclasses.replace(ctx.model, topology=tuple(topology.addrs))
@@ -72,13 +74,8 @@ class ExternalRedis:
                 + "".join(f"; warn {w}" for w in warned))
 
 
-def _preflight(ctx: StackContext, found: Discovery, run: Runner) -> list[Finding]:
+def _preflight(ctx: StackContext, found: Discovery, run: Runner) -> list[pf.Finding]:
     """Every pre-flight finding against the live cluster (`cluster.preflight`)."""
-    from stackctl.cluster import preflight as pf
-    from stackctl.cluster.external import probe_preflight
-    from stackctl.tyk.support import target_versions
-    from stackctl.versions import SUPPORT_MATRIX, parse_release
-
     settings = ctx.model.settings
     ext = settings.redis.external
     assert found.topology is not None
@@ -102,11 +99,6 @@ def _preflight(ctx: StackContext, found: Discovery, run: Runner) -> list[Finding
 def _tls_names(ctx: StackContext, nodes: list[str]) -> dict[str, str]:
     """Go's TLS check against every address Tyk dials: the configured ones (a
     configuration endpoint) and every node CLUSTER SLOTS names."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from stackctl.cluster.tls_check import relay_opener, verify
-    from stackctl.images.select import stack_images
-
     settings = ctx.model.settings
     ext = settings.redis.external
     opener = relay_opener(stack_images(settings)["redis"], ext.network)
@@ -117,30 +109,3 @@ def _tls_names(ctx: StackContext, nodes: list[str]) -> dict[str, str]:
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         return dict(zip(addrs, pool.map(one, addrs), strict=True))
-
-
-def leave_external(ctx: StackContext) -> str:
-    """`down` in external mode, around `compose down`'s removal of the Tyk containers:
-    nothing of the cluster is stopped or reconfigured; the records this stack added
-    (tables.TYK_RUNTIME_RECORDS not in the baseline) are deleted. What was done, in words."""
-    from stackctl.cluster.external import oneshot_runner, purge_keys
-    from stackctl.errors import StackctlError
-    from stackctl.images.select import stack_images
-    from stackctl.state import read_json
-    from stackctl.tyk.tables import TYK_RUNTIME_RECORDS
-
-    settings = ctx.model.settings
-    ext = settings.redis.external
-    baseline = read_json(ctx.state_dir / BASELINE_FILE)
-    if not isinstance(baseline, dict) or not ctx.model.topology:
-        return "the external cluster was not touched (no record of what was there before)"
-    run = oneshot_runner(stack_images(settings)["redis"], ext.network)
-    try:
-        removed = purge_keys(ext, ctx.secrets.redis_password.get_secret_value(), run,
-                             ctx.model.topology, [p for p, _ in TYK_RUNTIME_RECORDS],
-                             [str(k) for k in baseline.get("existing", [])])
-    except StackctlError as exc:
-        return f"the external cluster was left running; its records were not cleaned: {exc}"
-    (ctx.state_dir / BASELINE_FILE).unlink(missing_ok=True)
-    return (f"the external cluster was left running; {removed} record(s) Tyk wrote during "
-            "this stack's life removed, none that were there before")

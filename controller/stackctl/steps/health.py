@@ -1,8 +1,9 @@
-"""Health: the gateway's /hello reports Redis `pass`; the pump's healthcheck passes."""
+"""Health: the gateway's /hello reports Redis `pass`; the pump passes its own check."""
 
 from __future__ import annotations
 
 from stackctl.context import StackContext
+from stackctl.context.health import check_health
 from stackctl.errors import StepError, ToolError
 
 
@@ -12,10 +13,9 @@ class Health:
     name = "health"
 
     def run(self, ctx: StackContext) -> str:
-        from stackctl.context.health import check_health
-
         try:
             health = check_health(ctx)
         except ToolError as exc:
-            raise StepError(self.name, str(exc), "see `stackctl logs gateway pump`") from None
-        return f"gateway {health.version} redis pass; pump ok"
+            raise StepError(self.name, str(exc), "see `stackctl status` and "
+                            "`stackctl logs gateway pump`") from None
+        return f"gateway {health.version} redis pass; pump healthy"

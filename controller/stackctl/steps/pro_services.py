@@ -8,40 +8,38 @@ import time
 from stackctl.context import StackContext
 from stackctl.errors import StepError
 from stackctl.pipeline import Outcome, skipped
+from stackctl.runtime.health import Check, probe
+from stackctl.stack_compose_pro import pg_ready, pro_names
+from stackctl.tyk.pro import DASHBOARD_SERVICE, POSTGRES_SERVICE
 
 READY_TIMEOUT_S = 90.0
 POLL_S = 1.0
 
 
 class ProServices:
-    """`compose up` on postgres; its own healthcheck run until it passes; then the dashboard."""
+    """postgres started; its own healthcheck run until it passes; then the dashboard
+    (profile pro: engine = compose only, swarm refuses it at preflight)."""
 
     name = "pro-services"
 
     def run(self, ctx: StackContext) -> str | Outcome:
-        from stackctl.stack_compose_pro import pro_names
-
         names = pro_names(ctx.model)
         if not names:
             return skipped("profile oss")
         if ctx.results.unchanged:
             return "unchanged: nothing recreated"
-        from stackctl.runtime.health import Check, probe
-        from stackctl.stack_compose_pro import pg_ready
-        from stackctl.tyk.pro import DASHBOARD_SERVICE, POSTGRES_SERVICE
-
-        ctx.compose.up([POSTGRES_SERVICE], wait=False, no_deps=True)
+        engine = ctx.engine
+        engine.recreate([POSTGRES_SERVICE])
         started = time.monotonic()
         command = Check(tuple(pg_ready()[1:]))
         while True:
-            states = ctx.compose.states([POSTGRES_SERVICE])
-            if states and states[0].state == "running" and probe(ctx.compose, states[0],
-                                                                  command):
+            states = engine.states([POSTGRES_SERVICE])
+            if states and states[0].state == "running" and probe(engine, states[0], command):
                 break
             if time.monotonic() - started > READY_TIMEOUT_S:
                 raise StepError(self.name, f"postgres not ready within {READY_TIMEOUT_S:.0f} s",
                                 "see `stackctl logs postgres`")
             time.sleep(POLL_S)
         waited = time.monotonic() - started
-        ctx.compose.up([DASHBOARD_SERVICE], wait=False, no_deps=True)
+        engine.recreate([DASHBOARD_SERVICE])
         return f"postgres ready in {waited:.1f} s; dashboard started"

@@ -1,28 +1,17 @@
-"""Redis Cluster: start the nodes and wait until the gate says the cluster is ready."""
+"""Redis Cluster: the nodes running and the cluster ready by the gate's rule."""
 
 from __future__ import annotations
 
 from stackctl.context import StackContext
-from stackctl.pipeline import Outcome
-
-READY_TIMEOUT_S = 180
+from stackctl.pipeline import Outcome, skipped
 
 
 class RedisCluster:
-    """`compose up` on the nodes, cluster-init and cluster-gate (Compose fails at once when
-    cluster-init fails), then the gate's readiness rule run until it passes."""
+    """`Engine.start_redis`; skipped where the cluster access starts no Redis (external)."""
 
     name = "redis-cluster"
 
     def run(self, ctx: StackContext) -> str | Outcome:
-        if ctx.model.external:
-            from stackctl.pipeline import skipped
-
-            return skipped("external cluster: stackctl starts no Redis")
-        if ctx.results.unchanged:
-            return "unchanged: nothing recreated"
-        from stackctl.cluster.wait import start_cluster
-
-        start_cluster(ctx.compose, READY_TIMEOUT_S, step=self.name)
-        s = ctx.model.settings.redis
-        return f"{s.shards} primaries x {s.replicas} replicas ready (tls {s.tls})"
+        if why := ctx.cluster.unsupported("start"):
+            return skipped(why)
+        return ctx.engine.start_redis(ctx)

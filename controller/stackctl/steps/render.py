@@ -1,4 +1,5 @@
-"""Render: Redis configs, Tyk configs and the compose file into the state directory."""
+"""Render: every file the stack runs from, into the state directory (the engine's: the
+compose file, or the swarm stack file with its secrets and configs)."""
 
 from __future__ import annotations
 
@@ -6,13 +7,9 @@ from stackctl.context import StackContext
 
 
 class Render:
-    """Write every rendered file atomically (`context.render`)."""
+    """Write every rendered file atomically (`Engine.render`)."""
 
     name = "render"
 
     def run(self, ctx: StackContext) -> str:
-        from stackctl.context.render import render_stack
-
-        done = render_stack(ctx)
-        note = "; unchanged since the last up" if done.unchanged else ""
-        return f"{done.files} files in {done.directory}{note}"
+        return ctx.engine.render(ctx)

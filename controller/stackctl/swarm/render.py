@@ -10,18 +10,19 @@ from pathlib import Path
 from typing import Any
 
 from stackctl.context.recorded import APPLIED_FILE
-from stackctl.context.render import ANALYTICS_DIR, GATEWAY_DIR, inputs_digest
+from stackctl.context.render import GATEWAY_DIR, inputs_digest
 from stackctl.context.results import Rendered
 from stackctl.context.stack import StackContext
 from stackctl.errors import ToolError
+from stackctl.meter.delivered import ANALYTICS_DIR
 from stackctl.state import atomic_write, read_json
 from stackctl.swarm.stackfile import (
     INIT_SERVICE,
     JOB_FILE,
-    LONG_RUNNING_ROLES,
     STACK_FILE,
     SwarmFiles,
     stack_file,
+    wanted_tasks,
     write_stack_file,
 )
 
@@ -111,14 +112,4 @@ def _all_running(ctx: StackContext) -> bool:
     return all(now.running[n] >= want for n, want in wanted.items())
 
 
-def wanted_tasks(stack: Mapping[str, Any], roles: tuple[str, ...] = LONG_RUNNING_ROLES
-                 ) -> dict[str, int]:
-    """service -> replicas, for the stack file's long-running services of `roles`."""
-    out = {}
-    for name, service in stack["services"].items():
-        if service.get("labels", {}).get("io.stackctl.role") in roles:
-            out[name] = int(service.get("deploy", {}).get("replicas", 1))
-    return out
-
-
-__all__ = ["render_swarm", "stack_file", "swarm_files", "wanted_tasks"]
+__all__ = ["render_swarm", "stack_file", "swarm_files"]

@@ -7,13 +7,9 @@ from dataclasses import dataclass, field
 
 @dataclass
 class SwarmRun:
-    """Placement found by preflight; services the render changed; tasks running before
-    the deploy (a changed service is ready only when new tasks run); where the host
-    reaches the gateway."""
+    """Placement groups found by preflight; services the render changed; tasks running
+    before the deploy (a changed service is ready only when new tasks run)."""
 
     groups: int | None = None
-    warning: str = ""
     changed: tuple[str, ...] = ()
     before: frozenset[str] = field(default_factory=frozenset)
-    url: str = ""
-    preflight: str = ""  # the preflight's verdict, once it passed

@@ -399,3 +399,13 @@ def write_stack_file(model: StackModel, files: SwarmFiles, groups: int | None = 
     atomic_write_json(model.settings.state_dir / JOB_FILE, job)
     atomic_write_json(path, stack)
     return path
+
+
+def wanted_tasks(stack: Mapping[str, Any], roles: tuple[str, ...] = LONG_RUNNING_ROLES
+                 ) -> dict[str, int]:
+    """service -> replicas, for the stack file's long-running services of `roles`."""
+    out = {}
+    for name, service in stack["services"].items():
+        if service.get("labels", {}).get("io.stackctl.role") in roles:
+            out[name] = int(service.get("deploy", {}).get("replicas", 1))
+    return out

@@ -1,64 +1,109 @@
-"""One repeat of one point: warm up, saturate in a closed loop between two meter
-snapshots, judge its steadiness, read the Redis clients (right after the loop: the pools
-are still open, and six `docker exec`s during the loop would dent its throughput), then
-the fixed-rate run; pool timeouts counted from the logs."""
+"""One repeat of one point, on either engine: warm up, saturate in a closed loop while
+the meter reads what it cost (from this host: builtin against every gateway's own
+address between two snapshots; on swarm: wrk from the load tasks, the meter's snapshots
+inside the run), judge its steadiness, read the Redis clients (right after the loop: the
+pools are still open, and `docker exec`s during it would dent its throughput), the pool
+timeouts since it began, then the fixed-rate run (builtin from this host at a constant
+arrival rate; wrk has none)."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from stackctl.sweep import loadrun, probes
+from stackctl.cluster.access import NodeClients
+from stackctl.context import StackContext
+from stackctl.load.plan import LoadPlan, LoadResult
+from stackctl.load.stats import Slice, count_slices, slices
+from stackctl.load.steady import steadiness
+from stackctl.meter import loadgen
+from stackctl.meter.cost import Cost
+from stackctl.meter.metered import metered
+from stackctl.sweep import loadrun
 from stackctl.sweep.points import SweepOptions
-
-if TYPE_CHECKING:
-    from stackctl.context import StackContext
 
 
 @dataclass(frozen=True)
 class Target:
-    """Where the load goes: the gateways (service names and http://addr:port each), the
-    API path and the keys."""
+    """Where the load goes: the gateways (service names and http://addr:port each, as
+    the load reaches them), the API path and the keys; `tasks`: the swarm's load tasks
+    running it (0: this host)."""
 
     gateways: list[str]
     bases: list[str]
     path: str
     keys: tuple[str, ...]
+    tasks: int = 0
 
 
-def _clients(ctx: StackContext) -> dict[str, Any]:
-    clients = probes.redis_clients(ctx.compose, ctx.model)
-    return {"redis_clients": {c.node: c.connected for c in clients},
+@dataclass
+class Closed:
+    """A closed-loop run: each load's result (per gateway, or per load task), the
+    fifths of the run, and what it cost (None, and why)."""
+
+    results: list[LoadResult]
+    fifths: list[Slice]
+    cost: Cost | None
+    note: str
+
+
+def closed_loop(ctx: StackContext, target: Target, duration_s: float, connections: int,
+                meter: bool) -> Closed:
+    """Flat out against the gateways, from the load tasks or from here."""
+    engine = ctx.engine
+    if target.tasks:
+        plan = LoadPlan(target.bases[0] + target.path, target.keys, duration_s, connections,
+                        max_requests=int(duration_s * loadrun.MAX_RPS_BOUND))
+        merged, per_task, spent, note = engine.run_load_tasks(plan, meter)
+        return Closed(per_task, count_slices(merged.answers), spent, note)
+
+    def run() -> list[LoadResult]:
+        return loadrun.closed_loop(target.bases, target.path, target.keys, duration_s,
+                                   connections)
+
+    if not meter:
+        return Closed(run(), [], None, "not metered")
+    results, spent, note = metered(engine.meter_source(target.gateways),
+                                   engine.pool_timeouts, loadgen.self_cpu_seconds, run)
+    fifths = slices(loadrun.merged_timeline(results),
+                    max((r.elapsed_s for r in results), default=0.0))
+    return Closed(results, fifths, spent, note)
+
+
+def repeat_figures(closed: Closed, fixed: loadrun.RunFigures, timeouts: int,
+                   clients: Sequence[NodeClients], tasks: int) -> dict[str, Any]:
+    """One repeat's JSON-ready figures: what was not measured is None (cost,
+    steadiness) with the reason, never a 0."""
+    steady = steadiness(closed.fifths) if closed.fifths else None
+    spent, why = closed.cost, closed.note or "not metered"
+    per_task = [{"requests": r.requests, "rps": round(r.rps, 1),
+                 "p99_ms": r.latencies_ms.get("p99", 0.0)} for r in closed.results]
+    return {"closed": loadrun.figures(closed.results).as_dict(), "fixed": fixed.as_dict(),
+            "pool_timeouts": timeouts, "load_tasks": per_task if tasks else [],
+            "steady": {"passed": steady.passed if steady else None,
+                       "detail": steady.detail if steady else
+                       "not measured: too few answers per slice of time for fifths",
+                       "fifths": [f.as_dict() for f in closed.fifths]},
+            "cost": spent.as_dict() if spent else {"unavailable": [why]},
+            "metered": closed.note,
+            "saturated": spent.saturated if spent else f"not measured ({why})",
+            "gateway_cpu_us_per_request": spent.gateway_cpu_us_per_request if spent
+            else None,
+            "gateway_mem_mib": spent.gateway_memory_mib if spent else None,
+            "redis_clients": {c.node: c.connected for c in clients},
             "maxclients_live": max((c.maxclients for c in clients), default=0)}
 
 
 def run_repeat(ctx: StackContext, options: SweepOptions, target: Target) -> dict[str, Any]:
     """Measure once; a dict of JSON-ready figures."""
-    from stackctl.load.stats import slices
-    from stackctl.load.steady import steadiness
-    from stackctl.meter import cost, loadgen, take_snapshot
-    from stackctl.meter.pool import pool_timeouts
-
     if options.warmup_s > 0:
-        loadrun.closed_loop(target.bases, target.path, target.keys, options.warmup_s,
-                            options.connections)
-    timeouts = pool_timeouts(ctx.compose, target.gateways)
-    before = take_snapshot(ctx.compose, ctx.model, target.gateways, loadgen.self_cpu_seconds)
-    results = loadrun.closed_loop(target.bases, target.path, target.keys,
-                                  options.duration_s, options.connections)
-    after = take_snapshot(ctx.compose, ctx.model, target.gateways, loadgen.self_cpu_seconds)
-    sampled = _clients(ctx)
-    timeouts = max(0, pool_timeouts(ctx.compose, target.gateways) - timeouts)
-    closed = loadrun.figures(results)
-    spent = cost(before, after, closed.requests, timeouts)
-    fifths = slices(loadrun.merged_timeline(results),
-                    max((r.elapsed_s for r in results), default=0.0))
-    steady = steadiness(fifths)
+        closed_loop(ctx, target, options.warmup_s, options.connections, meter=False)
+    since = time.time()
+    closed = closed_loop(ctx, target, options.duration_s, options.connections, meter=True)
+    clients = ctx.cluster.clients()
+    timeouts = ctx.engine.pool_timeouts(since)
     fixed = loadrun.fixed_rate(ctx.gateway_url, target.path, target.keys, options.rate,
                                options.duration_s)
-    return {"closed": closed.as_dict(), "fixed": fixed.as_dict(), "pool_timeouts": timeouts,
-            "steady": {"passed": steady.passed, "detail": steady.detail,
-                       "fifths": [f.as_dict() for f in fifths]},
-            "cost": spent.as_dict(), "saturated": spent.saturated,
-            "gateway_cpu_us_per_request": spent.gateway_cpu_us_per_request,
-            "gateway_mem_mib": spent.gateway_memory_mib, **sampled}
+    return repeat_figures(closed, fixed, timeouts, clients, target.tasks)

@@ -1,7 +1,7 @@
 """The whole sweep: check the stack runs, create the API and keys, for each point not yet
 stored apply it, measure its repeats and store it; then clean up, put the stack back and
-write the report (JSON, Markdown, PNG). Bounded by a total time budget. One loop for both
-runtimes; what differs per runtime is behind `seam.SweepRuntime`."""
+write the report (JSON, Markdown, PNG). Bounded by a total time budget. One loop over
+the stack's engine (`session.SweepSession`)."""
 
 from __future__ import annotations
 
@@ -10,23 +10,61 @@ from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from stackctl.errors import ConfigError
+from stackctl.context import StackContext
+from stackctl.images.select import stack_images
+from stackctl.load.keys import SmokeSetup
+from stackctl.model import build_model
 from stackctl.state import atomic_write, atomic_write_json
+from stackctl.sweep.measure import Target
+from stackctl.sweep.plot import plot
 from stackctl.sweep.points import Point, SweepOptions, fingerprint
-from stackctl.sweep.report import REPORT_JSON, REPORT_MD, REPORT_PNG
-
-if TYPE_CHECKING:
-    from stackctl.context import StackContext
-    from stackctl.sweep.seam import SweepRuntime
+from stackctl.sweep.report import REPORT_JSON, REPORT_MD, REPORT_PNG, build_report, render_markdown
+from stackctl.sweep.session import SweepSession
+from stackctl.sweep.stats import summarize_repeats
+from stackctl.sweep.store import load_point, save_point
+from stackctl.tyk.support import target_versions
 
 OUT_DIR = "sweep"
-RECREATE_EST_S = 30.0
-REPEAT_OVERHEAD_S = 8.0
-"""Seconds a repeat costs beyond its load (container starts, probes)."""
 
 Say = Callable[[str], None]
+
+
+class PointLoop(Protocol):
+    """What the loop drives (`SweepSession`; a fake in the loop's logic tests)."""
+
+    engine: str
+    apply_estimate_s: float
+    repeat_overhead_s: float
+
+    def create_target(self) -> SmokeSetup:
+        """The API the sweep loads and its keys."""
+        ...
+
+    def cleanup_target(self, made: SmokeSetup) -> list[str]:
+        """Remove what `create_target` made; the problems met."""
+        ...
+
+    def apply(self, point: Point) -> dict[str, str]:
+        """Put `point` on; the gateway's environment as applied."""
+        ...
+
+    def wait_serving(self, made: SmokeSetup) -> None:
+        """Until the API answers 200 with a key."""
+        ...
+
+    def target(self, made: SmokeSetup) -> Target:
+        """Where the load goes."""
+        ...
+
+    def run_repeat(self, options: SweepOptions, target: Target) -> dict[str, Any]:
+        """One measured repeat's figures."""
+        ...
+
+    def restore(self) -> None:
+        """The stack's own settings back."""
+        ...
 
 
 def out_dir(ctx: StackContext, options: SweepOptions) -> Path:
@@ -34,21 +72,8 @@ def out_dir(ctx: StackContext, options: SweepOptions) -> Path:
     return options.out if options.out is not None else ctx.state_dir / OUT_DIR
 
 
-def ensure_running(ctx: StackContext) -> None:
-    """ConfigError (exit 2) unless this settings' stack has a running gateway and pump."""
-    running = {s.service for s in ctx.compose.ps() if s.state == "running"}
-    missing = [s for s in ("gateway", "pump") if s not in running]
-    if missing:
-        raise ConfigError(f"stack {ctx.model.settings.project}",
-                          f"not running ({', '.join(missing)} down)",
-                          "run `stackctl up` first, with the same settings and directory")
-
-
 def sweep_context(ctx: StackContext, gateways: int) -> StackContext:
     """The same stack with `gateways` gateway containers."""
-    from stackctl.context import StackContext
-    from stackctl.model import build_model
-
     s = ctx.model.settings
     settings = s.model_copy(update={"gateway": s.gateway.model_copy(
         update={"replicas": gateways})})
@@ -57,22 +82,18 @@ def sweep_context(ctx: StackContext, gateways: int) -> StackContext:
 
 def stack_identity(ctx: StackContext) -> dict[str, Any]:
     """What about the stack a point's figures depend on."""
-    from stackctl.images.select import stack_images
-    from stackctl.tyk.support import target_versions
-
     s = ctx.model.settings
-    swarm = {"load_tasks": s.swarm.load_replicas} if s.engine == "swarm" else {}
+    tasks = ctx.engine.load_site().tasks
+    on_tasks = {"load_tasks": tasks} if tasks else {}
     return {"engine": s.engine, "shards": s.redis.shards, "replicas": s.redis.replicas,
             "tls": s.redis.tls, "maxclients": s.redis.maxclients, "images": stack_images(s),
-            "release": target_versions(s)[0], **swarm}
+            "release": target_versions(s)[0], **on_tasks}
 
 
-def estimate_s(options: SweepOptions, runtime: SweepRuntime | None = None) -> float:
+def estimate_s(options: SweepOptions, runtime: PointLoop) -> float:
     """Seconds one point is expected to take (putting it on, then its repeats)."""
-    apply_s = runtime.apply_estimate_s if runtime else RECREATE_EST_S
-    overhead = runtime.repeat_overhead_s if runtime else REPEAT_OVERHEAD_S
-    per_repeat = options.warmup_s + 2 * options.duration_s + overhead
-    return apply_s + options.repeat * per_repeat
+    per_repeat = options.warmup_s + 2 * options.duration_s + runtime.repeat_overhead_s
+    return runtime.apply_estimate_s + options.repeat * per_repeat
 
 
 def _repeat_line(point: Point, i: int, options: SweepOptions, figures: dict[str, Any]) -> str:
@@ -85,15 +106,12 @@ def _repeat_line(point: Point, i: int, options: SweepOptions, figures: dict[str,
             f"saturated: {figures['saturated']}, pool timeouts {figures['pool_timeouts']}")
 
 
-def measure_points(runtime: SweepRuntime, options: SweepOptions, todo: list[Point], fp: str,
+def measure_points(runtime: PointLoop, options: SweepOptions, todo: list[Point], fp: str,
                    out: Path, say: Say, clock: Callable[[], float] = time.monotonic
                    ) -> tuple[dict[str, dict[str, Any]], str]:
     """The loop both runtimes share: create the target, then per point (while the budget
     lasts) apply it, measure its repeats, store it; clean up and restore in a finally
     (an error or Ctrl-C included). The new results by slug, and why it stopped early."""
-    from stackctl.sweep.stats import summarize_repeats
-    from stackctl.sweep.store import save_point
-
     done: dict[str, dict[str, Any]] = {}
     stopped = ""
     start = clock()
@@ -132,7 +150,7 @@ def measure_points(runtime: SweepRuntime, options: SweepOptions, todo: list[Poin
     return done, stopped
 
 
-def _maxclients(ctx: StackContext, runtime: SweepRuntime, points: list[dict[str, Any]]
+def _maxclients(ctx: StackContext, runtime: SweepSession, points: list[dict[str, Any]]
                 ) -> dict[str, Any]:
     live = max((int(r.get("maxclients_live", 0)) for p in points for r in p["repeats"]),
                default=0)
@@ -145,15 +163,10 @@ def _maxclients(ctx: StackContext, runtime: SweepRuntime, points: list[dict[str,
 
 def run_sweep(ctx: StackContext, options: SweepOptions, say: Say) -> dict[str, Any]:
     """Run (or resume) the sweep and write its report; the report document."""
-    from stackctl.sweep.plot import plot
-    from stackctl.sweep.report import build_report, render_markdown
-    from stackctl.sweep.seam import sweep_runtime
-    from stackctl.sweep.store import load_point
-
     options.validate()
     out = out_dir(ctx, options)
     sctx = sweep_context(ctx, options.gateways)
-    runtime = sweep_runtime(ctx, sctx, say)
+    runtime = SweepSession(ctx, sctx, say)
     runtime.ensure_running()
     identity = stack_identity(ctx)
     fp = fingerprint(options, identity)

@@ -1,7 +1,6 @@
 """What a scenario is: its target's role, how it injects the fault and how it undoes
-it. Scenarios drive Docker only through `Faults`: `runtime.compose.Compose` itself on a
-Compose stack, the drill's swarm seam (`drill.swarm_backend.SwarmFaults`, the task's
-container on this node) on a swarm stack."""
+it. Scenarios drive Docker only through `Faults`: the stack's engine (`ctx.engine`: on
+Compose the service's container, on swarm the task's container on this node)."""
 
 from __future__ import annotations
 
@@ -18,7 +17,7 @@ container (failover), or the service as a whole (restart-gateway)."""
 
 
 class Faults(Protocol):
-    """The Docker actions scenarios take, by service (`runtime.compose.Compose` has them)."""
+    """The Docker actions scenarios take, by service (every `Engine` has them)."""
 
     def kill(self, services: Sequence[str], signal: str = "SIGKILL") -> None:
         """Send `signal` to the services' containers."""

@@ -1,4 +1,5 @@
-"""Analytics delivered by the pump: rows of its csv sink for one API id."""
+"""Analytics delivered by the pump: rows of its csv sink for one API id, and the wait
+until a run's records arrived."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 API_COLUMN = "APIID"
+ANALYTICS_DIR = "analytics"
+"""The state directory's folder holding the pump's csv sink (Compose binds it)."""
 
 
 def count_records(csv_dir: Path, api_id: str) -> int:

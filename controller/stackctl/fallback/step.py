@@ -1,4 +1,5 @@
-"""The `fallback` step (only on failure): climb REDIGOCLUSTER_SHARDCOUNT, then diagnose.
+"""The `fallback` step of `up` (only on failure): climb REDIGOCLUSTER_SHARDCOUNT, then
+diagnose (the plan hands it the diagnosis: an action never runs another).
 
 `Deferred` wraps the `tyk` and `health` steps in the plan: their start-up failure is
 recorded for `Fallback` (and reported as failed) instead of ending `up`. Both run alone
@@ -7,9 +8,61 @@ as well.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, Protocol
+
 from stackctl.context import FallbackOutcome, StackContext, StartFailure
+from stackctl.context.health import check_health
+from stackctl.context.render import render_stack
 from stackctl.errors import StepError, ToolError
+from stackctl.fallback.ladder import climb
+from stackctl.fallback.report import ladder_lines
+from stackctl.fallback.stack_runner import RUNG_TIMEOUT_S, StackRunner
+from stackctl.fallback.state import (
+    read_shardcount,
+    rungs_after,
+    write_last_report,
+    write_shardcount,
+)
 from stackctl.pipeline import Outcome, Step, deferred_failure, skipped
+from stackctl.tyk.watch import components
+
+
+class Cause(Protocol):
+    """The most likely cause a diagnosis names."""
+
+    @property
+    def component(self) -> str:
+        """The component it lies in ("" for the stack)."""
+        ...
+
+    @property
+    def summary(self) -> str:
+        """What it is."""
+        ...
+
+    @property
+    def evidence(self) -> str:
+        """What shows it."""
+        ...
+
+    @property
+    def fix(self) -> str:
+        """What to do."""
+        ...
+
+
+class Diagnosed(Protocol):
+    """What the fallback needs of a diagnosis (`diagnose.run.Diagnosis`)."""
+
+    @property
+    def top(self) -> Cause:
+        """The most likely cause."""
+        ...
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON view."""
+        ...
 
 
 class Deferred:
@@ -38,26 +91,21 @@ class Fallback:
 
     name = "fallback"
 
-    def __init__(self, rung_timeout: float | None = None) -> None:
+    def __init__(self, diagnose: Callable[[StackContext], Diagnosed] | None = None,
+                 rung_timeout: float | None = None) -> None:
+        self.diagnose = diagnose
         self.rung_timeout = rung_timeout
 
     def run(self, ctx: StackContext) -> str | Outcome:
         failure = ctx.results.start_failure
         if failure is None:
             return skipped("not needed: the stack started")
-        from stackctl.context.health import check_health
-        from stackctl.context.render import render_stack
-        from stackctl.fallback.ladder import climb
-        from stackctl.fallback.report import ladder_lines
-        from stackctl.fallback.stack_runner import RUNG_TIMEOUT_S, StackRunner, stack_components
-        from stackctl.fallback.state import (
-            read_shardcount,
-            rungs_after,
-            write_last_report,
-            write_shardcount,
-        )
-
-        releases = stack_components(ctx)
+        why = ctx.engine.unsupported("fallback")
+        if why is not None:
+            raise StepError(failure.step, f"{failure.error}; no fallback on engine = "
+                            f"{ctx.engine.name}: {why}", "see `stackctl status` and "
+                            "`stackctl logs gateway pump`")
+        releases = components(ctx.compose_file, ctx.model.settings)
         before = read_shardcount(ctx.state_dir)
         runner = StackRunner(ctx, releases, self.rung_timeout or RUNG_TIMEOUT_S)
         report = climb(runner, releases, rungs_after(before))
@@ -77,10 +125,9 @@ class Fallback:
         return self._diagnose(ctx, outcome, ladder_lines(report))
 
     def _diagnose(self, ctx: StackContext, outcome: FallbackOutcome, ladder: list[str]) -> str:
-        from stackctl.diagnose.run import diagnose_stack
-        from stackctl.fallback.state import write_last_report
-
-        diagnosis = diagnose_stack(ctx)
+        if self.diagnose is None:
+            raise StepError(self.name, "; ".join(ladder), "see `stackctl doctor --stack`")
+        diagnosis = self.diagnose(ctx)
         outcome = FallbackOutcome(outcome.trigger, outcome.ladder, diagnosis.as_dict())
         ctx.results.fallback = outcome
         write_last_report(ctx.state_dir, outcome.as_dict())

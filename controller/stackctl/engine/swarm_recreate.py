@@ -1,6 +1,7 @@
-"""Put a sweep point on a swarm stack and the stack back: the point's pool settings go
-into the overrides file (the same `point_env` as on Compose), the stack file is
-re-rendered from the sweep's model (`--gateways` gateway tasks) and deployed. Only the
+"""Recreate a swarm stack's gateway and pump with another environment (a sweep point, or
+the stack's own settings back): the overrides file as it is (`sweep.overrides`), the
+stack file is re-rendered from the given context's model (`--gateways` gateway tasks) and
+deployed. Only the
 gateway's and pump's definitions may change (checked before anything is deployed), so
 Swarm replaces only their tasks; then wait until the new tasks run and pass their HTTP
 probes (`swarm.health`: /hello with Redis pass, the pump's /health) and the old ones are
@@ -9,17 +10,22 @@ check the point's environment in the service specs and in the local task contain
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING
 
+from stackctl.clients.gateway import GatewayClient, wait_redis_pass
+from stackctl.context import StackContext
+from stackctl.engine.base import SMOKE_API_ID, smoke_api
 from stackctl.errors import ConfigError, ToolError
-from stackctl.runtime.swarm import Stack, Task
-from stackctl.sweep.overrides import clear_overrides, point_env, write_overrides
-from stackctl.sweep.points import Point
-
-if TYPE_CHECKING:
-    from stackctl.context import StackContext
+from stackctl.images.select import stack_images
+from stackctl.runtime.swarm import Stack, Task, nodes
+from stackctl.swarm.health import wait_healthy
+from stackctl.swarm.placement import decide
+from stackctl.swarm.render import render_swarm
+from stackctl.swarm.run import SwarmRun
+from stackctl.swarm.stackfile import STACK_FILE
+from stackctl.swarm.wait import wait_running
 
 ROLLED = ("gateway", "pump")
 """The services a point changes."""
@@ -53,9 +59,6 @@ def env_mismatch(seen: Mapping[str, str], want: Mapping[str, str | None]) -> dic
 def placement_groups(ctx: StackContext) -> int | None:
     """The label groups `up`'s preflight found (the Redis services' constraints depend on
     them; the same value renders the same Redis services)."""
-    from stackctl.runtime.swarm import nodes
-    from stackctl.swarm.placement import decide
-
     s = ctx.model.settings
     return decide(s.swarm.placement, nodes(), s.redis.replicas).groups
 
@@ -64,12 +67,8 @@ def render(ctx: StackContext, groups: int | None) -> tuple[str, ...]:
     """Re-render `ctx`'s stack file (with the overrides file as it is now) and the
     gateway's baked-in smoke API; the services whose definition changed against the file
     rendered before (what runs)."""
-    from stackctl.steps.bootstrap import API_ID, smoke_api
-    from stackctl.swarm.render import render_swarm
-    from stackctl.swarm.run import SwarmRun
-
     ctx.results.swarm = SwarmRun(groups)
-    render_swarm(ctx, {f"{API_ID}.json": smoke_api()}, groups)
+    render_swarm(ctx, {f"{SMOKE_API_ID}.json": smoke_api()}, groups)
     return ctx.results.swarm.changed
 
 
@@ -80,7 +79,7 @@ def check_pool_only(changed: Sequence[str], project: str) -> None:
     if extra:
         raise ConfigError(f"stack {project}", "runs with other settings than these "
                           f"(the render changes {', '.join(extra)})",
-                          "run `stackctl up` with these settings first, then the sweep")
+                          "run `stackctl up` with these settings first")
 
 
 def rolling(changed: Sequence[str], deployed: Mapping[str, Mapping[str, str]],
@@ -98,13 +97,6 @@ def deploy(ctx: StackContext, changed: Sequence[str],
     """`docker stack deploy` of `ctx`'s rendered file; wait until the gateway (its
     replica count) and the pump run new tasks where they roll, and no old one still
     runs. The services rolled."""
-    import json
-
-    from stackctl.images.select import stack_images
-    from stackctl.swarm.health import wait_healthy
-    from stackctl.swarm.stackfile import STACK_FILE
-    from stackctl.swarm.wait import wait_running
-
     stack = ctx.stack
     path = ctx.state_dir / STACK_FILE
     services = json.loads(path.read_text())["services"]
@@ -149,36 +141,24 @@ def check_env(stack: Stack, want: Mapping[str, Mapping[str, str | None]]) -> dic
     return {k: spec.get(k, "") for k in want.get("gateway", {})}
 
 
-def wait_redis_pass(ctx: StackContext) -> None:
-    """The gateway's /hello through the host's way to it (the local proxy re-resolves
-    the gateway's tasks every 5 s) until Redis passes."""
-    from stackctl.clients import gateway
-
-    with gateway.GatewayClient(ctx.gateway_url, ctx.secrets.gateway_secret) as gw:
-        gateway.wait_redis_pass(gw, HELLO_TIMEOUT_S)
-
-
-def apply_point(sctx: StackContext, point: Point, groups: int | None,
-                say: Callable[[str], None] = lambda _line: None) -> dict[str, str]:
-    """Put `point` on (the sweep's context `sctx`: its gateway replica count); the
-    gateway's environment as applied."""
-    env = point_env(point)
-    write_overrides(sctx.state_dir, env)
-    changed = render(sctx, groups)
-    check_pool_only(changed, sctx.model.settings.project)
-    deploy(sctx, changed, say)
-    seen = check_env(sctx.stack, env)
-    wait_redis_pass(sctx)
+def recreate_env(ctx: StackContext, want: Mapping[str, Mapping[str, str | None]],
+                 say: Callable[[str], None]) -> dict[str, str]:
+    """Re-render `ctx`'s stack (the overrides file as it is now; its gateway replica
+    count), deploy what changed (gateway and pump only, else ConfigError before anything
+    is deployed), wait until the new tasks serve, check `want` (None: must be unset) in
+    the specs and the local task containers; the gateway's spec environment for the
+    names asked."""
+    changed = render(ctx, placement_groups(ctx))
+    check_pool_only(changed, ctx.model.settings.project)
+    deploy(ctx, changed, say)
+    seen = check_env(ctx.stack, want)
+    with GatewayClient(ctx.gateway_url, ctx.secrets.gateway_secret) as gw:
+        wait_redis_pass(gw, HELLO_TIMEOUT_S)  # the local proxy re-resolves every 5 s
     return seen
 
 
-def restore(ctx: StackContext, groups: int | None, names: Mapping[str, Iterable[str]],
-            say: Callable[[str], None] = lambda _line: None) -> None:
-    """The stack's own settings again: no overrides, its own gateway replica count;
-    `names` (per service) must be gone from the specs afterwards."""
-    clear_overrides(ctx.state_dir)
-    changed = render(ctx, groups)
+def drifted(ctx: StackContext) -> list[str]:
+    """The services a render of `ctx`'s settings would change against what runs."""
+    changed = render(ctx, placement_groups(ctx))
     check_pool_only(changed, ctx.model.settings.project)
-    deploy(ctx, changed, say)
-    check_env(ctx.stack, {s: dict.fromkeys(n) for s, n in names.items()})
-    wait_redis_pass(ctx)
+    return list(changed)

@@ -1,4 +1,5 @@
-"""The smoke's API and keys, created and removed through the gateway API."""
+"""The API and keys a load calls (the smoke, the sweep, the drill), created and removed
+through the gateway API."""
 
 from __future__ import annotations
 
@@ -51,20 +52,41 @@ def key_limits(keys: int, limit: int) -> list[tuple[int, bool]]:
     return [(limit, True) if i < limited else (UNLIMITED_RATE, False) for i in range(keys)]
 
 
-def create(gw: GatewayClient, keys: int, limit: int) -> SmokeSetup:
-    """Create the API, reload, and create the keys (what was made is removed again when
-    a step fails)."""
+def new_api(gw: GatewayClient) -> SmokeSetup:
+    """A fresh API, served after the reload (removed again when the reload fails)."""
     api_id = new_api_id()
-    listen_path = f"/{api_id}/"
-    made: list[SmokeKey] = []
-    gw.create_api(api_definition(api_id, listen_path))
+    made = SmokeSetup(api_id, f"/{api_id}/", ())
+    gw.create_api(api_definition(api_id, made.listen_path))
     try:
         gw.reload()
+    except ToolError:
+        cleanup(gw, made)
+        raise
+    return made
+
+
+def create(gw: GatewayClient, keys: int, limit: int) -> SmokeSetup:
+    """Create a fresh API, reload, and create the keys (what was made is removed again
+    when a step fails)."""
+    made = new_api(gw)
+    return create_keys(gw, made.api_id, made.listen_path, keys, limit, drop_api=True)
+
+
+def create_keys(gw: GatewayClient, api_id: str, listen_path: str, keys: int, limit: int,
+                drop_api: bool = False) -> SmokeSetup:
+    """The keys for an API that exists, a third of them limited (`key_limits`); the keys
+    made are deleted again when one fails (and the API too with `drop_api`)."""
+    made: list[SmokeKey] = []
+    try:
         for rate, limited in key_limits(keys, limit):
             key, key_hash = gw.create_key_hashed(session(api_id, rate, LIMIT_PER_S))
             made.append(SmokeKey(SecretStr(key), key_hash, rate, LIMIT_PER_S, limited))
     except ToolError:
-        cleanup(gw, SmokeSetup(api_id, listen_path, tuple(made)))
+        gone = SmokeSetup(api_id, listen_path, tuple(made))
+        if drop_api:
+            cleanup(gw, gone)
+        else:
+            delete_keys(gw, made)
         raise
     return SmokeSetup(api_id, listen_path, tuple(made))
 
@@ -122,3 +144,19 @@ def cleanup(gw: GatewayClient, setup: SmokeSetup) -> list[str]:
     except ToolError as exc:
         problems.append(str(exc))
     return problems
+
+
+def unlimited_keys(gw: GatewayClient, api_id: str, listen_path: str, keys: int
+                   ) -> SmokeSetup:
+    """`keys` unlimited keys for an API that exists (the sweep's: it measures pools, not
+    rate limits)."""
+    made = []
+    for _ in range(keys):
+        key, key_hash = gw.create_key_hashed(session(api_id, UNLIMITED_RATE, LIMIT_PER_S))
+        made.append(SmokeKey(SecretStr(key), key_hash, UNLIMITED_RATE, LIMIT_PER_S, False))
+    return SmokeSetup(api_id, listen_path, tuple(made))
+
+
+def raw_keys(made: SmokeSetup) -> tuple[str, ...]:
+    """The keys' values, for the load engines only (never printed)."""
+    return tuple(k.key.get_secret_value() for k in made.keys)

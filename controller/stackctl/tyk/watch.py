@@ -9,12 +9,19 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Protocol
 
-from stackctl.fallback.detect import Detection, classify
-from stackctl.runtime.compose import ExecResult, ServiceState
+from stackctl.runtime.compose import Exec, ServiceState
 from stackctl.runtime.health import Check, probed
+from stackctl.settings import Settings
+from stackctl.state import read_json
+from stackctl.tyk.detect import Detection, classify
 from stackctl.tyk.schema import Component
+from stackctl.tyk.support import pump_release, target_versions
+from stackctl.tyk.tables import HEALTH_BEFORE_REDIS, SPECS
+
+SETTLE_MARGIN_S = 1.0
 
 LOG_TAIL = 200
 POLL_S = 0.5
@@ -22,18 +29,15 @@ GRACE_S = 12.0
 """How long a component may log a failure signature before it counts (go-redis retries)."""
 
 
-class Observable(Protocol):
-    """What the watch reads: `runtime.compose.Compose` or a fake."""
+class Observable(Exec, Protocol):
+    """What the watch reads (its `exec` runs the healthcheck probes): `runtime.compose.
+    Compose` or a fake."""
 
     def states(self, services: Sequence[str]) -> list[ServiceState]:
         """The services' containers."""
 
     def service_log(self, service: str, tail: int | None = None) -> str:
         """One service's log."""
-
-    def exec(self, service: str, command: Sequence[str], env: dict[str, str] | None = None,
-             index: int = 1, timeout: float | None = None) -> ExecResult:
-        """Run a command in a service's container (the healthcheck probes)."""
 
 
 def _round(target: Observable, releases: Mapping[Component, str], elapsed: float,
@@ -60,7 +64,7 @@ def watch(target: Observable, releases: Mapping[Component, str], timeout: float,
           wall: Callable[[], float] = time.time) -> list[Detection]:
     """Decide every component in `releases`: return on the first failure, or once all are
     healthy and each has run for its `settle` seconds (a component whose health check
-    passes before it has used Redis: see `stack_runner.settle_times`). A container's run
+    passes before it has used Redis: see `settle_times`). A container's run
     counts from its start when Docker says when that was (`wall` is its clock), else from
     the round that first saw it healthy. `checks` (service -> healthcheck command,
     `runtime.health.read_healthchecks`) decide a component Docker still calls `starting`."""
@@ -93,3 +97,23 @@ def _fill(verdicts: Mapping[Component, Detection | None],
     """Undecided components (another failed first) are reported as still starting."""
     return [verdicts[c] or Detection(c, False, "pending", "still starting when another failed")
             for c in releases]
+
+
+def components(compose_file: Path, settings: Settings) -> dict[Component, str]:
+    """The Redis-connected components in the rendered compose file, with the release each
+    runs (gateway, pump; dashboard when the profile renders it)."""
+    data = read_json(compose_file)
+    services = data.get("services", {}) if isinstance(data, dict) else {}
+    tyk, _ = target_versions(settings)
+    releases: dict[Component, str] = {"gateway": tyk,
+                                      "pump": pump_release(settings),
+                                      "dashboard": tyk}
+    return {c: releases[c] for c in SPECS if c in services}
+
+
+def settle_times(settings: Settings) -> dict[Component, float]:
+    """How long past healthy each component's log is still read (tables.HEALTH_BEFORE_REDIS:
+    one period of its first Redis use, plus a margin)."""
+    sections = {"gateway": settings.gateway, "pump": settings.pump}
+    return {c: float(getattr(sections[c], name)) + SETTLE_MARGIN_S
+            for c, name in HEALTH_BEFORE_REDIS.items() if c in sections}

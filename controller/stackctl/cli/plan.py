@@ -1,46 +1,39 @@
-"""The ordered steps of `stackctl up`."""
+"""The ordered steps of `stackctl up`, one list for every engine: the `steps` package's,
+the smoke's and the fallback's (composed here, above the actions)."""
 
 from __future__ import annotations
 
 from stackctl.context import StackContext
+from stackctl.diagnose.run import diagnose_stack
+from stackctl.fallback.step import Deferred, Fallback
 from stackctl.pipeline import Step
+from stackctl.smoke.step import Smoke
 from stackctl.steps.bootstrap import Bootstrap
 from stackctl.steps.certs import Certificates
+from stackctl.steps.deploy import Deploy
 from stackctl.steps.external import ExternalRedis
-from stackctl.steps.fallback import Deferred, Fallback
 from stackctl.steps.health import Health
 from stackctl.steps.preflight import Preflight
 from stackctl.steps.pro_services import ProServices
+from stackctl.steps.record import Record
 from stackctl.steps.redis import RedisCluster
 from stackctl.steps.render import Render
-from stackctl.steps.smoke import Smoke
 from stackctl.steps.tyk import TykComponents
 
 
 def up_steps(smoke: bool = True, external: bool = False) -> list[Step[StackContext]]:
-    """preflight -> certificates -> render -> redis-cluster -> pro-services (pro only) ->
-    tyk -> health -> fallback
-    (acts only when tyk or health failed) -> bootstrap -> record -> smoke (unless told not
-    to). The stack is recorded before the smoke test, so a failed smoke test does not make
-    the next `up` recreate a healthy stack. `external`: external-redis (discovery and the
+    """preflight -> certificates -> render -> deploy (swarm: the whole stack at once) ->
+    redis-cluster -> pro-services (pro only) -> tyk -> health -> fallback (acts only when
+    tyk or health failed) -> bootstrap -> record -> smoke (unless told not to). The
+    stack is recorded before the smoke test, so a failed smoke test does not make the
+    next `up` recreate a healthy stack. `external`: external-redis (discovery and the
     pre-flight findings) right after preflight; certificates and redis-cluster skip."""
     steps: list[Step[StackContext]] = [Preflight(), *([ExternalRedis()] if external else []),
-                                      Certificates(), Render(), RedisCluster(),
+                                      Certificates(), Render(), Deploy(), RedisCluster(),
                                       ProServices(), Deferred(TykComponents()),
                                       Deferred(Health()),
-                                      Fallback(), Bootstrap(), Record()]
+                                      Fallback(diagnose_stack), Bootstrap(), Record()]
     if smoke:
         steps.append(Smoke())
     return steps
 
-
-class Record:
-    """Remember the applied inputs, so the next `up` can skip what did not change."""
-
-    name = "record"
-
-    def run(self, ctx: StackContext) -> str:
-        from stackctl.context.render import record_applied
-
-        record_applied(ctx)
-        return "state saved"

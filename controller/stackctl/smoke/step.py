@@ -1,10 +1,12 @@
-"""The short smoke at the end of `up`: a few seconds of builtin load; every functional
+"""The `smoke` step, the short smoke at the end of `up`: a few seconds of load; every functional
 check must pass (latency is reported only)."""
 
 from __future__ import annotations
 
 from stackctl.context import SmokeSummary, StackContext
 from stackctl.errors import StepError
+from stackctl.smoke.options import SmokeOptions
+from stackctl.smoke.run import run_smoke
 
 DURATION_S = 3.0
 RATE = 20.0
@@ -16,15 +18,15 @@ at 20 req/s is too short to judge a steady state; whether it works does not.
 
 
 class Smoke:
-    """Run `stackctl smoke` briefly; fail `up` when a functional check fails."""
+    """Run `stackctl smoke` briefly, loading the way the engine does by default (the
+    builtin engine here; wrk from the swarm's load tasks); fail `up` when a functional
+    check fails."""
 
     name = "smoke"
 
     def run(self, ctx: StackContext) -> str:
-        from stackctl.smoke.run import SmokeOptions, run_smoke
-
         report = run_smoke(ctx, SmokeOptions(duration_s=DURATION_S, connections=CONNECTIONS,
-                                             rate=RATE, engine="builtin"))
+                                             rate=RATE))
         ctx.results.smoke = SmokeSummary(report.passed, report.summary(), report.as_dict())
         failed = [c for c in report.checks if not c.passed and c.name not in INFORMATIVE]
         if failed:

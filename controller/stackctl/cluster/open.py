@@ -1,0 +1,22 @@
+"""The one place that looks at `redis.mode`: the stack's `ClusterAccess`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pydantic import SecretStr
+
+from stackctl.cluster.access import ClusterAccess, NodeRunner
+from stackctl.cluster.external_access import ExternalAccess
+from stackctl.cluster.managed import ManagedAccess
+from stackctl.model import StackModel
+
+
+def open_access(model: StackModel, password: Callable[[], SecretStr], runner: NodeRunner
+                ) -> ClusterAccess:
+    """External: probe containers on the user's network (`password()`, read when first
+    needed, reaches them on stdin); managed: the stack's node and gate containers, through
+    `runner` (the engine)."""
+    if model.external:
+        return ExternalAccess(model, password)
+    return ManagedAccess(model, runner)
