@@ -25,10 +25,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from stackctl.cluster.compose import INIT_SERVICE, write_cluster_project
 from stackctl.cluster.pki import ensure_pki
 from stackctl.cluster.wait import start_cluster
 from stackctl.model import build_model
+from stackctl.names import INIT_SERVICE
+from stackctl.render.cluster import write_cluster_project
 from stackctl.runtime.compose import Compose
 from stackctl.secrets import load_secrets
 from stackctl.settings import Settings

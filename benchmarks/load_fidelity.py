@@ -31,6 +31,8 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
+from stackctl.engine.factory import stack_context
+
 REPO = Path(__file__).resolve().parents[1]
 PROJECT = "stackctl-bench-fidelity"
 SUBNETS = ("172.31.198.0/24", "172.31.199.0/24")
@@ -58,7 +60,6 @@ def measure(cwd: Path, env: dict[str, str], duration: float, connections: int
             ) -> tuple[float, float | None]:
     """Print the figures of one stack; return (req/s, gateway CPU us per request)."""
     from stackctl.clients.gateway import GatewayClient
-    from stackctl.context import StackContext
     from stackctl.load.builtin import run_builtin
     from stackctl.load.plan import LoadPlan
     from stackctl.load.stats import slices
@@ -73,7 +74,7 @@ def measure(cwd: Path, env: dict[str, str], duration: float, connections: int
         del os.environ[key]
     os.environ.update(env)
     os.chdir(cwd)
-    ctx = StackContext(build_model(load_settings()))
+    ctx = stack_context(build_model(load_settings()))
     with GatewayClient(ctx.gateway_url, ctx.secrets.gateway_secret) as gw:
         api_id = setup.new_api_id()
         path = f"/{api_id}/"

@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from stackctl.engine.factory import stack_context
 from stackctl.load.builtin import run_builtin
 from stackctl.load.plan import LoadPlan
 from stackctl.load.wrk import run_host, script_file, wrk_args, wrk_call
@@ -94,12 +95,11 @@ def cpu_sampler(container: str, stop: threading.Event, out: list[float]) -> None
 
 def through_gateway(seconds: float, connections: int) -> dict[str, Any] | None:
     from stackctl.clients.gateway import GatewayClient
-    from stackctl.context import StackContext
     from stackctl.model import build_model
     from stackctl.settings import load_settings
     from stackctl.smoke import setup as smoke_setup
 
-    ctx = StackContext(build_model(load_settings()))
+    ctx = stack_context(build_model(load_settings()))
     if not ctx.compose_file.exists():
         return None
     with GatewayClient(ctx.gateway_url, ctx.secrets.gateway_secret) as gw:

@@ -13,8 +13,20 @@ from pathlib import Path
 from typing import Literal
 
 from stackctl import versions
-from stackctl.errors import ToolError
+from stackctl.errors import ConfigError, ToolError
+from stackctl.images.select import stack_images
+from stackctl.model import build_model
+from stackctl.runtime.engine import compose_version, engine_version
+from stackctl.runtime.images import image_exists
+from stackctl.secrets import read_licence
 from stackctl.settings import Settings
+from stackctl.tools.go import go_version
+from stackctl.tyk.gateway_version import behaviours
+from stackctl.tyk.licence import check_licence
+from stackctl.tyk.lookup import rate_limiter
+from stackctl.tyk.pro_checks import check_postgres
+from stackctl.tyk.render_dashboard import missing_licence
+from stackctl.tyk.support import target_gateway, target_versions
 
 Status = Literal["pass", "warn", "fail"]
 COMPOSE_MIN = (2, 20)
@@ -42,8 +54,6 @@ def _version_tuple(text: str) -> tuple[int, ...]:
 
 def check_engine() -> Check:
     """The Docker engine answers."""
-    from stackctl.runtime.engine import engine_version
-
     try:
         return Check("docker-engine", "pass", f"engine {engine_version()}")
     except ToolError as exc:
@@ -53,8 +63,6 @@ def check_engine() -> Check:
 
 def check_compose() -> Check:
     """The Compose v2 plugin is present and new enough."""
-    from stackctl.runtime.engine import compose_version
-
     try:
         version = compose_version()
     except ToolError:
@@ -112,8 +120,6 @@ def check_disk(path: Path) -> Check:
 def check_images(settings: Settings, present: Callable[[str], bool]) -> list[Check]:
     """Which images the chosen mode needs are present. Registries are never probed:
     stackctl sends no traffic off this machine."""
-    from stackctl.images.select import stack_images
-
     checks = []
     for service, ref in stack_images(settings).items():
         if present(ref):
@@ -128,8 +134,6 @@ def check_images(settings: Settings, present: Callable[[str], bool]) -> list[Che
 
 def check_go() -> Check:
     """A Go toolchain new enough for the pinned Tyk modules (only for `images build`)."""
-    from stackctl.tools.go import go_version
-
     need = ".".join(map(str, versions.GO_MIN_VERSION))
     try:
         have = go_version()
@@ -145,8 +149,6 @@ def check_go() -> Check:
 def check_support(settings: Settings) -> Check:
     """The Tyk release and the Redis line are in the reference page's support matrix, by
     the rule `up` applies (tyk.support: image overrides with a release tag count)."""
-    from stackctl.tyk.support import target_versions
-
     tyk, redis = target_versions(settings)
     if versions.supported(tyk, redis):
         return Check("support-matrix", "pass", f"Tyk {tyk} with Redis {redis} is supported")
@@ -158,10 +160,6 @@ def check_support(settings: Settings) -> Check:
 def check_gateway(settings: Settings) -> list[Check]:
     """The gateway image this stack runs: its release and Redis client (image labels, else
     its tag and the release table), and each known behaviour of them that applies."""
-    from stackctl.tyk.gateway_version import behaviours
-    from stackctl.tyk.lookup import rate_limiter
-    from stackctl.tyk.support import target_gateway
-
     version = target_gateway(settings)
     status: Status = "pass" if version.release and version.go_redis else "warn"
     checks = [Check("gateway-version", status, version.describe(),
@@ -189,8 +187,6 @@ def run_checks(settings: Settings) -> list[Check]:
     checks = [check_engine()]
     engine_ok = checks[0].status == "pass"
     if engine_ok:
-        from stackctl.runtime.images import image_exists
-
         checks.append(check_compose())
         checks.extend(check_images(settings, image_exists))
     checks.extend(check_ports(settings))
@@ -206,9 +202,6 @@ def run_checks(settings: Settings) -> list[Check]:
 def pro_checks(settings: Settings) -> list[Check]:
     """Profile pro: the licence (present, a JWT, not expired) and the PostgreSQL version
     (the Dashboard image and its port are the image and port checks)."""
-    from stackctl.errors import ConfigError
-    from stackctl.tyk.pro_checks import check_postgres
-
     out = []
     runs: tuple[tuple[str, Callable[[], str]], ...] = (
         ("licence", lambda: _licence_line(settings)),
@@ -222,11 +215,6 @@ def pro_checks(settings: Settings) -> list[Check]:
 
 
 def _licence_line(settings: Settings) -> str:
-    from stackctl.model import build_model
-    from stackctl.secrets import read_licence
-    from stackctl.tyk.licence import check_licence
-    from stackctl.tyk.render_dashboard import missing_licence
-
     licence = read_licence(settings.state_dir)
     if licence is None:
         raise missing_licence(build_model(settings))

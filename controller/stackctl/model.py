@@ -7,23 +7,23 @@ Renderers (compose, redis, tyk) read this; none of them derives addresses on its
 from __future__ import annotations
 
 import ipaddress
+import json
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from stackctl.names import INIT_SERVICE, redis_node
 from stackctl.settings import Settings
 
 REDIS_PORT = 6379
 CERTS_MOUNT = "/opt/stackctl/certs"
 """Where the PKI is mounted read-only in every container."""
 
-REDIS_NETWORK = "redis"  # internal: true
-FRONT_NETWORK = "front"
 
 REDIS_FIRST_HOST = 11  # redis-1 gets .11 of redis.subnet
 FRONT_HOSTS = {"gateway": 10, "pump": 30, "upstream": 40, "dashboard": 50, "load": 60}
 """Host numbers in network.subnet; gateway replicas take 10, 11, ..."""
-REDIS_SIDE_HOSTS = {"gateway": 200, "pump": 230, "dashboard": 240, "cluster-init": 250,
+REDIS_SIDE_HOSTS = {"gateway": 200, "pump": 230, "dashboard": 240, INIT_SERVICE: 250,
                     "probe": 251}
 """Host numbers of Redis clients on the internal Redis network."""
 
@@ -31,7 +31,6 @@ CONFIG_ENDPOINT = "clustercfg"
 """Hostname mode: a network alias every node answers to, like ElastiCache's `clustercfg`
 name: a client given only this address reads the topology from whichever node answers."""
 
-STORE_NETWORK = "store"  # internal: true; profile pro: PostgreSQL, dashboard, pump
 STORE_HOSTS = {"postgres": 10, "dashboard": 20, "pump": 30}
 """Host numbers in dashboard.store_subnet (profile pro); the gateway has none."""
 
@@ -50,7 +49,7 @@ class RedisNode:
     @property
     def name(self) -> str:
         """Service name and hostname, e.g. `redis-1`."""
-        return f"redis-{self.index}"
+        return redis_node(self.index)
 
     @property
     def addr(self) -> str:
@@ -169,7 +168,6 @@ def build_model(settings: Settings) -> StackModel:
     """Derive the model (cheap: in external mode one read of the recorded topology)."""
     if not settings.external:
         return StackModel(settings)
-    import json
 
     try:
         data = json.loads((settings.state_dir / TOPOLOGY_FILE).read_text())

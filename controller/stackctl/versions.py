@@ -116,20 +116,6 @@ DEBOOTSTRAP_VARIANT = "minbase"
 BASE_IMAGE = f"stackctl/base:{DEBIAN_SUITE}"
 """The rootfs every local image starts from: `debootstrap --variant=minbase bookworm`."""
 
-INPUTS_LABEL = "io.stackctl.inputs"
-"""Image label holding the sha256 digest of a local image's build inputs."""
-RELEASE_LABEL = "io.stackctl.tyk-release"
-"""Image label of a local Tyk build: the release its binary reports (e.g. v5.8.1)."""
-GO_REDIS_LABEL = "io.stackctl.go-redis"
-"""Image label of a local Tyk build: the go-redis version in its build list."""
-STORAGE_LABEL = "io.stackctl.tyk-storage"
-"""Image label of a local gateway build: the TykTechnologies/storage version."""
-STAGE_LABEL = "io.stackctl.build-stage"
-"""Label of a multi-stage recipe's builder stage (`LABEL io.stackctl.build-stage=rootfs`):
-the classic builder leaves that stage as a dangling image, which `images build` prunes."""
-GO_MOD_LABEL = "io.stackctl.go-mod-edits"
-"""Image label of a local Tyk build whose module requirements were edited: the lines that
-moved, `path old->new` joined by `; ` (old or new is `-` for a line added or removed)."""
 
 IMAGES: tuple[ImageSpec, ...] = (
     ImageSpec("base", None, BASE_IMAGE, "base",

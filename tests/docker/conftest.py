@@ -17,13 +17,15 @@ from typing import Any
 
 import pytest
 
-from stackctl.cluster.compose import GATE_SERVICE, write_cluster_project
 from stackctl.cluster.pki import ensure_pki
 from stackctl.cluster.redis_conf import SCRIPTS_MOUNT
 from stackctl.cluster.wait import start_cluster
 from stackctl.errors import StepError, ToolError
 from stackctl.model import StackModel, build_model
-from stackctl.runtime.compose import Compose, ExecResult
+from stackctl.names import GATE_SERVICE
+from stackctl.render.cluster import write_cluster_project
+from stackctl.runtime.compose import Compose
+from stackctl.runtime.docker_cli import ExecResult
 from stackctl.secrets import load_secrets
 from stackctl.settings import Settings
 from stackctl.versions import image

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from stackctl.cluster.compose import GATE_SERVICE, INIT_SERVICE
 from stackctl.cluster.redis_conf import SCRIPTS_MOUNT
 from stackctl.cluster.status import cluster_status
 from stackctl.cluster.wait import start_cluster
+from stackctl.names import GATE_SERVICE, INIT_SERVICE
 
 if TYPE_CHECKING:
     from conftest import Cluster, ClusterFactory

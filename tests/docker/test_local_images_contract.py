@@ -12,6 +12,7 @@ import pytest
 
 from stackctl import versions
 from stackctl.images.contract import DASHBOARD, Contract, local_subjects, violations
+from stackctl.names import GO_MOD_LABEL, GO_REDIS_LABEL, RELEASE_LABEL, STORAGE_LABEL
 from stackctl.runtime.image_files import image_files, image_user
 from stackctl.runtime.images import build_image, image_exists, remove_image
 
@@ -65,18 +66,18 @@ def test_tyk_images_carry_release_and_client_labels() -> None:
         facts = image_facts(spec.local)
         assert facts is not None
         assert spec.module is not None
-        assert facts.labels[versions.RELEASE_LABEL] == spec.module.release
-        assert facts.labels[versions.GO_REDIS_LABEL].startswith("v9.")
+        assert facts.labels[RELEASE_LABEL] == spec.module.release
+        assert facts.labels[GO_REDIS_LABEL].startswith("v9.")
     gateway = image_facts(versions.image("tyk-gateway").local)
     assert gateway is not None
-    assert gateway.labels[versions.GO_REDIS_LABEL] == "v9.13.0"
-    assert gateway.labels[versions.STORAGE_LABEL] == "v1.3.4"
+    assert gateway.labels[GO_REDIS_LABEL] == "v9.13.0"
+    assert gateway.labels[STORAGE_LABEL] == "v1.3.4"
     assert "github.com/redis/go-redis/v9 v9.7.0->v9.13.0" in gateway.labels[
-        versions.GO_MOD_LABEL]
+        GO_MOD_LABEL]
     released = image_facts(versions.image("tyk-gateway-as-released").local)
     assert released is not None
-    assert released.labels[versions.GO_REDIS_LABEL] == "v9.7.0"
-    assert versions.GO_MOD_LABEL not in released.labels
+    assert released.labels[GO_REDIS_LABEL] == "v9.7.0"
+    assert GO_MOD_LABEL not in released.labels
 
 
 def test_an_absent_image_is_one_line_naming_it() -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from stackctl.context import StackContext
 from stackctl.context.render import render_stack
+from stackctl.engine.factory import stack_context
 from stackctl.model import build_model
 from stackctl.settings import load_settings, nested
 
@@ -27,7 +27,7 @@ def test_compose_reads_the_pro_file(tmp_path: Path, form: str) -> None:
         "state_dir": str(state), "certs_dir": str(tmp_path / "certs"), "profile": "pro",
         "project": "stackctl-test-pro-config", "config_form": form,
         "dashboard.port": 13001}))
-    ctx = StackContext(build_model(settings))
+    ctx = stack_context(build_model(settings))
     render_stack(ctx)
     doc = ctx.compose.config()
     assert doc["networks"]["store"]["internal"] is True

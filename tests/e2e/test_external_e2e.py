@@ -19,11 +19,11 @@ from typing import Any
 import httpx
 import pytest
 
-from stackctl.cluster.compose import write_cluster_project
 from stackctl.cluster.pki import ensure_pki
 from stackctl.cluster.redis_conf import SCRIPTS_MOUNT
 from stackctl.cluster.wait import start_cluster
 from stackctl.model import StackModel, build_model
+from stackctl.render.cluster import write_cluster_project
 from stackctl.runtime.compose import Compose
 from stackctl.secrets import load_secrets
 from stackctl.settings import Settings

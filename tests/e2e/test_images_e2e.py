@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from stackctl import versions
+from stackctl.names import INPUTS_LABEL
 from stackctl.runtime import docker_binary, docker_client
 
 pytestmark = pytest.mark.e2e
@@ -117,7 +118,7 @@ def wait_for(probe: Callable[[], bool], seconds: float, what: str) -> None:
 def test_every_image_carries_its_inputs_label(docker: Any) -> None:
     for name in ("base", "redis", "tyk-pump", "upstream", "load"):
         image = docker.image.inspect(require(docker, name))
-        label = (image.config.labels or {}).get(versions.INPUTS_LABEL, "")
+        label = (image.config.labels or {}).get(INPUTS_LABEL, "")
         assert re.fullmatch(r"sha256:[0-9a-f]{64}", label), name
 
 

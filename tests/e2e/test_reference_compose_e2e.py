@@ -14,7 +14,7 @@ import pytest
 from contract import assert_shell_less_non_root
 
 from stackctl import versions
-from stackctl.reference import REFERENCE_DIR
+from stackctl.render.reference import REFERENCE_DIR
 
 pytestmark = pytest.mark.e2e
 

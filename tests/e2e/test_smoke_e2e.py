@@ -15,6 +15,7 @@ import pytest
 from contract import assert_shell_less_non_root
 from shared import SHARED_PROJECT, Stack
 
+from stackctl.engine.factory import stack_context
 from stackenv import DOCKER, stackctl
 
 pytestmark = pytest.mark.e2e
@@ -117,7 +118,6 @@ def test_max_idle_connections_two_fails_connection_reuse(stack: Stack) -> None:
 def test_revoked_key_fails_the_auth_check(stack: Stack, monkeypatch: pytest.MonkeyPatch
                                           ) -> None:
     from stackctl.clients.gateway import GatewayClient
-    from stackctl.context import StackContext
     from stackctl.load.keys import SmokeSetup
     from stackctl.model import build_model
     from stackctl.settings import load_settings
@@ -128,7 +128,7 @@ def test_revoked_key_fails_the_auth_check(stack: Stack, monkeypatch: pytest.Monk
         if key.startswith("STACKCTL_"):
             monkeypatch.setenv(key, value)
     monkeypatch.chdir(stack.cwd)
-    ctx = StackContext(build_model(load_settings()))
+    ctx = stack_context(build_model(load_settings()))
 
     def revoke(gw: GatewayClient, made: SmokeSetup) -> None:
         # A key no request has used yet: Tyk v5.8.0 caches a used session under a murmur64

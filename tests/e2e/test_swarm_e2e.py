@@ -44,9 +44,9 @@ def _result(proc: Any) -> dict[str, Any]:
 def _serves_in_each_task(stack: Any, key: str) -> list[str]:
     """The status line of one keyed request to every gateway task, sent by a helper
     container on the front overlay to the task's address (the gateway has no shell)."""
+    from stackctl.names import FRONT_NETWORK
     from stackctl.runtime.oneshot import run_oneshot
     from stackctl.runtime.swarm import task_addresses
-    from stackctl.swarm.stackfile import FRONT_NETWORK
     from stackctl.tyk.apidef import KEY_HEADER
     from stackctl.versions import image
 

@@ -14,7 +14,7 @@ import stackctl
 from stackctl import assets, versions
 from stackctl.cluster.redis_conf import SCRIPTS
 from stackctl.errors import ConfigError
-from stackctl.stack_compose import gateway_assets
+from stackctl.render.tyk import gateway_assets
 
 pytestmark = pytest.mark.unit
 
@@ -95,7 +95,7 @@ def test_gateway_assets_live_in_the_state_dir(tmp_path: Path) -> None:
 
 
 def test_reference_needs_a_checkout_or_out(monkeypatch: pytest.MonkeyPatch) -> None:
-    from stackctl import reference
+    from stackctl.render import reference
 
     monkeypatch.setattr(reference, "REFERENCE_DIR", None)
     with pytest.raises(ConfigError, match=r"^--out: .*pass --out DIR$"):

@@ -24,7 +24,7 @@ from stackctl.cluster.open import open_access
 from stackctl.cluster.redis_conf import SCRIPTS_MOUNT
 from stackctl.errors import ToolError
 from stackctl.model import TOPOLOGY_FILE, StackModel, build_model
-from stackctl.runtime.compose import Exec, ExecResult
+from stackctl.runtime.docker_cli import Exec, ExecResult
 from stackctl.settings import load_settings
 
 pytestmark = pytest.mark.unit
@@ -206,7 +206,7 @@ MODE_DECIDED_IN = {
     "model.py": "derives the nodes, addrs, TLS mode and user of either cluster",
     "settings.py": "defines the mode and checks its settings",
     "cluster/open.py": "the factory: the one ClusterAccess for the mode",
-    "stack_compose.py": "the render picks the compose model without Redis services",
+    "render/stack.py": "the render picks the compose model without Redis services",
     "cli/stack_cmd.py": "up's step list, chosen once (external-redis discovery first)",
 }
 

@@ -9,7 +9,7 @@ import pytest
 
 from stackctl.cluster.wait import READY_SCRIPT, wait_ready
 from stackctl.errors import StepError
-from stackctl.runtime.compose import ExecResult
+from stackctl.runtime.docker_cli import ExecResult
 
 pytestmark = pytest.mark.unit
 

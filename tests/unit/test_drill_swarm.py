@@ -28,7 +28,7 @@ from stackctl.engine.swarm import SwarmEngine
 from stackctl.errors import ConfigError
 from stackctl.meter.delivered import count_in_text, count_records
 from stackctl.model import RedisNode
-from stackctl.runtime.compose import ExecResult
+from stackctl.runtime.docker_cli import ExecResult
 from stackctl.runtime.swarm import (
     ServiceInfo,
     Task,

@@ -12,12 +12,13 @@ from typing import Any, cast
 
 import pytest
 
-from stackctl.engine import engine_for, refuse
+from stackctl.engine.base import refuse
 from stackctl.engine.compose import ComposeEngine, service_rows
+from stackctl.engine.factory import engine_for
 from stackctl.engine.swarm import UNSUPPORTED, SwarmEngine
 from stackctl.errors import ConfigError
 from stackctl.model import build_model
-from stackctl.runtime.compose import ServiceState
+from stackctl.runtime.docker_cli import ServiceState
 from stackctl.runtime.swarm import ServiceInfo, Task
 from stackctl.settings import Settings
 

@@ -21,13 +21,15 @@ from stackctl.cluster.external import (
     parse_discovery,
 )
 from stackctl.cluster.topology import build_topology, from_cluster_nodes, parse_shards
+from stackctl.engine.factory import stack_context
 from stackctl.errors import ConfigError
-from stackctl.external_compose import EXTERNAL_NETWORK
 from stackctl.model import StackModel, build_model
-from stackctl.runtime.compose import ExecResult
+from stackctl.names import EXTERNAL_NETWORK
+from stackctl.render.stack import stack_compose
+from stackctl.render.tyk import TykFiles
+from stackctl.runtime.docker_cli import ExecResult
 from stackctl.secrets import Secrets
 from stackctl.settings import ExternalRedisSettings, load_settings
-from stackctl.stack_compose import TykFiles, stack_compose
 from stackctl.tyk.connection import build_connection
 
 pytestmark = pytest.mark.unit
@@ -391,11 +393,10 @@ def test_lint_against_the_live_topology(tmp_path: Path) -> None:
 
 def test_drill_offers_only_client_side_faults_against_an_external_cluster(
         tmp_path: Path) -> None:
-    from stackctl.context import StackContext
     from stackctl.drill.options import DrillOptions
     from stackctl.drill.run import check_input
 
-    ctx = StackContext(external_model(tmp_path))
+    ctx = stack_context(external_model(tmp_path))
     for name in ("kill-primary", "failover", "kill-replica"):
         with pytest.raises(ConfigError) as err:
             check_input(ctx, DrillOptions(scenarios=(name,)))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from stackctl.runtime.compose import ServiceState
+from stackctl.runtime.docker_cli import ServiceState
 from stackctl.tyk.detect import classify, last_signature
 from stackctl.tyk.watch import watch
 

@@ -9,7 +9,7 @@ import pytest
 
 from stackctl.fallback.ladder import climb, variable_note
 from stackctl.fallback.report import ladder_lines
-from stackctl.fallback.state import (
+from stackctl.rung import (
     FALLBACK_FILE,
     read_shardcount,
     rungs_after,
@@ -101,8 +101,8 @@ def test_corrupt_state_reads_as_unset(tmp_path: Path) -> None:
 
 def test_the_compose_renderer_sets_the_rung_on_every_redis_client(tmp_path: Path) -> None:
     from stackctl.model import build_model
+    from stackctl.render.tyk import TykFiles, tyk_services
     from stackctl.settings import Settings
-    from stackctl.stack_compose import TykFiles, tyk_services
 
     model = build_model(Settings(state_dir=tmp_path / "state"))
     files = TykFiles(*(tmp_path / n for n in ("tyk.conf", "pump.conf", "apps", "pol", "csv")))

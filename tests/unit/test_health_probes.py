@@ -16,13 +16,15 @@ from stackctl import assets
 from stackctl.cluster.redis_conf import render_redis
 from stackctl.context import StackContext
 from stackctl.context.render import _all_up
+from stackctl.engine.factory import stack_context
 from stackctl.model import build_model
-from stackctl.reference import reference_compose
-from stackctl.runtime.compose import ExecResult, ServiceState
+from stackctl.render.reference import reference_compose
+from stackctl.render.stack import stack_compose
+from stackctl.render.tyk import TykFiles
+from stackctl.runtime.docker_cli import ExecResult, ServiceState
 from stackctl.runtime.health import Check, exec_argv, healthchecks, probed
 from stackctl.secrets import load_secrets
 from stackctl.settings import load_settings, nested
-from stackctl.stack_compose import TykFiles, stack_compose
 from stackctl.tyk.watch import watch
 
 pytestmark = pytest.mark.unit
@@ -145,7 +147,7 @@ def test_watch_waits_while_the_probe_fails_and_then_times_out() -> None:
 def _ctx(tmp_path: Path, fake: FakeDocker) -> StackContext:
     settings = load_settings(None, nested({"state_dir": str(tmp_path / "state"),
                                            "certs_dir": str(tmp_path / "certs")}))
-    ctx = StackContext(build_model(settings))
+    ctx = stack_context(build_model(settings))
     ctx.state_dir.mkdir(parents=True)
     ctx.compose_file.write_text(json.dumps(render(tmp_path)))
     ctx.__dict__["compose"] = fake  # the cached property, faked

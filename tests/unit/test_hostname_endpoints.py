@@ -11,12 +11,12 @@ import pytest
 from cryptography import x509
 from pydantic import SecretStr
 
-from stackctl.cluster.compose import cluster_services
 from stackctl.cluster.pki import ensure_pki, verify_pki
 from stackctl.cluster.readiness import NodeView, parse_nodes, readiness_problems
 from stackctl.cluster.redis_conf import node_conf, render_redis
 from stackctl.errors import ConfigErrors
 from stackctl.model import CONFIG_ENDPOINT, StackModel, build_model
+from stackctl.render.cluster import cluster_services
 from stackctl.secrets import Secrets
 from stackctl.settings import Settings
 from stackctl.tyk.tables import ENDPOINT_FOLLOWING

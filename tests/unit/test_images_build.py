@@ -13,6 +13,7 @@ from stackctl import versions
 from stackctl.cli.main import app, run
 from stackctl.errors import ConfigError, StackctlError, ToolError
 from stackctl.images import build as b
+from stackctl.names import INPUTS_LABEL
 from stackctl.runtime import images as rt
 
 pytestmark = pytest.mark.unit
@@ -87,7 +88,7 @@ class FakeEngine:
 @pytest.fixture
 def engine(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeEngine]:
     fake = FakeEngine()
-    monkeypatch.setattr(rt, "image_facts", fake.facts)
+    monkeypatch.setattr(b, "image_facts", fake.facts)
 
     def build_one(self: b.Builder, spec: versions.ImageSpec, label: str, no_cache: bool) -> str:
         if spec.name == "tyk-gateway":
@@ -95,7 +96,7 @@ def engine(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeEngine]:
                             if spec.module else "x")
         fake.built.append(spec.name)
         fake.images[spec.local] = rt.ImageFacts(spec.local, f"id-{spec.name}", 10,
-                                                {versions.INPUTS_LABEL: label}, "")
+                                                {INPUTS_LABEL: label}, "")
         return f"id-{spec.name}"
 
     monkeypatch.setattr(b.Builder, "build_one", build_one)
@@ -165,7 +166,7 @@ def test_cli_json_and_exit_code(monkeypatch: pytest.MonkeyPatch) -> None:
         return b.BuildReport([b.ImageResult("redis", "stackctl/redis:7.0.15", "built", 1, 1.0),
                               b.ImageResult("tyk-gateway", "t", "failed", None, 0.5, "refused")])
 
-    monkeypatch.setattr(b, "build_images", fake_build)
+    monkeypatch.setattr("stackctl.cli.images_cmd.build_images", fake_build)
     result = CliRunner().invoke(app, ["images", "build", "--only", "redis", "load", "--force",
                                       "--json"])
     assert result.exit_code == 1
@@ -193,9 +194,8 @@ def test_build_starts_from_the_base_id_its_digest_used(engine: FakeEngine,
 
 def test_a_built_image_that_breaks_its_contract_is_refused(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from stackctl.images import contract
 
-    monkeypatch.setattr(contract, "violations", lambda ref, c: [
+    monkeypatch.setattr(b, "violations", lambda ref, c: [
         "runs as root (contract: 65532:65532)", "has a shell: /bin/sh"])
     with pytest.raises(ToolError, match=r"^tyk-pump: breaks the official image's contract: "
                                         r"runs as root \(contract: 65532:65532\) \(and 1 more\)$"):

@@ -21,7 +21,7 @@ from stackctl.meter import (
     snapshot,
 )
 from stackctl.meter import commandstats as cs
-from stackctl.runtime.compose import ExecResult
+from stackctl.runtime.docker_cli import ExecResult
 from stackctl.runtime.usage import (
     CgroupUsage,
     ContainerUsage,

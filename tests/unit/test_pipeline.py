@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from stackctl.engine.factory import stack_context
 from stackctl.errors import ConfigError, StepError
 from stackctl.pipeline import JsonProgress, StepEvent, run_steps
 
@@ -111,7 +112,7 @@ def _deferred_plan() -> tuple[list[object], object]:
             assert failure is not None
             return f"saw {failure.step}"
 
-    ctx = StackContext(build_model(Settings()))
+    ctx = stack_context(build_model(Settings()))
     return [Deferred(Boom()), Deferred(Never()), Seen()], ctx
 
 
@@ -140,13 +141,12 @@ def test_the_failed_step_is_in_the_results_it_raised_from() -> None:
 
 
 def test_steps_that_do_not_apply_say_skipped() -> None:
-    from stackctl.context import StackContext
     from stackctl.fallback.step import Fallback
     from stackctl.model import build_model
     from stackctl.settings import Settings
     from stackctl.steps.certs import Certificates
 
-    ctx = StackContext(build_model(Settings()))  # tls off, no start failure
+    ctx = stack_context(build_model(Settings()))  # tls off, no start failure
     results = run_steps([Certificates(), Fallback()], ctx, Recorder())
     assert [(r.name, r.status) for r in results] == [("certificates", "skipped"),
                                                      ("fallback", "skipped")]

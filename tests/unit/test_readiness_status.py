@@ -9,7 +9,8 @@ import pytest
 
 from stackctl.cluster.status import cluster_status, node_status, node_view
 from stackctl.model import build_model
-from stackctl.runtime.compose import ExecResult, parse_docker_ps
+from stackctl.runtime.compose import parse_docker_ps
+from stackctl.runtime.docker_cli import ExecResult
 from stackctl.settings import Settings
 
 pytestmark = pytest.mark.unit

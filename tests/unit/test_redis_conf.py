@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from stackctl.cluster.compose import cluster_services, write_cluster_compose
 from stackctl.cluster.redis_conf import acl_file, auth_conf, node_conf, render_redis
 from stackctl.errors import ConfigError
 from stackctl.model import StackModel, build_model
+from stackctl.render.cluster import cluster_services, write_cluster_compose
 from stackctl.secrets import Secrets
 from stackctl.settings import TLS_MODES, Settings
 

@@ -13,7 +13,7 @@ from pydantic import SecretStr
 
 from stackctl.cluster.redis_conf import render_redis
 from stackctl.model import build_model
-from stackctl.reference import (
+from stackctl.render.reference import (
     PLACEHOLDER,
     REFERENCE_DIR,
     REFERENCE_OVERRIDES,
@@ -21,9 +21,10 @@ from stackctl.reference import (
     SECRET_PATH,
     render_reference,
 )
+from stackctl.render.stack import stack_compose
+from stackctl.render.tyk import TykFiles
 from stackctl.secrets import Secrets
 from stackctl.settings import load_settings
-from stackctl.stack_compose import TykFiles, stack_compose
 from stackctl.state import atomic_write
 from stackctl.tyk.bundle import render_files
 

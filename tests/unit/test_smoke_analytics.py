@@ -69,7 +69,7 @@ def test_check() -> None:
 def test_sql_count_query_and_its_answers() -> None:
     """Profile pro: rows of tyk_analytics counted by psql (a FAKE exec answers)."""
     from stackctl.errors import ToolError
-    from stackctl.runtime.compose import ExecResult
+    from stackctl.runtime.docker_cli import ExecResult
     from stackctl.smoke.analytics_sql import count_query, count_sql_records
 
     assert count_query("stackctl-smoke-1a2b") == (

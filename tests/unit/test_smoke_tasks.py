@@ -12,7 +12,7 @@ import pytest
 from pydantic import SecretStr
 
 from stackctl.cluster.access import parse_keys as parse_probe
-from stackctl.engine import LoadApi, LoadSite
+from stackctl.engine.base import LoadApi, LoadSite
 from stackctl.load.keys import SmokeKey, SmokeSetup
 from stackctl.load.plan import LoadResult, SliceCounts
 from stackctl.meter.cost import Cost

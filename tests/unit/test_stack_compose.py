@@ -9,9 +9,10 @@ import pytest
 
 from stackctl.cluster.redis_conf import render_redis
 from stackctl.model import build_model
+from stackctl.render.stack import stack_compose
+from stackctl.render.tyk import TykFiles
 from stackctl.secrets import load_secrets
 from stackctl.settings import load_settings, nested
-from stackctl.stack_compose import TykFiles, stack_compose
 
 pytestmark = pytest.mark.unit
 

@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from stackctl.context import StackContext
 from stackctl.context.render import render_stack
+from stackctl.engine.factory import stack_context
 from stackctl.model import build_model
+from stackctl.render.pro import PRO_SERVICES
 from stackctl.secrets import secrets_path
 from stackctl.settings import load_settings, nested
-from stackctl.stack_compose_pro import PRO_SERVICES
 
 pytestmark = pytest.mark.unit
 
@@ -28,7 +28,7 @@ def render(tmp_path: Path, **flags: Any) -> tuple[dict[str, Any], Path]:
     settings = load_settings(None, nested({
         "state_dir": str(state), "certs_dir": str(tmp_path / "certs"), "profile": "pro",
         "dashboard.port": 13000, "gateway.port": 18080, **flags}))
-    ctx = StackContext(build_model(settings))
+    ctx = stack_context(build_model(settings))
     render_stack(ctx)
     return json.loads((state / "compose.json").read_text()), state
 
@@ -113,7 +113,7 @@ def test_gateway_in_dashboard_mode_only_in_pro(tmp_path: Path) -> None:
     oss_state = tmp_path / "oss" / "state"
     settings = load_settings(None, nested({"state_dir": str(oss_state),
                                            "certs_dir": str(tmp_path / "oss" / "certs")}))
-    render_stack(StackContext(build_model(settings)))
+    render_stack(stack_context(build_model(settings)))
     oss = json.loads((oss_state / "rendered" / "tyk.conf").read_text())
     assert oss["use_db_app_configs"] is False and "node_secret" not in oss
     doc = json.loads((oss_state / "compose.json").read_text())

@@ -16,7 +16,7 @@ from stackctl.meter import snapshot
 from stackctl.meter.commandstats import TARGET_ENV
 from stackctl.meter.snapshot import Snapshot, read_snapshot
 from stackctl.model import build_model
-from stackctl.runtime.compose import ExecResult
+from stackctl.runtime.docker_cli import ExecResult
 from stackctl.runtime.swarm import parse_local_tasks
 from stackctl.runtime.usage import CgroupUsage, ContainerUsage, HostCpu, TcpCounters, Unavailable
 from stackctl.settings import Settings

@@ -12,12 +12,12 @@ from stackctl.cluster.pki import ensure_pki
 from stackctl.cluster.redis_conf import SCRIPTS, render_redis
 from stackctl.errors import ConfigError, ToolError
 from stackctl.model import build_model
+from stackctl.names import INIT_SERVICE
 from stackctl.runtime.swarm import SwarmNode, parse_services, parse_tasks
 from stackctl.secrets import load_secrets
 from stackctl.settings import load_settings, nested
 from stackctl.swarm.placement import decide
 from stackctl.swarm.stackfile import (
-    INIT_SERVICE,
     SwarmFiles,
     label_value,
     layout,

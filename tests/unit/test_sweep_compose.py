@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from stackctl.fallback.state import write_shardcount
-from stackctl.model import FRONT_NETWORK, REDIS_NETWORK, build_model
+from stackctl.model import build_model
+from stackctl.names import FRONT_NETWORK, REDIS_NETWORK
+from stackctl.render.tyk import ENV_OVERRIDES_FILE, gateway_replicas, service_env
+from stackctl.rung import write_shardcount
 from stackctl.settings import Settings
-from stackctl.stack_compose import ENV_OVERRIDES_FILE, gateway_replicas, service_env
 
 
 @pytest.mark.unit

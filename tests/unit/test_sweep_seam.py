@@ -17,9 +17,11 @@ import pytest
 from pydantic import SecretStr
 
 from stackctl.cluster.access import NodeClients
+from stackctl.engine.factory import stack_context
 from stackctl.errors import ConfigError, ToolError
 from stackctl.load.keys import SmokeKey, SmokeSetup
-from stackctl.runtime.swarm import Task, parse_env
+from stackctl.runtime.docker_cli import parse_env
+from stackctl.runtime.swarm import Task
 from stackctl.sweep.measure import Target
 from stackctl.sweep.points import Point, SweepOptions, fingerprint
 from stackctl.sweep.run import measure_points
@@ -149,13 +151,12 @@ def test_the_budget_stops_before_a_point_that_would_not_fit(tmp_path: Path) -> N
 
 
 def _ctx(tmp_path: Path, **flags: Any) -> Any:
-    from stackctl.context import StackContext
     from stackctl.model import build_model
     from stackctl.settings import load_settings, nested
 
     settings = load_settings(None, nested({"state_dir": str(tmp_path / "state"),
                                            "certs_dir": str(tmp_path / "certs"), **flags}))
-    return StackContext(build_model(settings))
+    return stack_context(build_model(settings))
 
 
 def test_the_engine_is_in_the_fingerprint_so_no_point_crosses_runtimes(tmp_path: Path) -> None:

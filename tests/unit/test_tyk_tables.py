@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from stackctl.render.tyk import GATEWAY_PORT
 from stackctl.tyk import lookup
 from stackctl.tyk.bundle import flatten
 from stackctl.tyk.envconfig import env_value, parse_bool, parse_list
@@ -212,14 +213,13 @@ def test_gateway_facts_read_through_lookup() -> None:
 def test_one_gateway_listen_port_everywhere() -> None:
     """The port the gateway listens on is the shipped listen_port, and the renderer, the
     compose file, the smoke's in-network URL and the sweep's addresses all use it."""
-    from stackctl import stack_compose
     from stackctl.smoke import redis_probe, run
     from stackctl.tyk import render_gateway
     from stackctl.tyk.tables import SHIPPED_GATEWAY
 
     port = lookup.gateway_listen_port()
     assert port == dict(SHIPPED_GATEWAY.values)["listen_port"]
-    assert stack_compose.GATEWAY_PORT == render_gateway.LISTEN_PORT == port
+    assert GATEWAY_PORT == render_gateway.LISTEN_PORT == port
     assert run.GATEWAY_IN_NETWORK.endswith(f":{port}")
     assert lookup.redis_key_prefix("session") == redis_probe.SESSION_PREFIX
     assert lookup.redis_key_prefix("rate-limit") == redis_probe.COUNTER_PREFIX
@@ -227,13 +227,13 @@ def test_one_gateway_listen_port_everywhere() -> None:
 
 def test_gateway_facts_are_literals_only_in_the_tables() -> None:
     """Redis key prefixes, API routes, the auth header and the listen port are written
-    once, in tyk/tables.py (settings.py and reference.py: the host port's default)."""
+    once, in tyk/tables.py (settings.py and render/reference.py: the host port's default)."""
     package = Path(__file__).resolve().parents[2] / "controller" / "stackctl"
     literal = re.compile(r"[\"'](apikey-|rate-limit-|/tyk/|/hello[\"'])|x-tyk-authorization"
                          r"|\b8080\b", re.IGNORECASE)
     where = {p.relative_to(package).as_posix() for p in package.rglob("*.py")
              if literal.search(p.read_text())}
-    assert where <= {"tyk/tables.py", "settings.py", "reference.py"}
+    assert where <= {"tyk/tables.py", "settings.py", "render/reference.py"}
     assert "tyk/tables.py" in where
 
 

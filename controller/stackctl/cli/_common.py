@@ -12,8 +12,10 @@ import typer
 
 from stackctl.context import StackContext
 from stackctl.context.recorded import for_running_stack
+from stackctl.engine.factory import stack_context
 from stackctl.errors import ConfigError
 from stackctl.model import build_model
+from stackctl.settings import load_settings, nested
 
 if TYPE_CHECKING:
     from stackctl.settings import Settings
@@ -37,8 +39,6 @@ def globals_of(ctx: typer.Context) -> Globals:
 
 def settings_for(ctx: typer.Context, **flags: Any) -> Settings:
     """Resolve settings with this command's flags (dotted names, None = not given) on top."""
-    from stackctl.settings import load_settings, nested
-
     return load_settings(globals_of(ctx).config, nested(flags))
 
 
@@ -58,7 +58,7 @@ def running_context(ctx: typer.Context) -> StackContext:
     """The context of the stack in the state directory, with the settings its `up`
     recorded (a conflicting explicit setting is an error naming it); ConfigError (exit 2)
     when no stack was rendered there. The engine is picked once, by the context."""
-    step_ctx = StackContext(build_model(for_running_stack(settings_for(ctx))))
+    step_ctx = stack_context(build_model(for_running_stack(settings_for(ctx))))
     rendered = step_ctx.engine.rendered_file
     if not rendered.exists():
         name = step_ctx.engine.name

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import typer
+from rich.console import Console
+from rich.table import Table
 
 from stackctl.cli._common import JSON_OPTION, print_json, settings_for
+from stackctl.cluster.pki import ensure_pki
+from stackctl.model import build_model
 
 STYLE = {"created": "[green]created[/]", "kept": "kept", "reissued": "[yellow]reissued[/]"}
 
@@ -18,15 +22,10 @@ def certs(
 
     Keeps valid ones; re-issues on a SAN change, a foreign CA or under 30 days left.
     """
-    from stackctl.cluster.pki import ensure_pki
-    from stackctl.model import build_model
-
     result = ensure_pki(build_model(settings_for(ctx)), force=force)
     if as_json:
         print_json(result.as_dict())
         return
-    from rich.console import Console
-    from rich.table import Table
 
     table = Table("certificate", "action", "reason", "expires", box=None)
     for c in result.certs:

@@ -10,6 +10,7 @@ import typer
 from pydantic import BaseModel
 
 from stackctl.cli._common import JSON_OPTION, print_json, settings_for
+from stackctl.secrets import load_secrets, secrets_path
 
 app = typer.Typer(help="Inspect the resolved settings.", no_args_is_help=True)
 
@@ -26,8 +27,6 @@ def show(
 ) -> None:
     """Print the resolved settings as stackctl.toml (flags > STACKCTL_* env > stackctl.toml
     > defaults); the secrets file's entries masked unless --show-secrets."""
-    from stackctl.secrets import load_secrets, secrets_path
-
     settings = settings_for(ctx)
     data = settings.model_dump(mode="json")
     path = secrets_path(settings.state_dir)

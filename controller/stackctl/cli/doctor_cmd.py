@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import typer
+from rich.console import Console
+from rich.table import Table
 
 from stackctl.cli._common import JSON_OPTION, print_json, running_context, settings_for
+from stackctl.diagnose.report import report_lines
+from stackctl.diagnose.run import diagnose_stack
+from stackctl.doctor import run_checks
 
 STYLE = {"pass": "[green]pass[/]", "warn": "[yellow]warn[/]", "fail": "[red]fail[/]"}
 
@@ -25,15 +30,11 @@ def doctor(
     if stack:
         _doctor_stack(ctx, as_json)
         return
-    from stackctl.doctor import run_checks
 
     checks = run_checks(settings_for(ctx))
     if as_json:
         print_json({"checks": [c.as_dict() for c in checks]})
     else:
-        from rich.console import Console
-        from rich.table import Table
-
         table = Table("check", "status", "detail", "fix", box=None)
         for c in checks:
             table.add_row(c.name, STYLE[c.status], c.detail, c.fix)
@@ -43,9 +44,6 @@ def doctor(
 
 
 def _doctor_stack(ctx: typer.Context, as_json: bool) -> None:
-    from stackctl.diagnose.report import report_lines
-    from stackctl.diagnose.run import diagnose_stack
-
     diagnosis = diagnose_stack(running_context(ctx))
     if as_json:
         print_json(diagnosis.as_dict())

@@ -7,8 +7,16 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.console import Console
+from rich.table import Table
 
 from stackctl.cli._common import JSON_OPTION, print_json, running_context
+from stackctl.drill.options import DrillOptions
+from stackctl.drill.report import HEADER, VARY_HEADER, comparison_rows, gateway_line, rows
+from stackctl.drill.run import check_present, run_drill
+from stackctl.drill.scenarios import scenarios
+from stackctl.drill.slo import parse_slos
+from stackctl.drill.vary import best_line, image_line, parse_varies
 
 
 def drill(
@@ -47,12 +55,6 @@ def drill(
     (and the pump's backlog and drain) and keys still valid; the stack is restored after
     each scenario, also when interrupted. A rate the load cannot hold is refused before
     the fault (exit 2). --vary compares settings. Exits 1 when an objective is missed."""
-    from stackctl.drill.options import DrillOptions
-    from stackctl.drill.run import check_present, run_drill
-    from stackctl.drill.scenarios import scenarios
-    from stackctl.drill.slo import parse_slos
-    from stackctl.drill.vary import parse_varies
-
     options = DrillOptions(scenarios=tuple(scenario or ()), rate=rate, duration_s=duration,
                            at_s=at, repeat=repeat, out=out, slos=parse_slos(slo),
                            allow_data_loss=allow_data_loss, varies=parse_varies(vary))
@@ -74,10 +76,6 @@ def drill(
 
 
 def _print(report: dict[str, Any]) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    from stackctl.drill.report import HEADER, gateway_line, rows
 
     table = Table(title=f"stackctl drill: {report['project']}",
                   caption=gateway_line(report.get("gateway"), report.get("release", "")))
@@ -95,9 +93,6 @@ def _print(report: dict[str, Any]) -> None:
                 console.print(f"{run['scenario']} #{run['repeat']}: objective {r['slo']} "
                               f"missed ({r['value']})")
     if "comparison" in report:
-        from stackctl.drill.report import VARY_HEADER, comparison_rows
-        from stackctl.drill.vary import best_line, image_line
-
         vt = Table(title="--vary: client error window against the cluster's recovery")
         for h in VARY_HEADER:
             vt.add_column(h)

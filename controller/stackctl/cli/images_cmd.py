@@ -7,8 +7,18 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.console import Console
+from rich.table import Table
 
-from stackctl.cli._common import JSON_OPTION, print_json
+from stackctl import versions
+from stackctl.cli._common import JSON_OPTION, print_json, settings_for
+from stackctl.errors import ConfigError
+from stackctl.images.build import build_images
+from stackctl.images.select import stack_images
+from stackctl.names import GO_REDIS_LABEL, INPUTS_LABEL, RELEASE_LABEL, STORAGE_LABEL
+from stackctl.runtime.engine import engine_version
+from stackctl.runtime.images import image_facts, images_present, load_images, save_images
+from stackctl.versions import image
 
 app = typer.Typer(help="Build, list, save and load the stack's images.", no_args_is_help=True)
 
@@ -17,8 +27,6 @@ STYLE = {"built": "[green]built[/]", "skipped": "[dim]skipped[/]", "failed": "[r
 
 def _console() -> Any:
     """A rich console; wide when stdout is not a terminal, so tables are not cut."""
-    from rich.console import Console
-
     return Console(width=None if sys.stdout.isatty() else 200)
 
 
@@ -44,9 +52,6 @@ def build(
 
     Unchanged images are skipped. Exits 1 when any image failed, 2 for an unknown name.
     """
-    from rich.console import Console
-
-    from stackctl.images.build import build_images
 
     err = Console(stderr=True, soft_wrap=True)
     report = build_images([*only, *(names or [])], force=force,
@@ -54,8 +59,6 @@ def build(
     if as_json:
         print_json(report.as_dict())
     else:
-        from rich.table import Table
-
         table = Table("image", "tag", "status", "size", "seconds", "detail", box=None)
         for r in report.results:
             table.add_row(r.name, r.tag, STYLE[r.status], _size(r.size_bytes),
@@ -70,10 +73,6 @@ def build(
 @app.command("list")
 def list_images(as_json: bool = JSON_OPTION) -> None:
     """Every image of the version table, local tag and official name, present or not."""
-    from stackctl import versions
-    from stackctl.runtime.engine import engine_version
-    from stackctl.runtime.images import image_facts
-
     engine_version()
     rows = []
     for spec in versions.IMAGES:
@@ -86,15 +85,14 @@ def list_images(as_json: bool = JSON_OPTION) -> None:
             "present": facts is not None,
             "id": facts.id if facts else None,
             "size_bytes": facts.size_bytes if facts else None,
-            "inputs": facts.labels.get(versions.INPUTS_LABEL) if facts else None,
-            "tyk_release": facts.labels.get(versions.RELEASE_LABEL) if facts else None,
-            "go_redis": facts.labels.get(versions.GO_REDIS_LABEL) if facts else None,
-            "tyk_storage": facts.labels.get(versions.STORAGE_LABEL) if facts else None,
+            "inputs": facts.labels.get(INPUTS_LABEL) if facts else None,
+            "tyk_release": facts.labels.get(RELEASE_LABEL) if facts else None,
+            "go_redis": facts.labels.get(GO_REDIS_LABEL) if facts else None,
+            "tyk_storage": facts.labels.get(STORAGE_LABEL) if facts else None,
         })
     if as_json:
         print_json({"images": rows})
         return
-    from rich.table import Table
 
     table = Table("image", "tag", "official", "present", "size", "release / Redis client",
                   box=None)
@@ -118,12 +116,6 @@ def save(
 ) -> None:
     """Save the images this stack runs (and the load image) into one tar, to copy onto
     the other swarm nodes and `stackctl images load` there (no registry needed)."""
-    from stackctl.cli._common import settings_for
-    from stackctl.errors import ConfigError
-    from stackctl.images.select import stack_images
-    from stackctl.runtime.images import images_present, save_images
-    from stackctl.versions import image
-
     settings = settings_for(ctx)
     refs = sorted({*stack_images(settings).values(), image("load").local})
     missing = [r for r, ok in images_present(refs).items() if not ok]
@@ -145,9 +137,6 @@ def load(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Load the images of a `stackctl images save` tar into this node's engine."""
-    from stackctl.errors import ConfigError
-    from stackctl.runtime.images import load_images
-
     if not path.is_file():
         raise ConfigError(str(path), "no such file", "give the tar `stackctl images save` wrote")
     loaded = load_images(path)

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
 from stackctl.cli._common import JSON_OPTION, print_json, settings_for
+from stackctl.cluster.external import discover, discovery_problem, oneshot_runner
+from stackctl.errors import ConfigError
+from stackctl.images.select import stack_images
+from stackctl.model import build_model
+from stackctl.runtime.engine import network_exists
+from stackctl.secrets import load_secrets
+from stackctl.settings import ADDR_PATTERN
+from stackctl.tyk.lint.run import has_errors, lint_paths
+from stackctl.tyk.releases import looks_like_release
+from stackctl.tyk.support import gateway_release, pump_release
 
 if TYPE_CHECKING:
     from stackctl.cluster.topology import Topology
@@ -41,12 +52,6 @@ def lint(
     concurrency: int = CONCURRENCY_OPTION,
 ) -> None:
     """Report wrong or inert names, drift, and cluster pitfalls. Exit 1 on any error."""
-    from stackctl.errors import ConfigError
-    from stackctl.model import build_model
-    from stackctl.tyk.lint.run import has_errors, lint_paths
-    from stackctl.tyk.releases import looks_like_release
-    from stackctl.tyk.support import gateway_release, pump_release
-
     settings = settings_for(ctx)
     gateway = version or gateway_release(settings)
     pump = pump_version or pump_release(settings)
@@ -71,14 +76,6 @@ def lint(
 def _live_topology(ctx: typer.Context, against: str) -> tuple[Topology, str, bool]:
     """The live topology at `against` (HOST:PORT), read by the probe container on
     redis.external.network; bad input (no network, no answer, not a cluster) exits 2."""
-    import re
-
-    from stackctl.cluster.external import discover, discovery_problem, oneshot_runner
-    from stackctl.errors import ConfigError
-    from stackctl.images.select import stack_images
-    from stackctl.runtime.engine import network_exists
-    from stackctl.secrets import load_secrets
-    from stackctl.settings import ADDR_PATTERN
 
     if not re.match(ADDR_PATTERN, against):
         raise ConfigError(f"--against {against}", "is not HOST:PORT",

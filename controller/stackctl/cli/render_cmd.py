@@ -9,7 +9,12 @@ import typer
 
 from stackctl.cli._common import JSON_OPTION, print_json, settings_for
 from stackctl.errors import ConfigError
+from stackctl.model import build_model
+from stackctl.render.reference import REFERENCE_DIR, render_reference
+from stackctl.secrets import load_secrets
+from stackctl.tyk.bundle import RENDERED_DIR, render_files, write_files
 from stackctl.tyk.schema import Form
+from stackctl.tyk.support import check_support
 
 FORMATS: dict[str, Form] = {"files": "json", "env": "env"}
 FORMAT_OPTION = typer.Option(
@@ -25,14 +30,7 @@ def render(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Render gateway, pump and (pro) dashboard configs from the one model; secrets stay 0600."""
-    from stackctl.model import build_model
-    from stackctl.secrets import load_secrets
-    from stackctl.tyk.bundle import RENDERED_DIR, render_files, write_files
-    from stackctl.tyk.support import check_support
-
     if fmt == "reference":
-        from stackctl.reference import REFERENCE_DIR, render_reference
-
         written = render_reference(out if out is not None else REFERENCE_DIR)
         if as_json:
             print_json({"format": fmt, "files": [str(p) for p in written]})

@@ -22,11 +22,12 @@ from stackctl.cli.stack_view import console, status_view, up_view
 from stackctl.clients.gateway import GatewayClient, gateway_state
 from stackctl.context import StackContext
 from stackctl.dashboard.credentials import credentials_path
+from stackctl.engine.factory import stack_context
 from stackctl.errors import StackctlError, StepError
 from stackctl.model import build_model
 from stackctl.pipeline import JsonProgress, PlainProgress, Progress, StepResult, run_steps
+from stackctl.render.tyk import ENV_OVERRIDES_FILE
 from stackctl.secrets import secrets_path
-from stackctl.stack_compose import ENV_OVERRIDES_FILE
 from stackctl.state import read_json
 from stackctl.steps.bootstrap import BOOTSTRAP_FILE, dashboard_url
 
@@ -68,7 +69,7 @@ def up(
                                     "redis.endpoints": endpoints,
                                     "images.offline": offline, "images.pull": pull,
                                     "engine": engine})
-    step_ctx = StackContext(build_model(settings))
+    step_ctx = stack_context(build_model(settings))
     step_ctx.engine.check_settings()  # bad input: one line, exit 2, nothing started
     progress: Progress = JsonProgress() if as_json else PlainProgress(globals_of(ctx).verbose)
     _drop_stale_overrides(step_ctx.state_dir)

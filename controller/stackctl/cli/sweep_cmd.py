@@ -7,6 +7,8 @@ from pathlib import Path
 import typer
 
 from stackctl.cli._common import JSON_OPTION, print_json, running_context
+from stackctl.sweep.points import SweepOptions, parse_list
+from stackctl.sweep.run import run_sweep
 
 
 def sweep(
@@ -37,9 +39,6 @@ def sweep(
     resource, and a recommendation from the steady points. A sweep cut short resumes on
     rerun. On engine = swarm each point is deployed (only the gateway's and pump's tasks
     roll) and the closed-loop load comes from the load service's tasks."""
-    from stackctl.sweep.points import SweepOptions, parse_list
-    from stackctl.sweep.run import run_sweep
-
     options = SweepOptions(max_active=parse_list(max_active), gateways=gateways,
                            duration_s=duration, repeat=repeat, out=out, budget_s=budget,
                            connections=connections, rate=rate, warmup_s=warmup,

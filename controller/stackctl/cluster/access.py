@@ -16,7 +16,7 @@ from typing import Literal, Protocol
 
 from stackctl.cluster.readiness import parse_info
 from stackctl.cluster.status import ClusterStatus, split_report
-from stackctl.runtime.compose import Exec, ExecResult
+from stackctl.runtime.docker_cli import Exec, ExecResult
 
 Feature = Literal["start", "pki", "redis-faults", "redis-config", "gate", "own-data"]
 """What only one mode has:
@@ -74,7 +74,7 @@ def parse_keys(node: str, text: str, error: str = "") -> NodeKeys:
 
 
 class NodeRunner(Protocol):
-    """Where the managed cluster's commands run: the engine (`engine.Engine` has both)."""
+    """Where the managed cluster's commands run: the engine (`engine.base.Engine` has both)."""
 
     def exec_node(self, node: str, command: Sequence[str], env: Mapping[str, str]
                   ) -> ExecResult:

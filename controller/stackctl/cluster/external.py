@@ -17,13 +17,14 @@ from stackctl.cluster.readiness import CLUSTER_SLOTS, parse_info
 from stackctl.cluster.status import ClusterStatus, NodeStatus, split_report
 from stackctl.cluster.topology import Topology, build_topology
 from stackctl.errors import ConfigError, ToolError
-from stackctl.runtime.compose import ExecResult
+from stackctl.names import ROLE_EXTERNAL_PROBE, role_labels
+from stackctl.runtime.docker_cli import ExecResult
 from stackctl.runtime.oneshot import run_oneshot
 from stackctl.settings import ExternalRedisSettings as ExternalRedis
 from stackctl.tyk.tables import TYK_RUNTIME_RECORDS
 
 PROBE_DIR = "/opt/stackctl/probe"
-PROBE_LABELS = {"io.stackctl.role": "external-probe"}
+PROBE_LABELS = role_labels(ROLE_EXTERNAL_PROBE)
 CLI_TIMEOUT_S = 3
 
 LIB = r"""

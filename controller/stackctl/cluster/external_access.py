@@ -27,7 +27,7 @@ from stackctl.cluster.status import ClusterStatus
 from stackctl.errors import StackctlError
 from stackctl.images.select import stack_images
 from stackctl.model import StackModel
-from stackctl.runtime.compose import ExecResult
+from stackctl.runtime.docker_cli import ExecResult
 from stackctl.state import read_json
 from stackctl.tyk.tables import TYK_RUNTIME_RECORDS
 

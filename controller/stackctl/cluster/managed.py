@@ -23,7 +23,7 @@ from stackctl.cluster.status import ClusterStatus, cluster_status
 from stackctl.cluster.wait import wait_ready
 from stackctl.meter.commandstats import TARGET_ENV, NodeExec
 from stackctl.model import StackModel
-from stackctl.runtime.compose import ExecResult
+from stackctl.runtime.docker_cli import ExecResult
 
 SELF = f'self="${{{TARGET_ENV}:-127.0.0.1:${{STACKCTL_PORT:-6379}}}}"'
 """The node a script talks to: STACKCTL_TARGET, else the container's own."""

@@ -11,6 +11,9 @@ import ssl
 import subprocess
 from collections.abc import Callable
 
+from stackctl.names import ROLE_EXTERNAL_PROBE, role_labels
+from stackctl.runtime.oneshot import open_oneshot
+
 RELAY = ['exec 3<>"/dev/tcp/$RELAY_HOST/$RELAY_PORT" || exit 1; cat <&3 & cat >&3']
 """bash: one TCP connection to RELAY_HOST:RELAY_PORT, piped to the container's stdio."""
 TIMEOUT_S = 5.0
@@ -78,11 +81,9 @@ def verify(addr: str, ca_file: str, open_relay: Opener, cert_file: str = "",
 
 def relay_opener(image: str, network: str) -> Opener:
     """An Opener running the relay in a one-shot container of `image` (it needs bash)."""
-    from stackctl.runtime.oneshot import open_oneshot
-
     def open_relay(host: str, port: str) -> subprocess.Popen[bytes]:
         return open_oneshot(image, ["-c", *RELAY], network,
                             {"RELAY_HOST": host, "RELAY_PORT": port}, entrypoint="bash",
-                            labels={"io.stackctl.role": "external-probe"})
+                            labels=role_labels(ROLE_EXTERNAL_PROBE))
 
     return open_relay

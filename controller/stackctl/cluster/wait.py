@@ -13,10 +13,10 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from stackctl.cluster.compose import GATE_SERVICE
 from stackctl.cluster.redis_conf import SCRIPTS_MOUNT
 from stackctl.errors import StepError
-from stackctl.runtime.compose import Exec
+from stackctl.names import GATE_SERVICE
+from stackctl.runtime.docker_cli import Exec
 
 POLL_S = 0.1
 READY_SCRIPT = f"{SCRIPTS_MOUNT}/cluster-ready.sh"

@@ -3,8 +3,11 @@ Dashboard as the bootstrap's admin user (`dashboard.apis`)."""
 
 from __future__ import annotations
 
+from stackctl.clients.dashboard import DashboardClient
 from stackctl.clients.gateway import GatewayClient
 from stackctl.context.stack import StackContext
+from stackctl.dashboard.apis import DashboardModeGateway
+from stackctl.dashboard.credentials import credentials_path, load_credentials
 from stackctl.errors import ConfigError
 
 
@@ -12,9 +15,6 @@ def stack_gateway(ctx: StackContext) -> GatewayClient:
     """A client for the stack's gateway API (close it, or use it in `with`)."""
     if ctx.model.settings.profile != "pro":
         return GatewayClient(ctx.gateway_url, ctx.secrets.gateway_secret)
-    from stackctl.clients.dashboard import DashboardClient
-    from stackctl.dashboard.apis import DashboardModeGateway
-    from stackctl.dashboard.credentials import credentials_path, load_credentials
 
     creds = load_credentials(ctx.state_dir)
     if creds is None:

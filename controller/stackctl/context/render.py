@@ -7,32 +7,28 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from stackctl.cluster.redis_conf import render_redis
 from stackctl.context.recorded import APPLIED_FILE, SETTINGS_KEY, settings_record
 from stackctl.context.results import Rendered
 from stackctl.context.stack import StackContext
 from stackctl.errors import ToolError
+from stackctl.images.select import stack_images
 from stackctl.meter.delivered import ANALYTICS_DIR
-from stackctl.stack_compose_pro import ProFiles
-from stackctl.state import atomic_write_json, read_json
+from stackctl.names import TYK_SERVICES
+from stackctl.render.pro import ProFiles, pro_names
+from stackctl.render.stack import write_stack_compose
+from stackctl.render.tyk import TykFiles, gateway_assets, open_to_group, run_as, upstream_conf
+from stackctl.runtime.image_user import read_run_as
+from stackctl.secrets import SECRET_MODE
+from stackctl.state import atomic_write, atomic_write_json, read_json
+from stackctl.tyk.bundle import RENDERED_DIR, render_files, secrets_file, write_files
+from stackctl.tyk.pro import POSTGRES_PASSWORD_FILE
 
 GATEWAY_DIR = "gateway"
 
 
 def render_stack(ctx: StackContext) -> Rendered:
     """Write every file the stack runs from; sets and returns `ctx.results.rendered`."""
-    from stackctl.cluster.redis_conf import render_redis
-    from stackctl.images.select import stack_images
-    from stackctl.runtime.image_user import read_run_as
-    from stackctl.stack_compose import (
-        TykFiles,
-        gateway_assets,
-        open_to_group,
-        run_as,
-        upstream_conf,
-        write_stack_compose,
-    )
-    from stackctl.tyk.bundle import RENDERED_DIR, render_files, secrets_file, write_files
-
     redis = render_redis(ctx.model, ctx.secrets)
     rendered = ctx.state_dir / RENDERED_DIR
     paths = {p.name: p for p in write_files(render_files(ctx.model, ctx.secrets, "json"),
@@ -48,7 +44,7 @@ def render_stack(ctx: StackContext) -> Rendered:
     if env_paths:  # env form: the secrets-only files take the config files' place
         conf = {c: env_paths[secrets_file(c)] for c in conf}
     pro = _pro_files(ctx, rendered, paths, env_paths)
-    # What the Tyk containers mount, readable by their group (`stack_compose.run_as`).
+    # What the Tyk containers mount, readable by their group (`render.tyk.run_as`).
     open_to_group(*conf.values(), *([pro.dashboard_conf] if pro else []), policies, apps,
                   writable=(apps, analytics))
     tyk = TykFiles(
@@ -75,11 +71,6 @@ def _pro_files(ctx: StackContext, rendered: Path, paths: dict[str, Path],
     """Profile pro: the database's password file (0600, atomic) and the dashboard's files."""
     if ctx.model.settings.profile != "pro":
         return None
-    from stackctl.secrets import SECRET_MODE
-    from stackctl.stack_compose_pro import ProFiles
-    from stackctl.state import atomic_write
-    from stackctl.tyk.bundle import secrets_file
-    from stackctl.tyk.pro import POSTGRES_PASSWORD_FILE
 
     password = rendered / POSTGRES_PASSWORD_FILE
     atomic_write(password, ctx.secrets.required("postgres_password").get_secret_value(),
@@ -111,8 +102,6 @@ def _all_up(ctx: StackContext) -> bool:
         states = ctx.services(probe=True)
     except ToolError:
         return False
-    from stackctl.stack_compose import TYK_SERVICES
-    from stackctl.stack_compose_pro import pro_names
 
     running = {s.service for s in states if s.state == "running"
                and s.health in ("", "healthy")}

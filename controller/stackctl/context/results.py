@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from stackctl.swarm.run import SwarmRun
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -87,3 +84,13 @@ class Results:
     def unchanged(self) -> bool:
         """The render found the running stack already has these files."""
         return self.rendered is not None and self.rendered.unchanged
+
+
+@dataclass
+class SwarmRun:
+    """Placement groups found by preflight; services the render changed; tasks running
+    before the deploy (a changed service is ready only when new tasks run)."""
+
+    groups: int | None = None
+    changed: tuple[str, ...] = ()
+    before: frozenset[str] = field(default_factory=frozenset)

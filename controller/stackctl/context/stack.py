@@ -10,12 +10,14 @@ from pathlib import Path
 from stackctl.cluster.access import ClusterAccess
 from stackctl.cluster.open import open_access
 from stackctl.context.results import Results
-from stackctl.engine import Engine, engine_for
+from stackctl.engine.base import Engine
 from stackctl.model import StackModel
-from stackctl.runtime.compose import Compose, ServiceState
+from stackctl.render.stack import COMPOSE_FILE
+from stackctl.runtime.compose import Compose
+from stackctl.runtime.docker_cli import ServiceState
+from stackctl.runtime.health import probed, read_healthchecks
 from stackctl.runtime.swarm import Stack
 from stackctl.secrets import Secrets, load_secrets
-from stackctl.stack_compose import COMPOSE_FILE
 
 
 @dataclass
@@ -23,6 +25,7 @@ class StackContext:
     """Settings, model, secrets, the Compose project and what the parts hand each other."""
 
     model: StackModel
+    engine: Engine  # picked once, by `engine.factory.stack_context`
     results: Results = field(default_factory=Results)
     _ps: list[ServiceState] | None = field(default=None, repr=False)
 
@@ -42,11 +45,6 @@ class StackContext:
         return load_secrets(self.state_dir)
 
     @cached_property
-    def engine(self) -> Engine:
-        """The stack's engine (`settings.engine`), picked once."""
-        return engine_for(self.model)
-
-    @cached_property
     def compose(self) -> Compose:
         """The Compose project (the file exists once the render step has run)."""
         return Compose(self.model.settings.project, [self.compose_file],
@@ -59,8 +57,6 @@ class StackContext:
         if fresh or self._ps is None:
             self._ps = self.compose.ps()
         if probe:
-            from stackctl.runtime.health import probed, read_healthchecks
-
             self._ps = probed(self.compose, self._ps, read_healthchecks(self.compose_file))
         return self._ps
 

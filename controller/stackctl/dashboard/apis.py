@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from stackctl.clients.dashboard import DashboardClient
+from stackctl.clients.dashboard import DashboardClient, DashboardError
 from stackctl.clients.gateway import GatewayClient
 
 
@@ -36,8 +36,6 @@ class DashboardModeGateway(GatewayClient):
         if dash_id is None:
             found = [a for a in self._dash.apis() if a.get("api_id") == api_id]
             if not found:
-                from stackctl.clients.dashboard import DashboardError
-
                 raise DashboardError(f"dashboard: no API {api_id} to delete",
                                      self._dash.base_url, 404)
             dash_id = str(found[0].get("id") or "")

@@ -24,6 +24,7 @@ from stackctl.dashboard.credentials import (
     ORG_NAME,
     ORG_SLUG,
     AdminCredentials,
+    credentials_path,
     load_credentials,
     save_credentials,
 )
@@ -146,7 +147,6 @@ def bootstrap(dash: DashboardClient, gateway: Gateway, state_dir: Path,
             raise ToolError(f"the gateway never served {listen_path} with the bootstrap's key "
                             f"within {serve_timeout:.0f} s ({last})")
         time.sleep(poll)
-    from stackctl.dashboard.credentials import credentials_path
 
     return ProBootstrap(creds.org_id, api_id, policy_id, key, credentials_path(state_dir),
                         tuple(created))

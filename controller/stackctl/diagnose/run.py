@@ -11,9 +11,10 @@ from stackctl.diagnose.causes import NO_CAUSE, Facts, Finding, rank
 from stackctl.diagnose.config import ClientConfig, read_client
 from stackctl.diagnose.probes import AddrProbe, parse_probe
 from stackctl.diagnose.script import PROBE_SCRIPT
-from stackctl.errors import ToolError
-from stackctl.model import REDIS_NETWORK
+from stackctl.errors import ConfigError, ToolError
+from stackctl.names import REDIS_NETWORK, ROLE_DIAGNOSE_PROBE, network_name, role_labels
 from stackctl.runtime import load_wrapper
+from stackctl.runtime.oneshot import run_oneshot
 from stackctl.state import read_json
 from stackctl.tyk.tables import SPECS
 
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 
 PROBE_DIR = "/opt/stackctl/probe"
 """Where stackctl's own client certificate is mounted in the probe."""
-PROBE_LABELS = {"io.stackctl.role": "diagnose-probe"}
+PROBE_LABELS = role_labels(ROLE_DIAGNOSE_PROBE)
 
 
 @dataclass
@@ -74,15 +75,13 @@ def _probe_mounts(ctx: StackContext, client: ClientConfig) -> list[tuple[str, st
 def probe_client(ctx: StackContext, client: ClientConfig, image: str) -> list[AddrProbe]:
     """Run the probe script for `client` in a one-shot container of the nodes' `image`
     on the Redis network."""
-    from stackctl.runtime.oneshot import run_oneshot
-
     env = {"PROBE_ADDRS": " ".join(client.addrs), "PROBE_USER": client.username,
            "PROBE_TLS": "1" if client.use_ssl else "0",
            "PROBE_SKIP_VERIFY": "1" if client.skip_verify else "0",
            "PROBE_CA": client.ca_file, "PROBE_CERT": client.cert_file,
            "PROBE_KEY": client.key_file,
            "PROBE_ID_CERT": f"{PROBE_DIR}/id.crt", "PROBE_ID_KEY": f"{PROBE_DIR}/id.key"}
-    network = f"{ctx.model.settings.project}_{REDIS_NETWORK}"
+    network = network_name(ctx.model.settings.project, REDIS_NETWORK)
     result = run_oneshot(image, ["-c", PROBE_SCRIPT],
                          network, _probe_mounts(ctx, client), env,
                          stdin=(client.password.get_secret_value() + "\n").encode(),
@@ -104,8 +103,6 @@ def diagnose_stack(ctx: StackContext) -> Diagnosis:
     """Probe every Redis-connected component of the rendered stack and rank the causes."""
     compose = read_json(ctx.compose_file)
     if not isinstance(compose, dict):
-        from stackctl.errors import ConfigError
-
         raise ConfigError(str(ctx.compose_file), "no stack rendered here",
                           "run `stackctl up` first (or pass the same --config)")
     services = compose.get("services", {})

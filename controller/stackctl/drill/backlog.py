@@ -9,13 +9,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from stackctl.cluster.compose import GATE_SERVICE
 from stackctl.cluster.redis_conf import SCRIPTS_MOUNT
 from stackctl.errors import ToolError
+from stackctl.names import GATE_SERVICE
 from stackctl.tyk.tables import ANALYTICS_LIST, ANALYTICS_SHARDS
 
 if TYPE_CHECKING:
-    from stackctl.runtime.compose import Exec
+    from stackctl.runtime.docker_cli import Exec
 
 LISTS = (ANALYTICS_LIST, *(f"{ANALYTICS_LIST}_{i}" for i in range(ANALYTICS_SHARDS)))
 POLL_S = 0.2

@@ -11,7 +11,7 @@ from pydantic import SecretStr
 from stackctl.clients.gateway import GatewayClient
 from stackctl.cluster.readiness import ClusterNode
 from stackctl.drill.slots import in_ranges, session_slot
-from stackctl.engine import Engine
+from stackctl.engine.base import Engine
 from stackctl.errors import ToolError
 from stackctl.load import keys as smoke_setup
 from stackctl.tyk.apidef import api_definition, session

@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
+from stackctl.tyk.lookup import all_signatures
 from stackctl.tyk.schema import Component
 
 COMPONENTS: dict[str, Component] = {"gateway": "gateway", "pump": "pump"}
@@ -16,8 +17,6 @@ ERROR_MARKERS = ("level=error", "level=fatal")
 
 def count_signatures(log: str, component: Component) -> dict[str, Any]:
     """Counts by kind (the signature's meaning) and by text, and error-level lines."""
-    from stackctl.tyk.lookup import all_signatures
-
     sigs = all_signatures(component)
     kinds: Counter[str] = Counter()
     texts: Counter[str] = Counter()

@@ -12,10 +12,26 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from stackctl.clients.gateway import GatewayClient, GatewayError, redis_health
+from stackctl.context.gateway import stack_gateway
 from stackctl.drill import buckets as bk
+from stackctl.drill import keys as api
+from stackctl.drill import rate
+from stackctl.drill.backlog import Drain, read_backlog, wait_drained
+from stackctl.drill.logs import scenario_logs
+from stackctl.drill.observe import Poller, cluster_check, read_views
 from stackctl.drill.options import AFTER_LOAD_POLL_S, KEYS, REQUEST_TIMEOUT_S, DrillOptions
+from stackctl.drill.rate import refuse
+from stackctl.drill.restore import restore
 from stackctl.drill.scenarios.base import Scenario, Target
+from stackctl.drill.target import acted_on, choose, primaries, refuse_here, service_of
 from stackctl.errors import ToolError
+from stackctl.load.builtin import Live, run_builtin
+from stackctl.load.keys import wait_serving
+from stackctl.load.plan import LoadPlan
+from stackctl.meter.delivered import wait_delivered
+from stackctl.tyk.apidef import KEY_HEADER
+from stackctl.tyk.tables import SESSION_CACHE_TTL_S
 
 if TYPE_CHECKING:
     from stackctl.cluster.readiness import ClusterNode
@@ -23,15 +39,13 @@ if TYPE_CHECKING:
     from stackctl.drill.observe import Check
     from stackctl.load.keys import SmokeSetup
     from stackctl.load.plan import LoadResult
-    from stackctl.runtime.compose import Exec
+    from stackctl.runtime.docker_cli import Exec
 
 Say = Callable[[str], None]
 KEYS_VALID_WAIT_S = 15.0
 
 
 def _gateway_check(ctx: StackContext) -> Check:
-    from stackctl.clients.gateway import GatewayClient, redis_health
-
     def check() -> tuple[bool, str, str]:
         with GatewayClient(ctx.gateway_url, timeout=1.0) as gw:
             state = redis_health(gw.hello())
@@ -42,9 +56,6 @@ def _gateway_check(ctx: StackContext) -> Check:
 def _pick(ctx: StackContext, gate: Exec, scenario: Scenario
           ) -> tuple[Target, tuple[str, ...], list[ClusterNode]]:
     """The target by its live role, its slot ranges now, and the view it was chosen in."""
-    from stackctl.drill.observe import read_views
-    from stackctl.drill.target import choose
-
     if not scenario.redis:  # the gateway or the pump: no Redis view needed (nor a gate)
         return choose(scenario, [], ctx.model.nodes), (), []
     views = [v for v in read_views(gate) if v.nodes]
@@ -58,9 +69,6 @@ def _pick(ctx: StackContext, gate: Exec, scenario: Scenario
 
 def _keys_valid(ctx: StackContext, made: SmokeSetup) -> dict[str, Any]:
     """Each key through the gateway until all answer 200 (or the wait ends)."""
-    from stackctl.clients.gateway import GatewayClient, GatewayError
-    from stackctl.tyk.apidef import KEY_HEADER
-
     started = time.monotonic()
     first: list[int] = []
     sent = 0
@@ -117,8 +125,6 @@ def _load_figures(result: LoadResult, options: DrillOptions, fault_s: float
 
 
 def _run_load(plan: Any, box: dict[str, Any], live: Any) -> None:
-    from stackctl.load.builtin import run_builtin
-
     try:
         box["result"] = run_builtin(plan, live)
     except Exception as exc:
@@ -132,8 +138,6 @@ def _sleep_until(t: float) -> None:
 def _rate_check(live: Any, load_start: float, options: DrillOptions) -> Any:
     """Sample the engine's live count over the pre-fault phase; the RateCheck (None when
     that phase is too short to judge). Returns just before the fault is due."""
-    from stackctl.drill import rate
-
     span = rate.window(options.at_s)
     if span is None:
         return None
@@ -146,8 +150,6 @@ def _rate_check(live: Any, load_start: float, options: DrillOptions) -> Any:
 
 def _check_for(ctx: StackContext, gate: Exec, scenario: Scenario, target: Target,
                slots: tuple[str, ...], backlog: list[tuple[float, int]]) -> Check:
-    from stackctl.drill.observe import cluster_check
-
     if scenario.redis:
         return cluster_check(gate, len(ctx.model.nodes),
                              ctx.model.settings.redis.shards,
@@ -168,8 +170,6 @@ def _backlog_check(ctx: StackContext, gate: Exec, samples: list[tuple[float, int
                    ) -> Check:
     """While the pump is down: the backlog sampled (never 'recovered': the pump comes
     back at the restore)."""
-    from stackctl.drill.backlog import read_backlog
-
     def check() -> tuple[bool, str, str]:
         if why := ctx.cluster.unsupported("gate"):
             return False, f"pump down (backlog not readable: {why})", ""
@@ -184,20 +184,6 @@ def run_scenario(ctx: StackContext, gate: Exec, scenario: Scenario,
     """Run `scenario` once and return its figures (JSON); the stack is restored before
     this returns or raises (also on Ctrl-C). ConfigError (exit 2) before the fault when
     the load does not hold the rate: nothing is injected then."""
-    from stackctl.clients.gateway import GatewayClient
-    from stackctl.context.gateway import stack_gateway
-    from stackctl.drill import keys as api
-    from stackctl.drill.backlog import Drain, read_backlog, wait_drained
-    from stackctl.drill.logs import scenario_logs
-    from stackctl.drill.observe import Poller
-    from stackctl.drill.rate import refuse
-    from stackctl.drill.restore import restore
-    from stackctl.drill.target import acted_on, primaries, refuse_here
-    from stackctl.load.builtin import Live
-    from stackctl.load.keys import wait_serving
-    from stackctl.load.plan import LoadPlan
-    from stackctl.meter.delivered import wait_delivered
-
     engine = ctx.engine
     target, slots, view = _pick(ctx, gate, scenario)
     refuse_here(engine, scenario, target)  # exit 2 before anything is made or touched
@@ -288,7 +274,6 @@ def run_scenario(ctx: StackContext, gate: Exec, scenario: Scenario,
     except ToolError as exc:  # swarm: the pump's task runs on another node
         problems.append(str(exc))
     cluster = seen.as_dict(origin)
-    from stackctl.drill.target import service_of
 
     cluster["promoted"] = service_of(seen.promoted_addr, ctx.model.nodes) \
         if seen.promoted_addr else ""
@@ -344,8 +329,6 @@ def session_cache(on: bool, fault_s: float, window: dict[str, Any] | None
     100 ms), so their cached sessions expire together at multiples of the TTL from the
     load's start; a key whose shard is down fails from that moment, not from the fault.
     `first_failure_after_fault_s`: the error window's start, from the fault."""
-    from stackctl.tyk.tables import SESSION_CACHE_TTL_S
-
     ttl = SESSION_CACHE_TTL_S
     expiry = (int(fault_s // ttl) + 1) * ttl if on else None
     return {"on": on, "ttl_s": ttl if on else None, "next_expiry_s": expiry,

@@ -17,7 +17,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from stackctl.cluster.compose import GATE_SERVICE
 from stackctl.cluster.readiness import (
     BAD_FLAGS,
     CLUSTER_SLOTS,
@@ -26,7 +25,8 @@ from stackctl.cluster.readiness import (
     parse_nodes,
 )
 from stackctl.cluster.redis_conf import SCRIPTS_MOUNT
-from stackctl.runtime.compose import Exec
+from stackctl.names import GATE_SERVICE
+from stackctl.runtime.docker_cli import Exec
 
 POLL_S = 0.1
 CLI_TIMEOUT_S = "1"

@@ -7,7 +7,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from stackctl.drill.findings import findings
 from stackctl.drill.slo import DrillSlo, evaluate
+from stackctl.drill.vary import best_line, compare, image_line, label
+from stackctl.tyk.gateway_version import SOURCE_TEXT
 
 REPORT_JSON = "drill.json"
 REPORT_MD = "drill.md"
@@ -26,7 +29,6 @@ def gateway_line(gateway: Mapping[str, Any] | None, release: str = "") -> str:
     """`Gateway image X: Tyk v5.8.1 (image label), go-redis v9.13.0 (image label), ...`."""
     if not gateway:
         return f"Gateway {release}"
-    from stackctl.tyk.gateway_version import SOURCE_TEXT
 
     tyk = (f"Tyk {gateway['release']} ({SOURCE_TEXT.get(str(gateway['release_from']), '?')})"
            if gateway.get("release") else "Tyk release unknown")
@@ -39,8 +41,6 @@ def _short(value: Any) -> str:
 
 def run_name(run: dict[str, Any]) -> str:
     """`kill-primary #1`, with --vary `kill-primary #1 [redis.node_timeout_ms=2000]`."""
-    from stackctl.drill.vary import label
-
     name = f"{run['scenario']} #{run['repeat']}"
     return name + (f" [{label(run['vary'])}]" if run.get("vary") else "")
 
@@ -56,16 +56,12 @@ def build_report(runs: list[dict[str, Any]], slos: tuple[DrillSlo, ...],
                  meta: dict[str, Any]) -> dict[str, Any]:
     """The document: `meta` (project, settings, options, files) plus the runs with
     their objectives judged."""
-    from stackctl.drill.findings import findings
-
     for run in runs:
         run["slo"] = evaluate(slos, figures(run))
         run["findings"] = findings(run, meta.get("settings", {}), meta.get("gateway"))
     passed = all(r["passed"] for run in runs for r in run["slo"])
     report = {**meta, "runs": runs, "passed": passed}
     if meta.get("options", {}).get("vary"):
-        from stackctl.drill.vary import compare
-
         report["comparison"] = compare(runs)
     return report
 
@@ -240,8 +236,6 @@ def comparison_rows(report: dict[str, Any]) -> list[list[str]]:
 
 def comparison_markdown(report: dict[str, Any]) -> list[str]:
     """The --vary section: the table, the best combination per scenario, the plot."""
-    from stackctl.drill.vary import best_line, image_line
-
     lines = ["", "## Comparison (--vary)", "",
              "| " + " | ".join(VARY_HEADER) + " |", "|" + "---|" * len(VARY_HEADER)]
     lines += ["| " + " | ".join(r) + " |" for r in comparison_rows(report)]

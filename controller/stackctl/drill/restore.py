@@ -9,14 +9,17 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
+from stackctl.clients.gateway import GatewayClient, wait_redis_pass
 from stackctl.cluster.wait import wait_ready
+from stackctl.drill.observe import read_views
 from stackctl.drill.scenarios.base import Scenario, Target
+from stackctl.drill.target import primaries
 from stackctl.errors import ToolError
 
 if TYPE_CHECKING:
     from stackctl.context import StackContext
     from stackctl.drill.observe import View
-    from stackctl.runtime.compose import Exec
+    from stackctl.runtime.docker_cli import Exec
 
 STEP = "drill-restore"
 READY_TIMEOUT_S = 120.0
@@ -47,10 +50,6 @@ def restore(ctx: StackContext, gate: Exec, scenario: Scenario, target: Target
             ) -> dict[str, Any]:
     """Undo `scenario` on `target` and wait until the stack is healthy again; what it
     took. Raises (StepError, GatewayError) when the stack does not come back."""
-    from stackctl.clients.gateway import GatewayClient, wait_redis_pass
-    from stackctl.drill.observe import read_views
-    from stackctl.drill.target import primaries
-
     started = time.monotonic()
     problems: list[str] = []
     try:

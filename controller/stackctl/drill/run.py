@@ -8,11 +8,30 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from stackctl.drill import vary as vy
+from stackctl.drill.buckets import BUCKET_S
+from stackctl.drill.measure import run_scenario
 from stackctl.drill.options import KEYS, REQUEST_TIMEOUT_S, DrillOptions
+from stackctl.drill.plot import plot_run, plot_vary
+from stackctl.drill.report import (
+    REPORT_JSON,
+    REPORT_MD,
+    VARY_PNG,
+    build_report,
+    png_name,
+    render_markdown,
+)
 from stackctl.drill.scenarios import Scenario, scenarios
-from stackctl.engine import Engine, refuse
+from stackctl.drill.vary import IMAGES_GATEWAY
+from stackctl.engine.base import Engine, refuse
 from stackctl.errors import ConfigError
+from stackctl.images.select import stack_images
+from stackctl.runtime.images import images_present
 from stackctl.state import atomic_write, atomic_write_json
+from stackctl.tyk.gateway_version import container_version, hello_version, image_version
+from stackctl.tyk.lookup import rate_limiter
+from stackctl.tyk.render_gateway import check_limiter
+from stackctl.tyk.support import target_versions
 
 if TYPE_CHECKING:
     from stackctl.context import StackContext
@@ -69,9 +88,6 @@ def check_engine(engine: Engine, chosen: Sequence[Scenario], options: DrillOptio
 def check_present(options: DrillOptions) -> None:
     """--vary images.gateway: every image present on the engine (nothing is pulled in the
     middle of a drill); ConfigError naming the absent ones (exit 2, nothing run)."""
-    from stackctl.drill.vary import IMAGES_GATEWAY
-    from stackctl.runtime.images import images_present
-
     missing = [ref for ref, there in images_present(_images(options)).items() if not there]
     if missing:
         raise ConfigError(f"--vary {IMAGES_GATEWAY}", f"{', '.join(missing)} not present "
@@ -80,8 +96,6 @@ def check_present(options: DrillOptions) -> None:
 
 
 def _images(options: DrillOptions) -> list[str]:
-    from stackctl.drill.vary import IMAGES_GATEWAY
-
     return next((list(v.values) for v in options.varies
                  if v.knob.setting == IMAGES_GATEWAY), [])
 
@@ -89,11 +103,6 @@ def _images(options: DrillOptions) -> list[str]:
 def check_images(ctx: StackContext, options: DrillOptions) -> None:
     """--vary images.gateway: each image present, and able to run this stack's rate
     limiter with its TLS mode (its release read from its labels or tag)."""
-    from stackctl.tyk.gateway_version import image_version
-    from stackctl.tyk.lookup import rate_limiter
-    from stackctl.tyk.render_gateway import check_limiter
-    from stackctl.tyk.support import target_versions
-
     check_present(options)
     s = ctx.model.settings
     for ref in _images(options):
@@ -104,9 +113,6 @@ def check_images(ctx: StackContext, options: DrillOptions) -> None:
 def read_gateway(ctx: StackContext) -> dict[str, Any]:
     """The running gateway's image, release and Redis client (GatewayVersion.as_dict):
     the first gateway container's image labels and tag, then its /hello."""
-    from stackctl.images.select import stack_images
-    from stackctl.tyk.gateway_version import container_version, hello_version, image_version
-
     image = stack_images(ctx.model.settings)["gateway"]
     hello = hello_version(ctx.gateway_url)
     container = ctx.engine.container_of("gateway")
@@ -116,11 +122,7 @@ def read_gateway(ctx: StackContext) -> dict[str, Any]:
 
 
 def _meta(ctx: StackContext, options: DrillOptions, out: Path) -> dict[str, Any]:
-    from stackctl.drill.buckets import BUCKET_S
-    from stackctl.tyk.support import target_versions
-
     s = ctx.model.settings
-    from stackctl.drill.report import REPORT_JSON, REPORT_MD
 
     return {
         "project": s.project, "release": target_versions(s)[0],
@@ -142,23 +144,11 @@ def _meta(ctx: StackContext, options: DrillOptions, out: Path) -> dict[str, Any]
 def write_report(runs: list[dict[str, Any]], options: DrillOptions, meta: dict[str, Any],
                  out: Path, complete: bool) -> dict[str, Any]:
     """Plots for runs that have none yet, then the JSON and Markdown (atomic)."""
-    from stackctl.drill.plot import plot_run
-    from stackctl.drill.report import (
-        REPORT_JSON,
-        REPORT_MD,
-        build_report,
-        png_name,
-        render_markdown,
-    )
-
     for run in runs:
         if "plot" not in run:
             run["plot"] = str(plot_run(run, out / png_name(run)))
     report = build_report(runs, options.slos, {**meta, "complete": complete})
     if options.varies and runs:
-        from stackctl.drill.plot import plot_vary
-        from stackctl.drill.report import VARY_PNG
-
         report["files"]["vary_plot"] = str(plot_vary(report["comparison"], out / VARY_PNG))
     atomic_write_json(out / REPORT_JSON, report)
     atomic_write(out / REPORT_MD, render_markdown(report))
@@ -169,9 +159,6 @@ def run_drill(ctx: StackContext, options: DrillOptions, say: Say) -> dict[str, A
     """Run the drill and return the report document (written as it goes). With
     --vary, every combination in turn (the stack's own values put back at the end,
     also when a run fails or is interrupted)."""
-    from stackctl.drill import vary as vy
-    from stackctl.drill.measure import run_scenario
-
     chosen = check_input(ctx, options)
     out = out_dir(ctx, options)
     out.mkdir(parents=True, exist_ok=True)

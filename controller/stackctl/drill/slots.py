@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from stackctl.cluster.readiness import CLUSTER_SLOTS
+from stackctl.tyk.lookup import redis_key_prefix
 
 
 def crc16(data: bytes) -> int:
@@ -44,6 +45,4 @@ def in_ranges(slot: int, ranges: Sequence[str]) -> bool:
 
 def session_slot(key_hash: str) -> int:
     """The slot of a key's session record (`apikey-` + its hash: the Tyk tables)."""
-    from stackctl.tyk.lookup import redis_key_prefix
-
     return key_slot(redis_key_prefix("session") + key_hash)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from stackctl.cluster.readiness import BAD_FLAGS, ClusterNode
 from stackctl.drill.scenarios.base import Scenario, Target
-from stackctl.engine import Engine, refuse
+from stackctl.engine.base import Engine, refuse
 from stackctl.errors import ToolError
 from stackctl.model import RedisNode
 

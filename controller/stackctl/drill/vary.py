@@ -15,7 +15,11 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ValidationError
 
 from stackctl.clients.gateway import GatewayClient, wait_redis_pass
+from stackctl.cluster.redis_conf import SCRIPTS_MOUNT
+from stackctl.context.render import render_stack
+from stackctl.engine.factory import stack_context
 from stackctl.errors import ConfigError, ToolError
+from stackctl.model import build_model
 from stackctl.settings import GatewaySettings, ImageSettings, RedisSettings, Settings
 
 if TYPE_CHECKING:
@@ -179,8 +183,6 @@ def set_node_timeout(ctx: StackContext, ms: int) -> None:
     """CONFIG SET cluster-node-timeout on every node (live; each node's rendered
     redis.conf carries the value for its next start). ToolError naming a node that
     did not take it."""
-    from stackctl.cluster.redis_conf import SCRIPTS_MOUNT
-
     command = NODE_TIMEOUT.format(mount=SCRIPTS_MOUNT, ms=int(ms))
     for node in ctx.model.nodes:
         result = ctx.engine.exec(node.name, ["sh", "-c", command], timeout=10)
@@ -203,11 +205,7 @@ def apply(base: StackContext, combo: Mapping[str, Any], what: set[Touches],
           say: Callable[[str], None]) -> StackContext:
     """Render the stack with `combo` and change what `what` names; the context the
     scenarios then run in."""
-    from stackctl.context import StackContext as Ctx
-    from stackctl.context.render import render_stack
-    from stackctl.model import build_model
-
-    ctx = Ctx(build_model(with_values(base.model.settings, combo)))
+    ctx = stack_context(build_model(with_values(base.model.settings, combo)))
     say(f"vary: {label(combo)}")
     render_stack(ctx)
     if "redis" in what:
@@ -220,8 +218,6 @@ def apply(base: StackContext, combo: Mapping[str, Any], what: set[Touches],
 def put_back(base: StackContext, what: set[Touches], say: Callable[[str], None]) -> None:
     """The stack's own settings again: re-rendered, the node timeout set back live, the
     gateways recreated when a gateway setting was varied."""
-    from stackctl.context.render import render_stack
-
     say("vary: putting the stack's own settings back")
     render_stack(base)
     if "redis" in what:

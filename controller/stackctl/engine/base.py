@@ -20,8 +20,9 @@ from stackctl.errors import ConfigError
 from stackctl.load.plan import LoadPlan, LoadResult
 from stackctl.meter.cost import Cost
 from stackctl.meter.snapshot import MeterSource
+from stackctl.names import SMOKE_API_ID, SMOKE_LISTEN_PATH
 from stackctl.pipeline import Outcome
-from stackctl.runtime.compose import Exec, ExecResult, ServiceState
+from stackctl.runtime.docker_cli import Exec, ExecResult, ServiceState
 from stackctl.tyk.apidef import api_definition
 
 if TYPE_CHECKING:
@@ -30,9 +31,6 @@ if TYPE_CHECKING:
 __all__ = ["SMOKE_API_ID", "SMOKE_LISTEN_PATH", "Engine", "Exec", "ExecResult", "LoadApi",
            "LoadSite", "ServiceRow", "ServiceState", "refuse"]
 
-SMOKE_API_ID = "stackctl-smoke"
-"""The API `up` bootstraps (on swarm: baked into every gateway task)."""
-SMOKE_LISTEN_PATH = "/smoke/"
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from stackctl.engine import compose_recreate, compose_up
 from stackctl.engine.base import LoadApi, LoadSite, ServiceRow
 from stackctl.errors import ConfigError, ToolError
 from stackctl.load.plan import LoadPlan, LoadResult
@@ -20,19 +21,21 @@ from stackctl.meter.cost import Cost
 from stackctl.meter.delivered import ANALYTICS_DIR, count_records
 from stackctl.meter.pool import count_pool_timeouts
 from stackctl.meter.snapshot import MeterSource
-from stackctl.model import FRONT_NETWORK, StackModel
+from stackctl.model import StackModel
+from stackctl.names import FRONT_NETWORK, INIT_SERVICE
 from stackctl.pipeline import Outcome
-from stackctl.runtime.compose import Compose, Exec, ExecResult, ServiceState
+from stackctl.render.stack import COMPOSE_FILE
+from stackctl.runtime.compose import Compose
+from stackctl.runtime.docker_cli import Exec, ExecResult, ServiceState
 from stackctl.runtime.health import probed, read_healthchecks
 from stackctl.runtime.usage import Unavailable
-from stackctl.stack_compose import COMPOSE_FILE
 from stackctl.tyk.lookup import gateway_listen_port
 
 if TYPE_CHECKING:
     from stackctl.context import StackContext
 
 POLL_S = 0.5
-ONE_SHOTS = ("cluster-init",)
+ONE_SHOTS = (INIT_SERVICE,)
 """Services that run once and exit 0 (complete, not down)."""
 
 
@@ -280,39 +283,26 @@ class ComposeEngine:
 
     def preflight(self, ctx: StackContext, refs: list[str]) -> str:
         """The Compose plugin, and every published port free (or this project's)."""
-        from stackctl.engine import compose_up  # context <-> engine: the context hands
-        # out the engine, the engine's up phases render from the context
-
         return compose_up.preflight(ctx, refs)
 
     def render(self, ctx: StackContext) -> str:
         """Redis and Tyk configs and the compose file."""
-        from stackctl.engine import compose_up
-
         return compose_up.render(ctx)
 
     def roll_out(self, ctx: StackContext) -> str | Outcome:
         """Nothing at once: each part starts in its own step."""
-        from stackctl.engine import compose_up
-
         return compose_up.roll_out()
 
     def start_redis(self, ctx: StackContext) -> str | Outcome:
         """The nodes, cluster-init and the gate up; the cluster ready."""
-        from stackctl.engine import compose_up
-
         return compose_up.start_redis(ctx, self.compose)
 
     def start_tyk(self, ctx: StackContext) -> str:
         """upstream, gateway and pump up and watched until decided."""
-        from stackctl.engine import compose_up
-
         return compose_up.start_tyk(ctx, self.compose)
 
     def failure_logs(self, lines: int) -> str:
         """The last log lines of the services not running or not healthy."""
-        from stackctl.engine import compose_up
-
         if not self.rendered_file.exists():
             return ""
         return compose_up.failure_logs(self.compose, self.rendered_file, lines)
@@ -329,8 +319,6 @@ class ComposeEngine:
     def recreate_env(self, ctx: StackContext, want: Mapping[str, Mapping[str, str | None]],
                      say: Callable[[str], None]) -> dict[str, str]:
         """Re-render from `ctx`, recreate gateway(s) and pump, wait, check `want`."""
-        from stackctl.engine import compose_recreate
-
         return compose_recreate.recreate_env(ctx, want)
 
     def drifted(self, ctx: StackContext) -> list[str]:

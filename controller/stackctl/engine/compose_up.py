@@ -12,10 +12,10 @@ from stackctl.context import StackContext
 from stackctl.context.render import render_stack
 from stackctl.doctor import check_compose, check_ports
 from stackctl.errors import ConfigError, ToolError
+from stackctl.names import TYK_SERVICES
 from stackctl.pipeline import Outcome, skipped
 from stackctl.runtime.compose import Compose
 from stackctl.runtime.health import probed, read_healthchecks
-from stackctl.stack_compose import TYK_SERVICES
 from stackctl.tyk.detect import StartupFailure
 from stackctl.tyk.watch import components, settle_times, watch
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from stackctl.context.stack import StackContext
 from stackctl.engine.base import Engine
 from stackctl.engine.compose import ComposeEngine
 from stackctl.engine.swarm import SwarmEngine
@@ -25,3 +26,8 @@ def engine_for(ctx_or_model: StackModel | HasModel) -> Engine:
     if model.settings.engine == "swarm":
         return SwarmEngine(model)
     return ComposeEngine(model)
+
+
+def stack_context(model: StackModel) -> StackContext:
+    """A run's context on the engine `settings.engine` names (the one place it is picked)."""
+    return StackContext(model, engine_for(model))

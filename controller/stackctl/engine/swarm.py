@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from stackctl.cluster.pki import STACKCTL_CLIENT
+from stackctl.engine import swarm_recreate, swarm_up
 from stackctl.engine.base import LoadApi, LoadSite, ServiceRow, refuse
 from stackctl.errors import ConfigError, ToolError
 from stackctl.images.select import stack_images
@@ -39,23 +40,16 @@ from stackctl.meter.cost import Cost
 from stackctl.meter.delivered import count_in_text
 from stackctl.meter.snapshot import MeterSource
 from stackctl.model import StackModel
+from stackctl.names import FRONT_NETWORK, INIT_SERVICE, OWNER_LABEL, REDIS_NETWORK, ROLE_LABEL
 from stackctl.pipeline import Outcome
 from stackctl.runtime import swarm
-from stackctl.runtime.compose import Exec, ExecResult, ServiceState
+from stackctl.runtime.docker_cli import Exec, ExecResult, ServiceState
 from stackctl.swarm import access
 from stackctl.swarm.health import healthy_tasks, wait_healthy
 from stackctl.swarm.load import run_load_tasks
 from stackctl.swarm.meter import SwarmMeter, SwarmSource, pool_timeouts
 from stackctl.swarm.pump_csv import pump_csv
-from stackctl.swarm.stackfile import (
-    FRONT_NETWORK,
-    INIT_SERVICE,
-    REDIS_NETWORK,
-    STACK_FILE,
-    check_swarm_settings,
-    swarm_env,
-    wanted_tasks,
-)
+from stackctl.swarm.stackfile import STACK_FILE, check_swarm_settings, swarm_env, wanted_tasks
 from stackctl.swarm.wait import probe_mounts, progress
 from stackctl.swarm.wait import wait_running as wait_tasks
 from stackctl.tyk.lookup import gateway_listen_port
@@ -313,8 +307,8 @@ class SwarmEngine:
         swarm.run_probe(name, stack_images(model.settings)["redis"],
                         self.stack.network(REDIS_NETWORK), probe_mounts(model),
                         swarm_env(model, STACKCTL_CLIENT),
-                        {swarm.OWNER_LABEL: model.settings.project,
-                         swarm.ROLE_LABEL: PROBE_ROLE}, PROBE_SECONDS)
+                        {OWNER_LABEL: model.settings.project,
+                         ROLE_LABEL: PROBE_ROLE}, PROBE_SECONDS)
         try:
             yield ProbeGate(name)
         finally:
@@ -457,39 +451,26 @@ class SwarmEngine:
     def preflight(self, ctx: StackContext, refs: list[str]) -> str:
         """Swarm settings, a manager, the placement, the images on every other node, the
         access proxy's port."""
-        from stackctl.engine import swarm_up  # context <-> engine: the context hands
-        # out the engine, the engine's up phases render from the context
-
         return swarm_up.preflight(ctx, refs)
 
     def render(self, ctx: StackContext) -> str:
         """The stack file, with the smoke API baked into every gateway task."""
-        from stackctl.engine import swarm_up
-
         return swarm_up.render(ctx)
 
     def roll_out(self, ctx: StackContext) -> str | Outcome:
         """`docker stack deploy` (and the init job when it changed)."""
-        from stackctl.engine import swarm_up
-
         return swarm_up.roll_out(ctx, self.stack)
 
     def start_redis(self, ctx: StackContext) -> str | Outcome:
         """Every node's task running, the init job complete, the cluster ready."""
-        from stackctl.engine import swarm_up
-
         return swarm_up.start_redis(ctx, self.stack)
 
     def start_tyk(self, ctx: StackContext) -> str:
         """The Tyk tasks running and probed; the host's way to the gateway."""
-        from stackctl.engine import swarm_up
-
         return swarm_up.start_tyk(ctx, self.stack)
 
     def failure_logs(self, lines: int) -> str:
         """The last log lines of the services whose tasks are not running."""
-        from stackctl.engine import swarm_up
-
         return swarm_up.failure_logs(self.stack, self.rendered_file, lines)
 
     def load_network(self) -> str:
@@ -517,15 +498,11 @@ class SwarmEngine:
                      say: Callable[[str], None]) -> dict[str, str]:
         """Re-render from `ctx`, deploy (only gateway and pump may change), wait for the
         new tasks, check `want` in the specs and the local task containers."""
-        from stackctl.engine import swarm_recreate
-
         return swarm_recreate.recreate_env(ctx, want, say)
 
     def drifted(self, ctx: StackContext) -> list[str]:
         """The services a render of `ctx`'s settings changes against what runs (exit 2
         when one is not the gateway or the pump)."""
-        from stackctl.engine import swarm_recreate
-
         return swarm_recreate.drifted(ctx)
 
     def gateway_targets(self, ctx: StackContext) -> list[tuple[str, str]]:

@@ -16,14 +16,15 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from stackctl.clients.gateway import GatewayClient, wait_redis_pass
 from stackctl.context import StackContext
-from stackctl.engine.base import SMOKE_API_ID, smoke_api
+from stackctl.context.results import SwarmRun
+from stackctl.engine.base import smoke_api
 from stackctl.errors import ConfigError, ToolError
 from stackctl.images.select import stack_images
+from stackctl.names import SMOKE_API_ID
 from stackctl.runtime.swarm import Stack, Task, nodes
 from stackctl.swarm.health import wait_healthy
 from stackctl.swarm.placement import decide
 from stackctl.swarm.render import render_swarm
-from stackctl.swarm.run import SwarmRun
 from stackctl.swarm.stackfile import STACK_FILE
 from stackctl.swarm.wait import wait_running
 

@@ -11,25 +11,19 @@ from dataclasses import replace
 from pathlib import Path
 
 from stackctl.context import StackContext
+from stackctl.context.results import SwarmRun
 from stackctl.doctor import check_ports
-from stackctl.engine.base import SMOKE_API_ID, smoke_api
+from stackctl.engine.base import smoke_api
 from stackctl.errors import ConfigError, ToolError
 from stackctl.images.select import stack_images
+from stackctl.names import INIT_SERVICE, SMOKE_API_ID, TYK_SERVICES
 from stackctl.pipeline import Outcome
 from stackctl.runtime import swarm
 from stackctl.swarm import access
 from stackctl.swarm.health import wait_healthy
 from stackctl.swarm.placement import decide
 from stackctl.swarm.render import render_swarm
-from stackctl.swarm.run import SwarmRun
-from stackctl.swarm.stackfile import (
-    INIT_SERVICE,
-    JOB_FILE,
-    STACK_FILE,
-    TYK_SERVICES,
-    check_swarm_settings,
-    wanted_tasks,
-)
+from stackctl.swarm.stackfile import JOB_FILE, STACK_FILE, check_swarm_settings, wanted_tasks
 from stackctl.swarm.wait import progress, wait_cluster_ready, wait_job, wait_running
 
 PUBLISH_WARNING = ("swarm.publish_gateway: the gateway listens on port {port} of EVERY "

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, Protocol
 
-from stackctl.fallback.state import SHARDCOUNT_ENV
+from stackctl.rung import SHARDCOUNT_ENV
 from stackctl.tyk.detect import Detection
 from stackctl.tyk.lookup import reads_standalone, standalone_env
 from stackctl.tyk.schema import Component

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from stackctl.fallback.ladder import LadderReport
-from stackctl.fallback.state import SHARDCOUNT_ENV
+from stackctl.rung import SHARDCOUNT_ENV
 
 
 def ladder_lines(report: LadderReport) -> list[str]:

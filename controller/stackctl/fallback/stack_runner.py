@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from stackctl.fallback.state import write_shardcount
+from stackctl.context.render import render_stack
+from stackctl.rung import write_shardcount
+from stackctl.runtime.health import read_healthchecks
 from stackctl.tyk.detect import Detection
 from stackctl.tyk.schema import Component
 from stackctl.tyk.watch import settle_times, watch
@@ -27,16 +29,12 @@ class StackRunner:
     def apply(self, shardcount: int) -> None:
         """Remember the rung, re-render (the compose renderer reads it) and recreate the
         components whose environment changed."""
-        from stackctl.context.render import render_stack
-
         write_shardcount(self.ctx.state_dir, shardcount)
         render_stack(self.ctx)
         self.ctx.compose.up(list(self.releases), wait=False, no_deps=True)
 
     def wait(self) -> list[Detection]:
         """Watch the recreated components until each is decided."""
-        from stackctl.runtime.health import read_healthchecks
-
         return watch(self.ctx.compose, self.releases, self.timeout,
                      settle=settle_times(self.ctx.model.settings),
                      checks=read_healthchecks(self.ctx.compose_file))

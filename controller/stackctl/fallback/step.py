@@ -18,13 +18,13 @@ from stackctl.errors import StepError, ToolError
 from stackctl.fallback.ladder import climb
 from stackctl.fallback.report import ladder_lines
 from stackctl.fallback.stack_runner import RUNG_TIMEOUT_S, StackRunner
-from stackctl.fallback.state import (
+from stackctl.pipeline import Outcome, Step, deferred_failure, skipped
+from stackctl.rung import (
     read_shardcount,
     rungs_after,
     write_last_report,
     write_shardcount,
 )
-from stackctl.pipeline import Outcome, Step, deferred_failure, skipped
 from stackctl.tyk.watch import components
 
 

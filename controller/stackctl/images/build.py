@@ -24,6 +24,28 @@ from typing import TYPE_CHECKING, Any, Literal
 from stackctl import assets, versions
 from stackctl.errors import ConfigError, StackctlError, ToolError
 from stackctl.images import digest as digests
+from stackctl.images.contract import CONTRACT_OF, violations
+from stackctl.images.gobuild import fetch_and_build, ref
+from stackctl.names import (
+    GO_MOD_LABEL,
+    GO_REDIS_LABEL,
+    INPUTS_LABEL,
+    RELEASE_LABEL,
+    STAGE_LABEL,
+    STORAGE_LABEL,
+)
+from stackctl.runtime.engine import engine_version
+from stackctl.runtime.images import (
+    build_image,
+    image_facts,
+    image_store_dir,
+    import_rootfs,
+    prune_stages,
+    remove_image,
+    tag_image,
+)
+from stackctl.tools.debootstrap import SLIM_DPKG_CFG, rootfs_tarball
+from stackctl.tools.go import go_version
 from stackctl.versions import GoModule, ImageSpec
 
 if TYPE_CHECKING:
@@ -121,27 +143,25 @@ def check_disk(paths: Sequence[Path], need: int = MIN_FREE_BYTES) -> None:
                 f"{need / 1024**3:.0f} GiB (free some space, e.g. `docker image prune`)")
 
 
-BUILD_LABELS = (versions.RELEASE_LABEL, versions.GO_REDIS_LABEL, versions.STORAGE_LABEL,
-                versions.GO_MOD_LABEL)
+BUILD_LABELS = (RELEASE_LABEL, GO_REDIS_LABEL, STORAGE_LABEL,
+                GO_MOD_LABEL)
 
 
 def build_labels(module: GoModule, built: GoBinary) -> dict[str, str]:
     """The labels of a Tyk image: its release, its Redis client's versions (from the
     build list, `go list -m`) and the requirement lines `go get` moved."""
-    labels = {versions.RELEASE_LABEL: module.release}
-    for path, key in ((versions.GO_REDIS, versions.GO_REDIS_LABEL),
-                      (versions.TYK_STORAGE, versions.STORAGE_LABEL)):
+    labels = {RELEASE_LABEL: module.release}
+    for path, key in ((versions.GO_REDIS, GO_REDIS_LABEL),
+                      (versions.TYK_STORAGE, STORAGE_LABEL)):
         if path in built.clients:
             labels[key] = built.clients[path]
     if built.moved:
-        labels[versions.GO_MOD_LABEL] = "; ".join(map(str, built.moved))
+        labels[GO_MOD_LABEL] = "; ".join(map(str, built.moved))
     return labels
 
 
 def check_contract(spec: ImageSpec, ref: str) -> None:
     """Raise when a freshly built image breaks its official image's runtime contract."""
-    from stackctl.images.contract import CONTRACT_OF, violations
-
     contract = CONTRACT_OF.get(spec.name)
     if contract is None:
         return
@@ -180,15 +200,11 @@ class Builder:
     def go_version(self) -> str:
         """The host Go version as text (raises ToolError when there is no toolchain)."""
         if self._go_version is None:
-            from stackctl.tools.go import go_version
-
             self._go_version = ".".join(map(str, go_version()))
         return self._go_version
 
     def dep_ids(self, spec: ImageSpec) -> dict[str, str]:
         """Image id of each image `spec` is built on; raises when one is missing."""
-        from stackctl.runtime.images import image_facts
-
         out = {}
         for dep in spec.depends_on:
             if dep not in self._ids:
@@ -212,7 +228,6 @@ class Builder:
     def _ensure_disk(self) -> None:
         if self._disk_checked:
             return
-        from stackctl.runtime.images import image_store_dir
 
         check_disk([self.cache, image_store_dir()])
         self._disk_checked = True
@@ -228,16 +243,12 @@ class Builder:
     def _docker_build(self, spec: ImageSpec, context: Path, label: str, tag: str,
                       no_cache: bool, extra_args: dict[str, str] | None = None,
                       labels: dict[str, str] | None = None) -> str:
-        from stackctl.runtime.images import build_image
-
         args = self._build_args(spec) | (extra_args or {})
-        return build_image(context, tag, args, {versions.INPUTS_LABEL: label, **(labels or {})},
+        return build_image(context, tag, args, {INPUTS_LABEL: label, **(labels or {})},
                            no_cache)
 
     def _rootfs(self) -> Path:
         """The cached debootstrap tarball (made when missing, ~30 s)."""
-        from stackctl.tools.debootstrap import SLIM_DPKG_CFG, rootfs_tarball
-
         key = hashlib.sha256(
             f"{versions.DEBIAN_SUITE}|{versions.DEBIAN_MIRROR}|{versions.DEBOOTSTRAP_VARIANT}|"
             f"{SLIM_DPKG_CFG}".encode()).hexdigest()[:16]
@@ -250,8 +261,6 @@ class Builder:
         return tarball
 
     def _build_base(self, spec: ImageSpec, label: str, tag: str, no_cache: bool) -> str:
-        from stackctl.runtime.images import import_rootfs, remove_image
-
         tarball = self._rootfs()
         rootfs_tag = temp_tag(spec, "rootfs")
         try:
@@ -262,8 +271,6 @@ class Builder:
             remove_image(rootfs_tag)
 
     def _build_go(self, spec: ImageSpec, label: str, tag: str, no_cache: bool) -> str:
-        from stackctl.images.gobuild import fetch_and_build, ref
-
         assert spec.module is not None
         self.progress(f"{spec.name}: go build {ref(spec.module)} on the host")
         built = fetch_and_build(spec.module, self.cache)
@@ -285,8 +292,6 @@ class Builder:
 
     def build_one(self, spec: ImageSpec, label: str, no_cache: bool) -> str:
         """Build `spec` under a temporary tag, retag on success; returns the image id."""
-        from stackctl.runtime.images import image_facts, prune_stages, remove_image, tag_image
-
         self._ensure_disk()
         self.progress(f"{spec.name}: building {spec.local}")
         old = image_facts(spec.local)
@@ -300,14 +305,14 @@ class Builder:
                 new_id = self._docker_build(spec, self.recipes / spec.recipe, label, tag,
                                             no_cache)
             facts = image_facts(tag)
-            if facts is None or facts.labels.get(versions.INPUTS_LABEL) != label:
+            if facts is None or facts.labels.get(INPUTS_LABEL) != label:
                 raise ToolError(f"docker build {spec.name}: the built image lacks its label")
             check_contract(spec, tag)
             tag_image(new_id, spec.local)
         finally:
             remove_image(tag)
             with contextlib.suppress(ToolError):  # a builder stage left dangling: disk only
-                prune_stages(f"{versions.STAGE_LABEL}=rootfs")
+                prune_stages(f"{STAGE_LABEL}=rootfs")
         if old is not None and old.id != new_id:
             with contextlib.suppress(ToolError):  # still used by a container or a child
                 remove_image(old.id)
@@ -315,8 +320,6 @@ class Builder:
 
     def run(self, specs: Sequence[ImageSpec], force: set[str]) -> BuildReport:
         """Build or skip each spec in order; failures are recorded, not raised."""
-        from stackctl.runtime.images import image_facts
-
         report = BuildReport()
         failed: set[str] = set()
         self._ids.clear()  # image ids are read afresh each run
@@ -331,7 +334,7 @@ class Builder:
                 label = self.input_digest(spec)
                 current = image_facts(spec.local)
                 if (spec.name not in force and current is not None
-                        and current.labels.get(versions.INPUTS_LABEL) == label):
+                        and current.labels.get(INPUTS_LABEL) == label):
                     result.status, result.detail = "skipped", "inputs unchanged"
                 else:
                     self.build_one(spec, label, no_cache=spec.name in force)
@@ -343,8 +346,8 @@ class Builder:
                 if current is not None:
                     self._ids[spec.name] = current.id
                     result.labels = {k: v for k, v in current.labels.items()
-                                     if k in BUILD_LABELS and k != versions.GO_MOD_LABEL}
-                    edits = current.labels.get(versions.GO_MOD_LABEL, "")
+                                     if k in BUILD_LABELS and k != GO_MOD_LABEL}
+                    edits = current.labels.get(GO_MOD_LABEL, "")
                     result.go_mod_moved = edits.split("; ") if edits else []
             except ToolError as exc:
                 failed.add(spec.name)
@@ -362,8 +365,6 @@ def build_images(only: Sequence[str] = (), force: bool = False, progress: Progre
     Raises for what stops every image (engine unreachable, disk full, bad names);
     per-image failures are in the report.
     """
-    from stackctl.runtime.engine import engine_version
-
     specs, named = select(only)
     engine_version()
     with assets.as_directory(*assets.IMAGE_RECIPES) as recipes:  # stack/images

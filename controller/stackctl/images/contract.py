@@ -21,6 +21,9 @@ from stackctl.runtime.image_files import (
     can_exec,
     can_read,
     can_write,
+    image_config,
+    image_files,
+    image_user,
     resolve,
 )
 
@@ -207,8 +210,6 @@ def _keep(path: str, contract: Contract) -> bool:
 
 def facts(ref: str, contract: Contract) -> Facts:
     """The facts of local image `ref` that `contract` is checked on (no container runs)."""
-    from stackctl.runtime.image_files import image_config, image_files, image_user
-
     config = image_config(ref)
     files = image_files(ref)  # all: the folders above the kept paths are needed too
     kept = {p: f for p, f in files.items() if _keep(p, contract)}

@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from stackctl import versions
+from stackctl.tools.debootstrap import SLIM_DPKG_CFG
 from stackctl.versions import ImageSpec
 
 SCHEMA = 1
@@ -35,8 +36,6 @@ def inputs(spec: ImageSpec, recipe: Mapping[str, str], dep_ids: Mapping[str, str
         "deps": dict(sorted(dep_ids.items())),
     }
     if spec.name == "base":
-        from stackctl.tools.debootstrap import SLIM_DPKG_CFG
-
         doc["debootstrap"] = {"suite": versions.DEBIAN_SUITE, "mirror": versions.DEBIAN_MIRROR,
                               "variant": versions.DEBOOTSTRAP_VARIANT, "slim": SLIM_DPKG_CFG}
     if spec.module is not None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 import tempfile
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,7 +24,10 @@ from typing import Any
 from stackctl import assets
 from stackctl.errors import ToolError
 from stackctl.load.plan import LoadPlan, LoadResult, SliceCounts
+from stackctl.names import ROLE_LOAD, role_labels
+from stackctl.runtime.oneshot import run_oneshot
 from stackctl.state import atomic_write
+from stackctl.tools.wrk import run_wrk
 
 NAME = "wrk"
 MARKER = "STACKCTL_WRK_JSON "
@@ -108,7 +112,7 @@ def script_file(directory: Path, name: str = SCRIPT_NAME) -> Path:
     return path
 
 
-def _keys_file(directory: Path, keys: tuple[str, ...]) -> Path:
+def write_keys_file(directory: Path, keys: tuple[str, ...]) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile("w", dir=directory, prefix=".wrk-keys-",
                                      delete=False) as handle:  # 0600
@@ -125,9 +129,7 @@ def run_wrk_plan(plan: LoadPlan, url: str, work_dir: Path, runner: Runner,
     `runner`, parse; both files are removed afterwards.
 
     `script` / `keys_dir` are the paths wrk sees (inside a container they differ)."""
-    import time
-
-    keys_path = _keys_file(work_dir, plan.keys)
+    keys_path = write_keys_file(work_dir, plan.keys)
     local_script = script_file(work_dir, f"{keys_path.name}.lua")  # one per run, as the keys
     try:
         seen_keys = f"{keys_dir}/{keys_path.name}" if keys_dir else str(keys_path)
@@ -143,8 +145,6 @@ def run_wrk_plan(plan: LoadPlan, url: str, work_dir: Path, runner: Runner,
 
 def run_host(plan: LoadPlan, work_dir: Path) -> LoadResult:
     """wrk on the host against `plan.url` (the published port on 127.0.0.1)."""
-    from stackctl.tools.wrk import run_wrk
-
     return run_wrk_plan(plan, plan.url, work_dir,
                         lambda args: run_wrk(args, timeout=plan.deadline_s))
 
@@ -152,13 +152,11 @@ def run_host(plan: LoadPlan, work_dir: Path) -> LoadResult:
 def run_in_network(plan: LoadPlan, url: str, work_dir: Path, image: str, network: str
                    ) -> LoadResult:
     """wrk from the `load` image on `network`, against `url` (a service name there)."""
-    from stackctl.runtime.oneshot import run_oneshot
-
     def runner(args: list[str]) -> str:
         result = run_oneshot(image, ["timeout", f"{plan.deadline_s:.0f}", "wrk", *args],
                              network,
                              mounts=[(str(work_dir.resolve()), f"{CONTAINER_DIR}/keys")],
-                             labels={"io.stackctl.role": "load"})
+                             labels=role_labels(ROLE_LOAD))
         if not result.ok:
             last = (result.stderr.strip().splitlines() or [f"exit {result.returncode}"])[-1]
             raise ToolError(f"wrk in {image}: {last}")

@@ -9,7 +9,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from stackctl.cluster.redis_conf import SCRIPTS_MOUNT
 from stackctl.errors import ToolError
-from stackctl.runtime.compose import ExecResult
+from stackctl.runtime.docker_cli import ExecResult
 from stackctl.runtime.usage import Unavailable
 
 TARGET_ENV = "STACKCTL_TARGET"

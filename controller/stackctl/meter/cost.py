@@ -4,6 +4,7 @@ and the machine's share, and who saturated."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -158,8 +159,6 @@ def connections_received(before: Snapshot, after: Snapshot) -> int | None:
 
 def _cores(*snapshots: Snapshot) -> int:
     """The host's cores from the first snapshot that read them (else this machine's)."""
-    import os
-
     for snapshot in snapshots:
         if not isinstance(snapshot.host, Unavailable):
             return snapshot.host.cores

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from stackctl.tyk.lookup import all_signatures
+
 
 def pool_timeout_texts() -> tuple[str, ...]:
     """The gateway's pool-timeout log lines, from the tables."""
-    from stackctl.tyk.lookup import all_signatures
-
     return tuple(s.text for s in all_signatures("gateway") if s.meaning == "pool-timeout")
 
 

@@ -17,8 +17,14 @@ from typing import Protocol
 from stackctl.errors import ToolError
 from stackctl.meter.commandstats import NodeCommands, collect, submit_reads
 from stackctl.runtime._client import load_wrapper
-from stackctl.runtime.compose import ExecResult
-from stackctl.runtime.usage import ContainerUsage, HostCpu, Unavailable, container_usage
+from stackctl.runtime.docker_cli import ExecResult
+from stackctl.runtime.usage import (
+    ContainerUsage,
+    HostCpu,
+    Unavailable,
+    container_usage,
+    read_host_cpu,
+)
 
 MAX_THREADS = 8
 """Parallel node reads at most (each is one `docker exec`)."""
@@ -63,8 +69,6 @@ class Snapshot:
 def read_snapshot(source: MeterSource, loadgen_cpu: Callable[[], float]) -> Snapshot:
     """Read everything once: the nodes' counts in parallel threads while this thread
     reads the containers (one `docker inspect`) and /proc."""
-    from stackctl.runtime.usage import read_host_cpu
-
     load_wrapper()  # before the threads: python-on-whales' imports can deadlock
     start = time.monotonic()
     gateways, nodes = dict(source.gateways()), dict(source.nodes())

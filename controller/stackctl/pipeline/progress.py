@@ -7,6 +7,8 @@ import sys
 from dataclasses import asdict, dataclass
 from typing import ClassVar, Literal, Protocol, TextIO
 
+from rich.console import Console
+
 Status = Literal["start", "ok", "failed", "skipped"]
 
 
@@ -46,8 +48,6 @@ class PlainProgress:
         "ok": "[green]✓[/]", "failed": "[red]✗[/]", "skipped": "[dim]-[/]"}
 
     def __init__(self, verbose: bool = False) -> None:
-        from rich.console import Console
-
         self._console = Console(stderr=True, highlight=False)
         self._verbose = verbose
 

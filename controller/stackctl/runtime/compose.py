@@ -6,51 +6,20 @@ one-line `ToolError`s that keep the command and its stderr.
 
 from __future__ import annotations
 
+import re
+import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
+from stackctl.errors import ToolError
+from stackctl.names import container_name, network_name
 from stackctl.runtime._client import docker_client, tool_errors
+from stackctl.runtime.docker_cli import ExecResult, ServiceState, parse_env, run_bounded
 
 if TYPE_CHECKING:
     from python_on_whales import DockerClient
-
-
-@dataclass(frozen=True)
-class ExecResult:
-    """What a command run inside a service container returned."""
-
-    returncode: int
-    stdout: str
-    stderr: str
-
-    @property
-    def ok(self) -> bool:
-        """Exit code 0."""
-        return self.returncode == 0
-
-
-class Exec(Protocol):
-    """Runs a command in a service's container: all a health probe, a gate wait, a SQL
-    count or a watch needs (an engine, the drill's gate, or a fake in a logic test)."""
-
-    def exec(self, service: str, command: Sequence[str], env: dict[str, str] | None = None,
-             index: int = 1, timeout: float | None = None) -> ExecResult:
-        """Run `command` (exit code returned, not raised; 124 when cut short)."""
-        ...
-
-
-@dataclass(frozen=True)
-class ServiceState:
-    """One container of the project, as `compose ps` reports it."""
-
-    service: str
-    name: str
-    state: str  # running | exited | created | ...
-    health: str  # healthy | unhealthy | starting | "" (no healthcheck)
-    exit_code: int
-    started_at: float = 0.0  # epoch seconds of the last start; 0 when not known
 
 
 class Compose:
@@ -70,7 +39,7 @@ class Compose:
         base = config.docker_compose_cmd if compose else config.docker_cmd
         cmd = [str(a) for a in base] + list(args)
         if timeout is not None:
-            return _run_bounded(cmd, what, timeout)
+            return run_bounded(cmd, what, timeout)
         with tool_errors(what):
             try:
                 out, err = run(cmd, return_stderr=True)
@@ -81,20 +50,16 @@ class Compose:
     def container(self, service: str, index: int = 1) -> str:
         """The container name Compose gives a service replica (stackctl never sets
         `container_name`)."""
-        return f"{self.project}-{service}-{index}"
+        return container_name(self.project, service, index)
 
     def env(self, service: str, index: int = 1) -> dict[str, str]:
         """A replica's environment as its container was created with (`docker inspect`
         Config.Env: no process runs in it, so a shell-less image answers too)."""
-        from stackctl.runtime.swarm import parse_env
-
         name = self.container(service, index)
         result = self._run(["inspect", "--type", "container", "--format",
                             "{{json .Config.Env}}", name], f"docker inspect {name}",
                            compose=False)
         if not result.ok:
-            from stackctl.errors import ToolError
-
             raise ToolError(f"docker inspect {name}: "
                             f"{(result.stderr.strip().splitlines() or ['failed'])[-1]}")
         return parse_env(result.stdout)
@@ -126,8 +91,6 @@ class Compose:
                             "--filter", f"{label}oneoff=False", "--format", PS_FORMAT],
                            f"docker ps ({self.project})", compose=False)
         if not result.ok:
-            from stackctl.errors import ToolError
-
             raise ToolError(f"docker ps ({self.project}): {result.stderr.strip()}")
         return sorted(parse_docker_ps(result.stdout), key=lambda s: (s.service, s.name))
 
@@ -185,8 +148,6 @@ class Compose:
 
     def follow_logs(self, services: Sequence[str] = (), tail: int | None = None) -> None:
         """Stream the services' logs to stdout until interrupted."""
-        import sys
-
         with tool_errors(f"compose logs -f ({self.project})"):
             for _source, line in self._client.compose.logs(
                     list(services), tail=None if tail is None else str(tail), follow=True,
@@ -227,7 +188,7 @@ class Compose:
 
     def network(self, name: str) -> str:
         """The Docker network Compose made for the project's network `name`."""
-        return f"{self.project}_{name}"
+        return network_name(self.project, name)
 
     def disconnect(self, service: str, network: str) -> None:
         """Take the service's container off the project's network `network` (it keeps
@@ -248,7 +209,7 @@ class Compose:
         with its address on each ("" when it has none)."""
         with tool_errors(f"docker inspect {service}"):
             info = self._client.container.inspect(self.container(service))
-        prefix = f"{self.project}_"
+        prefix = network_name(self.project, "")
         nets = info.network_settings.networks or {}
         return {name[len(prefix):]: (net.ip_address or "") for name, net in nets.items()
                 if name.startswith(prefix)}
@@ -270,26 +231,8 @@ class Compose:
         return data
 
 
-def _run_bounded(cmd: list[str], what: str, timeout: float) -> ExecResult:
-    """Run a docker CLI command for at most `timeout` seconds (exit 124 when cut short)."""
-    import subprocess
-
-    try:
-        done = subprocess.run(cmd, capture_output=True, text=True, errors="replace",
-                              timeout=timeout)
-    except subprocess.TimeoutExpired:
-        return ExecResult(124, "", f"{what}: no answer within {timeout:g} s")
-    except FileNotFoundError:
-        from stackctl.errors import ToolError
-
-        raise ToolError(f"{what}: {cmd[0]} not found; install docker.io") from None
-    return ExecResult(done.returncode, done.stdout, done.stderr)
-
-
 def _epoch(stamp: str) -> float:
     """Docker's RFC 3339 time as epoch seconds; 0 for its zero time or nonsense."""
-    from datetime import datetime
-
     try:
         value = datetime.fromisoformat(stamp.strip()).timestamp()
     except ValueError:
@@ -306,8 +249,6 @@ _HEALTH = (("(unhealthy)", "unhealthy"), ("(healthy)", "healthy"),
 def parse_docker_ps(text: str) -> list[ServiceState]:
     """Parse `docker ps --format PS_FORMAT`: the health and the exit code come from the
     status column (`Up 5 seconds (healthy)`, `Exited (137) 2 seconds ago`)."""
-    import re
-
     out = []
     for line in text.splitlines():
         parts = line.split("\t")

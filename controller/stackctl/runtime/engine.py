@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from stackctl.errors import ToolError
 from stackctl.runtime._client import docker_client, tool_errors
 
 
@@ -14,8 +15,6 @@ def engine_version() -> str:
         info = client.version()
     server = info.server
     if server is None or not server.version:
-        from stackctl.errors import ToolError
-
         raise ToolError("docker engine unreachable: the CLI got no server answer")
     return str(server.version)
 

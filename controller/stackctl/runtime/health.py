@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from stackctl.runtime.compose import Exec, ServiceState
+from stackctl.runtime.docker_cli import Exec, ServiceState
 from stackctl.state import read_json
 
 PROBE_TIMEOUT_S = 5.0

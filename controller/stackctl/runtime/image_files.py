@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import IO, Literal, TypeVar
 
 from stackctl.errors import ToolError
+from stackctl.names import ROLE_IMAGE_FILES, ROLE_LABEL
 from stackctl.runtime._client import docker_client, tool_errors
 from stackctl.runtime.images import image_exists
 
@@ -100,7 +101,7 @@ def _created(ref: str) -> Iterator[str]:
     docker = [str(c) for c in docker_client().client_config.docker_cmd]
     # A command is given so that an image with neither ENTRYPOINT nor CMD can be created.
     with tool_errors(f"docker create {ref}"):
-        cid = str(run([*docker, "create", "--label", "io.stackctl.role=image-files",
+        cid = str(run([*docker, "create", "--label", f"{ROLE_LABEL}={ROLE_IMAGE_FILES}",
                        ref, "stackctl-image-files"])).strip()
     try:
         yield cid

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -141,9 +145,6 @@ def image_store_dir() -> Path:
 def save_images(refs: Sequence[str], path: Path) -> None:
     """`docker save` of `refs` into one tar at `path`, written atomically (a temporary
     file beside it, renamed)."""
-    import os
-    import tempfile
-
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
@@ -171,9 +172,6 @@ PULL_TIMEOUT_S = 600.0
 def pull_image(ref: str, show: bool = True, timeout: float = PULL_TIMEOUT_S) -> str | None:
     """`docker pull ref`, its progress on stderr when `show` (as `docker compose up`
     shows it); None when pulled, else the last line Docker said (why not)."""
-    import subprocess
-    import sys
-
     cmd = [*(str(c) for c in docker_client().client_config.docker_cmd), "pull", ref]
     try:
         proc = subprocess.run(cmd, stdout=sys.stderr if show else subprocess.DEVNULL,

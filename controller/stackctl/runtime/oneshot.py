@@ -9,7 +9,7 @@ import subprocess
 from collections.abc import Mapping, Sequence
 
 from stackctl.runtime._client import docker_client, tool_errors
-from stackctl.runtime.compose import ExecResult
+from stackctl.runtime.docker_cli import ExecResult
 
 
 def _docker_run(image: str, command: Sequence[str], network: str, user: str,

@@ -14,19 +14,18 @@ import subprocess
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
 from stackctl.errors import ConfigError, ToolError
+from stackctl.names import ROLE_LABEL, network_name, swarm_service
 from stackctl.runtime._client import docker_client, tool_errors
-from stackctl.runtime.compose import ExecResult
+from stackctl.runtime.docker_cli import ExecResult, parse_env, run_bounded
 
 STACK_LABEL = "com.docker.stack.namespace"
 """The label `docker stack deploy` puts on every object it creates."""
 SERVICE_LABEL = "com.docker.swarm.service.name"
-ROLE_LABEL = "io.stackctl.role"
-OWNER_LABEL = "io.stackctl.project"
-"""On the containers stackctl starts itself next to a stack (the local access proxy)."""
 JOB_MODES = ("replicated-job", "global-job")
 
 
@@ -185,11 +184,11 @@ class Stack:
 
     def full(self, service: str) -> str:
         """The swarm's name of a stack service, e.g. `stackctl_redis-1`."""
-        return f"{self.name}_{service}"
+        return swarm_service(self.name, service)
 
     def network(self, short: str) -> str:
         """The swarm's name of a stack network."""
-        return f"{self.name}_{short}"
+        return network_name(self.name, short)
 
     def deploy(self, stack_file: Path) -> None:
         """`docker stack deploy --resolve-image never`: create or update the services
@@ -527,15 +526,6 @@ def parse_local_tasks(text: str, stack: str) -> dict[str, list[str]]:
     return {k: sorted(v) for k, v in sorted(out.items())}
 
 
-def parse_env(text: str) -> dict[str, str]:
-    """A spec's `Env` as JSON (`["K=V", ...]` or null) -> {K: V}."""
-    try:
-        items = json.loads(text.strip() or "null") or []
-    except ValueError:
-        raise ToolError(f"docker service inspect: unreadable env {text.strip()[:80]!r}") from None
-    return {k: v for k, _, v in (str(item).partition("=") for item in items)}
-
-
 def parse_services(text: str, stack: str) -> list[ServiceInfo]:
     """The `service inspect --format` lines `Stack.services` asks for."""
     out = []
@@ -608,8 +598,6 @@ def local_task(full_service: str) -> LocalTask | None:
 
 def parse_started(text: str) -> float:
     """Docker's `2026-12-01T17:05:03.123456789Z` as epoch seconds (0.0 when unreadable)."""
-    from datetime import datetime
-
     head, _, frac = text.strip().rstrip("Z").partition(".")
     try:
         when = datetime.fromisoformat(head + "+00:00")
@@ -645,15 +633,13 @@ def exec_bounded(container: str, command: Sequence[str], env: Mapping[str, str] 
                  timeout: float | None = None) -> ExecResult:
     """`docker exec` in a local container, at most `timeout` seconds (exit 124 when cut
     short); `env` must hold nothing secret (it is on the command line)."""
-    from stackctl.runtime.compose import _run_bounded
-
     args = ["exec"]
     for key, value in (env or {}).items():
         args += ["--env", f"{key}={value}"]
     args += [container, *command]
     if timeout is None:
         return _run(args, f"docker exec {container}")
-    return _run_bounded([*docker_client().client_config.docker_cmd, *args],
+    return run_bounded([*docker_client().client_config.docker_cmd, *args],
                         f"docker exec {container}", timeout)
 
 

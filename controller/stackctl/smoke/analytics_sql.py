@@ -7,8 +7,9 @@ from __future__ import annotations
 import re
 
 from stackctl.errors import ToolError
-from stackctl.runtime.compose import Exec
-from stackctl.tyk.pro import POSTGRES_DB, POSTGRES_SERVICE, POSTGRES_USER
+from stackctl.names import POSTGRES_SERVICE
+from stackctl.runtime.docker_cli import Exec
+from stackctl.tyk.pro import POSTGRES_DB, POSTGRES_USER
 from stackctl.tyk.tables import PRO_SQL_TABLES
 
 _API_ID = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 from stackctl.load.stats import Slice
+from stackctl.load.steady import steadiness
 from stackctl.smoke.expect import expected_allowed
 from stackctl.tyk.schema import LimiterKind
 
@@ -148,8 +149,6 @@ def analytics_check(served: int, delivered: int, waited_s: float, unanswered: in
 
 def steady_check(parts: Sequence[Slice]) -> Check:
     """Throughput and p99 of the last fifth of the run against the first fifth."""
-    from stackctl.load.steady import steadiness
-
     verdict = steadiness(parts)
     return Check("steady", verdict.passed, verdict.detail)
 

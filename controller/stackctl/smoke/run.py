@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from stackctl.clients.gateway import GatewayClient, redis_health
 from stackctl.context import StackContext
 from stackctl.context.gateway import stack_gateway
-from stackctl.engine import Engine, LoadSite
+from stackctl.engine.base import Engine, LoadSite
 from stackctl.errors import ToolError
 from stackctl.load import keys as api_keys
 from stackctl.load import wrk

@@ -12,10 +12,10 @@ from stackctl.clients.dashboard import DashboardClient
 from stackctl.clients.gateway import GatewayClient
 from stackctl.context import StackContext
 from stackctl.dashboard.bootstrap import bootstrap
-from stackctl.engine.base import SMOKE_API_ID as API_ID
-from stackctl.engine.base import SMOKE_LISTEN_PATH as LISTEN_PATH
 from stackctl.engine.base import smoke_api
 from stackctl.errors import StepError, ToolError
+from stackctl.names import SMOKE_API_ID as API_ID
+from stackctl.names import SMOKE_LISTEN_PATH as LISTEN_PATH
 from stackctl.state import atomic_write_json
 from stackctl.tyk.apidef import KEY_HEADER, session
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from stackctl.cluster.pki import ensure_pki, verify_pki
 from stackctl.context import StackContext
 from stackctl.pipeline import Outcome, skipped
 
@@ -16,7 +17,6 @@ class Certificates:
             return skipped(why)
         if not ctx.model.tls:
             return skipped("not needed (tls off)")
-        from stackctl.cluster.pki import ensure_pki, verify_pki
 
         result = ensure_pki(ctx.model)
         verify_pki(ctx.model)

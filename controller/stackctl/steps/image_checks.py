@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Literal
 
 from stackctl.errors import ConfigError, ToolError
+from stackctl.render.tyk import IMAGE_NEEDS
+from stackctl.runtime.image_user import image_users, record_run_as, unreadable
 from stackctl.settings import Settings
 
 TLS_FILES = ("ca_file", "cert_file", "key_file")
@@ -90,9 +92,6 @@ def tyk_users(settings: Settings, images: Mapping[str, str]) -> dict[str, tuple[
     """The Tyk services' image users (uid, gid), recorded for the renderers
     (`runtime.image_user`); an override image's user must resolve and must read and run
     its own files (as the container will run: that uid, the host user's group)."""
-    from stackctl.runtime.image_user import image_users, record_run_as, unreadable
-    from stackctl.stack_compose import IMAGE_NEEDS
-
     given = overrides(settings)
     users: dict[str, tuple[int, int]] = {}
     for service in TYK_IMAGES:

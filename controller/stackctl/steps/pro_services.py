@@ -7,10 +7,10 @@ import time
 
 from stackctl.context import StackContext
 from stackctl.errors import StepError
+from stackctl.names import DASHBOARD_SERVICE, POSTGRES_SERVICE
 from stackctl.pipeline import Outcome, skipped
+from stackctl.render.pro import pg_ready, pro_names
 from stackctl.runtime.health import Check, probe
-from stackctl.stack_compose_pro import pg_ready, pro_names
-from stackctl.tyk.pro import DASHBOARD_SERVICE, POSTGRES_SERVICE
 
 READY_TIMEOUT_S = 90.0
 POLL_S = 1.0

@@ -9,10 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from stackctl.model import StackModel
-from stackctl.runtime.swarm import OWNER_LABEL, ROLE_LABEL, Stack, remove_container, run_detached
-from stackctl.stack_compose import GATEWAY_PORT
+from stackctl.names import FRONT_NETWORK, OWNER_LABEL, ROLE_LABEL
+from stackctl.render.tyk import GATEWAY_PORT
+from stackctl.runtime.swarm import Stack, remove_container, run_detached
 from stackctl.state import atomic_write
-from stackctl.swarm.stackfile import FRONT_NETWORK
 
 CONF_FILE = "access-nginx.conf"
 ROLE = "access-proxy"

@@ -10,11 +10,11 @@ import time
 from collections.abc import Mapping, Sequence
 
 from stackctl.errors import ToolError
+from stackctl.names import FRONT_NETWORK
+from stackctl.render.tyk import probe_of
 from stackctl.runtime.health import PROBE_KEY, http_argv
 from stackctl.runtime.oneshot import run_oneshot
 from stackctl.runtime.swarm import Stack, Task, task_addresses
-from stackctl.stack_compose import probe_of
-from stackctl.swarm.stackfile import FRONT_NETWORK
 
 PROBE_TIMEOUT_S = 3
 POLL_S = 1.0

@@ -19,9 +19,16 @@ from typing import Protocol
 from stackctl.errors import ToolError
 from stackctl.load.plan import LoadPlan, LoadResult
 from stackctl.load.stats import merge_counts
-from stackctl.load.wrk import MARKER, _keys_file, parse_wrk_output, script_file, wrk_args, wrk_call
+from stackctl.load.wrk import (
+    MARKER,
+    parse_wrk_output,
+    script_file,
+    write_keys_file,
+    wrk_args,
+    wrk_call,
+)
+from stackctl.names import FRONT_NETWORK, ROLE_LABEL
 from stackctl.runtime.swarm import Stack
-from stackctl.swarm.stackfile import FRONT_NETWORK, ROLE_LABEL
 from stackctl.swarm.wait import FAILED
 
 SERVICE = "load"
@@ -113,7 +120,7 @@ def run_load_tasks(stack: Stack, plan: LoadPlan, tasks: int, image: str, work_di
     overlay); the merged result and each task's. `meter` hears when all run and when
     all have ended."""
     share = task_plan(plan, tasks)
-    keys_path = _keys_file(work_dir, plan.keys)
+    keys_path = write_keys_file(work_dir, plan.keys)
     script = script_file(work_dir)
     digest = hashlib.sha256(keys_path.read_bytes() + script.read_bytes()).hexdigest()[:12]
     secret, config = f"{project}-load-keys-{digest}", f"{project}-load-script-{digest}"

@@ -16,6 +16,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+from stackctl.errors import ToolError
 from stackctl.load.plan import LoadResult
 from stackctl.load.stats import answers_between
 from stackctl.meter.commandstats import TARGET_ENV
@@ -23,11 +24,11 @@ from stackctl.meter.cost import Cost, cost
 from stackctl.meter.pool import count_pool_timeouts
 from stackctl.meter.snapshot import Snapshot, read_snapshot
 from stackctl.model import StackModel
-from stackctl.runtime.compose import ExecResult
+from stackctl.names import GATEWAY_SERVICE
+from stackctl.runtime.docker_cli import ExecResult
 from stackctl.runtime.swarm import Stack
 from stackctl.runtime.usage import Unavailable
 
-GATEWAY_SERVICE = "gateway"
 FIRST_AT = 0.25
 """The first snapshot, as a share of the run after every load task runs: past the
 connections' set-up, inside the second fifth (the steady check compares the first and
@@ -122,8 +123,6 @@ class SwarmMeter:
 
     def running(self, started: float, running: float) -> None:
         """Every load task runs: wait into the run and take the first snapshot."""
-        from stackctl.errors import ToolError
-
         delay = first_snapshot_delay(started, running, self.duration_s)
         if delay is None:
             self.problem = self.problem or (
@@ -139,8 +138,6 @@ class SwarmMeter:
 
     def complete(self) -> None:
         """Every load task ended: the second snapshot."""
-        from stackctl.errors import ToolError
-
         if self.before is None or self._source is None:
             return
         try:

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from stackctl.errors import ConfigError
+from stackctl.names import NODE_LABEL
 from stackctl.runtime.swarm import SwarmNode
-from stackctl.swarm.stackfile import NODE_LABEL
 
 
 @dataclass(frozen=True)

@@ -9,15 +9,18 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from stackctl.cluster.redis_conf import SCRIPTS, render_redis
 from stackctl.context.recorded import APPLIED_FILE
 from stackctl.context.render import GATEWAY_DIR, inputs_digest
 from stackctl.context.results import Rendered
 from stackctl.context.stack import StackContext
 from stackctl.errors import ToolError
 from stackctl.meter.delivered import ANALYTICS_DIR
+from stackctl.names import INIT_SERVICE
+from stackctl.render.tyk import gateway_assets, upstream_conf
+from stackctl.runtime.swarm import Stack
 from stackctl.state import atomic_write, read_json
 from stackctl.swarm.stackfile import (
-    INIT_SERVICE,
     JOB_FILE,
     STACK_FILE,
     SwarmFiles,
@@ -25,14 +28,12 @@ from stackctl.swarm.stackfile import (
     wanted_tasks,
     write_stack_file,
 )
+from stackctl.swarm.wait import progress
+from stackctl.tyk.bundle import RENDERED_DIR, render_files, write_files
 
 
 def swarm_files(ctx: StackContext, extra_apps: Mapping[str, dict[str, Any]]) -> SwarmFiles:
     """Write every file the stack file refers to; return their paths."""
-    from stackctl.cluster.redis_conf import SCRIPTS, render_redis
-    from stackctl.stack_compose import gateway_assets, upstream_conf
-    from stackctl.tyk.bundle import RENDERED_DIR, render_files, write_files
-
     redis = render_redis(ctx.model, ctx.secrets)
     paths = {p.name: p for p in write_files(render_files(ctx.model, ctx.secrets, "json"),
                                             ctx.state_dir / RENDERED_DIR)}
@@ -101,9 +102,6 @@ def _as_deployed(stack: Mapping[str, Any], service: Mapping[str, Any]) -> dict[s
 
 def _all_running(ctx: StackContext) -> bool:
     """Every long-running service of the stack file has all its tasks running."""
-    from stackctl.runtime.swarm import Stack
-    from stackctl.swarm.wait import progress
-
     wanted = wanted_tasks(json.loads((ctx.state_dir / STACK_FILE).read_text()))
     try:
         now = progress(Stack(ctx.model.settings.project).tasks(), wanted)

@@ -35,7 +35,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from stackctl.cluster.compose import private_files
 from stackctl.cluster.pki import STACKCTL_CLIENT
 from stackctl.cluster.redis_conf import (
     ACL_FILE,
@@ -51,15 +50,23 @@ from stackctl.cluster.redis_conf import (
 from stackctl.errors import ConfigError
 from stackctl.images.select import stack_images
 from stackctl.model import CONFIG_ENDPOINT, RedisNode, StackModel, tls_paths
+from stackctl.names import (
+    FRONT_NETWORK,
+    INIT_SERVICE,
+    NODE_LABEL,
+    REDIS_NETWORK,
+    ROLE_GATEWAY,
+    ROLE_LABEL,
+    ROLE_PUMP,
+    ROLE_REDIS_NODE,
+    ROLE_UPSTREAM,
+    role_labels,
+    role_of,
+)
+from stackctl.render.cluster import private_files
+from stackctl.render.tyk import GATEWAY_HOME, GATEWAY_PORT, PUMP_HOME, UPSTREAM_CONF, service_env
 from stackctl.runtime.image_user import read_run_as
 from stackctl.settings import Settings
-from stackctl.stack_compose import (
-    GATEWAY_HOME,
-    GATEWAY_PORT,
-    PUMP_HOME,
-    UPSTREAM_CONF,
-    service_env,
-)
 from stackctl.state import atomic_write_json
 from stackctl.tyk.render_pump import CSV_DIR
 
@@ -67,13 +74,7 @@ STACK_FILE = "stack.json"
 JOB_FILE = "cluster-init.json"
 SCHEMA_VERSION = "3.9"
 """The newest Compose file schema Engine 20.10's `docker stack deploy` knows."""
-REDIS_NETWORK = "redis"
-FRONT_NETWORK = "front"
-INIT_SERVICE = "cluster-init"
 INIT_SCRIPT = "swarm-cluster-init.sh"
-NODE_LABEL = "stackctl.redis"
-"""The node label `swarm.placement = labels` reads: values 0 .. M-1."""
-ROLE_LABEL = "io.stackctl.role"
 DIGEST_LEN = 12
 HEALTH = {"interval": "10s", "timeout": "5s", "retries": 3, "start_period": "30s"}
 """Swarm marks a task running only once its healthcheck passes: every 10 s keeps start-up
@@ -82,7 +83,6 @@ RESTART = {"condition": "any", "delay": "2s"}
 SECRET_MODE = 0o400
 PUBLIC_MODE = 0o444
 SCRIPT_MODE = 0o555
-TYK_SERVICES = ("upstream", "gateway", "pump")
 CSV_VOLUME = "pump-csv"
 """The pump's csv sink: a tmpfs volume on the pump's node, owned by the pump image's user;
 `smoke.swarm_run` reads it with a helper container there (the pump has no shell)."""
@@ -115,7 +115,7 @@ class SwarmFiles:
     apps: Mapping[str, Path]  # API definition file name -> host path
     policies: Mapping[str, Path] = field(default_factory=dict)
     scripts: tuple[str, ...] = ()  # file names inside redis.scripts
-    upstream_conf: Path | None = None  # stackctl's nginx.conf (`stack_compose.upstream_conf`)
+    upstream_conf: Path | None = None  # stackctl's nginx.conf (`render.tyk.upstream_conf`)
 
 
 @dataclass
@@ -202,7 +202,7 @@ def redis_services(model: StackModel, files: SwarmFiles, objects: _Objects, imag
     """One service per node (its own volume, dnsrr name, placement) and the init job."""
     services: dict[str, Any] = {}
     for node, shard, rank in layout(model):
-        deploy = _deploy(labels={ROLE_LABEL: "redis-node"})
+        deploy = _deploy(labels=role_labels(ROLE_REDIS_NODE))
         if groups:
             deploy["placement"] = {"constraints": [
                 f"node.labels.{NODE_LABEL} == {label_value(shard, rank, groups)}"]}
@@ -224,7 +224,7 @@ def redis_services(model: StackModel, files: SwarmFiles, objects: _Objects, imag
                         objects.secret("redis-password", files.redis.password, PASSWORD_FILE),
                         *_tls_secrets(objects, model, node.name)],
             "healthcheck": {"test": _sh("node-health.sh"), **HEALTH},
-            "labels": {ROLE_LABEL: "redis-node"},
+            "labels": role_labels(ROLE_REDIS_NODE),
             "deploy": deploy,
         }
     return services
@@ -263,7 +263,7 @@ def init_job(model: StackModel, files: SwarmFiles, objects: _Objects, image: str
 
 
 def _environment(state_dir: Path, service: str) -> dict[str, Any]:
-    """The service's extra environment as on Compose (`stack_compose.service_env`): the
+    """The service's extra environment as on Compose (`render.tyk.service_env`): the
     fallback's rung, then the overrides file `stackctl sweep` writes (pool sizes: nothing
     secret), so a sweep point changes the gateway's and pump's definitions only."""
     env = service_env(state_dir, service)
@@ -293,8 +293,8 @@ def tyk_services(model: StackModel, files: SwarmFiles, objects: _Objects) -> dic
                                    owner=gw_owner),
                     *_tls_secrets(objects, model, "gateway", gw_owner)],
         "configs": [*apps, *policies],
-        "labels": {ROLE_LABEL: "gateway"},
-        "deploy": _deploy(replicas=settings.gateway.replicas, labels={ROLE_LABEL: "gateway"},
+        "labels": role_labels(ROLE_GATEWAY),
+        "deploy": _deploy(replicas=settings.gateway.replicas, labels=role_labels(ROLE_GATEWAY),
                           update_config={"parallelism": 1, "order": "stop-first"},
                           placement={"preferences": [{"spread": "node.id"}]}),
         **_environment(state_dir, "gateway"),
@@ -310,8 +310,8 @@ def tyk_services(model: StackModel, files: SwarmFiles, objects: _Objects) -> dic
                                    owner=pump_owner),
                     *_tls_secrets(objects, model, "pump", pump_owner)],
         "volumes": [{"type": "volume", "source": CSV_VOLUME, "target": CSV_DIR}],
-        "labels": {ROLE_LABEL: "pump"},
-        "deploy": _deploy(labels={ROLE_LABEL: "pump"}),
+        "labels": role_labels(ROLE_PUMP),
+        "deploy": _deploy(labels=role_labels(ROLE_PUMP)),
         **_environment(state_dir, "pump"),
     }
     upstream = {
@@ -320,8 +320,8 @@ def tyk_services(model: StackModel, files: SwarmFiles, objects: _Objects) -> dic
         "networks": [FRONT_NETWORK],
         "configs": [objects.config("upstream-conf", files.upstream_conf, UPSTREAM_CONF)]
         if files.upstream_conf is not None else [],
-        "labels": {ROLE_LABEL: "upstream"},
-        "deploy": _deploy(labels={ROLE_LABEL: "upstream"}),
+        "labels": role_labels(ROLE_UPSTREAM),
+        "deploy": _deploy(labels=role_labels(ROLE_UPSTREAM)),
     }
     return {"upstream": upstream, "gateway": gateway, "pump": pump}
 
@@ -406,6 +406,6 @@ def wanted_tasks(stack: Mapping[str, Any], roles: tuple[str, ...] = LONG_RUNNING
     """service -> replicas, for the stack file's long-running services of `roles`."""
     out = {}
     for name, service in stack["services"].items():
-        if service.get("labels", {}).get("io.stackctl.role") in roles:
+        if role_of(service) in roles:
             out[name] = int(service.get("deploy", {}).get("replicas", 1))
     return out

@@ -13,9 +13,11 @@ from stackctl.cluster.pki import STACKCTL_CLIENT
 from stackctl.cluster.redis_conf import PASSWORD_FILE, SCRIPTS_MOUNT, redis_dir
 from stackctl.errors import ConfigError, ToolError
 from stackctl.model import StackModel, tls_paths
-from stackctl.runtime.compose import ExecResult
+from stackctl.names import REDIS_NETWORK
+from stackctl.runtime.docker_cli import ExecResult
+from stackctl.runtime.oneshot import run_oneshot
 from stackctl.runtime.swarm import Stack, Task
-from stackctl.swarm.stackfile import REDIS_NETWORK, swarm_env
+from stackctl.swarm.stackfile import swarm_env
 
 POLL_S = 1.0
 FAILED = ("failed", "rejected", "orphaned")
@@ -131,8 +133,6 @@ def probe_mounts(model: StackModel) -> list[tuple[str, str]]:
 def run_script(model: StackModel, stack: Stack, image: str,
                script: str, timeout_s: int = 20) -> ExecResult:
     """One stack/redis script in a fresh container on the Redis overlay."""
-    from stackctl.runtime.oneshot import run_oneshot
-
     return run_oneshot(image, ["timeout", str(timeout_s), "sh", f"{SCRIPTS_MOUNT}/{script}"],
                        stack.network(REDIS_NETWORK), probe_mounts(model),
                        env=swarm_env(model, STACKCTL_CLIENT))

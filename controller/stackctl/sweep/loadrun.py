@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from stackctl.load.builtin import run_builtin
 from stackctl.load.plan import LoadPlan, LoadResult
 
 MAX_RPS_BOUND = 50_000
@@ -53,8 +54,6 @@ def closed_loop(bases: list[str], path: str, keys: tuple[str, ...], duration_s: 
                 connections: int) -> list[LoadResult]:
     """The builtin engine flat out against every gateway (`bases`: http://addr:port) at
     once, `connections` shared among them; one result per gateway."""
-    from stackctl.load.builtin import run_builtin
-
     per = max(1, connections // len(bases))
 
     def one(base: str) -> LoadResult:
@@ -75,7 +74,5 @@ def fixed_rate(base_url: str, path: str, keys: tuple[str, ...], rate: float,
                duration_s: float, connections: int = 32) -> RunFigures:
     """The builtin engine at a constant arrival rate (latency corrected for coordinated
     omission), against the published gateway."""
-    from stackctl.load.builtin import run_builtin
-
     plan = LoadPlan(base_url + path, keys, duration_s, connections, rate=rate)
     return figures([run_builtin(plan)])

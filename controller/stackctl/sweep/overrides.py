@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from stackctl.stack_compose import ENV_OVERRIDES_FILE
+from stackctl.render.tyk import ENV_OVERRIDES_FILE
 from stackctl.state import atomic_write_json
 from stackctl.sweep.points import Point
 from stackctl.tyk.lookup import by_role

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from stackctl.context import StackContext
+from stackctl.engine.factory import stack_context
 from stackctl.images.select import stack_images
 from stackctl.load.keys import SmokeSetup
 from stackctl.model import build_model
@@ -77,7 +78,7 @@ def sweep_context(ctx: StackContext, gateways: int) -> StackContext:
     s = ctx.model.settings
     settings = s.model_copy(update={"gateway": s.gateway.model_copy(
         update={"replicas": gateways})})
-    return StackContext(build_model(settings))
+    return stack_context(build_model(settings))
 
 
 def stack_identity(ctx: StackContext) -> dict[str, Any]:

@@ -11,6 +11,8 @@ from stackctl.model import StackModel
 from stackctl.secrets import SECRET_MODE, Secrets
 from stackctl.state import atomic_write
 from stackctl.tyk.document import ConfigDoc
+from stackctl.tyk.envconfig import parse_bool
+from stackctl.tyk.lookup import by_env
 from stackctl.tyk.render_dashboard import render_dashboard
 from stackctl.tyk.render_gateway import render_gateway
 from stackctl.tyk.render_pump import render_pump
@@ -106,9 +108,6 @@ def rendered_gateway(state_dir: Path, form: Form) -> dict[str, Any]:
     """The stack's gateway configuration as dotted JSON keys, read from what `up`
     rendered in `form` (gateway.env, booleans parsed, and its secrets file for env; else
     tyk.conf); empty when it cannot be read."""
-    from stackctl.tyk.envconfig import parse_bool
-    from stackctl.tyk.lookup import by_env
-
     spec = SPECS["gateway"]
     env = state_dir / RENDERED_DIR / spec.env_file
     conf = state_dir / RENDERED_DIR / spec.conf_file

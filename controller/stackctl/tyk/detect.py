@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from stackctl.errors import StepError
-from stackctl.runtime.compose import ServiceState
+from stackctl.runtime.docker_cli import ServiceState
 from stackctl.tyk.lookup import all_signatures, signatures
 from stackctl.tyk.schema import Component, LogSignature
 

@@ -10,7 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
+from stackctl.clients.gateway import GatewayClient, GatewayError
 from stackctl.errors import ToolError
+from stackctl.runtime.images import container_image, image_facts
 from stackctl.tyk.releases import Range, looks_like_release, release_tag
 from stackctl.tyk.tables import (
     CLIENT_BEHAVIOURS,
@@ -125,8 +127,6 @@ def behaviours(version: GatewayVersion) -> list[tuple[ClientBehaviour, bool | No
 def image_version(image: str, hello_version: str | None = None) -> GatewayVersion:
     """The version of a local image (its labels when the engine has it; the tag alone
     when it does not, or the engine does not answer)."""
-    from stackctl.runtime.images import image_facts
-
     try:
         facts = image_facts(image)
     except ToolError:
@@ -138,8 +138,6 @@ def container_version(container: str, fallback_image: str,
                       hello_version: str | None = None) -> GatewayVersion:
     """The version of the image a running container runs (`fallback_image` read instead
     when the container is not there)."""
-    from stackctl.runtime.images import container_image
-
     facts = container_image(container)
     if facts is None:
         return image_version(fallback_image, hello_version)
@@ -149,8 +147,6 @@ def container_version(container: str, fallback_image: str,
 def hello_version(base_url: str) -> str | None:
     """The running gateway's `version` field of /hello (apidef/health_check.go:21), None
     when it does not answer."""
-    from stackctl.clients.gateway import GatewayClient, GatewayError
-
     try:
         with GatewayClient(base_url, timeout=2.0) as gw:
             value = gw.hello().get("version")

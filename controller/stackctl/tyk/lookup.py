@@ -18,6 +18,10 @@ from stackctl.tyk.schema import (
     StandaloneEnv,
 )
 from stackctl.tyk.tables import (
+    DASHBOARD_ADMIN_HEADER,
+    DASHBOARD_API,
+    DASHBOARD_AUTH_HEADER,
+    DASHBOARD_NODE_API,
     GATEWAY_API,
     GATEWAY_AUTH_HEADER,
     LOG_SIGNATURES,
@@ -204,8 +208,6 @@ def gateway_auth_header() -> str:
 def dashboard_endpoint(name: str) -> DashboardEndpoint:
     """The Dashboard route `name` (Admin/Dashboard API, or what a Dashboard-mode gateway
     calls), from the tables."""
-    from stackctl.tyk.tables import DASHBOARD_API, DASHBOARD_NODE_API
-
     for entry in (*DASHBOARD_API, *DASHBOARD_NODE_API):
         if entry.name == name:
             return entry
@@ -214,7 +216,5 @@ def dashboard_endpoint(name: str) -> DashboardEndpoint:
 
 def dashboard_auth_headers() -> dict[str, str]:
     """Header name by auth kind: admin (`admin-auth`), user and node (`authorization`)."""
-    from stackctl.tyk.tables import DASHBOARD_ADMIN_HEADER, DASHBOARD_AUTH_HEADER
-
     return {"admin": DASHBOARD_ADMIN_HEADER, "user": DASHBOARD_AUTH_HEADER,
             "node": DASHBOARD_AUTH_HEADER}

@@ -3,13 +3,12 @@ containers reach them, and the connection strings built from the secrets."""
 
 from __future__ import annotations
 
+from stackctl.names import DASHBOARD_SERVICE, POSTGRES_SERVICE
 from stackctl.secrets import Secrets
 
-DASHBOARD_SERVICE = "dashboard"
 DASHBOARD_HOME = "/opt/tyk-dashboard"
 DASHBOARD_LISTEN_PORT = 3000
 """The Dashboard's listen_port in its container (Tyk's shipped value)."""
-POSTGRES_SERVICE = "postgres"
 POSTGRES_PORT = 5432
 POSTGRES_USER = "tyk"
 POSTGRES_DB = "tyk_analytics"

@@ -8,14 +8,16 @@ from pathlib import Path
 
 from stackctl import versions
 from stackctl.errors import ConfigError
+from stackctl.images.select import stack_images
+from stackctl.model import build_model
 from stackctl.secrets import read_licence
 from stackctl.settings import Settings
+from stackctl.tyk.licence import check_licence
+from stackctl.tyk.render_dashboard import missing_licence
 
 
 def check_postgres(settings: Settings) -> str:
     """ConfigError for a PostgreSQL image whose tag names a version outside the range."""
-    from stackctl.images.select import stack_images
-
     ref = stack_images(settings)["postgres"]
     major = versions.postgres_major(ref)
     supported = versions.DASHBOARD_POSTGRES
@@ -33,8 +35,6 @@ def check_postgres(settings: Settings) -> str:
 def check_dashboard_image(settings: Settings, present: Callable[[str], bool]) -> str:
     """ConfigError when the Dashboard image is not here and `up` may not pull it (offline
     or --no-pull; otherwise preflight pulls it with the other official images)."""
-    from stackctl.images.select import stack_images
-
     ref = stack_images(settings)["dashboard"]
     if present(ref):
         return f"{ref} present"
@@ -48,12 +48,7 @@ def check_dashboard_image(settings: Settings, present: Callable[[str], bool]) ->
 def check_pro(settings: Settings, state_dir: Path) -> list[str]:
     """Every pro check that needs no engine: licence (present, a JWT, not expired) and
     the PostgreSQL version; one ConfigError for the first that fails."""
-    from stackctl.tyk.licence import check_licence
-    from stackctl.tyk.render_dashboard import missing_licence
-
     licence = read_licence(state_dir)
     if licence is None:
-        from stackctl.model import build_model
-
         raise missing_licence(build_model(settings))
     return [check_licence(licence), check_postgres(settings)]

@@ -11,6 +11,7 @@ from stackctl.tyk._storage import storage_entries
 from stackctl.tyk.connection import build_connection
 from stackctl.tyk.document import ConfigDoc
 from stackctl.tyk.lookup import gateway_listen_port, option, rate_limiter
+from stackctl.tyk.pro import dashboard_url_in_stack
 from stackctl.tyk.schema import RateLimiter, Shipped
 from stackctl.tyk.tables import LIMITER_CLIENT_TLS_FILES, RATE_LIMITERS, SHIPPED_GATEWAY
 
@@ -55,8 +56,6 @@ def _limiter_values(limiter: RateLimiter, release: str) -> dict[str, Any]:
 def dashboard_mode(secrets: Secrets) -> dict[str, Any]:
     """Profile pro: APIs and policies from the Dashboard, registered with the node secret
     (the oss profile keeps file mode)."""
-    from stackctl.tyk.pro import dashboard_url_in_stack
-
     url = dashboard_url_in_stack()
     return {
         "use_db_app_configs": True,

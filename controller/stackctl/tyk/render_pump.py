@@ -10,6 +10,7 @@ from stackctl.tyk._storage import storage_entries
 from stackctl.tyk.connection import build_connection
 from stackctl.tyk.document import ConfigDoc
 from stackctl.tyk.lookup import option
+from stackctl.tyk.pro import postgres_dsn
 from stackctl.tyk.tables import SQL_PUMP_TYPES
 
 CSV_DIR = "/opt/tyk-pump/csv"
@@ -21,8 +22,6 @@ HEALTH_PORT = 8083
 def sql_pumps(secrets: Secrets) -> dict[str, Any]:
     """Profile pro: the sql and sql_aggregate pumps and the uptime pump write to the
     Dashboard's PostgreSQL, beside the csv sink."""
-    from stackctl.tyk.pro import postgres_dsn
-
     dsn = postgres_dsn(secrets)
     out: dict[str, Any] = {"dont_purge_uptime_data": False}
     for name, kind in SQL_PUMP_TYPES.items():

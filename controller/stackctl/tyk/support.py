@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from stackctl.errors import ConfigError
+from stackctl.images.select import stack_images
 from stackctl.settings import Settings
 from stackctl.tyk.gateway_version import GatewayVersion, image_version
+from stackctl.tyk.lookup import rate_limiter
 from stackctl.tyk.releases import release_tag
+from stackctl.tyk.render_gateway import check_limiter
 from stackctl.versions import (
     GATEWAY_MODULE,
     PUMP_MODULE,
@@ -19,8 +22,6 @@ from stackctl.versions import (
 def target_versions(settings: Settings) -> tuple[str, str]:
     """(Tyk release, Redis version) this stack runs, by the tags of the images it runs
     (overrides included); the pinned local release where a tag names none."""
-    from stackctl.images.select import stack_images
-
     images = stack_images(settings)
     tyk = release_tag(images["gateway"]) or GATEWAY_MODULE.release
     redis = release_tag(images["redis"]) or REDIS_VERSION
@@ -30,8 +31,6 @@ def target_versions(settings: Settings) -> tuple[str, str]:
 def target_gateway(settings: Settings) -> GatewayVersion:
     """The gateway image this stack runs, its release and Redis client (the image's
     labels when the engine has it, else its tag)."""
-    from stackctl.images.select import stack_images
-
     return image_version(stack_images(settings)["gateway"])
 
 
@@ -57,9 +56,6 @@ def _lines(tyk: str) -> str:
 def check_support(settings: Settings) -> None:
     """Raise ConfigError for a Tyk/Redis pair outside the matrix, unless allowed, and for
     a rate limiter the release cannot run with this TLS mode."""
-    from stackctl.tyk.lookup import rate_limiter
-    from stackctl.tyk.render_gateway import check_limiter
-
     tyk, redis = target_versions(settings)
     limiter = rate_limiter(settings.gateway.rate_limiter)
     if limiter.in_redis and settings.redis.tls in ("tls", "mtls"):  # read the image's labels

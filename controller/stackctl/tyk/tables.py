@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from stackctl import versions
+from stackctl.names import GO_REDIS_LABEL, RELEASE_LABEL, STORAGE_LABEL
 from stackctl.tyk.envconfig import Kind
 from stackctl.tyk.releases import AnyOf, Range, Releases
 from stackctl.tyk.schema import (
@@ -853,8 +853,8 @@ GO_REDIS_STATE_RELOAD_S after one of its scenarios."""
 
 
 # --- which Redis client each gateway release carries, and what that client does (issue 23)
-VERSION_LABELS = {"release": versions.RELEASE_LABEL, "go_redis": versions.GO_REDIS_LABEL,
-                  "storage": versions.STORAGE_LABEL}
+VERSION_LABELS = {"release": RELEASE_LABEL, "go_redis": GO_REDIS_LABEL,
+                  "storage": STORAGE_LABEL}
 """Labels a local gateway build carries: the Tyk release its source is, and the go-redis
 and storage versions it was built with (they win over GATEWAY_CLIENTS: a local build may
 carry another client than the release shipped)."""

@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
 
-from stackctl.runtime.compose import Exec, ServiceState
+from stackctl.runtime.docker_cli import Exec, ServiceState
 from stackctl.runtime.health import Check, probed
 from stackctl.settings import Settings
 from stackctl.state import read_json

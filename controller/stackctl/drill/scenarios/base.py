@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal, Protocol
 
-from stackctl.runtime.compose import ExecResult, ServiceState
+from stackctl.runtime.docker_cli import ExecResult, ServiceState
 
 Role = Literal["primary", "replica", "gateway", "pump"]
 ActsOn = Literal["target", "replica", "service"]

@@ -3,7 +3,7 @@ disconnect): it keeps running but nobody reaches it and it reaches nobody; resto
 connecting it again at its pinned address."""
 
 from stackctl.drill.scenarios.base import Faults, Scenario, Target
-from stackctl.model import REDIS_NETWORK
+from stackctl.names import REDIS_NETWORK
 
 
 def pinned_ip(target: Target) -> str:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from stackctl.tyk.lint.findings import Finding
+from stackctl.tyk.lint.live import check_live
 from stackctl.tyk.lint.names import check_env_names, check_json_names, check_standalone
 from stackctl.tyk.lint.pairing import check_pairing
 from stackctl.tyk.lint.sources import Source, read_sources
@@ -57,8 +58,6 @@ def lint_paths(paths: Iterable[Path], releases: dict[Component, str],
         sources += found
         out += problems
     if live is not None:
-        from stackctl.tyk.lint.live import check_live
-
         out += check_live(list(build_views(sources).values()), *live)
     return _unique(out + lint_sources(sources, releases, expected_addrs, concurrency))
 

@@ -23,10 +23,12 @@ from stackctl.cluster.redis_conf import ACL_FILE, AUTH_CONF, PASSWORD_FILE, rend
 from stackctl.errors import ConfigError
 from stackctl.images.select import stack_images
 from stackctl.model import build_model
+from stackctl.names import ROLE_LABEL
+from stackctl.render.stack import stack_compose
+from stackctl.render.tyk import GATEWAY_HOME, GATEWAY_PORT, TykFiles
 from stackctl.runtime.health import PROBE_KEY
 from stackctl.secrets import Secrets
 from stackctl.settings import Settings, load_settings
-from stackctl.stack_compose import GATEWAY_HOME, GATEWAY_PORT, TykFiles, stack_compose
 from stackctl.state import atomic_write
 from stackctl.tyk.bundle import render_files
 from stackctl.tyk.lookup import by_role, gateway_auth_header, option
@@ -193,7 +195,7 @@ def _tyk_volumes(doc: dict[str, Any], redis_image: str) -> None:
                      "target": "/seed", "read_only": True},
                     *({"type": "volume", "source": name, "target": f"/vol/{name}"}
                       for name in VOLUMES)],
-        "labels": {"io.stackctl.role": VOLUMES_JOB},
+        "labels": {ROLE_LABEL: VOLUMES_JOB},
     }
     doc["volumes"] = {**doc.get("volumes", {}), **{name: {} for name in VOLUMES}}
 

@@ -8,26 +8,29 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from stackctl.cluster.compose import GATE_SERVICE
-from stackctl.model import CERTS_MOUNT, FRONT_NETWORK, REDIS_NETWORK, StackModel, tls_paths
-from stackctl.runtime.health import PROBE_KEY
-from stackctl.stack_compose import (
+from stackctl.model import CERTS_MOUNT, StackModel, tls_paths
+from stackctl.names import (
+    EXTERNAL_NETWORK,
+    FRONT_NETWORK,
+    GATE_SERVICE,
+    REDIS_NETWORK,
+    ROLE_GATEWAY,
+    role_of,
+)
+from stackctl.render.tyk import (
     MOUNT_MODE,
     TykFiles,
-    _bind,
-    _label_digest,
-    _sources,
-    _use_env_form,
+    bind_mount,
+    config_sources,
+    label_digest,
     tyk_services,
+    use_env_form,
 )
+from stackctl.runtime.health import PROBE_KEY
 from stackctl.state import atomic_write
 
-EXTERNAL_NETWORK = "redis-external"
-"""The compose-file key of the user's network (its real name is `redis.external.network`)."""
-
-
 TLS_DIR = "external-tls"
-"""Copies of the user's CA, certificate and key (0640, `stack_compose.MOUNT_MODE`): the
+"""Copies of the user's CA, certificate and key (0640, `render.tyk.MOUNT_MODE`): the
 Tyk containers run as their image's user with the host user's group, which may not read
 the originals (a key is often 0600)."""
 
@@ -46,12 +49,12 @@ def _tls_binds(model: StackModel, component: str) -> list[dict[str, Any]]:
     paths = tls_paths(component)
     pairs = [(ext.ca_file, paths.ca, "ca.crt"), (ext.cert_file, paths.cert, "client.crt"),
              (ext.key_file, paths.key, "client.key")]
-    return [_bind(_staged(model, Path(source), name), target)
+    return [bind_mount(_staged(model, Path(source), name), target)
             for source, target, name in pairs if source]
 
 
 def _to_external(model: StackModel, service: dict[str, Any]) -> None:
-    role = str(service.get("labels", {}).get("io.stackctl.role", ""))
+    role = role_of(service) or ""
     networks = service.get("networks", {})
     if REDIS_NETWORK in networks:
         del networks[REDIS_NETWORK]
@@ -76,11 +79,11 @@ def external_stack(model: StackModel, tyk: TykFiles) -> dict[str, Any]:
     services = tyk_services(model, tyk)
     for service in services.values():
         _to_external(model, service)
-        _use_env_form(service, tyk)
+        use_env_form(service, tyk)
     for service in services.values():
-        if service.get("labels", {}).get("io.stackctl.role") == "gateway":
-            _label_digest(service, *_sources(tyk.gateway_env, tyk.gateway_conf))
-    _label_digest(services["pump"], *_sources(tyk.pump_env, tyk.pump_conf))
+        if role_of(service) == ROLE_GATEWAY:
+            label_digest(service, *config_sources(tyk.gateway_env, tyk.gateway_conf))
+    label_digest(services["pump"], *config_sources(tyk.pump_env, tyk.pump_conf))
     networks = {
         FRONT_NETWORK: {"ipam": {"driver": "default",
                                  "config": [{"subnet": str(model.settings.network.subnet)}]}},

@@ -27,12 +27,19 @@ from stackctl.cluster.redis_conf import (
     client_env,
     render_redis,
 )
-from stackctl.model import CONFIG_ENDPOINT, REDIS_NETWORK, RedisNode, StackModel, tls_paths
+from stackctl.model import CONFIG_ENDPOINT, RedisNode, StackModel, tls_paths
+from stackctl.names import (
+    GATE_SERVICE,
+    INIT_SERVICE,
+    REDIS_NETWORK,
+    ROLE_CLUSTER_GATE,
+    ROLE_CLUSTER_INIT,
+    ROLE_REDIS_NODE,
+    role_labels,
+)
 from stackctl.secrets import Secrets
 from stackctl.state import atomic_write_json
 
-INIT_SERVICE = "cluster-init"
-GATE_SERVICE = "cluster-gate"
 GATE_IP_ROLE = "probe"
 """The gate doubles as stackctl's probe container: it takes the model's probe address."""
 HEALTH_INTERVAL = "60s"
@@ -40,7 +47,7 @@ HEALTH_INTERVAL = "60s"
 minute keeps an idle stack near zero. Engine 20.10 rejects `start_interval`, so Docker
 says `starting` for the first minute; stackctl decides start-up health itself
 (`cluster.wait`, `runtime.health`) and starts Tyk with `--no-deps`, which does not wait for
-the gate's `service_healthy`. The reference stack (`reference.py`) probes more often."""
+the gate's `service_healthy`. The reference stack (`render/reference.py`) probes more often."""
 NODE_HEALTH = {"interval": HEALTH_INTERVAL, "timeout": "5s", "retries": 3,
                "start_period": "30s"}
 GATE_HEALTH = {"interval": HEALTH_INTERVAL, "timeout": "15s", "retries": 3,
@@ -109,7 +116,7 @@ def cluster_services(model: StackModel, files: RedisFiles, image: str) -> dict[s
                 {"type": "volume", "source": volume, "target": "/data"},
             ],
             "healthcheck": {"test": _sh("node-health.sh"), **NODE_HEALTH},
-            "labels": {"io.stackctl.role": "redis-node"},
+            "labels": role_labels(ROLE_REDIS_NODE),
         }
     client = {
         "image": image,
@@ -128,7 +135,7 @@ def cluster_services(model: StackModel, files: RedisFiles, image: str) -> dict[s
         # healthcheck round trips.
         "depends_on": {n.name: {"condition": "service_started"} for n in model.nodes},
         "restart": "no",
-        "labels": {"io.stackctl.role": "cluster-init"},
+        "labels": role_labels(ROLE_CLUSTER_INIT),
     }
     services[GATE_SERVICE] = {
         **client,
@@ -137,7 +144,7 @@ def cluster_services(model: StackModel, files: RedisFiles, image: str) -> dict[s
         "networks": {REDIS_NETWORK: {"ipv4_address": str(model.redis_side_ip(GATE_IP_ROLE))}},
         "depends_on": {INIT_SERVICE: {"condition": "service_completed_successfully"}},
         "healthcheck": {"test": _sh("gate-health.sh"), **GATE_HEALTH},
-        "labels": {"io.stackctl.role": "cluster-gate"},
+        "labels": role_labels(ROLE_CLUSTER_GATE),
     }
     networks = {REDIS_NETWORK: {
         "internal": True,

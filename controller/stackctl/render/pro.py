@@ -14,21 +14,24 @@ from pathlib import Path
 from typing import Any
 
 from stackctl.images.select import stack_images
-from stackctl.model import (
-    CERTS_MOUNT,
+from stackctl.model import CERTS_MOUNT, StackModel, store_ip
+from stackctl.names import (
+    DASHBOARD_SERVICE,
     FRONT_NETWORK,
+    POSTGRES_SERVICE,
     REDIS_NETWORK,
+    ROLE_DASHBOARD,
+    ROLE_GATEWAY,
+    ROLE_POSTGRES,
     STORE_NETWORK,
-    StackModel,
-    store_ip,
+    role_labels,
+    role_of,
 )
 from stackctl.tyk.pro import (
     DASHBOARD_HOME,
     DASHBOARD_LISTEN_PORT,
-    DASHBOARD_SERVICE,
     POSTGRES_DATA,
     POSTGRES_DB,
-    POSTGRES_SERVICE,
     POSTGRES_USER,
 )
 
@@ -78,7 +81,7 @@ def pro_compose(model: StackModel, files: ProFiles) -> dict[str, Any]:
         "volumes": [{"type": "volume", "source": POSTGRES_VOLUME, "target": POSTGRES_DATA}],
         "networks": {STORE_NETWORK: {"ipv4_address": str(store_ip(model, POSTGRES_SERVICE))}},
         "healthcheck": {"test": pg_ready(), **PG_HEALTH},
-        "labels": {"io.stackctl.role": "postgres"},
+        "labels": role_labels(ROLE_POSTGRES),
     }
     mounts = [_bind(files.dashboard_conf, f"{DASHBOARD_HOME}/tyk_analytics.conf")]
     if model.tls:
@@ -94,7 +97,7 @@ def pro_compose(model: StackModel, files: ProFiles) -> dict[str, Any]:
         },
         "ports": [f"{s.network.bind}:{s.dashboard.port}:{DASHBOARD_LISTEN_PORT}"],
         "depends_on": {POSTGRES_SERVICE: {"condition": "service_healthy"}},
-        "labels": {"io.stackctl.role": "dashboard"},
+        "labels": role_labels(ROLE_DASHBOARD),
     }
     if files.dashboard_env is not None:
         dashboard["env_file"] = [str(files.dashboard_env.resolve())]
@@ -116,6 +119,6 @@ def join_store(model: StackModel, services: dict[str, Any]) -> None:
     pump["depends_on"] = {**pump.get("depends_on", {}),
                           POSTGRES_SERVICE: {"condition": "service_healthy"}}
     for service in services.values():
-        if service.get("labels", {}).get("io.stackctl.role") == "gateway":
+        if role_of(service) == ROLE_GATEWAY:
             service["depends_on"] = {**service.get("depends_on", {}),
                                      DASHBOARD_SERVICE: {"condition": "service_started"}}

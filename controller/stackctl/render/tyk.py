@@ -1,7 +1,6 @@
-"""The whole stack's compose file: the Redis Cluster plus Tyk Gateway, Pump and upstream.
-
-Only the gateway is published, on `network.bind` (127.0.0.1 by default). Redis stays on
-the internal `redis` network; gateway and pump join both networks at pinned addresses.
+"""The Tyk side of the compose file: gateway (and its replicas), pump and upstream, and
+the files they mount, with the helpers the stack's other renderers share (bind mounts,
+env form, config digests). Assembled into the whole file by `render.stack`.
 """
 
 from __future__ import annotations
@@ -14,24 +13,32 @@ from pathlib import Path
 from typing import Any
 
 from stackctl import assets
-from stackctl.cluster.compose import GATE_SERVICE, HEALTH_INTERVAL, cluster_services
-from stackctl.cluster.redis_conf import RedisFiles
-from stackctl.fallback.state import shardcount_env
 from stackctl.images.select import stack_images
-from stackctl.model import CERTS_MOUNT, FRONT_NETWORK, REDIS_NETWORK, StackModel
+from stackctl.model import CERTS_MOUNT, StackModel
+from stackctl.names import (
+    CONFIG_LABEL,
+    FRONT_NETWORK,
+    GATE_SERVICE,
+    REDIS_NETWORK,
+    ROLE_GATEWAY,
+    ROLE_PUMP,
+    ROLE_UPSTREAM,
+    gateway_replica,
+    role_labels,
+    role_of,
+)
+from stackctl.render.cluster import HEALTH_INTERVAL
+from stackctl.render.pro import ProFiles
+from stackctl.rung import shardcount_env
 from stackctl.runtime.health import PROBE_KEY, http_probe
-from stackctl.stack_compose_pro import ProFiles
-from stackctl.state import atomic_write, atomic_write_json, read_json
+from stackctl.state import atomic_write, read_json
 from stackctl.tyk.lookup import gateway_endpoint, gateway_listen_port
 from stackctl.tyk.render_pump import CSV_DIR, HEALTH_NAME, HEALTH_PORT
 
-COMPOSE_FILE = "compose.json"
 GATEWAY_HOME = "/opt/tyk-gateway"
 PUMP_HOME = "/opt/tyk-pump"
 GATEWAY_PORT = gateway_listen_port()
 """The gateway's port in its container (Tyk's shipped listen_port, from the tables)."""
-CONFIG_LABEL = "io.stackctl.config-digest"
-TYK_SERVICES = ("upstream", "gateway", "pump")
 IMAGE_NEEDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "gateway": ((f"{GATEWAY_HOME}/templates",), (f"{GATEWAY_HOME}/tyk",)),
     "pump": ((), (f"{PUMP_HOME}/tyk-pump",)),
@@ -47,7 +54,7 @@ WRITABLE_DIR_MODE = 0o770
 UPSTREAM_CONF = "/etc/nginx/nginx.conf"
 HELLO_EXPECT = '"redis":{"status":"pass"'
 HEALTH = {"interval": HEALTH_INTERVAL, "timeout": "5s", "retries": 3, "start_period": "60s"}
-"""Once a minute, as the cluster's checks (see `cluster.compose.HEALTH_INTERVAL`): the
+"""Once a minute, as the cluster's checks (see `render.cluster.HEALTH_INTERVAL`): the
 start-up watch runs the same test itself while Docker still says `starting`."""
 ENV_OVERRIDES_FILE = "env-overrides.json"
 """`{"gateway": {"TYK_GW_...": "..."}, "pump": {...}}`: extra environment per service,
@@ -67,7 +74,7 @@ def service_env(state_dir: Path, service: str) -> dict[str, str]:
     return env
 
 
-def _environment(state_dir: Path, service: str) -> dict[str, Any]:
+def environment_of(state_dir: Path, service: str) -> dict[str, Any]:
     env = service_env(state_dir, service)
     return {"environment": env} if env else {}
 
@@ -137,7 +144,7 @@ def gateway_assets(gateway_dir: Path) -> tuple[Path, Path]:
     return apps, assets.copy_tree(policies, *assets.TYK_POLICIES)
 
 
-def _bind(source: Path, target: str, read_only: bool = True) -> dict[str, Any]:
+def bind_mount(source: Path, target: str, read_only: bool = True) -> dict[str, Any]:
     return {"type": "bind", "source": str(source.resolve()), "target": target,
             "read_only": read_only}
 
@@ -151,13 +158,13 @@ def probe_of(role: str, via: str, host: str) -> dict[str, Any]:
                                   HELLO_EXPECT)}
 
 
-def _user(files: TykFiles, service: str) -> dict[str, Any]:
+def user_of(files: TykFiles, service: str) -> dict[str, Any]:
     user = files.users.get(service)
     return {"user": user} if user else {}
 
 
-def _certs(model: StackModel) -> list[dict[str, Any]]:
-    return [_bind(model.certs_dir, CERTS_MOUNT)] if model.tls else []
+def certs_mounts(model: StackModel) -> list[dict[str, Any]]:
+    return [bind_mount(model.certs_dir, CERTS_MOUNT)] if model.tls else []
 
 
 def tyk_services(model: StackModel, files: TykFiles) -> dict[str, Any]:
@@ -170,10 +177,10 @@ def tyk_services(model: StackModel, files: TykFiles) -> dict[str, Any]:
         "image": images["gateway"],
         "hostname": "gateway",
         "volumes": [
-            _bind(files.gateway_conf, f"{GATEWAY_HOME}/tyk.conf"),
-            _bind(files.apps, f"{GATEWAY_HOME}/apps", read_only=False),
-            _bind(files.policies, f"{GATEWAY_HOME}/policies"),
-            *_certs(model),
+            bind_mount(files.gateway_conf, f"{GATEWAY_HOME}/tyk.conf"),
+            bind_mount(files.apps, f"{GATEWAY_HOME}/apps", read_only=False),
+            bind_mount(files.policies, f"{GATEWAY_HOME}/policies"),
+            *certs_mounts(model),
         ],
         "networks": {
             FRONT_NETWORK: {"ipv4_address": str(model.front_ip("gateway"))},
@@ -182,17 +189,17 @@ def tyk_services(model: StackModel, files: TykFiles) -> dict[str, Any]:
         "ports": [f"{bind}:{model.settings.gateway.port}:{GATEWAY_PORT}"],
         "depends_on": {**gate, "upstream": {"condition": "service_started"}},
         **probe_of("gateway", GATE_SERVICE, str(model.redis_side_ip("gateway"))),
-        "labels": {"io.stackctl.role": "gateway"},
-        **_user(files, "gateway"),
-        **_environment(state_dir, "gateway"),
+        "labels": role_labels(ROLE_GATEWAY),
+        **user_of(files, "gateway"),
+        **environment_of(state_dir, "gateway"),
     }
     pump = {
         "image": images["pump"],
         "hostname": "pump",
         "volumes": [
-            _bind(files.pump_conf, f"{PUMP_HOME}/pump.conf"),
-            _bind(files.analytics, CSV_DIR, read_only=False),
-            *_certs(model),
+            bind_mount(files.pump_conf, f"{PUMP_HOME}/pump.conf"),
+            bind_mount(files.analytics, CSV_DIR, read_only=False),
+            *certs_mounts(model),
         ],
         "networks": {
             FRONT_NETWORK: {"ipv4_address": str(model.front_ip("pump"))},
@@ -200,18 +207,18 @@ def tyk_services(model: StackModel, files: TykFiles) -> dict[str, Any]:
         },
         "depends_on": gate,
         **probe_of("pump", GATE_SERVICE, str(model.redis_side_ip("pump"))),
-        "labels": {"io.stackctl.role": "pump"},
-        **_user(files, "pump"),
-        **_environment(state_dir, "pump"),
+        "labels": role_labels(ROLE_PUMP),
+        **user_of(files, "pump"),
+        **environment_of(state_dir, "pump"),
     }
     upstream: dict[str, Any] = {
         "image": images["upstream"],
         "hostname": "upstream",
         "networks": {FRONT_NETWORK: {"ipv4_address": str(model.front_ip("upstream"))}},
-        "labels": {"io.stackctl.role": "upstream"},
+        "labels": role_labels(ROLE_UPSTREAM),
     }
     if files.upstream_conf is not None:
-        upstream["volumes"] = [_bind(files.upstream_conf, UPSTREAM_CONF)]
+        upstream["volumes"] = [bind_mount(files.upstream_conf, UPSTREAM_CONF)]
     return {"upstream": upstream, "gateway": gateway, **gateway_replicas(model, gateway),
             "pump": pump}
 
@@ -222,7 +229,7 @@ def gateway_replicas(model: StackModel, gateway: dict[str, Any]) -> dict[str, An
     published (only the first gateway is)."""
     out: dict[str, Any] = {}
     for i in range(1, model.settings.gateway.replicas):
-        name = f"gateway-{i + 1}"
+        name = gateway_replica(i)
         out[name] = {**{k: v for k, v in gateway.items() if k != "ports"}, "hostname": name,
                      "networks": {
                          FRONT_NETWORK: {"ipv4_address": str(model.front_ip("gateway", i))},
@@ -232,81 +239,23 @@ def gateway_replicas(model: StackModel, gateway: dict[str, Any]) -> dict[str, An
     return out
 
 
-def stack_compose(model: StackModel, redis: RedisFiles, tyk: TykFiles) -> dict[str, Any]:
-    """The full compose model (external mode: `external_compose.external_stack`)."""
-    if model.external:
-        from stackctl.external_compose import external_stack
-
-        return external_stack(model, tyk)
-    images = stack_images(model.settings)
-    cluster = cluster_services(model, redis, images["redis"])
-    networks = {
-        **cluster["networks"],
-        FRONT_NETWORK: {"ipam": {"driver": "default",
-                                 "config": [{"subnet": str(model.settings.network.subnet)}]}},
-    }
-    services = {**cluster["services"], **tyk_services(model, tyk)}
-    for service in services.values():
-        _use_env_form(service, tyk)
-    # Config files are bind-mounted and replaced atomically, so a running container keeps
-    # the old inode: a digest label makes Compose recreate exactly the services whose
-    # rendered files changed.
-    for node in model.nodes:  # the ACL file changes with the password; auth.conf holds it
-        _label_digest(services[node.name], redis.node_confs[node.name], redis.acl)
-    for service in services.values():
-        if service.get("labels", {}).get("io.stackctl.role") == "gateway":
-            _label_digest(service, *_sources(tyk.gateway_env, tyk.gateway_conf))
-    _label_digest(services["pump"], *_sources(tyk.pump_env, tyk.pump_conf))
-    out: dict[str, Any] = {
-        "name": model.settings.project,
-        "services": services,
-        "networks": networks,
-        "volumes": cluster["volumes"],
-    }
-    if model.settings.profile == "pro" and tyk.pro is not None:
-        _add_pro(model, tyk, tyk.pro, out)
-    return out
-
-
-def _add_pro(model: StackModel, tyk: TykFiles, files: ProFiles, doc: dict[str, Any]) -> None:
-    """Profile pro: the dashboard and its database (`stack_compose_pro`)."""
-    from stackctl.stack_compose_pro import join_store, pro_compose
-
-    pro = pro_compose(model, files)
-    pro["services"]["dashboard"].update(_user(tyk, "dashboard"))
-    doc["services"].update(pro["services"])
-    join_store(model, doc["services"])
-    _label_digest(doc["services"]["dashboard"], files.dashboard_conf,
-                  *([files.dashboard_env] if files.dashboard_env else []))
-    for key in ("networks", "volumes"):
-        doc[key] = {**doc[key], **pro[key]}
-    doc["secrets"] = pro["secrets"]
-
-
-def _use_env_form(service: dict[str, Any], tyk: TykFiles) -> None:
+def use_env_form(service: dict[str, Any], tyk: TykFiles) -> None:
     """Env form: the component reads an env file (compose passes it; never argv) on top of
     its config file, which then holds only the secrets (`TykFiles.gateway_conf`)."""
-    role = service.get("labels", {}).get("io.stackctl.role")
+    role = role_of(service)
     env = {"gateway": tyk.gateway_env, "pump": tyk.pump_env}.get(str(role))
     if env is not None:
         service["env_file"] = [str(env.resolve())]
 
 
-def _sources(env: Path | None, conf: Path) -> tuple[Path, ...]:
+def config_sources(env: Path | None, conf: Path) -> tuple[Path, ...]:
     """The rendered files a Tyk service runs from: its config file, and its env file."""
     return (conf,) if env is None else (env, conf)
 
 
-def _label_digest(service: dict[str, Any], *files: Path) -> None:
+def label_digest(service: dict[str, Any], *files: Path) -> None:
     """Label `service` with a digest of its rendered files' contents (absent files: none)."""
     h = hashlib.sha256()
     for path in files:
         h.update(path.read_bytes() if path.exists() else b"")
     service["labels"] = {**service.get("labels", {}), CONFIG_LABEL: h.hexdigest()[:16]}
-
-
-def write_stack_compose(model: StackModel, redis: RedisFiles, tyk: TykFiles) -> Path:
-    """Write the compose file into the state directory; return its path."""
-    path = model.settings.state_dir / COMPOSE_FILE
-    atomic_write_json(path, stack_compose(model, redis, tyk))
-    return path
