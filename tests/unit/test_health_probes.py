@@ -120,6 +120,17 @@ def test_probed_marks_only_starting_services_whose_test_passes() -> None:
                                   ("redis-3", ["probe", "redis-3"], 1)]
 
 
+def test_probed_asks_again_where_docker_says_unhealthy() -> None:
+    """Docker's verdict can be a minute old (a node the drill paused): the service's own
+    test decides now; a failing one stays `unhealthy`, never softened to `starting`."""
+    states = [st("redis-1", "unhealthy"), st("redis-2", "unhealthy"), st("redis-3", "healthy")]
+    fake = FakeDocker(states, passing={"redis-1", "redis-3"})
+    checks = {s: Check(("probe", s)) for s in ("redis-1", "redis-2", "redis-3")}
+    got = {s.service: s.health for s in probed(fake, states, checks)}
+    assert got == {"redis-1": "healthy", "redis-2": "unhealthy", "redis-3": "healthy"}
+    assert sorted(e[0] for e in fake.execs) == ["redis-1", "redis-2"]
+
+
 def test_watch_decides_healthy_from_the_probe_while_docker_says_starting() -> None:
     fake = FakeDocker([st("gateway"), st("pump")], passing={"gateway", "pump"},
                       logs={"gateway": (LOGS / "gateway-v5.8-healthy.log").read_text(),

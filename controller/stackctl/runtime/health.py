@@ -113,14 +113,16 @@ def probe(target: Exec, state: ServiceState, check: Check,
 
 def probed(target: Exec, states: Sequence[ServiceState],
            checks: Mapping[str, Check]) -> list[ServiceState]:
-    """`states` with each running container Docker still calls `starting` marked `healthy`
-    when its service's test passes now, and each running container of a probed service
-    (no Docker healthcheck) `healthy` or `starting` as its probe says (the probes run at
-    once); the others as they were."""
+    """`states` with each running container Docker still calls `starting` or `unhealthy`
+    marked `healthy` when its service's test passes now (Docker's verdict may be a minute
+    old: a Redis node paused by the drill stays `unhealthy` until its next check), and
+    each running container of a probed service (no Docker healthcheck) `healthy` or
+    `starting` as its probe says (the probes run at once); the others as they were."""
     def wanted(s: ServiceState) -> bool:
         check = checks.get(s.service)
         return (s.state == "running" and check is not None
-                and (s.health == "starting" or (s.health == "" and check.via is not None)))
+                and (s.health in ("starting", "unhealthy")
+                     or (s.health == "" and check.via is not None)))
 
     pending = [i for i, s in enumerate(states) if wanted(s)]
     if not pending:
@@ -130,5 +132,6 @@ def probed(target: Exec, states: Sequence[ServiceState],
                                pending))
     out = list(states)
     for i, ok in zip(pending, passed, strict=True):
-        out[i] = dataclasses.replace(states[i], health="healthy" if ok else "starting")
+        failed = "unhealthy" if states[i].health == "unhealthy" else "starting"
+        out[i] = dataclasses.replace(states[i], health="healthy" if ok else failed)
     return out

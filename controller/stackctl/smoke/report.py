@@ -94,7 +94,7 @@ class SmokeReport:
             parts += ["## Fifths of the run", "", "| from s | to s | req/s | p99 ms |",
                       "|---:|---:|---:|---:|",
                       *(f"| {f['start_s']:.1f} | {f['end_s']:.1f} | {f['rps']:.0f} | "
-                        f"{f['p99_ms']:.1f} |" for f in fifths), ""]
+                        f"{_ms(f['p99_ms'])} |" for f in fifths), ""]
         return "\n".join(parts)
 
 
@@ -174,3 +174,9 @@ def build_report(options: SmokeOptions, rate: float, made: SmokeSetup, result: L
         "unmetered": unmetered,
     }
     return SmokeReport(found, evaluate(with_default(options.slos), figures), data)
+
+
+def _ms(value: float | None) -> str:
+    """A latency cell: milliseconds, or "n/a" where the run has none (load tasks report
+    answers per slice, not latencies)."""
+    return "n/a" if value is None else f"{value:.1f}"
