@@ -19,6 +19,7 @@ import pytest
 
 from stackctl.cluster.pki import ensure_pki
 from stackctl.cluster.redis_conf import SCRIPTS_MOUNT
+from stackctl.cluster.status import ClusterStatus, cluster_status
 from stackctl.cluster.wait import start_cluster
 from stackctl.errors import StepError, ToolError
 from stackctl.model import StackModel, build_model
@@ -62,6 +63,12 @@ class Cluster:
             if time.monotonic() - start > timeout:
                 pytest.fail(f"cluster not ready after {timeout:.0f} s: {result.stderr.strip()}")
             time.sleep(0.5)
+
+    def status(self) -> ClusterStatus:
+        """`cluster_status`, each node read by `docker exec` in its own container."""
+        return cluster_status(lambda node, command, env: self.compose.exec(node, command,
+                                                                          dict(env)),
+                              self.model)
 
     def probe(self, script: str, env: dict[str, str] | None = None) -> ExecResult:
         """Run a shell snippet in the gate container (lib.sh sourced)."""

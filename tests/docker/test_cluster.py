@@ -6,12 +6,11 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
 from stackctl.cluster.redis_conf import SCRIPTS_MOUNT
-from stackctl.cluster.status import ClusterStatus, cluster_status
 from stackctl.cluster.wait import start_cluster
 from stackctl.names import GATE_SERVICE, INIT_SERVICE
 
@@ -25,17 +24,12 @@ pytestmark = pytest.mark.docker
 SUBNETS = {"off": "172.31.201.0/24", "tls": "172.31.202.0/24", "insecure": "172.31.203.0/24"}
 
 
-def _status(stack: Any) -> ClusterStatus:
-    """`cluster_status` with each node read by `docker exec` in its container."""
-    return cluster_status(lambda node, command, env: stack.compose.exec(node, command, dict(env)),
-                          stack.model)
-
 
 
 def assert_ready(cluster: Cluster) -> None:
     result = cluster.ready()
     assert result.ok, result.stderr
-    status = _status(cluster)
+    status = cluster.status()
     assert status.ready, status.problems
     assert status.summary == {"state": "ok", "slots_covered": 16384, "primaries": 3,
                               "replicas": 3}
@@ -52,7 +46,7 @@ def assert_gate_latches(cluster: Cluster) -> None:
 
 
 def node_ids(cluster: Cluster) -> dict[str, str]:
-    return {n.name: n.id for n in _status(cluster).nodes}
+    return {n.name: n.id for n in cluster.status().nodes}
 
 
 def secret_free(cluster: Cluster) -> None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
 from stackctl.cluster.pki import ensure_pki
-from stackctl.cluster.status import ClusterStatus, NodeStatus, cluster_status
+from stackctl.cluster.status import ClusterStatus, NodeStatus
 from stackctl.model import build_model
 from stackctl.settings import Settings
 
@@ -22,11 +22,6 @@ pytestmark = pytest.mark.docker
 SUBNET = "172.31.204.0/24"
 NODE = "172.31.204.11:6379"
 
-
-def _status(stack: Any) -> ClusterStatus:
-    """`cluster_status` with each node read by `docker exec` in its container."""
-    return cluster_status(lambda node, command, env: stack.compose.exec(node, command, dict(env)),
-                          stack.model)
 
 
 
@@ -40,7 +35,7 @@ def mtls(cluster_up: ClusterFactory, tmp_path_factory: pytest.TempPathFactory
 
 def test_ready(mtls: Cluster) -> None:
     assert mtls.ready().ok
-    status = _status(mtls)
+    status = mtls.status()
     assert status.ready, status.problems
     assert status.summary["slots_covered"] == 16384
 
@@ -89,7 +84,7 @@ def wait_for(cluster: Cluster, check: Check, what: str, timeout: float = 60
     """Poll cluster_status until `check` holds; seconds taken and the last status."""
     start = time.monotonic()
     while True:
-        status = _status(cluster)
+        status = cluster.status()
         if check(status, {n.name: n for n in status.nodes}):
             return time.monotonic() - start, status
         if time.monotonic() - start > timeout:
@@ -99,7 +94,7 @@ def wait_for(cluster: Cluster, check: Check, what: str, timeout: float = 60
 
 def test_failover_then_rejoin(mtls: Cluster) -> None:
     """Runs last in this module: it leaves the roles swapped (the cluster ready)."""
-    before = {n.name: n for n in _status(mtls).nodes}
+    before = {n.name: n for n in mtls.status().nodes}
     victim = next(n for n in before.values() if n.role == "primary")
     heir = next(n for n in before.values() if n.master_id == victim.id)
     mtls.compose.kill([victim.name])
@@ -111,7 +106,7 @@ def test_failover_then_rejoin(mtls: Cluster) -> None:
     mtls.compose.start([victim.name])
     rejoin = mtls.wait_ready()
     print(f"rejoin: {victim.name} back and the cluster ready in {rejoin:.1f} s")
-    after = {n.name: n for n in _status(mtls).nodes}
+    after = {n.name: n for n in mtls.status().nodes}
     assert after[victim.name].role == "replica"
     assert after[victim.name].master_id == heir.id
     assert after[victim.name].master_link == "up"
