@@ -80,11 +80,9 @@ class NodeRunner(Protocol):
                   ) -> ExecResult:
         """Run `command` against the node `node` (in its container, or in another Redis
         container with STACKCTL_TARGET set to the node's address)."""
-        ...
 
     def gate(self) -> AbstractContextManager[Exec]:
         """Where the cluster is asked as a whole (cluster-ready.sh), open for a block."""
-        ...
 
 
 class ClusterAccess(Protocol):

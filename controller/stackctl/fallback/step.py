@@ -34,22 +34,18 @@ class Cause(Protocol):
     @property
     def component(self) -> str:
         """The component it lies in ("" for the stack)."""
-        ...
 
     @property
     def summary(self) -> str:
         """What it is."""
-        ...
 
     @property
     def evidence(self) -> str:
         """What shows it."""
-        ...
 
     @property
     def fix(self) -> str:
         """What to do."""
-        ...
 
 
 class Diagnosed(Protocol):
@@ -58,11 +54,9 @@ class Diagnosed(Protocol):
     @property
     def top(self) -> Cause:
         """The most likely cause."""
-        ...
 
     def as_dict(self) -> dict[str, Any]:
         """JSON view."""
-        ...
 
 
 class Deferred:

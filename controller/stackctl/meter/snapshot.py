@@ -39,16 +39,13 @@ class MeterSource(Protocol):
 
     def gateways(self) -> Mapping[str, str]:
         """The gateway containers to meter: label -> container name."""
-        ...
 
     def nodes(self) -> Mapping[str, str | Unavailable]:
         """Every Redis node: node name -> its container here (or why it has none)."""
-        ...
 
     def exec_node(self, node: str, command: Sequence[str], env: Mapping[str, str]
                   ) -> ExecResult:
         """Run `command` against the node `node` (a `commandstats.NodeExec`)."""
-        ...
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,6 @@ class Exec(Protocol):
     def exec(self, service: str, command: Sequence[str], env: dict[str, str] | None = None,
              index: int = 1, timeout: float | None = None) -> ExecResult:
         """Run `command` (exit code returned, not raised; 124 when cut short)."""
-        ...
 
 
 @dataclass(frozen=True)

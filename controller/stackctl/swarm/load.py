@@ -47,11 +47,9 @@ class TaskMeter(Protocol):
     def running(self, started: float, running: float) -> None:
         """Every task runs (wall clock: the job was created at `started`, all were seen
         running at `running`); may block until it has measured."""
-        ...
 
     def complete(self) -> None:
         """Every task has ended."""
-        ...
 
 
 def task_plan(plan: LoadPlan, tasks: int) -> LoadPlan:
