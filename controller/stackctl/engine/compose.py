@@ -13,8 +13,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from stackctl.engine import compose_recreate, compose_up
 from stackctl.engine.base import LoadApi, LoadSite, ServiceRow
+from stackctl.engine.compose_up import ComposeSteps
 from stackctl.errors import ConfigError, ToolError
 from stackctl.load.plan import LoadPlan, LoadResult
 from stackctl.meter.cost import Cost
@@ -23,7 +23,6 @@ from stackctl.meter.pool import count_pool_timeouts
 from stackctl.meter.snapshot import MeterSource
 from stackctl.model import StackModel
 from stackctl.names import FRONT_NETWORK, INIT_SERVICE
-from stackctl.pipeline import Outcome
 from stackctl.render.stack import COMPOSE_FILE
 from stackctl.runtime.compose import Compose
 from stackctl.runtime.docker_cli import Exec, ExecResult, ServiceState
@@ -82,7 +81,7 @@ def service_rows(states: Sequence[ServiceState]) -> list[ServiceRow]:
     return rows
 
 
-class ComposeEngine:
+class ComposeEngine(ComposeSteps):
     """The `Engine` of a Compose stack (see the module's docstring)."""
 
     name = "compose"
@@ -278,34 +277,7 @@ class ComposeEngine:
         """Rows in the csv sink's host directory."""
         return count_records(self.state_dir / ANALYTICS_DIR, api_id)
 
-
-    # -- up's steps, the commands' reports, loads from the swarm (act) ------------------
-
-    def preflight(self, ctx: StackContext, refs: list[str]) -> str:
-        """The Compose plugin, and every published port free (or this project's)."""
-        return compose_up.preflight(ctx, refs)
-
-    def render(self, ctx: StackContext) -> str:
-        """Redis and Tyk configs and the compose file."""
-        return compose_up.render(ctx)
-
-    def roll_out(self, ctx: StackContext) -> str | Outcome:
-        """Nothing at once: each part starts in its own step."""
-        return compose_up.roll_out()
-
-    def start_redis(self, ctx: StackContext) -> str | Outcome:
-        """The nodes, cluster-init and the gate up; the cluster ready."""
-        return compose_up.start_redis(ctx, self.compose)
-
-    def start_tyk(self, ctx: StackContext) -> str:
-        """upstream, gateway and pump up and watched until decided."""
-        return compose_up.start_tyk(ctx, self.compose)
-
-    def failure_logs(self, lines: int) -> str:
-        """The last log lines of the services not running or not healthy."""
-        if not self.rendered_file.exists():
-            return ""
-        return compose_up.failure_logs(self.compose, self.rendered_file, lines)
+    # -- the commands' reports, loads from the swarm (up's steps: ComposeSteps) ---------
 
     def load_network(self) -> str:
         """The front network, for a one-off load container."""
@@ -315,15 +287,6 @@ class ComposeEngine:
                        ) -> tuple[LoadResult, list[LoadResult], Cost | None, str]:
         """Compose runs no load tasks (`load_site().tasks` is 0)."""
         raise ToolError("engine = compose runs no load tasks: loads run on this host")
-
-    def recreate_env(self, ctx: StackContext, want: Mapping[str, Mapping[str, str | None]],
-                     say: Callable[[str], None]) -> dict[str, str]:
-        """Re-render from `ctx`, recreate gateway(s) and pump, wait, check `want`."""
-        return compose_recreate.recreate_env(ctx, want)
-
-    def drifted(self, ctx: StackContext) -> list[str]:
-        """Nothing: a recreate applies these settings to gateway and pump anyway."""
-        return []
 
     def gateway_targets(self, ctx: StackContext) -> list[tuple[str, str]]:
         """Every gateway container (gateway, gateway-2, ...) at its front-network address

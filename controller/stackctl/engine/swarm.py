@@ -31,8 +31,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from stackctl.cluster.pki import STACKCTL_CLIENT
-from stackctl.engine import swarm_recreate, swarm_up
 from stackctl.engine.base import LoadApi, LoadSite, ServiceRow, refuse
+from stackctl.engine.swarm_recreate import SwarmRecreate
+from stackctl.engine.swarm_up import SwarmSteps
 from stackctl.errors import ConfigError, ToolError
 from stackctl.images.select import stack_images
 from stackctl.load.plan import LoadPlan, LoadResult
@@ -41,7 +42,6 @@ from stackctl.meter.delivered import count_in_text
 from stackctl.meter.snapshot import MeterSource
 from stackctl.model import StackModel
 from stackctl.names import FRONT_NETWORK, INIT_SERVICE, OWNER_LABEL, REDIS_NETWORK, ROLE_LABEL
-from stackctl.pipeline import Outcome
 from stackctl.runtime import swarm
 from stackctl.runtime.docker_cli import Exec, ExecResult, ServiceState
 from stackctl.swarm import access
@@ -107,7 +107,7 @@ def _task_dict(task: swarm.LocalTask | None, network: str) -> dict[str, Any] | N
             "ip": task.addresses.get(network, ""), "started_at": task.started_at or None}
 
 
-class SwarmEngine:
+class SwarmEngine(SwarmSteps, SwarmRecreate):
     """The `Engine` of a swarm stack (see the module's docstring)."""
 
     name = "swarm"
@@ -446,32 +446,7 @@ class SwarmEngine:
         return count_in_text(text, api_id) if text is not None else None
 
 
-    # -- up's steps, the commands' reports, loads from the swarm (act) ------------------
-
-    def preflight(self, ctx: StackContext, refs: list[str]) -> str:
-        """Swarm settings, a manager, the placement, the images on every other node, the
-        access proxy's port."""
-        return swarm_up.preflight(ctx, refs)
-
-    def render(self, ctx: StackContext) -> str:
-        """The stack file, with the smoke API baked into every gateway task."""
-        return swarm_up.render(ctx)
-
-    def roll_out(self, ctx: StackContext) -> str | Outcome:
-        """`docker stack deploy` (and the init job when it changed)."""
-        return swarm_up.roll_out(ctx, self.stack)
-
-    def start_redis(self, ctx: StackContext) -> str | Outcome:
-        """Every node's task running, the init job complete, the cluster ready."""
-        return swarm_up.start_redis(ctx, self.stack)
-
-    def start_tyk(self, ctx: StackContext) -> str:
-        """The Tyk tasks running and probed; the host's way to the gateway."""
-        return swarm_up.start_tyk(ctx, self.stack)
-
-    def failure_logs(self, lines: int) -> str:
-        """The last log lines of the services whose tasks are not running."""
-        return swarm_up.failure_logs(self.stack, self.rendered_file, lines)
+    # -- the commands' reports, loads from the swarm (up: SwarmSteps, SwarmRecreate) ---
 
     def load_network(self) -> str:
         """The front overlay."""
@@ -493,17 +468,6 @@ class SwarmEngine:
             return merged, per_task, None, "not metered"
         spent, note = meter.cost(per_task)
         return merged, per_task, spent, note
-
-    def recreate_env(self, ctx: StackContext, want: Mapping[str, Mapping[str, str | None]],
-                     say: Callable[[str], None]) -> dict[str, str]:
-        """Re-render from `ctx`, deploy (only gateway and pump may change), wait for the
-        new tasks, check `want` in the specs and the local task containers."""
-        return swarm_recreate.recreate_env(ctx, want, say)
-
-    def drifted(self, ctx: StackContext) -> list[str]:
-        """The services a render of `ctx`'s settings changes against what runs (exit 2
-        when one is not the gateway or the pump)."""
-        return swarm_recreate.drifted(ctx)
 
     def gateway_targets(self, ctx: StackContext) -> list[tuple[str, str]]:
         """The gateway service by its name on the front overlay (the load tasks'

@@ -142,24 +142,26 @@ def check_env(stack: Stack, want: Mapping[str, Mapping[str, str | None]]) -> dic
     return {k: spec.get(k, "") for k in want.get("gateway", {})}
 
 
-def recreate_env(ctx: StackContext, want: Mapping[str, Mapping[str, str | None]],
-                 say: Callable[[str], None]) -> dict[str, str]:
-    """Re-render `ctx`'s stack (the overrides file as it is now; its gateway replica
-    count), deploy what changed (gateway and pump only, else ConfigError before anything
-    is deployed), wait until the new tasks serve, check `want` (None: must be unset) in
-    the specs and the local task containers; the gateway's spec environment for the
-    names asked."""
-    changed = render(ctx, placement_groups(ctx))
-    check_pool_only(changed, ctx.model.settings.project)
-    deploy(ctx, changed, say)
-    seen = check_env(ctx.stack, want)
-    with GatewayClient(ctx.gateway_url, ctx.secrets.gateway_secret) as gw:
-        wait_redis_pass(gw, HELLO_TIMEOUT_S)  # the local proxy re-resolves every 5 s
-    return seen
+class SwarmRecreate:
+    """The `Engine` methods `recreate_env` and `drifted` on swarm (`SwarmEngine`'s)."""
 
+    def recreate_env(self, ctx: StackContext, want: Mapping[str, Mapping[str, str | None]],
+                     say: Callable[[str], None]) -> dict[str, str]:
+        """Re-render `ctx`'s stack (the overrides file as it is now; its gateway replica
+        count), deploy what changed (gateway and pump only, else ConfigError before
+        anything is deployed), wait until the new tasks serve, check `want` (None: must be
+        unset) in the specs and the local task containers; the gateway's spec environment
+        for the names asked."""
+        changed = render(ctx, placement_groups(ctx))
+        check_pool_only(changed, ctx.model.settings.project)
+        deploy(ctx, changed, say)
+        seen = check_env(ctx.stack, want)
+        with GatewayClient(ctx.gateway_url, ctx.secrets.gateway_secret) as gw:
+            wait_redis_pass(gw, HELLO_TIMEOUT_S)  # the local proxy re-resolves every 5 s
+        return seen
 
-def drifted(ctx: StackContext) -> list[str]:
-    """The services a render of `ctx`'s settings would change against what runs."""
-    changed = render(ctx, placement_groups(ctx))
-    check_pool_only(changed, ctx.model.settings.project)
-    return list(changed)
+    def drifted(self, ctx: StackContext) -> list[str]:
+        """The services a render of `ctx`'s settings would change against what runs."""
+        changed = render(ctx, placement_groups(ctx))
+        check_pool_only(changed, ctx.model.settings.project)
+        return list(changed)
