@@ -132,8 +132,8 @@ def discover(ext: ExternalRedis, password: str, run: Runner) -> Discovery:
     result = run(DISCOVER_SCRIPT, probe_mounts(ext), probe_env(ext, ext.addrs),
                  (password + "\n").encode())
     if not result.stdout.strip():
-        raise ToolError("external Redis probe: " + (
-            result.stderr.strip().splitlines() or [f"exit {result.returncode}"])[-1])
+        raise ToolError("external Redis probe: "
+                        + result.last_error(f"exit {result.returncode}"))
     return parse_discovery(result.stdout, ext.tls != "off")
 
 

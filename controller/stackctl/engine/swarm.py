@@ -304,11 +304,12 @@ class SwarmEngine(SwarmSteps, SwarmRecreate):
     def _probe(self) -> Iterator[Exec]:
         model = self.model
         name = probe_name(model.settings.project)
-        swarm.run_probe(name, stack_images(model.settings)["redis"],
-                        self.stack.network(REDIS_NETWORK), probe_mounts(model),
-                        swarm_env(model, STACKCTL_CLIENT),
-                        {OWNER_LABEL: model.settings.project,
-                         ROLE_LABEL: PROBE_ROLE}, PROBE_SECONDS)
+        # The probe only sleeps, for `exec_bounded` calls that must reach the nodes.
+        swarm.run_detached(name, stack_images(model.settings)["redis"],
+                           self.stack.network(REDIS_NETWORK), (), probe_mounts(model),
+                           {OWNER_LABEL: model.settings.project, ROLE_LABEL: PROBE_ROLE},
+                           [str(PROBE_SECONDS)], swarm_env(model, STACKCTL_CLIENT),
+                           ("--rm", "--user", "0:0", "--entrypoint", "sleep"))
         try:
             yield ProbeGate(name)
         finally:

@@ -158,7 +158,7 @@ def run_in_network(plan: LoadPlan, url: str, work_dir: Path, image: str, network
                              mounts=[(str(work_dir.resolve()), f"{CONTAINER_DIR}/keys")],
                              labels=role_labels(ROLE_LOAD))
         if not result.ok:
-            last = (result.stderr.strip().splitlines() or [f"exit {result.returncode}"])[-1]
+            last = result.last_error(f"exit {result.returncode}")
             raise ToolError(f"wrk in {image}: {last}")
         return result.stdout
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from stackctl.errors import ToolError
 from stackctl.names import container_name, network_name
 from stackctl.runtime._client import docker_client, tool_errors
-from stackctl.runtime.docker_cli import ExecResult, ServiceState, parse_env, run_bounded
+from stackctl.runtime.docker_cli import ExecResult, ServiceState, flags, parse_env, run_bounded
 
 if TYPE_CHECKING:
     from python_on_whales import DockerClient
@@ -60,8 +60,7 @@ class Compose:
                             "{{json .Config.Env}}", name], f"docker inspect {name}",
                            compose=False)
         if not result.ok:
-            raise ToolError(f"docker inspect {name}: "
-                            f"{(result.stderr.strip().splitlines() or ['failed'])[-1]}")
+            raise ToolError(f"docker inspect {name}: {result.last_error()}")
         return parse_env(result.stdout)
 
     def up(self, services: Sequence[str] | None = None, wait: bool = True,
@@ -102,10 +101,7 @@ class Compose:
 
         Uses `docker exec` on the container: `compose exec` costs about a second of
         project loading per call, which polling loops cannot afford."""
-        args = ["exec"]
-        for key, value in (env or {}).items():
-            args += ["--env", f"{key}={value}"]
-        return self._run([*args, self.container(service, index), *command],
+        return self._run(["exec", *flags("--env", env), self.container(service, index), *command],
                          f"docker exec {service}", compose=False, timeout=timeout)
 
     def states(self, services: Sequence[str]) -> list[ServiceState]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -25,6 +25,21 @@ class ExecResult:
     def ok(self) -> bool:
         """Exit code 0."""
         return self.returncode == 0
+
+    def last_error(self, default: str = "failed") -> str:
+        """The last line of stderr (`default` when there is none)."""
+        return (self.stderr.strip().splitlines() or [default])[-1]
+
+
+def flags(flag: str, pairs: Mapping[str, object] | None) -> list[str]:
+    """`flag K=V` once per pair (`--env`, `--label`)."""
+    return [part for k, v in (pairs or {}).items() for part in (flag, f"{k}={v}")]
+
+
+def binds(mounts: Sequence[tuple[str, str]], kind: str = "bind") -> list[str]:
+    """`--mount` of each (source, target) read-only."""
+    return [part for source, target in mounts for part in (
+        "--mount", f"type={kind},source={source},target={target},readonly")]
 
 
 def run_bounded(cmd: list[str], what: str, timeout: float) -> ExecResult:

@@ -9,7 +9,7 @@ import subprocess
 from collections.abc import Mapping, Sequence
 
 from stackctl.runtime._client import docker_client, tool_errors
-from stackctl.runtime.docker_cli import ExecResult
+from stackctl.runtime.docker_cli import ExecResult, binds, flags
 
 
 def _docker_run(image: str, command: Sequence[str], network: str, user: str,
@@ -17,15 +17,9 @@ def _docker_run(image: str, command: Sequence[str], network: str, user: str,
                 entrypoint: str | None, labels: Mapping[str, str] | None,
                 volumes: Sequence[tuple[str, str]] = ()) -> list[str]:
     """The `docker run --rm -i` command line of a one-shot container."""
-    args = ["run", "--rm", "--interactive", "--network", network, "--user", user]
-    for source, target in mounts:
-        args += ["--mount", f"type=bind,source={source},target={target},readonly"]
-    for source, target in volumes:
-        args += ["--mount", f"type=volume,source={source},target={target},readonly"]
-    for key, value in (env or {}).items():
-        args += ["--env", f"{key}={value}"]
-    for key, value in (labels or {}).items():
-        args += ["--label", f"{key}={value}"]
+    args = ["run", "--rm", "--interactive", "--network", network, "--user", user,
+            *binds(mounts), *binds(volumes, "volume"), *flags("--env", env),
+            *flags("--label", labels)]
     if entrypoint:
         args += ["--entrypoint", entrypoint]
     return [*docker_client().client_config.docker_cmd, *args, image, *command]

@@ -21,12 +21,11 @@ from typing import IO, Any
 from stackctl.errors import ConfigError, ToolError
 from stackctl.names import ROLE_LABEL, network_name, swarm_service
 from stackctl.runtime._client import docker_client, tool_errors
-from stackctl.runtime.docker_cli import ExecResult, parse_env, run_bounded
+from stackctl.runtime.docker_cli import ExecResult, binds, flags, parse_env, run_bounded
 
 STACK_LABEL = "com.docker.stack.namespace"
 """The label `docker stack deploy` puts on every object it creates."""
 SERVICE_LABEL = "com.docker.swarm.service.name"
-JOB_MODES = ("replicated-job", "global-job")
 
 
 @dataclass(frozen=True)
@@ -100,8 +99,7 @@ def _run(args: Sequence[str], what: str, stdin: bytes | None = None) -> ExecResu
 def _checked(args: Sequence[str], what: str) -> str:
     result = _run(args, what)
     if not result.ok:
-        detail = (result.stderr.strip().splitlines() or [f"exit code {result.returncode}"])[-1]
-        raise ToolError(f"{what}: {detail}")
+        raise ToolError(f"{what}: {result.last_error(f'exit code {result.returncode}')}")
     return result.stdout
 
 
@@ -223,10 +221,7 @@ class Stack:
             args += ["--user", str(spec["user"])]
         if spec.get("entrypoint"):
             args += ["--entrypoint", str(spec["entrypoint"])]
-        for key, value in dict(spec.get("env", {})).items():
-            args += ["--env", f"{key}={value}"]
-        for key, value in dict(spec.get("labels", {})).items():
-            args += ["--label", f"{key}={value}"]
+        args += [*flags("--env", spec.get("env")), *flags("--label", spec.get("labels"))]
         for kind in ("secret", "config"):
             for ref in spec.get(f"{kind}s", []):
                 args += [f"--{kind}", f"source={ref['source']},target={ref['target']},"
@@ -269,8 +264,7 @@ class Stack:
         if not result.ok:
             if "nothing found in stack" in (result.stderr + result.stdout).lower():
                 return []
-            detail = (result.stderr.strip().splitlines() or ["failed"])[-1]
-            raise ToolError(f"docker stack ps {self.name}: {detail}")
+            raise ToolError(f"docker stack ps {self.name}: {result.last_error()}")
         return parse_tasks(result.stdout, self.name)
 
     def logs(self, service: str, tail: int | None = None) -> str:
@@ -279,14 +273,6 @@ class Stack:
         with tool_errors(f"docker service logs {self.full(service)}"):
             text = client.service.logs(self.full(service), tail=tail, timestamps=False)
         return str(text)
-
-    def local_container(self, service: str) -> str | None:
-        """A running container of the service on this node (the name), or None."""
-        out = _checked(["ps", "--filter", f"label={SERVICE_LABEL}={self.full(service)}",
-                        "--filter", "status=running", "--format", "{{.Names}}"],
-                       f"docker ps ({self.full(service)})")
-        names = sorted(out.split())
-        return names[0] if names else None
 
     def local_containers(self, service: str) -> list[str]:
         """Every running container of the service on this node."""
@@ -302,15 +288,6 @@ class Stack:
                                    "{{json .Config.Env}}", container],
                                   f"docker inspect {container}"))
 
-    def exec(self, container: str, command: Sequence[str],
-             env: Mapping[str, str] | None = None) -> ExecResult:
-        """Run `command` in one of the stack's local containers (exit code returned);
-        `env` must hold nothing secret (it is on the command line)."""
-        args = ["exec"]
-        for key, value in (env or {}).items():
-            args += ["--env", f"{key}={value}"]
-        return _run([*args, container, *command], f"docker exec {container}")
-
     def container_log(self, container: str, since: float | None = None) -> str:
         """One local container's log (stdout and stderr), from `since` (unix time) on:
         `docker logs` reads this node's log file (`docker service logs` gathers every
@@ -318,8 +295,7 @@ class Stack:
         args = ["logs"] + (["--since", f"{since:.3f}"] if since is not None else [])
         result = _run([*args, container], f"docker logs {container}")
         if not result.ok:
-            detail = (result.stderr.strip().splitlines() or ["failed"])[-1]
-            raise ToolError(f"docker logs {container}: {detail}")
+            raise ToolError(f"docker logs {container}: {result.last_error()}")
         return result.stdout + result.stderr
 
     def local_tasks(self) -> dict[str, list[str]]:
@@ -342,8 +318,7 @@ class Stack:
         result = _run([kind, "create", "--label", f"{STACK_LABEL}={self.name}", name,
                        str(path)], f"docker {kind} create {name}")
         if not result.ok and "already exists" not in result.stderr:
-            detail = (result.stderr.strip().splitlines() or ["failed"])[-1]
-            raise ToolError(f"docker {kind} create {name}: {detail}")
+            raise ToolError(f"docker {kind} create {name}: {result.last_error()}")
 
     def remove_object(self, kind: str, name: str) -> None:
         """Remove a secret or config (quiet when absent or still in use)."""
@@ -402,8 +377,7 @@ class Stack:
         `wait_removed`, which removes it once the tasks are gone."""
         result = _run(["stack", "rm", self.name], f"docker stack rm {self.name}")
         if not result.ok and "in use" not in result.stderr + result.stdout:
-            detail = (result.stderr.strip().splitlines() or ["failed"])[-1]
-            raise ToolError(f"docker stack rm {self.name}: {detail}")
+            raise ToolError(f"docker stack rm {self.name}: {result.last_error()}")
 
     def leftovers(self) -> dict[str, list[str]]:
         """What of the stack still exists on this node, by kind (empty lists: gone)."""
@@ -458,19 +432,16 @@ class Stack:
 
 def run_detached(name: str, image: str, network: str, ports: Sequence[str] = (),
                  mounts: Sequence[tuple[str, str]] = (), labels: Mapping[str, str] | None = None,
-                 command: Sequence[str] = ()) -> None:
-    """Start a standalone container on an attachable overlay network (e.g. the local
-    proxy to the gateway), replacing one of the same name. `mounts` are read-only
-    binds."""
+                 command: Sequence[str] = (), env: Mapping[str, str] | None = None,
+                 options: Sequence[str] = ()) -> None:
+    """Start a standalone container on an attachable overlay network (the local proxy to
+    the gateway, the gate's probe), replacing one of the same name. `mounts` are
+    read-only binds; `env` holds nothing secret."""
     remove_container(name)
-    args = ["run", "--detach", "--name", name, "--network", network, "--restart", "no"]
-    for port in ports:
-        args += ["--publish", port]
-    for source, target in mounts:
-        args += ["--mount", f"type=bind,source={source},target={target},readonly"]
-    for key, value in (labels or {}).items():
-        args += ["--label", f"{key}={value}"]
-    _checked([*args, image, *command], f"docker run {name}")
+    _checked(["run", "--detach", "--name", name, "--network", network, "--restart", "no",
+              *options, *[p for port in ports for p in ("--publish", port)], *binds(mounts),
+              *flags("--env", env), *flags("--label", labels), image, *command],
+             f"docker run {name}")
 
 
 def remove_container(name: str) -> bool:
@@ -633,10 +604,7 @@ def exec_bounded(container: str, command: Sequence[str], env: Mapping[str, str] 
                  timeout: float | None = None) -> ExecResult:
     """`docker exec` in a local container, at most `timeout` seconds (exit 124 when cut
     short); `env` must hold nothing secret (it is on the command line)."""
-    args = ["exec"]
-    for key, value in (env or {}).items():
-        args += ["--env", f"{key}={value}"]
-    args += [container, *command]
+    args = ["exec", *flags("--env", env), container, *command]
     if timeout is None:
         return _run(args, f"docker exec {container}")
     return run_bounded([*docker_client().client_config.docker_cmd, *args],
@@ -668,23 +636,6 @@ def service_logs_since(full_service: str, since: float,
             return b"".join(part or b"" for part in (stalled.stdout, stalled.stderr)
                             if isinstance(part, bytes)).decode(errors="replace")
     return done.stdout + done.stderr
-
-
-def run_probe(name: str, image: str, network: str, mounts: Sequence[tuple[str, str]],
-              env: Mapping[str, str], labels: Mapping[str, str], seconds: int) -> None:
-    """Start a container on an attachable overlay that only sleeps (`seconds` at most),
-    for `exec_bounded` calls that must reach the stack's nodes; replaces one of the same
-    name; `mounts` are read-only binds, `env` holds nothing secret."""
-    remove_container(name)
-    args = ["run", "--detach", "--rm", "--name", name, "--network", network,
-            "--user", "0:0", "--entrypoint", "sleep"]
-    for source, target in mounts:
-        args += ["--mount", f"type=bind,source={source},target={target},readonly"]
-    for key, value in env.items():
-        args += ["--env", f"{key}={value}"]
-    for key, value in labels.items():
-        args += ["--label", f"{key}={value}"]
-    _checked([*args, image, str(seconds)], f"docker run {name}")
 
 
 def container_paused(name: str) -> bool:

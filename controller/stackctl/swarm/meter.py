@@ -26,7 +26,7 @@ from stackctl.meter.snapshot import Snapshot, read_snapshot
 from stackctl.model import StackModel
 from stackctl.names import GATEWAY_SERVICE
 from stackctl.runtime.docker_cli import ExecResult
-from stackctl.runtime.swarm import Stack
+from stackctl.runtime.swarm import Stack, exec_bounded
 from stackctl.runtime.usage import Unavailable
 
 FIRST_AT = 0.25
@@ -70,12 +70,12 @@ class SwarmSource:
         node's address."""
         own = self._tasks.get(node)
         if own:
-            return self.stack.exec(own[0], command, env)
+            return exec_bounded(own[0], command, env)
         addr = next((n.addr for n in self.model.nodes if n.name == node), "")
         here = [c for n in self.model.nodes for c in self._tasks.get(n.name, [])]
         if not here or not addr:
             return ExecResult(1, "", f"{node}: no Redis task container on this node")
-        return self.stack.exec(here[0], command, {**env, TARGET_ENV: addr})
+        return exec_bounded(here[0], command, {**env, TARGET_ENV: addr})
 
 
 def pool_timeouts(stack: Stack, since: float) -> int:

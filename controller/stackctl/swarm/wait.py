@@ -148,6 +148,6 @@ def wait_cluster_ready(model: StackModel, stack: Stack, image: str,
         if result.ok:
             return result.stdout.strip().splitlines()[-1] if result.stdout.strip() else "ready"
         if time.monotonic() >= deadline:
-            verdict = (result.stderr.strip().splitlines() or ["no answer"])[-1]
-            raise ToolError(f"redis cluster not ready after {timeout:.0f} s: {verdict}")
+            raise ToolError(f"redis cluster not ready after {timeout:.0f} s: "
+                            f"{result.last_error('no answer')}")
         time.sleep(2 * POLL_S)
