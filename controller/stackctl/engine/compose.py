@@ -82,7 +82,8 @@ def service_rows(states: Sequence[ServiceState]) -> list[ServiceRow]:
 
 
 class ComposeEngine(ComposeSteps):
-    """The `Engine` of a Compose stack (see the module's docstring)."""
+    """The `Engine` of a Compose stack (see the module's docstring). It is the project's
+    `Compose`: exec, logs, states and the faults are Compose's own methods."""
 
     name = "compose"
     note = ""
@@ -90,8 +91,8 @@ class ComposeEngine(ComposeSteps):
     def __init__(self, model: StackModel):
         self.model = model
         self.state_dir = model.settings.state_dir
-        self.compose = Compose(model.settings.project, [self.rendered_file],
-                               project_dir=self.state_dir)
+        super().__init__(model.settings.project, [self.rendered_file],
+                         project_dir=self.state_dir)
 
     # -- refusals -----------------------------------------------------------------------
 
@@ -113,7 +114,7 @@ class ComposeEngine(ComposeSteps):
 
     def deploy(self, services: Sequence[str] | None = None) -> None:
         """`compose up --detach` (no `--wait`: `wait_running` decides)."""
-        self.compose.up(services, wait=False)
+        self.up(services, wait=False)
 
     def wait_running(self, timeout: float, what: str = "services",
                      services: Sequence[str] | None = None) -> None:
@@ -123,11 +124,11 @@ class ComposeEngine(ComposeSteps):
         checks = read_healthchecks(self.rendered_file)
         deadline = time.monotonic() + timeout
         while True:
-            states = self.compose.ps() if services is None else self.compose.states(services)
+            states = self.ps() if services is None else self.states(services)
             # Docker's verdict may be a minute old (e.g. from before an unpause): ask now.
             states = [replace(s, health="starting") if s.health == "unhealthy" else s
                       for s in states]
-            rows = service_rows(probed(self.compose, states, checks))
+            rows = service_rows(probed(self, states, checks))
             down = [r for r in rows if r.state in ("exited", "dead")]
             if down:
                 raise ToolError(f"{what}: {down[0].detail} while waiting for it: see "
@@ -145,7 +146,7 @@ class ComposeEngine(ComposeSteps):
 
     def require_running(self) -> None:
         """The gateway and the pump run (ConfigError, exit 2)."""
-        running = {s.service for s in self.compose.ps() if s.state == "running"}
+        running = {s.service for s in self.ps() if s.state == "running"}
         missing = [s for s in ("gateway", "pump") if s not in running]
         if missing:
             raise ConfigError(f"stack {self.model.settings.project}",
@@ -154,97 +155,44 @@ class ComposeEngine(ComposeSteps):
 
     def remove(self, volumes: bool = False) -> dict[str, list[str]]:
         """`compose down --remove-orphans [--volumes]`; nothing is left."""
-        self.compose.down(volumes=volumes)
+        self.down(volumes=volumes)
         return {}
 
     def recreate(self, services: Sequence[str], remove_orphans: bool = False) -> None:
         """`compose up --no-deps` of the services (Compose recreates a changed one)."""
-        self.compose.up(services, wait=False, remove_orphans=remove_orphans, no_deps=True)
+        self.up(services, wait=False, remove_orphans=remove_orphans, no_deps=True)
 
     def service_env(self, service: str) -> dict[str, str]:
         """The first container's environment (`docker inspect`)."""
-        return self.compose.env(service)
+        return self.env(service)
 
     # -- reading the stack --------------------------------------------------------------
 
     def services(self, probe: bool = False) -> list[ServiceRow]:
         """One row per service from `docker ps` on the project's labels."""
-        states = self.compose.ps()
+        states = self.ps()
         if probe:
-            states = probed(self.compose, states, read_healthchecks(self.rendered_file))
+            states = probed(self, states, read_healthchecks(self.rendered_file))
         return service_rows(states)
-
-    def states(self, services: Sequence[str]) -> list[ServiceState]:
-        """Each service's first container (one `docker inspect`)."""
-        return self.compose.states(services)
-
-    def logs(self, services: Sequence[str] = (), tail: int | None = None) -> str:
-        """`compose logs`."""
-        return self.compose.logs(services, tail=tail)
-
-    def follow_logs(self, services: Sequence[str] = (), tail: int | None = None) -> None:
-        """`compose logs --follow`."""
-        self.compose.follow_logs(services, tail)
 
     def logs_since(self, service: str, since: float) -> str:
         """The service container's log since `since`."""
-        return self.compose.service_log_since(service, since)
-
-    def exec(self, service: str, command: Sequence[str], env: dict[str, str] | None = None,
-             index: int = 1, timeout: float | None = None) -> ExecResult:
-        """`docker exec` in the service's container."""
-        return self.compose.exec(service, command, env, index, timeout)
+        return self.service_log_since(service, since)
 
     def container_of(self, service: str) -> str | None:
         """Its first container (by Compose's naming)."""
-        return self.compose.container(service)
+        return self.container(service)
 
     def exec_node(self, node: str, command: Sequence[str], env: Mapping[str, str]
                   ) -> ExecResult:
         """In the node's own container."""
-        return self.compose.exec(node, list(command), env=dict(env))
+        return self.exec(node, list(command), env=dict(env))
 
     def gate(self) -> AbstractContextManager[Exec]:
         """The gate service (always there while the stack runs)."""
-        return _as_gate(self.compose)
+        return _as_gate(self)
 
     # -- faults -------------------------------------------------------------------------
-
-    def kill(self, services: Sequence[str], signal: str = "SIGKILL") -> None:
-        """`compose kill`."""
-        self.compose.kill(services, signal)
-
-    def stop(self, services: Sequence[str], timeout: int | None = None) -> None:
-        """`compose stop`."""
-        self.compose.stop(services, timeout)
-
-    def pause(self, services: Sequence[str]) -> None:
-        """`compose pause`."""
-        self.compose.pause(services)
-
-    def unpause(self, services: Sequence[str]) -> None:
-        """`compose unpause`."""
-        self.compose.unpause(services)
-
-    def start(self, services: Sequence[str]) -> None:
-        """`compose start` of the stopped containers."""
-        self.compose.start(services)
-
-    def restart(self, services: Sequence[str], timeout: int | None = None) -> None:
-        """`compose restart`."""
-        self.compose.restart(services, timeout)
-
-    def disconnect(self, service: str, network: str) -> None:
-        """`docker network disconnect`."""
-        self.compose.disconnect(service, network)
-
-    def connect(self, service: str, network: str, ip: str) -> None:
-        """`docker network connect --ip`."""
-        self.compose.connect(service, network, ip)
-
-    def networks_of(self, service: str) -> dict[str, str]:
-        """The container's project networks and addresses."""
-        return self.compose.networks_of(service)
 
     def note_task(self, service: str) -> None:
         """Nothing to note: the container keeps its name."""
@@ -261,11 +209,11 @@ class ComposeEngine(ComposeSteps):
 
     def meter_source(self, gateway_services: Sequence[str]) -> MeterSource:
         """The project's containers here."""
-        return ComposeSource(self.compose, self.model, gateway_services)
+        return ComposeSource(self, self.model, gateway_services)
 
     def pool_timeouts(self, since: float) -> int:
         """In every gateway container's log since `since`."""
-        return sum(count_pool_timeouts(self.compose.service_log_since(s, since))
+        return sum(count_pool_timeouts(self.service_log_since(s, since))
                    for s in self.gateway_services())
 
     def load_site(self) -> LoadSite:
@@ -281,7 +229,7 @@ class ComposeEngine(ComposeSteps):
 
     def load_network(self) -> str:
         """The front network, for a one-off load container."""
-        return self.compose.network(FRONT_NETWORK)
+        return self.network(FRONT_NETWORK)
 
     def run_load_tasks(self, plan: LoadPlan, metered: bool
                        ) -> tuple[LoadResult, list[LoadResult], Cost | None, str]:

@@ -39,10 +39,9 @@ def _ports_held_by_project(ctx: StackContext) -> set[int]:
     return {port for service, port in ports.items() if service in running}
 
 
-class ComposeSteps:
+class ComposeSteps(Compose):
     """The `Engine` methods of `up` and `recreate_env` on Compose (`ComposeEngine`'s)."""
 
-    compose: Compose
     state_dir: Path
 
     def preflight(self, ctx: StackContext, refs: list[str]) -> str:
@@ -71,7 +70,7 @@ class ComposeSteps:
         when cluster-init fails), then the gate's readiness rule until it passes."""
         if ctx.results.unchanged:
             return "unchanged: nothing recreated"
-        start_cluster(self.compose, READY_TIMEOUT_S, step="redis-cluster")
+        start_cluster(self, READY_TIMEOUT_S, step="redis-cluster")
         s = ctx.model.settings.redis
         return f"{s.shards} primaries x {s.replicas} replicas ready (tls {s.tls})"
 
@@ -85,8 +84,8 @@ class ComposeSteps:
         # re-running cluster-init and waiting on the gate again (about 2 s; with the gate's
         # once-a-minute healthcheck, up to a minute: without --no-deps Compose waits for
         # `service_healthy`, with it it does not, measured on Compose 2.40).
-        self.compose.up(list(TYK_SERVICES), wait=False, no_deps=True)
-        detections = watch(self.compose, components(ctx.compose_file, ctx.model.settings),
+        self.up(list(TYK_SERVICES), wait=False, no_deps=True)
+        detections = watch(self, components(ctx.compose_file, ctx.model.settings),
                            START_TIMEOUT_S, settle=settle_times(ctx.model.settings),
                            checks=read_healthchecks(ctx.compose_file))
         if not all(d.ok for d in detections):
@@ -99,13 +98,13 @@ class ComposeSteps:
         if not compose_file.exists():
             return ""
         try:
-            states = probed(self.compose, self.compose.ps(), read_healthchecks(compose_file))
+            states = probed(self, self.ps(), read_healthchecks(compose_file))
             bad = [s.service for s in states
                    if (s.state != "running" and s.exit_code != 0)
                    or s.health in ("unhealthy", "starting")]
             if not bad:
                 return ""
-            text = self.compose.logs(bad[:3], tail=lines)
+            text = self.logs(bad[:3], tail=lines)
             return f"last log lines of {', '.join(bad[:3])}:\n{text.rstrip()}"
         except ToolError:
             return ""
