@@ -132,11 +132,6 @@ class StackModel:
         return self.settings.redis.endpoints == "hostname"
 
     @property
-    def config_endpoint(self) -> str | None:
-        """Hostname mode: `clustercfg:6379`, the alias every node answers to; else None."""
-        return f"{CONFIG_ENDPOINT}:{REDIS_PORT}" if self.hostname_endpoints else None
-
-    @property
     def tls(self) -> bool:
         """Whether Redis speaks TLS."""
         return self.tls_mode != "off"

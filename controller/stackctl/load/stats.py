@@ -33,16 +33,6 @@ def summarize(values_s: Sequence[float]) -> dict[str, float]:
     return {f"p{pct:g}": round(percentile(ordered, pct) * 1000, 3) for pct in PERCENTILES}
 
 
-def corrected_latencies(intended: Sequence[float], sent: Sequence[float],
-                        done: Sequence[float]) -> tuple[list[float], list[float]]:
-    """(corrected, uncorrected) latencies: `done - intended` and `done - sent`."""
-    if not len(intended) == len(sent) == len(done):
-        raise ValueError("intended, sent and done must have the same length")
-    corrected = [d - i for i, d in zip(intended, done, strict=True)]
-    uncorrected = [d - s for s, d in zip(sent, done, strict=True)]
-    return corrected, uncorrected
-
-
 @dataclass(frozen=True)
 class Slice:
     """One stretch of a run: answered requests per second and their p99 (ms; None when

@@ -87,11 +87,6 @@ def read_node_counts(run: NodeExec, node: str) -> tuple[NodeCommands, int | None
     return Unavailable(f"{node}: INFO commandstats: {why[-1]}"), received
 
 
-def read_node(run: NodeExec, node: str) -> NodeCommands:
-    """One node's commandstats (`read_node_counts` without the connections)."""
-    return read_node_counts(run, node)[0]
-
-
 NodeCounts = tuple[NodeCommands, int | None]
 
 

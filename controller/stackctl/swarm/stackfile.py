@@ -375,22 +375,6 @@ def stack_file(model: StackModel, files: SwarmFiles, groups: int | None = None
     return render_all(model, files, groups)[0]
 
 
-def object_names(stack: Mapping[str, Any]) -> dict[str, list[str]]:
-    """The Swarm names of the stack file's secrets and configs."""
-    return {kind: sorted(str(v["name"]) for v in stack.get(kind, {}).values())
-            for kind in ("secrets", "configs")}
-
-
-def services_using(stack: Mapping[str, Any], key: str) -> list[str]:
-    """The services that refer to the secret or config `key`."""
-    out = []
-    for name, service in stack["services"].items():
-        refs = [*service.get("secrets", []), *service.get("configs", [])]
-        if any(r["source"] == key for r in refs):
-            out.append(name)
-    return sorted(out)
-
-
 def write_stack_file(model: StackModel, files: SwarmFiles, groups: int | None = None) -> Path:
     """Write the stack file and the init job's spec (`JOB_FILE`) into the state directory
     (atomically); return the stack file's path."""
