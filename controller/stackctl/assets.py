@@ -1,10 +1,6 @@
-"""The static assets (the repository's `stack/`), read as package data.
-
-`stack/` is installed as the data package `stackctl._stack` (see setup.py): a wheel
-carries a copy, an editable install maps it onto the checkout. Every reader goes
-through here. Docker needs real directories: a bind mount gets a copy in the state
-directory (`copy_tree`, a stable path), a build context `as_directory`.
-"""
+"""The static assets (the repository's `stack/`, installed as the data package
+`stackctl._stack`), read as package data. Docker needs real directories: a bind mount
+gets a stable copy in the state directory (`copy_tree`), a build context `as_directory`."""
 
 from __future__ import annotations
 

@@ -1,10 +1,6 @@
-"""The exception hierarchy. The CLI prints each as one line and exits non-zero.
-
-- `ConfigError`: bad input (settings, files, flags); exit code 2. `BadFileError`: a
-  malformed file.
-- `ToolError`: an external tool (docker, go, debootstrap) failed; keeps its command and output.
-- `StepError`: a pipeline step failed; names the step and keeps the cause.
-"""
+"""The exception hierarchy; the CLI prints each as one line and exits non-zero:
+`ConfigError` (bad input, exit 2; `BadFileError`: a malformed file), `ToolError` (an
+external tool failed; keeps its command and output), `StepError` (a pipeline step failed)."""
 
 from __future__ import annotations
 

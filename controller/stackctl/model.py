@@ -1,8 +1,5 @@
-"""The stack model: everything derived once from Settings that renderers share.
-
-Node names, static addresses, ports, TLS material paths (host and container), networks.
-Renderers (compose, redis, tyk) read this; none of them derives addresses on its own.
-"""
+"""The stack model: everything derived once from Settings that renderers share (node names,
+addresses, ports, TLS paths, networks); no renderer derives addresses on its own."""
 
 from __future__ import annotations
 

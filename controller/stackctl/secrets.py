@@ -1,8 +1,5 @@
-"""The secrets file: generated on first use, kept 0600 in the state directory.
-
-Secrets never travel on a command line and are never printed unless asked: the model holds
-them as `SecretStr`, whose `repr` is masked.
-"""
+"""The secrets file: generated on first use, kept 0600 in the state directory; held as
+`SecretStr` (masked `repr`), never on a command line, never printed unless asked."""
 
 from __future__ import annotations
 

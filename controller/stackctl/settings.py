@@ -1,9 +1,6 @@
-"""The one typed settings model for the whole stack.
-
-Precedence: CLI flags > `STACKCTL_*` environment (nested with `__`) > `stackctl.toml` >
-defaults. Every invalid setting is reported at once, one line each, naming the setting
-and the fix. Secrets are not settings: they live in the secrets file (`stackctl.secrets`).
-"""
+"""The one typed settings model for the whole stack. Precedence: CLI flags > `STACKCTL_*`
+environment (nested with `__`) > `stackctl.toml` > defaults. Every invalid setting is
+reported at once, one line each with its fix. Secrets live in the secrets file instead."""
 
 from __future__ import annotations
 

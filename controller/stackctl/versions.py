@@ -1,12 +1,7 @@
-"""The one version table: official images, local equivalents, Go modules, support matrix.
-
-Read by `images build`, `up`, `doctor` and the configuration checks alike. A new Tyk or
-Redis version is an edit here, not a code hunt.
-
-Default release: the Tyk 5.8 LTS line (v5.8.15). An LTS line gets fixes for two years and
-is what a production evaluation should load-test; 5.14 is the latest stable but is
-supported only until the next minor. Pump: see PUMP_MODULE.
-"""
+"""The one version table: official images, local equivalents, Go modules, support matrix;
+a new Tyk or Redis version is an edit here. Default release: the Tyk 5.8 LTS line
+(v5.8.15; LTS lines get fixes for two years, what a production evaluation should
+load-test). Pump: see PUMP_MODULE."""
 
 from __future__ import annotations
 

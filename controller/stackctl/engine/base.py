@@ -1,12 +1,7 @@
-"""The one interface every action drives a stack through, whatever runs it.
-
-An `Engine` is a strategy: `ComposeEngine` (a Compose project on this engine) and
-`SwarmEngine` (a stack on Docker Swarm) implement it side by side, and `engine_for` is
-the only place that names one. Actions (steps, smoke, sweep, drill, fallback, diagnose,
-the CLI) ask the engine; they never branch on `settings.engine` nor import a compose or
-swarm module. What one engine cannot do is refused with one reason from
-`unsupported(feature)` (`refuse` raises it: exit 2, nothing touched).
-"""
+"""The one interface every action drives a stack through, whatever runs it: `ComposeEngine`
+and `SwarmEngine` implement it side by side and `engine_for` is the only place that
+names one. Actions never branch on `settings.engine`; what one engine cannot do is
+refused with one reason from `unsupported(feature)` (`refuse`: exit 2, nothing touched)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,7 @@
-"""engine = compose: the stack as one Compose project on this Docker engine.
-
-Every container runs here, so every fault, exec and log is local; the cluster is asked
-through the gate service; the pump's csv sink is a host directory; a load runs on this
-host and makes its own API (its records are then exactly the run's)."""
+"""engine = compose: the stack as one Compose project on this Docker engine. Every fault,
+exec and log is local; the cluster is asked through the gate service; the pump's csv
+sink is a host directory; a load runs here and makes its own API (its records are
+exactly the run's)."""
 
 from __future__ import annotations
 

@@ -1,9 +1,6 @@
 """The REDIGOCLUSTER_SHARDCOUNT ladder: set the next rung on every Redis-connected
-component at once, recreate them, wait; stop at the first rung that works.
-
-`climb` drives any `RungRunner` (the real stack, or a fake in tests) and reports every
-attempt. Whether the running releases read the variable at all comes from the tables.
-"""
+component, recreate them, wait; stop at the first rung that works. `climb` drives any
+`RungRunner` and reports every attempt."""
 
 from __future__ import annotations
 

@@ -1,10 +1,6 @@
 """The `fallback` step of `up` (only on failure): climb REDIGOCLUSTER_SHARDCOUNT, then
-diagnose (the plan hands it the diagnosis: an action never runs another).
-
-`Deferred` wraps the `tyk` and `health` steps in the plan: their start-up failure is
-recorded for `Fallback` (and reported as failed) instead of ending `up`. Both run alone
-as well.
-"""
+diagnose. `Deferred` wraps the `tyk` and `health` steps so their start-up failure is
+recorded for `Fallback` instead of ending `up`."""
 
 from __future__ import annotations
 

@@ -1,12 +1,8 @@
-"""`stackctl images build`: each local image from its recipe, skipped when unchanged.
-
-Every image carries the `io.stackctl.inputs` label, a digest of its inputs (recipe files,
-version-table entry, base image id, Go version). A Tyk or Redis image is checked against its
-official image's runtime contract (images/contract.py) before it gets its tag. An image
-whose label matches is skipped; `force` rebuilds. Images are built under a temporary tag
-and retagged only on success, so a failure never leaves a half-built image under the real
-tag. One image failing does not stop the others, except those built on it.
-"""
+"""`stackctl images build`: each local image from its recipe, skipped when its
+`io.stackctl.inputs` label (a digest of recipe files, version entry, base image id, Go
+version) matches unless forced. A Tyk or Redis image is checked against its official
+image's contract before it is tagged; images are built under a temporary tag, so a
+failure never leaves a half-built one, and one failing stops only those built on it."""
 
 from __future__ import annotations
 

@@ -1,9 +1,6 @@
-"""Latency percentiles (nearest rank) and the coordinated-omission correction.
-
-An open-model engine knows when each request *should* have been sent. Measuring from
-that intended time, not from the moment a free connection finally sent it, keeps the
-queueing delay a stalled server causes in the figures (Gil Tene's coordinated omission).
-"""
+"""Latency percentiles (nearest rank). An open-model engine measures from when each request
+was due, not when a free connection sent it, so a stalled server's queueing delay stays
+in the figures (Gil Tene's coordinated omission)."""
 
 from __future__ import annotations
 

@@ -1,10 +1,6 @@
-"""What the stack has used up to an instant: the gateways' and Redis nodes' cgroup CPU and
-memory, the gateways' TCP counters, every node's command counts and connections received,
-the host's CPU and the load generator's CPU. Two snapshots make a `Cost`.
-
-A snapshot reads through a `MeterSource`: which containers on this machine are the
-gateways and the Redis nodes, and how to run a command against a node: the stack's
-engine gives it (`Engine.meter_source`)."""
+"""What the stack has used up to an instant (cgroup CPU and memory, TCP counters, Redis
+command counts and connections, host and load-generator CPU), read through the engine's
+`MeterSource`. Two snapshots make a `Cost`."""
 
 from __future__ import annotations
 

@@ -1,8 +1,5 @@
-"""A Compose project's services: up, down, ps, exec, logs, kill, start, config.
-
-Everything goes through python-on-whales on the chosen docker CLI; failures become
-one-line `ToolError`s that keep the command and its stderr.
-"""
+"""A Compose project's services through python-on-whales; failures become one-line
+`ToolError`s that keep the command and its stderr."""
 
 from __future__ import annotations
 

@@ -1,12 +1,8 @@
-"""An image's files and user, read without running it.
-
-`docker create` gives a container that never starts; `docker export` streams its
-filesystem as a tar, read member by member (nothing is written to disk), and
-`docker cp` reads single files (/etc/passwd, /etc/group). The container is always removed.
-The permission checks (`can_read`, `can_write`, `can_exec`) are the kernel's DAC rules
-for one file, as a container user (uid, groups) meets them; root passes read and write
-(Docker keeps CAP_DAC_OVERRIDE) and exec where any x bit is set.
-"""
+"""An image's files and user, read without running it: `docker create` (never started),
+`docker export` streamed as a tar, `docker cp` for single files; the container is always
+removed. `can_read`, `can_write` and `can_exec` are the kernel's DAC rules for one file
+as a container user meets them (root passes read and write, and exec where any x bit is
+set)."""
 
 from __future__ import annotations
 

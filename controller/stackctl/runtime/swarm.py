@@ -1,11 +1,7 @@
-"""Docker Swarm: the engine's swarm state and nodes, one stack's services, tasks, logs,
-secrets, configs, networks and volumes, and the swarm's life cycle (tests).
-
-Everything goes through python-on-whales on the chosen docker CLI (`docker.swarm`,
-`docker.node`, `docker.stack`, `docker.service`, `docker.secret`, `docker.config`, and
-its `run` for the few listings it has no typed call for: one `docker stack ps` instead
-of one inspect per task in polling loops). Failures become one-line `ToolError`s.
-"""
+"""Docker Swarm through python-on-whales and the chosen docker CLI: the swarm and its
+nodes, one stack's services, tasks, logs, secrets, configs, networks and volumes,
+containers next to it, and the task containers the drill acts on. Failures become
+one-line `ToolError`s."""
 
 from __future__ import annotations
 

@@ -1,11 +1,7 @@
-"""Raw readings of containers and of the host, from the host's /proc and /sys.
-
-stackctl runs as root beside the local engine, so a container's main PID (one
-`docker inspect` for several containers) leads to its cgroup (CPU ns, memory bytes; v1 or
-v2) and to its network namespace (`/proc/<pid>/net/...`: TCP opens, TIME_WAIT sockets).
-Every reading is either its value or an `Unavailable` carrying the reason, never an
-exception. The `parse_*` functions take file text and are pure; `read_*` do the I/O.
-"""
+"""Raw readings of containers and of the host, from the host's /proc and /sys: a
+container's main PID leads to its cgroup (CPU ns, memory bytes; v1 or v2) and its network
+namespace (TCP opens, TIME_WAIT sockets). Every reading is its value or an `Unavailable`
+with the reason, never an exception; `parse_*` are pure, `read_*` do the I/O."""
 
 from __future__ import annotations
 

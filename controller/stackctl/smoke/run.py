@@ -1,8 +1,6 @@
 """One smoke run on either engine: keys for the API the engine's loads call, the metered
-load where it runs (the builtin engine or wrk on this host; on swarm wrk from the load
-service's tasks), /hello sampled, the keys' Redis placement, the pump's records, clean
-up, judge. What differs per engine comes from `ctx.engine` (`load_site`, the meter
-source, the pump's sink)."""
+load where it runs, /hello sampled, the keys' Redis placement, the pump's records, clean
+up, judge; what differs comes from `ctx.engine`."""
 
 from __future__ import annotations
 

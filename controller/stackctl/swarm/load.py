@@ -1,9 +1,7 @@
-"""Load from the swarm: wrk in the tasks of a `load` replicated-job service
-(`swarm.load_replicas` tasks, spread over the nodes, all at once), each with its share of
-the connections and rate and every key; their results read from the service's logs and
-merged (answers per slice of time over the span all tasks ran). The keys reach the tasks
-as a Swarm secret, never on a command line. A `TaskMeter` is told when every task runs and
-when all have ended (the meter's snapshots)."""
+"""Load from the swarm: wrk in the tasks of a `load` replicated-job service, each with its
+share of connections and rate and every key (a Swarm secret, never on a command line);
+results read from the service's logs and merged. A `TaskMeter` is told when every task
+runs and when all have ended."""
 
 from __future__ import annotations
 

@@ -1,31 +1,21 @@
 """The stack file `docker stack deploy` takes, rendered from the same model as the compose
-file (engine = swarm).
-
-What Swarm changes, and how this file answers it (see tyk-facts.md section 14):
-- No `ipv4_address`: Redis endpoints are hostnames (`redis.endpoints = hostname`, forced
-  by the settings: nodes announce their names, certificates carry DNS names only, every
-  node answers to the configuration endpoint's alias). Every Redis node is its own
-  service; every service has `endpoint_mode: dnsrr`, so a name resolves to its tasks'
-  current addresses (a Redis node's to its one task's). A virtual address (`vip`) needs
-  the kernel's IPVS, which this build machine's kernel lacks (no /proc/net/ip_vs: a vip
-  service is unreachable, measured); dnsrr works on every kernel.
-- No `depends_on`: stackctl orders and waits itself (`swarm.wait`). Cluster creation is a
-  `replicated-job` service that waits for every node's PONG; Engine 20.10's `stack
-  deploy` rejects that mode, so it is created next to the stack (`init_job`, through
-  `docker service create --mode replicated-job`), with the stack's namespace label.
-- Placement: `swarm.placement = labels` pins node `redis-i` of shard s and rank r
-  (0 = primary) to swarm nodes labelled `stackctl.redis = (s + r) mod M` (M label values
-  found), so with M > replicas a primary and its replicas never share a machine; the
-  cluster-init job makes exactly that layout (redis-1..S primaries).
-- Immutable secrets and configs, named `<project>-<key>-<sha256[:12]>` of their content:
-  a changed file gets a new name, so `stack deploy` updates the services that use it and
-  nothing else. Passwords, keys, certificates, the ACL file, auth.conf, and tyk.conf /
-  pump.conf (they carry the Redis password and the API secret) are Swarm secrets;
-  redis.conf, the scripts and the gateway's API definitions are Swarm configs.
-- Nothing is published unless `swarm.publish_gateway`: then `gateway.port` is published
-  in host mode (dnsrr services cannot use the routing mesh, which also needs IPVS) on
-  every interface of each node that runs a gateway task; Swarm cannot bind one address.
-"""
+file. What Swarm changes, and how this file answers it (tyk-facts.md section 14):
+- No `ipv4_address`: Redis endpoints are hostnames (forced by the settings). Every Redis
+  node is its own service and every service has `endpoint_mode: dnsrr`: a `vip` needs
+  the kernel's IPVS, which this build machine lacks (a vip service is unreachable,
+  measured).
+- No `depends_on`: stackctl waits itself (`swarm.wait`). Cluster creation is a
+  `replicated-job`, which Engine 20.10's `stack deploy` rejects, so `init_job` is created
+  next to the stack with its namespace label.
+- `swarm.placement = labels` pins node `redis-i` of shard s and rank r (0 = primary) to
+  swarm nodes labelled `stackctl.redis = (s + r) mod M`: with M > replicas a primary and
+  its replicas never share a machine.
+- Secrets and configs are immutable, named `<project>-<key>-<sha256[:12]>`: a changed
+  file gets a new name, so `stack deploy` updates only the services using it. Whatever
+  holds a password, key or secret (tyk.conf and pump.conf too) is a Swarm secret; the
+  rest (redis.conf, scripts, API definitions) are configs.
+- Nothing is published unless `swarm.publish_gateway`: then `gateway.port` in host mode
+  (dnsrr cannot use the routing mesh) on every interface of each gateway task's node."""
 
 from __future__ import annotations
 

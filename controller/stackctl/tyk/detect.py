@@ -1,9 +1,6 @@
-"""One component's start-up verdict from its container state and its log.
-
-A component failed when its container exited, restarts or is unhealthy, when it is not
-healthy within the timeout, or when the last known log signature (tyk.tables) it printed
-means failure and it did not recover within a grace period.
-"""
+"""One component's start-up verdict from its container state and log: failed when it
+exited, restarts, is unhealthy or not healthy in time, or its last known log signature
+(tyk.tables) means failure and it did not recover within a grace period."""
 
 from __future__ import annotations
 

@@ -1,8 +1,5 @@
-"""Poll the components until each one is decided (healthy or failed).
-
-Docker runs the healthchecks once a minute and says `starting` until the first one: while
-it does, the watch runs the component's healthcheck itself (`runtime.health`) and counts
-a pass as healthy."""
+"""Poll the components until each one is decided (healthy or failed); while Docker still
+says `starting` (its healthchecks run once a minute), run the healthcheck now."""
 
 from __future__ import annotations
 
