@@ -1,17 +1,10 @@
-"""The Tyk Dashboard's Admin API and Dashboard API (profile pro): /hello, organisations,
-users, API definitions, policies and keys.
+"""The Tyk Dashboard's Admin API and Dashboard API (profile pro). The only module that
+speaks HTTP to the Dashboard; routes and auth headers (`admin-auth`, `authorization`)
+come from the Tyk tables.
 
-The only module that speaks HTTP to the Dashboard. Routes and auth headers come from the
-Tyk tables (`tyk.lookup`): Admin API calls carry the admin secret in `admin-auth`,
-Dashboard API calls a user's access key in `authorization`.
-
-Errors: every failure is a `DashboardError` (a `ToolError`), one line naming the method,
-the URL and a fix; no httpx exception leaves this module, and no secret appears in one.
-- the connection is refused or cannot be made -> "cannot connect (...); is the stack up?"
-- no answer within the timeout -> "no answer within N s; ..."
-- an answer >= 400 -> "HTTP <status>: <body>" and `status` set
-- an answer that is not the JSON object the route answers -> "not JSON: ..."
-"""
+Every failure is a one-line `DashboardError` (a `ToolError`) naming the method, the URL
+and a fix, never a secret: cannot connect, no answer within the timeout, an answer >= 400
+("HTTP <status>: <body>", `status` set), or not the JSON object the route answers."""
 
 from __future__ import annotations
 

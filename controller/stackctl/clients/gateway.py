@@ -1,18 +1,11 @@
 """The Tyk Gateway API: /hello, API definitions, keys, reloads, and requests through the
-gateway to the APIs it serves.
+gateway. The only module that speaks HTTP to the gateway (the load engines excepted);
+routes and the auth header come from the Tyk tables.
 
-The only module that speaks HTTP to the gateway (the load engines in `stackctl.load`
-excepted: they are not control-plane calls). Routes and the auth header come from the
-Tyk tables (`tyk.lookup`).
-
-Errors: every failure is a `GatewayError` (a `ToolError`), one line naming the method,
-the URL and a fix; no httpx exception leaves this module.
-- the connection is refused or cannot be made -> "cannot connect (...); is the stack up?"
-- no answer within the timeout -> "no answer within N s; ..."
-- another transport or protocol failure -> its class and message
-- a control-API answer >= 400 -> "HTTP <status>: <body>" and `status` set
-Requests through the gateway (`through`) answer any status: only the transport fails.
-"""
+Every failure is a one-line `GatewayError` (a `ToolError`) naming the method, the URL and
+a fix: cannot connect ("is the stack up?"), no answer within the timeout, another
+transport failure, or a control-API answer >= 400 ("HTTP <status>: <body>", `status`
+set). Requests `through` the gateway answer any status: only the transport fails."""
 
 from __future__ import annotations
 

@@ -1,11 +1,7 @@
-"""`ClusterAccess`: the one way the actions reach the stack's Redis Cluster, whether
-stackctl runs it (`cluster.managed`: redis-N containers and the gate) or uses an existing
-one (`cluster.external_access`: one-shot probe containers on the user's network).
-`cluster.open.open_access` is the only place that looks at `redis.mode`.
-
-What a mode cannot do is not a branch in the caller: `unsupported(feature)` gives the
-reason ("" when the feature is there), and the caller refuses or skips with it.
-"""
+"""`ClusterAccess`: the one way the actions reach the stack's Redis Cluster, run by stackctl
+(`cluster.managed`) or existing (`cluster.external_access`); `cluster.open.open_access` is
+the only place that looks at `redis.mode`. What a mode cannot do is not a branch in the
+caller: `unsupported(feature)` gives the reason."""
 
 from __future__ import annotations
 

@@ -1,11 +1,7 @@
-"""Reaching an existing cluster (`redis.mode = external`) from a one-shot container of the
-Redis image on the user's Docker network: the controller itself never dials it.
-
-`discover` asks the configured addresses in order until one answers and reads the
-topology from it (`cluster.topology`); `probe_nodes` asks every node what the pre-flight
-checks need. The password reaches redis-cli on stdin then through REDISCLI_AUTH, never
-on a command line or in the container's environment.
-"""
+"""Reaching an existing cluster (`redis.mode = external`) from one-shot Redis-image
+containers on the user's network (the controller never dials it): discovery, the
+pre-flight probe, key scans and purges. The password reaches redis-cli on stdin then
+REDISCLI_AUTH, never a command line or the container's environment."""
 
 from __future__ import annotations
 

@@ -1,12 +1,8 @@
 """The stack's PKI: one CA, a server certificate per Redis node, a client certificate per
-Redis client (Tyk components and stackctl itself).
-
-ECDSA P-256 throughout (Tyk's certificate store rejects Ed25519). Node certificates carry
-serverAuth *and* clientAuth: nodes present them on the cluster bus and to their primary.
-`ensure_pki` is idempotent (valid certificates are kept; a certificate is re-issued when
-its SANs change, its key does not match, it was not signed by the CA or fewer than
-`RENEW_BEFORE` remain); `verify_pki` is the read-only preflight check.
-"""
+Redis client (Tyk components and stackctl). ECDSA P-256 (Tyk's store rejects Ed25519);
+node certificates carry serverAuth and clientAuth (cluster bus, replication).
+`ensure_pki` is idempotent (re-issues on changed SANs, a wrong key or CA, or fewer than
+`RENEW_BEFORE` left); `verify_pki` is the read-only preflight check."""
 
 from __future__ import annotations
 

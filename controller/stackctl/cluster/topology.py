@@ -1,11 +1,7 @@
-"""An existing cluster's topology, read from any one node: `CLUSTER SHARDS` on Redis 7.x,
-`CLUSTER NODES` on 6.2 (and as the 7.x fallback), into one shape.
-
-Each node's `endpoint` is what a cluster client is told to dial (CLUSTER SHARDS'
-`endpoint`: the hostname when the cluster prefers hostnames, else the IP), so the
-addresses rendered for Tyk are the ones go-redis itself would reach after its first
-CLUSTER SLOTS (see tyk.tables.ENDPOINT_FOLLOWING).
-"""
+"""An existing cluster's topology from any one node (`CLUSTER SHARDS` on 7.x, `CLUSTER
+NODES` on 6.2 and as fallback) in one shape. A node's `endpoint` is what a client is told
+to dial (a hostname when the cluster prefers them), so the addresses rendered for Tyk are
+the ones go-redis reaches after its first CLUSTER SLOTS."""
 
 from __future__ import annotations
 

@@ -1,11 +1,7 @@
-"""Wait for the cluster to be ready by running the gate's own rule in the gate.
-
-The gate's healthcheck (stack/redis/gate-health.sh) applies stack/redis/cluster-ready.sh
-only until it first passes, once a minute in stackctl's stacks (Engine 20.10 has no
-`start_interval`; the reference stack checks every 5 s): `compose up --wait` would wait
-that long. `stackctl up` runs cluster-ready.sh itself, 0.1 s after each answer, and
-never reads the gate's Docker health.
-"""
+"""Wait for the cluster to be ready by running the gate's rule (cluster-ready.sh) in the
+gate, 0.1 s after each answer: the gate's own healthcheck runs once a minute (Engine
+20.10 has no `start_interval`), so neither `compose up --wait` nor its Docker health is
+waited on."""
 
 from __future__ import annotations
 

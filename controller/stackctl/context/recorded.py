@@ -1,11 +1,7 @@
-"""The settings a stack was brought up with, recorded by `up` in the state directory and
-used by every later command on that stack (smoke, sweep, status, logs, down): what `up`
-was told (`--offline`, `--tls mtls`, the shape) is not forgotten by the next command.
-
-A later command runs on the recorded settings. One it was given explicitly (a flag, a
-STACKCTL_* variable, stackctl.toml) that differs from the record is an error naming the
-setting: changing the stack is `up`'s job, not a side effect of `smoke`.
-"""
+"""The settings a stack was brought up with, recorded by `up` in the state directory: every
+later command (smoke, sweep, status, logs, down) runs on them. A setting given explicitly
+(flag, STACKCTL_* variable, stackctl.toml) that differs from the record is an error
+naming it: changing the stack is `up`'s job."""
 
 from __future__ import annotations
 

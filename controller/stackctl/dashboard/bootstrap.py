@@ -1,11 +1,7 @@
-"""Profile pro's bootstrap through the Dashboard's Admin API and Dashboard API, idempotent:
-the organisation is found by name before one is created, saved credentials and the saved
-key are reused while they work, the API and the policy are found by id and name.
-
-Order: /hello; organisation; admin user (+ password reset); the smoke API; a policy on it;
-the gateway reloads (it fetches /system/apis and /system/policies from the Dashboard); a
-key through the Dashboard API on that policy; then requests through the gateway with the
-key until it answers 200 (the gateway has loaded them)."""
+"""Profile pro's bootstrap through the Dashboard's APIs, idempotent (found by name or id
+before created; saved credentials and key reused while they work). Order: /hello;
+organisation; admin user (+ password reset); the smoke API; a policy; the gateway
+reloads; a key on that policy; then requests through the gateway until it answers 200."""
 
 from __future__ import annotations
 

@@ -1,13 +1,9 @@
-"""Tyk binaries from their Go modules, built on the host with the host's Go toolchain.
-
-The module is downloaded through the Go module proxy into the default module cache,
-copied into a build folder under stackctl's cache (keyed by module version and its
-requirement edits) and built there with cgo and `-tags goplugin`, the release injected
-with `-ldflags -X`. A module with `requires` gets its go.mod restored to the release's and
-then `go get` of those versions; the requirement lines that moved are kept in the build
-folder (go.mod.released, go-mod-edits.txt) and returned. GOMODCACHE and GOCACHE stay the
-user's, so warm builds are fast.
-"""
+"""Tyk binaries from their Go modules, built on the host with its Go toolchain: the module
+is downloaded through the proxy, copied into a build folder in stackctl's cache (keyed by
+version and requirement edits) and built with cgo and `-tags goplugin`, the release
+injected with `-ldflags -X`. A module with `requires` gets the release's go.mod back,
+then `go get` of those versions; the moved lines are kept (go.mod.released,
+go-mod-edits.txt) and returned. GOMODCACHE and GOCACHE stay the user's."""
 
 from __future__ import annotations
 

@@ -1,18 +1,13 @@
 """The builtin engine: asyncio at a constant arrival rate over keep-alive HTTP/1.1
-connections, one per worker, responses parsed by llhttp (httptools), on uvloop.
+connections, one per worker, answers parsed by llhttp (httptools), on uvloop.
 
-Request `n` is due at `t0 + n / rate`. Whichever of the `connections` workers is free
-takes the next due request, so a slow answer does not slow the schedule down; latency
-is measured from the due time (coordinated omission accounted for) and, for reference,
-from the actual send. A stack that falls behind gets every due request late, not fewer
-requests. With `rate == 0` the workers send back to back until the duration ends (closed
-model). Every run is bounded by the plan's request budget and its deadline.
-
-Why not an HTTP client library: aiohttp's client spends about 300 us of CPU per request
-here (3,000-4,000 req per CPU-second, `benchmarks/smoke_engines.py`), a third of the
-10,000 the engine must reach. The requests are fixed GETs, so each key's request bytes
-are built once and written as they are; only the answers need a real parser.
-"""
+Request `n` is due at `t0 + n / rate`; whichever worker is free takes the next due one,
+so a slow answer does not slow the schedule, and latency is measured from the due time
+(coordinated omission accounted for) and, for reference, from the send. `rate == 0`:
+back to back until the duration ends (closed model). Every run is bounded by the plan's
+request budget and deadline. No HTTP client library: aiohttp's client costs about 300 us
+of CPU per request here (`benchmarks/smoke_engines.py`), a third of the 10,000 req/s the
+engine must reach; the fixed GETs are built once as bytes."""
 
 from __future__ import annotations
 

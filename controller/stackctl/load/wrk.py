@@ -1,13 +1,8 @@
-"""The wrk engine: the command, the keys file, and the parsing of its JSON summary.
-
-wrk runs on the host against the published port when it is installed there, otherwise
-from the `load` image on the project's front network. One thread per key (wrk's Lua
-`response()` does not say which request an answer belongs to, a thread does), so the
-script can count statuses per key. wrk is a closed model: `rate` becomes a pause per
-connection, and its latencies are not corrected for coordinated omission. The script also
-counts answers per slice of wall-clock time (`LoadResult.answers`: the timeline the steady
-check reads) and reports wrk's own CPU time.
-"""
+"""The wrk engine: the command, the keys file, and the parsing of its JSON summary. wrk runs
+on the host when installed there, else from the `load` image on the front network. One
+thread per key (a thread knows which request an answer belongs to), so the script counts
+statuses per key, answers per slice of wall-clock time, and wrk's own CPU. wrk is a
+closed model: `rate` becomes a pause per connection, latencies are not corrected."""
 
 from __future__ import annotations
 

@@ -1,13 +1,8 @@
 """The Redis Cluster's Compose services: N x (1 + R) nodes, `cluster-init`, `cluster-gate`.
-
-Nodes sit on the `redis` network (`internal: true`, subnet and addresses pinned by the
-model) and keep nodes.conf on a named volume, so a later `up` rejoins the same cluster.
-`cluster-init` creates the cluster once (stack/redis/cluster-init.sh); `cluster-gate`
-depends on its successful completion and turns healthy once stack/redis/cluster-ready.sh
-passes (stack/redis/gate-health.sh), so `compose up --wait` returns when the cluster is
-ready. The gate is a start-up barrier: it stays healthy after that first pass, and the
-live cluster is read by `stackctl status` (cluster.status).
-"""
+Nodes sit on the internal `redis` network at pinned addresses and keep nodes.conf on a
+named volume, so a later `up` rejoins the same cluster. `cluster-init` creates the
+cluster once; `cluster-gate` turns healthy once cluster-ready.sh first passes (a start-up
+barrier; `stackctl status` reads the live cluster)."""
 
 from __future__ import annotations
 

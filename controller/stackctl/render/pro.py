@@ -1,11 +1,7 @@
-"""Profile pro's part of the compose file: the Tyk Dashboard and its PostgreSQL.
-
-PostgreSQL lives on the internal `store` network with the dashboard and the pump; the
-gateway has no address there. The dashboard is published on `network.bind` only. No secret
-is put in an environment: the database reads its password from a Compose secret (a 0600
-file), the dashboard its licence from a mounted 0600 config file (in the env form too:
-`dashboard-licence.conf` then holds only the licence).
-"""
+"""Profile pro's part of the compose file: the Tyk Dashboard and its PostgreSQL on the
+internal `store` network (the gateway has no address there); the dashboard published on
+`network.bind` only. No secret in an environment: the database's password is a Compose
+secret, the dashboard's licence a mounted 0600 config file."""
 
 from __future__ import annotations
 

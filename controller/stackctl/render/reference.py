@@ -1,12 +1,8 @@
 """The reference Compose stack in `compose/`: the default stack rendered for plain
-`docker compose`, with relative paths and secrets read from `compose/.env`.
-
-It is the renderer's own output, post-processed: every bind mount made relative to
-`compose/`, the stack's scripts and Tyk assets taken from `stack/`, images overridable from
-`.env`, and every secret left out of the files: Redis reads its password from a Compose
-secret (sourced from the REDIS_PASSWORD variable), gateway and pump from environment
-variables that override their config files. A test fails when `compose/` drifts from this.
-"""
+`docker compose`, post-processed: bind mounts relative to `compose/`, scripts and Tyk
+assets from `stack/`, images overridable from `.env`, and no secret in the files (Redis
+reads a Compose secret, gateway and pump environment variables). A test fails when
+`compose/` drifts from this."""
 
 from __future__ import annotations
 

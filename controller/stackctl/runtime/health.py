@@ -1,17 +1,11 @@
-"""A service's health decided now: its own healthcheck while Docker still says `starting`,
-and an HTTP probe from a neighbour for the services that have no shell to run one.
+"""A service's health decided now: its own healthcheck while Docker still says `starting`
+(the healthchecks run once a minute and Engine 20.10 has no `start_interval`), and an
+HTTP probe from a neighbour for the services with no shell.
 
-The stack's healthchecks run once a minute, so an idle stack costs next to nothing; Engine
-20.10 has no `start_interval`, so Docker reports `starting` for up to a minute after each
-start. Readers that cannot wait that long (the start-up watch, the health step, the warm
-re-up's check, `status`) run the service's own test with `docker exec` instead.
-
-The Tyk images are distroless (no shell, no curl): their services carry no Docker
-healthcheck but an `x-probe` entry (Compose ignores `x-` keys): an HTTP GET of
-`host:port/path`, passed when the answer holds `expect`, run with bash's /dev/tcp in the
-`via` service's container (the cluster gate, or the upstream in external mode). Docker
-says nothing (`""`) for those services; the probe's verdict is `healthy` or `starting`.
-"""
+The distroless Tyk images carry no Docker healthcheck but an `x-probe` entry (Compose
+ignores `x-` keys): a GET of `host:port/path`, passed when the answer holds `expect`, run
+with bash's /dev/tcp in the `via` service's container. Docker says `""` for those; the
+probe's verdict is `healthy` or `starting`."""
 
 from __future__ import annotations
 

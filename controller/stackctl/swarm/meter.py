@@ -1,14 +1,8 @@
 """The meter on a swarm stack: the same `Snapshot` and `Cost` as on Compose, read through
-`runtime.swarm` (one `docker ps` for the stack's containers on this node, `docker exec`
-into them).
-
-What is metered: the gateway task containers on this node (cgroup CPU and memory, their
-network namespaces' TCP counters); every Redis node's INFO commandstats and connections
-received, in the node's own task container when it runs here, otherwise through another
-Redis task container here by the node's name on the Redis overlay; the host's CPU (this
-machine only); the load tasks' CPU as wrk reports it (its own getrusage, on whichever
-node the task ran). Gateway tasks and Redis containers on other nodes are not metered:
-`SwarmMeter.partial` says which."""
+`runtime.swarm`. Metered: the gateway task containers on this node, every Redis node's
+commandstats (in its own task container here, else through another Redis task container
+here by the node's name), the host's CPU, and the load tasks' CPU as wrk reports it.
+What runs on other nodes is not: `SwarmMeter.partial` says which."""
 
 from __future__ import annotations
 
