@@ -1,24 +1,19 @@
 """engine = swarm: the same stack as a Docker Swarm stack, driven from a manager.
 
-- Faults act on the running container of the service's task on this node (`docker kill`,
-  `stop`, `pause`, `unpause`). A manager's Docker API cannot kill, stop or pause a
-  container on another node (the engine API is per node; Swarm's has services and tasks,
-  not signals), so a fault on a task that runs elsewhere is refused
-  (`unsupported("fault:<service>")`) before anything is touched.
-- Swarm replaces a killed or stopped task with a new one (its restart policy): a new
-  container, possibly a new overlay address, the same node-local volume. So "start it
-  again" means "wait for Swarm's new task", never `docker start` of the old container
-  (that would run the node twice); restart is `docker service update --force`.
-- A new task answers by its name only once Swarm's DNS lists it (once healthy), and the
-  stack's endpoints are names: a replaced node counts as back when it answers by name.
-- The cluster is asked through a probe container on the attachable Redis overlay (the
-  redis image, stackctl's client certificate, the scripts), open for a `with gate()`.
-- The host reaches the gateway through the local access proxy (`swarm.access`). Loads
-  from the swarm run in N load tasks on the front overlay; every load calls the smoke
-  API baked into every gateway task (one made through one task's API would be served by
-  that task only, and lost when it is replaced). The pump's csv sink is a tmpfs volume
-  on its node, read by a helper container there (the pump has no shell).
-"""
+- Faults act on the service's task container on this node (`docker kill`, `stop`,
+  `pause`, `unpause`): a manager cannot signal another node's container, so a fault on a
+  task that runs elsewhere is refused (`unsupported("fault:<service>")`) before anything
+  is touched.
+- Swarm replaces a killed or stopped task (a new container, maybe a new overlay address,
+  the same node-local volume): "start it again" means "wait for the new task", never
+  `docker start` of the old container; restart is `docker service update --force`. A
+  replaced node counts as back when it answers by name (Swarm's DNS lists it once
+  healthy).
+- The cluster is asked through a probe container on the attachable Redis overlay, open
+  for a `with gate()`; the host reaches the gateway through the local access proxy.
+- Loads from the swarm run in N load tasks on the front overlay and call the smoke API
+  baked into every gateway task (one made through one task's API would be served by that
+  task only)."""
 
 from __future__ import annotations
 
@@ -44,12 +39,18 @@ from stackctl.model import StackModel
 from stackctl.names import FRONT_NETWORK, INIT_SERVICE, OWNER_LABEL, REDIS_NETWORK, ROLE_LABEL
 from stackctl.runtime import swarm
 from stackctl.runtime.docker_cli import Exec, ExecResult, ServiceState
+from stackctl.runtime.oneshot import run_oneshot
 from stackctl.swarm import access
 from stackctl.swarm.health import healthy_tasks, wait_healthy
 from stackctl.swarm.load import run_load_tasks
 from stackctl.swarm.meter import SwarmMeter, SwarmSource, pool_timeouts
-from stackctl.swarm.pump_csv import pump_csv
-from stackctl.swarm.stackfile import STACK_FILE, check_swarm_settings, swarm_env, wanted_tasks
+from stackctl.swarm.stackfile import (
+    CSV_VOLUME,
+    STACK_FILE,
+    check_swarm_settings,
+    swarm_env,
+    wanted_tasks,
+)
 from stackctl.swarm.wait import probe_mounts, progress
 from stackctl.swarm.wait import wait_running as wait_tasks
 from stackctl.tyk.lookup import gateway_listen_port
@@ -438,14 +439,18 @@ class SwarmEngine(SwarmSteps, SwarmRecreate):
                         f"http://gateway:{gateway_listen_port()}", LoadApi(own=False))
 
     def pump_records(self, api_id: str) -> int | None:
-        """Rows in the pump task's tmpfs sink, read by a helper here (None: the pump's
-        task is not on this node, or it could not be read)."""
+        """Rows in the pump task's tmpfs sink (`CSV_VOLUME`, on its node), printed by a
+        Redis-image helper mounting it here (the pump has no shell); None: the pump's
+        task is not on this node, or the sink could not be read."""
+        if not self.stack.local_tasks().get("pump"):
+            return None
         try:
-            text = pump_csv(self.stack, stack_images(self.model.settings)["redis"])
+            result = run_oneshot(stack_images(self.model.settings)["redis"],
+                                 ["sh", "-c", "cat /csv/*.csv 2>/dev/null; true"], "none",
+                                 volumes=[(self.stack.full(CSV_VOLUME), "/csv")])
         except ToolError:
             return None
-        return count_in_text(text, api_id) if text is not None else None
-
+        return count_in_text(result.stdout, api_id) if result.ok else None
 
     # -- the commands' reports, loads from the swarm (up: SwarmSteps, SwarmRecreate) ---
 

@@ -1,12 +1,8 @@
-"""Recreate a swarm stack's gateway and pump with another environment (a sweep point, or
-the stack's own settings back): the overrides file as it is (`sweep.overrides`), the
-stack file is re-rendered from the given context's model (`--gateways` gateway tasks) and
-deployed. Only the
-gateway's and pump's definitions may change (checked before anything is deployed), so
-Swarm replaces only their tasks; then wait until the new tasks run and pass their HTTP
-probes (`swarm.health`: /hello with Redis pass, the pump's /health) and the old ones are
-gone, and
-check the point's environment in the service specs and in the local task containers."""
+"""Recreate a swarm stack's gateway and pump with another environment (a sweep point, or the
+stack's own settings back): re-render the stack file from the context's model (the
+overrides file as it is), refuse before deploying when more than the gateway's and
+pump's definitions change, deploy, wait until only new tasks run and pass their HTTP
+probes, and check the environment in the service specs and local task containers."""
 
 from __future__ import annotations
 
