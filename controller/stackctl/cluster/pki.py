@@ -341,10 +341,8 @@ def _ensure_ca(certs_dir: Path, project: str, force: bool, now: datetime
 
 
 def ensure_pki(model: StackModel, force: bool = False, now: datetime | None = None) -> PkiResult:
-    """Create or refresh the PKI in `model.certs_dir`; `force` re-issues everything.
-
-    Raises `ConfigError` when a file cannot be read or the CA files are not PEM.
-    """
+    """Create or refresh the PKI in `model.certs_dir` (`force`: re-issue everything);
+    ConfigError when a file cannot be read or the CA files are not PEM."""
     now = _now(now)
     certs_dir = model.certs_dir
     certs_dir.mkdir(parents=True, exist_ok=True)
@@ -378,12 +376,9 @@ def ensure_pki(model: StackModel, force: bool = False, now: datetime | None = No
 
 
 def verify_pki(model: StackModel, now: datetime | None = None) -> None:
-    """Preflight: every certificate the stack needs exists, parses, matches its key and the
-    model's SANs, is signed by the CA and has not expired; keys are 0600 (a Tyk
-component's 0640: `key_mode`).
-
-    Raises `ConfigErrors` naming every bad file at once, one line each.
-    """
+    """Preflight: every certificate the stack needs exists, parses, matches its key, the SANs
+    and the CA, and has not expired; keys are 0600 (a Tyk component's 0640: `key_mode`).
+    ConfigErrors names every bad file at once, one line each."""
     now = _now(now)
     certs_dir = model.certs_dir
     fix = "run `stackctl certs`"

@@ -111,10 +111,9 @@ class ComposeSteps(Compose):
 
     def recreate_env(self, ctx: StackContext, want: Mapping[str, Mapping[str, str | None]],
                      say: Callable[[str], None]) -> dict[str, str]:
-        """Re-render (the renderer reads the overrides file), recreate only the gateway(s)
-        and the pump (extra gateways removed), wait until their own checks pass and the
-        gateway says Redis pass; the gateway's environment for the names in
-        `want["gateway"]` (ToolError when a service's value differs; None: must be unset)."""
+        """`Engine.recreate_env` on Compose: re-render, recreate only the gateway(s) and the pump
+        (extra gateways removed), wait until their checks pass and the gateway says Redis pass,
+        check `want` in each service's container environment."""
         engine = ctx.engine
         render_stack(ctx)
         services = [*engine.gateway_services(), "pump"]

@@ -143,11 +143,9 @@ class SwarmRecreate:
 
     def recreate_env(self, ctx: StackContext, want: Mapping[str, Mapping[str, str | None]],
                      say: Callable[[str], None]) -> dict[str, str]:
-        """Re-render `ctx`'s stack (the overrides file as it is now; its gateway replica
-        count), deploy what changed (gateway and pump only, else ConfigError before
-        anything is deployed), wait until the new tasks serve, check `want` (None: must be
-        unset) in the specs and the local task containers; the gateway's spec environment
-        for the names asked."""
+        """`Engine.recreate_env` on swarm: deploy what the re-render changed (gateway and pump
+        only, else ConfigError before anything is deployed), wait until the new tasks serve,
+        check `want` in the specs and the local task containers."""
         changed = render(ctx, placement_groups(ctx))
         check_pool_only(changed, ctx.model.settings.project)
         deploy(ctx, changed, say)

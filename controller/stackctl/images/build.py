@@ -98,10 +98,8 @@ def cache_dir() -> Path:
 
 
 def select(only: Sequence[str]) -> tuple[list[ImageSpec], set[str]]:
-    """The specs to consider (the named ones plus what they are built on) and the named set.
-
-    Raises ConfigError (exit 2) for a name that is not a buildable image.
-    """
+    """The specs to consider (the named ones plus what they are built on) and the named set;
+    ConfigError (exit 2) for a name that is not a buildable image."""
     valid = versions.BUILDABLE
     named: set[str] = set()
     for raw in only:
@@ -356,11 +354,9 @@ class Builder:
 
 def build_images(only: Sequence[str] = (), force: bool = False, progress: Progress | None = None,
                  cache: Path | None = None) -> BuildReport:
-    """Build the named images (all buildable ones by default) and what they are built on.
-
-    Raises for what stops every image (engine unreachable, disk full, bad names);
-    per-image failures are in the report.
-    """
+    """Build the named images (default: every buildable one) and what they are built on. Raises
+    for what stops every image (engine unreachable, disk full, bad names); per-image failures
+    are in the report."""
     specs, named = select(only)
     engine_version()
     with assets.as_directory(*assets.IMAGE_RECIPES) as recipes:  # stack/images

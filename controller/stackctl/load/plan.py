@@ -13,11 +13,8 @@ GRACE_S = 5.0
 
 @dataclass(frozen=True)
 class LoadPlan:
-    """One load run: where, how long, how hard, with which keys.
-
-    Request `n` carries key `n % len(keys)` in `header`. `rate` > 0 is an open model
-    (constant arrival rate); `rate` == 0 sends as fast as `connections` allow.
-    """
+    """One load run: where, how long, how hard, with which keys. Request `n` carries key
+    `n % len(keys)` in `header`; `rate` > 0 is an open model, 0 as fast as `connections` allow."""
 
     url: str
     keys: tuple[str, ...]

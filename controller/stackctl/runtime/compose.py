@@ -92,12 +92,9 @@ class Compose:
 
     def exec(self, service: str, command: Sequence[str], env: dict[str, str] | None = None,
              index: int = 1, timeout: float | None = None) -> ExecResult:
-        """Run `command` in a running service container (no TTY). The exit code is returned,
-        not raised; a missing or stopped container also comes back as a failed result, and
-        so does no answer within `timeout` seconds (exit 124).
-
-        Uses `docker exec` on the container: `compose exec` costs about a second of
-        project loading per call, which polling loops cannot afford."""
+        """Run `command` in a running service container (no TTY) by `docker exec` (`compose exec`
+        loads the project for about a second per call). The exit code is returned, not raised;
+        a missing or stopped container is a failed result too, no answer in `timeout` exit 124."""
         return self._run(["exec", *flags("--env", env), self.container(service, index), *command],
                          f"docker exec {service}", compose=False, timeout=timeout)
 

@@ -58,10 +58,9 @@ def missing_image(errors: Mapping[str, str]) -> str | None:
 def wait_running(stack: Stack, wanted: Mapping[str, int], timeout: float,
                  what: str = "services", fresh: Mapping[str, frozenset[str]] | None = None
                  ) -> None:
-    """Until every wanted service has its number of running tasks (for a service in
-    `fresh`, tasks other than the ones listed there: the deploy replaced it). ConfigError (exit 2)
-    when a node lacks an image; ToolError naming the laggards and their last task error
-    at the deadline."""
+    """Until every wanted service has its number of running tasks (in `fresh`: tasks other than
+    those listed, the deploy replaced them). ConfigError (exit 2) when a node lacks an image;
+    ToolError naming the laggards and their last task error at the deadline."""
     deadline = time.monotonic() + timeout
     while True:
         tasks = stack.tasks()

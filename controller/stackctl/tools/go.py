@@ -85,11 +85,8 @@ def _as_download(obj: Mapping[str, Any]) -> ModuleDownload:
 
 def mod_download(modules: Sequence[str], cwd: Path, *, env: Mapping[str, str] | None = None,
                  timeout: float = 1800.0) -> list[ModuleDownload]:
-    """`go mod download -json [modules]` in `cwd`; failures come back in `.error`.
-
-    With no modules, downloads the whole graph of the main module in `cwd`. `env` adds
-    variables (e.g. GONOSUMDB).
-    """
+    """`go mod download -json [modules]` in `cwd` (no modules: the main module's whole graph;
+    `env` adds variables, e.g. GONOSUMDB); failures come back in `.error`."""
     command = [go_binary(), "mod", "download", "-json", *modules]
     try:
         out = run(command, cwd=cwd, env=_env(env), what="go mod download", timeout=timeout)
