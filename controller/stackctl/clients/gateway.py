@@ -68,9 +68,8 @@ def _transport_error(method: str, url: str, exc: Exception, timeout: float) -> G
 
 
 class GatewayClient:
-    """A client for one gateway's API (on the host: the published port on loopback, or
-    a front-network address). `secret` may be None for calls that need none (/hello,
-    requests through the gateway)."""
+    """A client for one gateway's API (the published port on loopback, or a front-network
+    address); `secret` may be None for calls that need none."""
 
     def __init__(self, base_url: str, secret: SecretStr | None = None,
                  timeout: float = DEFAULT_TIMEOUT) -> None:

@@ -107,9 +107,8 @@ class ClusterAccess(Protocol):
         """Every node's role and the key names matching `patterns` (SCAN, never KEYS)."""
 
     def forget(self, names: Sequence[str]) -> list[str]:
-        """Delete what a run wrote (every key whose name holds one of `names`, e.g. its
-        keys' hashes: sessions, counters, quotas) where the cluster is not the stack's
-        own; the problems met. Managed: nothing to do."""
+        """Delete what a run wrote (every key whose name holds one of `names`: sessions, counters,
+        quotas) on a cluster that is not the stack's own; the problems met."""
 
     def leave(self) -> str:
         """`down`, after the stack's containers are gone: what was done to the cluster, in

@@ -301,9 +301,8 @@ done
 
 def purge_keys(ext: ExternalRedis, password: str, run: Runner, addrs: Sequence[str],
                patterns: Sequence[str], keep: Sequence[str] = ()) -> int:
-    """Delete, on every primary, the keys matching `patterns` (SCAN, then DEL one by one
-    on the node holding it); how many were deleted. For what a run of stackctl wrote to
-    a cluster it does not own; names in `keep` are left alone."""
+    """Delete on every primary the keys matching `patterns` (SCAN, then DEL one by one), except
+    those in `keep`; how many went. For what stackctl wrote to a cluster it does not own."""
     env = {**probe_env(ext, addrs), "PROBE_PATTERNS": " ".join(patterns),
            "PROBE_KEEP": "\n".join(keep)}
     result = run(PURGE_SCRIPT, probe_mounts(ext), env, (password + "\n").encode())

@@ -117,9 +117,8 @@ class ComposeEngine(ComposeSteps):
 
     def wait_running(self, timeout: float, what: str = "services",
                      services: Sequence[str] | None = None) -> None:
-        """Until every container (or the named services' first ones) runs, one-shots
-        complete, and each passes its own check run now (Docker's come once a minute);
-        ToolError when one stopped, or at the deadline."""
+        """Until every container (or the named services' first ones) runs, one-shots complete and
+        each passes its own check run now; ToolError when one stopped, or at the deadline."""
         checks = read_healthchecks(self.rendered_file)
         deadline = time.monotonic() + timeout
         while True:

@@ -75,9 +75,8 @@ class ComposeSteps(Compose):
         return f"{s.shards} primaries x {s.replicas} replicas ready (tls {s.tls})"
 
     def start_tyk(self, ctx: StackContext) -> str:
-        """`compose up` on the Tyk services, then each Redis-connected component watched
-        until decided (container state, health, the tables' log signatures); a failure
-        raises `StartupFailure` with every verdict (the fallback step picks it up)."""
+        """`compose up` on the Tyk services, then each Redis-connected component watched until
+        decided; a failure raises `StartupFailure` with every verdict (for the fallback step)."""
         if ctx.results.unchanged:
             return "unchanged: nothing recreated"
         # The redis-cluster step saw the cluster ready: --no-deps spares Compose from

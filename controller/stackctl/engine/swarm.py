@@ -390,9 +390,8 @@ class SwarmEngine(SwarmSteps, SwarmRecreate):
             self._before[service] = task
 
     def replacement(self, service: str) -> Callable[[], str] | None:
-        """The Redis address of the new task Swarm started for `service`, on any node
-        ("" while none; starting counts: the node answers before its first
-        healthcheck)."""
+        """The Redis address of the new task Swarm started for `service` on any node ("" while
+        none; starting counts: the node answers before its first healthcheck)."""
         before = self._before.get(service)
         if before is None:
             return None
@@ -460,9 +459,8 @@ class SwarmEngine(SwarmSteps, SwarmRecreate):
 
     def run_load_tasks(self, plan: LoadPlan, metered: bool
                        ) -> tuple[LoadResult, list[LoadResult], Cost | None, str]:
-        """wrk from `swarm.load_replicas` load tasks against `plan.url` (a name on the
-        front overlay), metered inside the run when `metered` (`swarm.meter`): the merged
-        result, each task's, the cost (None, and why, when not metered)."""
+        """wrk from `swarm.load_replicas` load tasks against `plan.url` on the front overlay,
+        metered inside the run when `metered` (`swarm.meter`)."""
         settings = self.model.settings
         meter = SwarmMeter(self.stack, self.model, plan.duration_s) if metered else None
         if meter is not None:
@@ -481,8 +479,7 @@ class SwarmEngine(SwarmSteps, SwarmRecreate):
         return [("gateway", self.load_site().url)]
 
     def check_settings(self) -> None:
-        """ConfigError (exit 2) for a setting a swarm stack cannot honour (before any
-        Docker call: `swarm.stackfile.check_swarm_settings`), then unless this engine is
-        a swarm manager."""
+        """ConfigError (exit 2) for a setting a swarm stack cannot honour (before any Docker call),
+        then unless this engine is a swarm manager."""
         check_swarm_settings(self.model.settings)
         swarm.require_manager()

@@ -61,9 +61,8 @@ def placement_groups(ctx: StackContext) -> int | None:
 
 
 def render(ctx: StackContext, groups: int | None) -> tuple[str, ...]:
-    """Re-render `ctx`'s stack file (with the overrides file as it is now) and the
-    gateway's baked-in smoke API; the services whose definition changed against the file
-    rendered before (what runs)."""
+    """Re-render `ctx`'s stack file and the gateway's baked-in smoke API; the services whose
+    definition changed against the file rendered before (what runs)."""
     ctx.results.swarm = SwarmRun(groups)
     render_swarm(ctx, {f"{SMOKE_API_ID}.json": smoke_api()}, groups)
     return ctx.results.swarm.changed
@@ -91,9 +90,8 @@ def rolling(changed: Sequence[str], deployed: Mapping[str, Mapping[str, str]],
 
 def deploy(ctx: StackContext, changed: Sequence[str],
            say: Callable[[str], None] = lambda _line: None) -> list[str]:
-    """`docker stack deploy` of `ctx`'s rendered file; wait until the gateway (its
-    replica count) and the pump run new tasks where they roll, and no old one still
-    runs. The services rolled."""
+    """`docker stack deploy` of `ctx`'s rendered file, then wait until the gateway and the pump
+    run new tasks where they roll and no old one runs; the services rolled."""
     stack = ctx.stack
     path = ctx.state_dir / STACK_FILE
     services = json.loads(path.read_text())["services"]
@@ -119,9 +117,8 @@ def deploy(ctx: StackContext, changed: Sequence[str],
 
 
 def check_env(stack: Stack, want: Mapping[str, Mapping[str, str | None]]) -> dict[str, str]:
-    """The wanted environment per service in its spec and in every local task container
-    of it; ToolError naming what differs. The gateway's spec environment, for the names
-    asked."""
+    """`want` per service in its spec and in each local task container (ToolError naming what
+    differs); the gateway's spec environment for the names asked."""
     for service, names in want.items():
         wrong = env_mismatch(stack.service_env(service), names)
         if wrong:

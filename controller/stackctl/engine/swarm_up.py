@@ -87,9 +87,8 @@ class SwarmSteps:
         return f"stack file and {done.files} Tyk files in {done.directory}{note}"
 
     def roll_out(self, ctx: StackContext) -> str | Outcome:
-        """`docker stack deploy` (Swarm updates only the changed services); the tasks
-        running before are remembered, so the waits see the new ones; the init job when it
-        changed."""
+        """`docker stack deploy` (Swarm updates only the changed services), remembering the tasks
+        running before so the waits see the new ones; the init job when it changed."""
         if ctx.results.unchanged:
             return "unchanged: nothing redeployed"
         stack = self.stack
@@ -119,9 +118,8 @@ class SwarmSteps:
         return f"{s.shards} primaries x {s.replicas} replicas (tls {s.tls}): {verdict}"
 
     def start_tyk(self, ctx: StackContext) -> str:
-        """The Tyk services' tasks running, the gateway's and pump's passing their HTTP
-        probes (the images have no shell for a healthcheck), then the host's way to the
-        gateway: the local access proxy unless the gateway is published."""
+        """The Tyk services' tasks running and passing their HTTP probes (no shell for a
+        healthcheck), then the host's way to the gateway: the access proxy unless published."""
         settings, stack = ctx.model.settings, self.stack
         wanted = {"upstream": 1, "gateway": settings.gateway.replicas, "pump": 1}
         if not ctx.results.unchanged:

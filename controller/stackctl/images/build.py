@@ -354,9 +354,8 @@ class Builder:
 
 def build_images(only: Sequence[str] = (), force: bool = False, progress: Progress | None = None,
                  cache: Path | None = None) -> BuildReport:
-    """Build the named images (default: every buildable one) and what they are built on. Raises
-    for what stops every image (engine unreachable, disk full, bad names); per-image failures
-    are in the report."""
+    """Build the named images (default: every buildable one) and what they are built on; raises
+    for what stops every image, per-image failures are in the report."""
     specs, named = select(only)
     engine_version()
     with assets.as_directory(*assets.IMAGE_RECIPES) as recipes:  # stack/images

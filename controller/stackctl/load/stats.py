@@ -98,9 +98,8 @@ def merge_counts(parts: Sequence[SliceCounts | None]) -> SliceCounts | None:
 
 
 def count_slices(counts: SliceCounts | None, n: int = 5) -> list[Slice]:
-    """The run cut into `n` equal stretches from per-slice answer counts (each slice goes
-    to the stretch holding its middle); p99 is unknown per stretch. Empty when there are
-    fewer slices than stretches."""
+    """The run cut into `n` equal stretches from per-slice counts (a slice goes to the stretch
+    holding its middle; p99 unknown); empty with fewer slices than stretches."""
     if counts is None or n < 1 or len(counts.counts) < n:
         return []
     span = counts.width_s * len(counts.counts)

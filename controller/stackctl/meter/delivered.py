@@ -15,9 +15,8 @@ ANALYTICS_DIR = "analytics"
 
 
 def count_records(csv_dir: Path, api_id: str) -> int:
-    """Records for `api_id` in every csv file of the sink (header rows excluded).
-
-    Parsed with the csv module: a field may hold quoted commas or newlines."""
+    """Records for `api_id` in every csv file of the sink (headers excluded; parsed with the
+    csv module: a field may hold quoted commas or newlines)."""
     total = 0
     for path in sorted(csv_dir.glob("*.csv")):
         try:

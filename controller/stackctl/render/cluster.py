@@ -160,7 +160,6 @@ def write_cluster_compose(model: StackModel, files: RedisFiles, image: str,
 
 def write_cluster_project(model: StackModel, secrets: Secrets, image: str,
                           path: Path | None = None) -> Path:
-    """Render the Redis files and write the cluster-only compose file (tests, benchmarks).
-
-    TLS modes need the PKI in place first (`pki.ensure_pki`)."""
+    """Render the Redis files and write the cluster-only compose file (tests, benchmarks); TLS
+    modes need the PKI first (`pki.ensure_pki`)."""
     return write_cluster_compose(model, render_redis(model, secrets), image, path)

@@ -70,9 +70,8 @@ def image_facts(ref: str) -> ImageFacts | None:
 
 
 def container_image(container: str) -> ImageFacts | None:
-    """The image a container runs: the reference it was created from, with the labels of
-    the very image it runs (by id, so a tag moved since does not mislead); None when
-    there is no such container."""
+    """The image a container runs: the reference it was created from, with the labels of the
+    image it runs (by id: a moved tag does not mislead); None without such a container."""
     from python_on_whales.exceptions import NoSuchContainer
 
     client = docker_client()

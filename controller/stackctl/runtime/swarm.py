@@ -368,9 +368,8 @@ class Stack:
                 _run(["service", "rm", name], f"docker service rm {name}")
 
     def remove(self) -> None:
-        """`docker stack rm`: services, networks, secrets and configs of the stack. Swarm
-        stops tasks asynchronously, so a network or object still in use is left for
-        `wait_removed`, which removes it once the tasks are gone."""
+        """`docker stack rm`; Swarm stops tasks asynchronously, so what is still in use is left for
+        `wait_removed`."""
         result = _run(["stack", "rm", self.name], f"docker stack rm {self.name}")
         if not result.ok and "in use" not in result.stderr + result.stdout:
             raise ToolError(f"docker stack rm {self.name}: {result.last_error()}")
@@ -392,9 +391,8 @@ class Stack:
         return out
 
     def wait_removed(self, timeout: float = 60.0, volumes: bool = False) -> dict[str, list[str]]:
-        """After `remove`: wait until the stack's containers and networks are gone
-        (Swarm removes them asynchronously), then remove its volumes on this node when
-        asked. Returns what is left (nothing, normally)."""
+        """After `remove`: wait until the stack's containers and networks are gone, then remove its
+        volumes on this node when asked; what is left (nothing, normally)."""
         deadline = time.monotonic() + timeout
         left = self.leftovers()
         while time.monotonic() < deadline and any(
@@ -430,9 +428,8 @@ def run_detached(name: str, image: str, network: str, ports: Sequence[str] = (),
                  mounts: Sequence[tuple[str, str]] = (), labels: Mapping[str, str] | None = None,
                  command: Sequence[str] = (), env: Mapping[str, str] | None = None,
                  options: Sequence[str] = ()) -> None:
-    """Start a standalone container on an attachable overlay network (the local proxy to
-    the gateway, the gate's probe), replacing one of the same name. `mounts` are
-    read-only binds; `env` holds nothing secret."""
+    """Start a standalone container on an attachable overlay network (the access proxy, the
+    gate's probe), replacing one of the same name; read-only `mounts`, nothing secret in `env`."""
     remove_container(name)
     _checked(["run", "--detach", "--name", name, "--network", network, "--restart", "no",
               *options, *[p for port in ports for p in ("--publish", port)], *binds(mounts),
@@ -456,9 +453,8 @@ def container_running(name: str) -> bool:
 
 
 def parse_tasks(text: str, stack: str) -> list[Task]:
-    """`docker stack ps --format '{{json .}}'` lines -> tasks. The name is
-    `<stack>_<service>.<slot>` (or `.<node id>` for global services); the current state
-    reads `Running 5 seconds ago`."""
+    """`docker stack ps --format '{{json .}}'` lines -> tasks (names `<stack>_<service>.<slot>`
+    or `.<node id>`; states read `Running 5 seconds ago`)."""
     out = []
     prefix = f"{stack}_"
     for line in text.splitlines():

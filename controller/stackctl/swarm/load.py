@@ -112,9 +112,8 @@ def _wait_for(stack: Stack, tasks: int, states: tuple[str, ...], timeout: float)
 def run_load_tasks(stack: Stack, plan: LoadPlan, tasks: int, image: str, work_dir: Path,
                    project: str, meter: TaskMeter | None = None
                    ) -> tuple[LoadResult, list[LoadResult]]:
-    """Run the plan from `tasks` load tasks against `plan.url` (a name on the front
-    overlay); the merged result and each task's. `meter` hears when all run and when
-    all have ended."""
+    """Run the plan from `tasks` load tasks against `plan.url` on the front overlay; the merged
+    result and each task's (`meter` hears when all run and when all ended)."""
     share = task_plan(plan, tasks)
     keys_path = write_keys_file(work_dir, plan.keys)
     script = script_file(work_dir)

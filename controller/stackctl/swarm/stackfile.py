@@ -337,9 +337,8 @@ def _network(subnet: str, internal: bool, encrypted: bool) -> dict[str, Any]:
 
 def render_all(model: StackModel, files: SwarmFiles, groups: int | None = None
                ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The whole stack file and the cluster-init job. `groups`: how many `stackctl.redis`
-    label values the swarm's nodes carry (with `swarm.placement = labels`), None for no
-    constraints."""
+    """The stack file and the cluster-init job; `groups`: the `stackctl.redis` label values the
+    nodes carry (`swarm.placement = labels`), None for no constraints."""
     settings = model.settings
     objects = _Objects(settings.project)
     image = stack_images(settings)["redis"]
