@@ -11,8 +11,7 @@ from stackctl.context import FallbackOutcome, StackContext, StartFailure
 from stackctl.context.health import check_health
 from stackctl.context.render import render_stack
 from stackctl.errors import StepError, ToolError
-from stackctl.fallback.ladder import climb
-from stackctl.fallback.report import ladder_lines
+from stackctl.fallback.ladder import climb, ladder_lines
 from stackctl.fallback.stack_runner import RUNG_TIMEOUT_S, StackRunner
 from stackctl.pipeline import Outcome, Step, deferred_failure, skipped
 from stackctl.rung import (

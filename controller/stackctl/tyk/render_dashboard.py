@@ -10,8 +10,7 @@ from typing import Any
 from stackctl.errors import ConfigError
 from stackctl.model import StackModel
 from stackctl.secrets import LICENCE_ENV, SECRETS_FILE, Secrets
-from stackctl.tyk._storage import storage_entries
-from stackctl.tyk.connection import build_connection
+from stackctl.tyk.connection import build_connection, storage_entries
 from stackctl.tyk.document import ConfigDoc
 from stackctl.tyk.lookup import gateway_listen_port, option
 from stackctl.tyk.pro import DASHBOARD_LISTEN_PORT, GATEWAY_HOST, postgres_dsn

@@ -7,8 +7,7 @@ from typing import Any
 from stackctl.errors import ConfigError
 from stackctl.model import StackModel
 from stackctl.secrets import Secrets
-from stackctl.tyk._storage import storage_entries
-from stackctl.tyk.connection import build_connection
+from stackctl.tyk.connection import build_connection, storage_entries
 from stackctl.tyk.document import ConfigDoc
 from stackctl.tyk.lookup import gateway_listen_port, option, rate_limiter
 from stackctl.tyk.pro import dashboard_url_in_stack

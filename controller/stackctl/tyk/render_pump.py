@@ -6,8 +6,7 @@ from typing import Any
 
 from stackctl.model import StackModel
 from stackctl.secrets import Secrets
-from stackctl.tyk._storage import storage_entries
-from stackctl.tyk.connection import build_connection
+from stackctl.tyk.connection import build_connection, storage_entries
 from stackctl.tyk.document import ConfigDoc
 from stackctl.tyk.lookup import option
 from stackctl.tyk.pro import postgres_dsn
