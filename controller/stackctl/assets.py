@@ -69,8 +69,7 @@ def _folder(parts: tuple[str, ...]) -> Traversable:
 
 
 def walk(*parts: str) -> dict[str, Traversable]:
-    """relative posix path -> file, for every file under an asset folder (hidden ones
-    skipped), sorted."""
+    """relative posix path -> file, for every file under an asset folder (hidden ones skipped)."""
     out: dict[str, Traversable] = {}
 
     def visit(node: Traversable, prefix: str) -> None:

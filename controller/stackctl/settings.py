@@ -282,8 +282,7 @@ class Settings(BaseSettings):
         return self.redis.mode == "external"
 
     def published_ports(self) -> dict[str, int]:
-        """Host ports this stack publishes, by service (laptop-safe: the gateway and, in
-        pro, the dashboard)."""
+        """Host ports this stack publishes, by service (the gateway and, in pro, the dashboard)."""
         ports = {"gateway": self.gateway.port}
         if self.profile == "pro":
             ports["dashboard"] = self.dashboard.port

@@ -37,8 +37,7 @@ def atomic_write_json(path: Path, obj: Any, mode: int = 0o644) -> None:
 
 
 def read_json(path: Path) -> Any:
-    """Read a JSON file, or None when it does not exist; BadFileError (a ValueError)
-    when it is not JSON."""
+    """A JSON file's content, None when absent; BadFileError (a ValueError) when not JSON."""
     try:
         return json.loads(path.read_text())
     except FileNotFoundError:

@@ -195,8 +195,7 @@ def redis_health(hello: dict[str, Any]) -> str:
 
 
 def gateway_state(base: str, secret: SecretStr | None) -> dict[str, str]:
-    """`{"version", "redis"}` from the gateway's /hello; redis `unreachable` (and no
-    version) when it does not answer."""
+    """`{"version", "redis"}` from /hello; redis `unreachable` (no version) without an answer."""
     try:
         with GatewayClient(base, secret) as gw:
             hello = gw.hello()

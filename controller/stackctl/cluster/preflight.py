@@ -56,8 +56,7 @@ def _ok(check: str, detail: str) -> Finding:
 
 
 def reachable(topology: Topology, probe: PreflightProbe) -> Finding:
-    """Every node of the live topology announces an endpoint and answers PONG as Tyk
-    will connect."""
+    """Every node of the live topology announces an endpoint and answers PONG as Tyk will."""
     unnamed = [f"{n.ip}:{n.port}" for n in topology.nodes if n.endpoint in ("?", "")]
     if unnamed:
         return Finding("reachable", "fail", f"{', '.join(unnamed)} announce(s) no endpoint "
@@ -101,8 +100,7 @@ def version(probe: PreflightProbe, tyk: str, supported: Sequence[str],
 
 
 def tls(ext: ExternalRedisSettings, found: Discovery, probe: PreflightProbe) -> Finding:
-    """The TLS handshake with the configured CA (and, with mtls, the client certificate
-    accepted and required)."""
+    """The TLS handshake with the configured CA (mtls: the client certificate required)."""
     if ext.tls == "off":
         return _ok("tls", "off (redis.external.tls)")
     failures = {a: why for a, why in found.tried.items()

@@ -117,8 +117,7 @@ def parse_shards(text: str, tls: bool) -> list[TopologyNode]:
 
 
 def from_cluster_nodes(text: str) -> list[TopologyNode]:
-    """CLUSTER NODES lines as topology nodes; the hostname (7.x) is the endpoint when
-    announced, else the IP."""
+    """CLUSTER NODES lines as topology nodes; the endpoint is the hostname if announced, else IP."""
     out: list[TopologyNode] = []
     for node in parse_nodes(text):
         ip, _, port = node.addr.rpartition(":")
@@ -132,8 +131,7 @@ def from_cluster_nodes(text: str) -> list[TopologyNode]:
 
 def build_topology(source: str, version: str, shards: str, nodes: str,
                    tls: bool) -> Topology:
-    """The topology from one node's answers: CLUSTER SHARDS when the server has it (7.x)
-    and it parsed, else CLUSTER NODES."""
+    """The topology from one node's answers: CLUSTER SHARDS where it parsed (7.x), else NODES."""
     notes: list[str] = []
     if version_tuple(version) >= SHARDS_FROM:
         found = parse_shards(shards, tls)

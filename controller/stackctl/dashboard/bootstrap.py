@@ -58,8 +58,7 @@ class Gateway(Protocol):
 
 
 def _admin(dash: DashboardClient, state_dir: Path, created: list[str]) -> AdminCredentials:
-    """The organisation (by name) and its admin user (saved credentials reused while the
-    Dashboard accepts them)."""
+    """The organisation (by name) and its admin user (saved credentials reused while valid)."""
     orgs = [o for o in dash.organisations() if o.get("owner_name") == ORG_NAME]
     saved = load_credentials(state_dir)
     if orgs:

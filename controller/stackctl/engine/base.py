@@ -196,8 +196,7 @@ class Engine(Exec, Protocol):
         """Where loads run and the API they call."""
 
     def pump_records(self, api_id: str) -> int | None:
-        """Records for `api_id` in the pump's csv sink now; None when it cannot be read
-        from here."""
+        """Records for `api_id` in the pump's csv sink now; None when unreadable from here."""
 
     # -- up's steps, the commands' reports, loads from the swarm --------------------------
 

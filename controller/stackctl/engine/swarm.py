@@ -175,8 +175,7 @@ class SwarmEngine(SwarmSteps, SwarmRecreate):
                          max(1.0, timeout - (time.monotonic() - started)))
 
     def require_running(self) -> None:
-        """A manager, and every long-running service of the stack file with its tasks
-        running (ConfigError, exit 2)."""
+        """A manager and every long-running service with its tasks running (ConfigError, exit 2)."""
         swarm.require_manager()
         wanted = self.wanted()
         now = progress(self.stack.tasks(), wanted) if wanted else None
@@ -474,8 +473,7 @@ class SwarmEngine(SwarmSteps, SwarmRecreate):
         return merged, per_task, spent, note
 
     def gateway_targets(self, ctx: StackContext) -> list[tuple[str, str]]:
-        """The gateway service by its name on the front overlay (the load tasks'
-        way to every gateway task)."""
+        """The gateway service by name on the front overlay (the load tasks' way to every task)."""
         return [("gateway", self.load_site().url)]
 
     def check_settings(self) -> None:

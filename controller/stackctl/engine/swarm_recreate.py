@@ -47,8 +47,7 @@ def leftover_tasks(tasks: Sequence[Task], wanted: Mapping[str, int]) -> dict[str
 
 
 def env_mismatch(seen: Mapping[str, str], want: Mapping[str, str | None]) -> dict[str, str]:
-    """Variables whose value differs from the wanted one (None: must be unset), with what
-    was seen ('' when unset)."""
+    """Variables unlike the wanted value (None: must be unset), with what was seen ('': unset)."""
     return {k: seen.get(k, "") for k, v in want.items()
             if (k in seen if v is None else seen.get(k) != v)}
 

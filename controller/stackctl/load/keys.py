@@ -66,8 +66,7 @@ def new_api(gw: GatewayClient) -> SmokeSetup:
 
 
 def create(gw: GatewayClient, keys: int, limit: int) -> SmokeSetup:
-    """Create a fresh API, reload, and create the keys (what was made is removed again
-    when a step fails)."""
+    """Create a fresh API, reload, and create the keys (removed again when a step fails)."""
     made = new_api(gw)
     return create_keys(gw, made.api_id, made.listen_path, keys, limit, drop_api=True)
 
@@ -148,8 +147,7 @@ def cleanup(gw: GatewayClient, setup: SmokeSetup) -> list[str]:
 
 def unlimited_keys(gw: GatewayClient, api_id: str, listen_path: str, keys: int
                    ) -> SmokeSetup:
-    """`keys` unlimited keys for an API that exists (the sweep's: it measures pools, not
-    rate limits)."""
+    """`keys` unlimited keys for an existing API (the sweep's: it measures pools, not limits)."""
     made = []
     for _ in range(keys):
         key, key_hash = gw.create_key_hashed(session(api_id, UNLIMITED_RATE, LIMIT_PER_S))

@@ -32,8 +32,7 @@ def summarize(values_s: Sequence[float]) -> dict[str, float]:
 
 @dataclass(frozen=True)
 class Slice:
-    """One stretch of a run: answered requests per second and their p99 (ms; None when
-    the engine gives answer counts only, wrk)."""
+    """One stretch of a run: answers per second and their p99 (ms; None from wrk's counts)."""
 
     start_s: float
     end_s: float
@@ -66,8 +65,7 @@ def slices(timeline: Sequence[tuple[float, float, int]], elapsed_s: float, n: in
 
 
 def trimmed(counts: SliceCounts) -> SliceCounts | None:
-    """Without the partial first and last slices (the run began and ended inside them);
-    None when fewer than three slices remain."""
+    """Without the partial first and last slices; None when fewer than three remain."""
     if len(counts.counts) < 5:
         return None
     return SliceCounts(counts.start + counts.width_s, counts.width_s, counts.counts[1:-1])

@@ -92,8 +92,7 @@ NodeCounts = tuple[NodeCommands, int | None]
 
 def submit_reads(pool: ThreadPoolExecutor, run: NodeExec, nodes: Sequence[str]
                  ) -> dict[str, Future[NodeCounts]]:
-    """Start reading every node's counts on `pool` (the caller reads other things
-    meanwhile and collects with `collect`)."""
+    """Start reading every node's counts on `pool` (collected later with `collect`)."""
     return {n: pool.submit(read_node_counts, run, n) for n in nodes}
 
 

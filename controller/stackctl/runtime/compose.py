@@ -154,8 +154,7 @@ class Compose:
             self._client.compose.start(list(services))
 
     def stop(self, services: Sequence[str], timeout: int | None = None) -> None:
-        """Stop the services' containers gracefully (SIGTERM, then SIGKILL after
-        `timeout` seconds)."""
+        """Stop the services' containers (SIGTERM, then SIGKILL after `timeout` seconds)."""
         with tool_errors(f"compose stop {' '.join(services)}"):
             self._client.compose.stop(list(services), timeout=timeout)
 
@@ -186,8 +185,7 @@ class Compose:
                                             force=True)
 
     def connect(self, service: str, network: str, ip: str) -> None:
-        """Put the service's container back on the project's network `network` at its
-        pinned address `ip`."""
+        """Put the service's container back on the project network `network` at its pinned `ip`."""
         with tool_errors(f"docker network connect {network} {service}"):
             self._client.network.connect(self.network(network), self.container(service),
                                          ip=ip)

@@ -67,8 +67,7 @@ def _http_check(probe: Mapping[str, Any]) -> Check:
 
 
 def healthchecks(doc: Mapping[str, Any]) -> dict[str, Check]:
-    """service -> its health test, for the services of a compose model that have one
-    (an `x-probe`, else a Docker healthcheck)."""
+    """service -> its health test (an `x-probe`, else a Docker healthcheck), where it has one."""
     out: dict[str, Check] = {}
     for name, service in (doc.get("services") or {}).items():
         if isinstance(service.get(PROBE_KEY), dict):

@@ -255,8 +255,7 @@ def can_write(f: ImageFile, uid: int, gids: Collection[int]) -> bool:
 
 
 def can_exec(f: ImageFile, uid: int, gids: Collection[int]) -> bool:
-    """Whether (uid, gids) may execute `f` (search it, for a directory). Root needs one
-    x bit on a file, none on a directory."""
+    """Whether (uid, gids) may execute (search) `f`; root needs one x bit on a file."""
     if uid == 0:
         return f.kind == "dir" or bool(f.mode & 0o111)
     return bool(_bits(f, uid, gids) & 1)

@@ -21,8 +21,7 @@ preflight found them; the renderers read it (no Docker call per render)."""
 
 def record_run_as(state_dir: Path, users: Mapping[str, tuple[int, int]],
                   refs: Mapping[str, str] | None = None) -> None:
-    """Remember the Tyk services' image users (and which image each is) for the
-    renderers, atomically."""
+    """Remember the Tyk services' image users (and images) for the renderers, atomically."""
     atomic_write_json(state_dir / RUN_AS_FILE, {
         s: {"ref": (refs or {}).get(s, ""), "user": list(u)} for s, u in users.items()})
 
@@ -65,8 +64,7 @@ def _cache(state_dir: Path) -> dict[str, list[int]]:
 
 
 def image_users(refs: Mapping[str, str], state_dir: Path) -> dict[str, tuple[int, int]]:
-    """service -> the (uid, gid) its image runs as. ToolError naming the image when it is
-    absent or its user cannot be resolved."""
+    """service -> its image's (uid, gid); ToolError naming an absent or unresolvable image."""
     cache = _cache(state_dir)
     out: dict[str, tuple[int, int]] = {}
     changed = False

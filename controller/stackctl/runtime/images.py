@@ -142,8 +142,7 @@ def image_store_dir() -> Path:
 
 
 def save_images(refs: Sequence[str], path: Path) -> None:
-    """`docker save` of `refs` into one tar at `path`, written atomically (a temporary
-    file beside it, renamed)."""
+    """`docker save` of `refs` into one tar at `path`, written atomically."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)

@@ -152,8 +152,7 @@ def init_swarm(advertise_addr: str, address_pool: str, mask_length: int = 24) ->
 
 
 def leave_swarm() -> None:
-    """`docker swarm leave --force` and remove the `docker_gwbridge` network it leaves
-    (tests, benchmarks)."""
+    """`docker swarm leave --force`, and its `docker_gwbridge` network removed (tests)."""
     client = docker_client()
     with tool_errors("docker swarm leave"):
         client.swarm.leave(force=True)
@@ -278,8 +277,7 @@ class Stack:
         return sorted(out.split())
 
     def container_env(self, container: str) -> dict[str, str]:
-        """A container's environment as created (`docker inspect` Config.Env: no exec, so a
-        shell-less image answers too)."""
+        """A container's environment as created (Config.Env: a shell-less image answers too)."""
         return parse_env(_checked(["inspect", "--type", "container", "--format",
                                    "{{json .Config.Env}}", container],
                                   f"docker inspect {container}"))
@@ -295,8 +293,7 @@ class Stack:
         return result.stdout + result.stderr
 
     def local_tasks(self) -> dict[str, list[str]]:
-        """The stack's running containers on this node, by service (short name): one
-        `docker ps` for all."""
+        """The stack's running containers here, by short service name (one `docker ps`)."""
         out = _checked(["ps", "--filter", f"label={STACK_LABEL}={self.name}",
                         "--filter", "status=running", "--format",
                         f'{{{{.Names}}}}\t{{{{.Label "{SERVICE_LABEL}"}}}}'],
@@ -532,8 +529,7 @@ CONTAINER_ACTIONS = ("kill", "stop", "pause", "unpause")
 
 @dataclass(frozen=True)
 class LocalTask:
-    """The running container of a service's task on this node: its name, task id and
-    address on each network (by network name)."""
+    """A service's running task container on this node: name, task id, address per network."""
 
     container: str
     task_id: str

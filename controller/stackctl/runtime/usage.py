@@ -106,8 +106,7 @@ class CgroupFiles:
 # --- parsers (pure) ---------------------------------------------------------------------
 
 def parse_inspect(text: str, names: Sequence[str]) -> dict[str, ContainerRef | Unavailable]:
-    """`docker inspect --format INSPECT_FORMAT` output -> each asked name's ref, or why
-    not (missing, not running)."""
+    """`docker inspect --format INSPECT_FORMAT` output -> each name's ref, or why not."""
     found: dict[str, ContainerRef | Unavailable] = {}
     for line in text.splitlines():
         parts = line.split("\t")
@@ -176,8 +175,7 @@ def cgroup_files(proc_cgroup: Mapping[str, str], mounts: Sequence[CgroupMount]
 
 
 def parse_int(text: str) -> int:
-    """A counter file holding one integer (cpuacct.usage, memory.usage_in_bytes,
-    memory.current)."""
+    """A counter file holding one integer (cpuacct.usage, memory.usage_in_bytes, ...)."""
     return int(text.strip())
 
 
@@ -282,8 +280,7 @@ def read_cgroup(ref: ContainerRef, proc: Path = PROC) -> CgroupUsage | Unavailab
 
 
 def read_tcp(pid: int, proc: Path = PROC) -> TcpCounters | Unavailable:
-    """The TCP counters of the network namespace `pid` lives in (tcp6 may be absent when
-    the namespace has no IPv6)."""
+    """The TCP counters of `pid`'s network namespace (tcp6 may be absent without IPv6)."""
     net = proc / str(pid) / "net"
     snmp, tcp4 = _read(net / "snmp"), _read(net / "tcp")
     if isinstance(snmp, Unavailable):

@@ -40,8 +40,7 @@ class Placement:
 
     @property
     def passed(self) -> bool:
-        """Every session (and counter, when Redis keeps them) found; every primary holds
-        some."""
+        """Every session (and counter, where Redis keeps them) found; every primary holds some."""
         counters_ok = not self.counters_expected or self.counters_found == self.expected
         return (not self.errors and bool(self.primaries) and counters_ok
                 and self.sessions_found == self.expected

@@ -177,6 +177,5 @@ def build_report(options: SmokeOptions, rate: float, made: SmokeSetup, result: L
 
 
 def _ms(value: float | None) -> str:
-    """A latency cell: milliseconds, or "n/a" where the run has none (load tasks report
-    answers per slice, not latencies)."""
+    """A latency cell: milliseconds, or "n/a" where the run has none (load tasks' counts)."""
     return "n/a" if value is None else f"{value:.1f}"

@@ -52,8 +52,7 @@ the meter's first snapshot is a quarter into the run (the short smoke of `up` is
 
 @dataclass(frozen=True)
 class LoadWay:
-    """How this run loads: the load tool (builtin | wrk), and the swarm's load tasks
-    running it (0: this host)."""
+    """How this run loads: the tool (builtin | wrk) and the swarm load tasks (0: this host)."""
 
     tool: str
     tasks: int
@@ -146,8 +145,7 @@ def _run_here(ctx: StackContext, way: LoadWay, plan: LoadPlan, path: str) -> Loa
 
 def run_load(ctx: StackContext, way: LoadWay, plan: LoadPlan, path: str,
              site: LoadSite) -> _Load:
-    """The metered load: from the load tasks (wrk against `site.url`), or from here
-    between two meter snapshots."""
+    """The metered load: from the load tasks, or from here between two meter snapshots."""
     engine: Engine = ctx.engine
     if way.tasks:
         task_plan = LoadPlan(site.url + path, plan.keys, plan.duration_s, plan.connections,

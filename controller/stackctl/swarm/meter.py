@@ -60,8 +60,7 @@ class SwarmSource:
 
     def exec_node(self, node: str, command: Sequence[str], env: Mapping[str, str]
                   ) -> ExecResult:
-        """In the node's own container, else in another Redis container here against the
-        node's address."""
+        """In the node's own container, else in another Redis container here at its address."""
         own = self._tasks.get(node)
         if own:
             return exec_bounded(own[0], command, env)
@@ -73,8 +72,7 @@ class SwarmSource:
 
 
 def pool_timeouts(stack: Stack, since: float) -> int:
-    """Pool-timeout lines since `since` (unix time) in the logs of the gateway tasks on
-    this node."""
+    """Pool-timeout lines since `since` (unix time) in this node's gateway task logs."""
     return sum(count_pool_timeouts(stack.container_log(c, since))
                for c in stack.local_tasks().get(GATEWAY_SERVICE, []))
 

@@ -88,8 +88,7 @@ def changed_services(before: Mapping[str, Any], after: Mapping[str, Any]) -> lis
 
 
 def _as_deployed(stack: Mapping[str, Any], service: Mapping[str, Any]) -> dict[str, Any]:
-    """A service as Swarm sees it: secrets and configs by their (content) names, the
-    replica count left out."""
+    """A service as Swarm sees it: secrets and configs by (content) name, no replica count."""
     def named(kind: str) -> list[dict[str, Any]]:
         table = stack.get(kind, {})
         return [{**ref, "source": table.get(ref["source"], {}).get("name", ref["source"])}

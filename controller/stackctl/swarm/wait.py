@@ -26,8 +26,7 @@ MISSING_IMAGE = ("no such image", "not found", "pull access denied")
 
 @dataclass(frozen=True)
 class Progress:
-    """How far the wanted services are: running tasks per service, and the last task
-    errors seen."""
+    """How far the wanted services are: running tasks and the last task error per service."""
 
     running: Mapping[str, int]
     errors: Mapping[str, str]
@@ -139,8 +138,7 @@ def run_script(model: StackModel, stack: Stack, image: str,
 
 def wait_cluster_ready(model: StackModel, stack: Stack, image: str,
                        timeout: float) -> str:
-    """Until cluster-ready.sh passes; its last line. ToolError with its verdict at the
-    deadline."""
+    """Until cluster-ready.sh passes (its last line); ToolError with its verdict at the deadline."""
     deadline = time.monotonic() + timeout
     while True:
         result = run_script(model, stack, image, "cluster-ready.sh")

@@ -25,8 +25,7 @@ RENDERED_DIR = "rendered"
 
 @dataclass(frozen=True)
 class RenderedFile:
-    """One file to write: every one holds a secret (gateway secret, Redis password,
-    licence), so every one is 0600."""
+    """One file to write; each holds a secret (gateway secret, Redis password, licence): 0600."""
 
     name: str
     component: str

@@ -74,8 +74,7 @@ def release_client(release: str) -> GatewayRedisClient | None:
 
 def version_of(image: str, labels: Mapping[str, str] | None = None,
                hello_version: str | None = None) -> GatewayVersion:
-    """Labels first, then the tag, then /hello's version; the client from the labels,
-    else from the release's row."""
+    """Labels, then the tag, then /hello's version; the client from labels, else the release."""
     labels = labels or {}
 
     def label(name: str) -> str | None:
@@ -145,8 +144,7 @@ def container_version(container: str, fallback_image: str,
 
 
 def hello_version(base_url: str) -> str | None:
-    """The running gateway's `version` field of /hello (apidef/health_check.go:21), None
-    when it does not answer."""
+    """The running gateway's /hello `version` (apidef/health_check.go:21); None without answer."""
     try:
         with GatewayClient(base_url, timeout=2.0) as gw:
             value = gw.hello().get("version")

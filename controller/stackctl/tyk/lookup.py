@@ -185,8 +185,7 @@ def redis_key_prefix(name: str) -> str:
 
 
 def gateway_listen_port() -> int:
-    """The port the gateway listens on in its container: the shipped `listen_port`,
-    which stackctl keeps (no deviation)."""
+    """The gateway's port in its container: the shipped `listen_port` (stackctl keeps it)."""
     port = dict(SHIPPED_GATEWAY.values)["listen_port"]
     assert isinstance(port, int)
     return port
