@@ -91,8 +91,7 @@ def names(*parts: str, suffix: str = "") -> list[str]:
 
 
 def copy_tree(target: Path, *parts: str, mode: int = 0o644) -> Path:
-    """Mirror an asset folder into the real directory `target` (atomic writes; files it
-    no longer has are removed); returns `target`."""
+    """Mirror an asset folder into the real directory `target` (atomic, stale files removed)."""
     wanted = walk(*parts)
     for rel, node in wanted.items():
         path = target / rel

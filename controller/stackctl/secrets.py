@@ -32,8 +32,7 @@ class Secrets(BaseModel):
     postgres_password: SecretStr | None = None  # the Dashboard's PostgreSQL user
 
     def dump(self) -> dict[str, str]:
-        """Plain values, for writing the file (never for display); a licence taken from
-        STACKCTL_LICENCE is not written."""
+        """Plain values for writing the file (never display), without a STACKCTL_LICENCE licence."""
         out = {
             "redis_password": self.redis_password.get_secret_value(),
             "gateway_secret": self.gateway_secret.get_secret_value(),

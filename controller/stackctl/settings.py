@@ -435,8 +435,7 @@ def _to_config_errors(exc: ValidationError) -> ConfigErrors:
 def load_settings(
     config_file: Path | None = None, overrides: dict[str, Any] | None = None
 ) -> Settings:
-    """Resolve settings from flags (`overrides`, nested dicts), env, TOML and defaults;
-    ConfigError (every problem at once) on any invalid input."""
+    """Settings from flags (`overrides`), env, TOML and defaults; ConfigError lists all problems."""
     path = config_file if config_file is not None else Path(CONFIG_FILE)
     if config_file is not None and not path.exists():
         raise ConfigError(str(path), "no such config file", "check the --config path")

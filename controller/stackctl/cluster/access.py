@@ -91,8 +91,7 @@ class ClusterAccess(Protocol):
         """Every node by the name `cli` takes (managed: redis-N; external: host:port)."""
 
     def cli(self, node: str, args: Sequence[str]) -> ExecResult:
-        """One redis-cli call against `node` as the stack's user, with its password and
-        TLS (the password never on a command line)."""
+        """One redis-cli call on `node` as the stack's user, password (never in argv) and TLS."""
 
     def wait_ready(self, timeout: float, step: str) -> float:
         """Seconds until the cluster is ready (a `StepError` after `timeout`)."""
@@ -111,5 +110,4 @@ class ClusterAccess(Protocol):
         quotas) on a cluster that is not the stack's own; the problems met."""
 
     def leave(self) -> str:
-        """`down`, after the stack's containers are gone: what was done to the cluster, in
-        words ("" when the cluster went with the stack)."""
+        """`down`, after the containers went: what was done to the cluster ("": nothing)."""

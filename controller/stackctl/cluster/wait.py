@@ -32,8 +32,7 @@ class Gate(Exec, Protocol):
 def wait_ready(gate: Exec, timeout: float, step: str = "redis-cluster", poll: float = POLL_S,
                clock: Callable[[], float] = time.monotonic,
                sleep: Callable[[float], None] = time.sleep) -> float:
-    """Seconds until cluster-ready.sh passes in the gate; a `StepError` with the script's
-    last word after `timeout`."""
+    """Seconds until cluster-ready.sh passes in the gate; a StepError after `timeout`."""
     started = clock()
     while True:
         result = gate.exec(GATE_SERVICE, ["sh", READY_SCRIPT])

@@ -96,8 +96,7 @@ def _applied(ctx: StackContext) -> str | None:
 
 
 def _all_up(ctx: StackContext) -> bool:
-    """Every long-running service runs and, where it has a healthcheck, is healthy (its
-    own test decides while Docker still says `starting`)."""
+    """Every long-running service runs and is healthy where it has a check (run now if needed)."""
     try:
         states = ctx.services(probe=True)
     except ToolError:

@@ -13,8 +13,7 @@ from stackctl.clients.gateway import GatewayClient
 
 
 class DashboardModeGateway(GatewayClient):
-    """`GatewayClient` for profile pro: APIs through `dash` (a client acting as the admin
-    user), keys and reloads through the gateway as before."""
+    """`GatewayClient` for profile pro: APIs through the Dashboard (`dash`), keys as before."""
 
     def __init__(self, base_url: str, secret: SecretStr | None, dash: DashboardClient,
                  org_id: str) -> None:

@@ -119,8 +119,7 @@ class Engine(Exec, Protocol):
     # -- reading the stack --------------------------------------------------------------
 
     def services(self, probe: bool = False) -> list[ServiceRow]:
-        """Every service, one row each; `probe` decides Docker's `starting` by running
-        the service's own check now."""
+        """Every service, one row each; `probe` decides Docker's `starting` by a check run now."""
 
     def states(self, services: Sequence[str]) -> list[ServiceState]:
         """The named services' current state (polling loops; the drill's Faults)."""
@@ -247,8 +246,7 @@ class Engine(Exec, Protocol):
 
 
 def refuse(engine: Engine, feature: str, setting: str, fix: str = "") -> None:
-    """ConfigError (exit 2, nothing touched) naming `setting` when the engine cannot do
-    `feature`; `fix` defaults to the other engine."""
+    """ConfigError (exit 2) naming `setting` where the engine cannot do `feature`."""
     why = engine.unsupported(feature)
     if why is not None:
         other = "a Compose stack (engine = compose)" if engine.name == "swarm" else \

@@ -39,8 +39,7 @@ ONE_SHOTS = (INIT_SERVICE,)
 
 @dataclass(frozen=True)
 class ComposeSource:
-    """A `MeterSource` on Compose: the named gateway services' first containers, every
-    node's container, commands in the node's own container."""
+    """A `MeterSource` on Compose: the gateway services' and nodes' first containers, exec there."""
 
     compose: Compose
     model: StackModel

@@ -164,8 +164,7 @@ class SwarmEngine(SwarmSteps, SwarmRecreate):
 
     def wait_running(self, timeout: float, what: str = "services",
                      services: Sequence[str] | None = None) -> None:
-        """Every long-running service (or only `services`) with its tasks running, and
-        the gateway's and pump's passing their HTTP probe."""
+        """Every long-running service (or `services`) with its tasks running and probes passing."""
         wanted = {k: v for k, v in self.wanted().items() if services is None or k in services}
         started = time.monotonic()
         wait_tasks(self.stack, wanted, timeout, what=what)
@@ -187,8 +186,7 @@ class SwarmEngine(SwarmSteps, SwarmRecreate):
                               "run `stackctl up` first, with the same settings and directory")
 
     def remove(self, volumes: bool = False) -> dict[str, list[str]]:
-        """The access proxy and any probe, `docker stack rm`, then wait until gone
-        (volumes on this node too when asked); what is still there."""
+        """Access proxy, probe, `docker stack rm`, waited (volumes here if asked); what is left."""
         access.stop(self.model)  # it holds an endpoint on the front network
         swarm.remove_container(probe_name(self.model.settings.project))
         if self.stack.exists():
@@ -296,8 +294,7 @@ class SwarmEngine(SwarmSteps, SwarmRecreate):
         return source.exec_node(node, command, env)
 
     def gate(self) -> AbstractContextManager[Exec]:
-        """A probe container on the Redis overlay, removed when the block ends (also on
-        errors and Ctrl-C)."""
+        """A probe container on the Redis overlay, removed when the block ends (errors too)."""
         return self._probe()
 
     @contextmanager
@@ -407,8 +404,7 @@ class SwarmEngine(SwarmSteps, SwarmRecreate):
         return check
 
     def task_change(self, service: str, redis: bool) -> dict[str, Any] | None:
-        """The noted task and the one here now: replaced or not, the address before and
-        after (a new task may get another overlay address)."""
+        """The noted task and the one here now: replaced or not, its address before and after."""
         if service not in self._before:
             return None
         network = self.stack.network(REDIS_NETWORK if redis else FRONT_NETWORK)
@@ -458,8 +454,7 @@ class SwarmEngine(SwarmSteps, SwarmRecreate):
 
     def run_load_tasks(self, plan: LoadPlan, metered: bool
                        ) -> tuple[LoadResult, list[LoadResult], Cost | None, str]:
-        """wrk from `swarm.load_replicas` load tasks against `plan.url` on the front overlay,
-        metered inside the run when `metered` (`swarm.meter`)."""
+        """wrk from `swarm.load_replicas` load tasks on the front overlay (`metered`: metered)."""
         settings = self.model.settings
         meter = SwarmMeter(self.stack, self.model, plan.duration_s) if metered else None
         if meter is not None:
@@ -477,7 +472,6 @@ class SwarmEngine(SwarmSteps, SwarmRecreate):
         return [("gateway", self.load_site().url)]
 
     def check_settings(self) -> None:
-        """ConfigError (exit 2) for a setting a swarm stack cannot honour (before any Docker call),
-        then unless this engine is a swarm manager."""
+        """ConfigError (exit 2) for a setting swarm cannot honour, then unless this is a manager."""
         check_swarm_settings(self.model.settings)
         swarm.require_manager()

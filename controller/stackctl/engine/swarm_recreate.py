@@ -68,8 +68,7 @@ def render(ctx: StackContext, groups: int | None) -> tuple[str, ...]:
 
 
 def check_pool_only(changed: Sequence[str], project: str) -> None:
-    """ConfigError (exit 2) when the render changes more than gateway and pump: the
-    running stack is not this settings' (nothing is deployed)."""
+    """ConfigError (exit 2, nothing deployed) when the render changes more than gateway and pump."""
     extra = beyond_pool(changed)
     if extra:
         raise ConfigError(f"stack {project}", "runs with other settings than these "

@@ -77,8 +77,7 @@ class SwarmSteps:
         return verdict
 
     def render(self, ctx: StackContext) -> str:
-        """The stack file with the smoke API baked into the gateway's configs (every
-        gateway task must serve it)."""
+        """The stack file with the smoke API baked into the gateway's configs (every task)."""
         groups = ctx.results.swarm.groups if ctx.results.swarm else None
         done, _files = render_swarm(ctx, {f"{SMOKE_API_ID}.json": smoke_api()}, groups)
         changed = ctx.results.swarm.changed if ctx.results.swarm else ()
@@ -104,8 +103,7 @@ class SwarmSteps:
                 + (f"; {INIT_SERVICE} job started)" if job else ")"))
 
     def start_redis(self, ctx: StackContext) -> str | Outcome:
-        """Every node's task running, the init job complete, then the readiness rule from
-        a one-shot container on the Redis overlay."""
+        """Every node's task running, the init job complete, then the readiness rule passing."""
         if ctx.results.unchanged:
             return "unchanged: nothing recreated"
         stack = self.stack

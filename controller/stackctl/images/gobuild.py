@@ -131,8 +131,7 @@ def build_dir(cache: Path, module: GoModule) -> Path:
 
 
 def requirements(go_mod: str) -> dict[str, str]:
-    """path -> version of every `require` line of a go.mod text (single and block form;
-    replace and exclude lines are not requirements)."""
+    """path -> version of every `require` line of a go.mod text (single and block form)."""
     out: dict[str, str] = {}
     block = ""
     for line in go_mod.splitlines():
@@ -152,8 +151,7 @@ def requirements(go_mod: str) -> dict[str, str]:
 
 
 def moved(before: str, after: str) -> tuple[Moved, ...]:
-    """The requirement lines that differ between two go.mod texts, by path, and the `go`
-    directive when it moved too (as path "go")."""
+    """The requirement lines that differ between two go.mod texts (the `go` directive as "go")."""
     old, new = requirements(before), requirements(after)
     lines = [Moved(p, old.get(p, ""), new.get(p, ""))
              for p in sorted(old.keys() | new.keys()) if old.get(p) != new.get(p)]

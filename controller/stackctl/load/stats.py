@@ -111,8 +111,7 @@ def count_slices(counts: SliceCounts | None, n: int = 5) -> list[Slice]:
 
 
 def answers_between(counts: SliceCounts | None, start: float, end: float) -> float | None:
-    """Answers between two wall-clock instants (a slice cut by either counts pro rata);
-    None without counts."""
+    """Answers between two wall-clock instants (cut slices pro rata); None without counts."""
     if counts is None:
         return None
     total = 0.0

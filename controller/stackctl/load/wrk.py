@@ -89,8 +89,7 @@ def parse_wrk_output(text: str, keys: int, started_at: float = 0.0, connections:
 
 
 def parse_slices(data: Any) -> SliceCounts | None:
-    """The script's `slices` object ({width_ms, first, counts}) -> SliceCounts; None when
-    absent or empty (an older script, or no answer)."""
+    """The script's `slices` ({width_ms, first, counts}) -> SliceCounts; None if absent/empty."""
     if not isinstance(data, dict) or not data.get("counts"):
         return None
     width = int(data["width_ms"]) / 1000

@@ -60,8 +60,7 @@ class Snapshot:
 
 
 def read_snapshot(source: MeterSource, loadgen_cpu: Callable[[], float]) -> Snapshot:
-    """Read everything once: the nodes' counts in parallel threads while this thread
-    reads the containers (one `docker inspect`) and /proc."""
+    """Read everything once: node counts in threads while this thread reads containers and /proc."""
     load_wrapper()  # before the threads: python-on-whales' imports can deadlock
     start = time.monotonic()
     gateways, nodes = dict(source.gateways()), dict(source.nodes())

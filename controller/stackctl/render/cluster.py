@@ -150,8 +150,7 @@ def cluster_services(model: StackModel, files: RedisFiles, image: str) -> dict[s
 
 def write_cluster_compose(model: StackModel, files: RedisFiles, image: str,
                           path: Path | None = None) -> Path:
-    """Write a cluster-only compose file (JSON, which Compose reads as YAML) and return its
-    path (default `<state_dir>/compose.cluster.json`)."""
+    """Write a cluster-only compose file (default `<state_dir>/compose.cluster.json`); its path."""
     target = path if path is not None else model.settings.state_dir / "compose.cluster.json"
     atomic_write_json(target, {"name": model.settings.project,
                                **cluster_services(model, files, image)})
@@ -160,6 +159,5 @@ def write_cluster_compose(model: StackModel, files: RedisFiles, image: str,
 
 def write_cluster_project(model: StackModel, secrets: Secrets, image: str,
                           path: Path | None = None) -> Path:
-    """Render the Redis files and write the cluster-only compose file (tests, benchmarks); TLS
-    modes need the PKI first (`pki.ensure_pki`)."""
+    """Render the Redis files and the cluster-only compose file (tests; TLS needs `ensure_pki`)."""
     return write_cluster_compose(model, render_redis(model, secrets), image, path)

@@ -64,8 +64,7 @@ def pg_ready() -> list[str]:
 
 
 def pro_compose(model: StackModel, files: ProFiles) -> dict[str, Any]:
-    """`services`, `networks`, `volumes` and `secrets` to merge into the stack's compose
-    file; the pump's extra network comes from `join_store`."""
+    """`services`, `networks`, `volumes` and `secrets` to merge into the stack's compose file."""
     images = stack_images(model.settings)
     s = model.settings
     postgres = {

@@ -109,8 +109,7 @@ def _secret_mounts(service: dict[str, Any]) -> None:
 
 
 def reference_compose(settings: Settings, render_dir: Path) -> dict[str, Any]:
-    """The reference compose model for `settings` (normally the defaults); bind paths are
-    relative to compose/, wherever the files are written."""
+    """The reference compose model for `settings`; bind paths relative to compose/."""
     model = build_model(settings)
     secrets = _placeholder_secrets()
     redis = render_redis(model, secrets)

@@ -45,8 +45,7 @@ class Compose:
         return ExecResult(0, str(out), str(err))
 
     def container(self, service: str, index: int = 1) -> str:
-        """The container name Compose gives a service replica (stackctl never sets
-        `container_name`)."""
+        """The container name Compose gives a service replica (no `container_name` set)."""
         return container_name(self.project, service, index)
 
     def env(self, service: str, index: int = 1) -> dict[str, str]:
@@ -63,8 +62,7 @@ class Compose:
     def up(self, services: Sequence[str] | None = None, wait: bool = True,
            timeout: int | None = None, remove_orphans: bool = False,
            no_deps: bool = False) -> None:
-        """`up --detach [--wait] [--remove-orphans] [--no-deps]`; `wait` blocks until every
-        healthcheck passes and one-shot dependencies completed."""
+        """`up --detach [--wait] [--remove-orphans] [--no-deps]` (`wait`: until healthy)."""
         with tool_errors(f"compose up ({self.project})"):
             self._client.compose.up(list(services) if services else None, detach=True,
                                     wait=wait, quiet=True, wait_timeout=timeout,
@@ -115,8 +113,7 @@ class Compose:
         return out
 
     def service_log(self, service: str, tail: int | None = None) -> str:
-        """One service's log, stdout and stderr merged in time order (`docker logs`, no
-        project loading); empty when the service has no container."""
+        """One service's log, stdout and stderr in time order; "" without a container."""
         args = ["logs", "--timestamps", *(["--tail", str(tail)] if tail is not None else []),
                 self.container(service)]
         result = self._run(args, f"docker logs {service}", compose=False)
@@ -178,8 +175,7 @@ class Compose:
         return network_name(self.project, name)
 
     def disconnect(self, service: str, network: str) -> None:
-        """Take the service's container off the project's network `network` (it keeps
-        running; peers see it vanish, as in a network partition)."""
+        """Take the service's container off `network` (it runs on; peers see a partition)."""
         with tool_errors(f"docker network disconnect {network} {service}"):
             self._client.network.disconnect(self.network(network), self.container(service),
                                             force=True)
@@ -191,8 +187,7 @@ class Compose:
                                          ip=ip)
 
     def networks_of(self, service: str) -> dict[str, str]:
-        """The project networks the service's container is on now, by Compose name,
-        with its address on each ("" when it has none)."""
+        """The project networks the service's container is on, by Compose name, with its address."""
         with tool_errors(f"docker inspect {service}"):
             info = self._client.container.inspect(self.container(service))
         prefix = network_name(self.project, "")
@@ -201,8 +196,7 @@ class Compose:
                 if name.startswith(prefix)}
 
     def service_log_since(self, service: str, since: float) -> str:
-        """One service's log lines written since `since` (epoch seconds), stdout and
-        stderr merged; empty when the service has no container."""
+        """One service's log lines since `since` (epoch s), both streams; "" without a container."""
         result = self._run(["logs", "--since", f"{since:.9f}", self.container(service)],
                            f"docker logs {service}", compose=False)
         if not result.ok:

@@ -26,8 +26,7 @@ PROBE_KEY = "x-probe"
 
 @dataclasses.dataclass(frozen=True)
 class Check:
-    """A service's health test as a command: run in the service's own container, or, with
-    `via`, in that service's (first) container."""
+    """A service's health test as a command, run in its own container or in `via`'s."""
 
     argv: tuple[str, ...]
     via: str | None = None

@@ -450,8 +450,7 @@ def container_running(name: str) -> bool:
 
 
 def parse_tasks(text: str, stack: str) -> list[Task]:
-    """`docker stack ps --format '{{json .}}'` lines -> tasks (names `<stack>_<service>.<slot>`
-    or `.<node id>`; states read `Running 5 seconds ago`)."""
+    """`docker stack ps --format '{{json .}}'` lines -> tasks (`<stack>_<service>.<slot>`)."""
     out = []
     prefix = f"{stack}_"
     for line in text.splitlines():
@@ -538,8 +537,7 @@ class LocalTask:
 
 
 def local_task(full_service: str) -> LocalTask | None:
-    """The service's running task container on this node (the first by name), or None
-    (no task here: it runs on another node, or none runs)."""
+    """The service's running task container on this node (first by name); None when none is here."""
     out = _checked(["ps", "--filter", f"label={SERVICE_LABEL}={full_service}",
                     "--filter", "status=running", "--format",
                     f'{{{{.Names}}}}\t{{{{.Label "{TASK_LABEL}"}}}}'],
@@ -634,8 +632,7 @@ def container_paused(name: str) -> bool:
 
 
 def task_addresses(task_id: str) -> dict[str, str]:
-    """A task's address on each network (by network name), from the manager's record
-    of the task (any node); empty when not known yet."""
+    """A task's address per network, from the manager's record (any node); {} until known."""
     result = _run(["inspect", "--type", "task", "--format", "{{json .NetworksAttachments}}",
                    task_id], f"docker inspect {task_id}")
     return parse_attachments(result.stdout) if result.ok else {}

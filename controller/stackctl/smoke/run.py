@@ -75,8 +75,7 @@ def in_flight(way: LoadWay, connections: int, keys: int) -> int:
 
 @dataclass
 class _Probes:
-    """What the smoke samples: /hello before, during and after the load, and the Redis
-    placement of keys and counters right after it."""
+    """What the smoke samples: /hello before, during and after the load; keys in Redis after."""
 
     redis: list[list[NodeKeys]] = field(default_factory=list)
     hello: list[str] = field(default_factory=list)

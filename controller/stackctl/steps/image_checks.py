@@ -51,8 +51,7 @@ def overrides(settings: Settings) -> dict[str, str]:
 
 
 def decide(missing: Sequence[str], offline: bool, pull: bool) -> Decision:
-    """What to do about the images not present: nothing, pull them, say to build them
-    (offline: local images), or refuse (`--no-pull`)."""
+    """What to do about absent images: nothing, pull, say to build (offline), or refuse."""
     if not missing:
         return "none"
     if offline:

@@ -92,8 +92,7 @@ def _parse_tasks(text: str, keys: int, started: float, connections: int
 
 
 def _wait_for(stack: Stack, tasks: int, states: tuple[str, ...], timeout: float) -> None:
-    """Until `tasks` load tasks are in one of `states`; ToolError when one failed or at
-    the deadline."""
+    """Until `tasks` load tasks are in `states`; ToolError if one failed, or at the deadline."""
     deadline = time.monotonic() + timeout
     while True:
         found = [t for t in stack.tasks() if t.service == SERVICE]

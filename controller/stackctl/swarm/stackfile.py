@@ -365,8 +365,7 @@ def stack_file(model: StackModel, files: SwarmFiles, groups: int | None = None
 
 
 def write_stack_file(model: StackModel, files: SwarmFiles, groups: int | None = None) -> Path:
-    """Write the stack file and the init job's spec (`JOB_FILE`) into the state directory
-    (atomically); return the stack file's path."""
+    """Write the stack file and the init job's spec (`JOB_FILE`) atomically; the file's path."""
     stack, job = render_all(model, files, groups)
     path = model.settings.state_dir / STACK_FILE
     atomic_write_json(model.settings.state_dir / JOB_FILE, job)

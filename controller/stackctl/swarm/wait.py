@@ -84,8 +84,7 @@ def wait_running(stack: Stack, wanted: Mapping[str, int], timeout: float,
 
 
 def wait_job(stack: Stack, service: str, timeout: float) -> None:
-    """Until the job's task completed; ToolError with its log tail when it failed (after
-    its retries) or is not done by the deadline."""
+    """Until the job's task completed; ToolError with its log tail when it failed or timed out."""
     deadline = time.monotonic() + timeout
     while True:
         tasks = [t for t in stack.tasks() if t.service == service]

@@ -124,8 +124,7 @@ def behaviours(version: GatewayVersion) -> list[tuple[ClientBehaviour, bool | No
 
 
 def image_version(image: str, hello_version: str | None = None) -> GatewayVersion:
-    """The version of a local image (its labels when the engine has it; the tag alone
-    when it does not, or the engine does not answer)."""
+    """A local image's version: its labels when the engine has it, else its tag alone."""
     try:
         facts = image_facts(image)
     except ToolError:

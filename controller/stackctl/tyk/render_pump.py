@@ -19,8 +19,7 @@ HEALTH_PORT = 8083
 
 
 def sql_pumps(secrets: Secrets) -> dict[str, Any]:
-    """Profile pro: the sql and sql_aggregate pumps and the uptime pump write to the
-    Dashboard's PostgreSQL, beside the csv sink."""
+    """Profile pro: sql, sql_aggregate and uptime pumps into the Dashboard's PostgreSQL."""
     dsn = postgres_dsn(secrets)
     out: dict[str, Any] = {"dont_purge_uptime_data": False}
     for name, kind in SQL_PUMP_TYPES.items():

@@ -29,8 +29,7 @@ def target_versions(settings: Settings) -> tuple[str, str]:
 
 
 def target_gateway(settings: Settings) -> GatewayVersion:
-    """The gateway image this stack runs, its release and Redis client (the image's
-    labels when the engine has it, else its tag)."""
+    """The stack's gateway image, its release and Redis client (labels if present, else tag)."""
     return image_version(stack_images(settings)["gateway"])
 
 
