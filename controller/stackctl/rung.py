@@ -1,7 +1,5 @@
-"""The remembered REDIGOCLUSTER_SHARDCOUNT rung (`<state_dir>/fallback.json`, atomic).
-
-The compose renderer reads it, so every `up` after a rung worked starts there.
-"""
+"""The remembered REDIGOCLUSTER_SHARDCOUNT rung (`<state_dir>/fallback.json`, atomic): the
+compose renderer reads it, so every `up` after a rung worked starts there."""
 
 from __future__ import annotations
 

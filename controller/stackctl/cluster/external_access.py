@@ -1,6 +1,5 @@
-"""An existing cluster (`redis.mode = external`): every question is one one-shot probe
-container of the Redis image on the user's network (`cluster.external`); stackctl never
-starts, stops, reconfigures or fails over its nodes, and removes what its stack wrote."""
+"""An existing cluster (`redis.mode = external`), asked from one-shot probe containers
+(`cluster.external`): never started, stopped or reconfigured; what the stack wrote goes."""
 
 from __future__ import annotations
 

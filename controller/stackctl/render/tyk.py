@@ -1,7 +1,5 @@
-"""The Tyk side of the compose file: gateway (and its replicas), pump and upstream, and
-the files they mount, with the helpers the stack's other renderers share (bind mounts,
-env form, config digests). Assembled into the whole file by `render.stack`.
-"""
+"""The Tyk side of the compose file (gateway and its replicas, pump, upstream, their mounted
+files) and the helpers the other renderers share (bind mounts, env form, digests)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,5 @@
-"""One-shot containers on a project's network (`docker run --rm`), e.g. diagnosis probes.
-
-Secrets go in on stdin, never on the command line.
-"""
+"""One-shot containers on a project's network (`docker run --rm`), e.g. diagnosis probes;
+secrets go in on stdin, never on the command line."""
 
 from __future__ import annotations
 

@@ -1,10 +1,9 @@
-"""Rate-limit arithmetic: how many requests a key limited to `rate` per `per` seconds
-should get through in a run, for each kind of limiter the gateway has (tyk.tables
-RATE_LIMITERS): exact for the fixed window (windows aligned on multiples of `per`); a
-leaky bucket (Tyk's in-memory DRL) also refills during the run; a sliding log lets at
-most `rate` through in any `per` seconds (one or two fewer: its check counts the request
-being decided); the sentinel limiter writes its log off the request path, so requests
-already in flight when the limit is reached pass too."""
+"""Rate-limit arithmetic: how many requests a key limited to `rate` per `per` seconds gets
+through in a run, per limiter (tyk.tables RATE_LIMITERS): the fixed window exactly
+(windows aligned on multiples of `per`); the leaky bucket (in-memory DRL) refills during
+the run; the sliding log lets at most `rate` through in any `per` seconds (one or two
+fewer: it counts the request being decided); the sentinel limiter also passes requests
+in flight when the limit is reached."""
 
 from __future__ import annotations
 

@@ -1,7 +1,5 @@
-"""When a swarm stack is up: its tasks running (Swarm says `running` only once a task's
-healthcheck passes), the init job complete, and the cluster ready by the same rule the
-compose gate uses (stack/redis/cluster-ready.sh, run in a one-shot container on the
-attachable Redis overlay)."""
+"""When a swarm stack is up: its tasks running, the init job complete, and the cluster
+ready by the compose gate's rule (cluster-ready.sh in a one-shot on the Redis overlay)."""
 
 from __future__ import annotations
 

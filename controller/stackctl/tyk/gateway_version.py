@@ -1,8 +1,6 @@
-"""Which Tyk a gateway image is and which Redis client it carries: read from the image's
-labels first (a local build names its release and its client), then its tag (an official
-image's tag is its release), then the running gateway's /hello; the client from the
-labels, else from the release table (tables.GATEWAY_CLIENTS). Then the known behaviours
-of that client and release (tables.CLIENT_BEHAVIOURS)."""
+"""Which Tyk a gateway image is and which Redis client it carries: the image's labels (a
+local build's), its tag (an official image's), or the running gateway's /hello; the client
+from the labels, else tables.GATEWAY_CLIENTS; then its known behaviours."""
 
 from __future__ import annotations
 

@@ -1,7 +1,5 @@
-"""Dashboard (profile pro): tyk_analytics.conf (or TYK_DB_*) from the one model: Redis in
-its own names, the licence, admin_secret, shared_node_secret = the gateway's node_secret,
-tyk_api_config (gateway host, port, secret), hash_keys as the gateway's, and PostgreSQL
-for storage.main / analytics / uptime."""
+"""Dashboard (profile pro): tyk_analytics.conf (or TYK_DB_*) from the one model: Redis, the
+licence, secrets paired with the gateway's, hash_keys, and PostgreSQL for storage."""
 
 from __future__ import annotations
 

@@ -1,10 +1,8 @@
-"""ALL Tyk configuration knowledge stackctl uses, as data.
-
-Sources: Gateway `config/config.go` `StorageOptionsConf` (v2.9.3 .. v5.14.0, master), Pump
-`storage/store.go` + `config.go` (v1.10.0, v1.14.0, v1.16.0), Dashboard configuration docs
-(closed source). A new Tyk version is an edit of these tables, not a code hunt.
-Ranges give the earliest release in which a name was confirmed, not necessarily its birth.
-"""
+"""ALL Tyk configuration knowledge stackctl uses, as data: a new Tyk version is an edit of
+these tables. Sources: Gateway `config/config.go` `StorageOptionsConf` (v2.9.3 .. v5.14.0,
+master), Pump `storage/store.go` + `config.go` (v1.10.0, v1.14.0, v1.16.0), Dashboard
+configuration docs (closed source). Ranges give the earliest release in which a name was
+confirmed, not necessarily its birth."""
 
 from __future__ import annotations
 
