@@ -40,9 +40,8 @@ def _one_line(text: str, limit: int = 200) -> str:
 
 
 class DashboardClient:
-    """A client for one Dashboard (on the host: its published port on loopback).
-    `admin_secret` for Admin API calls, `user_key` for Dashboard API calls; either may be
-    None until needed (`with_user_key` gives a client with the user's key)."""
+    """A client for one Dashboard (on the host: its published port): `admin_secret` for Admin
+    API calls, `user_key` for Dashboard API calls (`with_user_key`), either None until needed."""
 
     def __init__(self, base_url: str, admin_secret: SecretStr | None = None,
                  user_key: SecretStr | None = None, timeout: float = DEFAULT_TIMEOUT,

@@ -52,9 +52,8 @@ class ServiceRow:
 
 @dataclass(frozen=True)
 class LoadApi:
-    """The API a load calls. `own`: a fresh API made for the run (its analytics records
-    are exactly the run's); else the API baked into every gateway (one made through one
-    swarm gateway task's API would be served by that task only)."""
+    """The API a load calls. `own`: a fresh API for the run (its analytics records are the
+    run's); else the one baked into every gateway (a swarm task's own would serve only it)."""
 
     own: bool
     api_id: str = SMOKE_API_ID
@@ -228,10 +227,9 @@ class Engine(Exec, Protocol):
 
     def recreate_env(self, ctx: StackContext, want: Mapping[str, Mapping[str, str | None]],
                      say: Callable[[str], None]) -> dict[str, str]:
-        """Re-render from `ctx` (the overrides file as it is, its gateway replica count),
-        recreate the gateway(s) and the pump, wait until they serve with Redis pass,
-        check `want` per service (None: must be unset; ToolError); the gateway's
-        environment for the names asked (`say`: progress lines)."""
+        """Re-render from `ctx` (the overrides file as it is, its gateway replica count), recreate
+        gateway(s) and pump, wait until they serve with Redis pass, check `want` per service
+        (None: must be unset; ToolError); the gateway's environment for the names asked."""
 
     def drifted(self, ctx: StackContext) -> list[str]:
         """The services a render of `ctx`'s settings would change against what runs and

@@ -433,9 +433,8 @@ class SwarmEngine(SwarmSteps, SwarmRecreate):
                         f"http://gateway:{gateway_listen_port()}", LoadApi(own=False))
 
     def pump_records(self, api_id: str) -> int | None:
-        """Rows in the pump task's tmpfs sink (`CSV_VOLUME`, on its node), printed by a
-        Redis-image helper mounting it here (the pump has no shell); None: the pump's
-        task is not on this node, or the sink could not be read."""
+        """Rows in the pump task's tmpfs sink (`CSV_VOLUME`), printed by a Redis-image helper here
+        (the pump has no shell); None when the pump's task is elsewhere or the sink unreadable."""
         if not self.stack.local_tasks().get("pump"):
             return None
         try:

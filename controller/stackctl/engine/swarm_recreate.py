@@ -78,10 +78,9 @@ def check_pool_only(changed: Sequence[str], project: str) -> None:
 
 def rolling(changed: Sequence[str], deployed: Mapping[str, Mapping[str, str]],
             rendered: Mapping[str, Mapping[str, str]]) -> list[str]:
-    """The services whose tasks the deploy replaces: changed against the file rendered
-    before, and with another environment than the one deployed (a sweep changes only
-    their environment and replica count; after an interrupted point the file may differ
-    from what runs while the deployed spec is already the wanted one)."""
+    """The services whose tasks the deploy replaces: changed against the file rendered before
+    and with another environment than deployed (after an interrupted point the file may
+    differ while the deployed spec is already the wanted one)."""
     return [n for n in ROLLED if n in changed and dict(deployed.get(n, {}))
             != dict(rendered.get(n, {}))]
 

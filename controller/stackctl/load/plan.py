@@ -40,10 +40,9 @@ class LoadPlan:
 
 @dataclass(frozen=True)
 class SliceCounts:
-    """Answers counted per fixed slice of wall-clock time, for engines that give no
-    per-request times (wrk): slice `i` covers `[start + i * width_s, start + (i + 1) *
-    width_s)` in time.time() seconds. The first and last slices are partial (the run
-    started and stopped inside them)."""
+    """Answers per fixed slice of wall-clock time, for engines without per-request times (wrk):
+    slice `i` covers `[start + i * width_s, start + (i + 1) * width_s)`; the first and last
+    are partial."""
 
     start: float
     width_s: float

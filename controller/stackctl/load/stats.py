@@ -72,10 +72,8 @@ def trimmed(counts: SliceCounts) -> SliceCounts | None:
 
 
 def merge_counts(parts: Sequence[SliceCounts | None]) -> SliceCounts | None:
-    """Several concurrent runs' counts (the load tasks') as one over the span where all
-    of them ran, partial edge slices left out: outside it the sum would show one run
-    starting or stopping, not the stack. None when one has no counts, their widths
-    differ, or they never overlap."""
+    """Concurrent runs' counts (the load tasks') as one over the span where all ran, partial
+    edge slices left out; None when one has no counts, widths differ, or they never overlap."""
     kept = [trimmed(p) if p is not None else None for p in parts]
     if not kept or any(k is None for k in kept):
         return None

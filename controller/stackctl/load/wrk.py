@@ -119,10 +119,8 @@ Runner = Callable[[list[str]], str]
 
 def run_wrk_plan(plan: LoadPlan, url: str, work_dir: Path, runner: Runner,
                  script: str | None = None, keys_dir: str | None = None) -> LoadResult:
-    """Write the script and the keys file (0600) into `work_dir`, run wrk through
-    `runner`, parse; both files are removed afterwards.
-
-    `script` / `keys_dir` are the paths wrk sees (inside a container they differ)."""
+    """Write the script and the keys file (0600) into `work_dir`, run wrk through `runner`,
+    parse, remove both; `script` / `keys_dir` are the paths wrk sees."""
     keys_path = write_keys_file(work_dir, plan.keys)
     local_script = script_file(work_dir, f"{keys_path.name}.lua")  # one per run, as the keys
     try:

@@ -24,13 +24,11 @@ MIB = 1024 * 1024
 
 @dataclass(frozen=True)
 class Cost:
-    """What `requests` requests cost between two snapshots; None where a reading was
-    unavailable (`unavailable` says why) or there were no requests.
-
-    `new_connections_per_request` is the gateways' namespaces' ActiveOpens delta per
-    request: upstream and Redis connections together (and one per run of the gateway's
-    healthcheck). Redis counts leave out stackctl's probe commands (`PROBE_COMMANDS`);
-    Redis cores are the node containers' cgroup CPU (healthchecks included)."""
+    """What `requests` requests cost between two snapshots; None where a reading was unavailable
+    (`unavailable` says why) or there were no requests. `new_connections_per_request`: the
+    gateways' ActiveOpens delta per request (upstream and Redis, and the healthcheck's).
+    Redis counts leave out stackctl's probes (`PROBE_COMMANDS`); Redis cores are the nodes'
+    cgroup CPU (healthchecks included)."""
 
     seconds: float
     requests: int

@@ -29,9 +29,8 @@ Reading = ContainerUsage | Unavailable
 
 
 class MeterSource(Protocol):
-    """Where a snapshot reads a stack's counters on this machine. `read_snapshot` asks
-    `gateways()` first each time (a source may list its containers there), then
-    `nodes()`, then runs `exec_node` for every node."""
+    """Where a snapshot reads a stack's counters here: `gateways()` first each time (a source
+    may list its containers there), then `nodes()`, then `exec_node` per node."""
 
     def gateways(self) -> Mapping[str, str]:
         """The gateway containers to meter: label -> container name."""

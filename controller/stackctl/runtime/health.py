@@ -105,11 +105,9 @@ def probe(target: Exec, state: ServiceState, check: Check,
 
 def probed(target: Exec, states: Sequence[ServiceState],
            checks: Mapping[str, Check]) -> list[ServiceState]:
-    """`states` with each running container Docker still calls `starting` or `unhealthy`
-    marked `healthy` when its service's test passes now (Docker's verdict may be a minute
-    old: a Redis node paused by the drill stays `unhealthy` until its next check), and
-    each running container of a probed service (no Docker healthcheck) `healthy` or
-    `starting` as its probe says (the probes run at once); the others as they were."""
+    """`states` with each running container Docker calls `starting` or `unhealthy` (a verdict
+    up to a minute old) `healthy` when its test passes now, and each probed service's
+    (no Docker healthcheck) `healthy` or `starting` as its probe says; the rest as they were."""
     def wanted(s: ServiceState) -> bool:
         check = checks.get(s.service)
         return (s.state == "running" and check is not None

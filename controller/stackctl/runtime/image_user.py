@@ -28,10 +28,8 @@ def record_run_as(state_dir: Path, users: Mapping[str, tuple[int, int]],
 
 def read_run_as(state_dir: Path, refs: Mapping[str, str] | None = None
                 ) -> dict[str, tuple[int, int]]:
-    """`record_run_as`'s table; empty when absent or unreadable (the images' own USER
-    applies then). With `refs` (service -> the image it runs now), a service recorded
-    with another image (e.g. a drill varying `images.gateway`) gets that image's user
-    (`image_users`: cached per image id)."""
+    """`record_run_as`'s table ({} when absent or unreadable: the images' USER applies); with
+    `refs` (service -> its image now), a service recorded with another image gets that one's."""
     try:
         data = read_json(state_dir / RUN_AS_FILE)
     except ValueError:
@@ -88,10 +86,9 @@ CHECKS_FILE = "image-checks.json"
 
 def unreadable(ref: str, uid: int, gids: Sequence[int], paths: Sequence[str],
                executables: Sequence[str], state_dir: Path) -> list[str]:
-    """What the user (uid, gids) cannot use in image `ref`: files and directories under
-    `paths` it cannot read (or search), `executables` it cannot run, and the directories
-    above them it cannot search; a path the image lacks counts. Empty when all is well.
-    Cached per image id and user (the image's files are read with `docker export`)."""
+    """What (uid, gids) cannot use in image `ref`: files and directories under `paths` it cannot
+    read or search, `executables` it cannot run, parents it cannot search, missing paths;
+    cached per image id and user."""
     facts = image_facts(ref)
     if facts is None:
         raise ToolError(f"image {ref} is not present")

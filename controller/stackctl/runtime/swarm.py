@@ -184,19 +184,15 @@ class Stack:
         return network_name(self.name, short)
 
     def deploy(self, stack_file: Path) -> None:
-        """`docker stack deploy --resolve-image never`: create or update the services
-        whose spec changed; nothing is pulled (images must be on the nodes). No
-        `--prune`: it would remove the jobs created next to the stack (`run_job`). The
-        CLI's "Updating service ..." lines are captured, not printed (stdout may be
-        `--json`)."""
+        """`docker stack deploy --resolve-image never`: update the services whose spec changed,
+        pulling nothing; no `--prune` (it would remove the jobs `run_job` makes); the CLI's
+        lines are captured (stdout may be `--json`)."""
         _checked(["stack", "deploy", "--compose-file", str(stack_file), "--resolve-image",
                   "never", self.name], f"docker stack deploy {self.name}")
 
     def run_job(self, spec: Mapping[str, Any]) -> None:
-        """(Re)create a `replicated-job` service in the stack's namespace from a spec
-        (name, image, user, entrypoint, args, env, network, secrets, configs, tmpfs,
-        labels, max_attempts) and return at once (`--detach`); `env` must hold nothing
-        secret (it is on the command line: secrets go in as Swarm secrets)."""
+        """(Re)create a `replicated-job` service in the stack's namespace from a spec and return at
+        once; `env` holds nothing secret (on the command line: secrets go in as Swarm secrets)."""
         name = self.full(str(spec["name"]))
         _run(["service", "rm", name], f"docker service rm {name}")
         args = ["service", "create", "--detach", "--quiet", "--mode", "replicated-job",
@@ -325,10 +321,9 @@ class Stack:
 
     def missing_images(self, refs: Sequence[str], timeout: float = 90.0
                        ) -> dict[str, list[str]]:
-        """Which active nodes lack which of `refs`: one `global-job` per image runs
-        `true` on every node without pulling (`--no-resolve-image`; a node without the
-        image rejects its task with "No such image"). node hostname -> missing refs. The
-        check services are removed again."""
+        """Which active nodes lack which of `refs` (hostname -> refs): one `global-job` per image
+        runs `true` on every node without pulling (a node without it rejects the task with "No
+        such image"); the check services are removed again."""
         names = [self.full(f"image-check-{i}") for i in range(len(refs))]
         try:
             for name, ref in zip(names, refs, strict=True):

@@ -111,10 +111,9 @@ def build_report(options: SmokeOptions, rate: float, made: SmokeSetup, result: L
                  per_task: Sequence[LoadResult] = (), tasks: int = 0,
                  not_checked: Sequence[str] = (), in_flight: int | None = None,
                  gateways: int = 1) -> SmokeReport:
-    """Judge the measurements (`limiter`: the stack's; None reads as Tyk's default;
-    `sink`: where analytics were counted, `delivered` None: not read; `per_task`: each
-    of `tasks` load tasks' result, `result` their merge; `in_flight`: the most requests
-    open at once, default the connections asked)."""
+    """Judge the measurements (`limiter` None: Tyk's default; `delivered` None: not read;
+    `per_task`: each load task's result, `result` their merge; `in_flight`: most requests
+    open at once, default the connections)."""
     limiter = limiter or rate_limiter("default")
     outcomes = [checks.KeyOutcome(k.rate, k.per, k.limited, Counter(s))
                 for k, s in zip(made.keys, result.statuses, strict=True)]

@@ -94,10 +94,8 @@ def wall_of(snapshot: Snapshot) -> float:
 
 @dataclass
 class SwarmMeter:
-    """Meters one load run from the load tasks: `running` (every task runs) takes the
-    first snapshot a little into the run, `complete` (every task ended) the second;
-    `cost` turns them into a `Cost` with the answers counted between the two instants
-    (the tasks' per-slice counts)."""
+    """Meters one load run from the load tasks: `running` takes the first snapshot a little into
+    the run, `complete` the second; `cost` counts the tasks' answers between the two."""
 
     stack: Stack
     model: StackModel

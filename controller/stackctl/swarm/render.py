@@ -78,10 +78,8 @@ def _read_stack(path: Path) -> dict[str, Any]:
 
 
 def changed_services(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
-    """Services of `after` that are new or whose definition differs from `before`'s
-    beyond the replica count (secrets and configs are named by content, so a changed file
-    changes its users): Swarm replaces their tasks. A new replica count alone only adds
-    or removes tasks."""
+    """Services of `after` new or changed beyond the replica count (content-named secrets and
+    configs change their users): Swarm replaces their tasks; a replica count only scales."""
     old = before.get("services", {}) if before else {}
     return sorted(n for n, s in after["services"].items()
                   if n not in old or _as_deployed(before, old[n]) != _as_deployed(after, s))

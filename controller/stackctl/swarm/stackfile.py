@@ -222,10 +222,9 @@ def redis_services(model: StackModel, files: SwarmFiles, objects: _Objects, imag
 
 def init_job(model: StackModel, files: SwarmFiles, objects: _Objects, image: str
              ) -> dict[str, Any]:
-    """The cluster-init job, for `docker service create --mode replicated-job` (Engine
-    20.10's `docker stack deploy` answers "Unknown mode: replicated-job", measured here).
-    Its secrets and configs are declared in the stack file, so the deploy creates them;
-    `source` here is their Swarm name."""
+    """The cluster-init job, for `docker service create --mode replicated-job` (Engine 20.10's
+    `stack deploy` refuses that mode, measured); `source` names its secrets and configs as
+    Swarm does (the stack file declares them)."""
     primaries, pairs = replica_plan(model)
     secrets = [objects.secret("redis-password", files.redis.password, PASSWORD_FILE),
                *_tls_secrets(objects, model, STACKCTL_CLIENT)]
@@ -261,10 +260,8 @@ def _environment(state_dir: Path, service: str) -> dict[str, Any]:
 
 
 def tyk_services(model: StackModel, files: SwarmFiles, objects: _Objects) -> dict[str, Any]:
-    """Upstream, the gateway (one service, `gateway.replicas` tasks) and the pump. The
-    Tyk services run as their image's user (`runtime.image_user`, recorded by preflight),
-    which owns their secrets (0400); they have no shell, so no healthcheck: stackctl
-    probes them over HTTP (`swarm.health`)."""
+    """Upstream, the gateway (one service, `gateway.replicas` tasks) and the pump, running as
+    their image's user (owner of their 0400 secrets); no shell, so probed over HTTP."""
     settings = model.settings
     images = stack_images(settings)
     state_dir = settings.state_dir
