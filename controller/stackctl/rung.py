@@ -42,12 +42,6 @@ def write_last_report(state_dir: Path, report: dict[str, Any]) -> None:
     atomic_write_json(state_dir / FALLBACK_FILE, data)
 
 
-def last_report(state_dir: Path) -> dict[str, Any] | None:
-    """The last ladder report, if any."""
-    report = _load(state_dir).get("last_report")
-    return report if isinstance(report, dict) else None
-
-
 def shardcount_env(state_dir: Path) -> dict[str, str]:
     """What every Redis-connected service's compose `environment` gets ({} when unset)."""
     value = read_shardcount(state_dir)

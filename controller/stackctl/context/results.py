@@ -76,7 +76,6 @@ class Results:
     rendered: Rendered | None = None
     start_failure: StartFailure | None = None
     gateway: GatewayHealth | None = None
-    fallback: FallbackOutcome | None = None
     smoke: SmokeSummary | None = None
     swarm: SwarmRun | None = None  # engine = swarm only
 

@@ -99,7 +99,6 @@ class Fallback:
         runner = StackRunner(ctx, releases, self.rung_timeout or RUNG_TIMEOUT_S)
         report = climb(runner, releases, rungs_after(before))
         outcome = FallbackOutcome(failure, report.as_dict())
-        ctx.results.fallback = outcome
         if report.worked:
             write_last_report(ctx.state_dir, outcome.as_dict())
             try:
@@ -118,7 +117,6 @@ class Fallback:
             raise StepError(self.name, "; ".join(ladder), "see `stackctl doctor --stack`")
         diagnosis = self.diagnose(ctx)
         outcome = FallbackOutcome(outcome.trigger, outcome.ladder, diagnosis.as_dict())
-        ctx.results.fallback = outcome
         write_last_report(ctx.state_dir, outcome.as_dict())
         top = diagnosis.top
         where = f"{top.component}: " if top.component else ""
