@@ -107,8 +107,7 @@ def copy_tree(target: Path, *parts: str, mode: int = 0o644) -> Path:
 
 @contextlib.contextmanager
 def as_directory(*parts: str) -> Iterator[Path]:
-    """A real directory holding an asset folder: the installed folder itself when it is
-    on the file system (every pip install), else a temporary copy."""
+    """A real directory holding an asset folder: the installed one (pip), else a temporary copy."""
     node = _folder(parts)
     if isinstance(node, Path):
         yield node

@@ -118,8 +118,7 @@ def check_disk(path: Path) -> Check:
 
 
 def check_images(settings: Settings, present: Callable[[str], bool]) -> list[Check]:
-    """Which images the chosen mode needs are present. Registries are never probed:
-    stackctl sends no traffic off this machine."""
+    """The images the chosen mode needs are present (registries are never probed)."""
     checks = []
     for service, ref in stack_images(settings).items():
         if present(ref):

@@ -29,8 +29,7 @@ class ConfigError(StackctlError):
 
 
 class BadFileError(ConfigError, ValueError):
-    """A file stackctl reads is malformed: names the path and the fix. Also a ValueError,
-    so callers that skip an unreadable file keep doing so."""
+    """A malformed file: names the path and the fix; a ValueError too, for callers that skip one."""
 
 
 class ConfigErrors(ConfigError):

@@ -110,8 +110,7 @@ def load_secrets(state_dir: Path, create: bool = True) -> Secrets:
 
 
 def read_licence(state_dir: Path) -> SecretStr | None:
-    """The Dashboard licence from the secrets file, else STACKCTL_LICENCE; None when
-    neither has one. Reads only: nothing is generated or written."""
+    """The Dashboard licence from the secrets file, else STACKCTL_LICENCE, else None (read only)."""
     path = secrets_path(state_dir)
     try:
         data = json.loads(path.read_text())

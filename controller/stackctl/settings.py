@@ -294,8 +294,7 @@ MANAGED_ONLY = ("shards", "replicas", "tls", "user", "endpoints")
 
 
 def _changed(section: BaseModel) -> list[str]:
-    """Fields set to something other than their default (a recorded settings file sets
-    every field, to its default or not)."""
+    """Fields set to other than their default (a recorded settings file sets every field)."""
     defaults = type(section)()
     return [name for name in sorted(section.model_fields_set)
             if getattr(section, name) != getattr(defaults, name)]

@@ -101,8 +101,7 @@ class GatewayClient:
     def _send(self, method: str, path: str, *, headers: dict[str, str] | None = None,
               json: Any = None, params: dict[str, str] | None = None,
               timeout: float | None = None, shown: str | None = None) -> httpx.Response:
-        """One request; transport failures become GatewayError naming `shown` (the path
-        with secrets masked) or `path`."""
+        """One request; transport failures become GatewayError naming `shown` (masked) or `path`."""
         url = self._base + (shown or path)
         wait = self._timeout if timeout is None else timeout
         try:
@@ -163,8 +162,7 @@ class GatewayClient:
         return self.create_key_hashed(session)[0]
 
     def create_key_hashed(self, session: dict[str, Any]) -> tuple[str, str]:
-        """POST /tyk/keys/create; returns (key, key_hash): the hash names its Redis
-        records when hash_keys is on (prefixes: `tyk.lookup.redis_key_prefix`)."""
+        """POST /tyk/keys/create; (key, key_hash): the hash names its Redis records (hash_keys)."""
         data = self._call("keys-create", json=session)
         key = data.get("key") if isinstance(data, dict) else None
         if not key:
@@ -179,8 +177,7 @@ class GatewayClient:
 
     def through(self, path: str, headers: dict[str, str] | None = None, *,
                 timeout: float | None = None) -> Reply:
-        """GET `path` on an API the gateway serves (`headers`: e.g. the key in the
-        API's auth header); any status is an answer, only the transport fails."""
+        """GET `path` on an API the gateway serves (`headers`: e.g. the key); any status answers."""
         resp = self._send("GET", path, headers=headers, timeout=timeout)
         return Reply(resp.status_code, resp.text)
 

@@ -74,8 +74,7 @@ class NodeRunner(Protocol):
 
     def exec_node(self, node: str, command: Sequence[str], env: Mapping[str, str]
                   ) -> ExecResult:
-        """Run `command` against the node `node` (in its container, or in another Redis
-        container with STACKCTL_TARGET set to the node's address)."""
+        """Run `command` against `node` (in its container, or another with STACKCTL_TARGET set)."""
 
     def gate(self) -> AbstractContextManager[Exec]:
         """Where the cluster is asked as a whole (cluster-ready.sh), open for a block."""

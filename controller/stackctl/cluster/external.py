@@ -277,8 +277,7 @@ def parse_preflight(text: str) -> PreflightProbe:
 
 def probe_preflight(ext: ExternalRedis, password: str, run: Runner, addrs: Sequence[str],
                     commands: Sequence[str]) -> PreflightProbe:
-    """Ask every node what the pre-flight checks need; ACL DRYRUN each of `commands`
-    (`CMD ARG...` lines) on the first node that answers."""
+    """Ask every node what the pre-flight needs; ACL DRYRUN `commands` on the first that answers."""
     env = {**probe_env(ext, addrs), "PROBE_DRYRUN": "\n".join(commands)}
     result = run(PREFLIGHT_SCRIPT, probe_mounts(ext), env, (password + "\n").encode())
     return parse_preflight(result.stdout)

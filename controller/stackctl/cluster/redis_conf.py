@@ -145,8 +145,7 @@ def redis_dir(model: StackModel) -> Path:
 
 
 def render_redis(model: StackModel, secrets: Secrets) -> RedisFiles:
-    """Write every node's redis.conf, the ACL file, auth.conf, the password file and the
-    scripts into `<state_dir>/redis/` (atomically; secrets 0600)."""
+    """Write every redis.conf, the ACL, auth.conf, password and scripts (atomic; secrets 0600)."""
     root = redis_dir(model)
     password = secrets.redis_password.get_secret_value()
     confs: dict[str, Path] = {}

@@ -109,8 +109,7 @@ def _all_up(ctx: StackContext) -> bool:
 
 
 def record_applied(ctx: StackContext) -> None:
-    """Remember what the last successful up applied: the files' digest and the settings
-    (later commands on this stack use those: `context.recorded`)."""
+    """Remember what the last successful up applied (digest, settings: `context.recorded`)."""
     if ctx.results.rendered is not None:
         atomic_write_json(ctx.state_dir / APPLIED_FILE,
                           {"digest": ctx.results.rendered.digest,

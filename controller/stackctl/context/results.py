@@ -45,8 +45,7 @@ class GatewayHealth:
 
 @dataclass(frozen=True)
 class FallbackOutcome:
-    """What the fallback did about a start failure: the ladder and, when no rung helped,
-    the diagnosis (JSON views of the fallback package's reports)."""
+    """What the fallback did about a start failure: the ladder, and the diagnosis if none helped."""
 
     trigger: StartFailure
     ladder: dict[str, Any]

@@ -47,8 +47,7 @@ class ProBootstrap:
 
 
 class Gateway(Protocol):
-    """What the bootstrap needs of the gateway (`GatewayKeyed` or a fake): a reload, and
-    a request through it with a key, answering (status, body)."""
+    """What the bootstrap needs of the gateway: a reload, and a keyed request (status, body)."""
 
     def reload(self) -> None:
         """Reload the gateway (it fetches APIs and policies from the Dashboard)."""

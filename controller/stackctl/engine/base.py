@@ -96,8 +96,7 @@ class Engine(Exec, Protocol):
 
     def wait_running(self, timeout: float, what: str = "services",
                      services: Sequence[str] | None = None) -> None:
-        """Until every long-running service (or only `services`) runs as wanted and
-        passes its own check; ToolError when one stopped, or at the deadline."""
+        """Until every long-running service (or `services`) runs and passes its check; ToolError."""
 
     def require_running(self) -> None:
         """ConfigError (exit 2, one line) unless the stack runs with these settings."""
@@ -106,8 +105,7 @@ class Engine(Exec, Protocol):
         """Take the stack down (volumes too when asked); what is left, by kind."""
 
     def recreate(self, services: Sequence[str], remove_orphans: bool = False) -> None:
-        """Recreate `services` from the re-rendered file (a changed environment: sweep
-        points, --vary, fallback rungs); returns once Docker accepted it."""
+        """Recreate `services` from the re-rendered file; returns once Docker accepted it."""
 
     def gateway_services(self) -> list[str]:
         """The gateway services (compose: one per gateway; swarm: one, with replicas)."""
@@ -199,8 +197,7 @@ class Engine(Exec, Protocol):
     # -- up's steps, the commands' reports, loads from the swarm --------------------------
 
     def preflight(self, ctx: StackContext, refs: list[str]) -> str:
-        """The engine's own checks before anything starts (the step checks the images
-        `refs` here, the support matrix and the files); its verdict."""
+        """The engine's own checks before anything starts (images `refs` too); its verdict."""
 
     def render(self, ctx: StackContext) -> str:
         """Write every file the stack runs from (`rendered_file` among them)."""
@@ -222,8 +219,7 @@ class Engine(Exec, Protocol):
 
     def run_load_tasks(self, plan: LoadPlan, metered: bool
                        ) -> tuple[LoadResult, list[LoadResult], Cost | None, str]:
-        """`plan` from the `load_site().tasks` load tasks: merged, each task's, the cost
-        (metered inside the run when `metered`; None, and why, otherwise)."""
+        """`plan` from the load tasks: merged, each task's, the cost (None, and why, unmetered)."""
 
     def recreate_env(self, ctx: StackContext, want: Mapping[str, Mapping[str, str | None]],
                      say: Callable[[str], None]) -> dict[str, str]:

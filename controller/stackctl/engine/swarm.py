@@ -342,8 +342,7 @@ class SwarmEngine(SwarmSteps, SwarmRecreate):
             swarm.container_action(task.container, "unpause")
 
     def start(self, services: Sequence[str]) -> None:
-        """Swarm brings a killed or stopped service back itself: wait until each has a
-        running task (never `docker start` of the old task's container)."""
+        """Wait until Swarm runs a new task for each (never `docker start` of the old container)."""
         wait_tasks(self.stack, dict.fromkeys(services, 1), self.start_wait_s,
                    what="drill restore")
 

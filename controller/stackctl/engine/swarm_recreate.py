@@ -53,8 +53,7 @@ def env_mismatch(seen: Mapping[str, str], want: Mapping[str, str | None]) -> dic
 
 
 def placement_groups(ctx: StackContext) -> int | None:
-    """The label groups `up`'s preflight found (the Redis services' constraints depend on
-    them; the same value renders the same Redis services)."""
+    """The label groups `up`'s preflight found (the same value renders the same Redis services)."""
     s = ctx.model.settings
     return decide(s.swarm.placement, nodes(), s.redis.replicas).groups
 

@@ -45,8 +45,7 @@ class SwarmSteps:
     state_dir: Path
 
     def preflight(self, ctx: StackContext, refs: list[str]) -> str:
-        """Swarm settings, a manager, the placement, `refs` on every other node, the
-        access proxy's port; the verdict (kept for the render's placement)."""
+        """Swarm settings, a manager, the placement, `refs` on other nodes, the proxy's port."""
         settings = ctx.model.settings
         check_swarm_settings(settings)
         swarm.require_manager()

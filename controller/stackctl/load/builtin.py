@@ -272,8 +272,7 @@ def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop]:
 
 
 def run_builtin(plan: LoadPlan, live: Live | None = None) -> LoadResult:
-    """Run `plan` on a fresh event loop and return what it measured (`live`: counts and
-    a stop switch another thread may read and set while it runs)."""
+    """Run `plan` on a fresh event loop (`live`: counts and a stop switch for another thread)."""
     if plan.connections < 1:
         raise ValueError("connections must be >= 1")
     tgt = target(plan)

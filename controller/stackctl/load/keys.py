@@ -91,8 +91,7 @@ def create_keys(gw: GatewayClient, api_id: str, listen_path: str, keys: int, lim
 
 
 def wait_serving(gw: GatewayClient, setup: SmokeSetup) -> int:
-    """Poll the API with an unlimited key until it answers 200 (the reload took).
-    Returns how many requests it sent (the gateway records each one)."""
+    """Poll the API with an unlimited key until it answers 200; the requests sent (recorded)."""
     key = next(k for k in setup.keys if not k.limited).key.get_secret_value()
     deadline = time.monotonic() + READY_TIMEOUT_S
     sent, last = 0, "no answer"

@@ -98,8 +98,7 @@ def submit_reads(pool: ThreadPoolExecutor, run: NodeExec, nodes: Sequence[str]
 
 def collect(futures: Mapping[str, Future[NodeCounts]]
             ) -> tuple[dict[str, NodeCommands], dict[str, int]]:
-    """The submitted reads' answers: commands by node (a failed read becomes
-    Unavailable) and connections received by node (the nodes that answered)."""
+    """The reads' answers: commands by node (failed: Unavailable), connections by node answering."""
     commands: dict[str, NodeCommands] = {}
     received: dict[str, int] = {}
     for node, future in futures.items():

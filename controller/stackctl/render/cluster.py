@@ -69,8 +69,7 @@ def _client_mounts(model: StackModel, files: RedisFiles, identity: str) -> list[
 
 
 def _node_network(model: StackModel, node: RedisNode) -> dict[str, Any]:
-    """A node's pinned address; in hostname mode also the configuration-endpoint alias
-    (Docker's DNS answers it with every node that carries it)."""
+    """A node's pinned address; with hostname endpoints also the configuration-endpoint alias."""
     net: dict[str, Any] = {"ipv4_address": str(node.ip)}
     if model.hostname_endpoints:
         net["aliases"] = [CONFIG_ENDPOINT]

@@ -244,8 +244,7 @@ def _bits(f: ImageFile, uid: int, gids: Collection[int]) -> int:
 
 
 def can_read(f: ImageFile, uid: int, gids: Collection[int]) -> bool:
-    """Whether (uid, gids) may read `f` (list it, for a directory). A symlink's own
-    bits are 0777: resolve it first to judge its target."""
+    """Whether (uid, gids) may read (list) `f`; resolve a symlink first (its own bits are 0777)."""
     return uid == 0 or bool(_bits(f, uid, gids) & 4)
 
 

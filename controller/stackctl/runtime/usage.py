@@ -227,8 +227,7 @@ def _read(path: Path) -> str | Unavailable:
 
 
 def locate(names: Sequence[str]) -> dict[str, ContainerRef | Unavailable]:
-    """Each named container's id and PID, from one `docker inspect` (a missing one makes
-    docker exit 1 but the others are still printed)."""
+    """Each named container's id and PID, from one `docker inspect` (missing ones are skipped)."""
     from python_on_whales.exceptions import DockerException
     from python_on_whales.utils import run
 
@@ -245,8 +244,7 @@ def locate(names: Sequence[str]) -> dict[str, ContainerRef | Unavailable]:
 
 
 def owned_cgroups(ref: ContainerRef, proc: Path = PROC) -> dict[str, str] | Unavailable:
-    """The cgroups of the container's main PID, checked to still be the container's (a
-    stopped container's PID may be gone or reused)."""
+    """The cgroups of the container's main PID, checked to still be its (a PID may be reused)."""
     text = _read(proc / str(ref.pid) / "cgroup")
     if isinstance(text, Unavailable):
         return Unavailable(f"container {ref.name} is gone ({text.reason})")

@@ -32,8 +32,7 @@ class Allowed:
 
 def windows_touched(start: float, end: float, per: float, margin: float = CLOCK_MARGIN_S
                     ) -> int:
-    """The most fixed windows of `per` seconds a run from `start` to `end` (epoch s) can
-    touch, allowing `margin` on both ends."""
+    """The most fixed `per`-second windows a run from `start` to `end` touches (`margin` slack)."""
     if per <= 0:
         raise ValueError("per must be > 0")
     first = math.floor((start - margin) / per)

@@ -65,8 +65,7 @@ def load_way(site: LoadSite, asked: str | None) -> LoadWay:
 
 
 def in_flight(way: LoadWay, connections: int, keys: int) -> int:
-    """The most requests the load has open at once: wrk opens at least a connection per
-    key (a thread each), in every load task."""
+    """The most requests open at once: wrk opens at least a connection per key, per load task."""
     if way.tool != "wrk":
         return connections
     tasks = max(1, way.tasks)

@@ -43,8 +43,7 @@ class TaskMeter(Protocol):
     """Told about the load job's progress (`stackctl.swarm.meter.SwarmMeter`)."""
 
     def running(self, started: float, running: float) -> None:
-        """Every task runs (wall clock: the job was created at `started`, all were seen
-        running at `running`); may block until it has measured."""
+        """Every task runs (the job made at `started`, all seen running at `running`); may block."""
 
     def complete(self) -> None:
         """Every task has ended."""
@@ -84,8 +83,7 @@ def merge(results: Sequence[LoadResult]) -> LoadResult:
 
 def _parse_tasks(text: str, keys: int, started: float, connections: int
                  ) -> list[LoadResult]:
-    """Each task's result; `connections` (a task's): requests that may be in flight when
-    its wrk stops (served, and recorded by the gateway, unseen)."""
+    """Each task's result; `connections`: requests a task may leave in flight (served, unseen)."""
     return [parse_wrk_output(line, keys, started, connections) for line in text.splitlines()
             if line.startswith(MARKER)]
 

@@ -123,8 +123,7 @@ class _Objects:
 
     def secret(self, key: str, path: Path, target: str, mode: int = SECRET_MODE,
                owner: tuple[int, int] = (0, 0)) -> dict[str, Any]:
-        """A service's reference to a secret file (created once, by content), owned by
-        `owner` (uid, gid) in the container."""
+        """A service's reference to a content-named secret file, owned by `owner` (uid, gid)."""
         return {"source": self._add(self.secrets, key, path), "target": target,
                 "uid": str(owner[0]), "gid": str(owner[1]), "mode": mode}
 

@@ -121,8 +121,7 @@ def get(src: Path, modules: Sequence[str], *, env: Mapping[str, str] | None = No
 
 def list_modules(src: Path, paths: Sequence[str], *,
                  env: Mapping[str, str] | None = None) -> dict[str, str]:
-    """path -> selected version in the build list of the main module at `src`
-    (`go list -m -json`); a path not in the build list is left out."""
+    """path -> selected version in the build list of the main module at `src` (`go list -m`)."""
     command = [go_binary(), "list", "-m", "-e", "-json", *paths]
     out = run(command, cwd=src, env=_env(env), what="go list -m")
     found: dict[str, str] = {}

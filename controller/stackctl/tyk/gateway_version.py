@@ -132,8 +132,7 @@ def image_version(image: str, hello_version: str | None = None) -> GatewayVersio
 
 def container_version(container: str, fallback_image: str,
                       hello_version: str | None = None) -> GatewayVersion:
-    """The version of the image a running container runs (`fallback_image` read instead
-    when the container is not there)."""
+    """The version of a running container's image (`fallback_image` when there is none)."""
     facts = container_image(container)
     if facts is None:
         return image_version(fallback_image, hello_version)

@@ -205,8 +205,7 @@ def gateway_auth_header() -> str:
 
 
 def dashboard_endpoint(name: str) -> DashboardEndpoint:
-    """The Dashboard route `name` (Admin/Dashboard API, or what a Dashboard-mode gateway
-    calls), from the tables."""
+    """The Dashboard route `name` (its APIs, or what a Dashboard-mode gateway calls)."""
     for entry in (*DASHBOARD_API, *DASHBOARD_NODE_API):
         if entry.name == name:
             return entry

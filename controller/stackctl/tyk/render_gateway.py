@@ -53,8 +53,7 @@ def _limiter_values(limiter: RateLimiter, release: str) -> dict[str, Any]:
 
 
 def dashboard_mode(secrets: Secrets) -> dict[str, Any]:
-    """Profile pro: APIs and policies from the Dashboard, registered with the node secret
-    (the oss profile keeps file mode)."""
+    """Profile pro: APIs and policies from the Dashboard, registered with the node secret."""
     url = dashboard_url_in_stack()
     return {
         "use_db_app_configs": True,

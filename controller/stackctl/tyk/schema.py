@@ -127,8 +127,7 @@ LimiterKind = Literal["leaky-bucket", "fixed-window", "sliding-log", "sentinel"]
 
 @dataclass(frozen=True)
 class RateLimiter:
-    """One of the gateway's rate limiters: the flags that select it, where it counts,
-    and how exactly it limits."""
+    """One of the gateway's rate limiters: its flags, where it counts, how exactly it limits."""
 
     name: str  # the stackctl setting's value
     flags: tuple[tuple[str, bool], ...]  # gateway keys and values that select it
@@ -149,8 +148,7 @@ class StandaloneEnv:
 
 @dataclass(frozen=True)
 class LogSignature:
-    """A log line (start-up, or a runtime sign such as a pool timeout) and what it tells,
-    in the releases that print it."""
+    """A log line (start-up, or a runtime sign) and what it tells, in the releases printing it."""
 
     component: Component
     text: str  # substring to look for
@@ -173,8 +171,7 @@ class RedisKeyPrefix:
 
 @dataclass(frozen=True)
 class Endpoint:
-    """One route of the gateway's API: method, path (`{name}` placeholders), whether it
-    needs the API secret in the auth header."""
+    """One gateway API route: method, path (`{name}` placeholders), whether it needs the secret."""
 
     name: Literal["hello", "apis", "api", "keys-create", "key", "reload"]
     method: str

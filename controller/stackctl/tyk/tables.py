@@ -850,8 +850,7 @@ carry another client than the release shipped)."""
 
 @dataclass(frozen=True)
 class GatewayRedisClient:
-    """The Redis client a range of gateway releases ships: go-redis (a range where the
-    exact version was not read) and TykTechnologies/storage."""
+    """The Redis client a range of gateway releases ships: go-redis (a range) and storage."""
 
     releases: Releases
     go_redis: Range
@@ -883,8 +882,7 @@ GATEWAY_CLIENTS: tuple[GatewayRedisClient, ...] = (
 
 @dataclass(frozen=True)
 class ClientBehaviour:
-    """A known behaviour of the gateway's Redis use, by go-redis version (the client) or by
-    gateway release (Tyk's own code)."""
+    """A known behaviour of the gateway's Redis use, by go-redis version or gateway release."""
 
     kind: str
     what: str  # one line: what the user sees

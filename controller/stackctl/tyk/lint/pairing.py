@@ -21,8 +21,7 @@ default is false."""
 
 
 def check_pairing(views: Sequence[View]) -> list[Finding]:
-    """A `pairing` error for each pair that differs (or is set on one side only), once
-    the dashboard's config sets any of them."""
+    """A `pairing` error per pair that differs or is one-sided, once the dashboard sets any."""
     by = {v.component: v for v in views}
     gateway, dashboard = by.get("gateway"), by.get("dashboard")
     if gateway is None or dashboard is None or not any(
