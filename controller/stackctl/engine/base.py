@@ -138,8 +138,7 @@ class Engine(Exec, Protocol):
         """Run `command` against the Redis node `node` (meter.commandstats.NodeExec)."""
 
     def gate(self) -> AbstractContextManager[Exec]:
-        """Where the cluster is asked (the scripts in stack/redis), open for a `with`
-        block: Compose's gate service; on swarm a probe container on the Redis overlay."""
+        """Where the cluster is asked, open for a `with` block (Compose's gate; a swarm probe)."""
 
     # -- faults (drill.scenarios.base.Faults) -------------------------------------------
 
@@ -228,15 +227,13 @@ class Engine(Exec, Protocol):
         (None: must be unset; ToolError); the gateway's environment for the names asked."""
 
     def drifted(self, ctx: StackContext) -> list[str]:
-        """The services a render of `ctx`'s settings would change against what runs and
-        a recreate of gateway and pump would not (ConfigError beyond those)."""
+        """What a render of `ctx` changes that a recreate would not (ConfigError past gateway, pump)."""
 
     def gateway_targets(self, ctx: StackContext) -> list[tuple[str, str]]:
         """Each gateway (service name, base URL) as the engine's loads reach it."""
 
     def check_settings(self) -> None:
-        """ConfigError (exit 2, one line, nothing started) for a setting this engine
-        cannot honour or an engine that cannot run it (`up` asks before its first step)."""
+        """ConfigError (exit 2, nothing started) for a setting this engine cannot honour."""
 
 
 def refuse(engine: Engine, feature: str, setting: str, fix: str = "") -> None:

@@ -80,8 +80,7 @@ def service_rows(states: Sequence[ServiceState]) -> list[ServiceRow]:
 
 
 class ComposeEngine(ComposeSteps):
-    """The `Engine` of a Compose stack (see the module's docstring). It is the project's
-    `Compose`: exec, logs, states and the faults are Compose's own methods."""
+    """The `Engine` of a Compose stack: its project's `Compose` (exec, logs, faults are its own)."""
 
     name = "compose"
     note = ""

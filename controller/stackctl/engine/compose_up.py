@@ -66,8 +66,7 @@ class ComposeSteps(Compose):
         return skipped("compose starts the Redis and Tyk services in their own steps")
 
     def start_redis(self, ctx: StackContext) -> str | Outcome:
-        """`compose up` on the nodes, cluster-init and cluster-gate (Compose fails at once
-        when cluster-init fails), then the gate's readiness rule until it passes."""
+        """`compose up` of nodes, cluster-init and gate; then the gate's rule until it passes."""
         if ctx.results.unchanged:
             return "unchanged: nothing recreated"
         start_cluster(self, READY_TIMEOUT_S, step="redis-cluster")

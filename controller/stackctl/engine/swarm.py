@@ -239,8 +239,7 @@ class SwarmEngine(SwarmSteps, SwarmRecreate):
         return rows
 
     def states(self, services: Sequence[str]) -> list[ServiceState]:
-        """Per service: `running` when all its wanted tasks run and none is starting or
-        being replaced (the state of a whole service, not of one container)."""
+        """Per service: `running` when all its wanted tasks run and none is starting or replaced."""
         wanted = {s.name: s.replicas for s in self.stack.services()}
         tasks = self.stack.tasks()
         out = []
@@ -287,8 +286,7 @@ class SwarmEngine(SwarmSteps, SwarmRecreate):
 
     def exec_node(self, node: str, command: Sequence[str], env: Mapping[str, str]
                   ) -> ExecResult:
-        """In the node's own task container here, else in another Redis task container
-        here against the node's address (the stack's containers here read now)."""
+        """In the node's own task container here, else another Redis one at its address."""
         source = SwarmSource(self.stack, self.model)
         source.refresh()
         return source.exec_node(node, command, env)
@@ -333,8 +331,7 @@ class SwarmEngine(SwarmSteps, SwarmRecreate):
         self._act(services, "pause")
 
     def unpause(self, services: Sequence[str]) -> None:
-        """`docker unpause` of the containers paused; one Swarm already replaced (its
-        healthcheck failed while paused) is gone, and its new task is left alone."""
+        """`docker unpause` of the paused containers (one Swarm replaced is left alone)."""
         for service in services:
             task = self.acted.get(service)
             if task is None or not swarm.container_paused(task.container):
@@ -347,8 +344,7 @@ class SwarmEngine(SwarmSteps, SwarmRecreate):
                    what="drill restore")
 
     def restart(self, services: Sequence[str], timeout: int | None = None) -> None:
-        """`docker service update --force`: returns once none of the old tasks is wanted
-        and every new one has a started container (as `docker restart` returns)."""
+        """`docker service update --force`, until only new tasks are wanted and started."""
         for service in services:
             old = {t.id for t in self.stack.tasks() if t.service == service
                    and t.desired == "running"}

@@ -37,8 +37,7 @@ def beyond_pool(changed: Iterable[str]) -> list[str]:
 
 
 def leftover_tasks(tasks: Sequence[Task], wanted: Mapping[str, int]) -> dict[str, int]:
-    """Per wanted service, how many tasks still run beyond the wanted number (an old task
-    stopping, or one more than a scale-down keeps); empty when settled."""
+    """Per wanted service, tasks still running beyond the wanted number; empty when settled."""
     running = {name: 0 for name in wanted}
     for task in tasks:
         if task.service in wanted and task.state == "running":

@@ -55,8 +55,7 @@ class Diagnosed(Protocol):
 
 
 class Deferred:
-    """Run `inner`; on a StepError, record it for the fallback step and carry on (the step
-    is reported failed). Skipped when an earlier deferred step already failed."""
+    """Run `inner`; a StepError is recorded for the fallback step (reported failed) and run on."""
 
     def __init__(self, inner: Step[StackContext]) -> None:
         self.inner = inner
@@ -75,8 +74,7 @@ class Deferred:
 
 
 class Fallback:
-    """Nothing to do after a clean start; else the ladder, and a diagnosis when no rung
-    helps. Raises StepError naming the most likely cause and its fix."""
+    """The ladder after a failed start, then a diagnosis if no rung helps (StepError: its cause)."""
 
     name = "fallback"
 

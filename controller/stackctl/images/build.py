@@ -142,8 +142,7 @@ BUILD_LABELS = (RELEASE_LABEL, GO_REDIS_LABEL, STORAGE_LABEL,
 
 
 def build_labels(module: GoModule, built: GoBinary) -> dict[str, str]:
-    """The labels of a Tyk image: its release, its Redis client's versions (from the
-    build list, `go list -m`) and the requirement lines `go get` moved."""
+    """A Tyk image's labels: its release, its Redis client's versions and the moved requirements."""
     labels = {RELEASE_LABEL: module.release}
     for path, key in ((versions.GO_REDIS, GO_REDIS_LABEL),
                       (versions.TYK_STORAGE, STORAGE_LABEL)):

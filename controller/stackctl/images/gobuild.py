@@ -163,8 +163,7 @@ def moved(before: str, after: str) -> tuple[Moved, ...]:
 
 def _edit_requirements(module: GoModule, src: Path, released: Path,
                        env: dict[str, str]) -> tuple[Moved, ...]:
-    """Restore the release's go.mod and go.sum, `go get` the module's `requires`, record
-    the lines that moved beside `src` (go.mod.released, go-mod-edits.txt)."""
+    """Restore the release's go.mod/go.sum, `go get` the `requires`, keep what moved."""
     for name in ("go.mod", "go.sum"):
         shutil.copyfile(released / name, src / name)
         (src / name).chmod(0o644)

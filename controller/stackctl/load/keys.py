@@ -73,8 +73,7 @@ def create(gw: GatewayClient, keys: int, limit: int) -> SmokeSetup:
 
 def create_keys(gw: GatewayClient, api_id: str, listen_path: str, keys: int, limit: int,
                 drop_api: bool = False) -> SmokeSetup:
-    """The keys for an API that exists, a third of them limited (`key_limits`); the keys
-    made are deleted again when one fails (and the API too with `drop_api`)."""
+    """Keys for an existing API, a third limited (`key_limits`); all deleted again on a failure."""
     made: list[SmokeKey] = []
     try:
         for rate, limited in key_limits(keys, limit):

@@ -144,8 +144,7 @@ def cost(before: Snapshot, after: Snapshot, requests: int, pool_timeouts: int = 
 
 
 def connections_received(before: Snapshot, after: Snapshot) -> int | None:
-    """Connections the Redis nodes received between two snapshots, less the one each
-    node's read in `after` made itself; None unless every node was read both times."""
+    """Connections the nodes received between two snapshots, less the reads' own; None if unread."""
     nodes = set(after.nodes) or set(after.commands)
     if not nodes or any(n not in before.connections_received
                         or n not in after.connections_received for n in nodes):
@@ -292,8 +291,7 @@ def _machine(before: Snapshot, after: Snapshot, missing: list[str]
 
 def _shares(seconds: float, cores: int, busy_s: float | None, gateway_s: float | None,
             redis_s: float, loadgen_s: float) -> dict[str, float]:
-    """Percent of all cores used by the gateways, Redis, the load generator and the rest
-    of the machine (Docker, healthchecks, other tenants); empty without host readings."""
+    """Percent of all cores used by gateways, Redis, load generator, the rest; {} if unread."""
     if busy_s is None or gateway_s is None:
         return {}
     capacity = seconds * cores / 100.0

@@ -106,8 +106,7 @@ def pro_compose(model: StackModel, files: ProFiles) -> dict[str, Any]:
 
 
 def join_store(model: StackModel, services: dict[str, Any]) -> None:
-    """The pump joins the store network (its sql pumps write there) and waits for the
-    database; every gateway waits for the dashboard it registers with."""
+    """The pump joins the store network, waiting for the database; gateways for the dashboard."""
     pump = services["pump"]
     pump["networks"] = {**pump["networks"], STORE_NETWORK: {
         "ipv4_address": str(store_ip(model, "pump"))}}

@@ -196,8 +196,7 @@ def _tyk_volumes(doc: dict[str, Any], redis_image: str) -> None:
 
 
 def render_reference(out_dir: Path | None = None) -> list[Path]:
-    """Render the default stack into `out_dir` (compose.yaml, redis/*.conf, tyk/*.conf);
-    by default the checkout's compose/ (ConfigError outside a checkout)."""
+    """Render the default stack into `out_dir` (default the checkout's compose/: ConfigError)."""
     if out_dir is None:
         if REFERENCE_DIR is None:
             raise ConfigError("--out", "no checkout to write the reference stack (compose/) "

@@ -94,8 +94,7 @@ class TykFiles:
 
 
 def run_as(image_uid: int, gid: int | None = None) -> str:
-    """A Tyk container's `user`: the image's own user with the rendered files' group (the
-    host user's), so 0640 files are readable by it and by nobody else beyond the owner."""
+    """A Tyk container's `user`: its image's user with the host user's group (reads 0640 files)."""
     return f"{image_uid}:{os.getgid() if gid is None else gid}"
 
 
@@ -147,8 +146,7 @@ def bind_mount(source: Path, target: str, read_only: bool = True) -> dict[str, A
 
 
 def probe_of(role: str, via: str, host: str) -> dict[str, Any]:
-    """The `x-probe` of a gateway (/hello with Redis pass) or the pump (/health), run from
-    `via` to `host` (`runtime.health`): the Tyk images have no shell for a healthcheck."""
+    """The `x-probe` of a gateway (/hello, Redis pass) or the pump (/health), run from `via`."""
     if role == "pump":
         return {PROBE_KEY: http_probe(via, host, HEALTH_PORT, f"/{HEALTH_NAME}", "ok")}
     return {PROBE_KEY: http_probe(via, host, GATEWAY_PORT, gateway_endpoint("hello").path,
@@ -236,8 +234,7 @@ def gateway_replicas(model: StackModel, gateway: dict[str, Any]) -> dict[str, An
 
 
 def use_env_form(service: dict[str, Any], tyk: TykFiles) -> None:
-    """Env form: the component reads an env file (compose passes it; never argv) on top of
-    its config file, which then holds only the secrets (`TykFiles.gateway_conf`)."""
+    """Env form: an env file on top of a config file holding only the secrets (never argv)."""
     role = role_of(service)
     env = {"gateway": tyk.gateway_env, "pump": tyk.pump_env}.get(str(role))
     if env is not None:
