@@ -227,7 +227,7 @@ class Engine(Exec, Protocol):
         (None: must be unset; ToolError); the gateway's environment for the names asked."""
 
     def drifted(self, ctx: StackContext) -> list[str]:
-        """What a render of `ctx` changes that a recreate would not (ConfigError past gateway, pump)."""
+        """What a render of `ctx` changes that a recreate would not (ConfigError past those)."""
 
     def gateway_targets(self, ctx: StackContext) -> list[tuple[str, str]]:
         """Each gateway (service name, base URL) as the engine's loads reach it."""
