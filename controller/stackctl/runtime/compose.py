@@ -49,8 +49,7 @@ class Compose:
         return container_name(self.project, service, index)
 
     def env(self, service: str, index: int = 1) -> dict[str, str]:
-        """A replica's environment as its container was created with (`docker inspect`
-        Config.Env: no process runs in it, so a shell-less image answers too)."""
+        """A replica's environment as created (Config.Env: a shell-less image answers too)."""
         name = self.container(service, index)
         result = self._run(["inspect", "--type", "container", "--format",
                             "{{json .Config.Env}}", name], f"docker inspect {name}",
@@ -227,8 +226,7 @@ _HEALTH = (("(unhealthy)", "unhealthy"), ("(healthy)", "healthy"),
 
 
 def parse_docker_ps(text: str) -> list[ServiceState]:
-    """Parse `docker ps --format PS_FORMAT`: the health and the exit code come from the
-    status column (`Up 5 seconds (healthy)`, `Exited (137) 2 seconds ago`)."""
+    """`docker ps --format PS_FORMAT` lines; health and exit code from the status column."""
     out = []
     for line in text.splitlines():
         parts = line.split("\t")

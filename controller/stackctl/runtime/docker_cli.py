@@ -64,8 +64,7 @@ def parse_env(text: str) -> dict[str, str]:
 
 
 class Exec(Protocol):
-    """Runs a command in a service's container: all a health probe, a gate wait, a SQL
-    count or a watch needs (an engine, the drill's gate, or a fake in a logic test)."""
+    """Runs a command in a service's container (an engine, the drill's gate, a test's fake)."""
 
     def exec(self, service: str, command: Sequence[str], env: dict[str, str] | None = None,
              index: int = 1, timeout: float | None = None) -> ExecResult:

@@ -47,8 +47,7 @@ def exec_argv(test: Sequence[str] | str | None) -> list[str] | None:
 
 
 def http_argv(host: str, port: int, path: str, expect: str) -> list[str]:
-    """A bash command that GETs `http://host:port/path` and passes when the answer holds
-    `expect` (bash's /dev/tcp and grep: no curl needed where it runs)."""
+    """A bash command GETting `http://host:port/path`, passing when the answer holds `expect`."""
     script = (f'exec 3<>/dev/tcp/{host}/{port} && '
               f'printf "GET {path} HTTP/1.0\\r\\nHost: {host}\\r\\n\\r\\n" >&3 && '
               f"grep -qF '{expect}' <&3")

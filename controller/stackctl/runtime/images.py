@@ -32,8 +32,7 @@ def image_exists(ref: str) -> bool:
 
 
 def images_present(refs: Sequence[str]) -> dict[str, bool]:
-    """Which of `refs` are present, with one `docker image inspect` (a `ToolError` when
-    the engine does not answer, rather than a False for every image)."""
+    """Which of `refs` are present (one `docker image inspect`; ToolError without an engine)."""
     from python_on_whales.exceptions import DockerException
     from python_on_whales.utils import run
 

@@ -301,8 +301,7 @@ class Stack:
         _run(["service", "rm", self.full(service)], f"docker service rm {service}")
 
     def create_object(self, kind: str, name: str, path: Path) -> None:
-        """Create a Swarm `secret` or `config` from a file, in the stack's namespace (so
-        `docker stack rm` removes it too); kept when one of that name exists."""
+        """A Swarm `secret` or `config` from a file, in the stack's namespace; kept if it exists."""
         assert kind in ("secret", "config")
         result = _run([kind, "create", "--label", f"{STACK_LABEL}={self.name}", name,
                        str(path)], f"docker {kind} create {name}")
@@ -468,8 +467,7 @@ def parse_tasks(text: str, stack: str) -> list[Task]:
 
 
 def parse_local_tasks(text: str, stack: str) -> dict[str, list[str]]:
-    """`docker ps --format '{{.Names}}\t{{.Label "<service label>"}}'` lines -> container
-    names by short service name (lines without a service label are left out)."""
+    """`docker ps` name and service-label lines -> container names by short service name."""
     out: dict[str, list[str]] = {}
     prefix = f"{stack}_"
     for line in text.splitlines():
@@ -570,8 +568,7 @@ def parse_addresses(text: str) -> dict[str, str]:
 
 def container_action(container: str, action: str, signal: str = "SIGKILL",
                      timeout: int | None = None) -> None:
-    """`docker kill --signal`, `stop --time`, `pause` or `unpause` of one container
-    (a task's: Swarm then decides what follows, e.g. a new task for a dead one)."""
+    """`docker kill --signal`, `stop --time`, `pause` or `unpause` of one (task) container."""
     assert action in CONTAINER_ACTIONS
     args = [action]
     if action == "kill":
@@ -583,8 +580,7 @@ def container_action(container: str, action: str, signal: str = "SIGKILL",
 
 def exec_bounded(container: str, command: Sequence[str], env: Mapping[str, str] | None = None,
                  timeout: float | None = None) -> ExecResult:
-    """`docker exec` in a local container, at most `timeout` seconds (exit 124 when cut
-    short); `env` must hold nothing secret (it is on the command line)."""
+    """`docker exec` here, at most `timeout` seconds (exit 124); nothing secret in `env`."""
     args = ["exec", *flags("--env", env), container, *command]
     if timeout is None:
         return _run(args, f"docker exec {container}")
@@ -593,8 +589,7 @@ def exec_bounded(container: str, command: Sequence[str], env: Mapping[str, str] 
 
 
 def force_update(full_service: str) -> None:
-    """`docker service update --force --detach`: Swarm replaces every task of the
-    service (its update_config: one at a time, stop-first), the service's restart."""
+    """`docker service update --force --detach`: Swarm replaces every task (a restart)."""
     _checked(["service", "update", "--force", "--detach", "--quiet", full_service],
              f"docker service update --force {full_service}")
 
@@ -606,8 +601,7 @@ seen here with two gateway tasks, a drill waiting forever): read at most this lo
 
 def service_logs_since(full_service: str, since: float,
                        timeout: float = SERVICE_LOGS_TIMEOUT_S) -> str:
-    """Every task's log lines since `since` (epoch seconds), without prefixes; "" when
-    the service has none; what arrived within `timeout` when the stream stalls."""
+    """Every task's log lines since `since` (epoch s), unprefixed; what came in `timeout`."""
     cmd = [*docker_client().client_config.docker_cmd, "service", "logs", "--raw",
            "--no-trunc", "--since", f"{since:.3f}", full_service]
     with tool_errors(f"docker service logs {full_service}"):

@@ -135,8 +135,7 @@ def parse_proc_cgroup(text: str) -> dict[str, str]:
 
 
 def parse_mountinfo(text: str) -> list[CgroupMount]:
-    """The cgroup and cgroup2 mounts in /proc/<pid>/mountinfo (proc(5): fields after the
-    ` - ` separator are fstype, source, super options; v1 controllers are among them)."""
+    """The cgroup and cgroup2 mounts in /proc/<pid>/mountinfo (fields after ` - `, proc(5))."""
     out = []
     for line in text.splitlines():
         head, sep, tail = line.partition(" - ")

@@ -155,8 +155,7 @@ def steady_check(parts: Sequence[Slice]) -> Check:
 
 def connection_reuse_check(new_per_request: float | None, limit: float, time_wait: int | None,
                            why_unmeasured: str = "") -> Check:
-    """The gateway reuses its connections: new outbound connections per proxied request
-    stay below `limit` (each new one costs a handshake and leaves a TIME_WAIT socket)."""
+    """The gateway reuses connections: new outbound ones per proxied request stay below `limit`."""
     if new_per_request is None:
         return Check("connection-reuse", False, f"not measured: {why_unmeasured or 'no data'}")
     tw = f"; {time_wait} sockets in TIME_WAIT to the upstream" if time_wait is not None else ""

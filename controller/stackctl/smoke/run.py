@@ -119,8 +119,7 @@ def _sample_hello(gw: GatewayClient, probes: _Probes, at: list[float],
 
 
 def settled(count: Callable[[], int], pause_s: float, tries: int = 3) -> int:
-    """The count once two reads `pause_s` apart agree (records of earlier requests to the
-    same API still on their way are in it then, not in this run's)."""
+    """The count once two reads `pause_s` apart agree (earlier records still on their way)."""
     last = count()
     for _ in range(tries):
         time.sleep(pause_s)
@@ -185,8 +184,7 @@ def _counter(ctx: StackContext, model: StackModel, api_id: str
 def run_smoke(ctx: StackContext, options: SmokeOptions,
               after_setup: Callable[[GatewayClient, api_keys.SmokeSetup], None] | None = None
               ) -> SmokeReport:
-    """Run the whole smoke against the stack in `ctx`. `after_setup` (tests) may tamper
-    with what was created, e.g. revoke a key, before the load starts."""
+    """Run the whole smoke against `ctx`'s stack (`after_setup`, tests: tamper before the load)."""
     options.validate()
     settings = ctx.model.settings
     site = ctx.engine.load_site()

@@ -30,8 +30,7 @@ class Certificates:
 
 
 class Render:
-    """Every file the stack runs from, written atomically into the state directory
-    (`Engine.render`: the compose file, or the stack file with its secrets and configs)."""
+    """Every file the stack runs from, written atomically into the state dir (`Engine.render`)."""
 
     name = "render"
 
@@ -40,8 +39,7 @@ class Render:
 
 
 class Deploy:
-    """The whole stack created or updated at once where the engine does so
-    (`Engine.roll_out`: swarm's `docker stack deploy`; Compose starts each part later)."""
+    """The whole stack created or updated at once where the engine does (`Engine.roll_out`)."""
 
     name = "deploy"
 
@@ -50,8 +48,7 @@ class Deploy:
 
 
 class RedisCluster:
-    """The nodes running and the cluster ready by the gate's rule (`Engine.start_redis`);
-    skipped where the cluster access starts no Redis (external)."""
+    """The nodes running, the cluster ready (`Engine.start_redis`); skipped when external."""
 
     name = "redis-cluster"
 
@@ -62,8 +59,7 @@ class RedisCluster:
 
 
 class TykComponents:
-    """Upstream, gateway and pump started and watched until decided (`Engine.start_tyk`);
-    a start-up failure raises `StartupFailure`, which the `fallback` step picks up."""
+    """Upstream, gateway and pump started and decided (`Engine.start_tyk`; `StartupFailure`)."""
 
     name = "tyk"
 

@@ -49,8 +49,8 @@ def swarm_files(ctx: StackContext, extra_apps: Mapping[str, dict[str, Any]]) -> 
 
 def render_swarm(ctx: StackContext, extra_apps: Mapping[str, dict[str, Any]],
                  groups: int | None) -> tuple[Rendered, SwarmFiles]:
-    """Write the stack file, the init job and their inputs; sets `ctx.results.rendered`.
-    The digest is the two files': they name every secret and config by its content."""
+    """Write the stack file, the init job and their inputs; sets `ctx.results.rendered`
+    (its digest: the two files', which name every secret and config by content)."""
     files = swarm_files(ctx, extra_apps)
     previous = _read_stack(ctx.state_dir / STACK_FILE)
     previous_job = _read_stack(ctx.state_dir / JOB_FILE)

@@ -134,8 +134,7 @@ class _Objects:
 
 
 def layout(model: StackModel) -> list[tuple[RedisNode, int, int]]:
-    """(node, shard, rank) for every node: redis-1..S are the primaries (rank 0), then
-    rank 1 of every shard, and so on; cluster-init makes this layout."""
+    """(node, shard, rank) per node: redis-1..S the primaries, then rank 1 of every shard, ..."""
     shards = model.settings.redis.shards
     return [(n, (n.index - 1) % shards, (n.index - 1) // shards) for n in model.nodes]
 

@@ -113,8 +113,7 @@ def build(src: Path, output: Path, *, tags: Sequence[str] = (), ldflags: str = "
 
 def get(src: Path, modules: Sequence[str], *, env: Mapping[str, str] | None = None,
         timeout: float = 1800.0) -> None:
-    """`go get path@version ...` in the main module at `src`: edits its go.mod and go.sum
-    (the listed versions and whatever minimal version selection moves with them)."""
+    """`go get path@version ...` in the main module at `src` (go.mod, go.sum and what MVS moves)."""
     run([go_binary(), "get", *modules], cwd=src, env=_env(env), what="go get",
         timeout=timeout)
 

@@ -64,8 +64,7 @@ class StartupFailure(StepError):
 
 
 def last_signature(component: Component, release: str, log: str) -> SignatureHit | None:
-    """The last log line matching a signature of `release` (or, when none does, of any
-    release: a wrapper or a mislabelled image still tells something)."""
+    """The last log line matching a signature of `release`, else of any release."""
     for table, in_release in ((signatures(component, release), True),
                               (all_signatures(component), False)):
         hit = _last_hit(table, log, in_release)

@@ -102,8 +102,7 @@ def _first(*options: tuple[T | None, Source]) -> tuple[T | None, Source]:
 
 
 def has(version: GatewayVersion, behaviour: ClientBehaviour) -> bool | None:
-    """Whether this gateway behaves so: True, False, or None when the table cannot tell
-    (the client is known only as a range that straddles the behaviour's, or unknown)."""
+    """Whether this gateway behaves so: True, False, or None when the table cannot tell."""
     if behaviour.releases is not None:
         return None if version.release is None else behaviour.releases.contains(
             version.release)

@@ -188,8 +188,7 @@ EndpointAnswer = Literal["CLUSTER SLOTS", "MOVED/ASK", "TLS name"]
 
 @dataclass(frozen=True)
 class EndpointFollowing:
-    """How a component's Redis Cluster client treats the endpoint a node announces in one
-    kind of answer: whether a hostname endpoint is dialled as given."""
+    """Whether a component's cluster client dials a hostname a node announces in one answer."""
 
     component: Component
     answer: EndpointAnswer
@@ -201,8 +200,7 @@ class EndpointFollowing:
 
 @dataclass(frozen=True)
 class RedisCommandUse:
-    """A Redis command a component sends, with arguments for `ACL DRYRUN` (keys and
-    channels named as Tyk names them, so key and channel patterns are checked too)."""
+    """A Redis command a component sends, with `ACL DRYRUN` arguments named as Tyk names them."""
 
     component: Component
     command: str  # e.g. "CLUSTER SLOTS"

@@ -27,8 +27,7 @@ GRACE_S = 12.0
 
 
 class Observable(Exec, Protocol):
-    """What the watch reads (its `exec` runs the healthcheck probes): `runtime.compose.
-    Compose` or a fake."""
+    """What the watch reads (its `exec` runs the healthcheck probes): `Compose` or a fake."""
 
     def states(self, services: Sequence[str]) -> list[ServiceState]:
         """The services' containers."""
@@ -40,8 +39,7 @@ class Observable(Exec, Protocol):
 def _round(target: Observable, releases: Mapping[Component, str], elapsed: float,
            timeout: float, grace: float, checks: Mapping[str, Check]
            ) -> tuple[dict[str, ServiceState], dict[Component, Detection | None]]:
-    """Read every component's state and log at once (probing those Docker still calls
-    `starting`), and classify them."""
+    """Every component's state and log read at once (probing Docker's `starting`), classified."""
     components = list(releases)
     with ThreadPoolExecutor(max_workers=len(components) + 1) as pool:
         states_call = pool.submit(target.states, components)
@@ -97,8 +95,7 @@ def _fill(verdicts: Mapping[Component, Detection | None],
 
 
 def components(compose_file: Path, settings: Settings) -> dict[Component, str]:
-    """The Redis-connected components in the rendered compose file, with the release each
-    runs (gateway, pump; dashboard when the profile renders it)."""
+    """The Redis-connected components in the rendered compose file, each with its release."""
     data = read_json(compose_file)
     services = data.get("services", {}) if isinstance(data, dict) else {}
     tyk, _ = target_versions(settings)
@@ -109,8 +106,7 @@ def components(compose_file: Path, settings: Settings) -> dict[Component, str]:
 
 
 def settle_times(settings: Settings) -> dict[Component, float]:
-    """How long past healthy each component's log is still read (tables.HEALTH_BEFORE_REDIS:
-    one period of its first Redis use, plus a margin)."""
+    """How long past healthy each component's log is still read (HEALTH_BEFORE_REDIS + margin)."""
     sections = {"gateway": settings.gateway, "pump": settings.pump}
     return {c: float(getattr(sections[c], name)) + SETTLE_MARGIN_S
             for c, name in HEALTH_BEFORE_REDIS.items() if c in sections}
