@@ -79,8 +79,7 @@ class DashboardClient:
 
     def call(self, route: str, *, json: Any = None, text_ok: bool = False,
              **names: str) -> dict[str, Any]:
-        """One call on the route `route` of the tables; its JSON object (`text_ok`: a
-        body that is not JSON comes back as {"text": ...})."""
+        """One call on the tables' route `route`: its JSON object (`text_ok`: or {"text": ...})."""
         end = dashboard_endpoint(route)
         path = end.path.format(**names)
         shown = f"{end.method} {self._base}{path}"

@@ -68,8 +68,7 @@ def _transport_error(method: str, url: str, exc: Exception, timeout: float) -> G
 
 
 class GatewayClient:
-    """A client for one gateway's API (the published port on loopback, or a front-network
-    address); `secret` may be None for calls that need none."""
+    """A client for one gateway's API (published port or front address; `secret` may be None)."""
 
     def __init__(self, base_url: str, secret: SecretStr | None = None,
                  timeout: float = DEFAULT_TIMEOUT) -> None:
@@ -202,8 +201,7 @@ def gateway_state(base: str, secret: SecretStr | None) -> dict[str, str]:
 
 
 def wait_redis_pass(gw: GatewayClient, timeout: float, poll: float = 0.5) -> dict[str, Any]:
-    """Poll /hello until it reports Redis `pass` (checks run every liveness interval);
-    return that answer, or raise GatewayError with the last state seen."""
+    """Poll /hello until Redis `pass`: that answer, or GatewayError with the last state."""
     deadline = time.monotonic() + timeout
     last = "no answer"
     while True:

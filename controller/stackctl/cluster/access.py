@@ -105,8 +105,8 @@ class ClusterAccess(Protocol):
         """Every node's role and the key names matching `patterns` (SCAN, never KEYS)."""
 
     def forget(self, names: Sequence[str]) -> list[str]:
-        """Delete what a run wrote (every key whose name holds one of `names`: sessions, counters,
-        quotas) on a cluster that is not the stack's own; the problems met."""
+        """Delete the keys whose names hold one of `names` (a run's sessions, counters, quotas) on a
+        cluster not the stack's own; the problems met."""
 
     def leave(self) -> str:
         """`down`, after the containers went: what was done to the cluster ("": nothing)."""

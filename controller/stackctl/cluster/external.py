@@ -171,8 +171,7 @@ done
 
 def scan_nodes(ext: ExternalRedis, password: str, run: Runner, addrs: Sequence[str],
                patterns: Sequence[str]) -> dict[str, tuple[str, list[str]]]:
-    """Each node's ROLE (first line) and the key names matching `patterns` (SCAN, never
-    KEYS): {addr: (role, names)}; role "" when the node did not answer."""
+    """Each node's ROLE and the key names matching `patterns` (SCAN); role "" without an answer."""
     env = {**probe_env(ext, addrs), "PROBE_PATTERNS": " ".join(patterns)}
     result = run(SCAN_SCRIPT, probe_mounts(ext), env, (password + "\n").encode())
     out: dict[str, tuple[str, list[str]]] = {}
@@ -186,8 +185,7 @@ def scan_nodes(ext: ExternalRedis, password: str, run: Runner, addrs: Sequence[s
 
 
 def external_status(found: Discovery) -> ClusterStatus:
-    """`stackctl status` of an external cluster, from one discovery (no node containers
-    to exec into): the topology as the answering node sees it, and its CLUSTER INFO."""
+    """`stackctl status` of an external cluster from one discovery: topology and CLUSTER INFO."""
     problem = discovery_problem(found)
     if problem is not None:
         return ClusterStatus([], {"state": "unreachable", "slots_covered": 0, "primaries": 0,
@@ -300,8 +298,8 @@ done
 
 def purge_keys(ext: ExternalRedis, password: str, run: Runner, addrs: Sequence[str],
                patterns: Sequence[str], keep: Sequence[str] = ()) -> int:
-    """Delete on every primary the keys matching `patterns` (SCAN, then DEL one by one), except
-    those in `keep`; how many went. For what stackctl wrote to a cluster it does not own."""
+    """Delete on every primary the keys matching `patterns` but not in `keep` (SCAN, DEL); how
+    many went. For what stackctl wrote to a cluster it does not own."""
     env = {**probe_env(ext, addrs), "PROBE_PATTERNS": " ".join(patterns),
            "PROBE_KEEP": "\n".join(keep)}
     result = run(PURGE_SCRIPT, probe_mounts(ext), env, (password + "\n").encode())

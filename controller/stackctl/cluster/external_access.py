@@ -117,8 +117,7 @@ class ExternalAccess:
         return []
 
     def leave(self) -> str:
-        """Nothing of the cluster is stopped or reconfigured; the records this stack added
-        (tables.TYK_RUNTIME_RECORDS not in the baseline) are deleted."""
+        """Nothing of the cluster is stopped; the Tyk records this stack added are deleted."""
         path = self.model.settings.state_dir / BASELINE_FILE
         baseline = read_json(path)
         if not isinstance(baseline, dict) or not self.model.topology:

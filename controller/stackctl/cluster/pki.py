@@ -212,8 +212,7 @@ def _leaf_problem(spec: CertSpec, cert: x509.Certificate, key: ec.EllipticCurveP
 
 
 def key_mode(name: str) -> int:
-    """The mode `name`'s private key gets: 0640 for a Tyk component's (its container reads
-    it by group), 0600 for every other (the CA's, the Redis nodes', stackctl's)."""
+    """The mode of `name`'s private key: 0640 for a Tyk component's (read by group), else 0600."""
     return MOUNTED_KEY_MODE if name in COMPONENTS else KEY_MODE
 
 

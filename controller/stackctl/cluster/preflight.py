@@ -202,8 +202,7 @@ def failures(findings: Sequence[Finding]) -> list[ConfigError]:
 
 
 def worst_case(settings: Settings, nodes: int) -> WorstCase:
-    """Pools x max_active x gateways, plus the pump's pool and, in pro, the Dashboard's:
-    the most connections one node may see (every pool is sized per node)."""
+    """The most connections one node may see: pools x max_active x gateways, pump, Dashboard."""
     gw, pump = settings.gateway, settings.pump
     per_node = REDIS_POOLS["gateway"] * gw.max_active * gw.replicas
     per_node += REDIS_POOLS["pump"] * pump.max_active

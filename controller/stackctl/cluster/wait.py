@@ -51,8 +51,7 @@ def wait_ready(gate: Exec, timeout: float, step: str = "redis-cluster", poll: fl
 
 
 def start_cluster(gate: Gate, timeout: float, step: str = "redis-cluster") -> float:
-    """`compose up` of the gate and what it depends on (the nodes, cluster-init: Compose
-    fails at once when cluster-init fails), then `wait_ready`; seconds it took."""
+    """`compose up` of the gate and what it depends on, then `wait_ready`; seconds it took."""
     started = time.monotonic()
     gate.up([GATE_SERVICE], wait=False)
     wait_ready(gate, max(timeout - (time.monotonic() - started), 1.0), step)

@@ -16,8 +16,7 @@ POLL_S = 1.0
 
 
 def check_health(ctx: StackContext, timeout: float = HEALTH_TIMEOUT_S) -> GatewayHealth:
-    """Poll /hello until Redis passes, then the pump's own check until it passes; sets
-    and returns `ctx.results.gateway`. ToolError naming what is not healthy."""
+    """Poll /hello until Redis passes, then the pump's check; `ctx.results.gateway` (ToolError)."""
     deadline = time.monotonic() + timeout
     with GatewayClient(ctx.gateway_url, ctx.secrets.gateway_secret) as gw:
         hello = wait_redis_pass(gw, timeout)

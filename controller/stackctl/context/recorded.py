@@ -60,8 +60,7 @@ def _lookup(record: dict[str, Any], dotted: str) -> Any:
 
 
 def for_running_stack(current: Settings) -> Settings:
-    """The settings of the stack in `current.state_dir` (as recorded by its `up`), or
-    `current` when nothing is recorded there. ConfigErrors for explicit conflicts."""
+    """The settings `up` recorded in `current.state_dir`, else `current` (ConfigErrors)."""
     recorded = recorded_settings(current.state_dir)
     if recorded is None:
         return current

@@ -9,8 +9,7 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Rendered:
-    """The stack's files as rendered: their digest, whether the running stack already has
-    exactly them (nothing to recreate), how many there are and where."""
+    """The stack's files as rendered: digest, whether the running stack has them, count, place."""
 
     digest: str
     unchanged: bool
@@ -86,8 +85,7 @@ class Results:
 
 @dataclass
 class SwarmRun:
-    """Placement groups found by preflight; services the render changed; tasks running
-    before the deploy (a changed service is ready only when new tasks run)."""
+    """Placement groups from preflight, services the render changed, tasks before the deploy."""
 
     groups: int | None = None
     changed: tuple[str, ...] = ()

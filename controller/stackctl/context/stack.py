@@ -62,8 +62,7 @@ class StackContext:
 
     @property
     def cluster(self) -> ClusterAccess:
-        """The stack's Redis Cluster, managed or external (`cluster.open`); built on each
-        use, so it sees the model as discovery last left it."""
+        """The stack's Redis Cluster (`cluster.open`), built per use (discovery's last model)."""
         return open_access(self.model, lambda: self.secrets.redis_password, self.engine)
 
     @cached_property

@@ -29,8 +29,7 @@ class DashboardModeGateway(GatewayClient):
         return api_id
 
     def delete_api(self, api_id: str) -> None:
-        """DELETE /api/apis/{id} on the Dashboard (its id for `api_id`: remembered from
-        create_api, else looked up in GET /api/apis)."""
+        """DELETE /api/apis/{id} on the Dashboard (the id from create_api, else looked up)."""
         dash_id = self._ids.pop(api_id, None)
         if dash_id is None:
             found = [a for a in self._dash.apis() if a.get("api_id") == api_id]

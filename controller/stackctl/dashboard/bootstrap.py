@@ -109,8 +109,7 @@ def bootstrap(dash: DashboardClient, gateway: Gateway, state_dir: Path,
               definition: dict[str, Any], listen_path: str, saved_key: str | None,
               serving: Callable[[int, str], bool],
               serve_timeout: float = SERVE_TIMEOUT_S, poll: float = 0.5) -> ProBootstrap:
-    """Everything above, once; `saved_key` (from an earlier run) is reused when it still
-    answers through the gateway. ToolError naming the call that failed."""
+    """Everything above, once (`saved_key` reused while it answers); ToolError naming the call."""
     wait_hello(dash, HELLO_TIMEOUT_S, poll=min(1.0, max(poll, 0.01)))
     created: list[str] = []
     creds = _admin(dash, state_dir, created)

@@ -47,8 +47,7 @@ class Slice:
 
 def slices(timeline: Sequence[tuple[float, float, int]], elapsed_s: float, n: int = 5
            ) -> list[Slice]:
-    """The run cut into `n` equal stretches by completion time (a timeline as
-    `LoadResult.timeline`); unanswered requests count in neither figure."""
+    """The run cut into `n` equal stretches by completion time (unanswered: in none)."""
     if n < 1 or elapsed_s <= 0:
         return []
     width = elapsed_s / n

@@ -219,8 +219,7 @@ def tyk_services(model: StackModel, files: TykFiles) -> dict[str, Any]:
 
 
 def gateway_replicas(model: StackModel, gateway: dict[str, Any]) -> dict[str, Any]:
-    """Services `gateway-2`.. for `gateway.replicas` > 1: unpublished copies of the gateway,
-    each at its own pinned addresses (`deploy.replicas` cannot share static IPs)."""
+    """Services `gateway-2`.. for `gateway.replicas` > 1: unpublished, own pinned addresses."""
     out: dict[str, Any] = {}
     for i in range(1, model.settings.gateway.replicas):
         name = gateway_replica(i)

@@ -94,8 +94,7 @@ class Compose:
                          f"docker exec {service}", compose=False, timeout=timeout)
 
     def states(self, services: Sequence[str]) -> list[ServiceState]:
-        """The first container of each named service, read with one `docker inspect` (no
-        project loading: polling loops call this). Services without one are left out."""
+        """Each named service's first container, by one `docker inspect` (none: left out)."""
         fields = ('{{index .Config.Labels "com.docker.compose.service"}}', "{{.Name}}",
                   "{{.State.Status}}", "{{if .State.Health}}{{.State.Health.Status}}{{end}}",
                   "{{.State.ExitCode}}", "{{.State.StartedAt}}")

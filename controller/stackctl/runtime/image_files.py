@@ -129,8 +129,7 @@ def _stream(cmd: list[str], what: str, reader: Callable[[IO[bytes]], T]) -> T:
 
 
 def image_files(ref: str, prefixes: Sequence[str] = ()) -> dict[str, ImageFile]:
-    """The files of image `ref` (all, or those under any of `prefixes`), read without running
-    it: `docker create` + `docker export` streamed through tarfile, container removed."""
+    """The files of image `ref` (all, or under `prefixes`), exported from an unstarted container."""
     docker = [str(c) for c in docker_client().client_config.docker_cmd]
     with _created(ref) as cid:
         return _stream([*docker, "export", cid], f"docker export {ref}",

@@ -167,8 +167,7 @@ PULL_TIMEOUT_S = 600.0
 
 
 def pull_image(ref: str, show: bool = True, timeout: float = PULL_TIMEOUT_S) -> str | None:
-    """`docker pull ref`, its progress on stderr when `show` (as `docker compose up`
-    shows it); None when pulled, else the last line Docker said (why not)."""
+    """`docker pull ref` (progress on stderr if `show`); None when pulled, else Docker's why."""
     cmd = [*(str(c) for c in docker_client().client_config.docker_cmd), "pull", ref]
     try:
         proc = subprocess.run(cmd, stdout=sys.stderr if show else subprocess.DEVNULL,

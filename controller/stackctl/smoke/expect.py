@@ -67,6 +67,5 @@ def expected_allowed(sent: int, rate: float, per: float, start: float, end: floa
 
 
 def limit_for(expected_per_key: float) -> int:
-    """A limit low enough to be exceeded even when the stack manages only a fraction of
-    the asked rate: a tenth of what a key is expected to send, at least 1."""
+    """A limit exceeded even at a fraction of the rate: a tenth of a key's share, at least 1."""
     return max(1, math.floor(expected_per_key / 10))

@@ -113,8 +113,7 @@ def _log_tail(stack: Stack, service: str, lines: int = 3) -> str:
 
 
 def probe_mounts(model: StackModel) -> list[tuple[str, str]]:
-    """What a one-shot probe mounts read-only: the password file and the scripts (as
-    `render_redis` wrote them) and, with TLS, stackctl's client certificate."""
+    """What a one-shot probe mounts read-only: password, scripts, with TLS the client cert."""
     root = redis_dir(model).resolve()
     mounts = [(str(root / "password"), PASSWORD_FILE), (str(root / "bin"), SCRIPTS_MOUNT)]
     if model.tls:

@@ -45,8 +45,7 @@ def render_docs(model: StackModel, secrets: Secrets) -> list[ConfigDoc]:
 
 
 def render_files(model: StackModel, secrets: Secrets, form: Form) -> list[RenderedFile]:
-    """The files of one form: tyk.conf/pump.conf/tyk_analytics.conf, or per component its
-    secrets file (mounted at the config path) and its *.env without a secret in it."""
+    """One form's files: the configs, or per component a secrets file and a secret-free *.env."""
     out = []
     for doc in render_docs(model, secrets):
         spec = SPECS[doc.component]

@@ -24,8 +24,7 @@ LIMITER_FLAGS = tuple(dict.fromkeys(k for r in RATE_LIMITERS for k, _ in r.flags
 
 
 def shipped_values(shipped: Shipped) -> dict[str, Any]:
-    """The shipped keys outside the Redis block, without Go's zero values ("", [], 0
-    other than an explicit boolean): leaving those out changes nothing."""
+    """Shipped non-Redis keys without Go's zero values (leaving those out changes nothing)."""
     return {k: v for k, v in shipped.values
             if not k.startswith(STORAGE) and (isinstance(v, bool) or v not in ("", [], 0))}
 
