@@ -101,9 +101,8 @@ class StackModel:
 
     @property
     def addrs(self) -> list[str]:
-        """Every node's `host:port`: what each Tyk component lists in its addrs. External:
-        the configuration endpoint alone (`use_configuration_endpoint`), else every node
-        discovery found, else the configured addresses."""
+        """Every node's `host:port` as each Tyk component lists it; external: the configuration
+        endpoint alone (`use_configuration_endpoint`), else the nodes found, else the configured."""
         if self.external:
             ext = self.settings.redis.external
             if ext.use_configuration_endpoint or not self.topology:

@@ -375,9 +375,8 @@ def ensure_pki(model: StackModel, force: bool = False, now: datetime | None = No
 
 
 def verify_pki(model: StackModel, now: datetime | None = None) -> None:
-    """Preflight: every certificate the stack needs exists, parses, matches its key, the SANs
-    and the CA, and has not expired; keys are 0600 (a Tyk component's 0640: `key_mode`).
-    ConfigErrors names every bad file at once, one line each."""
+    """Preflight: every certificate exists, parses, matches its key, SANs and CA, and is in date;
+    keys 0600 (a Tyk component's 0640); ConfigErrors name every bad file at once."""
     now = _now(now)
     certs_dir = model.certs_dir
     fix = "run `stackctl certs`"

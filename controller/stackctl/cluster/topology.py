@@ -77,9 +77,8 @@ def version_tuple(version: str) -> tuple[int, ...]:
 
 
 def parse_shards(text: str, tls: bool) -> list[TopologyNode]:
-    """CLUSTER SHARDS as redis-cli prints it to a pipe (one element per line: `slots`,
-    the ranges' bounds, `nodes`, then each node's key/value pairs starting at `id`).
-    With `tls` a node's `tls-port` is its port."""
+    """CLUSTER SHARDS as redis-cli prints it to a pipe (one element per line: `slots`, bounds,
+    `nodes`, each node's pairs from `id`); with `tls` a node's `tls-port` is its port."""
     tokens = [t.strip() for t in text.replace("\r", "").split("\n")]
     nodes: list[TopologyNode] = []
     i, n = 0, len(tokens)

@@ -109,9 +109,8 @@ class ComposeSteps(Compose):
 
     def recreate_env(self, ctx: StackContext, want: Mapping[str, Mapping[str, str | None]],
                      say: Callable[[str], None]) -> dict[str, str]:
-        """`Engine.recreate_env` on Compose: re-render, recreate only the gateway(s) and the pump
-        (extra gateways removed), wait until their checks pass and the gateway says Redis pass,
-        check `want` in each service's container environment."""
+        """`Engine.recreate_env` on Compose: re-render, recreate only gateway(s) and pump (extra
+        gateways removed), wait until they pass and say Redis pass, check their environment."""
         engine = ctx.engine
         render_stack(ctx)
         services = [*engine.gateway_services(), "pump"]

@@ -135,9 +135,8 @@ class SwarmRecreate:
 
     def recreate_env(self, ctx: StackContext, want: Mapping[str, Mapping[str, str | None]],
                      say: Callable[[str], None]) -> dict[str, str]:
-        """`Engine.recreate_env` on swarm: deploy what the re-render changed (gateway and pump
-        only, else ConfigError before anything is deployed), wait until the new tasks serve,
-        check `want` in the specs and the local task containers."""
+        """`Engine.recreate_env` on swarm: deploy what the re-render changed (gateway and pump only,
+        else ConfigError first), wait for the new tasks, check `want` in specs and containers."""
         changed = render(ctx, placement_groups(ctx))
         check_pool_only(changed, ctx.model.settings.project)
         deploy(ctx, changed, say)

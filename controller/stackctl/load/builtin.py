@@ -139,9 +139,8 @@ class _Connection(asyncio.Protocol):
 
 @dataclass
 class Live:
-    """Read while a run goes on, from another thread: `sent` counts requests actually
-    written (at their send, not their answer); setting `stop` ends the run early (no
-    new request is sent; those in flight finish or time out)."""
+    """Read during a run from another thread: `sent` counts requests written; setting `stop`
+    ends the run early (nothing new is sent; those in flight finish or time out)."""
 
     sent: int = 0
     stop: bool = False

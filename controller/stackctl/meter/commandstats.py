@@ -73,9 +73,8 @@ def is_replica(text: str) -> bool:
 
 
 def read_node_counts(run: NodeExec, node: str) -> tuple[NodeCommands, int | None]:
-    """One node's commandstats and connections received (None: unread). A replica has
-    no commands: its counts are the writes it replays from its primary (Tyk sends
-    replicas nothing), and counting them would count every write twice."""
+    """One node's commandstats and connections received (None: unread). A replica has none:
+    its counts replay its primary's writes (Tyk sends it nothing), so they would count twice."""
     result = run(node, ["sh", "-c", COMMANDSTATS_SCRIPT], {"STACKCTL_CLI_TIMEOUT": CLI_TIMEOUT_S})
     received = parse_connections_received(result.stdout) if result.ok else None
     if result.ok and is_replica(result.stdout):

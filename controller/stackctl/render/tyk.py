@@ -116,9 +116,8 @@ def open_to_group(*paths: Path, writable: tuple[Path, ...] = ()) -> None:
 
 
 def upstream_conf(state_dir: Path) -> Path:
-    """stackctl's nginx.conf (stack/images/upstream), copied into the state directory for
-    the upstream's bind mount: the official nginx image has none of its own (it would
-    serve its welcome page); the local image has the same file baked in."""
+    """stackctl's nginx.conf (stack/images/upstream), copied for the upstream's bind mount: the
+    official nginx image would serve its welcome page; the local image has it baked in."""
     path = state_dir / "upstream" / "nginx.conf"
     data = assets.read_bytes(*assets.IMAGE_RECIPES, "upstream", "nginx.conf")
     if not path.exists() or path.read_bytes() != data:
@@ -127,9 +126,8 @@ def upstream_conf(state_dir: Path) -> Path:
 
 
 def gateway_assets(gateway_dir: Path) -> tuple[Path, Path]:
-    """`<gateway_dir>/apps`, seeded from stack/tyk/apps (the gateway API writes there: a
-    definition already there is kept), and `<gateway_dir>/policies`, a copy of
-    stack/tyk/policies: real directories at stable paths for the bind mounts."""
+    """`<gateway_dir>/apps` seeded from stack/tyk/apps (definitions there are kept: the gateway
+    API writes there) and `<gateway_dir>/policies`, a copy: real dirs at stable paths."""
     apps = gateway_dir / "apps"
     apps.mkdir(parents=True, exist_ok=True)
     for name in assets.names(*assets.TYK_APPS, suffix=".json"):

@@ -279,9 +279,8 @@ class Stack:
                                   f"docker inspect {container}"))
 
     def container_log(self, container: str, since: float | None = None) -> str:
-        """One local container's log (stdout and stderr), from `since` (unix time) on:
-        `docker logs` reads this node's log file (`docker service logs` gathers every
-        task's through the managers and can stall on a large log)."""
+        """One local container's log (both streams) from `since` (unix time), by `docker logs`
+        (`docker service logs` goes through the managers and can stall on a large log)."""
         args = ["logs"] + (["--since", f"{since:.3f}"] if since is not None else [])
         result = _run([*args, container], f"docker logs {container}")
         if not result.ok:
@@ -320,9 +319,8 @@ class Stack:
 
     def missing_images(self, refs: Sequence[str], timeout: float = 90.0
                        ) -> dict[str, list[str]]:
-        """Which active nodes lack which of `refs` (hostname -> refs): one `global-job` per image
-        runs `true` on every node without pulling (a node without it rejects the task with "No
-        such image"); the check services are removed again."""
+        """Which active nodes lack which of `refs`: a `global-job` per image runs `true` everywhere
+        unpulled ("No such image" rejects it), removed again; hostname -> missing refs."""
         names = [self.full(f"image-check-{i}") for i in range(len(refs))]
         try:
             for name, ref in zip(names, refs, strict=True):

@@ -50,9 +50,8 @@ class CgroupUsage:
 
 @dataclass(frozen=True)
 class TcpCounters:
-    """A network namespace's TCP counters: connections opened since the namespace was made
-    (ActiveOpens: outbound, PassiveOpens: accepted) and TIME_WAIT sockets now, IPv4 and
-    IPv6 together, in total and per remote port."""
+    """A network namespace's TCP counters, IPv4 and IPv6: connections opened since it was made
+    (ActiveOpens out, PassiveOpens in) and TIME_WAIT sockets now, in total and per port."""
 
     active_opens: int
     passive_opens: int
@@ -151,9 +150,8 @@ def parse_mountinfo(text: str) -> list[CgroupMount]:
 
 def cgroup_files(proc_cgroup: Mapping[str, str], mounts: Sequence[CgroupMount]
                  ) -> CgroupFiles | Unavailable:
-    """The counter files of a process's cgroup. v1 controllers win when both `cpuacct` and
-    `memory` are mounted (a hybrid host keeps memory out of its v2 tree); otherwise the
-    unified v2 hierarchy."""
+    """The counter files of a process's cgroup: v1 when `cpuacct` and `memory` are both mounted
+    (a hybrid host keeps memory out of v2), else the unified v2 hierarchy."""
 
     def under(mount: CgroupMount, path: str) -> Path:
         root = mount.root.rstrip("/")
@@ -309,9 +307,8 @@ def read_host_cpu(proc: Path = PROC) -> HostCpu | Unavailable:
 
 def container_usage(names: Sequence[str], netns: Collection[str] = ()
                     ) -> dict[str, ContainerUsage | Unavailable]:
-    """Each named container's cgroup readings (one `docker inspect` for all), and the TCP
-    counters of those also in `netns`. A reading that fails is an `Unavailable` inside;
-    a container that cannot be found is one itself."""
+    """Each named container's cgroup readings (one `docker inspect`), with TCP counters for those
+    in `netns`; a failed reading is an `Unavailable`, and so is a missing container."""
     out: dict[str, ContainerUsage | Unavailable] = {}
     for name, ref in locate(names).items():
         if isinstance(ref, Unavailable):

@@ -134,9 +134,8 @@ def health_check(samples: Sequence[str]) -> Check:
 
 def analytics_check(served: int, delivered: int, waited_s: float, unanswered: int = 0,
                     sink: str = "the csv sink") -> Check:
-    """The pump delivered one record per request the gateway served: at least `served`
-    (answered), at most `unanswered` more (timed out or in flight: served unseen);
-    `sink` names where they were counted."""
+    """The pump delivered a record per request served: at least `served`, at most `unanswered`
+    more (timed out or in flight: served unseen); `sink` names where they were counted."""
     lost = served - delivered
     extra = delivered - served - unanswered
     verdict = (f"{lost} lost" if lost > 0 else f"{extra} extra" if extra > 0

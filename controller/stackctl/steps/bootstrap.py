@@ -42,9 +42,8 @@ def _through_gateway(base: str, key: str) -> tuple[int, str]:
 
 
 def prove_and_save(ctx: StackContext, step: str, key: str, wait_s: float = 0.0) -> None:
-    """One request through the gateway with `key` must return the upstream's answer
-    (retried for up to `wait_s` while it does not); then the key is saved (0600) for the
-    next `up` and the checks. StepError otherwise."""
+    """A request through the gateway with `key` must return the upstream's answer (retried for
+    `wait_s`), else StepError; then the key is saved (0600) for the next `up` and the checks."""
     deadline = time.monotonic() + wait_s
     try:
         status, body = _through_gateway(ctx.gateway_url, key)

@@ -88,9 +88,8 @@ def ensure_images(settings: Settings, present: Mapping[str, bool],
 
 
 def tyk_users(settings: Settings, images: Mapping[str, str]) -> dict[str, tuple[int, int]]:
-    """The Tyk services' image users (uid, gid), recorded for the renderers
-    (`runtime.image_user`); an override image's user must resolve and must read and run
-    its own files (as the container will run: that uid, the host user's group)."""
+    """The Tyk services' image users (uid, gid), recorded for the renderers; an override
+    image's user must resolve, and read and run its own files as the container will."""
     given = overrides(settings)
     users: dict[str, tuple[int, int]] = {}
     for service in TYK_IMAGES:

@@ -15,9 +15,8 @@ from stackctl.tyk.support import check_support
 
 
 class Preflight:
-    """The engine's own checks first (`Engine.preflight`), then TLS files, support matrix, the
-    Docker engine, images present (pulled when missing) and their users, PKI sound. Bad
-    input: one line and exit 2, nothing started."""
+    """The engine's own checks (`Engine.preflight`), then TLS files, support matrix, engine,
+    images (pulled if missing), their users, PKI; bad input: one line, exit 2, nothing started."""
 
     name = "preflight"
 

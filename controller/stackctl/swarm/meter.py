@@ -78,9 +78,8 @@ def pool_timeouts(stack: Stack, since: float) -> int:
 
 
 def first_snapshot_delay(started: float, running: float, duration_s: float) -> float | None:
-    """Seconds from `running` (wall clock: every load task seen running; the job was
-    created at `started`) to the first snapshot; None when the first task would end less
-    than MIN_WINDOW_S after it (no stretch of load left to meter)."""
+    """Seconds from `running` (every load task seen running; the job made at `started`) to the
+    first snapshot; None when the first task would end within MIN_WINDOW_S of it."""
     at = running + FIRST_AT * duration_s
     if started + duration_s - at < MIN_WINDOW_S:
         return None

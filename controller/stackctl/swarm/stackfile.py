@@ -220,9 +220,8 @@ def redis_services(model: StackModel, files: SwarmFiles, objects: _Objects, imag
 
 def init_job(model: StackModel, files: SwarmFiles, objects: _Objects, image: str
              ) -> dict[str, Any]:
-    """The cluster-init job, for `docker service create --mode replicated-job` (Engine 20.10's
-    `stack deploy` refuses that mode, measured); `source` names its secrets and configs as
-    Swarm does (the stack file declares them)."""
+    """The cluster-init job for `docker service create --mode replicated-job` (Engine 20.10's
+    `stack deploy` refuses that mode, measured); secrets and configs by their Swarm names."""
     primaries, pairs = replica_plan(model)
     secrets = [objects.secret("redis-password", files.redis.password, PASSWORD_FILE),
                *_tls_secrets(objects, model, STACKCTL_CLIENT)]
@@ -250,9 +249,8 @@ def init_job(model: StackModel, files: SwarmFiles, objects: _Objects, image: str
 
 
 def _environment(state_dir: Path, service: str) -> dict[str, Any]:
-    """The service's extra environment as on Compose (`render.tyk.service_env`): the
-    fallback's rung, then the overrides file `stackctl sweep` writes (pool sizes: nothing
-    secret), so a sweep point changes the gateway's and pump's definitions only."""
+    """The service's extra environment as on Compose: the fallback's rung, then the sweep's
+    overrides file (nothing secret), so a sweep point changes gateway and pump only."""
     env = service_env(state_dir, service)
     return {"environment": env} if env else {}
 
@@ -312,9 +310,8 @@ def tyk_services(model: StackModel, files: SwarmFiles, objects: _Objects) -> dic
 
 
 def csv_volume(owner: tuple[int, int]) -> dict[str, Any]:
-    """The pump's csv sink: a tmpfs (the local driver mounts it once per node and shares
-    it among the containers that use it) owned by the pump's user, readable by others
-    (the helper that reads it runs as root anyway)."""
+    """The pump's csv sink: a tmpfs (mounted once per node, shared by its users) owned by the
+    pump's user and readable by others."""
     return {"driver": "local", "driver_opts": {
         "type": "tmpfs", "device": "tmpfs",
         "o": f"uid={owner[0]},gid={owner[1]},mode=0755"}}

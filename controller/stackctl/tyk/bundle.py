@@ -103,9 +103,8 @@ def flatten(doc: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def rendered_gateway(state_dir: Path, form: Form) -> dict[str, Any]:
-    """The stack's gateway configuration as dotted JSON keys, read from what `up`
-    rendered in `form` (gateway.env, booleans parsed, and its secrets file for env; else
-    tyk.conf); empty when it cannot be read."""
+    """The gateway configuration `up` rendered in `form`, as dotted JSON keys (gateway.env with
+    booleans parsed and its secrets file, else tyk.conf); {} when it cannot be read."""
     spec = SPECS["gateway"]
     env = state_dir / RENDERED_DIR / spec.env_file
     conf = state_dir / RENDERED_DIR / spec.conf_file

@@ -30,9 +30,8 @@ def shipped_values(shipped: Shipped) -> dict[str, Any]:
 
 
 def check_limiter(limiter: RateLimiter, tls: str, release: str) -> None:
-    """ConfigError when the limiter keeps counters in Redis that it cannot reach: before
-    TT-14564 (5.8.6, 5.10.0; never in 5.9) its Redis client ignores the CA and client
-    certificate (tables.LIMITER_CLIENT_TLS_FILES)."""
+    """ConfigError when the limiter's Redis counters are out of reach: before TT-14564 (5.8.6,
+    5.10.0; never 5.9) its client ignores the CA and client certificate."""
     if limiter.in_redis and tls in ("tls", "mtls") and not LIMITER_CLIENT_TLS_FILES.contains(
             release):
         raise ConfigError(

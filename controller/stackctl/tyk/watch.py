@@ -58,11 +58,9 @@ def watch(target: Observable, releases: Mapping[Component, str], timeout: float,
           sleep: Callable[[float], None] = time.sleep,
           wall: Callable[[], float] = time.time) -> list[Detection]:
     """Decide every component in `releases`: return on the first failure, or once all are
-    healthy and each has run for its `settle` seconds (a component whose health check
-    passes before it has used Redis: see `settle_times`). A container's run
-    counts from its start when Docker says when that was (`wall` is its clock), else from
-    the round that first saw it healthy. `checks` (service -> healthcheck command,
-    `runtime.health.read_healthchecks`) decide a component Docker still calls `starting`."""
+    healthy and each ran its `settle` seconds (`settle_times`), counted from the container's
+    start when Docker tells it (`wall`: its clock), else from the round first seeing it
+    healthy. `checks` (`runtime.health.read_healthchecks`) decide Docker's `starting`."""
     settle = settle or {}
     checks = checks or {}
     started = clock()
