@@ -222,9 +222,8 @@ class Engine(Exec, Protocol):
 
     def recreate_env(self, ctx: StackContext, want: Mapping[str, Mapping[str, str | None]],
                      say: Callable[[str], None]) -> dict[str, str]:
-        """Re-render from `ctx` (the overrides file as it is, its gateway replica count), recreate
-        gateway(s) and pump, wait until they serve with Redis pass, check `want` per service
-        (None: must be unset; ToolError); the gateway's environment for the names asked."""
+        """Re-render from `ctx` (overrides file, gateway replicas), recreate gateway(s) and pump,
+        wait for Redis pass, check `want` (None: unset); the gateway's env for the names asked."""
 
     def drifted(self, ctx: StackContext) -> list[str]:
         """What a render of `ctx` changes that a recreate would not (ConfigError past those)."""

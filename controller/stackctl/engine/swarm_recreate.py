@@ -76,9 +76,8 @@ def check_pool_only(changed: Sequence[str], project: str) -> None:
 
 def rolling(changed: Sequence[str], deployed: Mapping[str, Mapping[str, str]],
             rendered: Mapping[str, Mapping[str, str]]) -> list[str]:
-    """The services whose tasks the deploy replaces: changed against the file rendered before
-    and with another environment than deployed (after an interrupted point the file may
-    differ while the deployed spec is already the wanted one)."""
+    """The services the deploy replaces: changed against the last render and with another
+    environment than deployed (an interrupted point may have deployed it already)."""
     return [n for n in ROLLED if n in changed and dict(deployed.get(n, {}))
             != dict(rendered.get(n, {}))]
 

@@ -40,9 +40,8 @@ class LoadPlan:
 
 @dataclass(frozen=True)
 class SliceCounts:
-    """Answers per fixed slice of wall-clock time, for engines without per-request times (wrk):
-    slice `i` covers `[start + i * width_s, start + (i + 1) * width_s)`; the first and last
-    are partial."""
+    """Answers per fixed wall-clock slice, for engines without per-request times (wrk): slice `i`
+    is `[start + i * width_s, start + (i + 1) * width_s)`; the edge slices are partial."""
 
     start: float
     width_s: float

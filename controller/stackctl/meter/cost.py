@@ -24,11 +24,10 @@ MIB = 1024 * 1024
 
 @dataclass(frozen=True)
 class Cost:
-    """What `requests` requests cost between two snapshots; None where a reading was unavailable
-    (`unavailable` says why) or there were no requests. `new_connections_per_request`: the
-    gateways' ActiveOpens delta per request (upstream and Redis, and the healthcheck's).
-    Redis counts leave out stackctl's probes (`PROBE_COMMANDS`); Redis cores are the nodes'
-    cgroup CPU (healthchecks included)."""
+    """What `requests` requests cost between two snapshots (None where a reading was unavailable,
+    see `unavailable`, or without requests). New connections: the gateways' ActiveOpens per
+    request (upstream, Redis, healthcheck); Redis counts leave out `PROBE_COMMANDS`; Redis
+    cores are the nodes' cgroup CPU (healthchecks included)."""
 
     seconds: float
     requests: int

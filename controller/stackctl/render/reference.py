@@ -162,9 +162,8 @@ def reference_compose(settings: Settings, render_dir: Path) -> dict[str, Any]:
 
 
 def _tyk_volumes(doc: dict[str, Any], redis_image: str) -> None:
-    """The Tyk services run as `TYK_USER` (no shell: no healthcheck, no probe here) and
-    write into named volumes a one-shot job (the Redis image, root) seeds and hands to
-    that user: a bind of a checkout directory could not be written by it."""
+    """The Tyk services run as `TYK_USER` (no shell, no healthcheck) and write into volumes a
+    root one-shot job seeds and hands to that user (a checkout bind is not writable to it)."""
     targets = {target: name for name, target in VOLUMES.items()}
     for service in doc["services"].values():
         if PROBE_KEY not in service:

@@ -99,9 +99,8 @@ def run_as(image_uid: int, gid: int | None = None) -> str:
 
 
 def open_to_group(*paths: Path, writable: tuple[Path, ...] = ()) -> None:
-    """Modes for what is mounted into a Tyk container: files 0640, directories 0750, `writable`
-    directories 0770 with files 0660 (the gateway API rewrites definitions in place); files
-    the container wrote itself are left as they are."""
+    """Modes for a Tyk container's mounts: files 0640, dirs 0750, `writable` dirs 0770 with
+    files 0660 (the gateway API rewrites definitions); files it wrote itself are left alone."""
     uid = os.getuid()
     for path in dict.fromkeys([*paths, *writable]):
         if not path.exists() or path.stat().st_uid != uid:

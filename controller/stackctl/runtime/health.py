@@ -104,9 +104,8 @@ def probe(target: Exec, state: ServiceState, check: Check,
 
 def probed(target: Exec, states: Sequence[ServiceState],
            checks: Mapping[str, Check]) -> list[ServiceState]:
-    """`states` with each running container Docker calls `starting` or `unhealthy` (a verdict
-    up to a minute old) `healthy` when its test passes now, and each probed service's
-    (no Docker healthcheck) `healthy` or `starting` as its probe says; the rest as they were."""
+    """`states` with running containers Docker calls `starting`/`unhealthy` (a minute-old verdict)
+    `healthy` when their test passes now, probed services' as their probe says; others kept."""
     def wanted(s: ServiceState) -> bool:
         check = checks.get(s.service)
         return (s.state == "running" and check is not None

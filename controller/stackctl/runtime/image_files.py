@@ -191,9 +191,8 @@ def _table(text: str) -> list[list[str]]:
 
 
 def resolve_user(ref: str, user: str, passwd: str, group: str) -> tuple[int, int]:
-    """`user` ("", "uid", "uid:gid", "name[:group]") as (uid, gid) through the image's
-    passwd and group text, as Docker resolves it: a numeric uid missing from passwd gets
-    gid 0; a name missing from passwd is an error."""
+    """`user` ("", "uid", "uid:gid", "name[:group]") as (uid, gid) as Docker resolves it: an
+    unknown numeric uid gets gid 0, an unknown name is an error."""
     if not user:
         return 0, 0
     name, _, grp = user.partition(":")
@@ -219,9 +218,8 @@ def resolve_user(ref: str, user: str, passwd: str, group: str) -> tuple[int, int
 
 
 def image_user(ref: str) -> tuple[int, int]:
-    """Config.User resolved to (uid, gid) through the image's own /etc/passwd and /etc/group
-    ("" -> (0, 0); "65532" -> (65532, its passwd gid, or 0 as Docker gives a uid passwd
-    lacks); "name[:group]": a name passwd lacks is a `ToolError`)."""
+    """Config.User as (uid, gid) through the image's /etc/passwd and /etc/group ("" -> (0, 0);
+    an unknown uid gets gid 0; an unknown name is a `ToolError`)."""
     user = image_config(ref).user
     name, _, grp = user.partition(":")
     if not user or (name.isdigit() and grp.isdigit()):
@@ -260,9 +258,8 @@ def can_exec(f: ImageFile, uid: int, gids: Collection[int]) -> bool:
 
 
 def resolve(files: Mapping[str, ImageFile], path: str, hops: int = 40) -> ImageFile | None:
-    """The file `path` names in `files`, following symlinks in every component (as the
-    kernel does: `/bin/sh` through `/bin -> usr/bin` and `/usr/bin/sh -> dash`); None when
-    it names nothing or a loop runs past `hops`."""
+    """The file `path` names in `files`, symlinks followed in every component as the kernel
+    does; None when it names nothing or a loop runs past `hops`."""
     parts = [p for p in path.split("/") if p]
     current = "/"
     while parts and hops >= 0:

@@ -86,9 +86,8 @@ CHECKS_FILE = "image-checks.json"
 
 def unreadable(ref: str, uid: int, gids: Sequence[int], paths: Sequence[str],
                executables: Sequence[str], state_dir: Path) -> list[str]:
-    """What (uid, gids) cannot use in image `ref`: files and directories under `paths` it cannot
-    read or search, `executables` it cannot run, parents it cannot search, missing paths;
-    cached per image id and user."""
+    """What (uid, gids) cannot use in image `ref`: paths it cannot read or search, `executables`
+    it cannot run, parents it cannot search, missing paths; cached per image id and user."""
     facts = image_facts(ref)
     if facts is None:
         raise ToolError(f"image {ref} is not present")

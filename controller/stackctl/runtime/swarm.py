@@ -184,9 +184,8 @@ class Stack:
         return network_name(self.name, short)
 
     def deploy(self, stack_file: Path) -> None:
-        """`docker stack deploy --resolve-image never`: update the services whose spec changed,
-        pulling nothing; no `--prune` (it would remove the jobs `run_job` makes); the CLI's
-        lines are captured (stdout may be `--json`)."""
+        """`docker stack deploy --resolve-image never` (nothing pulled; no `--prune`: it would
+        remove `run_job`'s jobs); the CLI's lines are captured (stdout may be `--json`)."""
         _checked(["stack", "deploy", "--compose-file", str(stack_file), "--resolve-image",
                   "never", self.name], f"docker stack deploy {self.name}")
 

@@ -48,9 +48,8 @@ request included, exceeds rate - 1; the sentinel variant subtracts one more)."""
 def expected_allowed(sent: int, rate: float, per: float, start: float, end: float,
                      kind: LimiterKind = "fixed-window", in_flight: int = 0,
                      gateways: int = 1) -> Allowed:
-    """How many of `sent` requests a key limited to `rate` per `per` lets through with a
-    limiter of `kind`; `in_flight` is the most requests the client has open at once;
-    `gateways`: the DRL (leaky bucket in gateway memory) gives each its share of `rate`."""
+    """How many of `sent` requests a key limited to `rate` per `per` passes with a `kind`
+    limiter; `in_flight`: requests open at once; `gateways`: the DRL splits `rate` among them."""
     cap = max(0, math.floor(rate))
     windows = windows_touched(start, end, per)
     low = min(sent, cap)

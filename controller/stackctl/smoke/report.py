@@ -111,9 +111,8 @@ def build_report(options: SmokeOptions, rate: float, made: SmokeSetup, result: L
                  per_task: Sequence[LoadResult] = (), tasks: int = 0,
                  not_checked: Sequence[str] = (), in_flight: int | None = None,
                  gateways: int = 1) -> SmokeReport:
-    """Judge the measurements (`limiter` None: Tyk's default; `delivered` None: not read;
-    `per_task`: each load task's result, `result` their merge; `in_flight`: most requests
-    open at once, default the connections)."""
+    """Judge the measurements (`limiter` None: Tyk's default; `delivered` None: unread;
+    `per_task`: each load task's result, `result` the merge; `in_flight`: default connections)."""
     limiter = limiter or rate_limiter("default")
     outcomes = [checks.KeyOutcome(k.rate, k.per, k.limited, Counter(s))
                 for k, s in zip(made.keys, result.statuses, strict=True)]

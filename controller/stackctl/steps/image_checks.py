@@ -61,9 +61,8 @@ def decide(missing: Sequence[str], offline: bool, pull: bool) -> Decision:
 
 def ensure_images(settings: Settings, present: Mapping[str, bool],
                   pull: Callable[[str], str | None]) -> list[str]:
-    """The images pulled (none when all are present). ConfigError for an absent override
-    image (named by its setting), for local images not built, for `--no-pull`, and when a
-    pull fails (no registry: one line naming them and --offline); nothing is started."""
+    """The images pulled (none when all are present); ConfigError naming an absent override image
+    (by its setting), unbuilt local images, `--no-pull`, or a failed pull; nothing started."""
     given = overrides(settings)
     for service, ref in given.items():
         if not present.get(ref, True):

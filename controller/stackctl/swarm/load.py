@@ -57,9 +57,8 @@ def task_plan(plan: LoadPlan, tasks: int) -> LoadPlan:
 
 
 def merge(results: Sequence[LoadResult]) -> LoadResult:
-    """One result from the tasks': statuses and errors summed, the slowest elapsed time, per
-    percentile the highest task's (an upper bound), answers per slice summed over the span
-    all ran, CPU summed (None unless every task reported it)."""
+    """One result from the tasks': statuses, errors, answers per slice and CPU summed, the
+    slowest elapsed, per percentile the highest task's (an upper bound)."""
     if not results:
         raise ToolError("load: no task reported a result")
     keys = max(len(r.statuses) for r in results)

@@ -55,9 +55,8 @@ def missing_image(errors: Mapping[str, str]) -> str | None:
 def wait_running(stack: Stack, wanted: Mapping[str, int], timeout: float,
                  what: str = "services", fresh: Mapping[str, frozenset[str]] | None = None
                  ) -> None:
-    """Until every wanted service has its number of running tasks (in `fresh`: tasks other than
-    those listed, the deploy replaced them). ConfigError (exit 2) when a node lacks an image;
-    ToolError naming the laggards and their last task error at the deadline."""
+    """Until every wanted service runs its tasks (in `fresh`: other than those listed); ConfigError
+    when a node lacks an image, ToolError naming laggards and last errors at the deadline."""
     deadline = time.monotonic() + timeout
     while True:
         tasks = stack.tasks()

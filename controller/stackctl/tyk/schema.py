@@ -210,9 +210,8 @@ class RedisCommandUse:
 
 @dataclass(frozen=True)
 class DashboardEndpoint:
-    """One route of the Tyk Dashboard (profile pro): method, path (`{name}` placeholders)
-    and which secret it takes: none, admin (`admin-auth`), user (a user's access key in
-    `authorization`) or node (a gateway's node_secret in `authorization`)."""
+    """A Dashboard route (profile pro): method, path (`{name}` placeholders), and its secret:
+    none, admin (`admin-auth`), user or node (a key or node_secret in `authorization`)."""
 
     name: str
     method: str
