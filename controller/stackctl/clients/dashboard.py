@@ -1,10 +1,8 @@
-"""The Tyk Dashboard's Admin API and Dashboard API (profile pro). The only module that
-speaks HTTP to the Dashboard; routes and auth headers (`admin-auth`, `authorization`)
-come from the Tyk tables.
-
-Every failure is a one-line `DashboardError` (a `ToolError`) naming the method, the URL
-and a fix, never a secret: cannot connect, no answer within the timeout, an answer >= 400
-("HTTP <status>: <body>", `status` set), or not the JSON object the route answers."""
+"""The Tyk Dashboard's Admin API and Dashboard API (profile pro): the only module speaking
+HTTP to the Dashboard; routes and auth headers come from the Tyk tables. Every failure is
+a one-line `DashboardError` (a `ToolError`) naming the method, the URL and a fix, never a
+secret: cannot connect, no answer in time, an answer >= 400 ("HTTP <status>: <body>",
+`status` set), or not the JSON object the route answers."""
 
 from __future__ import annotations
 

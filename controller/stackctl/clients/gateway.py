@@ -1,11 +1,9 @@
-"""The Tyk Gateway API: /hello, API definitions, keys, reloads, and requests through the
-gateway. The only module that speaks HTTP to the gateway (the load engines excepted);
-routes and the auth header come from the Tyk tables.
-
-Every failure is a one-line `GatewayError` (a `ToolError`) naming the method, the URL and
-a fix: cannot connect ("is the stack up?"), no answer within the timeout, another
-transport failure, or a control-API answer >= 400 ("HTTP <status>: <body>", `status`
-set). Requests `through` the gateway answer any status: only the transport fails."""
+"""The Tyk Gateway API (/hello, API definitions, keys, reloads, requests through it): the
+only module speaking HTTP to the gateway (the load engines excepted); routes and the auth
+header come from the Tyk tables. Every failure is a one-line `GatewayError` (a
+`ToolError`) naming the method, the URL and a fix: cannot connect ("is the stack up?"),
+no answer in time, another transport failure, or a control-API answer >= 400 ("HTTP
+<status>: <body>", `status` set). Requests `through` the gateway answer any status."""
 
 from __future__ import annotations
 

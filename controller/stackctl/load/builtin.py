@@ -1,13 +1,12 @@
 """The builtin engine: asyncio at a constant arrival rate over keep-alive HTTP/1.1
-connections, one per worker, answers parsed by llhttp (httptools), on uvloop.
-
-Request `n` is due at `t0 + n / rate`; whichever worker is free takes the next due one,
-so a slow answer does not slow the schedule, and latency is measured from the due time
-(coordinated omission accounted for) and, for reference, from the send. `rate == 0`:
-back to back until the duration ends (closed model). Every run is bounded by the plan's
-request budget and deadline. No HTTP client library: aiohttp's client costs about 300 us
-of CPU per request here (`benchmarks/smoke_engines.py`), a third of the 10,000 req/s the
-engine must reach; the fixed GETs are built once as bytes."""
+connections, one per worker, answers parsed by llhttp (httptools), on uvloop. Request
+`n` is due at `t0 + n / rate`; whichever worker is free takes the next due one, so a
+slow answer does not slow the schedule, and latency is measured from the due time
+(coordinated omission accounted for) and from the send. `rate == 0`: back to back
+(closed model). Every run is bounded by the plan's request budget and deadline. No HTTP
+client library: aiohttp's costs about 300 us of CPU per request here
+(`benchmarks/smoke_engines.py`), a third of the 10,000 req/s needed; the fixed GETs are
+built once as bytes."""
 
 from __future__ import annotations
 

@@ -1,11 +1,9 @@
 """A service's health decided now: its own healthcheck while Docker still says `starting`
-(the healthchecks run once a minute and Engine 20.10 has no `start_interval`), and an
-HTTP probe from a neighbour for the services with no shell.
-
-The distroless Tyk images carry no Docker healthcheck but an `x-probe` entry (Compose
-ignores `x-` keys): a GET of `host:port/path`, passed when the answer holds `expect`, run
-with bash's /dev/tcp in the `via` service's container. Docker says `""` for those; the
-probe's verdict is `healthy` or `starting`."""
+(checks run once a minute; Engine 20.10 has no `start_interval`), and an HTTP probe from
+a neighbour for the shell-less services. Their `x-probe` entry (Compose ignores `x-`
+keys) GETs `host:port/path`, passing when the answer holds `expect`, with bash's /dev/tcp
+in the `via` service's container; Docker says `""` for them, the probe `healthy` or
+`starting`."""
 
 from __future__ import annotations
 
