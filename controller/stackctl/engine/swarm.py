@@ -1,19 +1,15 @@
 """engine = swarm: the same stack as a Docker Swarm stack, driven from a manager.
-
 - Faults act on the service's task container on this node (`docker kill`, `stop`,
   `pause`, `unpause`): a manager cannot signal another node's container, so a fault on a
-  task that runs elsewhere is refused (`unsupported("fault:<service>")`) before anything
-  is touched.
+  task elsewhere is refused (`unsupported("fault:<service>")`) before anything is touched.
 - Swarm replaces a killed or stopped task (a new container, maybe a new overlay address,
   the same node-local volume): "start it again" means "wait for the new task", never
   `docker start` of the old container; restart is `docker service update --force`. A
-  replaced node counts as back when it answers by name (Swarm's DNS lists it once
-  healthy).
-- The cluster is asked through a probe container on the attachable Redis overlay, open
-  for a `with gate()`; the host reaches the gateway through the local access proxy.
-- Loads from the swarm run in N load tasks on the front overlay and call the smoke API
-  baked into every gateway task (one made through one task's API would be served by that
-  task only)."""
+  replaced node is back when it answers by name (Swarm's DNS lists it once healthy).
+- The cluster is asked through a probe container on the attachable Redis overlay; the
+  host reaches the gateway through the local access proxy; loads from the swarm run in N
+  load tasks calling the smoke API baked into every gateway task (one made through one
+  task's API would be served by that task only)."""
 
 from __future__ import annotations
 
