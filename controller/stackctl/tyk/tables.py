@@ -499,10 +499,8 @@ gateway (session_manager.go): fixed-window, then sentinel, then redis-rolling, e
 
 LIMITER_CLIENT_TLS_FILES = AnyOf((Range("v5.8.6", "v5.8"), Range(since="v5.10.0")))
 """Releases whose rate limiter's own Redis client (internal/rate/storage.go) uses
-ca_file/cert_file/key_file: TT-14564, fixed in 5.8.6 and 5.10.0; the 5.9 line lacks it
-(tyk-facts §15). Before, it sets only InsecureSkipVerify (read at v5.8.1, module
-e65eff00608a internal/rate/storage.go:29,45), so with redis tls or mtls every
-Redis-backed limiter fails to connect and lets requests through."""
+ca_file/cert_file/key_file: TT-14564, fixed in 5.8.6 and 5.10.0, lacking in the 5.9 line
+(tyk-facts §15); before, see LIMITER_TLS_IGNORED (its source and what the user sees)."""
 
 REDIS_KEY_PREFIXES: tuple[RedisKeyPrefix, ...] = (
     RedisKeyPrefix("session", "apikey-",
