@@ -1,6 +1,5 @@
-"""The static assets (the repository's `stack/`, installed as the data package
-`stackctl._stack`), read as package data. Docker needs real directories: a bind mount
-gets a stable copy in the state directory (`copy_tree`), a build context `as_directory`."""
+"""The static assets (the repository's `stack/`, the data package `stackctl._stack`). Docker
+needs real directories: bind mounts get a stable copy (`copy_tree`), builds `as_directory`."""
 
 from __future__ import annotations
 

@@ -1,6 +1,5 @@
-"""Pre-flight findings against an existing cluster, before any Tyk component starts: each
-a check, a verdict (pass | warn | fail), what was seen and the fix. Pure logic over what
-discovery and the probe container read (`cluster.external`)."""
+"""Pre-flight findings against an existing cluster before any Tyk component starts (check,
+pass | warn | fail, what was seen, the fix): pure logic over what discovery read."""
 
 from __future__ import annotations
 

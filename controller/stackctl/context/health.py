@@ -1,6 +1,5 @@
-"""The stack's health as `up` requires it: the gateway's /hello reports Redis `pass`,
-and the pump passes its own check (the engine runs it now: Docker's healthchecks come
-once a minute, and swarm's pump has none)."""
+"""The stack's health as `up` requires it: /hello reports Redis `pass` and the pump passes
+its own check, run now (Docker's checks come once a minute; swarm's pump has none)."""
 
 from __future__ import annotations
 

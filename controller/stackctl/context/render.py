@@ -1,6 +1,5 @@
-"""Render the whole stack into the state directory: Redis configs, Tyk configs and the
-compose file (secrets-bearing files 0600, every write atomic); and remember what `up`
-applied, so the next render can tell the running stack already has it."""
+"""Render the whole stack into the state directory (secrets 0600, every write atomic), and
+remember what `up` applied, so the next render can tell the running stack has it."""
 
 from __future__ import annotations
 

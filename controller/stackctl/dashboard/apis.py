@@ -1,6 +1,5 @@
 """A Dashboard-mode gateway's API definitions go through the Dashboard (the gateway API
-answers `please use the Dashboard API` for them): a gateway client whose create_api and
-delete_api do, and whose keys carry the Dashboard organisation's id."""
+refuses them): a gateway client doing so, whose keys carry the organisation's id."""
 
 from __future__ import annotations
 

@@ -1,6 +1,5 @@
-"""`ComposeEngine`'s side of `up` (its steps and failure report) and of `recreate_env`:
-Compose starts each part in its own step (`compose up` of the nodes, then of the Tyk
-services), each watched until decided."""
+"""`ComposeEngine`'s side of `up` and of `recreate_env`: Compose starts each part in its own
+step (the nodes, then the Tyk services), each watched until decided."""
 
 from __future__ import annotations
 

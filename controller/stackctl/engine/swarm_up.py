@@ -1,6 +1,5 @@
-"""`SwarmEngine`'s side of `up`: its steps and failure report. The steps hand each other
-`ctx.results.swarm` (placement groups, the services the render changed, the tasks
-running before the deploy)."""
+"""`SwarmEngine`'s side of `up`; its steps hand each other `ctx.results.swarm` (placement
+groups, the services the render changed, the tasks running before the deploy)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,5 @@
 """Every Redis node's `INFO commandstats` (calls per command since start) and connections
-received, read through a `NodeExec` (the node containers, with the stack's redis-cli helper:
-user, password, TLS from lib.sh)."""
+received, through a `NodeExec` with the stack's redis-cli helper (lib.sh)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,5 @@
-"""What a load run cost, from two snapshots and the request count: CPU per request and
-cores, Redis commands per request, new connections per request, the load generator's
-and the machine's share, and who saturated."""
+"""What a load run cost from two snapshots and the request count: CPU, Redis commands and
+new connections per request, the load generator's and the machine's share, saturation."""
 
 from __future__ import annotations
 

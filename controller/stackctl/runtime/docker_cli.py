@@ -1,6 +1,5 @@
-"""The Docker types the compose and swarm wrappers, the engines and the actions share: a
-command's result, the `Exec` protocol, a container's state, the docker CLI run with a
-deadline, and a container's environment as Docker prints it."""
+"""The Docker types the wrappers, engines and actions share: a command's result, `Exec`, a
+container's state, a bounded docker CLI run, Docker's environment format."""
 
 from __future__ import annotations
 

@@ -1,6 +1,5 @@
-"""The user a Tyk image runs as, and whether it can use its own files: read once per image
-id (`runtime.image_files`), kept in the state directory, so a warm render asks Docker for
-the image ids only."""
+"""The user a Tyk image runs as and whether it can use its own files: read once per image
+id and kept in the state directory (a warm render asks Docker for image ids only)."""
 
 from __future__ import annotations
 

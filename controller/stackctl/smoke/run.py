@@ -1,6 +1,5 @@
-"""One smoke run on either engine: keys for the API the engine's loads call, the metered
-load where it runs, /hello sampled, the keys' Redis placement, the pump's records, clean
-up, judge; what differs comes from `ctx.engine`."""
+"""One smoke run on either engine: keys, the metered load where it runs, /hello sampled,
+the keys' Redis placement, the pump's records, clean up, judge (per engine: `ctx.engine`)."""
 
 from __future__ import annotations
 

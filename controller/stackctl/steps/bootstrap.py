@@ -1,6 +1,5 @@
-"""Smoke bootstrap: the smoke API (made through the gateway API, or baked into every
-gateway where the engine's loads call a baked-in API: swarm) and a key, then one request
-through the gateway with that key must return the upstream's answer."""
+"""Smoke bootstrap: the smoke API (through the gateway API, or baked in where the engine's
+loads call one: swarm) and a key; a request with it must return the upstream's answer."""
 
 from __future__ import annotations
 

@@ -1,6 +1,5 @@
-"""Render a swarm stack into the state directory: the Redis files, tyk.conf and pump.conf
-(files form), the gateway's API definitions, and the stack file referring to them all as
-content-named Swarm secrets and configs."""
+"""Render a swarm stack: Redis files, tyk.conf and pump.conf, the gateway's API definitions,
+and the stack file naming them all as content-named Swarm secrets and configs."""
 
 from __future__ import annotations
 

@@ -1,6 +1,5 @@
-"""The one builder of what stackctl posts to the gateway API: a keyed API definition
-proxying to the stack's upstream, and a key session on it. `up`'s bootstrap, the smoke,
-the sweep and the benchmarks all build theirs here."""
+"""The one builder of what stackctl posts to the gateway API (a keyed API definition to the
+upstream, a key session on it), for the bootstrap, smoke, sweep and benchmarks."""
 
 from __future__ import annotations
 

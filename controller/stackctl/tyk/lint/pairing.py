@@ -1,6 +1,5 @@
-"""Profile pro's pairing rules: the Dashboard and the gateway must agree on the node
-secret, the gateway API secret and hash_keys (the Redis cluster flag is a drift rule of
-`values.check_drift`, across all three components)."""
+"""Profile pro's pairing rules: Dashboard and gateway agree on the node secret, the API
+secret and hash_keys (the cluster flag is a drift rule of `values.check_drift`)."""
 
 from __future__ import annotations
 
