@@ -144,7 +144,7 @@ def test_steps_that_do_not_apply_say_skipped() -> None:
     from stackctl.fallback.step import Fallback
     from stackctl.model import build_model
     from stackctl.settings import Settings
-    from stackctl.steps.stack import Certificates
+    from stackctl.steps.certs import Certificates
 
     ctx = stack_context(build_model(Settings()))  # tls off, no start failure
     results = run_steps([Certificates(), Fallback()], ctx, Recorder())

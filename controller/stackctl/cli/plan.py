@@ -9,18 +9,16 @@ from stackctl.fallback.step import Deferred, Fallback
 from stackctl.pipeline import Step
 from stackctl.smoke.step import Smoke
 from stackctl.steps.bootstrap import Bootstrap
+from stackctl.steps.certs import Certificates
+from stackctl.steps.deploy import Deploy
 from stackctl.steps.external import ExternalRedis
+from stackctl.steps.health import Health
 from stackctl.steps.preflight import Preflight
 from stackctl.steps.pro_services import ProServices
-from stackctl.steps.stack import (
-    Certificates,
-    Deploy,
-    Health,
-    Record,
-    RedisCluster,
-    Render,
-    TykComponents,
-)
+from stackctl.steps.record import Record
+from stackctl.steps.redis import RedisCluster
+from stackctl.steps.render import Render
+from stackctl.steps.tyk import TykComponents
 
 
 def up_steps(smoke: bool = True, external: bool = False) -> list[Step[StackContext]]:
