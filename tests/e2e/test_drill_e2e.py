@@ -2,7 +2,7 @@
 runs after the read-only checks, and the two-engine e2e after it ends the stack).
 kill-primary and pause-primary under 100 req/s of keyed load, every field measured, the
 Markdown and the PNGs agreeing with the JSON, are the two-engine e2e's drill step
-(tests/e2e/drill_checks.py: one run on each engine). Here: a rate the load cannot hold
+(tests/e2e/drill_detail.py: one run on each engine). Here: a rate the load cannot hold
 refused before the fault with the stack untouched; partition-primary and stop-pump
 (backlog, drain) on the same stack; the stack is healthy afterwards (`status --json`). Also `--vary
 images.gateway=IMG1,IMG2` on the same stack: each run on its image, read back from the

@@ -6,7 +6,7 @@ No stack of its own: it runs last on the shared compose stack and on the shared 
 stack (tests/e2e/conftest.py), so `up` finds each running with its settings (nothing to
 do), and its `down --volumes` is the one that ends each (nothing of the stack left). Each
 command runs once per engine, so the sweep and the drill steps also run each engine's
-detailed checks on their reports (swarm_sweep.py; drill_checks.py: the compose drill's
+detailed checks on their reports (swarm_sweep.py; drill_detail.py: the compose drill's
 every field, files and plots; the swarm's tasks). Every step runs even when an earlier one
 failed (down above all); the failures are reported together at the end.
 """
@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from drill_checks import DRILL, check_compose, check_swarm
+from drill_detail import DRILL, check_compose, check_swarm
 from schema import schema_differences, status_schema
 from swarm_sweep import SIZES, SWEEP, check_sweep, running_tasks
 

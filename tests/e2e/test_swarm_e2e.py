@@ -5,7 +5,7 @@ own address pool, pinned overlays; in the end `docker stack rm`, `docker swarm l
 check, two gateway tasks each serving, a pool setting rolling only the gateway and the
 pump), then the two-engine e2e (tests/e2e/test_engines_e2e.py) on the same stack: status,
 smoke, the sweep and the drill with their swarm checks (tests/e2e/swarm_sweep.py,
-drill_checks.py: kill-primary and pause-primary through the local access proxy, a scenario
+drill_detail.py: kill-primary and pause-primary through the local access proxy, a scenario
 that cannot exist on swarm refused first) and `down --volumes`. Run it only under the
 heavy lock: the swarm is the engine's.
 """
@@ -161,6 +161,6 @@ def test_swarm_stack_life_cycle(swarm: dict[str, Any]) -> None:
         assert now[name] == after[name], name
 
     # The stack stays up for the two-engine e2e: its sweep and drill steps run the swarm's
-    # detailed checks (tests/e2e/swarm_sweep.py, drill_checks.py) and its `down` ends the
+    # detailed checks (tests/e2e/swarm_sweep.py, drill_detail.py) and its `down` ends the
     # stack (the swarm fixture's end checks nothing is left): one swarm stack for all.
     swarm["env"] = pool_env
