@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -45,10 +46,12 @@ class Steps:
         self.failures: list[str] = []
 
     def run(self, name: str, step: Callable[[], None]) -> None:
+        start = time.monotonic()
         try:
             step()
         except Exception as exc:
             self.failures.append(f"{name}: {type(exc).__name__}: {str(exc)[-1500:]}")
+        print(f"step {name}: {time.monotonic() - start:.1f} s")
 
 
 def _json(proc: subprocess.CompletedProcess[str]) -> Any:
