@@ -17,7 +17,7 @@ import json
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -287,12 +287,9 @@ class SwarmEngine(SwarmSteps, SwarmRecreate):
         source.refresh()
         return source.exec_node(node, command, env)
 
-    def gate(self) -> AbstractContextManager[Exec]:
-        """A probe container on the Redis overlay, removed when the block ends (errors too)."""
-        return self._probe()
-
     @contextmanager
-    def _probe(self) -> Iterator[Exec]:
+    def gate(self) -> Iterator[Exec]:
+        """A probe container on the Redis overlay, removed when the block ends (errors too)."""
         model = self.model
         name = probe_name(model.settings.project)
         # The probe only sleeps, for `exec_bounded` calls that must reach the nodes.
