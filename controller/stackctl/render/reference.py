@@ -74,15 +74,6 @@ HEADER = ("# Rendered by `stackctl render --format reference` from the defaults;
           "# Secrets come from compose/.env (see .env.example). JSON is valid YAML.\n")
 
 
-def _placeholder_secrets() -> Secrets:
-    return Secrets(redis_password=SecretStr(PLACEHOLDER), gateway_secret=SecretStr(PLACEHOLDER))
-
-
-def _image_vars(settings: Settings) -> dict[str, str]:
-    return {service: f"${{{service.upper()}_IMAGE:-{ref}}}"
-            for service, ref in stack_images(settings).items()}
-
-
 def _relative(doc: dict[str, Any], render_dir: Path) -> None:
     """Rewrite bind sources: rendered files -> compose/, the assets -> ../stack."""
     root = render_dir.resolve()
@@ -112,7 +103,7 @@ def _secret_mounts(service: dict[str, Any]) -> None:
 def reference_compose(settings: Settings, render_dir: Path) -> dict[str, Any]:
     """The reference compose model for `settings`; bind paths relative to compose/."""
     model = build_model(settings)
-    secrets = _placeholder_secrets()
+    secrets = Secrets(redis_password=SecretStr(PLACEHOLDER), gateway_secret=SecretStr(PLACEHOLDER))
     redis = render_redis(model, secrets)
     rendered = {f.name: f for f in render_files(model, secrets, "json")}
     stack = render_dir / ASSETS_MARK
@@ -127,7 +118,7 @@ def reference_compose(settings: Settings, render_dir: Path) -> dict[str, Any]:
         (render_dir / "tyk" / name).write_text(rendered[name].text)
     doc: dict[str, Any] = json.loads(json.dumps(stack_compose(model, redis, tyk)))  # unshare
     _relative(doc, render_dir)
-    images = _image_vars(settings)
+    images = {s: f"${{{s.upper()}_IMAGE:-{ref}}}" for s, ref in stack_images(settings).items()}
     node_names = {n.name for n in model.nodes}
     for name, service in doc["services"].items():
         if "healthcheck" in service:
