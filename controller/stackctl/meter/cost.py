@@ -154,10 +154,8 @@ def connections_received(before: Snapshot, after: Snapshot) -> int | None:
 
 def _cores(*snapshots: Snapshot) -> int:
     """The host's cores from the first snapshot that read them (else this machine's)."""
-    for snapshot in snapshots:
-        if not isinstance(snapshot.host, Unavailable):
-            return snapshot.host.cores
-    return os.cpu_count() or 1
+    return next((s.host.cores for s in snapshots if not isinstance(s.host, Unavailable)),
+                os.cpu_count() or 1)
 
 
 def _cgroup(name: str, before: Reading | None, after: Reading, missing: list[str]
