@@ -6,20 +6,14 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from stackctl.errors import ToolError
 from stackctl.names import container_name, network_name
 from stackctl.runtime._client import docker_client, tool_errors
-from stackctl.runtime.docker_cli import (
-    ExecResult,
-    ServiceState,
-    flags,
-    parse_env,
-    parse_started,
-    run_bounded,
-)
+from stackctl.runtime.docker_cli import ExecResult, ServiceState, flags, parse_env, run_bounded
 
 if TYPE_CHECKING:
     from python_on_whales import DockerClient
@@ -113,7 +107,7 @@ class Compose:
             if len(parts) == len(fields):
                 service, name, state, health, code, started = parts
                 out.append(ServiceState(service, name.lstrip("/"), state, health,
-                                        int(code or 0), max(parse_started(started), 0.0)))
+                                        int(code or 0), _epoch(started)))
         return out
 
     def service_log(self, service: str, tail: int | None = None) -> str:
@@ -213,6 +207,15 @@ class Compose:
             data = self._client.compose.config(return_json=True)
         assert isinstance(data, dict)
         return data
+
+
+def _epoch(stamp: str) -> float:
+    """Docker's RFC 3339 time as epoch seconds; 0 for its zero time or nonsense."""
+    try:
+        value = datetime.fromisoformat(stamp.strip()).timestamp()
+    except ValueError:
+        return 0.0
+    return max(value, 0.0)
 
 
 PS_FORMAT = '{{.Label "com.docker.compose.service"}}\t{{.Names}}\t{{.State}}\t{{.Status}}'

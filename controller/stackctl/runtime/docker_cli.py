@@ -7,7 +7,6 @@ import json
 import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Protocol
 
 from stackctl.errors import ToolError
@@ -81,14 +80,3 @@ class ServiceState:
     health: str  # healthy | unhealthy | starting | "" (no healthcheck)
     exit_code: int
     started_at: float = 0.0  # epoch seconds of the last start; 0 when not known
-
-
-def parse_started(text: str) -> float:
-    """Docker's `2026-12-01T17:05:03.123456789Z` as epoch seconds (0.0 when unreadable)."""
-    head, _, frac = text.strip().rstrip("Z").partition(".")
-    try:
-        when = datetime.fromisoformat(head + "+00:00")
-    except ValueError:
-        return 0.0
-    digits = "".join(c for c in frac if c.isdigit())
-    return when.timestamp() + (int(digits) / 10 ** len(digits) if digits else 0.0)

@@ -10,20 +10,14 @@ import subprocess
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
 from stackctl.errors import ConfigError, ToolError
 from stackctl.names import ROLE_LABEL, network_name, swarm_service
 from stackctl.runtime._client import docker_client, tool_errors
-from stackctl.runtime.docker_cli import (
-    ExecResult,
-    binds,
-    flags,
-    parse_env,
-    parse_started,
-    run_bounded,
-)
+from stackctl.runtime.docker_cli import ExecResult, binds, flags, parse_env, run_bounded
 
 STACK_LABEL = "com.docker.stack.namespace"
 """The label `docker stack deploy` puts on every object it creates."""
@@ -530,6 +524,17 @@ def local_task(full_service: str) -> LocalTask | None:
                  f"docker inspect {name}")
     started, _, nets = found.stdout.strip().partition("\t") if found.ok else ("", "", "")
     return LocalTask(name, task_id.strip(), parse_addresses(nets), parse_started(started))
+
+
+def parse_started(text: str) -> float:
+    """Docker's `2026-12-01T17:05:03.123456789Z` as epoch seconds (0.0 when unreadable)."""
+    head, _, frac = text.strip().rstrip("Z").partition(".")
+    try:
+        when = datetime.fromisoformat(head + "+00:00")
+    except ValueError:
+        return 0.0
+    digits = "".join(c for c in frac if c.isdigit())
+    return when.timestamp() + (int(digits) / 10 ** len(digits) if digits else 0.0)
 
 
 def parse_addresses(text: str) -> dict[str, str]:
