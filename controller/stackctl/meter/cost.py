@@ -316,6 +316,4 @@ def _round(key: str, value: Any) -> Any:
         return {k: round(v, _MAP_DIGITS[key]) for k, v in value.items()}
     if key == "redis_top_commands":
         return [[name, round(per, 3)] for name, per in value]
-    if isinstance(value, tuple):
-        return list(value)
-    return value
+    return list(value) if isinstance(value, tuple) else value
