@@ -364,8 +364,5 @@ def write_stack_file(model: StackModel, files: SwarmFiles, groups: int | None = 
 def wanted_tasks(stack: Mapping[str, Any], roles: tuple[str, ...] = LONG_RUNNING_ROLES
                  ) -> dict[str, int]:
     """service -> replicas, for the stack file's long-running services of `roles`."""
-    out = {}
-    for name, service in stack["services"].items():
-        if role_of(service) in roles:
-            out[name] = int(service.get("deploy", {}).get("replicas", 1))
-    return out
+    return {name: int(service.get("deploy", {}).get("replicas", 1))
+            for name, service in stack["services"].items() if role_of(service) in roles}
