@@ -187,8 +187,7 @@ class SwarmEngine(SwarmSteps, SwarmRecreate):
         swarm.remove_container(probe_name(self.model.settings.project))
         if self.stack.exists():
             self.stack.remove()
-        left = self.stack.wait_removed(volumes=volumes)
-        return {k: v for k, v in left.items() if v}
+        return {k: v for k, v in self.stack.wait_removed(volumes=volumes).items() if v}
 
     def recreate(self, services: Sequence[str], remove_orphans: bool = False) -> None:
         """`docker stack deploy`: Swarm replaces the tasks of the changed services."""
