@@ -326,9 +326,8 @@ class SwarmEngine(SwarmSteps, SwarmRecreate):
         """`docker unpause` of the paused containers (one Swarm replaced is left alone)."""
         for service in services:
             task = self.acted.get(service)
-            if task is None or not swarm.container_paused(task.container):
-                continue
-            swarm.container_action(task.container, "unpause")
+            if task is not None and swarm.container_paused(task.container):
+                swarm.container_action(task.container, "unpause")
 
     def start(self, services: Sequence[str]) -> None:
         """Wait until Swarm runs a new task for each (never `docker start` of the old container)."""

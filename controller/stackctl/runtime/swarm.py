@@ -66,12 +66,11 @@ class Task:
 
 @dataclass(frozen=True)
 class ServiceInfo:
-    """One service of a stack and its spec version."""
+    """One service of a stack."""
 
     name: str  # without the stack prefix
     mode: str  # replicated | global | replicated-job | global-job
     replicas: int
-    version: int
 
 
 def _run(args: Sequence[str], what: str, stdin: bytes | None = None) -> ExecResult:
@@ -220,13 +219,12 @@ class Stack:
 
     def services(self) -> list[ServiceInfo]:
         """The stack's services, by short name."""
-        out = _checked(["service", "ls", "--quiet", "--filter",
-                        f"label={STACK_LABEL}={self.name}"], f"docker service ls ({self.name})")
-        ids = out.split()
+        ids = _checked(["service", "ls", "--quiet", "--filter", f"label={STACK_LABEL}={self.name}"],
+                       f"docker service ls ({self.name})").split()
         if not ids:
             return []
-        fmt = "{{json .Spec.Name}}\t{{json .Spec.Mode}}\t{{.Version.Index}}"
-        text = _checked(["service", "inspect", "--format", fmt, *ids],
+        text = _checked(["service", "inspect", "--format",
+                         "{{json .Spec.Name}}\t{{json .Spec.Mode}}", *ids],
                         f"docker service inspect ({self.name})")
         return sorted(parse_services(text, self.name), key=lambda s: s.name)
 
@@ -357,11 +355,9 @@ class Stack:
         kinds = {"services": ["service", "ls"], "secrets": ["secret", "ls"],
                  "configs": ["config", "ls"], "networks": ["network", "ls"],
                  "volumes": ["volume", "ls"]}
-        out: dict[str, list[str]] = {}
-        for kind, args in kinds.items():
-            text = _checked([*args, "--filter", label, "--format", "{{.Name}}"],
-                            f"docker {args[0]} ls ({self.name})")
-            out[kind] = sorted(text.split())
+        out = {kind: sorted(_checked([*args, "--filter", label, "--format", "{{.Name}}"],
+                                     f"docker {args[0]} ls ({self.name})").split())
+               for kind, args in kinds.items()}
         out["containers"] = sorted(_checked(
             ["ps", "--all", "--filter", label, "--format", "{{.Names}}"],
             f"docker ps ({self.name})").split())
@@ -465,7 +461,7 @@ def parse_services(text: str, stack: str) -> list[ServiceInfo]:
     out = []
     for line in text.splitlines():
         parts = line.split("\t")
-        if len(parts) != 3:
+        if len(parts) != 2:
             continue
         name = str(json.loads(parts[0]))
         mode_data = json.loads(parts[1]) or {}
@@ -475,8 +471,7 @@ def parse_services(text: str, stack: str) -> list[ServiceInfo]:
             replicas = int((mode_data.get("Replicated") or {}).get("Replicas") or 0)
         elif mode == "replicated-job":
             replicas = int((mode_data.get("ReplicatedJob") or {}).get("TotalCompletions") or 1)
-        out.append(ServiceInfo(name.removeprefix(f"{stack}_"), mode, replicas,
-                               int(parts[2].strip() or 0)))
+        out.append(ServiceInfo(name.removeprefix(f"{stack}_"), mode, replicas))
     return out
 
 
