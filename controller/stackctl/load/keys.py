@@ -41,6 +41,11 @@ class SmokeSetup:
     keys: tuple[SmokeKey, ...]
 
 
+def new_api_id() -> str:
+    """A fresh id: this run's analytics records are then exactly those with this id."""
+    return f"stackctl-smoke-{secrets.token_hex(4)}"
+
+
 def key_limits(keys: int, limit: int) -> list[tuple[int, bool]]:
     """(rate, limited) per key: a third of them (at least one) limited to `limit`."""
     limited = max(1, keys // 3)
@@ -49,7 +54,7 @@ def key_limits(keys: int, limit: int) -> list[tuple[int, bool]]:
 
 def new_api(gw: GatewayClient) -> SmokeSetup:
     """A fresh API, served after the reload (removed again when the reload fails)."""
-    api_id = f"stackctl-smoke-{secrets.token_hex(4)}"  # its analytics records: this id's
+    api_id = new_api_id()
     made = SmokeSetup(api_id, f"/{api_id}/", ())
     gw.create_api(api_definition(api_id, made.listen_path))
     try:
