@@ -179,14 +179,11 @@ def check_gateway(settings: Settings) -> list[Check]:
 def run_checks(settings: Settings) -> list[Check]:
     """All checks, engine-dependent ones only when the engine answers."""
     checks = [check_engine()]
-    engine_ok = checks[0].status == "pass"
-    if engine_ok:
+    if checks[0].status == "pass":
         checks.append(check_compose())
         checks.extend(check_images(settings, image_exists))
     checks.extend(check_ports(settings))
-    checks.append(check_disk(settings.state_dir))
-    checks.append(check_go())
-    checks.append(check_support(settings))
+    checks += [check_disk(settings.state_dir), check_go(), check_support(settings)]
     checks.extend(check_gateway(settings))
     if settings.profile == "pro":
         checks.extend(pro_checks(settings))

@@ -137,10 +137,9 @@ def check_disk(paths: Sequence[Path], need: int = MIN_FREE_BYTES) -> None:
 def build_labels(module: GoModule, built: GoBinary) -> dict[str, str]:
     """A Tyk image's labels: its release, its Redis client's versions and the moved requirements."""
     labels = {RELEASE_LABEL: module.release}
-    for path, key in ((versions.GO_REDIS, GO_REDIS_LABEL),
-                      (versions.TYK_STORAGE, STORAGE_LABEL)):
-        if path in built.clients:
-            labels[key] = built.clients[path]
+    labels |= {key: built.clients[path] for path, key in (
+        (versions.GO_REDIS, GO_REDIS_LABEL), (versions.TYK_STORAGE, STORAGE_LABEL))
+        if path in built.clients}
     if built.moved:
         labels[GO_MOD_LABEL] = "; ".join(map(str, built.moved))
     return labels

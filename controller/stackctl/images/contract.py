@@ -274,9 +274,8 @@ def check(contract: Contract, facts: Facts) -> list[str]:
             for folder in BIN_DIRS:
                 found = resolve(facts.files, f"{folder}/{name}")
                 if found is not None and found.kind == "file":
-                    what = "a shell" if name in SHELLS else "a command"
-                    out.append(f"has {what}: {folder}/{name} (contract: no shell, no "
-                               "coreutils)")
+                    out.append(f"has {'a shell' if name in SHELLS else 'a command'}: "
+                               f"{folder}/{name} (contract: no shell, no coreutils)")
                     break
     for rule in contract.paths:
         out.extend(_path_violations(rule, facts, [facts.user[1]], bool(out) and out[0].startswith(
