@@ -186,3 +186,22 @@ def test_a_node_that_answers_once_is_enough() -> None:
     never = placement([[silent, later[1]]], ["aa", "bb"],  # type: ignore[list-item]
                       counters_expected=False)
     assert not never.passed and "redis-1: no answer to ROLE" in never.detail()
+
+
+def test_up_lists_what_it_reports_only_apart_from_what_failed() -> None:
+    """`up`'s short smoke names its informative misses (and any objective) as reported only,
+    never as FAILED; a functional check that fails still reads FAILED."""
+    from stackctl.smoke.step import INFORMATIVE
+
+    slow = LoadResult("builtin", [Counter({200: 10, 429: 90}), Counter({200: 100})],
+                      {"p50": 100.0, "p95": 200.0, "p99": 300.0}, 2.0, T0, T0 + 2.0, True,
+                      timeline=even_timeline(200, 2.0, 0.3))
+    report = make_report(result=slow, options=SmokeOptions(duration_s=2))
+    assert report.passed is False  # type: ignore[attr-defined]
+    assert "; FAILED: p99<=250ms" in report.summary()  # type: ignore[attr-defined]
+    line = report.summary(INFORMATIVE)  # type: ignore[attr-defined]
+    assert "FAILED" not in line and "; the checks it judges pass" in line, line
+    assert line.endswith("; reported only, not judged: p99<=250ms"), line
+    broken = make_report(result=slow, delivered=0, options=SmokeOptions(duration_s=2))
+    line = broken.summary(INFORMATIVE)  # type: ignore[attr-defined]
+    assert "; FAILED: analytics; reported only, not judged: p99<=250ms" in line, line

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,18 +42,24 @@ class SmokeReport:
                 "checks": [c.as_dict() for c in self.checks],
                 "slos": [s.as_dict() for s in self.slos], **self.data}
 
-    def summary(self) -> str:
-        """One line: the verdict and the headline figures."""
-        failed = [c.name for c in self.checks if not c.passed] + [
+    def summary(self, informative: Collection[str] | None = None) -> str:
+        """One line: the verdict and the headline figures. `informative`: the checks a caller
+        reports without judging (the objectives then too); their misses read "reported only"."""
+        missed = [c.name for c in self.checks if not c.passed] + [
             s.slo.text for s in self.slos if not s.passed]
+        noted = [] if informative is None else [
+            n for n in missed if n in informative or n in {s.slo.text for s in self.slos}]
+        failed = [n for n in missed if n not in noted]
         lat, tasks, cost = self.data["latency_ms"], self.data["load_tasks"], self.data["cost"]
         head = (f"{self.data['requests']} requests"
                 + (f" from {tasks} load tasks" if tasks else "")
                 + f", {self.data['rps']:.0f} req/s, p99 {lat['p99']:.1f} ms"
                 + (" (the highest task's)" if tasks else "")
                 + (f", saturated: {cost['saturated']}" if cost else ""))
-        return f"{head}; all checks pass" if not failed else (
-            f"{head}; FAILED: {', '.join(failed)}")
+        verdict = (f"FAILED: {', '.join(failed)}" if failed
+                   else "the checks it judges pass" if noted else "all checks pass")
+        return f"{head}; {verdict}" + (
+            f"; reported only, not judged: {', '.join(noted)}" if noted else "")
 
     def print(self, console: Console) -> None:
         """The rich table."""
