@@ -202,8 +202,10 @@ def test_lint_against_the_live_cluster(tyk: TykStack) -> None:
 def test_drill_offers_only_client_side_faults(tyk: TykStack) -> None:
     refused = stackctl(tyk.cwd, tyk.env, "drill", "kill-primary", timeout=120)
     assert refused.returncode == 2 and "stackctl does not own that cluster" in refused.stderr
-    drill = stackctl(tyk.cwd, tyk.env, "drill", "restart-gateway", "--duration", "12",
-                     "--at", "4", "--rate", "50", "--json", timeout=300)
+    # The fault at 6 s: the rate must hold within 2% before it, and a 3 s window (at 4 s)
+    # came out 2.4% short beside CI's other workers.
+    drill = stackctl(tyk.cwd, tyk.env, "drill", "restart-gateway", "--duration", "14",
+                     "--at", "6", "--rate", "50", "--json", timeout=300)
     print(drill.stdout[-1500:], drill.stderr[-1500:])
     assert drill.returncode == 0, drill.stderr[-2000:]
 

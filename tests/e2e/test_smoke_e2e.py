@@ -56,7 +56,8 @@ def test_tyk_containers_run_as_the_image_user_without_a_shell(stack: Stack) -> N
 
 @pytest.mark.parametrize("engine", ["builtin", "wrk"])
 def test_every_check_passes_with_real_figures(stack: Stack, engine: str) -> None:
-    code, report = smoke(stack, "--engine", engine, "--duration", "3", "--rate",
+    # 5 s: flat out for 3 s, wrk's last fifth (0.6 s) fell to x0.83 of its first once.
+    code, report = smoke(stack, "--engine", engine, "--duration", "5", "--rate",
                          "50" if engine == "builtin" else "0", "--connections", "8",
                          "--slo", "success>=99%")
     failed = [c for c in report["checks"] if not c["passed"]]
