@@ -1,5 +1,6 @@
-"""The recommendation: the smallest pool within 2% of the best throughput whose worst-case
-connection count per Redis node stays under Redis `maxclients`, with the arithmetic."""
+"""The judgement and the recommendation: the A/A noise, each pool's interval against the
+best's, the group indistinguishable from the best, which pools are safe, the knee, and
+the smallest safe pool of the group, every step written down."""
 
 from __future__ import annotations
 
@@ -7,20 +8,25 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from stackctl.sweep.stats import INTERVAL_METHOD, Interval
 from stackctl.tyk.tables import REDIS_POOLS
 
 GATEWAY_POOLS = REDIS_POOLS["gateway"]
 PUMP_POOLS = REDIS_POOLS["pump"]
-WITHIN = 0.02
 
 
 @dataclass(frozen=True)
 class Candidate:
-    """One pool size, its median throughput, and whether every repeat was steady."""
+    """One pool size as measured: its throughput interval over the repeats, steadiness
+    (None: not measured), pool timeouts, errors (client errors and non-2xx) and whether
+    its gateway connections filled the pool (None: not read)."""
 
     max_active: int
-    rps: float
-    stable: bool = True
+    rps: Interval
+    stable: bool | None = True
+    pool_timeouts: int = 0
+    errors: int = 0
+    pool_full: bool | None = None
 
 
 def worst_case(max_active: int, gateways: int) -> int:
@@ -34,49 +40,162 @@ def formula(max_active: int, gateways: int) -> str:
             f"{max_active} = {worst_case(max_active, gateways)}")
 
 
+@dataclass(frozen=True)
+class Noise:
+    """The A/A pair: the stack's own pool measured twice, interleaved with the rest;
+    `band`: how far apart two identical settings landed (req/s)."""
+
+    max_active: int
+    a: Interval
+    b: Interval
+
+    @property
+    def band(self) -> float:
+        """|mean A - mean A'| in req/s."""
+        return round(abs(self.a.mean - self.b.mean), 1)
+
+    @property
+    def pct(self) -> float:
+        """The band relative to the pair's mean, in percent."""
+        mean = (self.a.mean + self.b.mean) / 2
+        return round(self.band / mean * 100, 2) if mean else 0.0
+
+    def line(self) -> str:
+        """The noise in words."""
+        return (f"A/A noise: max_active {self.max_active} twice, {self.a.mean:.1f} and "
+                f"{self.b.mean:.1f} req/s: {self.band:.1f} req/s apart ({self.pct:.1f}%)")
+
+
+def unsafe_reasons(c: Candidate, gateways: int, maxclients: int) -> list[str]:
+    """Why pool `c` is not safe ([] when it is)."""
+    out = []
+    if c.stable is False:
+        out.append("unstable: ignored")
+    if c.pool_timeouts:
+        out.append(f"{c.pool_timeouts} pool timeout(s)")
+    if c.errors:
+        out.append(f"{c.errors} error(s)")
+    if c.pool_full:
+        out.append("the gateway's connections filled the pool (requests waited)")
+    if worst_case(c.max_active, gateways) >= maxclients:
+        out.append(f"worst case {formula(c.max_active, gateways)} >= maxclients "
+                   f"{maxclients}: over maxclients")
+    return out
+
+
+def slower(c: Interval, best: Interval, noise: Noise | None) -> bool:
+    """Whether `c` is slower than `best`: both intervals measured, c's upper bound below
+    best's lower bound, and the gap wider than the A/A band (when measured)."""
+    if not (c.measured and best.measured):
+        return False
+    gap = best.mean - c.mean
+    return c.high < best.low and (noise is None or gap > noise.band)
+
+
 @dataclass
 class Recommendation:
-    """The chosen pool (None when no point qualifies) and how it was chosen."""
+    """The chosen pool (None when none qualifies), the group, the knee and the working."""
 
     max_active: int | None
+    best_max_active: int | None
     best_rps: float
-    threshold_rps: float
+    group: list[int]
+    slower: list[int]
+    unsafe: dict[int, list[str]]
+    knee: int | None
+    noise: dict[str, Any] | None
     maxclients: int
     maxclients_source: str
     gateways: int
+    method: str = INTERVAL_METHOD
     lines: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON view."""
-        return asdict(self)
+        """JSON view (pool sizes as JSON keys are strings)."""
+        out = asdict(self)
+        out["unsafe"] = {str(k): v for k, v in self.unsafe.items()}
+        return out
+
+
+def knee(ordered: Sequence[int], good: set[int]) -> int | None:
+    """The smallest pool from which every larger pool swept is good (None: the largest
+    is not)."""
+    found = None
+    for size in reversed(ordered):
+        if size not in good:
+            break
+        found = size
+    return found
 
 
 def recommend(candidates: Sequence[Candidate], gateways: int, maxclients: int,
-              source: str = "setting") -> Recommendation:
-    """Apply the rule to the measured candidates, writing down every step; unstable
-    points (a repeat failed the steady check) are listed but never chosen, nor set the
-    best throughput."""
-    best = max((c.rps for c in candidates if c.stable), default=0.0)
-    threshold = best * (1 - WITHIN)
-    rec = Recommendation(None, round(best, 1), round(threshold, 1), maxclients, source,
-                         gateways)
-    rec.lines.append(f"best median throughput {best:.1f} req/s; within {WITHIN:.0%}: "
-                     f">= {threshold:.1f} req/s")
-    rec.lines.append(f"Redis maxclients {maxclients} ({source})")
-    for c in sorted(candidates, key=lambda c: c.max_active):
-        fast = c.rps >= threshold
-        fits = worst_case(c.max_active, gateways) < maxclients
-        verdict = ("unstable: ignored" if not c.stable else "ok" if fast and fits
-                   else "too slow" if not fast else "over maxclients")
-        fast = fast and c.stable
-        rec.lines.append(f"max_active {c.max_active}: {c.rps:.1f} req/s, worst case "
-                         f"{formula(c.max_active, gateways)} "
-                         f"{'<' if fits else '>='} {maxclients}: {verdict}")
-        if rec.max_active is None and fast and fits:
-            rec.max_active = c.max_active
-    if rec.max_active is None:
-        rec.lines.append("no pool size qualifies: lower the pool or raise maxclients")
-    else:
-        rec.lines.append(f"recommended optimisation_max_active = {rec.max_active} "
-                         "(the smallest that qualifies)")
+              source: str = "setting", noise: Noise | None = None) -> Recommendation:
+    """Judge the pools against the best by interval and A/A noise; recommend the smallest
+    safe pool of the group indistinguishable from the best."""
+    ordered = sorted(candidates, key=lambda c: c.max_active)
+    unsafe = {c.max_active: unsafe_reasons(c, gateways, maxclients) for c in ordered}
+    eligible = [c for c in ordered if c.stable is not False]
+    best = max(eligible, key=lambda c: c.rps.mean, default=None)
+    rec = Recommendation(None, best.max_active if best else None,
+                         round(best.rps.mean, 1) if best else 0.0, [], [],
+                         {k: v for k, v in unsafe.items() if v}, None,
+                         asdict(noise) | {"band": noise.band, "pct": noise.pct}
+                         if noise else None, maxclients, source, gateways)
+    lines = rec.lines
+    lines.append(f"interval per pool: {INTERVAL_METHOD}")
+    lines.append(noise.line() if noise else "A/A noise: not measured (one pool swept, or "
+                 "--no-aa): a pool is slower on its interval alone")
+    if best is None:
+        lines += [f"max_active {c.max_active}: {_ci(c.rps)}: unstable: ignored"
+                  for c in ordered]
+        lines.append("no pool size qualifies: every pool was unstable")
+        return rec
+    if not best.rps.measured:
+        lines.append("one repeat per pool: no interval, so no pool is called slower "
+                     "(use --repeat 3 or more)")
+    lines.append(f"best: max_active {best.max_active}, {_ci(best.rps)}")
+    for c in ordered:
+        if c.stable is False:
+            lines.append(f"max_active {c.max_active}: {_ci(c.rps)}: unstable: ignored")
+            continue
+        is_slower = c is not best and slower(c.rps, best.rps, noise)
+        (rec.slower if is_slower else rec.group).append(c.max_active)
+        gap = best.rps.mean - c.rps.mean
+        why = (f"upper {c.rps.high:.1f} < best's lower {best.rps.low:.1f}"
+               if c.rps.high < best.rps.low else
+               f"upper {c.rps.high:.1f} >= best's lower {best.rps.low:.1f}")
+        band = f", gap {gap:.1f} {'>' if noise and gap > noise.band else '<='} A/A " \
+               f"{noise.band:.1f}" if noise else ""
+        verdict = "slower" if is_slower else (
+            "the best" if c is best else "indistinguishable from the best")
+        safety = "; ".join(unsafe[c.max_active]) or "safe"
+        lines.append(f"max_active {c.max_active}: {_ci(c.rps)}; {why}{band}: {verdict}; "
+                     f"{safety}")
+    safe_group = [m for m in rec.group if not unsafe[m]]
+    fast_enough = {m for m in rec.group
+                   if not [r for r in unsafe[m] if not r.endswith("over maxclients")]}
+    rec.knee = knee([c.max_active for c in eligible], fast_enough)
+    lines.append(f"indistinguishable from the best: max_active "
+                 f"{', '.join(map(str, rec.group))}; safe among them: "
+                 f"{', '.join(map(str, safe_group)) or 'none'}")
+    lines.append(f"Redis maxclients {maxclients} ({source}); worst case per node "
+                 f"= (pools x gateways + pump pool) x max_active")
+    if rec.knee is not None:
+        below = [c.max_active for c in ordered if c.max_active < rec.knee]
+        lines.append(f"knee: max_active {rec.knee} (the smallest pool from which every "
+                     f"larger one is indistinguishable from the best, without pool timeouts, "
+                     f"errors or waits"
+                     f"{'; below it: ' + ', '.join(map(str, below)) if below else ''})")
+    if not safe_group:
+        lines.append("no pool size qualifies: lower the pool or raise maxclients")
+        return rec
+    rec.max_active = safe_group[0]
+    lines.append(f"recommended optimisation_max_active = {rec.max_active}: the smallest "
+                 "safe pool indistinguishable from the best")
     return rec
+
+
+def _ci(i: Interval) -> str:
+    if not i.measured:
+        return f"{i.mean:.1f} req/s (1 repeat)"
+    return f"{i.mean:.1f} req/s [{i.low:.1f}, {i.high:.1f}] (n={i.n})"

@@ -1,0 +1,76 @@
+"""The sweep's mechanism readers on real Redis 7.0 answers: commandstats deltas and
+CLIENT LIST by address."""
+
+from __future__ import annotations
+
+import pytest
+
+from stackctl.sweep.mechanism import (
+    NodeCalls,
+    node_figures,
+    parse_calls,
+    parse_client_list,
+    point_nodes,
+)
+from stackctl.sweep.report import knee_check
+
+pytestmark = pytest.mark.unit
+
+PRIMARY = """# Replication\r
+role:master\r
+connected_slaves:1\r
+# Commandstats\r
+cmdstat_rpush:calls=20000,usec=50000,usec_per_call=2.50,rejected_calls=0,failed_calls=0\r
+cmdstat_get:calls=1000,usec=1500,usec_per_call=1.50,rejected_calls=0,failed_calls=0\r
+cmdstat_info:calls=40,usec=4000,usec_per_call=100.00,rejected_calls=0,failed_calls=0\r
+cmdstat_client|list:calls=3,usec=300,usec_per_call=100.00,rejected_calls=0,failed_calls=0\r
+"""
+CLIENTS = (
+    "id=5 addr=172.31.188.200:40001 laddr=172.31.188.11:6379 fd=9 name= age=9 idle=0 "
+    "flags=N db=0 sub=0 psub=0 multi=-1 qbuf=0 cmd=rpush user=tyk\n"
+    "id=6 addr=172.31.188.200:40002 laddr=172.31.188.11:6379 fd=10 name= age=9 idle=0 "
+    "flags=N db=0 cmd=evalsha user=tyk\n"
+    "id=7 addr=172.31.188.230:40100 laddr=172.31.188.11:6379 fd=11 name= age=9 idle=1 "
+    "flags=N db=0 cmd=lrange user=tyk\n"
+    "id=8 addr=172.31.188.14:6379 laddr=172.31.188.11:6379 fd=12 name= age=99 idle=0 "
+    "flags=S db=0 cmd=replconf user=default\n"
+    "id=9 addr=127.0.0.1:50000 laddr=127.0.0.1:6379 fd=13 name= age=0 idle=0 "
+    "flags=N db=0 cmd=ping user=tyk\n"
+    "id=10 addr=172.31.188.11:50002 laddr=172.31.188.11:6379 fd=14 name= age=0 idle=0 "
+    "flags=N db=0 cmd=client|list user=tyk\n")
+
+
+def test_calls_leave_out_stackctl_s_probes_and_replicas() -> None:
+    assert parse_calls(PRIMARY) == NodeCalls(21000, 51500)
+    assert parse_calls(PRIMARY.replace("role:master", "role:slave")) is None
+    assert parse_calls("# Replication\nrole:master\n") is None
+
+
+def test_client_list_by_address_without_replicas_probes_or_the_pump() -> None:
+    assert parse_client_list(CLIENTS) == {"172.31.188.200": 2, "172.31.188.230": 1}
+    assert parse_client_list(CLIENTS, frozenset({"172.31.188.230"})) == {
+        "172.31.188.200": 2}
+
+
+def test_node_figures_are_deltas_over_the_run() -> None:
+    before = {"redis-1": NodeCalls(1000, 3000), "redis-2": NodeCalls(10, 10)}
+    after = {"redis-1": NodeCalls(41000, 107000)}
+    figs = node_figures(before, after, seconds=10.0, requests=40_000,
+                        connections={"redis-1": {"172.31.188.200": 7}})
+    assert list(figs) == ["redis-1"]
+    f = figs["redis-1"]
+    assert f["commands_per_s"] == 4000.0 and f["commands_per_request"] == 1.0
+    assert f["usec_per_call"] == 2.6 and f["in_redis"] == pytest.approx(0.0104)
+    assert f["gateway_connections"] == 7
+    point = point_nodes([{"nodes": figs}, {"nodes": {**figs, "redis-1": {
+        **f, "commands_per_s": 3000.0, "gateway_connections": 9}}}])
+    assert point["redis-1"]["commands_per_s"] == 3500.0
+    assert point["redis-1"]["gateway_connections"] == 9  # the peak
+
+
+def test_the_projection_agrees_with_the_knee_within_one_point() -> None:
+    sizes = [1, 2, 4, 8, 64]
+    assert knee_check(2, sizes, 2)["agrees"] is True
+    assert knee_check(2, sizes, 3)["agrees"] is True      # 3 -> 4, one point away
+    assert knee_check(1, sizes, 5)["agrees"] is False     # 5 -> 8, three points away
+    assert knee_check(None, sizes, 2)["agrees"] is None
