@@ -34,6 +34,8 @@ CLIENTS = (
     "flags=N db=0 cmd=lrange user=tyk\n"
     "id=8 addr=172.31.188.14:6379 laddr=172.31.188.11:6379 fd=12 name= age=99 idle=0 "
     "flags=S db=0 cmd=replconf user=default\n"
+    "id=11 addr=172.31.188.200:40003 laddr=172.31.188.11:6379 fd=15 name= age=9 idle=9 "
+    "flags=P db=0 sub=1 psub=0 cmd=subscribe user=tyk\n"
     "id=9 addr=127.0.0.1:50000 laddr=127.0.0.1:6379 fd=13 name= age=0 idle=0 "
     "flags=N db=0 cmd=ping user=tyk\n"
     "id=10 addr=172.31.188.11:50002 laddr=172.31.188.11:6379 fd=14 name= age=0 idle=0 "
@@ -46,7 +48,7 @@ def test_calls_leave_out_stackctl_s_probes_and_replicas() -> None:
     assert parse_calls("# Replication\nrole:master\n") is None
 
 
-def test_client_list_by_address_without_replicas_probes_or_the_pump() -> None:
+def test_client_list_by_address_without_replicas_subscribers_probes_or_the_pump() -> None:
     assert parse_client_list(CLIENTS) == {"172.31.188.200": 2, "172.31.188.230": 1}
     assert parse_client_list(CLIENTS, frozenset({"172.31.188.230"})) == {
         "172.31.188.200": 2}

@@ -26,7 +26,8 @@ def sweep(
                                "(a 95% t-interval per point needs 2 or more)."),
     out: Path | None = typer.Option(None, "--out", help="Report directory "
                                     "(default <state_dir>/sweep)."),
-    budget: float = typer.Option(1800.0, "--budget", help="Total time budget in seconds."),
+    budget: float = typer.Option(3600.0, "--budget", help="Total time budget in seconds "
+                                "(a resumed sweep goes on where it stopped)."),
     connections: int = typer.Option(64, "--connections", help="Closed-loop connections in "
                                     "total (shared among the gateways; swarm: among the "
                                     "load tasks)."),

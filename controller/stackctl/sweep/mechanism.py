@@ -18,6 +18,9 @@ from stackctl.meter.commandstats import CMDSTAT, is_probe, is_replica
 LOOPBACK = ("127.", "::1")
 """Client addresses of the node's own probes and healthchecks (never Tyk)."""
 OWN_COMMAND = "client|list"
+NOT_POOL = frozenset("SMP")
+"""CLIENT LIST flags of connections that are no pool's: replica (S), primary (M) links and
+Pub/Sub subscribers (P: the gateway's notifications channel)."""
 T = TypeVar("T")
 
 
@@ -51,13 +54,14 @@ def parse_calls(text: str) -> NodeCalls | None:
 
 
 def parse_client_list(text: str, exclude: frozenset[str] = frozenset()) -> dict[str, int]:
-    """`CLIENT LIST` -> connections by client IP: normal clients only (no replica or
-    primary links, no loopback probes, not this very call, none from `exclude`)."""
+    """`CLIENT LIST` -> connections by client IP: pool connections only (no replica or
+    primary links, no Pub/Sub subscriber: go-redis keeps those outside the pool; no
+    loopback probes, not this very call, none from `exclude`)."""
     out: dict[str, int] = {}
     for line in text.replace("\r", "").splitlines():
         fields = dict(part.partition("=")[::2] for part in line.split())
         addr, flags = fields.get("addr", ""), fields.get("flags", "")
-        if not addr or "S" in flags or "M" in flags or fields.get("cmd") == OWN_COMMAND:
+        if not addr or set(flags) & NOT_POOL or fields.get("cmd") == OWN_COMMAND:
             continue
         ip = addr.rpartition(":")[0].strip("[]")
         if ip.startswith(LOOPBACK) or ip in exclude:

@@ -56,7 +56,7 @@ class SweepOptions:
     duration_s: float = 10.0
     repeat: int = 3
     out: Path | None = None
-    budget_s: float = 1800.0
+    budget_s: float = 3600.0
     connections: int = 64
     rate: float = 200.0
     warmup_s: float = 2.0
