@@ -61,13 +61,14 @@ def test_slower_needs_the_interval_to_clear_the_best_and_the_aa_noise() -> None:
 
 @pytest.mark.unit
 def test_unsafe_pools_stay_in_the_group_but_are_never_recommended() -> None:
-    cands = [_c(1, 1000.0, 1005.0, 995.0, pool_full=True),
+    cands = [_c(1, 1000.0, 1005.0, 995.0, waits=True),
              _c(2, 1000.0, 1002.0, 998.0, pool_timeouts=3),
-             _c(8, 1001.0, 1003.0, 999.0, pool_full=False),
+             _c(8, 1001.0, 1003.0, 999.0, waits=False),
              _c(64, 2000.0, 2100.0, 1900.0, stable=False)]
     rec = recommend(cands, gateways=1, maxclients=10_000)
     assert rec.group == [1, 2, 8] and rec.max_active == 8 and rec.knee == 8
-    assert rec.unsafe[1] == ["the gateway's connections filled the pool (requests waited)"]
+    assert rec.unsafe[1] == ["waits: the commands in flight per node exceed 4 pools x 1 "
+                             "(Little's law)"]
     assert rec.unsafe[2] == ["3 pool timeout(s)"]
     assert rec.best_max_active == 8  # the unstable 2000 neither wins nor sets the bar
     assert any("unstable: ignored" in line for line in rec.lines)

@@ -26,7 +26,7 @@ class Candidate:
     stable: bool | None = True
     pool_timeouts: int = 0
     errors: int = 0
-    pool_full: bool | None = None
+    waits: bool | None = None
 
 
 def worst_case(max_active: int, gateways: int) -> int:
@@ -75,8 +75,9 @@ def unsafe_reasons(c: Candidate, gateways: int, maxclients: int) -> list[str]:
         out.append(f"{c.pool_timeouts} pool timeout(s)")
     if c.errors:
         out.append(f"{c.errors} error(s)")
-    if c.pool_full:
-        out.append("the gateway's connections filled the pool (requests waited)")
+    if c.waits:
+        out.append(f"waits: the commands in flight per node exceed {GATEWAY_POOLS} pools x "
+                   f"{c.max_active} (Little's law)")
     if worst_case(c.max_active, gateways) >= maxclients:
         out.append(f"worst case {formula(c.max_active, gateways)} >= maxclients "
                    f"{maxclients}: over maxclients")

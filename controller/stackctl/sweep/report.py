@@ -74,7 +74,9 @@ def knee_check(rec_knee: int | None, sizes: list[int], predicted: int) -> dict[s
     return {"predicted": predicted, "knee": rec_knee, "agrees": ok,
             "line": f"Little's law at this machine's own rate predicts max_active >= "
                     f"{predicted}; the measured knee is {rec_knee}: "
-                    f"{'agrees' if ok else 'disagrees'} ({gap} point(s) apart in the sweep)"}
+                    f"{'agrees' if ok else 'disagrees'} ({gap} point(s) apart in the sweep; the "
+                    "waits below the knee come from the same connection count, the "
+                    "throughput judgement does not)"}
 
 
 def build_report(points: list[dict[str, Any]], meta: dict[str, Any]) -> dict[str, Any]:
