@@ -73,9 +73,6 @@ def test_sweep_report_agrees_with_its_json(stack: Any, tmp_path: Path) -> None:
             assert r["cost"]["requests"] == r["closed"]["requests"] > 0
             assert r["cost"]["new_connections_per_request"] < 0.05  # keep-alive upstream
     by_size = {p["point"]["max_active"]: p for p in points if not p["point"]["arm"]}
-    # A pool of 1 may hold 4 connections per node (4 pools): the gateway's own
-    # connections at the large pool are the demand, and the pool of 1 sits at its cap.
-    assert all(m["gateway_connections"] <= 4 for m in by_size[1]["mechanism"].values())
     rec = report["recommendation"]
     # The knee: pool timeouts or waits at the small pools, none at the large ones.
     small = [by_size[m]["waits"] or by_size[m]["summary"]["pool_timeouts"] > 0 for m in (1, 2)]

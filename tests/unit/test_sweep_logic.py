@@ -50,7 +50,9 @@ def test_slower_needs_the_interval_to_clear_the_best_and_the_aa_noise() -> None:
     near = _c(16, 985.0, 995.0, 975.0)   # overlaps it
     rec = recommend([far, near, best], gateways=1, maxclients=10_000)
     assert rec.slower == [4] and rec.group == [16, 64] and rec.max_active == 16
-    assert rec.knee == 16
+    # the knee is the mechanism's (no waits or timeouts anywhere): throughput alone
+    # does not move it
+    assert rec.knee == 4 and "nothing below it swept" in rec.lines[-2]
     # A wide A/A noise (250 req/s between two identical runs) swallows the 200 gap.
     noise = Noise(64, t_interval([1000.0, 1010.0, 990.0]), t_interval([750.0, 760.0, 740.0]))
     assert noise.band == 250.0 and noise.pct == pytest.approx(28.57, abs=0.01)
@@ -67,6 +69,8 @@ def test_unsafe_pools_stay_in_the_group_but_are_never_recommended() -> None:
              _c(64, 2000.0, 2100.0, 1900.0, stable=False)]
     rec = recommend(cands, gateways=1, maxclients=10_000)
     assert rec.group == [1, 2, 8] and rec.max_active == 8 and rec.knee == 8
+    assert any(line.endswith("below it: 1 (waits), 2 (3 pool timeouts)")
+               for line in rec.lines), rec.lines
     assert rec.unsafe[1] == ["waits: the commands in flight per node exceed 4 pools x 1 "
                              "(Little's law)"]
     assert rec.unsafe[2] == ["3 pool timeout(s)"]

@@ -1,6 +1,7 @@
 """The judgement and the recommendation: the A/A noise, each pool's interval against the
-best's, the group indistinguishable from the best, which pools are safe, the knee, and
-the smallest safe pool of the group, every step written down."""
+best's, the group indistinguishable from the best, which pools are safe, the knee (where
+the mechanism's waits and pool timeouts stop: throughput on a busy machine is too noisy
+to place it), and the smallest safe pool of the group, every step written down."""
 
 from __future__ import annotations
 
@@ -129,6 +130,21 @@ def knee(ordered: Sequence[int], good: set[int]) -> int | None:
     return found
 
 
+def knee_line(ordered: Sequence[Candidate], rec: Recommendation) -> str:
+    """The knee in words: where waits and pool timeouts stop, and what is below it."""
+    if rec.knee is None:
+        return "knee: not found (the largest pool swept still waits or times out)"
+    below = [f"{c.max_active} ({'waits' if c.waits else ''}"
+             f"{', ' if c.waits and c.pool_timeouts else ''}"
+             f"{f'{c.pool_timeouts} pool timeouts' if c.pool_timeouts else ''})"
+             for c in ordered if c.max_active < rec.knee]
+    known = "" if any(c.waits is not None for c in ordered) else (
+        "; waits not known (no reference pool), pool timeouts only")
+    return (f"knee: max_active {rec.knee}, the smallest pool from which no larger one "
+            f"waits or times out{known}"
+            f"{'; below it: ' + ', '.join(below) if below else '; nothing below it swept'}")
+
+
 def recommend(candidates: Sequence[Candidate], gateways: int, maxclients: int,
               source: str = "setting", noise: Noise | None = None) -> Recommendation:
     """Judge the pools against the best by interval and A/A noise; recommend the smallest
@@ -146,9 +162,12 @@ def recommend(candidates: Sequence[Candidate], gateways: int, maxclients: int,
     lines.append(f"interval per pool: {INTERVAL_METHOD}")
     lines.append(noise.line() if noise else "A/A noise: not measured (one pool swept, or "
                  "--no-aa): a pool is slower on its interval alone")
+    rec.knee = knee([c.max_active for c in ordered],
+                    {c.max_active for c in ordered if not c.pool_timeouts and not c.waits})
     if best is None:
         lines += [f"max_active {c.max_active}: {_ci(c.rps)}: unstable: ignored"
                   for c in ordered]
+        lines.append(knee_line(ordered, rec))
         lines.append("no pool size qualifies: every pool was unstable")
         return rec
     if not best.rps.measured:
@@ -173,20 +192,12 @@ def recommend(candidates: Sequence[Candidate], gateways: int, maxclients: int,
         lines.append(f"max_active {c.max_active}: {_ci(c.rps)}; {why}{band}: {verdict}; "
                      f"{safety}")
     safe_group = [m for m in rec.group if not unsafe[m]]
-    fast_enough = {m for m in rec.group
-                   if not [r for r in unsafe[m] if not r.endswith("over maxclients")]}
-    rec.knee = knee([c.max_active for c in eligible], fast_enough)
     lines.append(f"indistinguishable from the best: max_active "
                  f"{', '.join(map(str, rec.group))}; safe among them: "
                  f"{', '.join(map(str, safe_group)) or 'none'}")
     lines.append(f"Redis maxclients {maxclients} ({source}); worst case per node "
                  f"= (pools x gateways + pump pool) x max_active")
-    if rec.knee is not None:
-        below = [c.max_active for c in ordered if c.max_active < rec.knee]
-        lines.append(f"knee: max_active {rec.knee} (the smallest pool from which every "
-                     f"larger one is indistinguishable from the best, without pool timeouts, "
-                     f"errors or waits"
-                     f"{'; below it: ' + ', '.join(map(str, below)) if below else ''})")
+    lines.append(knee_line(ordered, rec))
     if not safe_group:
         lines.append("no pool size qualifies: lower the pool or raise maxclients")
         return rec
