@@ -1,8 +1,9 @@
 """`stackctl sweep`: load-test the Redis pool size (`optimisation_max_active`) on a running
 stack and recommend one.
 
-Modules: `points` (what is asked), `stats` (median and spread), `recommend` (the pool
-arithmetic), `store` (per-point results, resume), `overrides` (pool settings as env),
+Modules: `points` (what is asked), `stats` (median, spread, t-interval), `recommend` (the
+judgement: A/A noise, intervals, the group, the knee, the pool), `mechanism` (commands
+and connections per Redis node), `project` (Little's law and the projection), `store` (per-point results, resume), `overrides` (pool settings as env),
 `apply` (recreate gateway and pump), `target` (the sweep's API and keys), `loadrun`
 (builtin closed-loop and fixed-rate runs), `probes` (Redis clients and maxclients),
 `measure` (one repeat), `report` and `plot` (output), `run` (the whole sweep).
