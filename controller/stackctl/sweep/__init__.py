@@ -3,8 +3,9 @@ stack and recommend one.
 
 Modules: `points` (what is asked), `stats` (median, spread, t-interval), `recommend` (the
 judgement: A/A noise, intervals, the group, the knee, the pool), `mechanism` (commands
-and connections per Redis node), `project` (Little's law and the projection), `store` (per-point results, resume), `overrides` (pool settings as env),
-`apply` (recreate gateway and pump), `target` (the sweep's API and keys), `loadrun`
-(builtin closed-loop and fixed-rate runs), `probes` (Redis clients and maxclients),
-`measure` (one repeat), `report` and `plot` (output), `run` (the whole sweep).
+and connections per Redis node), `project` (Little's law and the projection), `store`
+(per-point results, resume), `overrides` (pool settings as env), `session` (the stack's
+engine: apply, target, restore), `loadrun` (builtin closed-loop and fixed-rate runs),
+`measure` (one repeat), `idle` (the max_idle A/B), `report` and `plot` (output), `run`
+(the whole sweep, interleaved).
 """
