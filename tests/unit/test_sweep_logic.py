@@ -129,11 +129,12 @@ def test_summarize_repeats_totals_and_peaks() -> None:
 
 
 @pytest.mark.unit
-def test_points_sorted_with_the_aa_pair_and_idle_b_at_the_smallest_pool() -> None:
+def test_points_sorted_with_the_aa_pair_and_idle_b_at_the_own_pool() -> None:
     points = SweepOptions(max_active=(256, 16, 64, 16)).points(own=500)
     assert points == [Point(16), Point(64), Point(256), Point(500), Point(500, arm=AA),
-                      Point(16, IDLE_B)]
-    assert points[-1].slug == "active-16-idle-2000" and points[-2].slug == "active-500-aa"
+                      Point(500, IDLE_B)]
+    assert points[-1].slug == "active-500-idle-2000" and points[-2].slug == "active-500-aa"
+    assert SweepOptions(max_active=(8,)).points(own=500) == [Point(8), Point(8, IDLE_B)]
     # the own pool already swept: no extra point, only its second run
     assert SweepOptions(max_active=(1, 64), idle_ab=False).points(own=64) == [
         Point(1), Point(64), Point(64, arm=AA)]

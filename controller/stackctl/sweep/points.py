@@ -102,8 +102,8 @@ class SweepOptions:
         points = [Point(m) for m in sizes]
         if aa:
             points.append(Point(own, arm=AA))
-        if self.idle_ab:
-            points.append(Point(sizes[0], IDLE_B))
+        if self.idle_ab:  # at the stack's own pool when the A/A runs it (no waits there)
+            points.append(Point(own if aa else sizes[0], IDLE_B))
         return points
 
 
