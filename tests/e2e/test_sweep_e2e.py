@@ -1,10 +1,10 @@
 """`stackctl sweep` end to end on the shared mtls stack (tests/e2e/conftest.py), brought up
 (again: nothing to do) with `up --offline` and swept with no image setting (the recorded
 settings apply): pools 1 and 2 at 64 connections and the stack's own pool (500) as the
-large one and the A/A pair, interleaved, two short repeats each; the knee shows (pool timeouts or waits at the
-small pools, none at the large) and the report names it; the report, plot and
-recommendation agree with the JSON figures, a rerun resumes from the stored points, and
-the stack is put back."""
+large one and the A/A pair, interleaved, two short repeats each; the knee shows (pool
+timeouts or waits at the small pools, none at the large) and the report names it; the
+report, plot and recommendation agree with the JSON figures, a rerun resumes from the
+stored points, and the stack is put back."""
 
 from __future__ import annotations
 
