@@ -6,7 +6,7 @@ The stack runs in its own project and subnets in a temporary directory and is to
 with its volumes. Long (about 3 x 25 min): run it alone, under the shared Docker lock.
 
     flock /tmp/stackctl-docker.lock .venv/bin/python benchmarks/sweep_repeatability.py \\
-        [--runs 3] [--repeat 3] [--duration 10]
+        [--runs 3] [--repeat 3] [--duration 10] [--max-active 1,2,8]
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--duration", type=float, default=10.0)
+    parser.add_argument("--max-active", default="", help="points (default: the sweep's)")
     args = parser.parse_args()
     base = {k: v for k, v in os.environ.items() if not k.startswith("STACKCTL_")}
     env = {**base, "STACKCTL_PROJECT": PROJECT, "STACKCTL_REDIS__SUBNET": SUBNETS[0],
@@ -66,7 +67,9 @@ def main() -> int:
             if up.returncode:
                 raise SystemExit(f"up failed: {up.stderr[-2000:]}")
             for i in range(args.runs):
-                proc = stackctl(cwd, env, "sweep", "--json", "--repeat", str(args.repeat),
+                points = ["--max-active", args.max_active] if args.max_active else []
+                proc = stackctl(cwd, env, "sweep", "--json", *points,
+                                "--repeat", str(args.repeat),
                                 "--duration", str(args.duration), "--budget", "86400",
                                 "--no-idle-ab", "--out", str(cwd / f"sweep-{i + 1}"))
                 if proc.returncode:
