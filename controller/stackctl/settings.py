@@ -1,9 +1,6 @@
-"""The one typed settings model for the whole stack.
-
-Precedence: CLI flags > `STACKCTL_*` environment (nested with `__`) > `stackctl.toml` >
-defaults. Every invalid setting is reported at once, one line each, naming the setting
-and the fix. Secrets are not settings: they live in the secrets file (`stackctl.secrets`).
-"""
+"""The one typed settings model for the whole stack. Precedence: CLI flags > `STACKCTL_*`
+environment (nested with `__`) > `stackctl.toml` > defaults. Every invalid setting is
+reported at once, one line each with its fix. Secrets live in the secrets file instead."""
 
 from __future__ import annotations
 
@@ -248,15 +245,11 @@ class Settings(BaseSettings):
         seen: dict[int, str] = {}
         for name, port in published.items():
             if port in seen:
-                raise ValueError(
-                    f"@{name}.port|{seen[port]}.port and {name}.port are both {port}"
-                    f"|give {name}.port another free port"
-                )
+                raise ValueError(f"@{name}.port|{seen[port]}.port and {name}.port are both "
+                                 f"{port}|give {name}.port another free port")
             seen[port] = name
         if self.redis.subnet.overlaps(self.network.subnet):
-            raise ValueError(
-                "@network.subnet|overlaps redis.subnet|pick two disjoint subnets"
-            )
+            raise ValueError("@network.subnet|overlaps redis.subnet|pick two disjoint subnets")
         _check_external(self.redis)
         if self.external and self.profile == "pro":
             raise ValueError("@redis.mode|external is not available with profile pro yet "
@@ -267,9 +260,8 @@ class Settings(BaseSettings):
             raise ValueError("@dashboard.store_subnet|overlaps redis.subnet or network.subnet"
                              "|pick a disjoint subnet")
         if self.redis.subnet.num_addresses - 3 < self.redis.nodes:
-            raise ValueError(
-                f"@redis.subnet|too small for {self.redis.nodes} nodes|use a larger prefix"
-            )
+            raise ValueError(f"@redis.subnet|too small for {self.redis.nodes} nodes"
+                             "|use a larger prefix")
         if self.engine == "swarm" and self.redis.endpoints != "hostname":
             raise ValueError(
                 "@redis.endpoints|is ip, but engine = swarm pins no task addresses"
@@ -285,8 +277,7 @@ class Settings(BaseSettings):
         return self.redis.mode == "external"
 
     def published_ports(self) -> dict[str, int]:
-        """Host ports this stack publishes, by service (laptop-safe: the gateway and, in
-        pro, the dashboard)."""
+        """Host ports this stack publishes, by service (the gateway and, in pro, the dashboard)."""
         ports = {"gateway": self.gateway.port}
         if self.profile == "pro":
             ports["dashboard"] = self.dashboard.port
@@ -298,8 +289,7 @@ MANAGED_ONLY = ("shards", "replicas", "tls", "user", "endpoints")
 
 
 def _changed(section: BaseModel) -> list[str]:
-    """Fields set to something other than their default (a recorded settings file sets
-    every field, to its default or not)."""
+    """Fields set to other than their default (a recorded settings file sets every field)."""
     defaults = type(section)()
     return [name for name in sorted(section.model_fields_set)
             if getattr(section, name) != getattr(defaults, name)]
@@ -345,11 +335,9 @@ def _check_external(redis: RedisSettings) -> None:
 
 
 def _field_names(model: type[BaseModel]) -> dict[str, type[BaseModel] | None]:
-    names: dict[str, type[BaseModel] | None] = {}
-    for name, field in model.model_fields.items():
-        ann = field.annotation
-        names[name] = ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
-    return names
+    return {name: (f.annotation if isinstance(f.annotation, type)
+                   and issubclass(f.annotation, BaseModel) else None)
+            for name, f in model.model_fields.items()}
 
 
 def _check_keys(
@@ -364,9 +352,7 @@ def _check_keys(
             fix = f"did you mean '{prefix}{close[0]}'?" if close else (
                 "valid keys here: " + ", ".join(sorted(known)))
             errors.append(ConfigError(where, f"unknown key in {source}", fix))
-        elif known[key] is not None:
-            sub = known[key]
-            assert sub is not None
+        elif (sub := known[key]) is not None:
             if isinstance(value, dict):
                 errors.extend(_check_keys(value, sub, f"{where}.", source))
             else:
@@ -439,10 +425,7 @@ def _to_config_errors(exc: ValidationError) -> ConfigErrors:
 def load_settings(
     config_file: Path | None = None, overrides: dict[str, Any] | None = None
 ) -> Settings:
-    """Resolve settings from flags (`overrides`, nested dicts), env, TOML and defaults.
-
-    Raises `ConfigError` (all problems at once) on any invalid input.
-    """
+    """Settings from flags (`overrides`), env, TOML and defaults; ConfigError lists all problems."""
     path = config_file if config_file is not None else Path(CONFIG_FILE)
     if config_file is not None and not path.exists():
         raise ConfigError(str(path), "no such config file", "check the --config path")

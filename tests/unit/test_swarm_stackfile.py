@@ -21,10 +21,8 @@ from stackctl.swarm.stackfile import (
     SwarmFiles,
     label_value,
     layout,
-    object_names,
     render_all,
     replica_plan,
-    services_using,
     stack_file,
 )
 from stackctl.swarm.wait import missing_image, progress
@@ -199,9 +197,10 @@ def test_object_names_follow_content_so_a_change_rolls_only_its_users(tmp_path: 
     from stackctl.swarm.render import changed_services
 
     assert changed_services(before, after) == ["gateway"]
-    assert services_using(after, "tyk-conf") == ["gateway"]
-    assert all(n.startswith("stackctl-") for names in object_names(after).values()
-               for n in names)
+    assert [n for n, s in after["services"].items()
+            if any(r["source"] == "tyk-conf" for r in s.get("secrets", []))] == ["gateway"]
+    assert all(v["name"].startswith("stackctl-") for kind in ("secrets", "configs")
+               for v in after[kind].values())
     for name, service in before["services"].items():
         if name != "gateway":
             assert service == after["services"][name], name
@@ -235,11 +234,10 @@ def test_parse_stack_ps_and_service_inspect() -> None:
     assert now.running == {"redis-1": 1, "gateway": 0}
     assert missing_image(now.errors) == "gateway: No such image: x:1"
     text = ('"st_cluster-init"\t{"ReplicatedJob":{"MaxConcurrent":1,"TotalCompletions":1}}'
-            '\t12\t2026-12-01 10:00:00 +0000 UTC\n'
-            '"st_gateway"\t{"Replicated":{"Replicas":2}}\t30\t2026-12-01 10:01:00 +0000 UTC')
+            '\n"st_gateway"\t{"Replicated":{"Replicas":2}}')
     services = parse_services(text, "st")
-    assert [(s.name, s.mode, s.replicas, s.version) for s in services] == [
-        ("cluster-init", "replicated-job", 1, 12), ("gateway", "replicated", 2, 30)]
+    assert [(s.name, s.mode, s.replicas) for s in services] == [
+        ("cluster-init", "replicated-job", 1), ("gateway", "replicated", 2)]
 
 
 def test_changed_services_ignore_a_new_replica_count(tmp_path: Path) -> None:

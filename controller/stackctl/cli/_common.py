@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
 
+from stackctl.cli.options import Globals
 from stackctl.context import StackContext
 from stackctl.context.recorded import for_running_stack
 from stackctl.engine.factory import stack_context
@@ -21,14 +20,6 @@ if TYPE_CHECKING:
     from stackctl.settings import Settings
 
 JSON_OPTION = typer.Option(False, "--json", help="Print machine-readable JSON on stdout.")
-
-
-@dataclass
-class Globals:
-    """Options given before the command name."""
-
-    config: Path | None = None
-    verbose: bool = False
 
 
 def globals_of(ctx: typer.Context) -> Globals:
@@ -55,9 +46,8 @@ def print_json_line(obj: Any) -> None:
 
 
 def running_context(ctx: typer.Context) -> StackContext:
-    """The context of the stack in the state directory, with the settings its `up`
-    recorded (a conflicting explicit setting is an error naming it); ConfigError (exit 2)
-    when no stack was rendered there. The engine is picked once, by the context."""
+    """The context of the stack in the state directory on the settings its `up` recorded (an
+    explicit conflicting one is an error); ConfigError (exit 2) when none was rendered there."""
     step_ctx = stack_context(build_model(for_running_stack(settings_for(ctx))))
     rendered = step_ctx.engine.rendered_file
     if not rendered.exists():

@@ -1,6 +1,5 @@
-"""Certificate checks on the stack's PKI files (no traffic): does the component's CA
-sign the nodes' certificates, do the nodes' SANs name the hosts the component dials, is
-the component's client certificate issued by the CA Redis trusts."""
+"""Certificate checks on the stack's PKI files (no traffic): the component's CA signs the
+nodes' certificates, their SANs name the hosts dialled, its client certificate is trusted."""
 
 from __future__ import annotations
 
@@ -79,6 +78,4 @@ def san_mismatch(model: StackModel, host: str, ip: str) -> str | None:
         return None
     name, cert = found
     sans = san_names(cert)
-    if host in sans:
-        return None
-    return f"{name}.crt names {', '.join(sorted(sans))}, not {host}"
+    return None if host in sans else f"{name}.crt names {', '.join(sorted(sans))}, not {host}"

@@ -1,9 +1,6 @@
 """The REDIGOCLUSTER_SHARDCOUNT ladder: set the next rung on every Redis-connected
-component at once, recreate them, wait; stop at the first rung that works.
-
-`climb` drives any `RungRunner` (the real stack, or a fake in tests) and reports every
-attempt. Whether the running releases read the variable at all comes from the tables.
-"""
+component, recreate them, wait; stop at the first rung that works. `climb` drives any
+`RungRunner` and reports every attempt."""
 
 from __future__ import annotations
 
@@ -86,9 +83,7 @@ def variable_note(releases: Mapping[Component, str]) -> tuple[list[str], str]:
 
 def _summary(detections: Sequence[Detection]) -> str:
     failed = [d for d in detections if not d.ok and d.outcome != "pending"]
-    if not failed:
-        return "all healthy"
-    return "; ".join(f"{d.component} {d.detail}" for d in failed)
+    return "; ".join(f"{d.component} {d.detail}" for d in failed) if failed else "all healthy"
 
 
 def climb(runner: RungRunner, releases: Mapping[Component, str], rungs: Sequence[int],
@@ -108,3 +103,14 @@ def climb(runner: RungRunner, releases: Mapping[Component, str], rungs: Sequence
             report.chosen = rung
             break
     return report
+
+
+def ladder_lines(report: LadderReport) -> list[str]:
+    """Human lines for a ladder report: the note, every attempt, then the verdict."""
+    lines = [f"note: {report.note}"]
+    lines += [f"attempt {i}: {a.line()}" for i, a in enumerate(report.attempts, start=1)]
+    if report.chosen is not None:
+        lines.append(f"{SHARDCOUNT_ENV}={report.chosen} works and is remembered for the next up")
+    else:
+        lines.append(f"no {SHARDCOUNT_ENV} rung helped")
+    return lines

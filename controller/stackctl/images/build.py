@@ -1,12 +1,8 @@
-"""`stackctl images build`: each local image from its recipe, skipped when unchanged.
-
-Every image carries the `io.stackctl.inputs` label, a digest of its inputs (recipe files,
-version-table entry, base image id, Go version). A Tyk or Redis image is checked against its
-official image's runtime contract (images/contract.py) before it gets its tag. An image
-whose label matches is skipped; `force` rebuilds. Images are built under a temporary tag
-and retagged only on success, so a failure never leaves a half-built image under the real
-tag. One image failing does not stop the others, except those built on it.
-"""
+"""`stackctl images build`: each local image from its recipe, skipped when its
+`io.stackctl.inputs` label (a digest of recipe files, version entry, base image id, Go
+version) matches unless forced. A Tyk or Redis image is checked against its official
+image's contract before it is tagged; images are built under a temporary tag, so a
+failure never leaves a half-built one, and one failing stops only those built on it."""
 
 from __future__ import annotations
 
@@ -94,18 +90,15 @@ class BuildReport:
 
 def cache_dir() -> Path:
     """stackctl's build cache: $STACKCTL_CACHE_DIR, else $XDG_CACHE_HOME/stackctl."""
-    explicit = os.environ.get("STACKCTL_CACHE_DIR")
-    if explicit:
+    if explicit := os.environ.get("STACKCTL_CACHE_DIR"):
         return Path(explicit)
     xdg = os.environ.get("XDG_CACHE_HOME")
     return (Path(xdg) if xdg else Path.home() / ".cache") / "stackctl"
 
 
 def select(only: Sequence[str]) -> tuple[list[ImageSpec], set[str]]:
-    """The specs to consider (the named ones plus what they are built on) and the named set.
-
-    Raises ConfigError (exit 2) for a name that is not a buildable image.
-    """
+    """The specs to consider (the named ones plus what they are built on) and the named set;
+    ConfigError (exit 2) for a name that is not a buildable image."""
     valid = versions.BUILDABLE
     named: set[str] = set()
     for raw in only:
@@ -115,8 +108,7 @@ def select(only: Sequence[str]) -> tuple[list[ImageSpec], set[str]]:
                        if name in {s.name for s in versions.IMAGES} else "is not an image")
                 raise ConfigError("--only", f"{name!r} {why}", f"valid names: {', '.join(valid)}")
             named.add(name)
-    if not named:
-        named = set(valid)
+    named = named or set(valid)
     wanted = set(named)
     for spec in reversed(versions.IMAGES):
         if spec.name in wanted:
@@ -126,8 +118,7 @@ def select(only: Sequence[str]) -> tuple[list[ImageSpec], set[str]]:
 
 def temp_tag(spec: ImageSpec, what: str = "building") -> str:
     """A per-process tag in the image's own repository."""
-    repo = spec.local.rsplit(":", 1)[0]
-    return f"{repo}:stackctl-{what}-{os.getpid()}"
+    return f"{spec.local.rsplit(':', 1)[0]}:stackctl-{what}-{os.getpid()}"
 
 
 def check_disk(paths: Sequence[Path], need: int = MIN_FREE_BYTES) -> None:
@@ -143,18 +134,12 @@ def check_disk(paths: Sequence[Path], need: int = MIN_FREE_BYTES) -> None:
                 f"{need / 1024**3:.0f} GiB (free some space, e.g. `docker image prune`)")
 
 
-BUILD_LABELS = (RELEASE_LABEL, GO_REDIS_LABEL, STORAGE_LABEL,
-                GO_MOD_LABEL)
-
-
 def build_labels(module: GoModule, built: GoBinary) -> dict[str, str]:
-    """The labels of a Tyk image: its release, its Redis client's versions (from the
-    build list, `go list -m`) and the requirement lines `go get` moved."""
+    """A Tyk image's labels: its release, its Redis client's versions and the moved requirements."""
     labels = {RELEASE_LABEL: module.release}
-    for path, key in ((versions.GO_REDIS, GO_REDIS_LABEL),
-                      (versions.TYK_STORAGE, STORAGE_LABEL)):
-        if path in built.clients:
-            labels[key] = built.clients[path]
+    labels |= {key: built.clients[path] for path, key in (
+        (versions.GO_REDIS, GO_REDIS_LABEL), (versions.TYK_STORAGE, STORAGE_LABEL))
+        if path in built.clients}
     if built.moved:
         labels[GO_MOD_LABEL] = "; ".join(map(str, built.moved))
     return labels
@@ -163,9 +148,7 @@ def build_labels(module: GoModule, built: GoBinary) -> dict[str, str]:
 def check_contract(spec: ImageSpec, ref: str) -> None:
     """Raise when a freshly built image breaks its official image's runtime contract."""
     contract = CONTRACT_OF.get(spec.name)
-    if contract is None:
-        return
-    broken = violations(ref, contract)
+    broken = violations(ref, contract) if contract is not None else []
     if broken:
         more = f" (and {len(broken) - 1} more)" if len(broken) > 1 else ""
         raise ToolError(f"{spec.name}: breaks the official image's contract: {broken[0]}{more}",
@@ -226,11 +209,9 @@ class Builder:
     # building -------------------------------------------------------------
 
     def _ensure_disk(self) -> None:
-        if self._disk_checked:
-            return
-
-        check_disk([self.cache, image_store_dir()])
-        self._disk_checked = True
+        if not self._disk_checked:
+            check_disk([self.cache, image_store_dir()])
+            self._disk_checked = True
 
     def _build_args(self, spec: ImageSpec) -> dict[str, str]:
         args = dict(spec.build_args)
@@ -261,10 +242,9 @@ class Builder:
         return tarball
 
     def _build_base(self, spec: ImageSpec, label: str, tag: str, no_cache: bool) -> str:
-        tarball = self._rootfs()
         rootfs_tag = temp_tag(spec, "rootfs")
         try:
-            import_rootfs(tarball, rootfs_tag)
+            import_rootfs(self._rootfs(), rootfs_tag)
             return self._docker_build(spec, self.recipes / spec.recipe, label, tag, no_cache,
                                       {"ROOTFS": rootfs_tag})
         finally:
@@ -346,7 +326,7 @@ class Builder:
                 if current is not None:
                     self._ids[spec.name] = current.id
                     result.labels = {k: v for k, v in current.labels.items()
-                                     if k in BUILD_LABELS and k != GO_MOD_LABEL}
+                                     if k in (RELEASE_LABEL, GO_REDIS_LABEL, STORAGE_LABEL)}
                     edits = current.labels.get(GO_MOD_LABEL, "")
                     result.go_mod_moved = edits.split("; ") if edits else []
             except ToolError as exc:
@@ -360,11 +340,8 @@ class Builder:
 
 def build_images(only: Sequence[str] = (), force: bool = False, progress: Progress | None = None,
                  cache: Path | None = None) -> BuildReport:
-    """Build the named images (all buildable ones by default) and what they are built on.
-
-    Raises for what stops every image (engine unreachable, disk full, bad names);
-    per-image failures are in the report.
-    """
+    """Build the named images (default: every buildable one) and what they are built on; raises
+    for what stops every image, per-image failures are in the report."""
     specs, named = select(only)
     engine_version()
     with assets.as_directory(*assets.IMAGE_RECIPES) as recipes:  # stack/images

@@ -19,9 +19,8 @@ DEBIAN_DOCKER = "/usr/bin/docker"
 
 
 def load_wrapper() -> None:
-    """Import python-on-whales in the calling thread. Call it before starting threads that
-    reach Docker: its modules import each other, and two threads importing them at once
-    can deadlock (`_DeadlockError`)."""
+    """Import python-on-whales in this thread before starting threads that reach Docker: its
+    modules import each other, and two threads importing them at once can deadlock."""
     import python_on_whales
     import python_on_whales.exceptions
     import python_on_whales.utils  # noqa: F401
@@ -32,9 +31,7 @@ def docker_binary() -> str | None:
     explicit = os.environ.get("STACKCTL_DOCKER")
     if explicit:
         return explicit
-    if Path(DEBIAN_DOCKER).exists():
-        return DEBIAN_DOCKER
-    return shutil.which("docker")
+    return DEBIAN_DOCKER if Path(DEBIAN_DOCKER).exists() else shutil.which("docker")
 
 
 def docker_client(

@@ -1,7 +1,5 @@
-"""Dashboard (profile pro): tyk_analytics.conf (or TYK_DB_*) from the one model: Redis in
-its own names, the licence, admin_secret, shared_node_secret = the gateway's node_secret,
-tyk_api_config (gateway host, port, secret), hash_keys as the gateway's, and PostgreSQL
-for storage.main / analytics / uptime."""
+"""Dashboard (profile pro): tyk_analytics.conf (or TYK_DB_*) from the one model: Redis, the
+licence, secrets paired with the gateway's, hash_keys, and PostgreSQL for storage."""
 
 from __future__ import annotations
 
@@ -10,19 +8,13 @@ from typing import Any
 from stackctl.errors import ConfigError
 from stackctl.model import StackModel
 from stackctl.secrets import LICENCE_ENV, SECRETS_FILE, Secrets
-from stackctl.tyk._storage import storage_entries
-from stackctl.tyk.connection import build_connection
+from stackctl.tyk.connection import build_connection, storage_entries
 from stackctl.tyk.document import ConfigDoc
 from stackctl.tyk.lookup import gateway_listen_port, option
 from stackctl.tyk.pro import DASHBOARD_LISTEN_PORT, GATEWAY_HOST, postgres_dsn
 from stackctl.tyk.tables import SHIPPED_GATEWAY
 
 LICENCE_KEY = "license_key"
-
-
-def gateway_hash_keys() -> bool:
-    """The gateway's hash_keys as rendered (Tyk's shipped value): the Dashboard's must match."""
-    return bool(dict(SHIPPED_GATEWAY.values)["hash_keys"])
 
 
 def missing_licence(model: StackModel) -> ConfigError:
@@ -46,7 +38,7 @@ def render_dashboard(model: StackModel, secrets: Secrets, release: str) -> Confi
         "tyk_api_config.Host": f"http://{GATEWAY_HOST}",
         "tyk_api_config.Port": str(gateway_listen_port()),
         "tyk_api_config.Secret": secrets.gateway_secret.get_secret_value(),
-        "hash_keys": gateway_hash_keys(),
+        "hash_keys": bool(dict(SHIPPED_GATEWAY.values)["hash_keys"]),  # the gateway's
         "host_config.hostname": str(model.settings.network.bind),
     }
     for part in ("main", "analytics", "uptime"):
