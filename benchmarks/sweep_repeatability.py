@@ -1,7 +1,8 @@
 """Sweep repeatability (issue 26): the same sweep three times back to back on one stack
 (3 x 1, tls off, the default points, 3 repeats). Prints each run's recommendation, the
-group indistinguishable from the best, the knee and the A/A noise, and whether all three
-agree: the same pool, or the same smallest safe pool of the same group. Asserts nothing.
+group indistinguishable from the best, the knee, the noise (and the A/A difference with
+and without outlier repeats), and whether all three agree: the same pool, the same
+group, the same knee. Asserts nothing.
 The stack runs in its own project and subnets in a temporary directory and is torn down
 with its volumes. Long (about 3 x 25 min): run it alone, under the shared Docker lock.
 
@@ -42,10 +43,15 @@ def stackctl(cwd: Path, env: dict[str, str], *args: str, timeout: float = 7200
 def summary(report: dict[str, Any]) -> dict[str, Any]:
     rec = report["recommendation"]
     noise = rec.get("noise") or {}
+    little = report.get("little") or {}
     return {"recommended": rec["max_active"], "group": rec["group"], "knee": rec["knee"],
-            "slower": rec["slower"], "aa_band_rps": noise.get("band"),
-            "aa_pct": noise.get("pct"), "best": rec["best_max_active"],
-            "little_check": (report.get("little") or {}).get("check", {}).get("line")}
+            "slower": rec["slower"], "noise_pct": noise.get("pct"),
+            "noise_rps": noise.get("band"), "aa_diff_pct": noise.get("diff_pct"),
+            "aa_raw_pct": noise.get("raw_pct"), "aa_halfwidth_pct": noise.get("halfwidth_pct"),
+            "median_spread_pct": noise.get("spread_pct"),
+            "aa_outliers": noise.get("outliers"), "best": rec["best_max_active"],
+            "in_use_at_reference": {n["node"]: n["connections"] for n in little.get("nodes", [])},
+            "little_check": little.get("check", {}).get("line")}
 
 
 def main() -> int:
@@ -81,7 +87,11 @@ def main() -> int:
     same_pool = len({r["recommended"] for r in runs}) == 1
     same_group = len({tuple(r["group"]) for r in runs}) == 1
     print(f"all {len(runs)} name the same pool: {same_pool}; the same group: {same_group}")
-    print("A/A noise per run (req/s, %):", [(r["aa_band_rps"], r["aa_pct"]) for r in runs])
+    same_knee = len({r["knee"] for r in runs}) == 1
+    print(f"the same knee: {same_knee}")
+    print("noise per run (%, req/s):", [(r["noise_pct"], r["noise_rps"]) for r in runs])
+    print("A/A difference per run (%, outliers left out / with them):",
+          [(r["aa_diff_pct"], r["aa_raw_pct"]) for r in runs])
     return 0
 
 

@@ -54,8 +54,9 @@ def test_slower_needs_the_interval_to_clear_the_best_and_the_aa_noise() -> None:
     # does not move it
     assert rec.knee == 4 and "nothing below it swept" in rec.lines[-2]
     # A wide A/A noise (250 req/s between two identical runs) swallows the 200 gap.
-    noise = Noise(64, t_interval([1000.0, 1010.0, 990.0]), t_interval([750.0, 760.0, 740.0]))
-    assert noise.band == 250.0 and noise.pct == pytest.approx(28.57, abs=0.01)
+    noise = Noise(64, (1000.0, 1010.0, 990.0), (750.0, 760.0, 740.0))
+    assert noise.outliers == [] and noise.pct == pytest.approx(28.57, abs=0.01)
+    assert noise.band == 250.0  # 28.57% of the pair's mean, 875
     rec = recommend([far, near, best], gateways=1, maxclients=10_000, noise=noise)
     assert rec.slower == [] and rec.max_active == 4
     assert any(line.startswith("A/A noise: max_active 64 twice") for line in rec.lines)
@@ -176,11 +177,14 @@ def test_bad_projection_input_names_the_setting(options: SweepOptions, flag: str
 @pytest.mark.unit
 def test_little_s_law_demand_waits_and_projection() -> None:
     # Measured here at the reference pool: 1.02 commands/request on redis-1 at 4,000
-    # req/s = 4,080 commands/s, with 7 gateway connections open at the peak.
+    # req/s = 4,080 commands/s, with 7 gateway connections in use (40 open: a burst left
+    # idle, which is no demand).
     nodes = {"redis-1": {"commands_per_s": 4080.0, "commands_per_request": 1.02,
-                         "usec_per_call": 2.6, "gateway_connections": 7},
+                         "usec_per_call": 2.6, "gateway_connections": 40,
+                         "in_use_connections": 7.0},
              "redis-2": {"commands_per_s": 0.0, "commands_per_request": 0.0,
-                         "usec_per_call": 0.0, "gateway_connections": 0}}
+                         "usec_per_call": 0.0, "gateway_connections": 0,
+                         "in_use_connections": 0.0}}
     (d,) = demand(nodes, gateways=1)
     assert d.hold_us == pytest.approx(7 / 4080 * 1e6, abs=0.1)  # 1715.7 µs held
     assert must_wait(1, [d]) and not must_wait(2, [d])  # 7 > 4 x 1; 7 <= 4 x 2

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from stackctl.sweep.plot import plot
-from stackctl.sweep.report import build_report, render_markdown
+from stackctl.sweep.report import build_report, reference_nodes, render_markdown
 from stackctl.sweep.stats import summarize_repeats
 
 pytestmark = pytest.mark.unit
@@ -35,11 +35,12 @@ FIGURES: dict[int, tuple[list[float], int]] = {
 AA_RPS = [4990.0, 5000.0, 5010.0]  # 64 again: the A/A pair's second run
 
 
-def _repeat(rps: float, conns: int) -> dict[str, Any]:
+def _repeat(rps: float, conns: int, opened: int | None = None) -> dict[str, Any]:
     run = {"engine": "builtin", "requests": int(rps * 10), "rps": rps, "p50_ms": 2.0,
            "p99_ms": rps / 200, "errors": 0, "non_2xx": 0}
     node = {"commands_per_s": rps, "commands_per_request": 1.0, "usec_per_call": 2.5,
-            "in_redis": rps * 2.5e-6, "gateway_connections": conns,
+            "in_redis": rps * 2.5e-6, "in_use_connections": conns,
+            "gateway_connections": conns if opened is None else opened,
             "connections_by_address": {"10.0.0.5": conns // 2, "10.0.0.6": conns // 2}}
     return {"closed": run, "fixed": {**run, "rps": 100.0}, "pool_timeouts": 0,
             "steady": {"passed": True, "detail": "", "fifths": []}, "cost": {},
@@ -48,8 +49,11 @@ def _repeat(rps: float, conns: int) -> dict[str, Any]:
             "maxclients_live": MAXCLIENTS, "nodes": {"redis-1": node}}
 
 
-def _point(size: int, rps: list[float], conns: int, arm: str = "") -> dict[str, Any]:
-    repeats = [_repeat(r, conns) for r in rps]
+def _point(size: int, rps: list[float], conns: int | list[int], arm: str = "",
+           opened: int | None = None) -> dict[str, Any]:
+    """`conns`: in use, one for every repeat or one per repeat; `opened`: open, if more."""
+    each = conns if isinstance(conns, list) else [conns] * len(rps)
+    repeats = [_repeat(r, c, opened) for r, c in zip(rps, each, strict=True)]
     return {"point": {"max_active": size, "max_idle": None, "arm": arm},
             "label": f"max_active={size}", "repeats": repeats, "complete": True,
             "summary": summarize_repeats(repeats)}
@@ -84,7 +88,14 @@ def test_the_judgement_by_intervals_noise_and_waits() -> None:
     assert _interval(FIGURES[4][0])[1] >= best_low  # 4 does not
     assert rec["best_max_active"] == 64 and rec["slower"] == [1]
     assert rec["group"] == [4, 16, 64, 512]
-    assert rec["noise"]["band"] == 10.0  # |5010 - 5000|
+    # the noise: the median of the points' repeat spreads (1.0%) is above the A/A
+    # difference |5010 - 5000| / 5005 (0.2%) and the A/A half-width (0.43%)
+    spreads = [(max(v) - min(v)) / statistics.median(v) * 100
+               for v in [*(rps for rps, _ in FIGURES.values()), AA_RPS]]
+    assert rec["noise"]["spread_pct"] == pytest.approx(statistics.median(spreads), abs=0.01)
+    assert rec["noise"]["diff_pct"] == pytest.approx(0.2, abs=0.01)
+    assert rec["noise"]["pct"] == rec["noise"]["spread_pct"] == pytest.approx(1.0, abs=0.01)
+    assert rec["noise"]["outliers"] == []
     assert rec["max_active"] == 4 and rec["knee"] == 4
     assert rec["unsafe"]["512"][0].endswith("over maxclients")
     waits = {p["point"]["max_active"]: p["waits"] for p in report["points"]}
@@ -122,7 +133,7 @@ def test_markdown_rows_and_recommendation() -> None:
     assert "| 64 (A/A) | - | 5000.0 [" in md
     assert "**optimisation_max_active = 4** for gateway and pump" in md
     assert "indistinguishable from the best (4, 16, 64, 512)" in md
-    assert "| 1 | redis-1 | 3000 | 1.000 | 2.5 | 0.008 | 8 | 8 | yes |" in md
+    assert "| 1 | redis-1 | 3000 | 1.000 | 2.5 | 0.008 | 8 | 8 | 8 | yes |" in md
     assert "A/A noise: max_active 64 twice, 5010.0 and 5000.0 req/s" in md
     assert "no `PoolStats` call" in md
 
@@ -160,6 +171,56 @@ def test_plot_draws_intervals_from_zero_and_marks_the_knee(
     assert top.get_ylim()[0] == 0 and mid.get_ylim()[0] == 0
     for ax in (top, mid, low):
         assert [4, 4] in [list(ln.get_xdata()) for ln in ax.get_lines()]  # knee
-    conns = next(ln for ln in low.get_lines() if ln.get_label() == "redis-1")
+    conns = next(ln for ln in low.get_lines() if ln.get_label() == "redis-1 in use")
     assert list(conns.get_ydata()) == [FIGURES[m][1] for m in curve]
+    assert any(ln.get_label() == "redis-1 open (peak)" for ln in low.get_lines())
     assert top.get_title() == f"unit: gateway {RELEASE} x {GATEWAYS}"
+
+
+def test_a_burst_of_open_connections_at_the_reference_moves_no_knee() -> None:
+    # The reference pool (512) opened 400 connections in a burst in every repeat and
+    # left them idle, and in one repeat had 200 in use: the peak of those open (400 / 2
+    # gateways = 200 > 4 x 16) would say 1, 4 and 16 wait (knee 64); connections in use,
+    # median over the repeats (20, 200, 20 -> 20; 10 per gateway), keep the knee at 4.
+    points = [p for p in _points() if p["point"]["max_active"] != 512]
+    points.append(_point(512, FIGURES[512][0], [20, 200, 20], opened=400))
+    report = build_report(points, _meta())
+    rec = report["recommendation"]
+    ref = next(p for p in report["points"] if p["point"]["max_active"] == 512)
+    assert ref["mechanism"]["redis-1"]["gateway_connections"] == 400
+    assert ref["mechanism"]["redis-1"]["in_use_connections"] == 20
+    assert report["little"]["reference"] == 512
+    assert report["little"]["nodes"][0]["connections"] == 10
+    waits = {p["point"]["max_active"]: p["waits"] for p in report["points"]}
+    assert waits == {1: True, 4: False, 16: False, 64: False, 512: False}
+    assert rec["knee"] == 4 and rec["max_active"] == 4
+    md = render_markdown(report)
+    assert "| 512 | redis-1 | 5000 | 1.000 | 2.5 | 0.013 | 20 | 400 | 4096 | no |" in md
+
+
+def test_the_reference_demand_joins_its_a_a_twin_s_repeats() -> None:
+    ref = _point(64, FIGURES[64][0], 20)
+    twin = _point(64, AA_RPS, [40, 40, 40], arm="aa")
+    timed_out = {**twin, "summary": {**twin["summary"], "pool_timeouts": 3}}
+    assert reference_nodes(ref, [ref, twin])["redis-1"]["in_use_connections"] == 30.0
+    assert reference_nodes(ref, [ref, timed_out])["redis-1"]["in_use_connections"] == 20.0
+
+
+def test_one_a_a_burst_is_named_and_does_not_set_the_noise() -> None:
+    # The A/A twin's second repeat fell 18% in a burst: with it, the pair is 6% apart,
+    # more than the 4 -> 64 gap; left out, the noise is the points' repeat spread.
+    burst = [4990.0, 4100.0, 5010.0]
+    points = [p for p in _points() if p["point"].get("arm") != "aa"]
+    points.append(_point(64, burst, 20, arm="aa"))
+    rec = build_report(points, _meta())["recommendation"]
+    noise = rec["noise"]
+    assert [(o["arm"], o["round"], o["rps"]) for o in noise["outliers"]] == [
+        ("A'", 2, 4100.0)]
+    raw = abs(statistics.fmean(FIGURES[64][0]) - statistics.fmean(burst))
+    assert noise["raw_pct"] == pytest.approx(
+        raw / statistics.fmean([*FIGURES[64][0], *burst]) * 100, abs=0.01)
+    assert noise["raw_pct"] > 5 and noise["diff_pct"] < 0.5
+    assert noise["pct"] == noise["spread_pct"] < 2
+    assert rec["slower"] == [1] and rec["max_active"] == 4
+    assert any(line.startswith("A/A outlier repeat(s), left out: A' round 2 at 4100.0")
+               for line in rec["lines"]), rec["lines"]

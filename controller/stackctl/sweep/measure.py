@@ -4,7 +4,8 @@ address between two snapshots; on swarm: wrk from the load tasks, the meter's sn
 inside the run), judge its steadiness, read the Redis clients (right after the loop: the
 pools are still open, and `docker exec`s during it would dent its throughput), the pool
 timeouts since it began, the mechanism per Redis node (`mechanism`: commandstats before and
-after the loop, CLIENT LIST after it), then the fixed-rate run (builtin from this host at a constant
+after the loop, CLIENT LIST first after it, so that its `idle` tells the connections in
+use from those left open), then the fixed-rate run (builtin from this host at a constant
 arrival rate; wrk has none)."""
 
 from __future__ import annotations
@@ -109,15 +110,25 @@ def repeat_figures(closed: Closed, fixed: loadrun.RunFigures, timeouts: int,
             "maxclients_live": max((c.maxclients for c in clients), default=0)}
 
 
+def loop_end(results: Sequence[LoadResult], fallback: float) -> float:
+    """When the closed loop's last load stopped (wall clock); `fallback` when the results
+    say nothing usable (no end, or one after it)."""
+    ended = max((r.ended_at for r in results), default=0.0)
+    return ended if 0 < ended <= fallback else fallback
+
+
 def run_repeat(ctx: StackContext, options: SweepOptions, target: Target) -> dict[str, Any]:
     """Measure once; a dict of JSON-ready figures."""
     if options.warmup_s > 0:
         closed_loop(ctx, target, options.warmup_s, options.connections, meter=False)
+    pump = pump_addresses(ctx)
     since = time.time()
     before = mechanism.read_calls(ctx.cluster)
     closed = closed_loop(ctx, target, options.duration_s, options.connections, meter=True)
+    # CLIENT LIST first: `idle` tells the connections in use from those left idle
+    conns = mechanism.read_connections(ctx.cluster, pump, loop_end(closed.results,
+                                                                   time.time()))
     after = mechanism.read_calls(ctx.cluster)
-    conns = mechanism.read_connections(ctx.cluster, pump_addresses(ctx))
     clients = ctx.cluster.clients()
     timeouts = ctx.engine.pool_timeouts(since)
     requests = sum(r.requests for r in closed.results)

@@ -1,7 +1,7 @@
 """The PNG (matplotlib, Agg, imported only when drawn): req/s and p99 against pool size
-with their 95% intervals, the A/A noise band around the best, axes from zero, the knee and
-the recommendation marked; and the gateway connections per Redis node against pool size
-with the pool's cap."""
+with their 95% intervals, the noise band under the best, axes from zero, the knee and
+the recommendation marked; and the gateway connections per Redis node (in use, and open)
+against pool size with the pool's cap."""
 
 from __future__ import annotations
 
@@ -37,8 +37,9 @@ def plot(report: dict[str, Any], path: Path) -> Path:
                      label="req/s (mean, 95% interval)")
         noise = rec.get("noise")
         if noise and rec["best_rps"]:
-            top.axhspan(rec["best_rps"] - noise["band"], rec["best_rps"], color="tab:blue",
-                        alpha=0.15, label=f"A/A noise below the best ({noise['band']:.0f})")
+            band = rec["best_rps"] * float(noise["pct"]) / 100
+            top.axhspan(rec["best_rps"] - band, rec["best_rps"], color="tab:blue",
+                        alpha=0.15, label=f"noise below the best ({noise['pct']:.1f}%)")
         top.set_ylim(bottom=0)
         top.set_ylabel("req/s")
         p99, p99_err = _bars([p["summary"]["p99_ci"] for p in curve])
@@ -48,8 +49,11 @@ def plot(report: dict[str, Any], path: Path) -> Path:
         mid.set_ylabel("p99 ms")
         nodes = sorted({n for p in curve for n in p["mechanism"]})
         for node in nodes:
+            line, = low.plot(xs, [p["mechanism"].get(node, {}).get("in_use_connections", 0)
+                                  for p in curve], marker=".", label=f"{node} in use")
             low.plot(xs, [p["mechanism"].get(node, {}).get("gateway_connections", 0)
-                          for p in curve], marker=".", label=node)
+                          for p in curve], linestyle="--", color=line.get_color(),
+                     alpha=0.5, label=f"{node} open (peak)")
         gateways = int(report["gateways"])
         low.plot(xs, [GATEWAY_POOLS * x * gateways for x in xs], linestyle=":",
                  color="grey", label="pool cap (4 x max_active x gateways)")

@@ -18,6 +18,9 @@ AA = "aa"
 """The arm of the A/A pair's second run of the stack's own pool."""
 IDLE_B = 2000
 """The A/B idle value: the reference page's sample `optimisation_max_idle`."""
+FIGURES_VERSION = 2
+"""What a stored repeat holds (2: connections in use besides those open); a stored point
+of another version is measured again, not reused."""
 
 
 @dataclass(frozen=True)
@@ -121,9 +124,11 @@ def parse_list(text: str) -> tuple[int, ...]:
 
 def fingerprint(options: SweepOptions, stack: dict[str, Any]) -> str:
     """What a point's figures depend on besides the point itself: the load shape and the
-    stack (`stack`: shape, TLS, images). Equal fingerprints mean a result can be reused."""
+    stack (`stack`: shape, TLS, images), and what a repeat records (FIGURES_VERSION). Equal
+    fingerprints mean a result can be reused."""
     shape = {k: v for k, v in asdict(options).items()
              if k not in ("max_active", "out", "budget_s", "idle_ab", "aa",
                                    "target_rate", "target_gateways", "maxclients")}
-    raw = json.dumps({"load": shape, "stack": stack}, sort_keys=True, default=str)
+    raw = json.dumps({"load": shape, "stack": stack, "figures": FIGURES_VERSION},
+                     sort_keys=True, default=str)
     return hashlib.sha256(raw.encode()).hexdigest()[:16]

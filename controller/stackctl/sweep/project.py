@@ -1,5 +1,5 @@
 """Little's law on the measured mechanism: the demand for connections per node (what the
-gateway opened at an unconstrained pool), which pools must wait, and the projection to
+gateway had in use at an unconstrained pool), which pools must wait, and the projection to
 R req/s over G gateways against `maxclients`."""
 
 from __future__ import annotations
@@ -19,10 +19,12 @@ MODEL = (
     "Little's law per Redis node: commands in flight = commands/s x time each command holds "
     "its connection. Commands/s per node = measured commands per request per node x the "
     "rate each gateway serves (R / G: the load spread evenly over the gateways). The hold "
-    "time is this machine's: the connections the gateway opened to the node at the "
-    "largest safe pool (go-redis opens one only when none is idle: the peak in flight) / "
-    "that point's commands/s (an upper bound of the mean; Redis' own µs per call is the "
-    "lower bound, the rest is the round trip). In flight spread over the gateway's "
+    "time is this machine's: the connections the gateway had in use on the node at the "
+    "largest safe pool (idle at most 2 s at the loop's end, median over its repeats: "
+    "go-redis opens one only when none is idle and reuses the latest first, so that is "
+    "the peak in flight, and a burst left idle is not counted) / that point's commands/s "
+    "(an upper bound of the mean; Redis' own µs per call is the lower bound, the rest is "
+    "the round trip). In flight spread over the gateway's "
     f"{GATEWAY_POOLS} pools: a pool of m waits for certain when in flight > "
     f"{GATEWAY_POOLS} x m; the projected pool is {HEADROOM:g} x that bound. Assumes the "
     "same API shape (commands per request), the same network round trip and Redis cost "
@@ -32,7 +34,7 @@ MODEL = (
 @dataclass(frozen=True)
 class NodeDemand:
     """One node at the reference point: commands per request, commands/s per gateway,
-    the peak gateway connections per gateway and the hold time they imply (µs)."""
+    the gateway connections in use per gateway and the hold time they imply (µs)."""
 
     node: str
     commands_per_request: float
@@ -48,7 +50,7 @@ def demand(nodes: Mapping[str, Mapping[str, Any]], gateways: int) -> list[NodeDe
     out = []
     for node, fig in sorted(nodes.items()):
         rate = float(fig["commands_per_s"]) / gateways
-        conns = math.ceil(int(fig["gateway_connections"]) / gateways)
+        conns = math.ceil(float(fig["in_use_connections"]) / gateways)
         if rate <= 0:
             continue
         out.append(NodeDemand(node, float(fig["commands_per_request"]), round(rate, 1),

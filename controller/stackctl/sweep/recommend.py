@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from stackctl.sweep.noise import Noise
 from stackctl.sweep.stats import INTERVAL_METHOD, Interval
 from stackctl.tyk.tables import REDIS_POOLS
 
@@ -41,32 +42,6 @@ def formula(max_active: int, gateways: int) -> str:
             f"{max_active} = {worst_case(max_active, gateways)}")
 
 
-@dataclass(frozen=True)
-class Noise:
-    """The A/A pair: the stack's own pool measured twice, interleaved with the rest;
-    `band`: how far apart two identical settings landed (req/s)."""
-
-    max_active: int
-    a: Interval
-    b: Interval
-
-    @property
-    def band(self) -> float:
-        """|mean A - mean A'| in req/s."""
-        return round(abs(self.a.mean - self.b.mean), 1)
-
-    @property
-    def pct(self) -> float:
-        """The band relative to the pair's mean, in percent."""
-        mean = (self.a.mean + self.b.mean) / 2
-        return round(self.band / mean * 100, 2) if mean else 0.0
-
-    def line(self) -> str:
-        """The noise in words."""
-        return (f"A/A noise: max_active {self.max_active} twice, {self.a.mean:.1f} and "
-                f"{self.b.mean:.1f} req/s: {self.band:.1f} req/s apart ({self.pct:.1f}%)")
-
-
 def unsafe_reasons(c: Candidate, gateways: int, maxclients: int) -> list[str]:
     """Why pool `c` is not safe ([] when it is)."""
     out = []
@@ -85,13 +60,17 @@ def unsafe_reasons(c: Candidate, gateways: int, maxclients: int) -> list[str]:
     return out
 
 
+def gap_pct(c: Interval, best: Interval) -> float:
+    """How far `c`'s mean is below the best's, in % of the best's."""
+    return (best.mean - c.mean) / best.mean * 100 if best.mean else 0.0
+
+
 def slower(c: Interval, best: Interval, noise: Noise | None) -> bool:
     """Whether `c` is slower than `best`: both intervals measured, c's upper bound below
-    best's lower bound, and the gap wider than the A/A band (when measured)."""
+    best's lower bound, and the gap wider than the noise (when measured; in %)."""
     if not (c.measured and best.measured):
         return False
-    gap = best.mean - c.mean
-    return c.high < best.low and (noise is None or gap > noise.band)
+    return c.high < best.low and (noise is None or gap_pct(c, best) > noise.pct)
 
 
 @dataclass
@@ -156,12 +135,11 @@ def recommend(candidates: Sequence[Candidate], gateways: int, maxclients: int,
     rec = Recommendation(None, best.max_active if best else None,
                          round(best.rps.mean, 1) if best else 0.0, [], [],
                          {k: v for k, v in unsafe.items() if v}, None,
-                         asdict(noise) | {"band": noise.band, "pct": noise.pct}
-                         if noise else None, maxclients, source, gateways)
+                         noise.as_dict() if noise else None, maxclients, source, gateways)
     lines = rec.lines
     lines.append(f"interval per pool: {INTERVAL_METHOD}")
-    lines.append(noise.line() if noise else "A/A noise: not measured (one pool swept, or "
-                 "--no-aa): a pool is slower on its interval alone")
+    lines += noise.lines() if noise else ["A/A noise: not measured (one pool swept, or "
+                                          "--no-aa): a pool is slower on its interval alone"]
     rec.knee = knee([c.max_active for c in ordered],
                     {c.max_active for c in ordered if not c.pool_timeouts and not c.waits})
     if best is None:
@@ -180,12 +158,12 @@ def recommend(candidates: Sequence[Candidate], gateways: int, maxclients: int,
             continue
         is_slower = c is not best and slower(c.rps, best.rps, noise)
         (rec.slower if is_slower else rec.group).append(c.max_active)
-        gap = best.rps.mean - c.rps.mean
+        gap = gap_pct(c.rps, best.rps)
         why = (f"upper {c.rps.high:.1f} < best's lower {best.rps.low:.1f}"
                if c.rps.high < best.rps.low else
                f"upper {c.rps.high:.1f} >= best's lower {best.rps.low:.1f}")
-        band = f", gap {gap:.1f} {'>' if noise and gap > noise.band else '<='} A/A " \
-               f"{noise.band:.1f}" if noise else ""
+        band = f", gap {gap:.2f}% {'>' if noise and gap > noise.pct else '<='} noise " \
+               f"{noise.pct:.2f}%" if noise else ""
         verdict = "slower" if is_slower else (
             "the best" if c is best else "indistinguishable from the best")
         safety = "; ".join(unsafe[c.max_active]) or "safe"

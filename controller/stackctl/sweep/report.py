@@ -7,13 +7,13 @@ from dataclasses import asdict
 from typing import Any
 
 from stackctl.sweep.idle import idle_ab
-from stackctl.sweep.mechanism import point_nodes
+from stackctl.sweep.mechanism import ACTIVE_IDLE_S, point_nodes
+from stackctl.sweep.noise import Noise, median_spread
 from stackctl.sweep.points import AA
 from stackctl.sweep.project import MODEL, TargetLoad, demand, must_wait, project
 from stackctl.sweep.recommend import (
     GATEWAY_POOLS,
     Candidate,
-    Noise,
     formula,
     recommend,
     worst_case,
@@ -37,15 +37,22 @@ def _interval(p: dict[str, Any]) -> Interval:
     return Interval(**p["summary"]["rps_ci"])
 
 
+def _rps(p: dict[str, Any]) -> tuple[float, ...]:
+    return tuple(float(r["closed"]["rps"]) for r in p["repeats"])
+
+
 def aa_noise(points: list[dict[str, Any]]) -> Noise | None:
-    """The A/A pair's noise, when both its runs were measured."""
+    """The A/A pair's noise, when both its runs were measured, with the median spread of
+    every point's repeats (noise.RULE)."""
     b = next((p for p in points if p["point"].get("arm") == AA), None)
     if b is None:
         return None
     a = next((p for p in pool_points(points)
               if p["point"]["max_active"] == b["point"]["max_active"]), None)
-    return None if a is None else Noise(int(b["point"]["max_active"]), _interval(a),
-                                        _interval(b))
+    spreads = [float(p["summary"]["rps"]["spread_pct"]) for p in points
+               if int(p["summary"]["rps"]["n"]) > 1]
+    return None if a is None else Noise(int(b["point"]["max_active"]), _rps(a), _rps(b),
+                                        median_spread(spreads))
 
 
 def reference(curve: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -54,6 +61,15 @@ def reference(curve: list[dict[str, Any]]) -> dict[str, Any] | None:
     not steady)."""
     ok = [p for p in curve if p["mechanism"] and not p["summary"]["pool_timeouts"]]
     return ok[-1] if ok else None
+
+
+def reference_nodes(ref: dict[str, Any], points: list[dict[str, Any]]) -> dict[str, Any]:
+    """The demand's mechanism: the reference's repeats, with its A/A twin's when that ran
+    without pool timeouts too (more repeats under the median of connections in use)."""
+    twin = next((p for p in points if p["point"].get("arm") == AA
+                 and p["point"]["max_active"] == ref["point"]["max_active"]
+                 and not p["summary"]["pool_timeouts"]), None)
+    return point_nodes([*ref["repeats"], *(twin["repeats"] if twin else [])])
 
 
 def _candidate(p: dict[str, Any], waits: bool | None) -> Candidate:
@@ -91,7 +107,7 @@ def build_report(points: list[dict[str, Any]], meta: dict[str, Any]) -> dict[str
         p["worst_case_formula"] = formula(size, gateways)
         p["mechanism"] = point_nodes(p["repeats"])
     ref = reference(curve)
-    demands = demand(ref["mechanism"], gateways) if ref else []
+    demands = demand(reference_nodes(ref, points), gateways) if ref else []
     for p in points:
         p["waits"] = must_wait(int(p["point"]["max_active"]), demands) if demands else None
     rec = recommend([_candidate(p, p["waits"]) for p in curve], gateways,
@@ -158,15 +174,16 @@ def _ci_cell(s: dict[str, Any]) -> str:
 
 def _mechanism_rows(report: dict[str, Any]) -> list[str]:
     rows = ["| max_active | node | commands/s | commands/request | µs/call | in Redis "
-            "(cmd/s x µs) | gateway connections | pool cap (4 x max_active x gateways) "
-            "| waits |", "|" + "---|" * 9]
+            "(cmd/s x µs) | gateway connections in use | open (peak) | pool cap (4 x "
+            "max_active x gateways) | waits |", "|" + "---|" * 10]
     gateways = int(report["gateways"])
     for p in pool_points(report["points"]):
         size = int(p["point"]["max_active"])
         for node, m in p["mechanism"].items():
             rows.append(f"| {size} | {node} | {m['commands_per_s']:.0f} "
                         f"| {m['commands_per_request']:.3f} | {m['usec_per_call']:.1f} "
-                        f"| {m['in_redis']:.3f} | {m['gateway_connections']} "
+                        f"| {m['in_redis']:.3f} | {m['in_use_connections']:g} "
+                        f"| {m['gateway_connections']} "
                         f"| {GATEWAY_POOLS * size * gateways} "
                         f"| {'-' if p['waits'] is None else 'yes' if p['waits'] else 'no'} |")
     return rows
@@ -224,9 +241,10 @@ def render_markdown(report: dict[str, Any]) -> str:
     if rec["knee"] is not None:
         lines.append(f"Knee: max_active {rec['knee']}.")
     lines += ["", "A pool is slower only when its interval's upper bound is below the "
-              "best's lower bound and the gap is wider than the A/A noise (the stack's own "
-              "pool run twice). With 3 repeats Student's t is 4.30: the interval is about "
-              "±2.5 standard deviations of one repeat, so only differences several times "
+              "best's lower bound and the gap is wider than the noise (the stack's own "
+              "pool run twice, and the points' repeat spread: the rule is below). With 3 "
+              "repeats Student's t is 4.30: the interval is about ±2.5 standard deviations "
+              "of one repeat, so only differences several times "
               "the repeat-to-repeat noise are called slower; smaller ones are reported as "
               "indistinguishable, never as a winner. It assumes independent, roughly normal "
               "repeats, which 3 repeats cannot check. Safe: steady, no pool timeouts "
@@ -238,13 +256,17 @@ def render_markdown(report: dict[str, Any]) -> str:
     lines += ["", "## Mechanism per Redis node (primaries)", "",
               "Commands from Tyk (INFO commandstats before and after each closed loop, "
               "stackctl's probes left out), µs per call inside Redis, and the gateways' "
-              "connections (CLIENT LIST by client address, the pump's left out; the peak "
-              "over the repeats). go-redis opens a connection only when none is idle, so "
-              "the connections at an unconstrained pool are the peak commands in flight. "
+              "connections (CLIENT LIST by client address right after the loop, the pump's "
+              f"left out): in use (idle at most {ACTIVE_IDLE_S:g} s plus the time since the "
+              "loop ended; the median over the repeats) and open (the peak). go-redis "
+              "opens a connection only when none is idle and reuses the most recent one "
+              "first, so the connections in use at an unconstrained pool are the peak "
+              "commands in flight; those a burst opened and left idle are not. "
               "Tyk does not expose go-redis' pool statistics (hits, misses, waits: no "
               "`PoolStats` call in the gateway or its storage library), so waits are "
-              "inferred: a pool waits when the in-flight demand measured at the reference "
-              "pool exceeds what the gateway's pools may hold (4 x max_active).", "",
+              "inferred: a pool waits when the connections in use at the reference pool "
+              "(with its A/A twin's repeats) exceed what the gateway's pools may hold "
+              "(4 x max_active).", "",
               *_mechanism_rows(report)]
     if little["reference"] is not None:
         lines += ["", "### Little's law", "",
