@@ -69,6 +69,9 @@ def test_sweep_report_agrees_with_its_json(stack: Any, tmp_path: Path) -> None:
         assert len(p["mechanism"]) == 3, p["mechanism"]
         assert all(m["commands_per_s"] > 0 and m["gateway_connections"] > 0
                    for m in p["mechanism"].values()), p["mechanism"]
+        # in use (idle at the loop's end within 2 s): some, never more than were open
+        assert all(0 < m["in_use_connections"] <= m["gateway_connections"]
+                   for m in p["mechanism"].values()), p["mechanism"]
         for r in p["repeats"]:
             assert r["cost"]["requests"] == r["closed"]["requests"] > 0
             assert r["cost"]["new_connections_per_request"] < 0.05  # keep-alive upstream
@@ -77,6 +80,9 @@ def test_sweep_report_agrees_with_its_json(stack: Any, tmp_path: Path) -> None:
     # The knee: pool timeouts or waits at the small pools, none at the large ones.
     small = [by_size[m]["waits"] or by_size[m]["summary"]["pool_timeouts"] > 0 for m in (1, 2)]
     print("knee", rec["knee"], "waits", {m: p["waits"] for m, p in by_size.items()},
+          "in use/open", {(p["point"]["max_active"], p["point"]["arm"]): {
+              n: (m["in_use_connections"], m["gateway_connections"])
+              for n, m in p["mechanism"].items()} for p in points},
           "little", report["little"]["here"]["lines"], rec["lines"])
     assert small[0], (by_size[1]["waits"], report["little"])
     assert not by_size[own]["waits"] and by_size[own]["summary"]["pool_timeouts"] == 0
