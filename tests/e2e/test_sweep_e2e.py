@@ -1,8 +1,10 @@
 """`stackctl sweep` end to end on the shared mtls stack (tests/e2e/conftest.py), brought up
 (again: nothing to do) with `up --offline` and swept with no image setting (the recorded
-settings apply): two pool points and the idle A/B,
-one short repeat each; the report, plot and recommendation agree with the JSON figures,
-a rerun resumes from the stored points, and the stack is put back."""
+settings apply): pools 1 and 2 at 64 connections and the stack's own pool (500) as the
+large one and the A/A pair, interleaved, two short repeats each; the knee shows (pool
+timeouts or waits at the small pools, none at the large) and the report names it; the
+report, plot and recommendation agree with the JSON figures, a rerun resumes from the
+stored points, and the stack is put back."""
 
 from __future__ import annotations
 
@@ -14,15 +16,17 @@ from typing import Any
 import pytest
 from shared import SHARED_PROJECT, Stack
 
-from stackctl.sweep.recommend import Candidate, recommend, worst_case
+from stackctl.sweep.recommend import worst_case
+from stackctl.sweep.report import build_report
 from stackenv import DOCKER, stackctl
 
 pytestmark = pytest.mark.e2e
 
 PROJECT = SHARED_PROJECT
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-SWEEP = ("sweep", "--max-active", "4,32", "--repeat", "1", "--duration", "3",
-         "--connections", "16", "--rate", "50", "--budget", "900", "--json")
+SWEEP = ("sweep", "--max-active", "1,2", "--repeat", "2", "--duration", "3",
+         "--warmup", "0", "--connections", "64", "--rate", "50", "--budget", "900",
+         "--no-idle-ab", "--json")
 
 
 def running(project: str) -> list[str]:
@@ -51,44 +55,57 @@ def test_sweep_report_agrees_with_its_json(stack: Any, tmp_path: Path) -> None:
     report = json.loads(run.stdout)
     assert report["complete"] is True
     points = report["points"]
-    assert [(p["point"]["max_active"], p["point"]["max_idle"]) for p in points] == [
-        (4, None), (32, None), (4, 2000)]
+    own = report["own_max_active"]
+    assert [(p["point"]["max_active"], p["point"]["arm"]) for p in points] == [
+        *((m, "") for m in sorted({1, 2, own})), (own, "aa")]
     for p in points:
         assert p["env"]["TYK_GW_STORAGE_MAXACTIVE"] == str(p["point"]["max_active"])
-        assert p["summary"]["rps"]["median"] > 0
+        assert p["summary"]["rps_ci"]["n"] == 2 and p["summary"]["rps_ci"]["sd"] is not None
         assert len(p["summary"]["redis_clients_max"]) == 6
         assert p["worst_case"] == worst_case(p["point"]["max_active"], 1)
-        # What each point cost, measured: CPU per request, Redis commands, connections.
         assert 0 < p["summary"]["gateway_cpu_us_per_request"]["median"] < 10_000
         assert p["summary"]["redis_commands_per_request"] > 0
-        assert p["summary"]["saturated"] in ("none", "machine", "gateway-cpu",
-                                             "load-generator", "redis", "redis-pool")
+        # the mechanism: three primaries with Tyk's commands and the gateway's connections
+        assert len(p["mechanism"]) == 3, p["mechanism"]
+        assert all(m["commands_per_s"] > 0 and m["gateway_connections"] > 0
+                   for m in p["mechanism"].values()), p["mechanism"]
+        # in use (idle at the loop's end within 2 s): some, never more than were open
+        assert all(0 < m["in_use_connections"] <= m["gateway_connections"]
+                   for m in p["mechanism"].values()), p["mechanism"]
         for r in p["repeats"]:
             assert r["cost"]["requests"] == r["closed"]["requests"] > 0
-            assert len(r["steady"]["fifths"]) == 5
             assert r["cost"]["new_connections_per_request"] < 0.05  # keep-alive upstream
-    # The files exist and say what the JSON says.
+    by_size = {p["point"]["max_active"]: p for p in points if not p["point"]["arm"]}
+    rec = report["recommendation"]
+    # The knee: pool timeouts or waits at the small pools, none at the large ones.
+    small = [by_size[m]["waits"] or by_size[m]["summary"]["pool_timeouts"] > 0 for m in (1, 2)]
+    print("knee", rec["knee"], "waits", {m: p["waits"] for m, p in by_size.items()},
+          "in use/open", {(p["point"]["max_active"], p["point"]["arm"]): {
+              n: (m["in_use_connections"], m["gateway_connections"])
+              for n, m in p["mechanism"].items()} for p in points},
+          "little", report["little"]["here"]["lines"], rec["lines"])
+    assert small[0], (by_size[1]["waits"], report["little"])
+    assert not by_size[own]["waits"] and by_size[own]["summary"]["pool_timeouts"] == 0
+    assert rec["knee"] is not None and rec["knee"] > 1, rec["lines"]
+    assert report["little"]["check"]["agrees"] is True, report["little"]["check"]
+    md = (out / "sweep.md").read_text()
+    assert f"Knee: max_active {rec['knee']}." in md
+    assert report["little"]["check"]["line"] in md
+    # The noise was measured and the judgement says which pools cannot be told apart.
+    assert rec["noise"]["max_active"] == own and rec["noise"]["band"] >= 0
+    assert any(line.startswith("indistinguishable from the best: max_active")
+               for line in rec["lines"])
+    # The files exist and say what the JSON says; the judgement is the rule's.
     assert json.loads((out / "sweep.json").read_text())["points"] == points
     assert (out / "sweep.png").read_bytes()[:8] == PNG_MAGIC
-    md = (out / "sweep.md").read_text()
-    for p in points:
-        assert f"| {p['summary']['rps']['median']:.1f} |" in md
-        assert f"| {p['summary']['saturated']} |" in md
-    rec = report["recommendation"]
-    curve = [p for p in points if p["point"]["max_idle"] is None]
-    again = recommend([Candidate(p["point"]["max_active"], p["summary"]["rps"]["median"],
-                                 p["summary"]["stable"]) for p in curve],
-                      1, report["maxclients"]["used"], report["maxclients"]["source"])
-    assert again.as_dict() == rec
-    stable = [p["point"]["max_active"] for p in curve if p["summary"]["stable"]]
-    print("stable points:", stable, [p["repeats"][0]["steady"]["detail"] for p in curve])
-    if stable:  # an unstable point is never the recommendation
-        assert rec["max_active"] in stable
+    again = build_report(json.loads(json.dumps(points)), {
+        k: v for k, v in report.items()
+        if k not in ("points", "recommendation", "little", "projection", "idle_ab")})
+    assert again["recommendation"] == rec
+    if rec["max_active"] is not None:
+        assert rec["max_active"] in rec["group"] and rec["max_active"] not in rec["unsafe"]
         assert f"**optimisation_max_active = {rec['max_active']}**" in md
-    else:
-        assert rec["max_active"] is None and "No pool size qualifies." in md
     assert report["maxclients"]["live"] == 10000
-    assert report["idle_ab"]["verdict"] in md
     # The stack is back to its own settings.
     assert not (cwd / ".stackctl" / "env-overrides.json").exists()
     names = running(PROJECT)
@@ -99,5 +116,5 @@ def test_sweep_report_agrees_with_its_json(stack: Any, tmp_path: Path) -> None:
     # A rerun reuses every stored point and sends no load.
     rerun = stackctl(cwd, env, *SWEEP, "--out", str(out))
     assert rerun.returncode == 0, rerun.stderr[-2000:]
-    assert rerun.stderr.count("reusing the stored result") == 3
+    assert rerun.stderr.count("reusing the stored result") == len(points)
     assert json.loads(rerun.stdout)["recommendation"] == rec

@@ -1,226 +1,226 @@
-"""Sweep report: built from points whose figures this test states, checked against values
-the test computes by the rule itself (not against a report the code wrote).
+"""Sweep report: built from repeats whose figures this test states (summarised by the real
+`summarize_repeats`), checked against what the test computes by the rule itself.
 
-The rule: the smallest pool within 2% of the best steady median throughput whose worst case
-per Redis node, (4 x gateways + 1) x max_active, stays under maxclients; an unstable point
-is never chosen and never sets the best.
+The rule: a pool is slower only when its 95% t-interval clears the best's and the gap is
+wider than the A/A noise; the smallest safe pool of the rest is recommended; waits are
+inferred when the demand at the unconstrained pool exceeds 4 x max_active per gateway.
 """
 
 from __future__ import annotations
 
-import copy
+import math
+import statistics
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from stackctl.sweep.plot import plot
-from stackctl.sweep.report import build_report, render_markdown
+from stackctl.sweep.report import build_report, reference_nodes, render_markdown
+from stackctl.sweep.stats import summarize_repeats
 
 pytestmark = pytest.mark.unit
 
 GATEWAYS = 2
 MAXCLIENTS = 2000
 RELEASE = "v5.8.0-e65eff00608a"
-# max_active: (median req/s, spread %, p99 ms, stable); n = 3 repeats each
-FIGURES: dict[int, tuple[float, float, float, bool]] = {
-    16: (3000.0, 4.0, 40.0, True),    # too slow
-    32: (4960.0, 3.0, 30.0, False),   # fast enough but unstable: never chosen
-    64: (4905.0, 2.5, 25.0, True),    # within 2% of 5000 and 9 x 64 = 576 < 2000: chosen
-    128: (5000.0, 1.5, 22.0, True),   # the best steady median
-    256: (5100.0, 9.0, 90.0, False),  # fastest, unstable: must not set the best
-    512: (4990.0, 2.0, 24.0, True),   # fast, but 9 x 512 = 4608 >= 2000
+# max_active: req/s of its 3 repeats, gateway connections to redis-1 (both gateways)
+FIGURES: dict[int, tuple[list[float], int]] = {
+    1: ([3000.0, 3050.0, 2950.0], 8),     # slower, and 20 wanted > 4 x 1 x 2: waits
+    4: ([4950.0, 5000.0, 4900.0], 20),    # indistinguishable: the recommendation
+    16: ([5000.0, 4990.0, 5010.0], 20),
+    64: ([5010.0, 4980.0, 5040.0], 20),   # the stack's own pool, and the best
+    512: ([5000.0, 5020.0, 4980.0], 20),  # 9 x 512 = 4608 >= 2000: over maxclients
 }
-IDLE = (64, 2000, 4750.0, 2.0)  # the A/B point: max_active, max_idle, req/s, spread %
+AA_RPS = [4990.0, 5000.0, 5010.0]  # 64 again: the A/A pair's second run
 
 
-def _spread(median: float, spread_pct: float, n: int = 3) -> dict[str, Any]:
-    half = median * spread_pct / 200
-    return {"median": median, "min": median - half, "max": median + half, "n": n,
-            "spread_pct": spread_pct}
+def _repeat(rps: float, conns: int, opened: int | None = None) -> dict[str, Any]:
+    run = {"engine": "builtin", "requests": int(rps * 10), "rps": rps, "p50_ms": 2.0,
+           "p99_ms": rps / 200, "errors": 0, "non_2xx": 0}
+    node = {"commands_per_s": rps, "commands_per_request": 1.0, "usec_per_call": 2.5,
+            "in_redis": rps * 2.5e-6, "in_use_connections": conns,
+            "gateway_connections": conns if opened is None else opened,
+            "connections_by_address": {"10.0.0.5": conns // 2, "10.0.0.6": conns // 2}}
+    return {"closed": run, "fixed": {**run, "rps": 100.0}, "pool_timeouts": 0,
+            "steady": {"passed": True, "detail": "", "fifths": []}, "cost": {},
+            "saturated": "machine", "gateway_cpu_us_per_request": 210.0,
+            "gateway_mem_mib": 61.0, "redis_clients": {"redis-1": conns + 2},
+            "maxclients_live": MAXCLIENTS, "nodes": {"redis-1": node}}
 
 
-def _point(max_active: int, rps: float, spread: float, p99: float, stable: bool,
-           max_idle: int | None = None) -> dict[str, Any]:
-    return {
-        "point": {"max_active": max_active, "max_idle": max_idle},
-        "label": f"max_active={max_active}",
-        "summary": {
-            "rps": _spread(rps, spread),
-            "p50_ms": _spread(p99 / 4, 5.0),
-            "p99_ms": _spread(p99, 10.0),
-            "fixed_p99_ms": _spread(3.25, 12.0),
-            "fixed_rps": _spread(100.0, 0.0),
-            "errors": 1, "non_2xx": 2, "pool_timeouts": 3,
-            "redis_clients_max": {"redis-1": max_active // 2, "redis-2": max_active // 4 + 7},
-            "gateway_cpu_us_per_request": _spread(210.0, 6.0),
-            "redis_commands_per_request": 1.013,
-            "new_connections_per_request": 0.0004,
-            "gateway_mem_mib": 61.4,
-            "stable": stable, "unstable_repeats": 0 if stable else 1,
-            "saturated": "machine",
-        },
-    }
+def _point(size: int, rps: list[float], conns: int | list[int], arm: str = "",
+           opened: int | None = None) -> dict[str, Any]:
+    """`conns`: in use, one for every repeat or one per repeat; `opened`: open, if more."""
+    each = conns if isinstance(conns, list) else [conns] * len(rps)
+    repeats = [_repeat(r, c, opened) for r, c in zip(rps, each, strict=True)]
+    return {"point": {"max_active": size, "max_idle": None, "arm": arm},
+            "label": f"max_active={size}", "repeats": repeats, "complete": True,
+            "summary": summarize_repeats(repeats)}
 
 
 def _points() -> list[dict[str, Any]]:
-    points = [_point(m, *figures) for m, figures in FIGURES.items()]
-    size, idle, rps, spread = IDLE
-    points.append(_point(size, rps, spread, 26.0, True, max_idle=idle))
-    return points
+    return [*(_point(m, rps, c) for m, (rps, c) in FIGURES.items()),
+            _point(64, AA_RPS, 20, arm="aa")]
 
 
-def _meta(maxclients: int = MAXCLIENTS) -> dict[str, Any]:
+def _meta(**options: Any) -> dict[str, Any]:
     return {
         "project": "unit", "release": RELEASE, "gateways": GATEWAYS, "complete": True,
         "stopped": "", "engine": "compose", "load": "a stated load",
-        "maxclients": {"live": maxclients, "setting": maxclients, "used": maxclients,
+        "maxclients": {"live": MAXCLIENTS, "setting": MAXCLIENTS, "used": MAXCLIENTS,
                        "source": "live, CONFIG GET maxclients"},
         "options": {"connections": 32, "duration_s": 5.0, "warmup_s": 2.0, "rate": 100.0,
-                    "repeat": 3},
+                    "repeat": 3, **options},
     }
 
 
-def _by_the_rule(figures: dict[int, tuple[float, float, float, bool]], gateways: int,
-                 maxclients: int) -> tuple[float, int | None]:
-    best = max(rps for rps, _, _, stable in figures.values() if stable)
-    fits = [m for m, (rps, _, _, stable) in figures.items()
-            if stable and rps >= best * 0.98 and (4 * gateways + 1) * m < maxclients]
-    return best, min(fits, default=None)
+def _interval(values: list[float]) -> tuple[float, float]:
+    mean, sd = statistics.fmean(values), statistics.stdev(values)
+    return mean - 4.303 * sd / math.sqrt(3), mean + 4.303 * sd / math.sqrt(3)
 
 
-def test_the_scenario_exercises_every_branch() -> None:
-    best, chosen = _by_the_rule(FIGURES, GATEWAYS, MAXCLIENTS)
-    assert (best, chosen) == (5000.0, 64)
-    # without the stability rule 32 would win, and 256 would raise the bar above 64
-    assert FIGURES[64][0] < 5100.0 * 0.98 and FIGURES[32][0] >= best * 0.98
-
-
-@pytest.mark.parametrize("maxclients", [MAXCLIENTS, 9 * 128, 9 * 64, 9 * 64 + 1, 100])
-def test_recommendation_follows_the_rule(maxclients: int) -> None:
-    report = build_report(_points(), _meta(maxclients))
-    best, chosen = _by_the_rule(FIGURES, GATEWAYS, maxclients)
-    rec = report["recommendation"]
-    assert rec["max_active"] == chosen
-    assert rec["best_rps"] == pytest.approx(best)
-    assert rec["threshold_rps"] == pytest.approx(round(best * 0.98, 1))
-    assert (rec["gateways"], rec["maxclients"]) == (GATEWAYS, maxclients)
-    verdicts = {}
-    for line in rec["lines"]:
-        if line.startswith("max_active "):
-            verdicts[int(line.split()[1].rstrip(":"))] = line.split(f" {maxclients}: ")[1]
-    expected = {}
-    for m, (rps, _, _, stable) in FIGURES.items():
-        fits = (4 * GATEWAYS + 1) * m < maxclients
-        expected[m] = ("unstable: ignored" if not stable else "too slow" if rps < best * 0.98
-                       else "ok" if fits else "over maxclients")
-    assert verdicts == expected
-    last = rec["lines"][-1]
-    assert last == ("no pool size qualifies: lower the pool or raise maxclients"
-                    if chosen is None else
-                    f"recommended optimisation_max_active = {chosen} (the smallest that "
-                    "qualifies)")
-
-
-def test_worst_case_arithmetic_per_point() -> None:
+def test_the_judgement_by_intervals_noise_and_waits() -> None:
     report = build_report(_points(), _meta())
-    assert len(report["points"]) == len(FIGURES) + 1
-    for p in report["points"]:
-        m = p["point"]["max_active"]
-        assert p["worst_case"] == (4 * GATEWAYS + 1) * m
-        assert p["worst_case_formula"] == (
-            f"(4 pools x {GATEWAYS} gateway(s) + 1 pump pool) x {m} = {9 * m}")
-    lines = report["recommendation"]["lines"]
-    assert f"max_active 512: 4990.0 req/s, worst case (4 pools x 2 gateway(s) + 1 pump pool) " \
-           f"x 512 = 4608 >= {MAXCLIENTS}: over maxclients" in lines
-    assert f"max_active 64: 4905.0 req/s, worst case (4 pools x 2 gateway(s) + 1 pump pool) " \
-           f"x 64 = 576 < {MAXCLIENTS}: ok" in lines
+    rec = report["recommendation"]
+    best_low = _interval(FIGURES[64][0])[0]
+    assert _interval(FIGURES[1][0])[1] < best_low  # 1 clears the best: slower
+    assert _interval(FIGURES[4][0])[1] >= best_low  # 4 does not
+    assert rec["best_max_active"] == 64 and rec["slower"] == [1]
+    assert rec["group"] == [4, 16, 64, 512]
+    # the noise: the median of the points' repeat spreads (1.0%) is above the A/A
+    # difference |5010 - 5000| / 5005 (0.2%) and the A/A half-width (0.43%)
+    spreads = [(max(v) - min(v)) / statistics.median(v) * 100
+               for v in [*(rps for rps, _ in FIGURES.values()), AA_RPS]]
+    assert rec["noise"]["spread_pct"] == pytest.approx(statistics.median(spreads), abs=0.01)
+    assert rec["noise"]["diff_pct"] == pytest.approx(0.2, abs=0.01)
+    assert rec["noise"]["pct"] == rec["noise"]["spread_pct"] == pytest.approx(1.0, abs=0.01)
+    assert rec["noise"]["outliers"] == []
+    assert rec["max_active"] == 4 and rec["knee"] == 4
+    assert rec["unsafe"]["512"][0].endswith("over maxclients")
+    waits = {p["point"]["max_active"]: p["waits"] for p in report["points"]}
+    assert waits == {1: True, 4: False, 16: False, 64: False, 512: False}
+    assert rec["lines"][-1] == ("recommended optimisation_max_active = 4: the smallest "
+                                "safe pool indistinguishable from the best")
 
 
-def test_idle_ab_compares_the_pair_against_the_noise() -> None:
-    ab = build_report(_points(), _meta())["idle_ab"]
-    size, idle, rps, spread = IDLE
-    a_rps, a_spread = FIGURES[size][0], FIGURES[size][1]
-    diff = (rps - a_rps) / a_rps * 100
-    assert (ab["max_active"], ab["max_idle"]) == (size, idle)
-    assert (ab["a_rps"], ab["b_rps"]) == (a_rps, rps)
-    assert ab["diff_pct"] == pytest.approx(round(diff, 2))
-    assert ab["noise_pct"] == max(spread, a_spread)
-    assert abs(diff) > max(spread, a_spread)  # -3.2% against the noise of 2.5%
-    assert ab["verdict"] == f"difference {diff:+.1f}% exceeds the noise (2.5%)"
+def test_little_s_law_here_agrees_with_the_knee_and_projects() -> None:
+    report = build_report(_points(), _meta(target_rate=40_000.0, target_gateways=4))
+    little = report["little"]
+    assert little["reference"] == 512
+    (node,) = little["nodes"]
+    # per gateway: 5000/2 commands/s, 20/2 connections -> 10 / 2500 s = 4000 µs held
+    assert node["hold_us"] == 4000.0 and node["connections"] == 10
+    assert little["here"]["in_flight_per_node"] == 10.0
+    assert little["here"]["min_pool"] == 3  # ceil(10 / 4) -> first swept >= 3 is 4
+    assert little["check"]["agrees"] is True and little["check"]["knee"] == 4
+    proj = report["projection"]
+    # 40000 / 4 = 10000 req/s per gateway x 1.0 x 4000 µs = 40 in flight
+    assert proj["in_flight_per_node"] == 40.0
+    assert (proj["min_pool"], proj["pool"]) == (10, 20)
+    assert proj["worst_case"] == (4 * 4 + 1) * 20 and proj["fits"] is True
+    md = render_markdown(report)
+    assert "## Projection: 40000 req/s over 4 gateway(s)" in md
+    assert "**optimisation_max_active = 20**" in md
+    assert little["check"]["line"] in md
 
 
-def _row(p: dict[str, Any], worst: int) -> str:
-    s = p["summary"]
-    idle = p["point"]["max_idle"]
-    steady = "yes" if s["stable"] else "**no** (1 of 3 repeats)"
-    return (f"| {p['point']['max_active']} | {'-' if idle is None else idle} "
-            f"| {s['rps']['median']:.1f} (±{s['rps']['spread_pct']:.1f}%) "
-            f"| {s['p50_ms']['median']:.2f} (±5.0%) | {s['p99_ms']['median']:.2f} (±10.0%) "
-            f"| 3.25 (±12.0%) | 1 | 2 | 3 | {max(s['redis_clients_max'].values())} | {worst} "
-            f"| 210 (±6.0%) | 1.01 | 0.0004 | 61 | {steady} | machine |")
-
-
-def test_markdown_rows_are_the_stated_figures() -> None:
-    points = _points()
-    stated = copy.deepcopy(points)
-    md = render_markdown(build_report(points, _meta()))
-    rows = [line for line in md.splitlines() if line.startswith("| ") and line[2].isdigit()]
-    assert rows == [_row(p, 9 * p["point"]["max_active"]) for p in stated]
-    assert "| 32 | - | 4960.0 (±3.0%) |" in rows[1] and "**no** (1 of 3 repeats)" in rows[1]
-    assert "**optimisation_max_active = 64** for gateway and pump" in md
-    assert (f"Redis maxclients: live {MAXCLIENTS}, setting {MAXCLIENTS}; used {MAXCLIENTS} "
-            "(live, CONFIG GET maxclients).") in md
-    assert "best median throughput 5000.0 req/s; within 2%: >= 4900.0 req/s" in md
-    assert "max_active 64: without idle 4905.0 req/s, with TYK_GW_STORAGE_MAXIDLE=2000 " \
-           "4750.0 req/s: difference -3.2% exceeds the noise (2.5%)." in md
+def test_markdown_rows_and_recommendation() -> None:
+    report = build_report(_points(), _meta())
+    md = render_markdown(report)
+    low, high = _interval(FIGURES[1][0])
+    assert f"| 1 | - | 3000.0 [{low:.0f}, {high:.0f}] |" in md
+    assert "| 64 (A/A) | - | 5000.0 [" in md
+    assert "**optimisation_max_active = 4** for gateway and pump" in md
+    assert "indistinguishable from the best (4, 16, 64, 512)" in md
+    assert "| 1 | redis-1 | 3000 | 1.000 | 2.5 | 0.008 | 8 | 8 | 8 | yes |" in md
+    assert "A/A noise: max_active 64 twice, 5010.0 and 5000.0 req/s" in md
+    assert "no `PoolStats` call" in md
 
 
 def test_markdown_says_when_nothing_qualifies_and_when_incomplete() -> None:
-    meta = {**_meta(100), "complete": False, "stopped": "Stopped by the budget."}
+    meta = {**_meta(), "complete": False, "stopped": "Stopped by the budget.",
+            "maxclients": {"live": 8, "setting": 8, "used": 8, "source": "setting"}}
     md = render_markdown(build_report(_points(), meta))
-    assert "No pool size qualifies." in md and "optimisation_max_active =" not in md
+    assert "No pool size qualifies." in md and "**optimisation_max_active =" not in md
     assert "**Incomplete:** Stopped by the budget. Rerun the same command to resume." in md
 
 
-def _png_size(data: bytes) -> tuple[int, int]:
-    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
-    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
-
-
-def test_plot_draws_the_report_points(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_plot_draws_intervals_from_zero_and_marks_the_knee(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.image
     import matplotlib.pyplot as plt
-    import numpy as np
 
     figures: list[Any] = []
     close = plt.close
     monkeypatch.setattr(plt, "close", lambda fig=None: (figures.append(fig), close(fig)))
-    report = build_report(_points(), _meta())
-    path = plot(report, tmp_path / "sweep.png")
-
-    assert _png_size(path.read_bytes()) == (700, 400)  # figsize 7 x 4 in at 100 dpi
-    pixels = matplotlib.image.imread(path)
-    assert pixels.shape[:2] == (400, 700)
-    rgb = pixels[..., :3]
-    assert float(np.mean(np.all(rgb > 0.98, axis=-1))) < 0.97  # not blank
-    # both series are drawn in their colours: tab:blue (31,119,180), tab:red (214,39,40)
-    for colour in ((31, 119, 180), (214, 39, 40)):
-        near = np.all(np.abs(rgb * 255 - np.array(colour)) < 12, axis=-1)
-        assert int(near.sum()) > 50, colour
-
+    path = plot(build_report(_points(), _meta()), tmp_path / "sweep.png")
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")) == (
+        700, 1000)
     (fig,) = figures
-    left, right = fig.axes
-    curve = sorted(m for m in FIGURES)  # the pool curve: no idle point, by size
-    rps_line = next(ln for ln in left.get_lines() if ln.get_marker() == "o")
+    top, mid, low = fig.axes
+    curve = sorted(FIGURES)  # no A/A arm on the curve
+    rps_line = next(ln for ln in top.get_lines() if ln.get_marker() == "o")
     assert list(rps_line.get_xdata()) == curve
-    assert list(rps_line.get_ydata()) == [FIGURES[m][0] for m in curve]
-    rec_line = next(ln for ln in left.get_lines() if ln.get_linestyle() == "--")
-    assert list(rec_line.get_xdata()) == [64, 64]
-    (p99_line,) = right.get_lines()
-    assert list(p99_line.get_xdata()) == curve
-    assert list(p99_line.get_ydata()) == [FIGURES[m][2] for m in curve]
-    assert left.get_title() == f"unit: gateway {RELEASE} x {GATEWAYS}"
+    assert list(rps_line.get_ydata()) == pytest.approx(
+        [statistics.fmean(FIGURES[m][0]) for m in curve])
+    assert top.get_ylim()[0] == 0 and mid.get_ylim()[0] == 0
+    for ax in (top, mid, low):
+        assert [4, 4] in [list(ln.get_xdata()) for ln in ax.get_lines()]  # knee
+    conns = next(ln for ln in low.get_lines() if ln.get_label() == "redis-1 in use")
+    assert list(conns.get_ydata()) == [FIGURES[m][1] for m in curve]
+    assert any(ln.get_label() == "redis-1 open (peak)" for ln in low.get_lines())
+    assert top.get_title() == f"unit: gateway {RELEASE} x {GATEWAYS}"
+
+
+def test_a_burst_of_open_connections_at_the_reference_moves_no_knee() -> None:
+    # The reference pool (512) opened 400 connections in a burst in every repeat and
+    # left them idle, and in one repeat had 200 in use: the peak of those open (400 / 2
+    # gateways = 200 > 4 x 16) would say 1, 4 and 16 wait (knee 64); connections in use,
+    # median over the repeats (20, 200, 20 -> 20; 10 per gateway), keep the knee at 4.
+    points = [p for p in _points() if p["point"]["max_active"] != 512]
+    points.append(_point(512, FIGURES[512][0], [20, 200, 20], opened=400))
+    report = build_report(points, _meta())
+    rec = report["recommendation"]
+    ref = next(p for p in report["points"] if p["point"]["max_active"] == 512)
+    assert ref["mechanism"]["redis-1"]["gateway_connections"] == 400
+    assert ref["mechanism"]["redis-1"]["in_use_connections"] == 20
+    assert report["little"]["reference"] == 512
+    assert report["little"]["nodes"][0]["connections"] == 10
+    waits = {p["point"]["max_active"]: p["waits"] for p in report["points"]}
+    assert waits == {1: True, 4: False, 16: False, 64: False, 512: False}
+    assert rec["knee"] == 4 and rec["max_active"] == 4
+    md = render_markdown(report)
+    assert "| 512 | redis-1 | 5000 | 1.000 | 2.5 | 0.013 | 20 | 400 | 4096 | no |" in md
+
+
+def test_the_reference_demand_joins_its_a_a_twin_s_repeats() -> None:
+    ref = _point(64, FIGURES[64][0], 20)
+    twin = _point(64, AA_RPS, [40, 40, 40], arm="aa")
+    timed_out = {**twin, "summary": {**twin["summary"], "pool_timeouts": 3}}
+    assert reference_nodes(ref, [ref, twin])["redis-1"]["in_use_connections"] == 30.0
+    assert reference_nodes(ref, [ref, timed_out])["redis-1"]["in_use_connections"] == 20.0
+
+
+def test_one_a_a_burst_is_named_and_does_not_set_the_noise() -> None:
+    # The A/A twin's second repeat fell 18% in a burst: with it, the pair is 6% apart,
+    # more than the 4 -> 64 gap; left out, the noise is the points' repeat spread.
+    burst = [4990.0, 4100.0, 5010.0]
+    points = [p for p in _points() if p["point"].get("arm") != "aa"]
+    points.append(_point(64, burst, 20, arm="aa"))
+    rec = build_report(points, _meta())["recommendation"]
+    noise = rec["noise"]
+    assert [(o["arm"], o["round"], o["rps"]) for o in noise["outliers"]] == [
+        ("A'", 2, 4100.0)]
+    raw = abs(statistics.fmean(FIGURES[64][0]) - statistics.fmean(burst))
+    assert noise["raw_pct"] == pytest.approx(
+        raw / statistics.fmean([*FIGURES[64][0], *burst]) * 100, abs=0.01)
+    assert noise["raw_pct"] > 5 and noise["diff_pct"] < 0.5
+    assert noise["pct"] == noise["spread_pct"] < 2
+    assert rec["slower"] == [1] and rec["max_active"] == 4
+    assert any(line.startswith("A/A outlier repeat(s), left out: A' round 2 at 4100.0")
+               for line in rec["lines"]), rec["lines"]

@@ -105,14 +105,17 @@ def test_the_loop_applies_measures_stores_then_cleans_up_and_restores(tmp_path: 
     options = SweepOptions(max_active=(16, 64), repeat=2, duration_s=1.0, warmup_s=0.0)
     points = [Point(16), Point(64)]
     done, stopped, said = _run(runtime, tmp_path, options, points)
-    assert runtime.events == ["create", "apply active-16", "serving", "repeat 0", "repeat 1",
-                              "apply active-64", "serving", "repeat 2", "repeat 3",
+    # interleaved: every point once per round (ABAB), each put on again
+    assert runtime.events == ["create", "apply active-16", "serving", "repeat 0",
+                              "apply active-64", "serving", "repeat 1",
+                              "apply active-16", "serving", "repeat 2",
+                              "apply active-64", "serving", "repeat 3",
                               "cleanup", "restore"]
     assert stopped == "" and sorted(done) == ["active-16", "active-64"]
     stored = load_point(tmp_path, Point(64), "fp1")
     assert stored is not None and stored["env"] == {"TYK_GW_STORAGE_MAXACTIVE": "64"}
-    assert [r["closed"]["rps"] for r in stored["repeats"]] == [1080.0, 1090.0]
-    assert stored["summary"]["rps"]["median"] == 1085.0
+    assert [r["closed"]["rps"] for r in stored["repeats"]] == [1070.0, 1130.0]
+    assert stored["summary"]["rps"]["median"] == 1100.0 and stored["complete"] is True
     assert "cleanup: a key was already gone" in said
     assert said[-1] == "restoring the stack's own gateway and pump settings"
 
@@ -143,7 +146,7 @@ def test_the_budget_stops_before_a_point_that_would_not_fit(tmp_path: Path) -> N
                            budget_s=100.0)
     done, stopped, _ = _run(runtime, tmp_path, options, [Point(16), Point(64)])
     assert list(done) == ["active-16"]
-    assert stopped == "time budget 100 s reached after 50 s (1 new point(s) measured)."
+    assert stopped == "time budget 100 s reached after 50 s (1 new repeat(s) measured)."
     assert runtime.events[-2:] == ["cleanup", "restore"]
     runtime = FakeRuntime(apply_cost_s=40.0)  # 40 + 55 <= 100: the second point fits
     done, stopped, _ = _run(runtime, tmp_path / "b", options, [Point(16), Point(64)])
@@ -170,7 +173,7 @@ def test_the_engine_is_in_the_fingerprint_so_no_point_crosses_runtimes(tmp_path:
     more_tasks = stack_identity(_ctx(tmp_path, engine="swarm", **{"swarm.load_replicas": 3}))
     fps = {fingerprint(options, s) for s in (compose, swarm, more_tasks)}
     assert len(fps) == 3
-    save_point(tmp_path, Point(64), {"point": {"max_active": 64, "max_idle": None},
+    save_point(tmp_path, Point(64), {"point": Point(64).as_dict(),
                                      "fingerprint": fingerprint(options, compose),
                                      "complete": True})
     assert load_point(tmp_path, Point(64), fingerprint(options, compose)) is not None
@@ -308,10 +311,12 @@ def test_unmeasured_cost_and_steadiness_are_said_not_zero() -> None:
 
     points = []
     for size, rps in ((16, 1000.0), (64, 1500.0)):
-        summary = summarize_repeats([_figures(rps, None), _figures(rps, None)])
+        repeats = [_figures(rps, None), _figures(rps, None)]
+        summary = summarize_repeats(repeats)
         assert summary["stable"] is None and summary["redis_commands_per_request"] is None
         points.append({"point": {"max_active": size, "max_idle": None},
-                       "label": f"max_active={size}", "summary": summary})
+                       "label": f"max_active={size}", "summary": summary,
+                       "repeats": repeats})
     meta = {"project": "u", "release": "v5.8.0", "gateways": 1, "complete": True,
             "stopped": "", "engine": "swarm", "load": "wrk from 2 load task(s)",
             "maxclients": {"live": 10000, "setting": 10000, "used": 10000, "source": "live"},

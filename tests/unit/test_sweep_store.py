@@ -1,4 +1,5 @@
-"""Sweep resume: point results stored atomically and reused only when they match."""
+"""Sweep resume: point results stored atomically (after every repeat) and reused only
+when they match."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from stackctl.sweep.store import load_point, point_path, save_point
 
 
 def _result(point: Point, fp: str, complete: bool = True) -> dict[str, object]:
-    return {"point": {"max_active": point.max_active, "max_idle": point.max_idle},
+    return {"point": point.as_dict(),
             "fingerprint": fp, "complete": complete, "repeats": []}
 
 
@@ -27,10 +28,12 @@ def test_saved_point_is_reused_with_same_fingerprint(tmp_path: Path) -> None:
 
 
 @pytest.mark.unit
-def test_incomplete_corrupt_or_mismatched_points_are_redone(tmp_path: Path) -> None:
+def test_partial_points_resume_corrupt_or_mismatched_are_redone(tmp_path: Path) -> None:
     p = Point(16)
     save_point(tmp_path, p, _result(p, "abc", complete=False))
-    assert load_point(tmp_path, p, "abc") is None
+    part = load_point(tmp_path, p, "abc")  # resumed from its repeats so far
+    assert part is not None and part["complete"] is False
+    assert load_point(tmp_path, Point(16, arm="aa"), "abc") is None
     point_path(tmp_path, p).write_text("{not json")
     assert load_point(tmp_path, p, "abc") is None
     point_path(tmp_path, p).write_text(json.dumps(_result(Point(17), "abc")))

@@ -38,7 +38,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "certs": ("stackctl.cli.certs_cmd", "certs",
               "Create the CA, a certificate per Redis node and per Redis client."),
     "sweep": ("stackctl.cli.sweep_cmd", "sweep",
-              "Load the gateway at each pool size (max_active) and recommend one."),
+              "Load the gateway at each pool size (max_active), interleaved with an A/A "
+              "pair, and recommend one."),
     "drill": ("stackctl.cli.drill_cmd", "drill",
               "Inject a fault under keyed load and measure what the clients saw."),
     "config": ("stackctl.cli.config_cmd", "app", "Inspect the resolved settings."),

@@ -3,7 +3,9 @@ the meter reads what it cost (from this host: builtin against every gateway's ow
 address between two snapshots; on swarm: wrk from the load tasks, the meter's snapshots
 inside the run), judge its steadiness, read the Redis clients (right after the loop: the
 pools are still open, and `docker exec`s during it would dent its throughput), the pool
-timeouts since it began, then the fixed-rate run (builtin from this host at a constant
+timeouts since it began, the mechanism per Redis node (`mechanism`: commandstats before and
+after the loop, CLIENT LIST first after it, so that its `idle` tells the connections in
+use from those left open), then the fixed-rate run (builtin from this host at a constant
 arrival rate; wrk has none)."""
 
 from __future__ import annotations
@@ -15,13 +17,14 @@ from typing import Any
 
 from stackctl.cluster.access import NodeClients
 from stackctl.context import StackContext
+from stackctl.errors import ToolError
 from stackctl.load.plan import LoadPlan, LoadResult
 from stackctl.load.stats import Slice, count_slices, slices
 from stackctl.load.steady import steadiness
 from stackctl.meter import loadgen
 from stackctl.meter.cost import Cost
 from stackctl.meter.metered import metered
-from stackctl.sweep import loadrun
+from stackctl.sweep import loadrun, mechanism
 from stackctl.sweep.points import SweepOptions
 
 
@@ -72,8 +75,18 @@ def closed_loop(ctx: StackContext, target: Target, duration_s: float, connection
     return Closed(results, fifths, spent, note)
 
 
+def pump_addresses(ctx: StackContext) -> frozenset[str]:
+    """The pump's addresses (its connections are not the gateways'); none when its
+    container is not here."""
+    try:
+        return frozenset(ip for ip in ctx.engine.networks_of("pump").values() if ip)
+    except ToolError:
+        return frozenset()
+
+
 def repeat_figures(closed: Closed, fixed: loadrun.RunFigures, timeouts: int,
-                   clients: Sequence[NodeClients], tasks: int) -> dict[str, Any]:
+                   clients: Sequence[NodeClients], tasks: int,
+                   nodes: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     """One repeat's JSON-ready figures: what was not measured is None (cost,
     steadiness) with the reason, never a 0."""
     steady = steadiness(closed.fifths) if closed.fifths else None
@@ -93,17 +106,33 @@ def repeat_figures(closed: Closed, fixed: loadrun.RunFigures, timeouts: int,
             else None,
             "gateway_mem_mib": spent.gateway_memory_mib if spent else None,
             "redis_clients": {c.node: c.connected for c in clients},
+            "nodes": nodes or {},
             "maxclients_live": max((c.maxclients for c in clients), default=0)}
+
+
+def loop_end(results: Sequence[LoadResult], fallback: float) -> float:
+    """When the closed loop's last load stopped (wall clock); `fallback` when the results
+    say nothing usable (no end, or one after it)."""
+    ended = max((r.ended_at for r in results), default=0.0)
+    return ended if 0 < ended <= fallback else fallback
 
 
 def run_repeat(ctx: StackContext, options: SweepOptions, target: Target) -> dict[str, Any]:
     """Measure once; a dict of JSON-ready figures."""
     if options.warmup_s > 0:
         closed_loop(ctx, target, options.warmup_s, options.connections, meter=False)
+    pump = pump_addresses(ctx)
     since = time.time()
+    before = mechanism.read_calls(ctx.cluster)
     closed = closed_loop(ctx, target, options.duration_s, options.connections, meter=True)
+    # CLIENT LIST first: `idle` tells the connections in use from those left idle
+    conns = mechanism.read_connections(ctx.cluster, pump, loop_end(closed.results,
+                                                                   time.time()))
+    after = mechanism.read_calls(ctx.cluster)
     clients = ctx.cluster.clients()
     timeouts = ctx.engine.pool_timeouts(since)
+    requests = sum(r.requests for r in closed.results)
+    nodes = mechanism.node_figures(before, after, options.duration_s, requests, conns)
     fixed = loadrun.fixed_rate(ctx.gateway_url, target.path, target.keys, options.rate,
                                options.duration_s)
-    return repeat_figures(closed, fixed, timeouts, clients, target.tasks)
+    return repeat_figures(closed, fixed, timeouts, clients, target.tasks, nodes)

@@ -92,9 +92,10 @@ def stack_identity(ctx: StackContext) -> dict[str, Any]:
 
 
 def estimate_s(options: SweepOptions, runtime: PointLoop) -> float:
-    """Seconds one point is expected to take (putting it on, then its repeats)."""
+    """Seconds one repeat of a point is expected to take (putting it on, then one
+    repeat: interleaved, every repeat puts its point on again)."""
     per_repeat = options.warmup_s + 2 * options.duration_s + runtime.repeat_overhead_s
-    return runtime.apply_estimate_s + options.repeat * per_repeat
+    return runtime.apply_estimate_s + per_repeat
 
 
 def _repeat_line(point: Point, i: int, options: SweepOptions, figures: dict[str, Any]) -> str:
@@ -107,40 +108,50 @@ def _repeat_line(point: Point, i: int, options: SweepOptions, figures: dict[str,
             f"saturated: {figures['saturated']}, pool timeouts {figures['pool_timeouts']}")
 
 
+def _result(point: Point, fp: str, options: SweepOptions, env: dict[str, str],
+            repeats: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"point": point.as_dict(), "slug": point.slug, "label": point.label,
+            "fingerprint": fp, "complete": len(repeats) >= options.repeat, "env": env,
+            "repeats": repeats, "summary": summarize_repeats(repeats),
+            "completed_at": datetime.now(UTC).isoformat(timespec="seconds")}
+
+
 def measure_points(runtime: PointLoop, options: SweepOptions, todo: list[Point], fp: str,
-                   out: Path, say: Say, clock: Callable[[], float] = time.monotonic
+                   out: Path, say: Say, clock: Callable[[], float] = time.monotonic,
+                   stored: dict[str, dict[str, Any]] | None = None
                    ) -> tuple[dict[str, dict[str, Any]], str]:
-    """The loop both runtimes share: create the target, then per point (while the budget
-    lasts) apply it, measure its repeats, store it; clean up and restore in a finally
-    (an error or Ctrl-C included). The new results by slug, and why it stopped early."""
-    done: dict[str, dict[str, Any]] = {}
+    """The loop both engines share, interleaved: round by round (ABCABC, so that the
+    machine's drift spreads over every point) each point still short of that round's
+    repeat is put on and measured once, and stored. The target is created first; clean
+    up and restore in a finally (an error or Ctrl-C included). The results by slug
+    (`stored` ones carried on), and why it stopped early."""
+    done: dict[str, dict[str, Any]] = dict(stored or {})
     stopped = ""
     start = clock()
     made = runtime.create_target()
+    measured = 0
     try:
-        for point in todo:
-            spent = clock() - start
-            if spent + estimate_s(options, runtime) > options.budget_s:
-                stopped = (f"time budget {options.budget_s:.0f} s reached after "
-                           f"{spent:.0f} s ({len(done)} new point(s) measured).")
+        for round_ in range(options.repeat):
+            for point in todo:
+                have = done.get(point.slug, {}).get("repeats", [])
+                if len(have) > round_:
+                    continue
+                spent = clock() - start
+                if spent + estimate_s(options, runtime) > options.budget_s:
+                    stopped = (f"time budget {options.budget_s:.0f} s reached after "
+                               f"{spent:.0f} s ({measured} new repeat(s) measured).")
+                    break
+                say(f"{point.label}: putting it on {options.gateways} gateway(s) and the "
+                    f"pump ({runtime.engine}), round {round_ + 1}/{options.repeat}")
+                env = runtime.apply(point)
+                runtime.wait_serving(made)
+                figures = runtime.run_repeat(options, runtime.target(made))
+                measured += 1
+                say(_repeat_line(point, len(have), options, figures))
+                done[point.slug] = _result(point, fp, options, env, [*have, figures])
+                save_point(out, point, done[point.slug])
+            if stopped:
                 break
-            say(f"{point.label}: putting it on {options.gateways} gateway(s) and the pump "
-                f"({runtime.engine})")
-            env = runtime.apply(point)
-            runtime.wait_serving(made)
-            load = runtime.target(made)
-            repeats = []
-            for i in range(options.repeat):
-                figures = runtime.run_repeat(options, load)
-                repeats.append(figures)
-                say(_repeat_line(point, i, options, figures))
-            result = {"point": {"max_active": point.max_active, "max_idle": point.max_idle},
-                      "slug": point.slug, "label": point.label, "fingerprint": fp,
-                      "complete": True, "env": env, "repeats": repeats,
-                      "summary": summarize_repeats(repeats),
-                      "completed_at": datetime.now(UTC).isoformat(timespec="seconds")}
-            save_point(out, point, result)
-            done[point.slug] = result
     finally:
         try:
             for problem in runtime.cleanup_target(made):
@@ -171,30 +182,31 @@ def run_sweep(ctx: StackContext, options: SweepOptions, say: Say) -> dict[str, A
     runtime.ensure_running()
     identity = stack_identity(ctx)
     fp = fingerprint(options, identity)
-    points = options.points()
+    points = options.points(ctx.model.settings.gateway.max_active)
     results: dict[str, dict[str, Any]] = {}
     for p in points:
         stored = load_point(out, p, fp)
         if stored is not None:
             results[p.slug] = stored
-            say(f"{p.label}: reusing the stored result")
-    todo = [p for p in points if p.slug not in results]
+            n = len(stored["repeats"])
+            say(f"{p.label}: reusing the stored result ({n} repeat(s))")
     stopped = ""
-    if todo:
-        new, stopped = measure_points(runtime, options, todo, fp, out, say)
-        results.update(new)
+    if any(len(results.get(p.slug, {}).get("repeats", [])) < options.repeat for p in points):
+        results, stopped = measure_points(runtime, options, points, fp, out, say,
+                                          stored=results)
     ordered = [results[p.slug] for p in points if p.slug in results]
     meta = {"project": ctx.model.settings.project, "release": identity["release"],
             "engine": runtime.engine, "load": runtime.load_note(options),
             "gateways": options.gateways,
             "options": {**asdict(options), "out": str(out)}, "fingerprint": fp,
             "maxclients": _maxclients(ctx, runtime, ordered),
-            "complete": len(ordered) == len(points), "stopped": stopped,
+            "complete": len(ordered) == len(points) and all(r["complete"] for r in ordered),
+            "stopped": stopped, "own_max_active": ctx.model.settings.gateway.max_active,
             "files": {"json": str(out / REPORT_JSON), "markdown": str(out / REPORT_MD),
                       "plot": str(out / REPORT_PNG)}}
     report = build_report(ordered, meta)
     atomic_write_json(out / REPORT_JSON, report)
     atomic_write(out / REPORT_MD, render_markdown(report))
-    if any(p["point"]["max_idle"] is None for p in ordered):
+    if any(p["point"]["max_idle"] is None and not p["point"].get("arm") for p in ordered):
         plot(report, out / REPORT_PNG)
     return report

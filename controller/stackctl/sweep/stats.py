@@ -1,4 +1,4 @@
-"""Median and spread of a point's repeats."""
+"""Median, spread and confidence interval of a point's repeats."""
 
 from __future__ import annotations
 
@@ -32,6 +32,48 @@ def spread(values: Sequence[float]) -> Spread:
     lo, hi = float(min(values)), float(max(values))
     pct = (hi - lo) / med * 100 if med else 0.0
     return Spread(round(med, 3), round(lo, 3), round(hi, 3), round(pct, 2), len(values))
+
+
+T95 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179,
+       2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093)
+"""Student's t, two-sided 95%, for 1..19 degrees of freedom (repeats 2..20)."""
+INTERVAL_METHOD = ("mean of the repeats ± Student's t (95%, n-1 degrees of freedom) x "
+                   "standard deviation / sqrt(n)")
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A 95% t-interval of the mean of `n` repeats; with one repeat low = high = mean and
+    `sd` None (no spread measured)."""
+
+    mean: float
+    low: float
+    high: float
+    sd: float | None
+    n: int
+
+    @property
+    def measured(self) -> bool:
+        """Whether the interval says anything (two repeats or more)."""
+        return self.sd is not None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON view."""
+        return asdict(self)
+
+
+def t_interval(values: Sequence[float]) -> Interval:
+    """The 95% t-interval of the mean of `values` (independent repeats, roughly normal)."""
+    n = len(values)
+    if not n:
+        return Interval(0.0, 0.0, 0.0, None, 0)
+    mean = statistics.fmean(values)
+    if n < 2:
+        return Interval(round(mean, 3), round(mean, 3), round(mean, 3), None, 1)
+    sd = statistics.stdev(values)
+    half = T95[min(n - 1, len(T95)) - 1] * sd / n ** 0.5
+    return Interval(round(mean, 3), round(mean - half, 3), round(mean + half, 3),
+                    round(sd, 3), n)
 
 
 def _col(repeats: Sequence[dict[str, Any]], *path: str) -> list[float]:
@@ -76,6 +118,8 @@ def summarize_repeats(repeats: Sequence[dict[str, Any]]) -> dict[str, Any]:
                            ("fixed_p50_ms", ("fixed", "p50_ms")),
                            ("fixed_p99_ms", ("fixed", "p99_ms")))
     }
+    out["rps_ci"] = t_interval(_col(repeats, "closed", "rps")).as_dict()
+    out["p99_ci"] = t_interval(_col(repeats, "closed", "p99_ms")).as_dict()
     out["errors"] = int(sum(_col(repeats, "closed", "errors") + _col(repeats, "fixed",
                                                                      "errors")))
     out["non_2xx"] = int(sum(_col(repeats, "closed", "non_2xx") + _col(repeats, "fixed",

@@ -25,14 +25,14 @@ def save_point(out: Path, point: Point, result: dict[str, Any]) -> Path:
 
 
 def load_point(out: Path, point: Point, fingerprint: str) -> dict[str, Any] | None:
-    """A stored, complete result for `point` with the same fingerprint, else None."""
+    """A stored result for `point` with the same fingerprint (complete or with the
+    repeats measured so far), else None."""
     try:
         data = read_json(point_path(out, point))
     except ValueError:
         return None
     if not isinstance(data, dict) or data.get("fingerprint") != fingerprint:
         return None
-    stored = data.get("point")
-    if stored != {"max_active": point.max_active, "max_idle": point.max_idle}:
+    if data.get("point") != point.as_dict():
         return None
-    return data if data.get("complete") is True else None
+    return data
