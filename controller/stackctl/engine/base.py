@@ -237,6 +237,11 @@ class Engine(Exec, Protocol):
         from here."""
         ...
 
+    def pump_health_url(self) -> str | None:
+        """The pump's health endpoint's base URL as this host reaches it (the drill's
+        probes); None where this host cannot reach it."""
+        ...
+
     # -- up's steps, the commands' reports, loads from the swarm --------------------------
 
     def preflight(self, ctx: StackContext, refs: list[str]) -> str:

@@ -445,6 +445,10 @@ class SwarmEngine:
             return None
         return count_in_text(text, api_id) if text is not None else None
 
+    def pump_health_url(self) -> str | None:
+        """None: the pump's task address is on an overlay this host does not join."""
+        return None
+
 
     # -- up's steps, the commands' reports, loads from the swarm (act) ------------------
 
