@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from drill_checks import check_truth
 from shared import SHARED_PROJECT, SHARED_SUBNETS, Stack
 
 from stackctl.drill.report import rows
@@ -118,7 +119,14 @@ def test_drill_kill_and_pause_primary(stack: Any) -> None:
         # The PNG of the run exists and is a real image.
         assert Path(r["plot"]).parent == out
         width, height = png_size(Path(r["plot"]))
-        assert (width, height) == (900, 400)
+        assert (width, height) == (900, 550)
+        # Issue 25: probes every 100 ms, the valid keys' 401/403 class, the phases.
+        check_truth(r)
+        print("drill truth:", {k: r["probes"]["endpoints"][k]["says"]
+                               for k in r["probes"]["endpoints"]},
+              r["probes"]["endpoints"]["hello"]["liveness"]["restarts"],
+              r["valid_key_rejections"], {k: v for k, v in r["phases"].items()
+                                          if k != "evidence"}, r["gateway"])
     # The files say what the JSON says.
     assert json.loads((out / "drill.json").read_text())["runs"] == runs
     md = (out / "drill.md").read_text()
@@ -126,6 +134,7 @@ def test_drill_kill_and_pause_primary(stack: Any) -> None:
         assert "| " + " | ".join(row) + " |" in md
     for r in runs:
         assert f"client error window {r['error_window_s']:.1f} s" in md
+        assert "- window taken apart: " in md and "- probe /hello (gateway" in md
         if r["p99_recovery_s"] is None:
             assert "not back within the run" in md
         assert f"{r['failed_after_fault']} failed requests after the fault" in md

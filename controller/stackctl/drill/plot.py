@@ -41,7 +41,8 @@ def _figure(path: Path, size: tuple[float, float], panels: int = 1,
     try:
         yield ax if panels == 1 else axes
         for a in axes:
-            a.legend(loc="upper right", fontsize=7)
+            if a.get_legend_handles_labels()[0]:
+                a.legend(loc="upper right", fontsize=7)
         buf = io.BytesIO()
         fig.tight_layout()
         fig.savefig(buf, format="png")
