@@ -21,7 +21,12 @@ from stackctl.names import ROLE_EXTERNAL_PROBE, role_labels
 from stackctl.runtime.docker_cli import ExecResult
 from stackctl.runtime.oneshot import run_oneshot
 from stackctl.settings import ExternalRedisSettings as ExternalRedis
-from stackctl.tyk.tables import TYK_RUNTIME_RECORDS
+from stackctl.tyk.tables import (
+    DRL_CHANNEL,
+    HOST_CHECKER_PATTERN,
+    LIVENESS_KEY,
+    TYK_RUNTIME_RECORDS,
+)
 
 PROBE_DIR = "/opt/stackctl/probe"
 PROBE_LABELS = role_labels(ROLE_EXTERNAL_PROBE)
@@ -229,6 +234,9 @@ for a in $PROBE_ADDRS; do
   r "$a" info clients | grep -E '^(maxclients|connected_clients):' | tr : =
   r "$a" info server | grep -E '^redis_version:' | tr : =
   r "$a" info cluster | grep -E '^cluster_enabled:' | tr : =
+  echo "drl_subscribers=$(r "$a" pubsub numsub "$PROBE_CHANNEL" | sed -n 2p)"
+  echo "liveness_key=$(r "$a" exists "$PROBE_LIVENESS" | head -n 1)"
+  echo "host_checker=$(r "$a" --scan --pattern "$PROBE_HOSTCHECK" | head -n 1)"
 done
 [ -n "$first" ] || exit 0
 echo "## dryrun"
@@ -283,7 +291,9 @@ def probe_preflight(ext: ExternalRedis, password: str, run: Runner, addrs: Seque
                     commands: Sequence[str]) -> PreflightProbe:
     """Ask every node what the pre-flight checks need; ACL DRYRUN each of `commands`
     (`CMD ARG...` lines) on the first node that answers."""
-    env = {**probe_env(ext, addrs), "PROBE_DRYRUN": "\n".join(commands)}
+    env = {**probe_env(ext, addrs), "PROBE_DRYRUN": "\n".join(commands),
+           "PROBE_CHANNEL": DRL_CHANNEL, "PROBE_LIVENESS": LIVENESS_KEY,
+           "PROBE_HOSTCHECK": HOST_CHECKER_PATTERN}
     result = run(PREFLIGHT_SCRIPT, probe_mounts(ext), env, (password + "\n").encode())
     return parse_preflight(result.stdout)
 

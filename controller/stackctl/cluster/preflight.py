@@ -13,7 +13,7 @@ from stackctl.cluster.readiness import CLUSTER_SLOTS
 from stackctl.cluster.topology import Topology
 from stackctl.errors import ConfigError
 from stackctl.settings import ExternalRedisSettings, Settings
-from stackctl.tyk.tables import REDIS_COMMANDS, REDIS_POOLS
+from stackctl.tyk.tables import DRL_CHANNEL, LIVENESS_KEY, REDIS_COMMANDS, REDIS_POOLS
 
 Verdict = Literal["pass", "warn", "fail"]
 TLS_FAILURES = ("TLS", "SSL", "certificate", "handshake")
@@ -237,3 +237,38 @@ def tls_names(results: dict[str, str]) -> Finding:
                        "SANs, IP endpoints IP SANs), or reissue the certificates")
     return _ok("tls-san", f"all {len(results)} addresses Tyk dials are named by their "
                "certificates' SANs and chain to the CA")
+
+
+def _count(text: str) -> int:
+    return int(text) if text.strip().isdigit() else 0
+
+
+def shared_cluster(probe: PreflightProbe, own_gateways: int = 0) -> Finding:
+    """Another Tyk deployment on the cluster (tyk-facts §15): subscribers of the DRL's
+    channel beyond this stack's own running gateways (`own_gateways`), a liveness key
+    written within 10 s with none of ours running, host-checker records. A warning with
+    what follows: the DRL divides every key's rate among all the gateways it hears, and
+    another pump drains this stack's analytics too."""
+    subs = sum(_count(n.fields.get("drl_subscribers", "")) for n in probe.nodes)
+    live = any(n.fields.get("liveness_key", "").strip() == "1" for n in probe.nodes)
+    hosts = any(n.fields.get("host_checker", "").strip() for n in probe.nodes)
+    others = max(0, subs - own_gateways)
+    seen = []
+    if others:
+        seen.append(f"{others} subscriber(s) of {DRL_CHANNEL} besides this stack's "
+                    f"{own_gateways} running gateway(s) (DRL peers)")
+    if live and not own_gateways:
+        seen.append(f"{LIVENESS_KEY} written within 10 s while none of this stack's "
+                    "gateways runs")
+    if hosts and (others or not own_gateways):
+        seen.append("host-checker records")
+    if not seen:
+        return _ok("shared-cluster", f"no other Tyk seen ({subs} DRL subscriber(s), "
+                   f"{own_gateways} of them this stack's)")
+    return Finding("shared-cluster", "warn",
+                   "another Tyk deployment uses this cluster: " + "; ".join(seen)
+                   + ". Its gateways and this stack's share every key's rate (the DRL "
+                   "divides it by the gateways it hears: a low limit may let none through)"
+                   " and its pump drains this stack's analytics list too",
+                   "give this stack a cluster of its own, or expect the smoke's rate-limit "
+                   "and analytics checks to see the other deployment")

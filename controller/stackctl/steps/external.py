@@ -21,7 +21,7 @@ from stackctl.cluster.external import (
 from stackctl.cluster.external_access import BASELINE_FILE
 from stackctl.cluster.tls_check import relay_opener, verify
 from stackctl.context import StackContext
-from stackctl.errors import ConfigError, ConfigErrors
+from stackctl.errors import ConfigError, ConfigErrors, ToolError
 from stackctl.images.select import stack_images
 from stackctl.model import TOPOLOGY_FILE
 from stackctl.runtime.engine import network_exists
@@ -91,9 +91,21 @@ def _preflight(ctx: StackContext, found: Discovery, run: Runner) -> list[pf.Find
             pf.tls(ext, found, probe), pf.acl(ext.user, probe),
             pf.maxclients(probe, pf.worst_case(settings, len(topology.nodes))),
             pf.slots(found), pf.node_list(ext, topology),
+            pf.shared_cluster(probe, _own_gateways(ctx)),
             *([pf.tls_names(_tls_names(ctx, topology.addrs))]
               if ext.tls in ("tls", "mtls") and all(n.reachable for n in probe.nodes)
               else [])]
+
+
+def _own_gateways(ctx: StackContext) -> int:
+    """This stack's gateway containers or tasks running now (a re-up: they subscribe to
+    the DRL channel too); 0 when the engine cannot tell."""
+    try:
+        rows = ctx.engine.services()
+    except ToolError:
+        return 0
+    own = set(ctx.engine.gateway_services())
+    return sum(r.running for r in rows if r.service in own)
 
 
 def _tls_names(ctx: StackContext, nodes: list[str]) -> dict[str, str]:

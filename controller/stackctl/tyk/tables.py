@@ -1040,3 +1040,13 @@ puts this TTL on each analytics list that has none (gateway/redis_analytics_purg
 36-58; checkup/checkup.go:117-121 turns 0 into 60). RPUSH keeps the TTL, so while no pump
 drains a list, every record in it is lost together when it expires, at most this long
 after the list was created (5.8.1)."""
+DRL_CHANNEL = "tyk.cluster.notifications"
+"""Every gateway subscribes to this channel and heartbeats on it; the DRL counts the
+gateways it hears and gives each a share of every key's rate (gateway/redis_signals.go,
+session_manager.go limitDRL; tyk-facts §15). Its subscribers on a cluster are the
+gateways using it."""
+LIVENESS_KEY = "tyk-liveness-probe"
+"""What every gateway SETs with a 10 s TTL at each health check (gateway/health_check.go:
+84,98): present means a gateway checked this cluster within 10 s."""
+HOST_CHECKER_PATTERN = "host-checker:*"
+"""The uptime checker's records (TYK_RUNTIME_RECORDS): a gateway or pump has used it."""
