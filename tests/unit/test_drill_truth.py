@@ -206,6 +206,12 @@ def test_log_lines_carry_their_time() -> None:
     assert at is not None
     got = count_signatures(line + "\nno time here\n", "gateway", at - 5.0)
     assert got["kinds"] == {"key-not-found": 1} and got["times"] == {"key-not-found": [5.0]}
+    # the text logs' own format: "Jan 02 15:04:05", UTC, no year
+    text = ('time="Dec 07 00:33:01" level=error msg="storage: Redis is either down or was '
+            'not configured" prefix=main')
+    assert line_time(text, 2026) == at + 945  # 00:17:16 -> 00:33:01
+    got = count_signatures(text, "gateway", at)
+    assert got["times"] == {"storage-failed": [945.0]}
 
 
 # -- analytics survival -----------------------------------------------------------------

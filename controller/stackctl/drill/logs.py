@@ -7,29 +7,38 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from stackctl.tyk.lookup import all_signatures
 from stackctl.tyk.schema import Component
+from stackctl.tyk.tables import LOG_TIME_TEXT
 
 COMPONENTS: dict[str, Component] = {"gateway": "gateway", "pump": "pump"}
 """Compose service -> the component its signatures belong to."""
 ERROR_MARKERS = ("level=error", "level=fatal")
 MAX_TIMES = 200
 """Times kept per kind (the first ones)."""
-_TIME = re.compile(r'(?:time="|"time":")([0-9T:.+\-Z]+)"')
+_TIME = re.compile(r'(?:time="|"time":")([^"]+)"')
 
 
-def line_time(line: str) -> float | None:
-    """The epoch seconds of a logrus line's `time="..."` (text or JSON form)."""
+def line_time(line: str, year: int | None = None) -> float | None:
+    """The epoch seconds of a Tyk log line's `time=`: RFC 3339, or the text logs'
+    "Jan 02 15:04:05" (UTC, in `year`: default this one)."""
     m = _TIME.search(line)
     if m is None:
         return None
+    text = m.group(1)
     try:
-        return datetime.fromisoformat(m.group(1).replace("Z", "+00:00")).timestamp()
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        pass
+    try:
+        when = datetime.strptime(f"{year or datetime.now(UTC).year} {text}",
+                                 f"%Y {LOG_TIME_TEXT}")
     except ValueError:
         return None
+    return when.replace(tzinfo=UTC).timestamp()
 
 
 def count_signatures(log: str, component: Component, origin: float | None = None
@@ -41,6 +50,7 @@ def count_signatures(log: str, component: Component, origin: float | None = None
     texts: Counter[str] = Counter()
     times: dict[str, list[float]] = {}
     errors = 0
+    year = datetime.fromtimestamp(origin or 0.0, UTC).year
     for line in log.splitlines():
         if any(m in line for m in ERROR_MARKERS):
             errors += 1
@@ -48,7 +58,7 @@ def count_signatures(log: str, component: Component, origin: float | None = None
             if sig.text in line:
                 kinds[sig.meaning] += 1
                 texts[sig.text] += 1
-                at = line_time(line) if origin is not None else None
+                at = line_time(line, year) if origin is not None else None
                 mine = times.setdefault(sig.meaning, [])
                 if at is not None and len(mine) < MAX_TIMES:
                     mine.append(round(at - (origin or 0.0), 3))

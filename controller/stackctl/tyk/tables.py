@@ -1050,3 +1050,7 @@ LIVENESS_KEY = "tyk-liveness-probe"
 84,98): present means a gateway checked this cluster within 10 s."""
 HOST_CHECKER_PATTERN = "host-checker:*"
 """The uptime checker's records (TYK_RUNTIME_RECORDS): a gateway or pump has used it."""
+LOG_TIME_TEXT = "%b %d %H:%M:%S"
+"""The `time=` of the gateway's and the pump's text logs: Go's "Jan 02 15:04:05", UTC, no
+year, to the second (tyk log/log.go:77; tyk-pump logger/init.go:32); the gateway's JSON
+logs use RFC 3339 (log/log.go:84)."""
