@@ -304,12 +304,10 @@ def run_scenario(ctx: StackContext, gate: Exec, scenario: Scenario,
     if pump is not None and lost is not None:
         pump["survival"] = _survival(lost, pump, fault_s)
     probed = probe_flags.probe_figures(sampled, not_probed, origin, figures["buckets"],
-                           options.duration_s)
-    window = figures["error_window"]
-    split = ph.phases(fault_s, window, recovered if scenario.redis else None)
+                                       options.duration_s)
+    split = ph.phases(fault_s, figures["error_window"], recovered)  # the run's recovery
     split["evidence"] = ph.evidence(
-        split, fault_s, recovered if scenario.redis else None,
-        logs["gateway"].get("times", {}),
+        split, fault_s, recovered, logs["gateway"].get("times", {}),
         {k: v["series"] for k, v in probed["endpoints"].items()})
     return {
         "scenario": scenario.name, "summary": scenario.summary, "repeat": index,
