@@ -216,31 +216,24 @@ def test_log_lines_carry_their_time() -> None:
 
 # -- analytics survival -----------------------------------------------------------------
 
-GATE_OUTPUT = """## 172.31.1.11:6379
-used_memory:2000000
-maxmemory:3000000
-maxmemory_policy:noeviction
-##lists
-MOVED 1 172.31.1.12:6379
-MOVED 1 172.31.1.12:6379
-MOVED 1 172.31.1.12:6379
-600
-42
-540000
-""" + "MOVED 2 172.31.1.13:6379\n" * 27 + """## 172.31.1.12:6379
-used_memory:1500000
-maxmemory:0
-maxmemory_policy:noeviction
-##lists
-0
--2
+def gate_output() -> str:
+    """Two nodes as redis-cli's raw output answers the script: an error takes two lines
+    (its text, then an empty one), a nil an empty line, each reply followed by `--`."""
+    moved = "MOVED 1 172.31.1.13:6379\n\n--\n"
 
-""" + "MOVED 2 172.31.1.13:6379\n" * 3 + "400\n55\n360000\n" + \
-    "MOVED 2 172.31.1.13:6379\n" * 24
+    def trio(*values: str) -> str:
+        return "".join(f"{v}\n--\n" if v != "MOVED" else moved for v in values)
+
+    node1 = trio("MOVED", "MOVED", "MOVED", "600", "42", "540000") + moved * 27
+    node2 = trio("0", "-2", "") + moved * 3 + trio("400", "55", "360000") + moved * 24
+    return ("## 172.31.1.11:6379\nused_memory:2000000\nmaxmemory:3000000\n"
+            "maxmemory_policy:noeviction\n##lists\n" + node1
+            + "## 172.31.1.12:6379\nused_memory:1500000\nmaxmemory:0\n"
+            "maxmemory_policy:noeviction\n##lists\n" + node2)
 
 
 def test_survival_from_the_gate_output() -> None:
-    nodes, lists = parse(GATE_OUTPUT)
+    nodes, lists = parse(gate_output())
     assert nodes == [NodeMemory("172.31.1.11:6379", 2000000, 3000000, "noeviction"),
                      NodeMemory("172.31.1.12:6379", 1500000, 0, "noeviction")]
     names = [(x.node, x.name, x.records, x.ttl_s) for x in lists]

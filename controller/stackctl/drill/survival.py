@@ -19,7 +19,11 @@ from stackctl.tyk.tables import ANALYTICS_EXPIRY_S
 if TYPE_CHECKING:
     from stackctl.runtime.docker_cli import Exec
 
-_COMMANDS = "".join(f"LLEN {k}\\nTTL {k}\\nMEMORY USAGE {k}\\n" for k in LISTS)
+SEP = "--"
+"""ECHOed after every command: a reply may take more than one line (an error's does in
+redis-cli's raw output), so replies are told apart by it, not by position."""
+_COMMANDS = "".join(f"{c} {k}\\nECHO {SEP}\\n" for k in LISTS
+                    for c in ("LLEN", "TTL", "MEMORY USAGE"))
 SCRIPT = f""". {SCRIPTS_MOUNT}/lib.sh
 for n in $STACKCTL_NODES; do
   echo "## $n"
@@ -28,8 +32,8 @@ for n in $STACKCTL_NODES; do
   printf '{_COMMANDS}' | rcli "$n" 2>&1
 done
 """
-"""Per node: its memory fields, then LLEN, TTL and MEMORY USAGE of every list in order
-(a list another node serves answers MOVED)."""
+"""Per node: its memory fields, then LLEN, TTL and MEMORY USAGE of every list in order,
+each reply followed by SEP (a list another node serves answers MOVED)."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,19 @@ def _int(text: str) -> int | None:
     return int(text) if text.lstrip("-").isdigit() else None
 
 
+def replies(text: str) -> list[str]:
+    """Each command's reply (its first line, "" for none), split at the SEP lines."""
+    out: list[str] = []
+    current: list[str] = []
+    for line in text.splitlines():
+        if line.strip() == SEP:
+            out.append(next((x.strip() for x in current if x.strip()), ""))
+            current = []
+        else:
+            current.append(line)
+    return out
+
+
 def parse(text: str) -> tuple[list[NodeMemory], list[ListState]]:
     """The script's output as node memories and the lists each node serves."""
     nodes: list[NodeMemory] = []
@@ -70,7 +87,7 @@ def parse(text: str) -> tuple[list[NodeMemory], list[ListState]]:
         used, cap = _int(fields.get("used_memory", "")), _int(fields.get("maxmemory", ""))
         if used is not None and cap is not None:
             nodes.append(NodeMemory(node, used, cap, fields.get("maxmemory_policy", "").strip()))
-        answers = list_text.splitlines()
+        answers = replies(list_text)
         for i, name in enumerate(LISTS):
             trio = answers[3 * i:3 * i + 3]
             if len(trio) < 3:
