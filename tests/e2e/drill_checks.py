@@ -45,3 +45,17 @@ def check_truth(run: dict[str, Any], pump_probed: bool = True) -> None:
     assert abs(ph["until_recovery_s"] + ph["after_recovery_s"] - run["error_window_s"]) \
         <= PHASE_TOLERANCE_S, ph
     assert set(ph["evidence"]) == {"to_first_failure", "until_recovery", "after_recovery"}
+
+
+def check_survival(run: dict[str, Any]) -> None:
+    """stop-pump: the survival estimate read every list the backlog counted (the same
+    moment, so within two seconds of growth), its TTL within the gateway's expiry, and
+    the first loss from it."""
+    p = run["pump"]
+    sv = p["survival"]
+    assert abs(sv["records"] - p["at_restart"]) <= 2 * (p["growth_per_s"] or 0) + 5, (sv, p)
+    assert sv["bytes_per_record"] is not None and sv["bytes_per_record"] > 100
+    assert sv["expiry_s"] == 60 and 0 <= sv["first_expiry_in_s"] <= 60
+    assert sv["first_loss_in_s"] == min(x for x in (sv["first_expiry_in_s"],
+                                                     sv["maxmemory_full_in_s"]) if x is not None)
+    assert sv["first_loss_after_stop_s"] == round(sv["pump_down_s"] + sv["first_loss_in_s"], 3)

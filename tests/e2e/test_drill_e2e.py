@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from drill_checks import check_truth
+from drill_checks import check_survival, check_truth
 from shared import SHARED_PROJECT, SHARED_SUBNETS, Stack
 
 from stackctl.drill.report import rows
@@ -170,6 +170,11 @@ def test_drill_kill_and_pause_primary(stack: Any) -> None:
     assert pump["analytics"]["lost"] == 0
     md = (cwd / "more" / "drill.md").read_text()
     assert f"{p['at_restart']} at the restart" in md
+    check_truth(part)
+    check_survival(pump)
+    print("stop-pump survival:", {k: v for k, v in p["survival"].items()
+                                  if k not in ("nodes", "lists")})
+    assert "- analytics survival with the pump down: " in md
     _healthy(cwd, env)
     _vary_images(cwd, env)
     # The stack is healthy afterwards.
