@@ -58,4 +58,5 @@ def check_survival(run: dict[str, Any]) -> None:
     assert sv["expiry_s"] == 60 and 0 <= sv["first_expiry_in_s"] <= 60
     assert sv["first_loss_in_s"] == min(x for x in (sv["first_expiry_in_s"],
                                                      sv["maxmemory_full_in_s"]) if x is not None)
-    assert sv["first_loss_after_stop_s"] == round(sv["pump_down_s"] + sv["first_loss_in_s"], 3)
+    assert abs(sv["first_loss_after_stop_s"] - sv["pump_down_s"] - sv["first_loss_in_s"]) \
+        <= 0.002
