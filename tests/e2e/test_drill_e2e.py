@@ -122,8 +122,9 @@ def test_drill_kill_and_pause_primary(stack: Any) -> None:
         assert (width, height) == (900, 550)
         # Issue 25: probes every 100 ms, the valid keys' 401/403 class, the phases.
         check_truth(r)
-        print("drill truth:", {k: r["probes"]["endpoints"][k]["says"]
-                               for k in r["probes"]["endpoints"]},
+        print("drill truth:", {k: (v["says"], v["pass_while_failing"]["seconds"],
+                                   v["pass_while_failing"]["failing_seconds"])
+                               for k, v in r["probes"]["endpoints"].items()},
               r["probes"]["endpoints"]["hello"]["liveness"]["restarts"],
               r["valid_key_rejections"], {k: v for k, v in r["phases"].items()
                                           if k != "evidence"}, r["gateway"])
