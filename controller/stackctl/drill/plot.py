@@ -16,6 +16,7 @@ COLORS = {"2xx": "tab:green", "401/403": "tab:orange", "429": "tab:purple",
           "5xx": "tab:red", "other": "tab:brown", "error": "black"}
 
 
+LABELS = {"401/403": "401/403: valid keys rejected (Redis)"}
 PROBE_COLORS = {"pass": "tab:green", "warn": "gold", "fail": "tab:red",
                 "no answer": "black", "other": "tab:gray"}
 
@@ -89,7 +90,7 @@ def plot_run(run: dict[str, Any], path: Path) -> Path:
             ys = [b[cls] / width for b in run["buckets"]]
             if any(ys):
                 ax.bar(xs, ys, width=width, bottom=bottom, align="edge",
-                       color=COLORS[cls], label=cls, linewidth=0)
+                       color=COLORS[cls], label=LABELS.get(cls, cls), linewidth=0)
                 bottom = [b + y for b, y in zip(bottom, ys, strict=True)]
         ax.axvline(run["fault_s"], color="red", linestyle="--", label="fault")
         if run["cluster"]["recovered_s"] is not None:
