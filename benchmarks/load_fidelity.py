@@ -31,7 +31,17 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
+from stackctl.clients.gateway import GatewayClient
 from stackctl.engine.factory import stack_context
+from stackctl.load import keys as setup
+from stackctl.load.builtin import run_builtin
+from stackctl.load.plan import LoadPlan
+from stackctl.load.stats import slices
+from stackctl.meter import loadgen
+from stackctl.meter.metered import metered
+from stackctl.model import build_model
+from stackctl.settings import load_settings
+from stackctl.tyk.apidef import api_definition, session
 
 REPO = Path(__file__).resolve().parents[1]
 PROJECT = "stackctl-bench-fidelity"
@@ -59,16 +69,6 @@ def run_stackctl(source: Path, cwd: Path, env: dict[str, str], *args: str) -> No
 def measure(cwd: Path, env: dict[str, str], duration: float, connections: int
             ) -> tuple[float, float | None]:
     """Print the figures of one stack; return (req/s, gateway CPU us per request)."""
-    from stackctl.clients.gateway import GatewayClient
-    from stackctl.load.builtin import run_builtin
-    from stackctl.load.plan import LoadPlan
-    from stackctl.load.stats import slices
-    from stackctl.meter import cost, loadgen, take_snapshot
-    from stackctl.meter.pool import pool_timeouts
-    from stackctl.model import build_model
-    from stackctl.settings import load_settings
-    from stackctl.smoke import setup
-    from stackctl.tyk.apidef import api_definition, session
 
     for key in [k for k in os.environ if k.startswith("STACKCTL_")]:
         del os.environ[key]
@@ -90,12 +90,10 @@ def measure(cwd: Path, env: dict[str, str], duration: float, connections: int
         setup.wait_serving(gw, made)
         raw = tuple(k.key.get_secret_value() for k in keys)
         try:
-            timeouts = pool_timeouts(ctx.compose, ["gateway"])
-            before = take_snapshot(ctx.compose, ctx.model, ["gateway"], loadgen.self_cpu_seconds)
-            result = run_builtin(LoadPlan(ctx.gateway_url + path, raw, duration, connections))
-            after = take_snapshot(ctx.compose, ctx.model, ["gateway"], loadgen.self_cpu_seconds)
-            spent = cost(before, after, result.requests,
-                         pool_timeouts(ctx.compose, ["gateway"]) - timeouts)
+            result, spent, why = metered(
+                ctx.engine.meter_source(["gateway"]), ctx.engine.pool_timeouts,
+                loadgen.self_cpu_seconds,
+                lambda: run_builtin(LoadPlan(ctx.gateway_url + path, raw, duration, connections)))
         finally:
             setup.cleanup(gw, made)
     upstream = f"http://{ctx.model.front_ip('upstream')}:80/"
@@ -103,6 +101,8 @@ def measure(cwd: Path, env: dict[str, str], duration: float, connections: int
     parts = slices(result.timeline, result.elapsed_s, max(2, round(result.elapsed_s / WINDOW_S)))
     first, last = parts[0], parts[-1]
     ratio = last.rps / first.rps if first.rps else 0.0
+    if spent is None:
+        raise SystemExit(f"the meter could not read its counters: {why}")
     cpu = spent.gateway_cpu_us_per_request
     print(f"  closed loop {duration:.0f} s, {connections} connections: {result.requests} "
           f"requests, {result.rps:.0f} req/s, p99 {result.latencies_ms['p99']:.1f} ms, "

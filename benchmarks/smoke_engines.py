@@ -23,12 +23,17 @@ import time
 from pathlib import Path
 from typing import Any
 
+from stackctl.clients.gateway import GatewayClient
 from stackctl.engine.factory import stack_context
+from stackctl.load import keys as smoke_setup
 from stackctl.load.builtin import run_builtin
 from stackctl.load.plan import LoadPlan
 from stackctl.load.wrk import run_host, script_file, wrk_args, wrk_call
+from stackctl.model import build_model
 from stackctl.runtime import docker_client
+from stackctl.settings import load_settings
 from stackctl.tools._run import run
+from stackctl.versions import image
 
 NETWORK, SUBNET, UPSTREAM_IP = "stackctl-bench-smoke", "172.31.186.0/24", "172.31.186.40"
 CONTAINER = "stackctl-bench-smoke-upstream"
@@ -36,8 +41,6 @@ WORK = Path("/tmp/stackctl-bench-smoke")
 
 
 def start_upstream() -> None:
-    from stackctl.versions import image
-
     client = docker_client()
     stop_upstream()
     client.network.create(NETWORK, subnet=SUBNET, labels={"io.stackctl.bench": "smoke"})
@@ -94,11 +97,6 @@ def cpu_sampler(container: str, stop: threading.Event, out: list[float]) -> None
 
 
 def through_gateway(seconds: float, connections: int) -> dict[str, Any] | None:
-    from stackctl.clients.gateway import GatewayClient
-    from stackctl.model import build_model
-    from stackctl.settings import load_settings
-    from stackctl.smoke import setup as smoke_setup
-
     ctx = stack_context(build_model(load_settings()))
     if not ctx.compose_file.exists():
         return None

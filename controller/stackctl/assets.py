@@ -1,10 +1,5 @@
-"""The static assets (the repository's `stack/`), read as package data.
-
-`stack/` is installed as the data package `stackctl._stack` (see setup.py): a wheel
-carries a copy, an editable install maps it onto the checkout. Every reader goes
-through here. Docker needs real directories: a bind mount gets a copy in the state
-directory (`copy_tree`, a stable path), a build context `as_directory`.
-"""
+"""The static assets (the repository's `stack/`, the data package `stackctl._stack`). Docker
+needs real directories: bind mounts get a stable copy (`copy_tree`), builds `as_directory`."""
 
 from __future__ import annotations
 
@@ -73,8 +68,7 @@ def _folder(parts: tuple[str, ...]) -> Traversable:
 
 
 def walk(*parts: str) -> dict[str, Traversable]:
-    """relative posix path -> file, for every file under an asset folder (hidden ones
-    skipped), sorted."""
+    """relative posix path -> file, for every file under an asset folder (hidden ones skipped)."""
     out: dict[str, Traversable] = {}
 
     def visit(node: Traversable, prefix: str) -> None:
@@ -96,8 +90,7 @@ def names(*parts: str, suffix: str = "") -> list[str]:
 
 
 def copy_tree(target: Path, *parts: str, mode: int = 0o644) -> Path:
-    """Mirror an asset folder into the real directory `target` (atomic writes; files it
-    no longer has are removed); returns `target`."""
+    """Mirror an asset folder into the real directory `target` (atomic, stale files removed)."""
     wanted = walk(*parts)
     for rel, node in wanted.items():
         path = target / rel
@@ -113,8 +106,7 @@ def copy_tree(target: Path, *parts: str, mode: int = 0o644) -> Path:
 
 @contextlib.contextmanager
 def as_directory(*parts: str) -> Iterator[Path]:
-    """A real directory holding an asset folder: the installed folder itself when it is
-    on the file system (every pip install), else a temporary copy."""
+    """A real directory holding an asset folder: the installed one (pip), else a temporary copy."""
     node = _folder(parts)
     if isinstance(node, Path):
         yield node

@@ -118,8 +118,7 @@ def check_disk(path: Path) -> Check:
 
 
 def check_images(settings: Settings, present: Callable[[str], bool]) -> list[Check]:
-    """Which images the chosen mode needs are present. Registries are never probed:
-    stackctl sends no traffic off this machine."""
+    """The images the chosen mode needs are present (registries are never probed)."""
     checks = []
     for service, ref in stack_images(settings).items():
         if present(ref):
@@ -147,8 +146,7 @@ def check_go() -> Check:
 
 
 def check_support(settings: Settings) -> Check:
-    """The Tyk release and the Redis line are in the reference page's support matrix, by
-    the rule `up` applies (tyk.support: image overrides with a release tag count)."""
+    """The Tyk release and Redis line are in the support matrix, by `up`'s rule (tyk.support)."""
     tyk, redis = target_versions(settings)
     if versions.supported(tyk, redis):
         return Check("support-matrix", "pass", f"Tyk {tyk} with Redis {redis} is supported")
@@ -200,8 +198,7 @@ def run_checks(settings: Settings) -> list[Check]:
 
 
 def pro_checks(settings: Settings) -> list[Check]:
-    """Profile pro: the licence (present, a JWT, not expired) and the PostgreSQL version
-    (the Dashboard image and its port are the image and port checks)."""
+    """Profile pro: the licence (present, a JWT, not expired) and the PostgreSQL version."""
     out = []
     runs: tuple[tuple[str, Callable[[], str]], ...] = (
         ("licence", lambda: _licence_line(settings)),

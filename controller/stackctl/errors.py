@@ -1,10 +1,6 @@
-"""The exception hierarchy. The CLI prints each as one line and exits non-zero.
-
-- `ConfigError`: bad input (settings, files, flags); exit code 2. `BadFileError`: a
-  malformed file.
-- `ToolError`: an external tool (docker, go, debootstrap) failed; keeps its command and output.
-- `StepError`: a pipeline step failed; names the step and keeps the cause.
-"""
+"""The exception hierarchy; the CLI prints each as one line and exits non-zero:
+`ConfigError` (bad input, exit 2; `BadFileError`: a malformed file), `ToolError` (an
+external tool failed; keeps its command and output), `StepError` (a pipeline step failed)."""
 
 from __future__ import annotations
 
@@ -33,8 +29,7 @@ class ConfigError(StackctlError):
 
 
 class BadFileError(ConfigError, ValueError):
-    """A file stackctl reads is malformed: names the path and the fix. Also a ValueError,
-    so callers that skip an unreadable file keep doing so."""
+    """A malformed file: names the path and the fix; a ValueError too, for callers that skip one."""
 
 
 class ConfigErrors(ConfigError):

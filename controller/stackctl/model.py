@@ -1,8 +1,5 @@
-"""The stack model: everything derived once from Settings that renderers share.
-
-Node names, static addresses, ports, TLS material paths (host and container), networks.
-Renderers (compose, redis, tyk) read this; none of them derives addresses on its own.
-"""
+"""The stack model: everything derived once from Settings that renderers share (node names,
+addresses, ports, TLS paths, networks); no renderer derives addresses on its own."""
 
 from __future__ import annotations
 
@@ -104,9 +101,8 @@ class StackModel:
 
     @property
     def addrs(self) -> list[str]:
-        """Every node's `host:port`: what each Tyk component lists in its addrs. External:
-        the configuration endpoint alone (`use_configuration_endpoint`), else every node
-        discovery found, else the configured addresses."""
+        """Every node's `host:port` as each Tyk component lists it; external: the configuration
+        endpoint alone (`use_configuration_endpoint`), else the nodes found, else the configured."""
         if self.external:
             ext = self.settings.redis.external
             if ext.use_configuration_endpoint or not self.topology:
@@ -130,11 +126,6 @@ class StackModel:
     def hostname_endpoints(self) -> bool:
         """Nodes announce their names (`redis.endpoints = hostname`), not their IPs."""
         return self.settings.redis.endpoints == "hostname"
-
-    @property
-    def config_endpoint(self) -> str | None:
-        """Hostname mode: `clustercfg:6379`, the alias every node answers to; else None."""
-        return f"{CONFIG_ENDPOINT}:{REDIS_PORT}" if self.hostname_endpoints else None
 
     @property
     def tls(self) -> bool:

@@ -1,9 +1,6 @@
-"""stackctl's own names: its services, networks and labels, and the Docker names derived
-from the project. One place, read by the renderers, the engines and the actions alike.
-
-Tyk's names (options, env variables, endpoints) are knowledge and live in tyk/tables.py;
-this module names stackctl's parts. It imports nothing from stackctl (layer 1).
-"""
+"""stackctl's own names (services, networks, labels, Docker names derived from the project),
+read by renderers, engines and actions alike; Tyk's names live in tyk/tables.py. Layer 1:
+imports nothing from stackctl."""
 
 from __future__ import annotations
 

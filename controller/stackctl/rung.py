@@ -1,7 +1,5 @@
-"""The remembered REDIGOCLUSTER_SHARDCOUNT rung (`<state_dir>/fallback.json`, atomic).
-
-The compose renderer reads it, so every `up` after a rung worked starts there.
-"""
+"""The remembered REDIGOCLUSTER_SHARDCOUNT rung (`<state_dir>/fallback.json`, atomic): the
+compose renderer reads it, so every `up` after a rung worked starts there."""
 
 from __future__ import annotations
 
@@ -42,12 +40,6 @@ def write_last_report(state_dir: Path, report: dict[str, Any]) -> None:
     data = _load(state_dir)
     data["last_report"] = report
     atomic_write_json(state_dir / FALLBACK_FILE, data)
-
-
-def last_report(state_dir: Path) -> dict[str, Any] | None:
-    """The last ladder report, if any."""
-    report = _load(state_dir).get("last_report")
-    return report if isinstance(report, dict) else None
 
 
 def shardcount_env(state_dir: Path) -> dict[str, str]:

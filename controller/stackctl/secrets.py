@@ -1,8 +1,5 @@
-"""The secrets file: generated on first use, kept 0600 in the state directory.
-
-Secrets never travel on a command line and are never printed unless asked: the model holds
-them as `SecretStr`, whose `repr` is masked.
-"""
+"""The secrets file: generated on first use, kept 0600 in the state directory; held as
+`SecretStr` (masked `repr`), never on a command line, never printed unless asked."""
 
 from __future__ import annotations
 
@@ -35,8 +32,7 @@ class Secrets(BaseModel):
     postgres_password: SecretStr | None = None  # the Dashboard's PostgreSQL user
 
     def dump(self) -> dict[str, str]:
-        """Plain values, for writing the file (never for display); a licence taken from
-        STACKCTL_LICENCE is not written."""
+        """Plain values for writing the file (never display), without a STACKCTL_LICENCE licence."""
         out = {
             "redis_password": self.redis_password.get_secret_value(),
             "gateway_secret": self.gateway_secret.get_secret_value(),
@@ -114,8 +110,7 @@ def load_secrets(state_dir: Path, create: bool = True) -> Secrets:
 
 
 def read_licence(state_dir: Path) -> SecretStr | None:
-    """The Dashboard licence from the secrets file, else STACKCTL_LICENCE; None when
-    neither has one. Reads only: nothing is generated or written."""
+    """The Dashboard licence from the secrets file, else STACKCTL_LICENCE, else None (read only)."""
     path = secrets_path(state_dir)
     try:
         data = json.loads(path.read_text())

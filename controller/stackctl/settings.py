@@ -1,9 +1,6 @@
-"""The one typed settings model for the whole stack.
-
-Precedence: CLI flags > `STACKCTL_*` environment (nested with `__`) > `stackctl.toml` >
-defaults. Every invalid setting is reported at once, one line each, naming the setting
-and the fix. Secrets are not settings: they live in the secrets file (`stackctl.secrets`).
-"""
+"""The one typed settings model for the whole stack. Precedence: CLI flags > `STACKCTL_*`
+environment (nested with `__`) > `stackctl.toml` > defaults. Every invalid setting is
+reported at once, one line each with its fix. Secrets live in the secrets file instead."""
 
 from __future__ import annotations
 
@@ -285,8 +282,7 @@ class Settings(BaseSettings):
         return self.redis.mode == "external"
 
     def published_ports(self) -> dict[str, int]:
-        """Host ports this stack publishes, by service (laptop-safe: the gateway and, in
-        pro, the dashboard)."""
+        """Host ports this stack publishes, by service (the gateway and, in pro, the dashboard)."""
         ports = {"gateway": self.gateway.port}
         if self.profile == "pro":
             ports["dashboard"] = self.dashboard.port
@@ -298,8 +294,7 @@ MANAGED_ONLY = ("shards", "replicas", "tls", "user", "endpoints")
 
 
 def _changed(section: BaseModel) -> list[str]:
-    """Fields set to something other than their default (a recorded settings file sets
-    every field, to its default or not)."""
+    """Fields set to other than their default (a recorded settings file sets every field)."""
     defaults = type(section)()
     return [name for name in sorted(section.model_fields_set)
             if getattr(section, name) != getattr(defaults, name)]
@@ -439,10 +434,7 @@ def _to_config_errors(exc: ValidationError) -> ConfigErrors:
 def load_settings(
     config_file: Path | None = None, overrides: dict[str, Any] | None = None
 ) -> Settings:
-    """Resolve settings from flags (`overrides`, nested dicts), env, TOML and defaults.
-
-    Raises `ConfigError` (all problems at once) on any invalid input.
-    """
+    """Settings from flags (`overrides`), env, TOML and defaults; ConfigError lists all problems."""
     path = config_file if config_file is not None else Path(CONFIG_FILE)
     if config_file is not None and not path.exists():
         raise ConfigError(str(path), "no such config file", "check the --config path")

@@ -13,11 +13,8 @@ from stackctl.errors import BadFileError
 
 
 def atomic_write(path: Path, data: str | bytes, mode: int = 0o644) -> None:
-    """Write `data` to `path` through a temporary file and a rename.
-
-    The file gets `mode` before any byte is written, so a key file is never readable by
-    others, not even for a moment.
-    """
+    """Write `data` to `path` through a temporary file and a rename; the file gets `mode` before
+    any byte is written, so a key file is never readable by others, not even for a moment."""
     path.parent.mkdir(parents=True, exist_ok=True)
     raw = data.encode() if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -40,8 +37,7 @@ def atomic_write_json(path: Path, obj: Any, mode: int = 0o644) -> None:
 
 
 def read_json(path: Path) -> Any:
-    """Read a JSON file, or None when it does not exist; BadFileError (a ValueError)
-    when it is not JSON."""
+    """A JSON file's content, None when absent; BadFileError (a ValueError) when not JSON."""
     try:
         return json.loads(path.read_text())
     except FileNotFoundError:

@@ -1,12 +1,7 @@
-"""The one version table: official images, local equivalents, Go modules, support matrix.
-
-Read by `images build`, `up`, `doctor` and the configuration checks alike. A new Tyk or
-Redis version is an edit here, not a code hunt.
-
-Default release: the Tyk 5.8 LTS line (v5.8.15). An LTS line gets fixes for two years and
-is what a production evaluation should load-test; 5.14 is the latest stable but is
-supported only until the next minor. Pump: see PUMP_MODULE.
-"""
+"""The one version table: official images, local equivalents, Go modules, support matrix;
+a new Tyk or Redis version is an edit here. Default release: the Tyk 5.8 LTS line
+(v5.8.15; LTS lines get fixes for two years, what a production evaluation should
+load-test). Pump: see PUMP_MODULE."""
 
 from __future__ import annotations
 
@@ -71,12 +66,8 @@ GATEWAY_AS_RELEASED = GoModule(
 
 GATEWAY_CLIENT = ((GO_REDIS, "v9.13.0"), (TYK_STORAGE, "v1.3.4"))
 """The Redis client the default official release (v5.8.15) ships: its go.mod requires
-go-redis v9.13.0 and storage v1.3.4 (the bump came in v5.8.6, TT-15662 #7347).
-go-redis v9.7.0 `redis.go:178-182`: `dialHook` takes `hs.hooksMu.Lock()` and holds it
-(`defer hs.hooksMu.Unlock()`) through `hs.current.dial(...)`, so one client's dials to a
-dead node queue one behind another, each for the dial timeout. v9.13.0 `redis.go:179-188`:
-`dialHook` takes `hooksMu.RLock()` only to read `hs.current`, releases it, then dials
-(read in the module cache; the fix, PRs 3088 and 3225, was backported into v9.7.1)."""
+go-redis v9.13.0 and storage v1.3.4 (the bump came in v5.8.6, TT-15662 #7347), past the
+dial lock of v9.7.0 (`tyk.tables.DIAL_LOCK`: the lock, its lines and its fix)."""
 
 GATEWAY_MODULE = replace(GATEWAY_AS_RELEASED, requires=GATEWAY_CLIENT)
 """The default local gateway: the v5.8.1 module with the default release's Redis client."""

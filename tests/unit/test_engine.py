@@ -119,10 +119,11 @@ def test_refusals_are_one_line_and_name_the_setting(tmp_path: Path) -> None:
         refuse(compose, feature, "the setting")  # nothing refused
 
 
-def test_compose_is_running_only_with_its_gateway_and_pump(tmp_path: Path) -> None:
+def test_compose_is_running_only_with_its_gateway_and_pump(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     engine = ComposeEngine(model(tmp_path))
     up = [ServiceState("gateway", "p-gateway-1", "running", "", 0)]
-    engine.compose = cast(Any, SimpleNamespace(ps=lambda: up))
+    monkeypatch.setattr(engine, "ps", lambda: up)
     with pytest.raises(ConfigError, match=r"not running \(pump down\).*stackctl up"):
         engine.require_running()
     up.append(ServiceState("pump", "p-pump-1", "running", "", 0))
@@ -154,7 +155,8 @@ def test_compose_waits_until_running_and_fails_fast_on_a_stopped_one(
     gw = ServiceState("gateway", "p-gateway-1", "running", "healthy", 0)
     fake = FakeCompose([[init, ServiceState("gateway", "p-gateway-1", "created", "", 0)],
                         [init, gw]])
-    engine.compose = cast(Any, fake)
+    monkeypatch.setattr(engine, "ps", fake.ps)
+    monkeypatch.setattr(engine, "states", fake.states)
     engine.wait_running(5.0)  # the second round: running, cluster-init complete
     fake.rounds = [[init, gw]]
     engine.wait_running(5.0, services=["gateway"])

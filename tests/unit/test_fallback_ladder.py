@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from stackctl.fallback.ladder import climb, variable_note
-from stackctl.fallback.report import ladder_lines
+from stackctl.fallback.ladder import climb, ladder_lines, variable_note
 from stackctl.rung import (
     FALLBACK_FILE,
     read_shardcount,

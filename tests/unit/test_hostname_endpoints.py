@@ -45,14 +45,12 @@ def test_hostname_nodes_announce_their_names(tmp_path: Path) -> None:
         lines = node_conf(model, node).splitlines()
         assert f"cluster-announce-hostname {node.name}" in lines
         assert "cluster-preferred-endpoint-type hostname" in lines
-    assert model.config_endpoint == f"{CONFIG_ENDPOINT}:6379"
 
 
 def test_ip_mode_announces_nothing(tmp_path: Path) -> None:
     model = model_for(tmp_path)
     text = node_conf(model, model.nodes[0])
     assert not any(a in text for a in ANNOUNCE)
-    assert model.config_endpoint is None
 
 
 def test_hostname_certificates_carry_dns_sans_only(tmp_path: Path) -> None:

@@ -264,14 +264,12 @@ class _RoleNode:
 def test_a_replica_contributes_no_commands_its_primary_does() -> None:
     """A replica's commandstats count the writes it replays (recorded on this machine:
     rpush on a replica): adding them would count every write twice."""
-    from stackctl.meter.commandstats import read_node
-
     replica = (FIX / "replica_info_replication_commandstats.txt").read_text()
     assert "role:slave" in replica and cs.parse_commandstats(replica).get("rpush", 0) > 0
-    assert read_node(_RoleNode("replica_info_replication_commandstats.txt").exec,
-                     "redis-4") == {}
-    primary = read_node(_RoleNode("primary_info_replication_commandstats.txt").exec,
-                        "redis-1")
+    assert cs.read_node_counts(_RoleNode("replica_info_replication_commandstats.txt").exec,
+                               "redis-4")[0] == {}
+    primary = cs.read_node_counts(_RoleNode("primary_info_replication_commandstats.txt").exec,
+                                  "redis-1")[0]
     assert not isinstance(primary, Unavailable) and primary.get("rpush", 0) > 0
 
 

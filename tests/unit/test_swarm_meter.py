@@ -69,6 +69,7 @@ def test_source_reads_local_tasks_and_routes_each_node(monkeypatch: pytest.Monke
 
     monkeypatch.setattr(snapshot, "container_usage", fake_usage)
     stack = FakeStack()
+    monkeypatch.setattr(sm, "exec_bounded", stack.exec)  # docker exec in a task container
     source = sm.SwarmSource(stack, MODEL)  # type: ignore[arg-type]
     snap = read_snapshot(source, lambda: 0.0)
     gateways = ["st_gateway.1.abc", "st_gateway.2.def"]

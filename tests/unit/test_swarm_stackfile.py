@@ -21,10 +21,8 @@ from stackctl.swarm.stackfile import (
     SwarmFiles,
     label_value,
     layout,
-    object_names,
     render_all,
     replica_plan,
-    services_using,
     stack_file,
 )
 from stackctl.swarm.wait import missing_image, progress
@@ -199,9 +197,10 @@ def test_object_names_follow_content_so_a_change_rolls_only_its_users(tmp_path: 
     from stackctl.swarm.render import changed_services
 
     assert changed_services(before, after) == ["gateway"]
-    assert services_using(after, "tyk-conf") == ["gateway"]
-    assert all(n.startswith("stackctl-") for names in object_names(after).values()
-               for n in names)
+    assert [n for n, s in after["services"].items()
+            if any(r["source"] == "tyk-conf" for r in s.get("secrets", []))] == ["gateway"]
+    assert all(v["name"].startswith("stackctl-") for kind in ("secrets", "configs")
+               for v in after[kind].values())
     for name, service in before["services"].items():
         if name != "gateway":
             assert service == after["services"][name], name

@@ -55,9 +55,8 @@ def print_json_line(obj: Any) -> None:
 
 
 def running_context(ctx: typer.Context) -> StackContext:
-    """The context of the stack in the state directory, with the settings its `up`
-    recorded (a conflicting explicit setting is an error naming it); ConfigError (exit 2)
-    when no stack was rendered there. The engine is picked once, by the context."""
+    """The context of the stack in the state directory on the settings its `up` recorded (an
+    explicit conflicting one is an error); ConfigError (exit 2) when none was rendered there."""
     step_ctx = stack_context(build_model(for_running_stack(settings_for(ctx))))
     rendered = step_ctx.engine.rendered_file
     if not rendered.exists():

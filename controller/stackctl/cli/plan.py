@@ -22,12 +22,11 @@ from stackctl.steps.tyk import TykComponents
 
 
 def up_steps(smoke: bool = True, external: bool = False) -> list[Step[StackContext]]:
-    """preflight -> certificates -> render -> deploy (swarm: the whole stack at once) ->
-    redis-cluster -> pro-services (pro only) -> tyk -> health -> fallback (acts only when
-    tyk or health failed) -> bootstrap -> record -> smoke (unless told not to). The
-    stack is recorded before the smoke test, so a failed smoke test does not make the
-    next `up` recreate a healthy stack. `external`: external-redis (discovery and the
-    pre-flight findings) right after preflight; certificates and redis-cluster skip."""
+    """preflight -> [external-redis] -> certificates -> render -> deploy -> redis-cluster ->
+    pro-services -> tyk -> health -> fallback (only after a tyk or health failure) ->
+    bootstrap -> record -> smoke (unless told not). Recorded before the smoke, so a failed
+    smoke does not make the next `up` recreate a healthy stack; external skips the PKI and
+    redis-cluster."""
     steps: list[Step[StackContext]] = [Preflight(), *([ExternalRedis()] if external else []),
                                       Certificates(), Render(), Deploy(), RedisCluster(),
                                       ProServices(), Deferred(TykComponents()),

@@ -1,17 +1,8 @@
-"""The Tyk Dashboard's Admin API and Dashboard API (profile pro): /hello, organisations,
-users, API definitions, policies and keys.
-
-The only module that speaks HTTP to the Dashboard. Routes and auth headers come from the
-Tyk tables (`tyk.lookup`): Admin API calls carry the admin secret in `admin-auth`,
-Dashboard API calls a user's access key in `authorization`.
-
-Errors: every failure is a `DashboardError` (a `ToolError`), one line naming the method,
-the URL and a fix; no httpx exception leaves this module, and no secret appears in one.
-- the connection is refused or cannot be made -> "cannot connect (...); is the stack up?"
-- no answer within the timeout -> "no answer within N s; ..."
-- an answer >= 400 -> "HTTP <status>: <body>" and `status` set
-- an answer that is not the JSON object the route answers -> "not JSON: ..."
-"""
+"""The Tyk Dashboard's Admin API and Dashboard API (profile pro): the only module speaking
+HTTP to the Dashboard; routes and auth headers come from the Tyk tables. Every failure is
+a one-line `DashboardError` (a `ToolError`) naming the method, the URL and a fix, never a
+secret: cannot connect, no answer in time, an answer >= 400 ("HTTP <status>: <body>",
+`status` set), or not the JSON object the route answers."""
 
 from __future__ import annotations
 
@@ -47,9 +38,8 @@ def _one_line(text: str, limit: int = 200) -> str:
 
 
 class DashboardClient:
-    """A client for one Dashboard (on the host: its published port on loopback).
-    `admin_secret` for Admin API calls, `user_key` for Dashboard API calls; either may be
-    None until needed (`with_user_key` gives a client with the user's key)."""
+    """A client for one Dashboard (on the host: its published port): `admin_secret` for Admin
+    API calls, `user_key` for Dashboard API calls (`with_user_key`), either None until needed."""
 
     def __init__(self, base_url: str, admin_secret: SecretStr | None = None,
                  user_key: SecretStr | None = None, timeout: float = DEFAULT_TIMEOUT,
@@ -87,8 +77,7 @@ class DashboardClient:
 
     def call(self, route: str, *, json: Any = None, text_ok: bool = False,
              **names: str) -> dict[str, Any]:
-        """One call on the route `route` of the tables; its JSON object (`text_ok`: a
-        body that is not JSON comes back as {"text": ...})."""
+        """One call on the tables' route `route`: its JSON object (`text_ok`: or {"text": ...})."""
         end = dashboard_endpoint(route)
         path = end.path.format(**names)
         shown = f"{end.method} {self._base}{path}"

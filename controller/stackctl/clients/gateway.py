@@ -1,18 +1,9 @@
-"""The Tyk Gateway API: /hello, API definitions, keys, reloads, and requests through the
-gateway to the APIs it serves.
-
-The only module that speaks HTTP to the gateway (the load engines in `stackctl.load`
-excepted: they are not control-plane calls). Routes and the auth header come from the
-Tyk tables (`tyk.lookup`).
-
-Errors: every failure is a `GatewayError` (a `ToolError`), one line naming the method,
-the URL and a fix; no httpx exception leaves this module.
-- the connection is refused or cannot be made -> "cannot connect (...); is the stack up?"
-- no answer within the timeout -> "no answer within N s; ..."
-- another transport or protocol failure -> its class and message
-- a control-API answer >= 400 -> "HTTP <status>: <body>" and `status` set
-Requests through the gateway (`through`) answer any status: only the transport fails.
-"""
+"""The Tyk Gateway API (/hello, API definitions, keys, reloads, requests through it): the
+only module speaking HTTP to the gateway (the load engines excepted); routes and the auth
+header come from the Tyk tables. Every failure is a one-line `GatewayError` (a
+`ToolError`) naming the method, the URL and a fix: cannot connect ("is the stack up?"),
+no answer in time, another transport failure, or a control-API answer >= 400 ("HTTP
+<status>: <body>", `status` set). Requests `through` the gateway answer any status."""
 
 from __future__ import annotations
 
@@ -75,9 +66,7 @@ def _transport_error(method: str, url: str, exc: Exception, timeout: float) -> G
 
 
 class GatewayClient:
-    """A client for one gateway's API (on the host: the published port on loopback, or
-    a front-network address). `secret` may be None for calls that need none (/hello,
-    requests through the gateway)."""
+    """A client for one gateway's API (published port or front address; `secret` may be None)."""
 
     def __init__(self, base_url: str, secret: SecretStr | None = None,
                  timeout: float = DEFAULT_TIMEOUT) -> None:
@@ -109,8 +98,7 @@ class GatewayClient:
     def _send(self, method: str, path: str, *, headers: dict[str, str] | None = None,
               json: Any = None, params: dict[str, str] | None = None,
               timeout: float | None = None, shown: str | None = None) -> httpx.Response:
-        """One request; transport failures become GatewayError naming `shown` (the path
-        with secrets masked) or `path`."""
+        """One request; transport failures become GatewayError naming `shown` (masked) or `path`."""
         url = self._base + (shown or path)
         wait = self._timeout if timeout is None else timeout
         try:
@@ -171,8 +159,7 @@ class GatewayClient:
         return self.create_key_hashed(session)[0]
 
     def create_key_hashed(self, session: dict[str, Any]) -> tuple[str, str]:
-        """POST /tyk/keys/create; returns (key, key_hash): the hash names its Redis
-        records when hash_keys is on (prefixes: `tyk.lookup.redis_key_prefix`)."""
+        """POST /tyk/keys/create; (key, key_hash): the hash names its Redis records (hash_keys)."""
         data = self._call("keys-create", json=session)
         key = data.get("key") if isinstance(data, dict) else None
         if not key:
@@ -187,8 +174,7 @@ class GatewayClient:
 
     def through(self, path: str, headers: dict[str, str] | None = None, *,
                 timeout: float | None = None) -> Reply:
-        """GET `path` on an API the gateway serves (`headers`: e.g. the key in the
-        API's auth header); any status is an answer, only the transport fails."""
+        """GET `path` on an API the gateway serves (`headers`: e.g. the key); any status answers."""
         resp = self._send("GET", path, headers=headers, timeout=timeout)
         return Reply(resp.status_code, resp.text)
 
@@ -203,8 +189,7 @@ def redis_health(hello: dict[str, Any]) -> str:
 
 
 def gateway_state(base: str, secret: SecretStr | None) -> dict[str, str]:
-    """`{"version", "redis"}` from the gateway's /hello; redis `unreachable` (and no
-    version) when it does not answer."""
+    """`{"version", "redis"}` from /hello; redis `unreachable` (no version) without an answer."""
     try:
         with GatewayClient(base, secret) as gw:
             hello = gw.hello()
@@ -214,8 +199,7 @@ def gateway_state(base: str, secret: SecretStr | None) -> dict[str, str]:
 
 
 def wait_redis_pass(gw: GatewayClient, timeout: float, poll: float = 0.5) -> dict[str, Any]:
-    """Poll /hello until it reports Redis `pass` (checks run every liveness interval);
-    return that answer, or raise GatewayError with the last state seen."""
+    """Poll /hello until Redis `pass`: that answer, or GatewayError with the last state."""
     deadline = time.monotonic() + timeout
     last = "no answer"
     while True:

@@ -1,11 +1,7 @@
-"""`ClusterAccess`: the one way the actions reach the stack's Redis Cluster, whether
-stackctl runs it (`cluster.managed`: redis-N containers and the gate) or uses an existing
-one (`cluster.external_access`: one-shot probe containers on the user's network).
-`cluster.open.open_access` is the only place that looks at `redis.mode`.
-
-What a mode cannot do is not a branch in the caller: `unsupported(feature)` gives the
-reason ("" when the feature is there), and the caller refuses or skips with it.
-"""
+"""`ClusterAccess`: the one way the actions reach the stack's Redis Cluster, run by stackctl
+(`cluster.managed`) or existing (`cluster.external_access`); `cluster.open.open_access` is
+the only place that looks at `redis.mode`. What a mode cannot do is not a branch in the
+caller: `unsupported(feature)` gives the reason."""
 
 from __future__ import annotations
 
@@ -78,13 +74,10 @@ class NodeRunner(Protocol):
 
     def exec_node(self, node: str, command: Sequence[str], env: Mapping[str, str]
                   ) -> ExecResult:
-        """Run `command` against the node `node` (in its container, or in another Redis
-        container with STACKCTL_TARGET set to the node's address)."""
-        ...
+        """Run `command` against `node` (in its container, or another with STACKCTL_TARGET set)."""
 
     def gate(self) -> AbstractContextManager[Exec]:
         """Where the cluster is asked as a whole (cluster-ready.sh), open for a block."""
-        ...
 
 
 class ClusterAccess(Protocol):
@@ -97,8 +90,7 @@ class ClusterAccess(Protocol):
         """Every node by the name `cli` takes (managed: redis-N; external: host:port)."""
 
     def cli(self, node: str, args: Sequence[str]) -> ExecResult:
-        """One redis-cli call against `node` as the stack's user, with its password and
-        TLS (the password never on a command line)."""
+        """One redis-cli call on `node` as the stack's user, password (never in argv) and TLS."""
 
     def wait_ready(self, timeout: float, step: str) -> float:
         """Seconds until the cluster is ready (a `StepError` after `timeout`)."""
@@ -113,10 +105,8 @@ class ClusterAccess(Protocol):
         """Every node's role and the key names matching `patterns` (SCAN, never KEYS)."""
 
     def forget(self, names: Sequence[str]) -> list[str]:
-        """Delete what a run wrote (every key whose name holds one of `names`, e.g. its
-        keys' hashes: sessions, counters, quotas) where the cluster is not the stack's
-        own; the problems met. Managed: nothing to do."""
+        """Delete the keys whose names hold one of `names` (a run's sessions, counters, quotas) on a
+        cluster not the stack's own; the problems met."""
 
     def leave(self) -> str:
-        """`down`, after the stack's containers are gone: what was done to the cluster, in
-        words ("" when the cluster went with the stack)."""
+        """`down`, after the containers went: what was done to the cluster ("": nothing)."""

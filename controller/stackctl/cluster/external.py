@@ -1,11 +1,7 @@
-"""Reaching an existing cluster (`redis.mode = external`) from a one-shot container of the
-Redis image on the user's Docker network: the controller itself never dials it.
-
-`discover` asks the configured addresses in order until one answers and reads the
-topology from it (`cluster.topology`); `probe_nodes` asks every node what the pre-flight
-checks need. The password reaches redis-cli on stdin then through REDISCLI_AUTH, never
-on a command line or in the container's environment.
-"""
+"""Reaching an existing cluster (`redis.mode = external`) from one-shot Redis-image
+containers on the user's network (the controller never dials it): discovery, the
+pre-flight probe, key scans and purges. The password reaches redis-cli on stdin then
+REDISCLI_AUTH, never a command line or the container's environment."""
 
 from __future__ import annotations
 
@@ -137,8 +133,8 @@ def discover(ext: ExternalRedis, password: str, run: Runner) -> Discovery:
     result = run(DISCOVER_SCRIPT, probe_mounts(ext), probe_env(ext, ext.addrs),
                  (password + "\n").encode())
     if not result.stdout.strip():
-        raise ToolError("external Redis probe: " + (
-            result.stderr.strip().splitlines() or [f"exit {result.returncode}"])[-1])
+        raise ToolError("external Redis probe: "
+                        + result.last_error(f"exit {result.returncode}"))
     return parse_discovery(result.stdout, ext.tls != "off")
 
 
@@ -180,8 +176,7 @@ done
 
 def scan_nodes(ext: ExternalRedis, password: str, run: Runner, addrs: Sequence[str],
                patterns: Sequence[str]) -> dict[str, tuple[str, list[str]]]:
-    """Each node's ROLE (first line) and the key names matching `patterns` (SCAN, never
-    KEYS): {addr: (role, names)}; role "" when the node did not answer."""
+    """Each node's ROLE and the key names matching `patterns` (SCAN); role "" without an answer."""
     env = {**probe_env(ext, addrs), "PROBE_PATTERNS": " ".join(patterns)}
     result = run(SCAN_SCRIPT, probe_mounts(ext), env, (password + "\n").encode())
     out: dict[str, tuple[str, list[str]]] = {}
@@ -195,8 +190,7 @@ def scan_nodes(ext: ExternalRedis, password: str, run: Runner, addrs: Sequence[s
 
 
 def external_status(found: Discovery) -> ClusterStatus:
-    """`stackctl status` of an external cluster, from one discovery (no node containers
-    to exec into): the topology as the answering node sees it, and its CLUSTER INFO."""
+    """`stackctl status` of an external cluster from one discovery: topology and CLUSTER INFO."""
     problem = discovery_problem(found)
     if problem is not None:
         return ClusterStatus([], {"state": "unreachable", "slots_covered": 0, "primaries": 0,
@@ -289,8 +283,7 @@ def parse_preflight(text: str) -> PreflightProbe:
 
 def probe_preflight(ext: ExternalRedis, password: str, run: Runner, addrs: Sequence[str],
                     commands: Sequence[str]) -> PreflightProbe:
-    """Ask every node what the pre-flight checks need; ACL DRYRUN each of `commands`
-    (`CMD ARG...` lines) on the first node that answers."""
+    """Ask every node what the pre-flight needs; ACL DRYRUN `commands` on the first that answers."""
     env = {**probe_env(ext, addrs), "PROBE_DRYRUN": "\n".join(commands),
            "PROBE_CHANNEL": DRL_CHANNEL, "PROBE_LIVENESS": LIVENESS_KEY,
            "PROBE_HOSTCHECK": HOST_CHECKER_PATTERN}
@@ -315,9 +308,8 @@ done
 
 def purge_keys(ext: ExternalRedis, password: str, run: Runner, addrs: Sequence[str],
                patterns: Sequence[str], keep: Sequence[str] = ()) -> int:
-    """Delete, on every primary, the keys matching `patterns` (SCAN, then DEL one by one
-    on the node holding it); how many were deleted. For what a run of stackctl wrote to
-    a cluster it does not own; names in `keep` are left alone."""
+    """Delete on every primary the keys matching `patterns` but not in `keep` (SCAN, DEL); how
+    many went. For what stackctl wrote to a cluster it does not own."""
     env = {**probe_env(ext, addrs), "PROBE_PATTERNS": " ".join(patterns),
            "PROBE_KEEP": "\n".join(keep)}
     result = run(PURGE_SCRIPT, probe_mounts(ext), env, (password + "\n").encode())

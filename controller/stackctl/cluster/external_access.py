@@ -1,6 +1,5 @@
-"""An existing cluster (`redis.mode = external`): every question is one one-shot probe
-container of the Redis image on the user's network (`cluster.external`); stackctl never
-starts, stops, reconfigures or fails over its nodes, and removes what its stack wrote."""
+"""An existing cluster (`redis.mode = external`), asked from one-shot probe containers
+(`cluster.external`): never started, stopped or reconfigured; what the stack wrote goes."""
 
 from __future__ import annotations
 
@@ -118,8 +117,7 @@ class ExternalAccess:
         return []
 
     def leave(self) -> str:
-        """Nothing of the cluster is stopped or reconfigured; the records this stack added
-        (tables.TYK_RUNTIME_RECORDS not in the baseline) are deleted."""
+        """Nothing of the cluster is stopped; the Tyk records this stack added are deleted."""
         path = self.model.settings.state_dir / BASELINE_FILE
         baseline = read_json(path)
         if not isinstance(baseline, dict) or not self.model.topology:

@@ -1,7 +1,5 @@
-"""The cluster stackctl runs (`redis.mode = managed`): every command runs through the
-engine's node exec (in the node's own container, or in another Redis container against
-the node's address, `STACKCTL_TARGET`) with the stack's redis-cli helper (user, password
-file and TLS from stack/redis/lib.sh); readiness is the gate's rule, run in the gate."""
+"""The cluster stackctl runs (`redis.mode = managed`): commands through the engine's node
+exec with stack/redis/lib.sh's redis-cli helper; readiness is the gate's rule."""
 
 from __future__ import annotations
 
@@ -62,7 +60,7 @@ def read_keys(run: NodeExec, node: str, patterns: Sequence[str]) -> NodeKeys:
     """One node's role and the key names matching `patterns` through `run`."""
     result = run(node, ["sh", "-c", KEYS_SCRIPT],
                  {"STACKCTL_CLI_TIMEOUT": KEYS_TIMEOUT_S, PATTERNS_ENV: " ".join(patterns)})
-    error = "" if result.ok else (result.stderr.strip().splitlines() or ["failed"])[-1]
+    error = "" if result.ok else result.last_error()
     return parse_keys(node, result.stdout, error)
 
 

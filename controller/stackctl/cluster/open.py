@@ -14,9 +14,8 @@ from stackctl.model import StackModel
 
 def open_access(model: StackModel, password: Callable[[], SecretStr], runner: NodeRunner
                 ) -> ClusterAccess:
-    """External: probe containers on the user's network (`password()`, read when first
-    needed, reaches them on stdin); managed: the stack's node and gate containers, through
-    `runner` (the engine)."""
+    """External: probe containers on the user's network (`password()` read when needed, given
+    on stdin); managed: the stack's containers through `runner` (the engine)."""
     if model.external:
         return ExternalAccess(model, password)
     return ManagedAccess(model, runner)

@@ -1,12 +1,8 @@
 """The stack's PKI: one CA, a server certificate per Redis node, a client certificate per
-Redis client (Tyk components and stackctl itself).
-
-ECDSA P-256 throughout (Tyk's certificate store rejects Ed25519). Node certificates carry
-serverAuth *and* clientAuth: nodes present them on the cluster bus and to their primary.
-`ensure_pki` is idempotent (valid certificates are kept; a certificate is re-issued when
-its SANs change, its key does not match, it was not signed by the CA or fewer than
-`RENEW_BEFORE` remain); `verify_pki` is the read-only preflight check.
-"""
+Redis client (Tyk components and stackctl). ECDSA P-256 (Tyk's store rejects Ed25519);
+node certificates carry serverAuth and clientAuth (cluster bus, replication).
+`ensure_pki` is idempotent (re-issues on changed SANs, a wrong key or CA, or fewer than
+`RENEW_BEFORE` left); `verify_pki` is the read-only preflight check."""
 
 from __future__ import annotations
 
@@ -216,8 +212,7 @@ def _leaf_problem(spec: CertSpec, cert: x509.Certificate, key: ec.EllipticCurveP
 
 
 def key_mode(name: str) -> int:
-    """The mode `name`'s private key gets: 0640 for a Tyk component's (its container reads
-    it by group), 0600 for every other (the CA's, the Redis nodes', stackctl's)."""
+    """The mode of `name`'s private key: 0640 for a Tyk component's (read by group), else 0600."""
     return MOUNTED_KEY_MODE if name in COMPONENTS else KEY_MODE
 
 
@@ -345,10 +340,8 @@ def _ensure_ca(certs_dir: Path, project: str, force: bool, now: datetime
 
 
 def ensure_pki(model: StackModel, force: bool = False, now: datetime | None = None) -> PkiResult:
-    """Create or refresh the PKI in `model.certs_dir`; `force` re-issues everything.
-
-    Raises `ConfigError` when a file cannot be read or the CA files are not PEM.
-    """
+    """Create or refresh the PKI in `model.certs_dir` (`force`: re-issue everything);
+    ConfigError when a file cannot be read or the CA files are not PEM."""
     now = _now(now)
     certs_dir = model.certs_dir
     certs_dir.mkdir(parents=True, exist_ok=True)
@@ -382,12 +375,8 @@ def ensure_pki(model: StackModel, force: bool = False, now: datetime | None = No
 
 
 def verify_pki(model: StackModel, now: datetime | None = None) -> None:
-    """Preflight: every certificate the stack needs exists, parses, matches its key and the
-    model's SANs, is signed by the CA and has not expired; keys are 0600 (a Tyk
-component's 0640: `key_mode`).
-
-    Raises `ConfigErrors` naming every bad file at once, one line each.
-    """
+    """Preflight: every certificate exists, parses, matches its key, SANs and CA, and is in date;
+    keys 0600 (a Tyk component's 0640); ConfigErrors name every bad file at once."""
     now = _now(now)
     certs_dir = model.certs_dir
     fix = "run `stackctl certs`"

@@ -1,6 +1,5 @@
-"""Pre-flight findings against an existing cluster, before any Tyk component starts: each
-a check, a verdict (pass | warn | fail), what was seen and the fix. Pure logic over what
-discovery and the probe container read (`cluster.external`)."""
+"""Pre-flight findings against an existing cluster before any Tyk component starts (check,
+pass | warn | fail, what was seen, the fix): pure logic over what discovery read."""
 
 from __future__ import annotations
 
@@ -56,8 +55,7 @@ def _ok(check: str, detail: str) -> Finding:
 
 
 def reachable(topology: Topology, probe: PreflightProbe) -> Finding:
-    """Every node of the live topology announces an endpoint and answers PONG as Tyk
-    will connect."""
+    """Every node of the live topology announces an endpoint and answers PONG as Tyk will."""
     unnamed = [f"{n.ip}:{n.port}" for n in topology.nodes if n.endpoint in ("?", "")]
     if unnamed:
         return Finding("reachable", "fail", f"{', '.join(unnamed)} announce(s) no endpoint "
@@ -101,8 +99,7 @@ def version(probe: PreflightProbe, tyk: str, supported: Sequence[str],
 
 
 def tls(ext: ExternalRedisSettings, found: Discovery, probe: PreflightProbe) -> Finding:
-    """The TLS handshake with the configured CA (and, with mtls, the client certificate
-    accepted and required)."""
+    """The TLS handshake with the configured CA (mtls: the client certificate required)."""
     if ext.tls == "off":
         return _ok("tls", "off (redis.external.tls)")
     failures = {a: why for a, why in found.tried.items()
@@ -204,8 +201,7 @@ def failures(findings: Sequence[Finding]) -> list[ConfigError]:
 
 
 def worst_case(settings: Settings, nodes: int) -> WorstCase:
-    """Pools x max_active x gateways, plus the pump's pool and, in pro, the Dashboard's:
-    the most connections one node may see (every pool is sized per node)."""
+    """The most connections one node may see: pools x max_active x gateways, pump, Dashboard."""
     gw, pump = settings.gateway, settings.pump
     per_node = REDIS_POOLS["gateway"] * gw.max_active * gw.replicas
     per_node += REDIS_POOLS["pump"] * pump.max_active

@@ -1,11 +1,8 @@
-"""Parsers of CLUSTER INFO, CLUSTER NODES and INFO text, and the readiness rule.
-
-The rule is the one stack/redis/cluster-ready.sh applies (that script gates `up`); this
-module applies it to text read through the containers, for `status` and the tests.
-Ready means, from every node's view: PONG; `cluster_state:ok`; `cluster_slots_ok:16384`;
-every node known, every link connected, no fail/pfail/noaddr/handshake flag; the expected
-number of primaries serving slots, each with its replicas; replicas `master_link_status:up`.
-"""
+"""Parsers of CLUSTER INFO, CLUSTER NODES and INFO, and the readiness rule of
+stack/redis/cluster-ready.sh, applied to text: from every node's view PONG,
+`cluster_state:ok`, all 16384 slots, every node known and linked with no
+fail/pfail/noaddr/handshake flag, the expected primaries with their replicas, and
+replicas `master_link_status:up`."""
 
 from __future__ import annotations
 

@@ -1,12 +1,8 @@
-"""Per-node Redis configuration, the ACL file and the password files, rendered into the
-state directory (`<state_dir>/redis/`) with atomic writes.
-
-The password never appears on a command line: the ACL file holds its SHA-256, `auth.conf`
-(included by every redis.conf, 0600) holds `masteruser`/`masterauth` for replication, and
-`password` (0600) is what the scripts in stack/redis read into `REDISCLI_AUTH`.
-An aclfile cannot be mixed with `user` lines in redis.conf, so users live in the ACL file
-only.
-"""
+"""Per-node Redis configuration, the ACL file and the password files, written atomically
+into `<state_dir>/redis/`. The password is never on a command line: the ACL file holds
+its SHA-256, `auth.conf` (0600, included by every redis.conf) `masteruser`/`masterauth`,
+and `password` (0600) is what stack/redis's scripts read into `REDISCLI_AUTH`. Users live
+in the ACL file only (an aclfile cannot be mixed with `user` lines)."""
 
 from __future__ import annotations
 
@@ -149,8 +145,7 @@ def redis_dir(model: StackModel) -> Path:
 
 
 def render_redis(model: StackModel, secrets: Secrets) -> RedisFiles:
-    """Write every node's redis.conf, the ACL file, auth.conf, the password file and the
-    scripts into `<state_dir>/redis/` (atomically; secrets 0600)."""
+    """Write every redis.conf, the ACL, auth.conf, password and scripts (atomic; secrets 0600)."""
     root = redis_dir(model)
     password = secrets.redis_password.get_secret_value()
     confs: dict[str, Path] = {}

@@ -123,7 +123,7 @@ def cluster_status(run: NodeExec, model: StackModel) -> ClusterStatus:
         result = run(node.name, REPORT, {})
         if not result.ok and "## ping" not in result.stdout:
             view = NodeView(f"{node.ip}:{node.port}", ping="")
-            error = (result.stderr.strip().splitlines() or [f"exit {result.returncode}"])[-1]
+            error = result.last_error(f"exit {result.returncode}")
             return view, node_status(node, view, error)
         view = node_view(node, result.stdout)
         return view, node_status(node, view)

@@ -50,8 +50,7 @@ def _pump(proc: subprocess.Popen[bytes], tls: ssl.SSLObject, inc: ssl.MemoryBIO,
 
 def verify(addr: str, ca_file: str, open_relay: Opener, cert_file: str = "",
            key_file: str = "") -> str:
-    """Why Tyk's TLS check would fail dialling `addr` with this CA (and client certificate),
-    or "" when it passes."""
+    """Why Tyk's TLS check would fail dialling `addr` with this CA and certificate; "" if not."""
     host, _, port = addr.rpartition(":")
     context = ssl.create_default_context(cafile=ca_file)
     context.check_hostname = True

@@ -1,11 +1,7 @@
-"""An existing cluster's topology, read from any one node: `CLUSTER SHARDS` on Redis 7.x,
-`CLUSTER NODES` on 6.2 (and as the 7.x fallback), into one shape.
-
-Each node's `endpoint` is what a cluster client is told to dial (CLUSTER SHARDS'
-`endpoint`: the hostname when the cluster prefers hostnames, else the IP), so the
-addresses rendered for Tyk are the ones go-redis itself would reach after its first
-CLUSTER SLOTS (see tyk.tables.ENDPOINT_FOLLOWING).
-"""
+"""An existing cluster's topology from any one node (`CLUSTER SHARDS` on 7.x, `CLUSTER
+NODES` on 6.2 and as fallback) in one shape. A node's `endpoint` is what a client is told
+to dial (a hostname when the cluster prefers them), so the addresses rendered for Tyk are
+the ones go-redis reaches after its first CLUSTER SLOTS."""
 
 from __future__ import annotations
 
@@ -81,9 +77,8 @@ def version_tuple(version: str) -> tuple[int, ...]:
 
 
 def parse_shards(text: str, tls: bool) -> list[TopologyNode]:
-    """CLUSTER SHARDS as redis-cli prints it to a pipe (one element per line: `slots`,
-    the ranges' bounds, `nodes`, then each node's key/value pairs starting at `id`).
-    With `tls` a node's `tls-port` is its port."""
+    """CLUSTER SHARDS as redis-cli prints it to a pipe (one element per line: `slots`, bounds,
+    `nodes`, each node's pairs from `id`); with `tls` a node's `tls-port` is its port."""
     tokens = [t.strip() for t in text.replace("\r", "").split("\n")]
     nodes: list[TopologyNode] = []
     i, n = 0, len(tokens)
@@ -121,8 +116,7 @@ def parse_shards(text: str, tls: bool) -> list[TopologyNode]:
 
 
 def from_cluster_nodes(text: str) -> list[TopologyNode]:
-    """CLUSTER NODES lines as topology nodes; the hostname (7.x) is the endpoint when
-    announced, else the IP."""
+    """CLUSTER NODES lines as topology nodes; the endpoint is the hostname if announced, else IP."""
     out: list[TopologyNode] = []
     for node in parse_nodes(text):
         ip, _, port = node.addr.rpartition(":")
@@ -136,8 +130,7 @@ def from_cluster_nodes(text: str) -> list[TopologyNode]:
 
 def build_topology(source: str, version: str, shards: str, nodes: str,
                    tls: bool) -> Topology:
-    """The topology from one node's answers: CLUSTER SHARDS when the server has it (7.x)
-    and it parsed, else CLUSTER NODES."""
+    """The topology from one node's answers: CLUSTER SHARDS where it parsed (7.x), else NODES."""
     notes: list[str] = []
     if version_tuple(version) >= SHARDS_FROM:
         found = parse_shards(shards, tls)

@@ -1,11 +1,7 @@
-"""Wait for the cluster to be ready by running the gate's own rule in the gate.
-
-The gate's healthcheck (stack/redis/gate-health.sh) applies stack/redis/cluster-ready.sh
-only until it first passes, once a minute in stackctl's stacks (Engine 20.10 has no
-`start_interval`; the reference stack checks every 5 s): `compose up --wait` would wait
-that long. `stackctl up` runs cluster-ready.sh itself, 0.1 s after each answer, and
-never reads the gate's Docker health.
-"""
+"""Wait for the cluster to be ready by running the gate's rule (cluster-ready.sh) in the
+gate, 0.1 s after each answer: the gate's own healthcheck runs once a minute (Engine
+20.10 has no `start_interval`), so neither `compose up --wait` nor its Docker health is
+waited on."""
 
 from __future__ import annotations
 
@@ -36,8 +32,7 @@ class Gate(Exec, Protocol):
 def wait_ready(gate: Exec, timeout: float, step: str = "redis-cluster", poll: float = POLL_S,
                clock: Callable[[], float] = time.monotonic,
                sleep: Callable[[float], None] = time.sleep) -> float:
-    """Seconds until cluster-ready.sh passes in the gate; a `StepError` with the script's
-    last word after `timeout`."""
+    """Seconds until cluster-ready.sh passes in the gate; a StepError after `timeout`."""
     started = clock()
     while True:
         result = gate.exec(GATE_SERVICE, ["sh", READY_SCRIPT])
@@ -56,8 +51,7 @@ def wait_ready(gate: Exec, timeout: float, step: str = "redis-cluster", poll: fl
 
 
 def start_cluster(gate: Gate, timeout: float, step: str = "redis-cluster") -> float:
-    """`compose up` of the gate and what it depends on (the nodes, cluster-init: Compose
-    fails at once when cluster-init fails), then `wait_ready`; seconds it took."""
+    """`compose up` of the gate and what it depends on, then `wait_ready`; seconds it took."""
     started = time.monotonic()
     gate.up([GATE_SERVICE], wait=False)
     wait_ready(gate, max(timeout - (time.monotonic() - started), 1.0), step)

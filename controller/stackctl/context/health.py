@@ -1,6 +1,5 @@
-"""The stack's health as `up` requires it: the gateway's /hello reports Redis `pass`,
-and the pump passes its own check (the engine runs it now: Docker's healthchecks come
-once a minute, and swarm's pump has none)."""
+"""The stack's health as `up` requires it: /hello reports Redis `pass` and the pump passes
+its own check, run now (Docker's checks come once a minute; swarm's pump has none)."""
 
 from __future__ import annotations
 
@@ -16,8 +15,7 @@ POLL_S = 1.0
 
 
 def check_health(ctx: StackContext, timeout: float = HEALTH_TIMEOUT_S) -> GatewayHealth:
-    """Poll /hello until Redis passes, then the pump's own check until it passes; sets
-    and returns `ctx.results.gateway`. ToolError naming what is not healthy."""
+    """Poll /hello until Redis passes, then the pump's check; `ctx.results.gateway` (ToolError)."""
     deadline = time.monotonic() + timeout
     with GatewayClient(ctx.gateway_url, ctx.secrets.gateway_secret) as gw:
         hello = wait_redis_pass(gw, timeout)

@@ -1,11 +1,7 @@
-"""The settings a stack was brought up with, recorded by `up` in the state directory and
-used by every later command on that stack (smoke, sweep, status, logs, down): what `up`
-was told (`--offline`, `--tls mtls`, the shape) is not forgotten by the next command.
-
-A later command runs on the recorded settings. One it was given explicitly (a flag, a
-STACKCTL_* variable, stackctl.toml) that differs from the record is an error naming the
-setting: changing the stack is `up`'s job, not a side effect of `smoke`.
-"""
+"""The settings a stack was brought up with, recorded by `up` in the state directory: every
+later command (smoke, sweep, status, logs, down) runs on them. A setting given explicitly
+(flag, STACKCTL_* variable, stackctl.toml) that differs from the record is an error
+naming it: changing the stack is `up`'s job."""
 
 from __future__ import annotations
 
@@ -64,8 +60,7 @@ def _lookup(record: dict[str, Any], dotted: str) -> Any:
 
 
 def for_running_stack(current: Settings) -> Settings:
-    """The settings of the stack in `current.state_dir` (as recorded by its `up`), or
-    `current` when nothing is recorded there. ConfigErrors for explicit conflicts."""
+    """The settings `up` recorded in `current.state_dir`, else `current` (ConfigErrors)."""
     recorded = recorded_settings(current.state_dir)
     if recorded is None:
         return current

@@ -1,6 +1,5 @@
-"""Render the whole stack into the state directory: Redis configs, Tyk configs and the
-compose file (secrets-bearing files 0600, every write atomic); and remember what `up`
-applied, so the next render can tell the running stack already has it."""
+"""Render the whole stack into the state directory (secrets 0600, every write atomic), and
+remember what `up` applied, so the next render can tell the running stack has it."""
 
 from __future__ import annotations
 
@@ -96,8 +95,7 @@ def _applied(ctx: StackContext) -> str | None:
 
 
 def _all_up(ctx: StackContext) -> bool:
-    """Every long-running service runs and, where it has a healthcheck, is healthy (its
-    own test decides while Docker still says `starting`)."""
+    """Every long-running service runs and is healthy where it has a check (run now if needed)."""
     try:
         states = ctx.services(probe=True)
     except ToolError:
@@ -110,8 +108,7 @@ def _all_up(ctx: StackContext) -> bool:
 
 
 def record_applied(ctx: StackContext) -> None:
-    """Remember what the last successful up applied: the files' digest and the settings
-    (later commands on this stack use those: `context.recorded`)."""
+    """Remember what the last successful up applied (digest, settings: `context.recorded`)."""
     if ctx.results.rendered is not None:
         atomic_write_json(ctx.state_dir / APPLIED_FILE,
                           {"digest": ctx.results.rendered.digest,

@@ -9,8 +9,7 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Rendered:
-    """The stack's files as rendered: their digest, whether the running stack already has
-    exactly them (nothing to recreate), how many there are and where."""
+    """The stack's files as rendered: digest, whether the running stack has them, count, place."""
 
     digest: str
     unchanged: bool
@@ -45,8 +44,7 @@ class GatewayHealth:
 
 @dataclass(frozen=True)
 class FallbackOutcome:
-    """What the fallback did about a start failure: the ladder and, when no rung helped,
-    the diagnosis (JSON views of the fallback package's reports)."""
+    """What the fallback did about a start failure: the ladder, and the diagnosis if none helped."""
 
     trigger: StartFailure
     ladder: dict[str, Any]
@@ -76,7 +74,6 @@ class Results:
     rendered: Rendered | None = None
     start_failure: StartFailure | None = None
     gateway: GatewayHealth | None = None
-    fallback: FallbackOutcome | None = None
     smoke: SmokeSummary | None = None
     swarm: SwarmRun | None = None  # engine = swarm only
 
@@ -88,8 +85,7 @@ class Results:
 
 @dataclass
 class SwarmRun:
-    """Placement groups found by preflight; services the render changed; tasks running
-    before the deploy (a changed service is ready only when new tasks run)."""
+    """Placement groups from preflight, services the render changed, tasks before the deploy."""
 
     groups: int | None = None
     changed: tuple[str, ...] = ()

@@ -51,9 +51,8 @@ class StackContext:
                        project_dir=self.state_dir)
 
     def services(self, fresh: bool = False, probe: bool = False) -> list[ServiceState]:
-        """`compose ps`, read once and shared by the steps; `fresh=True` re-reads (after
-        containers were started). `probe=True` decides the containers Docker still calls
-        `starting` by running their healthchecks (`runtime.health`); the verdicts are kept."""
+        """`compose ps`, read once and shared by the steps (`fresh`: re-read); `probe` decides
+        Docker's `starting` by running the healthchecks now (the verdicts are kept)."""
         if fresh or self._ps is None:
             self._ps = self.compose.ps()
         if probe:
@@ -62,8 +61,7 @@ class StackContext:
 
     @property
     def cluster(self) -> ClusterAccess:
-        """The stack's Redis Cluster, managed or external (`cluster.open`); built on each
-        use, so it sees the model as discovery last left it."""
+        """The stack's Redis Cluster (`cluster.open`), built per use (discovery's last model)."""
         return open_access(self.model, lambda: self.secrets.redis_password, self.engine)
 
     @cached_property

@@ -1,6 +1,5 @@
 """A Dashboard-mode gateway's API definitions go through the Dashboard (the gateway API
-answers `please use the Dashboard API` for them): a gateway client whose create_api and
-delete_api do, and whose keys carry the Dashboard organisation's id."""
+refuses them): a gateway client doing so, whose keys carry the organisation's id."""
 
 from __future__ import annotations
 
@@ -13,8 +12,7 @@ from stackctl.clients.gateway import GatewayClient
 
 
 class DashboardModeGateway(GatewayClient):
-    """`GatewayClient` for profile pro: APIs through `dash` (a client acting as the admin
-    user), keys and reloads through the gateway as before."""
+    """`GatewayClient` for profile pro: APIs through the Dashboard (`dash`), keys as before."""
 
     def __init__(self, base_url: str, secret: SecretStr | None, dash: DashboardClient,
                  org_id: str) -> None:
@@ -30,8 +28,7 @@ class DashboardModeGateway(GatewayClient):
         return api_id
 
     def delete_api(self, api_id: str) -> None:
-        """DELETE /api/apis/{id} on the Dashboard (its id for `api_id`: remembered from
-        create_api, else looked up in GET /api/apis)."""
+        """DELETE /api/apis/{id} on the Dashboard (the id from create_api, else looked up)."""
         dash_id = self._ids.pop(api_id, None)
         if dash_id is None:
             found = [a for a in self._dash.apis() if a.get("api_id") == api_id]

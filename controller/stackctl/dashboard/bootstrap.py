@@ -1,11 +1,7 @@
-"""Profile pro's bootstrap through the Dashboard's Admin API and Dashboard API, idempotent:
-the organisation is found by name before one is created, saved credentials and the saved
-key are reused while they work, the API and the policy are found by id and name.
-
-Order: /hello; organisation; admin user (+ password reset); the smoke API; a policy on it;
-the gateway reloads (it fetches /system/apis and /system/policies from the Dashboard); a
-key through the Dashboard API on that policy; then requests through the gateway with the
-key until it answers 200 (the gateway has loaded them)."""
+"""Profile pro's bootstrap through the Dashboard's APIs, idempotent (found by name or id
+before created; saved credentials and key reused while they work). Order: /hello;
+organisation; admin user (+ password reset); the smoke API; a policy; the gateway
+reloads; a key on that policy; then requests through the gateway until it answers 200."""
 
 from __future__ import annotations
 
@@ -51,8 +47,7 @@ class ProBootstrap:
 
 
 class Gateway(Protocol):
-    """What the bootstrap needs of the gateway (`GatewayKeyed` or a fake): a reload, and
-    a request through it with a key, answering (status, body)."""
+    """What the bootstrap needs of the gateway: a reload, and a keyed request (status, body)."""
 
     def reload(self) -> None:
         """Reload the gateway (it fetches APIs and policies from the Dashboard)."""
@@ -62,8 +57,7 @@ class Gateway(Protocol):
 
 
 def _admin(dash: DashboardClient, state_dir: Path, created: list[str]) -> AdminCredentials:
-    """The organisation (by name) and its admin user (saved credentials reused while the
-    Dashboard accepts them)."""
+    """The organisation (by name) and its admin user (saved credentials reused while valid)."""
     orgs = [o for o in dash.organisations() if o.get("owner_name") == ORG_NAME]
     saved = load_credentials(state_dir)
     if orgs:
@@ -115,8 +109,7 @@ def bootstrap(dash: DashboardClient, gateway: Gateway, state_dir: Path,
               definition: dict[str, Any], listen_path: str, saved_key: str | None,
               serving: Callable[[int, str], bool],
               serve_timeout: float = SERVE_TIMEOUT_S, poll: float = 0.5) -> ProBootstrap:
-    """Everything above, once; `saved_key` (from an earlier run) is reused when it still
-    answers through the gateway. ToolError naming the call that failed."""
+    """Everything above, once (`saved_key` reused while it answers); ToolError naming the call."""
     wait_hello(dash, HELLO_TIMEOUT_S, poll=min(1.0, max(poll, 0.01)))
     created: list[str] = []
     creds = _admin(dash, state_dir, created)

@@ -1,6 +1,5 @@
-"""The causes a diagnosis can name, ranked: the table order IS the ranking (the most
-specific, most blocking cause first). Each row has a test returning its evidence (or
-None), a one-line summary and a one-line fix; option names come from the tyk tables."""
+"""The causes a diagnosis can name; the table order IS the ranking (most specific, most
+blocking first). Each row: a test returning its evidence or None, a summary and a fix."""
 
 from __future__ import annotations
 

@@ -1,6 +1,5 @@
-"""Certificate checks on the stack's PKI files (no traffic): does the component's CA
-sign the nodes' certificates, do the nodes' SANs name the hosts the component dials, is
-the component's client certificate issued by the CA Redis trusts."""
+"""Certificate checks on the stack's PKI files (no traffic): the component's CA signs the
+nodes' certificates, their SANs name the hosts dialled, its client certificate is trusted."""
 
 from __future__ import annotations
 

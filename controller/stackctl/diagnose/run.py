@@ -73,8 +73,7 @@ def _probe_mounts(ctx: StackContext, client: ClientConfig) -> list[tuple[str, st
 
 
 def probe_client(ctx: StackContext, client: ClientConfig, image: str) -> list[AddrProbe]:
-    """Run the probe script for `client` in a one-shot container of the nodes' `image`
-    on the Redis network."""
+    """Run the probe script for `client` in a one-shot `image` container on the Redis network."""
     env = {"PROBE_ADDRS": " ".join(client.addrs), "PROBE_USER": client.username,
            "PROBE_TLS": "1" if client.use_ssl else "0",
            "PROBE_SKIP_VERIFY": "1" if client.skip_verify else "0",

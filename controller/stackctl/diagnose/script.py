@@ -1,11 +1,9 @@
 """The probe script run in a one-shot Redis-image container on the stack's Redis network.
-
 Inputs (environment, nothing secret): PROBE_ADDRS "host:port ...", PROBE_USER, PROBE_TLS
-(1 = the component uses TLS), PROBE_SKIP_VERIFY, PROBE_CA, PROBE_CERT, PROBE_KEY (paths as
-the component sees them: the probe gets the component's own mounts), PROBE_ID_CERT,
-PROBE_ID_KEY (stackctl's client identity, to learn whether Redis wants client
-certificates). The password arrives on stdin (first line) and reaches redis-cli only
-through REDISCLI_AUTH.
+(1: the component uses TLS), PROBE_SKIP_VERIFY, PROBE_CA, PROBE_CERT, PROBE_KEY (as the
+component sees them: the probe gets its mounts), PROBE_ID_CERT, PROBE_ID_KEY (stackctl's
+client identity: does Redis want client certificates?). The password comes on stdin's
+first line and reaches redis-cli only through REDISCLI_AUTH.
 
 Output: one line per check, `<check>\\t<addr>\\t<result>`:
   resolve  ok <ip> | fail
@@ -14,8 +12,7 @@ Output: one line per check, `<check>\\t<addr>\\t<result>`:
   tls      reply to an unauthenticated PING over TLS, no client certificate
   mtls     the same with stackctl's client certificate
   client   reply to PING with the component's own TLS settings, user and password
-A reply is redis-cli's output on one line, or `timeout`.
-"""
+A reply is redis-cli's output on one line, or `timeout`."""
 
 PROBE_SCRIPT = r"""
 set -u

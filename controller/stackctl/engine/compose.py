@@ -1,8 +1,7 @@
-"""engine = compose: the stack as one Compose project on this Docker engine.
-
-Every container runs here, so every fault, exec and log is local; the cluster is asked
-through the gate service; the pump's csv sink is a host directory; a load runs on this
-host and makes its own API (its records are then exactly the run's)."""
+"""engine = compose: the stack as one Compose project on this Docker engine. Every fault,
+exec and log is local; the cluster is asked through the gate service; the pump's csv
+sink is a host directory; a load runs here and makes its own API (its records are
+exactly the run's)."""
 
 from __future__ import annotations
 
@@ -13,8 +12,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from stackctl.engine import compose_recreate, compose_up
 from stackctl.engine.base import LoadApi, LoadSite, ServiceRow
+from stackctl.engine.compose_up import ComposeSteps
 from stackctl.errors import ConfigError, ToolError
 from stackctl.load.plan import LoadPlan, LoadResult
 from stackctl.meter.cost import Cost
@@ -23,7 +22,6 @@ from stackctl.meter.pool import count_pool_timeouts
 from stackctl.meter.snapshot import MeterSource
 from stackctl.model import StackModel
 from stackctl.names import FRONT_NETWORK, INIT_SERVICE
-from stackctl.pipeline import Outcome
 from stackctl.render.stack import COMPOSE_FILE
 from stackctl.runtime.compose import Compose
 from stackctl.runtime.docker_cli import Exec, ExecResult, ServiceState
@@ -42,8 +40,7 @@ ONE_SHOTS = (INIT_SERVICE,)
 
 @dataclass(frozen=True)
 class ComposeSource:
-    """A `MeterSource` on Compose: the named gateway services' first containers, every
-    node's container, commands in the node's own container."""
+    """A `MeterSource` on Compose: the gateway services' and nodes' first containers, exec there."""
 
     compose: Compose
     model: StackModel
@@ -83,8 +80,8 @@ def service_rows(states: Sequence[ServiceState]) -> list[ServiceRow]:
     return rows
 
 
-class ComposeEngine:
-    """The `Engine` of a Compose stack (see the module's docstring)."""
+class ComposeEngine(ComposeSteps):
+    """The `Engine` of a Compose stack: its project's `Compose` (exec, logs, faults are its own)."""
 
     name = "compose"
     note = ""
@@ -92,8 +89,8 @@ class ComposeEngine:
     def __init__(self, model: StackModel):
         self.model = model
         self.state_dir = model.settings.state_dir
-        self.compose = Compose(model.settings.project, [self.rendered_file],
-                               project_dir=self.state_dir)
+        super().__init__(model.settings.project, [self.rendered_file],
+                         project_dir=self.state_dir)
 
     # -- refusals -----------------------------------------------------------------------
 
@@ -115,21 +112,20 @@ class ComposeEngine:
 
     def deploy(self, services: Sequence[str] | None = None) -> None:
         """`compose up --detach` (no `--wait`: `wait_running` decides)."""
-        self.compose.up(services, wait=False)
+        self.up(services, wait=False)
 
     def wait_running(self, timeout: float, what: str = "services",
                      services: Sequence[str] | None = None) -> None:
-        """Until every container (or the named services' first ones) runs, one-shots
-        complete, and each passes its own check run now (Docker's come once a minute);
-        ToolError when one stopped, or at the deadline."""
+        """Until every container (or the named services' first ones) runs, one-shots complete and
+        each passes its own check run now; ToolError when one stopped, or at the deadline."""
         checks = read_healthchecks(self.rendered_file)
         deadline = time.monotonic() + timeout
         while True:
-            states = self.compose.ps() if services is None else self.compose.states(services)
+            states = self.ps() if services is None else self.states(services)
             # Docker's verdict may be a minute old (e.g. from before an unpause): ask now.
             states = [replace(s, health="starting") if s.health == "unhealthy" else s
                       for s in states]
-            rows = service_rows(probed(self.compose, states, checks))
+            rows = service_rows(probed(self, states, checks))
             down = [r for r in rows if r.state in ("exited", "dead")]
             if down:
                 raise ToolError(f"{what}: {down[0].detail} while waiting for it: see "
@@ -147,7 +143,7 @@ class ComposeEngine:
 
     def require_running(self) -> None:
         """The gateway and the pump run (ConfigError, exit 2)."""
-        running = {s.service for s in self.compose.ps() if s.state == "running"}
+        running = {s.service for s in self.ps() if s.state == "running"}
         missing = [s for s in ("gateway", "pump") if s not in running]
         if missing:
             raise ConfigError(f"stack {self.model.settings.project}",
@@ -156,97 +152,44 @@ class ComposeEngine:
 
     def remove(self, volumes: bool = False) -> dict[str, list[str]]:
         """`compose down --remove-orphans [--volumes]`; nothing is left."""
-        self.compose.down(volumes=volumes)
+        self.down(volumes=volumes)
         return {}
 
     def recreate(self, services: Sequence[str], remove_orphans: bool = False) -> None:
         """`compose up --no-deps` of the services (Compose recreates a changed one)."""
-        self.compose.up(services, wait=False, remove_orphans=remove_orphans, no_deps=True)
+        self.up(services, wait=False, remove_orphans=remove_orphans, no_deps=True)
 
     def service_env(self, service: str) -> dict[str, str]:
         """The first container's environment (`docker inspect`)."""
-        return self.compose.env(service)
+        return self.env(service)
 
     # -- reading the stack --------------------------------------------------------------
 
     def services(self, probe: bool = False) -> list[ServiceRow]:
         """One row per service from `docker ps` on the project's labels."""
-        states = self.compose.ps()
+        states = self.ps()
         if probe:
-            states = probed(self.compose, states, read_healthchecks(self.rendered_file))
+            states = probed(self, states, read_healthchecks(self.rendered_file))
         return service_rows(states)
-
-    def states(self, services: Sequence[str]) -> list[ServiceState]:
-        """Each service's first container (one `docker inspect`)."""
-        return self.compose.states(services)
-
-    def logs(self, services: Sequence[str] = (), tail: int | None = None) -> str:
-        """`compose logs`."""
-        return self.compose.logs(services, tail=tail)
-
-    def follow_logs(self, services: Sequence[str] = (), tail: int | None = None) -> None:
-        """`compose logs --follow`."""
-        self.compose.follow_logs(services, tail)
 
     def logs_since(self, service: str, since: float) -> str:
         """The service container's log since `since`."""
-        return self.compose.service_log_since(service, since)
-
-    def exec(self, service: str, command: Sequence[str], env: dict[str, str] | None = None,
-             index: int = 1, timeout: float | None = None) -> ExecResult:
-        """`docker exec` in the service's container."""
-        return self.compose.exec(service, command, env, index, timeout)
+        return self.service_log_since(service, since)
 
     def container_of(self, service: str) -> str | None:
         """Its first container (by Compose's naming)."""
-        return self.compose.container(service)
+        return self.container(service)
 
     def exec_node(self, node: str, command: Sequence[str], env: Mapping[str, str]
                   ) -> ExecResult:
         """In the node's own container."""
-        return self.compose.exec(node, list(command), env=dict(env))
+        return self.exec(node, list(command), env=dict(env))
 
     def gate(self) -> AbstractContextManager[Exec]:
         """The gate service (always there while the stack runs)."""
-        return _as_gate(self.compose)
+        return _as_gate(self)
 
     # -- faults -------------------------------------------------------------------------
-
-    def kill(self, services: Sequence[str], signal: str = "SIGKILL") -> None:
-        """`compose kill`."""
-        self.compose.kill(services, signal)
-
-    def stop(self, services: Sequence[str], timeout: int | None = None) -> None:
-        """`compose stop`."""
-        self.compose.stop(services, timeout)
-
-    def pause(self, services: Sequence[str]) -> None:
-        """`compose pause`."""
-        self.compose.pause(services)
-
-    def unpause(self, services: Sequence[str]) -> None:
-        """`compose unpause`."""
-        self.compose.unpause(services)
-
-    def start(self, services: Sequence[str]) -> None:
-        """`compose start` of the stopped containers."""
-        self.compose.start(services)
-
-    def restart(self, services: Sequence[str], timeout: int | None = None) -> None:
-        """`compose restart`."""
-        self.compose.restart(services, timeout)
-
-    def disconnect(self, service: str, network: str) -> None:
-        """`docker network disconnect`."""
-        self.compose.disconnect(service, network)
-
-    def connect(self, service: str, network: str, ip: str) -> None:
-        """`docker network connect --ip`."""
-        self.compose.connect(service, network, ip)
-
-    def networks_of(self, service: str) -> dict[str, str]:
-        """The container's project networks and addresses."""
-        return self.compose.networks_of(service)
 
     def note_task(self, service: str) -> None:
         """Nothing to note: the container keeps its name."""
@@ -263,11 +206,11 @@ class ComposeEngine:
 
     def meter_source(self, gateway_services: Sequence[str]) -> MeterSource:
         """The project's containers here."""
-        return ComposeSource(self.compose, self.model, gateway_services)
+        return ComposeSource(self, self.model, gateway_services)
 
     def pool_timeouts(self, since: float) -> int:
         """In every gateway container's log since `since`."""
-        return sum(count_pool_timeouts(self.compose.service_log_since(s, since))
+        return sum(count_pool_timeouts(self.service_log_since(s, since))
                    for s in self.gateway_services())
 
     def load_site(self) -> LoadSite:
@@ -283,52 +226,16 @@ class ComposeEngine:
         """The pump container's front-network address, from this host."""
         return f"http://{self.model.front_ip('pump')}:{HEALTH_PORT}"
 
-
-    # -- up's steps, the commands' reports, loads from the swarm (act) ------------------
-
-    def preflight(self, ctx: StackContext, refs: list[str]) -> str:
-        """The Compose plugin, and every published port free (or this project's)."""
-        return compose_up.preflight(ctx, refs)
-
-    def render(self, ctx: StackContext) -> str:
-        """Redis and Tyk configs and the compose file."""
-        return compose_up.render(ctx)
-
-    def roll_out(self, ctx: StackContext) -> str | Outcome:
-        """Nothing at once: each part starts in its own step."""
-        return compose_up.roll_out()
-
-    def start_redis(self, ctx: StackContext) -> str | Outcome:
-        """The nodes, cluster-init and the gate up; the cluster ready."""
-        return compose_up.start_redis(ctx, self.compose)
-
-    def start_tyk(self, ctx: StackContext) -> str:
-        """upstream, gateway and pump up and watched until decided."""
-        return compose_up.start_tyk(ctx, self.compose)
-
-    def failure_logs(self, lines: int) -> str:
-        """The last log lines of the services not running or not healthy."""
-        if not self.rendered_file.exists():
-            return ""
-        return compose_up.failure_logs(self.compose, self.rendered_file, lines)
+    # -- the commands' reports, loads from the swarm (up's steps: ComposeSteps) ---------
 
     def load_network(self) -> str:
         """The front network, for a one-off load container."""
-        return self.compose.network(FRONT_NETWORK)
+        return self.network(FRONT_NETWORK)
 
     def run_load_tasks(self, plan: LoadPlan, metered: bool
                        ) -> tuple[LoadResult, list[LoadResult], Cost | None, str]:
         """Compose runs no load tasks (`load_site().tasks` is 0)."""
         raise ToolError("engine = compose runs no load tasks: loads run on this host")
-
-    def recreate_env(self, ctx: StackContext, want: Mapping[str, Mapping[str, str | None]],
-                     say: Callable[[str], None]) -> dict[str, str]:
-        """Re-render from `ctx`, recreate gateway(s) and pump, wait, check `want`."""
-        return compose_recreate.recreate_env(ctx, want)
-
-    def drifted(self, ctx: StackContext) -> list[str]:
-        """Nothing: a recreate applies these settings to gateway and pump anyway."""
-        return []
 
     def gateway_targets(self, ctx: StackContext) -> list[tuple[str, str]]:
         """Every gateway container (gateway, gateway-2, ...) at its front-network address

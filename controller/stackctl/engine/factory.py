@@ -17,7 +17,6 @@ class HasModel(Protocol):
     @property
     def model(self) -> StackModel:
         """The stack's model."""
-        ...
 
 
 def engine_for(ctx_or_model: StackModel | HasModel) -> Engine:

@@ -1,24 +1,15 @@
 """engine = swarm: the same stack as a Docker Swarm stack, driven from a manager.
-
-- Faults act on the running container of the service's task on this node (`docker kill`,
-  `stop`, `pause`, `unpause`). A manager's Docker API cannot kill, stop or pause a
-  container on another node (the engine API is per node; Swarm's has services and tasks,
-  not signals), so a fault on a task that runs elsewhere is refused
-  (`unsupported("fault:<service>")`) before anything is touched.
-- Swarm replaces a killed or stopped task with a new one (its restart policy): a new
-  container, possibly a new overlay address, the same node-local volume. So "start it
-  again" means "wait for Swarm's new task", never `docker start` of the old container
-  (that would run the node twice); restart is `docker service update --force`.
-- A new task answers by its name only once Swarm's DNS lists it (once healthy), and the
-  stack's endpoints are names: a replaced node counts as back when it answers by name.
-- The cluster is asked through a probe container on the attachable Redis overlay (the
-  redis image, stackctl's client certificate, the scripts), open for a `with gate()`.
-- The host reaches the gateway through the local access proxy (`swarm.access`). Loads
-  from the swarm run in N load tasks on the front overlay; every load calls the smoke
-  API baked into every gateway task (one made through one task's API would be served by
-  that task only, and lost when it is replaced). The pump's csv sink is a tmpfs volume
-  on its node, read by a helper container there (the pump has no shell).
-"""
+- Faults act on the service's task container on this node (`docker kill`, `stop`,
+  `pause`, `unpause`): a manager cannot signal another node's container, so a fault on a
+  task elsewhere is refused (`unsupported("fault:<service>")`) before anything is touched.
+- Swarm replaces a killed or stopped task (a new container, maybe a new overlay address,
+  the same node-local volume): "start it again" means "wait for the new task", never
+  `docker start` of the old container; restart is `docker service update --force`. A
+  replaced node is back when it answers by name (Swarm's DNS lists it once healthy).
+- The cluster is asked through a probe container on the attachable Redis overlay; the
+  host reaches the gateway through the local access proxy; loads from the swarm run in N
+  load tasks calling the smoke API baked into every gateway task (one made through one
+  task's API would be served by that task only)."""
 
 from __future__ import annotations
 
@@ -31,8 +22,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from stackctl.cluster.pki import STACKCTL_CLIENT
-from stackctl.engine import swarm_recreate, swarm_up
 from stackctl.engine.base import LoadApi, LoadSite, ServiceRow, refuse
+from stackctl.engine.swarm_recreate import SwarmRecreate
+from stackctl.engine.swarm_up import SwarmSteps
 from stackctl.errors import ConfigError, ToolError
 from stackctl.images.select import stack_images
 from stackctl.load.plan import LoadPlan, LoadResult
@@ -41,15 +33,20 @@ from stackctl.meter.delivered import count_in_text
 from stackctl.meter.snapshot import MeterSource
 from stackctl.model import StackModel
 from stackctl.names import FRONT_NETWORK, INIT_SERVICE, OWNER_LABEL, REDIS_NETWORK, ROLE_LABEL
-from stackctl.pipeline import Outcome
 from stackctl.runtime import swarm
 from stackctl.runtime.docker_cli import Exec, ExecResult, ServiceState
+from stackctl.runtime.oneshot import run_oneshot
 from stackctl.swarm import access
 from stackctl.swarm.health import healthy_tasks, wait_healthy
 from stackctl.swarm.load import run_load_tasks
 from stackctl.swarm.meter import SwarmMeter, SwarmSource, pool_timeouts
-from stackctl.swarm.pump_csv import pump_csv
-from stackctl.swarm.stackfile import STACK_FILE, check_swarm_settings, swarm_env, wanted_tasks
+from stackctl.swarm.stackfile import (
+    CSV_VOLUME,
+    STACK_FILE,
+    check_swarm_settings,
+    swarm_env,
+    wanted_tasks,
+)
 from stackctl.swarm.wait import probe_mounts, progress
 from stackctl.swarm.wait import wait_running as wait_tasks
 from stackctl.tyk.lookup import gateway_listen_port
@@ -107,7 +104,7 @@ def _task_dict(task: swarm.LocalTask | None, network: str) -> dict[str, Any] | N
             "ip": task.addresses.get(network, ""), "started_at": task.started_at or None}
 
 
-class SwarmEngine:
+class SwarmEngine(SwarmSteps, SwarmRecreate):
     """The `Engine` of a swarm stack (see the module's docstring)."""
 
     name = "swarm"
@@ -163,8 +160,7 @@ class SwarmEngine:
 
     def wait_running(self, timeout: float, what: str = "services",
                      services: Sequence[str] | None = None) -> None:
-        """Every long-running service (or only `services`) with its tasks running, and
-        the gateway's and pump's passing their HTTP probe."""
+        """Every long-running service (or `services`) with its tasks running and probes passing."""
         wanted = {k: v for k, v in self.wanted().items() if services is None or k in services}
         started = time.monotonic()
         wait_tasks(self.stack, wanted, timeout, what=what)
@@ -174,8 +170,7 @@ class SwarmEngine:
                          max(1.0, timeout - (time.monotonic() - started)))
 
     def require_running(self) -> None:
-        """A manager, and every long-running service of the stack file with its tasks
-        running (ConfigError, exit 2)."""
+        """A manager and every long-running service with its tasks running (ConfigError, exit 2)."""
         swarm.require_manager()
         wanted = self.wanted()
         now = progress(self.stack.tasks(), wanted) if wanted else None
@@ -187,8 +182,7 @@ class SwarmEngine:
                               "run `stackctl up` first, with the same settings and directory")
 
     def remove(self, volumes: bool = False) -> dict[str, list[str]]:
-        """The access proxy and any probe, `docker stack rm`, then wait until gone
-        (volumes on this node too when asked); what is still there."""
+        """Access proxy, probe, `docker stack rm`, waited (volumes here if asked); what is left."""
         access.stop(self.model)  # it holds an endpoint on the front network
         swarm.remove_container(probe_name(self.model.settings.project))
         if self.stack.exists():
@@ -241,8 +235,7 @@ class SwarmEngine:
         return rows
 
     def states(self, services: Sequence[str]) -> list[ServiceState]:
-        """Per service: `running` when all its wanted tasks run and none is starting or
-        being replaced (the state of a whole service, not of one container)."""
+        """Per service: `running` when all its wanted tasks run and none is starting or replaced."""
         wanted = {s.name: s.replicas for s in self.stack.services()}
         tasks = self.stack.tasks()
         out = []
@@ -289,26 +282,25 @@ class SwarmEngine:
 
     def exec_node(self, node: str, command: Sequence[str], env: Mapping[str, str]
                   ) -> ExecResult:
-        """In the node's own task container here, else in another Redis task container
-        here against the node's address (the stack's containers here read now)."""
+        """In the node's own task container here, else another Redis one at its address."""
         source = SwarmSource(self.stack, self.model)
         source.refresh()
         return source.exec_node(node, command, env)
 
     def gate(self) -> AbstractContextManager[Exec]:
-        """A probe container on the Redis overlay, removed when the block ends (also on
-        errors and Ctrl-C)."""
+        """A probe container on the Redis overlay, removed when the block ends (errors too)."""
         return self._probe()
 
     @contextmanager
     def _probe(self) -> Iterator[Exec]:
         model = self.model
         name = probe_name(model.settings.project)
-        swarm.run_probe(name, stack_images(model.settings)["redis"],
-                        self.stack.network(REDIS_NETWORK), probe_mounts(model),
-                        swarm_env(model, STACKCTL_CLIENT),
-                        {OWNER_LABEL: model.settings.project,
-                         ROLE_LABEL: PROBE_ROLE}, PROBE_SECONDS)
+        # The probe only sleeps, for `exec_bounded` calls that must reach the nodes.
+        swarm.run_detached(name, stack_images(model.settings)["redis"],
+                           self.stack.network(REDIS_NETWORK), (), probe_mounts(model),
+                           {OWNER_LABEL: model.settings.project, ROLE_LABEL: PROBE_ROLE},
+                           [str(PROBE_SECONDS)], swarm_env(model, STACKCTL_CLIENT),
+                           ("--rm", "--user", "0:0", "--entrypoint", "sleep"))
         try:
             yield ProbeGate(name)
         finally:
@@ -335,8 +327,7 @@ class SwarmEngine:
         self._act(services, "pause")
 
     def unpause(self, services: Sequence[str]) -> None:
-        """`docker unpause` of the containers paused; one Swarm already replaced (its
-        healthcheck failed while paused) is gone, and its new task is left alone."""
+        """`docker unpause` of the paused containers (one Swarm replaced is left alone)."""
         for service in services:
             task = self.acted.get(service)
             if task is None or not swarm.container_paused(task.container):
@@ -344,14 +335,12 @@ class SwarmEngine:
             swarm.container_action(task.container, "unpause")
 
     def start(self, services: Sequence[str]) -> None:
-        """Swarm brings a killed or stopped service back itself: wait until each has a
-        running task (never `docker start` of the old task's container)."""
+        """Wait until Swarm runs a new task for each (never `docker start` of the old container)."""
         wait_tasks(self.stack, dict.fromkeys(services, 1), self.start_wait_s,
                    what="drill restore")
 
     def restart(self, services: Sequence[str], timeout: int | None = None) -> None:
-        """`docker service update --force`: returns once none of the old tasks is wanted
-        and every new one has a started container (as `docker restart` returns)."""
+        """`docker service update --force`, until only new tasks are wanted and started."""
         for service in services:
             old = {t.id for t in self.stack.tasks() if t.service == service
                    and t.desired == "running"}
@@ -388,9 +377,8 @@ class SwarmEngine:
             self._before[service] = task
 
     def replacement(self, service: str) -> Callable[[], str] | None:
-        """The Redis address of the new task Swarm started for `service`, on any node
-        ("" while none; starting counts: the node answers before its first
-        healthcheck)."""
+        """The Redis address of the new task Swarm started for `service` on any node ("" while
+        none; starting counts: the node answers before its first healthcheck)."""
         before = self._before.get(service)
         if before is None:
             return None
@@ -407,8 +395,7 @@ class SwarmEngine:
         return check
 
     def task_change(self, service: str, redis: bool) -> dict[str, Any] | None:
-        """The noted task and the one here now: replaced or not, the address before and
-        after (a new task may get another overlay address)."""
+        """The noted task and the one here now: replaced or not, its address before and after."""
         if service not in self._before:
             return None
         network = self.stack.network(REDIS_NETWORK if redis else FRONT_NETWORK)
@@ -437,45 +424,23 @@ class SwarmEngine:
                         f"http://gateway:{gateway_listen_port()}", LoadApi(own=False))
 
     def pump_records(self, api_id: str) -> int | None:
-        """Rows in the pump task's tmpfs sink, read by a helper here (None: the pump's
-        task is not on this node, or it could not be read)."""
+        """Rows in the pump task's tmpfs sink (`CSV_VOLUME`), printed by a Redis-image helper here
+        (the pump has no shell); None when the pump's task is elsewhere or the sink unreadable."""
+        if not self.stack.local_tasks().get("pump"):
+            return None
         try:
-            text = pump_csv(self.stack, stack_images(self.model.settings)["redis"])
+            result = run_oneshot(stack_images(self.model.settings)["redis"],
+                                 ["sh", "-c", "cat /csv/*.csv 2>/dev/null; true"], "none",
+                                 volumes=[(self.stack.full(CSV_VOLUME), "/csv")])
         except ToolError:
             return None
-        return count_in_text(text, api_id) if text is not None else None
+        return count_in_text(result.stdout, api_id) if result.ok else None
 
     def pump_health_url(self) -> str | None:
         """None: the pump's task address is on an overlay this host does not join."""
         return None
 
-
-    # -- up's steps, the commands' reports, loads from the swarm (act) ------------------
-
-    def preflight(self, ctx: StackContext, refs: list[str]) -> str:
-        """Swarm settings, a manager, the placement, the images on every other node, the
-        access proxy's port."""
-        return swarm_up.preflight(ctx, refs)
-
-    def render(self, ctx: StackContext) -> str:
-        """The stack file, with the smoke API baked into every gateway task."""
-        return swarm_up.render(ctx)
-
-    def roll_out(self, ctx: StackContext) -> str | Outcome:
-        """`docker stack deploy` (and the init job when it changed)."""
-        return swarm_up.roll_out(ctx, self.stack)
-
-    def start_redis(self, ctx: StackContext) -> str | Outcome:
-        """Every node's task running, the init job complete, the cluster ready."""
-        return swarm_up.start_redis(ctx, self.stack)
-
-    def start_tyk(self, ctx: StackContext) -> str:
-        """The Tyk tasks running and probed; the host's way to the gateway."""
-        return swarm_up.start_tyk(ctx, self.stack)
-
-    def failure_logs(self, lines: int) -> str:
-        """The last log lines of the services whose tasks are not running."""
-        return swarm_up.failure_logs(self.stack, self.rendered_file, lines)
+    # -- the commands' reports, loads from the swarm (up: SwarmSteps, SwarmRecreate) ---
 
     def load_network(self) -> str:
         """The front overlay."""
@@ -483,9 +448,7 @@ class SwarmEngine:
 
     def run_load_tasks(self, plan: LoadPlan, metered: bool
                        ) -> tuple[LoadResult, list[LoadResult], Cost | None, str]:
-        """wrk from `swarm.load_replicas` load tasks against `plan.url` (a name on the
-        front overlay), metered inside the run when `metered` (`swarm.meter`): the merged
-        result, each task's, the cost (None, and why, when not metered)."""
+        """wrk from `swarm.load_replicas` load tasks on the front overlay (`metered`: metered)."""
         settings = self.model.settings
         meter = SwarmMeter(self.stack, self.model, plan.duration_s) if metered else None
         if meter is not None:
@@ -498,25 +461,11 @@ class SwarmEngine:
         spent, note = meter.cost(per_task)
         return merged, per_task, spent, note
 
-    def recreate_env(self, ctx: StackContext, want: Mapping[str, Mapping[str, str | None]],
-                     say: Callable[[str], None]) -> dict[str, str]:
-        """Re-render from `ctx`, deploy (only gateway and pump may change), wait for the
-        new tasks, check `want` in the specs and the local task containers."""
-        return swarm_recreate.recreate_env(ctx, want, say)
-
-    def drifted(self, ctx: StackContext) -> list[str]:
-        """The services a render of `ctx`'s settings changes against what runs (exit 2
-        when one is not the gateway or the pump)."""
-        return swarm_recreate.drifted(ctx)
-
     def gateway_targets(self, ctx: StackContext) -> list[tuple[str, str]]:
-        """The gateway service by its name on the front overlay (the load tasks'
-        way to every gateway task)."""
+        """The gateway service by name on the front overlay (the load tasks' way to every task)."""
         return [("gateway", self.load_site().url)]
 
     def check_settings(self) -> None:
-        """ConfigError (exit 2) for a setting a swarm stack cannot honour (before any
-        Docker call: `swarm.stackfile.check_swarm_settings`), then unless this engine is
-        a swarm manager."""
+        """ConfigError (exit 2) for a setting swarm cannot honour, then unless this is a manager."""
         check_swarm_settings(self.model.settings)
         swarm.require_manager()

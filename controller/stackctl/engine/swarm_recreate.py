@@ -1,12 +1,8 @@
-"""Recreate a swarm stack's gateway and pump with another environment (a sweep point, or
-the stack's own settings back): the overrides file as it is (`sweep.overrides`), the
-stack file is re-rendered from the given context's model (`--gateways` gateway tasks) and
-deployed. Only the
-gateway's and pump's definitions may change (checked before anything is deployed), so
-Swarm replaces only their tasks; then wait until the new tasks run and pass their HTTP
-probes (`swarm.health`: /hello with Redis pass, the pump's /health) and the old ones are
-gone, and
-check the point's environment in the service specs and in the local task containers."""
+"""Recreate a swarm stack's gateway and pump with another environment (a sweep point, or the
+stack's own settings back): re-render the stack file from the context's model (the
+overrides file as it is), refuse before deploying when more than the gateway's and
+pump's definitions change, deploy, wait until only new tasks run and pass their HTTP
+probes, and check the environment in the service specs and local task containers."""
 
 from __future__ import annotations
 
@@ -41,8 +37,7 @@ def beyond_pool(changed: Iterable[str]) -> list[str]:
 
 
 def leftover_tasks(tasks: Sequence[Task], wanted: Mapping[str, int]) -> dict[str, int]:
-    """Per wanted service, how many tasks still run beyond the wanted number (an old task
-    stopping, or one more than a scale-down keeps); empty when settled."""
+    """Per wanted service, tasks still running beyond the wanted number; empty when settled."""
     running = {name: 0 for name in wanted}
     for task in tasks:
         if task.service in wanted and task.state == "running":
@@ -51,31 +46,27 @@ def leftover_tasks(tasks: Sequence[Task], wanted: Mapping[str, int]) -> dict[str
 
 
 def env_mismatch(seen: Mapping[str, str], want: Mapping[str, str | None]) -> dict[str, str]:
-    """Variables whose value differs from the wanted one (None: must be unset), with what
-    was seen ('' when unset)."""
+    """Variables unlike the wanted value (None: must be unset), with what was seen ('': unset)."""
     return {k: seen.get(k, "") for k, v in want.items()
             if (k in seen if v is None else seen.get(k) != v)}
 
 
 def placement_groups(ctx: StackContext) -> int | None:
-    """The label groups `up`'s preflight found (the Redis services' constraints depend on
-    them; the same value renders the same Redis services)."""
+    """The label groups `up`'s preflight found (the same value renders the same Redis services)."""
     s = ctx.model.settings
     return decide(s.swarm.placement, nodes(), s.redis.replicas).groups
 
 
 def render(ctx: StackContext, groups: int | None) -> tuple[str, ...]:
-    """Re-render `ctx`'s stack file (with the overrides file as it is now) and the
-    gateway's baked-in smoke API; the services whose definition changed against the file
-    rendered before (what runs)."""
+    """Re-render `ctx`'s stack file and the gateway's baked-in smoke API; the services whose
+    definition changed against the file rendered before (what runs)."""
     ctx.results.swarm = SwarmRun(groups)
     render_swarm(ctx, {f"{SMOKE_API_ID}.json": smoke_api()}, groups)
     return ctx.results.swarm.changed
 
 
 def check_pool_only(changed: Sequence[str], project: str) -> None:
-    """ConfigError (exit 2) when the render changes more than gateway and pump: the
-    running stack is not this settings' (nothing is deployed)."""
+    """ConfigError (exit 2, nothing deployed) when the render changes more than gateway and pump."""
     extra = beyond_pool(changed)
     if extra:
         raise ConfigError(f"stack {project}", "runs with other settings than these "
@@ -85,19 +76,16 @@ def check_pool_only(changed: Sequence[str], project: str) -> None:
 
 def rolling(changed: Sequence[str], deployed: Mapping[str, Mapping[str, str]],
             rendered: Mapping[str, Mapping[str, str]]) -> list[str]:
-    """The services whose tasks the deploy replaces: changed against the file rendered
-    before, and with another environment than the one deployed (a sweep changes only
-    their environment and replica count; after an interrupted point the file may differ
-    from what runs while the deployed spec is already the wanted one)."""
+    """The services the deploy replaces: changed against the last render and with another
+    environment than deployed (an interrupted point may have deployed it already)."""
     return [n for n in ROLLED if n in changed and dict(deployed.get(n, {}))
             != dict(rendered.get(n, {}))]
 
 
 def deploy(ctx: StackContext, changed: Sequence[str],
            say: Callable[[str], None] = lambda _line: None) -> list[str]:
-    """`docker stack deploy` of `ctx`'s rendered file; wait until the gateway (its
-    replica count) and the pump run new tasks where they roll, and no old one still
-    runs. The services rolled."""
+    """`docker stack deploy` of `ctx`'s rendered file, then wait until the gateway and the pump
+    run new tasks where they roll and no old one runs; the services rolled."""
     stack = ctx.stack
     path = ctx.state_dir / STACK_FILE
     services = json.loads(path.read_text())["services"]
@@ -123,9 +111,8 @@ def deploy(ctx: StackContext, changed: Sequence[str],
 
 
 def check_env(stack: Stack, want: Mapping[str, Mapping[str, str | None]]) -> dict[str, str]:
-    """The wanted environment per service in its spec and in every local task container
-    of it; ToolError naming what differs. The gateway's spec environment, for the names
-    asked."""
+    """`want` per service in its spec and in each local task container (ToolError naming what
+    differs); the gateway's spec environment for the names asked."""
     for service, names in want.items():
         wrong = env_mismatch(stack.service_env(service), names)
         if wrong:
@@ -142,24 +129,23 @@ def check_env(stack: Stack, want: Mapping[str, Mapping[str, str | None]]) -> dic
     return {k: spec.get(k, "") for k in want.get("gateway", {})}
 
 
-def recreate_env(ctx: StackContext, want: Mapping[str, Mapping[str, str | None]],
-                 say: Callable[[str], None]) -> dict[str, str]:
-    """Re-render `ctx`'s stack (the overrides file as it is now; its gateway replica
-    count), deploy what changed (gateway and pump only, else ConfigError before anything
-    is deployed), wait until the new tasks serve, check `want` (None: must be unset) in
-    the specs and the local task containers; the gateway's spec environment for the
-    names asked."""
-    changed = render(ctx, placement_groups(ctx))
-    check_pool_only(changed, ctx.model.settings.project)
-    deploy(ctx, changed, say)
-    seen = check_env(ctx.stack, want)
-    with GatewayClient(ctx.gateway_url, ctx.secrets.gateway_secret) as gw:
-        wait_redis_pass(gw, HELLO_TIMEOUT_S)  # the local proxy re-resolves every 5 s
-    return seen
+class SwarmRecreate:
+    """The `Engine` methods `recreate_env` and `drifted` on swarm (`SwarmEngine`'s)."""
 
+    def recreate_env(self, ctx: StackContext, want: Mapping[str, Mapping[str, str | None]],
+                     say: Callable[[str], None]) -> dict[str, str]:
+        """`Engine.recreate_env` on swarm: deploy what the re-render changed (gateway and pump only,
+        else ConfigError first), wait for the new tasks, check `want` in specs and containers."""
+        changed = render(ctx, placement_groups(ctx))
+        check_pool_only(changed, ctx.model.settings.project)
+        deploy(ctx, changed, say)
+        seen = check_env(ctx.stack, want)
+        with GatewayClient(ctx.gateway_url, ctx.secrets.gateway_secret) as gw:
+            wait_redis_pass(gw, HELLO_TIMEOUT_S)  # the local proxy re-resolves every 5 s
+        return seen
 
-def drifted(ctx: StackContext) -> list[str]:
-    """The services a render of `ctx`'s settings would change against what runs."""
-    changed = render(ctx, placement_groups(ctx))
-    check_pool_only(changed, ctx.model.settings.project)
-    return list(changed)
+    def drifted(self, ctx: StackContext) -> list[str]:
+        """The services a render of `ctx`'s settings would change against what runs."""
+        changed = render(ctx, placement_groups(ctx))
+        check_pool_only(changed, ctx.model.settings.project)
+        return list(changed)

@@ -1,9 +1,6 @@
 """The REDIGOCLUSTER_SHARDCOUNT ladder: set the next rung on every Redis-connected
-component at once, recreate them, wait; stop at the first rung that works.
-
-`climb` drives any `RungRunner` (the real stack, or a fake in tests) and reports every
-attempt. Whether the running releases read the variable at all comes from the tables.
-"""
+component, recreate them, wait; stop at the first rung that works. `climb` drives any
+`RungRunner` and reports every attempt."""
 
 from __future__ import annotations
 
@@ -108,3 +105,14 @@ def climb(runner: RungRunner, releases: Mapping[Component, str], rungs: Sequence
             report.chosen = rung
             break
     return report
+
+
+def ladder_lines(report: LadderReport) -> list[str]:
+    """Human lines for a ladder report: the note, every attempt, then the verdict."""
+    lines = [f"note: {report.note}"]
+    lines += [f"attempt {i}: {a.line()}" for i, a in enumerate(report.attempts, start=1)]
+    if report.chosen is not None:
+        lines.append(f"{SHARDCOUNT_ENV}={report.chosen} works and is remembered for the next up")
+    else:
+        lines.append(f"no {SHARDCOUNT_ENV} rung helped")
+    return lines

@@ -27,8 +27,7 @@ class StackRunner:
         self.timeout = timeout
 
     def apply(self, shardcount: int) -> None:
-        """Remember the rung, re-render (the compose renderer reads it) and recreate the
-        components whose environment changed."""
+        """Remember the rung, re-render, and recreate the components whose environment changed."""
         write_shardcount(self.ctx.state_dir, shardcount)
         render_stack(self.ctx)
         self.ctx.compose.up(list(self.releases), wait=False, no_deps=True)

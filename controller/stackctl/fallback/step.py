@@ -1,10 +1,6 @@
 """The `fallback` step of `up` (only on failure): climb REDIGOCLUSTER_SHARDCOUNT, then
-diagnose (the plan hands it the diagnosis: an action never runs another).
-
-`Deferred` wraps the `tyk` and `health` steps in the plan: their start-up failure is
-recorded for `Fallback` (and reported as failed) instead of ending `up`. Both run alone
-as well.
-"""
+diagnose. `Deferred` wraps the `tyk` and `health` steps so their start-up failure is
+recorded for `Fallback` instead of ending `up`."""
 
 from __future__ import annotations
 
@@ -15,8 +11,7 @@ from stackctl.context import FallbackOutcome, StackContext, StartFailure
 from stackctl.context.health import check_health
 from stackctl.context.render import render_stack
 from stackctl.errors import StepError, ToolError
-from stackctl.fallback.ladder import climb
-from stackctl.fallback.report import ladder_lines
+from stackctl.fallback.ladder import climb, ladder_lines
 from stackctl.fallback.stack_runner import RUNG_TIMEOUT_S, StackRunner
 from stackctl.pipeline import Outcome, Step, deferred_failure, skipped
 from stackctl.rung import (
@@ -34,22 +29,18 @@ class Cause(Protocol):
     @property
     def component(self) -> str:
         """The component it lies in ("" for the stack)."""
-        ...
 
     @property
     def summary(self) -> str:
         """What it is."""
-        ...
 
     @property
     def evidence(self) -> str:
         """What shows it."""
-        ...
 
     @property
     def fix(self) -> str:
         """What to do."""
-        ...
 
 
 class Diagnosed(Protocol):
@@ -58,16 +49,13 @@ class Diagnosed(Protocol):
     @property
     def top(self) -> Cause:
         """The most likely cause."""
-        ...
 
     def as_dict(self) -> dict[str, Any]:
         """JSON view."""
-        ...
 
 
 class Deferred:
-    """Run `inner`; on a StepError, record it for the fallback step and carry on (the step
-    is reported failed). Skipped when an earlier deferred step already failed."""
+    """Run `inner`; a StepError is recorded for the fallback step (reported failed) and run on."""
 
     def __init__(self, inner: Step[StackContext]) -> None:
         self.inner = inner
@@ -86,8 +74,7 @@ class Deferred:
 
 
 class Fallback:
-    """Nothing to do after a clean start; else the ladder, and a diagnosis when no rung
-    helps. Raises StepError naming the most likely cause and its fix."""
+    """The ladder after a failed start, then a diagnosis if no rung helps (StepError: its cause)."""
 
     name = "fallback"
 
@@ -110,7 +97,6 @@ class Fallback:
         runner = StackRunner(ctx, releases, self.rung_timeout or RUNG_TIMEOUT_S)
         report = climb(runner, releases, rungs_after(before))
         outcome = FallbackOutcome(failure, report.as_dict())
-        ctx.results.fallback = outcome
         if report.worked:
             write_last_report(ctx.state_dir, outcome.as_dict())
             try:
@@ -129,7 +115,6 @@ class Fallback:
             raise StepError(self.name, "; ".join(ladder), "see `stackctl doctor --stack`")
         diagnosis = self.diagnose(ctx)
         outcome = FallbackOutcome(outcome.trigger, outcome.ladder, diagnosis.as_dict())
-        ctx.results.fallback = outcome
         write_last_report(ctx.state_dir, outcome.as_dict())
         top = diagnosis.top
         where = f"{top.component}: " if top.component else ""

@@ -1,12 +1,8 @@
-"""`stackctl images build`: each local image from its recipe, skipped when unchanged.
-
-Every image carries the `io.stackctl.inputs` label, a digest of its inputs (recipe files,
-version-table entry, base image id, Go version). A Tyk or Redis image is checked against its
-official image's runtime contract (images/contract.py) before it gets its tag. An image
-whose label matches is skipped; `force` rebuilds. Images are built under a temporary tag
-and retagged only on success, so a failure never leaves a half-built image under the real
-tag. One image failing does not stop the others, except those built on it.
-"""
+"""`stackctl images build`: each local image from its recipe, skipped when its
+`io.stackctl.inputs` label (a digest of recipe files, version entry, base image id, Go
+version) matches unless forced. A Tyk or Redis image is checked against its official
+image's contract before it is tagged; images are built under a temporary tag, so a
+failure never leaves a half-built one, and one failing stops only those built on it."""
 
 from __future__ import annotations
 
@@ -102,10 +98,8 @@ def cache_dir() -> Path:
 
 
 def select(only: Sequence[str]) -> tuple[list[ImageSpec], set[str]]:
-    """The specs to consider (the named ones plus what they are built on) and the named set.
-
-    Raises ConfigError (exit 2) for a name that is not a buildable image.
-    """
+    """The specs to consider (the named ones plus what they are built on) and the named set;
+    ConfigError (exit 2) for a name that is not a buildable image."""
     valid = versions.BUILDABLE
     named: set[str] = set()
     for raw in only:
@@ -148,8 +142,7 @@ BUILD_LABELS = (RELEASE_LABEL, GO_REDIS_LABEL, STORAGE_LABEL,
 
 
 def build_labels(module: GoModule, built: GoBinary) -> dict[str, str]:
-    """The labels of a Tyk image: its release, its Redis client's versions (from the
-    build list, `go list -m`) and the requirement lines `go get` moved."""
+    """A Tyk image's labels: its release, its Redis client's versions and the moved requirements."""
     labels = {RELEASE_LABEL: module.release}
     for path, key in ((versions.GO_REDIS, GO_REDIS_LABEL),
                       (versions.TYK_STORAGE, STORAGE_LABEL)):
@@ -360,11 +353,8 @@ class Builder:
 
 def build_images(only: Sequence[str] = (), force: bool = False, progress: Progress | None = None,
                  cache: Path | None = None) -> BuildReport:
-    """Build the named images (all buildable ones by default) and what they are built on.
-
-    Raises for what stops every image (engine unreachable, disk full, bad names);
-    per-image failures are in the report.
-    """
+    """Build the named images (default: every buildable one) and what they are built on; raises
+    for what stops every image, per-image failures are in the report."""
     specs, named = select(only)
     engine_version()
     with assets.as_directory(*assets.IMAGE_RECIPES) as recipes:  # stack/images

@@ -1,12 +1,7 @@
-"""The official images' runtime contract, as data, and the check of a local image against it.
-
-Each row says what the official image is at run time (user, workdir, entrypoint, cmd,
-whether a shell is there, the paths with their owner and mode, which ones its user can
-write) and where that was read. `check` compares the facts of one image with its row;
-`violations(ref)` reads those facts from the local engine without running the image.
-A local image may differ from the official one only where a row leaves a field open
-(None), and each such place says why.
-"""
+"""The official images' runtime contract, as data (user, workdir, entrypoint, cmd, shell,
+paths with owner, mode and writability, and where each was read), and the check of a
+local image against it. A local image may differ only where a row leaves a field open
+(None), and each such place says why."""
 
 from __future__ import annotations
 

@@ -51,8 +51,7 @@ def digest(doc: Mapping[str, object]) -> str:
 
 def image_digest(spec: ImageSpec, recipe_dir: Path, dep_ids: Mapping[str, str],
                  go_version: str | None = None, shared: Sequence[Path] = ()) -> str:
-    """The inputs digest of one image (the `io.stackctl.inputs` label value); the files of
-    `shared` folders count as recipe files under their folder's name."""
+    """One image's inputs digest (`io.stackctl.inputs`); `shared` folders' files count too."""
     files = recipe_files(recipe_dir)
     for folder in shared:
         files.update({f"{folder.name}/{k}": v for k, v in recipe_files(folder).items()})

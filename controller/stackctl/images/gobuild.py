@@ -1,13 +1,9 @@
-"""Tyk binaries from their Go modules, built on the host with the host's Go toolchain.
-
-The module is downloaded through the Go module proxy into the default module cache,
-copied into a build folder under stackctl's cache (keyed by module version and its
-requirement edits) and built there with cgo and `-tags goplugin`, the release injected
-with `-ldflags -X`. A module with `requires` gets its go.mod restored to the release's and
-then `go get` of those versions; the requirement lines that moved are kept in the build
-folder (go.mod.released, go-mod-edits.txt) and returned. GOMODCACHE and GOCACHE stay the
-user's, so warm builds are fast.
-"""
+"""Tyk binaries from their Go modules, built on the host with its Go toolchain: the module
+is downloaded through the proxy, copied into a build folder in stackctl's cache (keyed by
+version and requirement edits) and built with cgo and `-tags goplugin`, the release
+injected with `-ldflags -X`. A module with `requires` gets the release's go.mod back,
+then `go get` of those versions; the moved lines are kept (go.mod.released,
+go-mod-edits.txt) and returned. GOMODCACHE and GOCACHE stay the user's."""
 
 from __future__ import annotations
 
@@ -135,8 +131,7 @@ def build_dir(cache: Path, module: GoModule) -> Path:
 
 
 def requirements(go_mod: str) -> dict[str, str]:
-    """path -> version of every `require` line of a go.mod text (single and block form;
-    replace and exclude lines are not requirements)."""
+    """path -> version of every `require` line of a go.mod text (single and block form)."""
     out: dict[str, str] = {}
     block = ""
     for line in go_mod.splitlines():
@@ -156,8 +151,7 @@ def requirements(go_mod: str) -> dict[str, str]:
 
 
 def moved(before: str, after: str) -> tuple[Moved, ...]:
-    """The requirement lines that differ between two go.mod texts, by path, and the `go`
-    directive when it moved too (as path "go")."""
+    """The requirement lines that differ between two go.mod texts (the `go` directive as "go")."""
     old, new = requirements(before), requirements(after)
     lines = [Moved(p, old.get(p, ""), new.get(p, ""))
              for p in sorted(old.keys() | new.keys()) if old.get(p) != new.get(p)]
@@ -169,8 +163,7 @@ def moved(before: str, after: str) -> tuple[Moved, ...]:
 
 def _edit_requirements(module: GoModule, src: Path, released: Path,
                        env: dict[str, str]) -> tuple[Moved, ...]:
-    """Restore the release's go.mod and go.sum, `go get` the module's `requires`, record
-    the lines that moved beside `src` (go.mod.released, go-mod-edits.txt)."""
+    """Restore the release's go.mod/go.sum, `go get` the `requires`, keep what moved."""
     for name in ("go.mod", "go.sum"):
         shutil.copyfile(released / name, src / name)
         (src / name).chmod(0o644)

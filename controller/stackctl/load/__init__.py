@@ -1,8 +1,5 @@
-"""Load engines: `builtin` (asyncio + uvloop, raw HTTP/1.1, open model) and `wrk`.
-
-The only package that starts load. `plan` holds what is asked and what was measured,
-`stats` the percentile math, `builtin` and `wrk` the engines.
-"""
+"""Load engines, the only package that starts load: `builtin` (asyncio + uvloop, raw
+HTTP/1.1, open model) and `wrk`."""
 
 from stackctl.load.plan import LoadPlan, LoadResult
 

@@ -1,18 +1,12 @@
 """The builtin engine: asyncio at a constant arrival rate over keep-alive HTTP/1.1
-connections, one per worker, responses parsed by llhttp (httptools), on uvloop.
-
-Request `n` is due at `t0 + n / rate`. Whichever of the `connections` workers is free
-takes the next due request, so a slow answer does not slow the schedule down; latency
-is measured from the due time (coordinated omission accounted for) and, for reference,
-from the actual send. A stack that falls behind gets every due request late, not fewer
-requests. With `rate == 0` the workers send back to back until the duration ends (closed
-model). Every run is bounded by the plan's request budget and its deadline.
-
-Why not an HTTP client library: aiohttp's client spends about 300 us of CPU per request
-here (3,000-4,000 req per CPU-second, `benchmarks/smoke_engines.py`), a third of the
-10,000 the engine must reach. The requests are fixed GETs, so each key's request bytes
-are built once and written as they are; only the answers need a real parser.
-"""
+connections, one per worker, answers parsed by llhttp (httptools), on uvloop. Request
+`n` is due at `t0 + n / rate`; whichever worker is free takes the next due one, so a
+slow answer does not slow the schedule, and latency is measured from the due time
+(coordinated omission accounted for) and from the send. `rate == 0`: back to back
+(closed model). Every run is bounded by the plan's request budget and deadline. No HTTP
+client library: aiohttp's costs about 300 us of CPU per request here
+(`benchmarks/smoke_engines.py`), a third of the 10,000 req/s needed; the fixed GETs are
+built once as bytes."""
 
 from __future__ import annotations
 
@@ -144,9 +138,8 @@ class _Connection(asyncio.Protocol):
 
 @dataclass
 class Live:
-    """Read while a run goes on, from another thread: `sent` counts requests actually
-    written (at their send, not their answer); setting `stop` ends the run early (no
-    new request is sent; those in flight finish or time out)."""
+    """Read during a run from another thread: `sent` counts requests written; setting `stop`
+    ends the run early (nothing new is sent; those in flight finish or time out)."""
 
     sent: int = 0
     stop: bool = False
@@ -277,8 +270,7 @@ def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop]:
 
 
 def run_builtin(plan: LoadPlan, live: Live | None = None) -> LoadResult:
-    """Run `plan` on a fresh event loop and return what it measured (`live`: counts and
-    a stop switch another thread may read and set while it runs)."""
+    """Run `plan` on a fresh event loop (`live`: counts and a stop switch for another thread)."""
     if plan.connections < 1:
         raise ValueError("connections must be >= 1")
     tgt = target(plan)

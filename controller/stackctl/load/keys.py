@@ -66,16 +66,14 @@ def new_api(gw: GatewayClient) -> SmokeSetup:
 
 
 def create(gw: GatewayClient, keys: int, limit: int) -> SmokeSetup:
-    """Create a fresh API, reload, and create the keys (what was made is removed again
-    when a step fails)."""
+    """Create a fresh API, reload, and create the keys (removed again when a step fails)."""
     made = new_api(gw)
     return create_keys(gw, made.api_id, made.listen_path, keys, limit, drop_api=True)
 
 
 def create_keys(gw: GatewayClient, api_id: str, listen_path: str, keys: int, limit: int,
                 drop_api: bool = False) -> SmokeSetup:
-    """The keys for an API that exists, a third of them limited (`key_limits`); the keys
-    made are deleted again when one fails (and the API too with `drop_api`)."""
+    """Keys for an existing API, a third limited (`key_limits`); all deleted again on a failure."""
     made: list[SmokeKey] = []
     try:
         for rate, limited in key_limits(keys, limit):
@@ -92,8 +90,7 @@ def create_keys(gw: GatewayClient, api_id: str, listen_path: str, keys: int, lim
 
 
 def wait_serving(gw: GatewayClient, setup: SmokeSetup) -> int:
-    """Poll the API with an unlimited key until it answers 200 (the reload took).
-    Returns how many requests it sent (the gateway records each one)."""
+    """Poll the API with an unlimited key until it answers 200; the requests sent (recorded)."""
     key = next(k for k in setup.keys if not k.limited).key.get_secret_value()
     deadline = time.monotonic() + READY_TIMEOUT_S
     sent, last = 0, "no answer"
@@ -148,8 +145,7 @@ def cleanup(gw: GatewayClient, setup: SmokeSetup) -> list[str]:
 
 def unlimited_keys(gw: GatewayClient, api_id: str, listen_path: str, keys: int
                    ) -> SmokeSetup:
-    """`keys` unlimited keys for an API that exists (the sweep's: it measures pools, not
-    rate limits)."""
+    """`keys` unlimited keys for an existing API (the sweep's: it measures pools, not limits)."""
     made = []
     for _ in range(keys):
         key, key_hash = gw.create_key_hashed(session(api_id, UNLIMITED_RATE, LIMIT_PER_S))

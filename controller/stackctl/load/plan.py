@@ -13,11 +13,8 @@ GRACE_S = 5.0
 
 @dataclass(frozen=True)
 class LoadPlan:
-    """One load run: where, how long, how hard, with which keys.
-
-    Request `n` carries key `n % len(keys)` in `header`. `rate` > 0 is an open model
-    (constant arrival rate); `rate` == 0 sends as fast as `connections` allow.
-    """
+    """One load run: where, how long, how hard, with which keys. Request `n` carries key
+    `n % len(keys)` in `header`; `rate` > 0 is an open model, 0 as fast as `connections` allow."""
 
     url: str
     keys: tuple[str, ...]
@@ -43,10 +40,8 @@ class LoadPlan:
 
 @dataclass(frozen=True)
 class SliceCounts:
-    """Answers counted per fixed slice of wall-clock time, for engines that give no
-    per-request times (wrk): slice `i` covers `[start + i * width_s, start + (i + 1) *
-    width_s)` in time.time() seconds. The first and last slices are partial (the run
-    started and stopped inside them)."""
+    """Answers per fixed wall-clock slice, for engines without per-request times (wrk): slice `i`
+    is `[start + i * width_s, start + (i + 1) * width_s)`; the edge slices are partial."""
 
     start: float
     width_s: float

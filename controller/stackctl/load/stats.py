@@ -1,9 +1,6 @@
-"""Latency percentiles (nearest rank) and the coordinated-omission correction.
-
-An open-model engine knows when each request *should* have been sent. Measuring from
-that intended time, not from the moment a free connection finally sent it, keeps the
-queueing delay a stalled server causes in the figures (Gil Tene's coordinated omission).
-"""
+"""Latency percentiles (nearest rank). An open-model engine measures from when each request
+was due, not when a free connection sent it, so a stalled server's queueing delay stays
+in the figures (Gil Tene's coordinated omission)."""
 
 from __future__ import annotations
 
@@ -33,20 +30,9 @@ def summarize(values_s: Sequence[float]) -> dict[str, float]:
     return {f"p{pct:g}": round(percentile(ordered, pct) * 1000, 3) for pct in PERCENTILES}
 
 
-def corrected_latencies(intended: Sequence[float], sent: Sequence[float],
-                        done: Sequence[float]) -> tuple[list[float], list[float]]:
-    """(corrected, uncorrected) latencies: `done - intended` and `done - sent`."""
-    if not len(intended) == len(sent) == len(done):
-        raise ValueError("intended, sent and done must have the same length")
-    corrected = [d - i for i, d in zip(intended, done, strict=True)]
-    uncorrected = [d - s for s, d in zip(sent, done, strict=True)]
-    return corrected, uncorrected
-
-
 @dataclass(frozen=True)
 class Slice:
-    """One stretch of a run: answered requests per second and their p99 (ms; None when
-    the engine gives answer counts only, wrk)."""
+    """One stretch of a run: answers per second and their p99 (ms; None from wrk's counts)."""
 
     start_s: float
     end_s: float
@@ -61,8 +47,7 @@ class Slice:
 
 def slices(timeline: Sequence[tuple[float, float, int]], elapsed_s: float, n: int = 5
            ) -> list[Slice]:
-    """The run cut into `n` equal stretches by completion time (a timeline as
-    `LoadResult.timeline`); unanswered requests count in neither figure."""
+    """The run cut into `n` equal stretches by completion time (unanswered: in none)."""
     if n < 1 or elapsed_s <= 0:
         return []
     width = elapsed_s / n
@@ -79,18 +64,15 @@ def slices(timeline: Sequence[tuple[float, float, int]], elapsed_s: float, n: in
 
 
 def trimmed(counts: SliceCounts) -> SliceCounts | None:
-    """Without the partial first and last slices (the run began and ended inside them);
-    None when fewer than three slices remain."""
+    """Without the partial first and last slices; None when fewer than three remain."""
     if len(counts.counts) < 5:
         return None
     return SliceCounts(counts.start + counts.width_s, counts.width_s, counts.counts[1:-1])
 
 
 def merge_counts(parts: Sequence[SliceCounts | None]) -> SliceCounts | None:
-    """Several concurrent runs' counts (the load tasks') as one over the span where all
-    of them ran, partial edge slices left out: outside it the sum would show one run
-    starting or stopping, not the stack. None when one has no counts, their widths
-    differ, or they never overlap."""
+    """Concurrent runs' counts (the load tasks') as one over the span where all ran, partial
+    edge slices left out; None when one has no counts, widths differ, or they never overlap."""
     kept = [trimmed(p) if p is not None else None for p in parts]
     if not kept or any(k is None for k in kept):
         return None
@@ -111,9 +93,8 @@ def merge_counts(parts: Sequence[SliceCounts | None]) -> SliceCounts | None:
 
 
 def count_slices(counts: SliceCounts | None, n: int = 5) -> list[Slice]:
-    """The run cut into `n` equal stretches from per-slice answer counts (each slice goes
-    to the stretch holding its middle); p99 is unknown per stretch. Empty when there are
-    fewer slices than stretches."""
+    """The run cut into `n` equal stretches from per-slice counts (a slice goes to the stretch
+    holding its middle; p99 unknown); empty with fewer slices than stretches."""
     if counts is None or n < 1 or len(counts.counts) < n:
         return []
     span = counts.width_s * len(counts.counts)
@@ -127,8 +108,7 @@ def count_slices(counts: SliceCounts | None, n: int = 5) -> list[Slice]:
 
 
 def answers_between(counts: SliceCounts | None, start: float, end: float) -> float | None:
-    """Answers between two wall-clock instants (a slice cut by either counts pro rata);
-    None without counts."""
+    """Answers between two wall-clock instants (cut slices pro rata); None without counts."""
     if counts is None:
         return None
     total = 0.0

@@ -24,8 +24,7 @@ class Steadiness:
 
 
 def steadiness(parts: Sequence[Slice]) -> Steadiness:
-    """A stack that degrades under sustained load (connection churn, port exhaustion, a
-    growing queue) fails here even when the whole run's averages look fine."""
+    """A stack degrading under sustained load fails here even when the averages look fine."""
     if len(parts) < 2 or parts[0].requests == 0:
         return Steadiness(False, "no timeline: the run answered nothing, or too briefly "
                           "to cut into fifths")

@@ -1,13 +1,8 @@
-"""The wrk engine: the command, the keys file, and the parsing of its JSON summary.
-
-wrk runs on the host against the published port when it is installed there, otherwise
-from the `load` image on the project's front network. One thread per key (wrk's Lua
-`response()` does not say which request an answer belongs to, a thread does), so the
-script can count statuses per key. wrk is a closed model: `rate` becomes a pause per
-connection, and its latencies are not corrected for coordinated omission. The script also
-counts answers per slice of wall-clock time (`LoadResult.answers`: the timeline the steady
-check reads) and reports wrk's own CPU time.
-"""
+"""The wrk engine: the command, the keys file, and the parsing of its JSON summary. wrk runs
+on the host when installed there, else from the `load` image on the front network. One
+thread per key (a thread knows which request an answer belongs to), so the script counts
+statuses per key, answers per slice of wall-clock time, and wrk's own CPU. wrk is a
+closed model: `rate` becomes a pause per connection, latencies are not corrected."""
 
 from __future__ import annotations
 
@@ -94,8 +89,7 @@ def parse_wrk_output(text: str, keys: int, started_at: float = 0.0, connections:
 
 
 def parse_slices(data: Any) -> SliceCounts | None:
-    """The script's `slices` object ({width_ms, first, counts}) -> SliceCounts; None when
-    absent or empty (an older script, or no answer)."""
+    """The script's `slices` ({width_ms, first, counts}) -> SliceCounts; None if absent/empty."""
     if not isinstance(data, dict) or not data.get("counts"):
         return None
     width = int(data["width_ms"]) / 1000
@@ -125,10 +119,8 @@ Runner = Callable[[list[str]], str]
 
 def run_wrk_plan(plan: LoadPlan, url: str, work_dir: Path, runner: Runner,
                  script: str | None = None, keys_dir: str | None = None) -> LoadResult:
-    """Write the script and the keys file (0600) into `work_dir`, run wrk through
-    `runner`, parse; both files are removed afterwards.
-
-    `script` / `keys_dir` are the paths wrk sees (inside a container they differ)."""
+    """Write the script and the keys file (0600) into `work_dir`, run wrk through `runner`,
+    parse, remove both; `script` / `keys_dir` are the paths wrk sees."""
     keys_path = write_keys_file(work_dir, plan.keys)
     local_script = script_file(work_dir, f"{keys_path.name}.lua")  # one per run, as the keys
     try:
@@ -158,7 +150,7 @@ def run_in_network(plan: LoadPlan, url: str, work_dir: Path, image: str, network
                              mounts=[(str(work_dir.resolve()), f"{CONTAINER_DIR}/keys")],
                              labels=role_labels(ROLE_LOAD))
         if not result.ok:
-            last = (result.stderr.strip().splitlines() or [f"exit {result.returncode}"])[-1]
+            last = result.last_error(f"exit {result.returncode}")
             raise ToolError(f"wrk in {image}: {last}")
         return result.stdout
 

@@ -1,9 +1,5 @@
-"""What a load figure cost and who saturated: snapshots of the stack's counters (gateway
-and Redis CPU and memory, the gateways' connections, Redis commands, the host's and the
-load generator's CPU) and the `Cost` between two of them.
-
-Layer 3: reads through `runtime`; never imports smoke, sweep, steps or cli.
-"""
+"""What a load figure cost and who saturated: snapshots of the stack's counters and the
+`Cost` between two of them. Reads through `runtime`; never imports an action."""
 
 from stackctl.meter.commandstats import PROBE_COMMANDS
 from stackctl.meter.cost import UPSTREAM_PORT, Cost, cost

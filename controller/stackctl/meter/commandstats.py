@@ -1,6 +1,5 @@
 """Every Redis node's `INFO commandstats` (calls per command since start) and connections
-received, read through a `NodeExec` (the node containers, with the stack's redis-cli helper:
-user, password, TLS from lib.sh)."""
+received, through a `NodeExec` with the stack's redis-cli helper (lib.sh)."""
 
 from __future__ import annotations
 
@@ -73,9 +72,8 @@ def is_replica(text: str) -> bool:
 
 
 def read_node_counts(run: NodeExec, node: str) -> tuple[NodeCommands, int | None]:
-    """One node's commandstats and connections received (None: unread). A replica has
-    no commands: its counts are the writes it replays from its primary (Tyk sends
-    replicas nothing), and counting them would count every write twice."""
+    """One node's commandstats and connections received (None: unread). A replica has none:
+    its counts replay its primary's writes (Tyk sends it nothing), so they would count twice."""
     result = run(node, ["sh", "-c", COMMANDSTATS_SCRIPT], {"STACKCTL_CLI_TIMEOUT": CLI_TIMEOUT_S})
     received = parse_connections_received(result.stdout) if result.ok else None
     if result.ok and is_replica(result.stdout):
@@ -87,25 +85,18 @@ def read_node_counts(run: NodeExec, node: str) -> tuple[NodeCommands, int | None
     return Unavailable(f"{node}: INFO commandstats: {why[-1]}"), received
 
 
-def read_node(run: NodeExec, node: str) -> NodeCommands:
-    """One node's commandstats (`read_node_counts` without the connections)."""
-    return read_node_counts(run, node)[0]
-
-
 NodeCounts = tuple[NodeCommands, int | None]
 
 
 def submit_reads(pool: ThreadPoolExecutor, run: NodeExec, nodes: Sequence[str]
                  ) -> dict[str, Future[NodeCounts]]:
-    """Start reading every node's counts on `pool` (the caller reads other things
-    meanwhile and collects with `collect`)."""
+    """Start reading every node's counts on `pool` (collected later with `collect`)."""
     return {n: pool.submit(read_node_counts, run, n) for n in nodes}
 
 
 def collect(futures: Mapping[str, Future[NodeCounts]]
             ) -> tuple[dict[str, NodeCommands], dict[str, int]]:
-    """The submitted reads' answers: commands by node (a failed read becomes
-    Unavailable) and connections received by node (the nodes that answered)."""
+    """The reads' answers: commands by node (failed: Unavailable), connections by node answering."""
     commands: dict[str, NodeCommands] = {}
     received: dict[str, int] = {}
     for node, future in futures.items():

@@ -1,6 +1,5 @@
-"""What a load run cost, from two snapshots and the request count: CPU per request and
-cores, Redis commands per request, new connections per request, the load generator's
-and the machine's share, and who saturated."""
+"""What a load run cost from two snapshots and the request count: CPU, Redis commands and
+new connections per request, the load generator's and the machine's share, saturation."""
 
 from __future__ import annotations
 
@@ -24,13 +23,10 @@ MIB = 1024 * 1024
 
 @dataclass(frozen=True)
 class Cost:
-    """What `requests` requests cost between two snapshots; None where a reading was
-    unavailable (`unavailable` says why) or there were no requests.
-
-    `new_connections_per_request` is the gateways' namespaces' ActiveOpens delta per
-    request: upstream and Redis connections together (and one per run of the gateway's
-    healthcheck). Redis counts leave out stackctl's probe commands (`PROBE_COMMANDS`);
-    Redis cores are the node containers' cgroup CPU (healthchecks included)."""
+    """What `requests` requests cost between two snapshots (None where a reading was unavailable,
+    see `unavailable`, or without requests). New connections: the gateways' ActiveOpens per
+    request (upstream, Redis, healthcheck); Redis counts leave out `PROBE_COMMANDS`; Redis
+    cores are the nodes' cgroup CPU (healthchecks included)."""
 
     seconds: float
     requests: int
@@ -146,8 +142,7 @@ def cost(before: Snapshot, after: Snapshot, requests: int, pool_timeouts: int = 
 
 
 def connections_received(before: Snapshot, after: Snapshot) -> int | None:
-    """Connections the Redis nodes received between two snapshots, less the one each
-    node's read in `after` made itself; None unless every node was read both times."""
+    """Connections the nodes received between two snapshots, less the reads' own; None if unread."""
     nodes = set(after.nodes) or set(after.commands)
     if not nodes or any(n not in before.connections_received
                         or n not in after.connections_received for n in nodes):
@@ -294,8 +289,7 @@ def _machine(before: Snapshot, after: Snapshot, missing: list[str]
 
 def _shares(seconds: float, cores: int, busy_s: float | None, gateway_s: float | None,
             redis_s: float, loadgen_s: float) -> dict[str, float]:
-    """Percent of all cores used by the gateways, Redis, the load generator and the rest
-    of the machine (Docker, healthchecks, other tenants); empty without host readings."""
+    """Percent of all cores used by gateways, Redis, load generator, the rest; {} if unread."""
     if busy_s is None or gateway_s is None:
         return {}
     capacity = seconds * cores / 100.0

@@ -15,9 +15,8 @@ ANALYTICS_DIR = "analytics"
 
 
 def count_records(csv_dir: Path, api_id: str) -> int:
-    """Records for `api_id` in every csv file of the sink (header rows excluded).
-
-    Parsed with the csv module: a field may hold quoted commas or newlines."""
+    """Records for `api_id` in every csv file of the sink (headers excluded; parsed with the
+    csv module: a field may hold quoted commas or newlines)."""
     total = 0
     for path in sorted(csv_dir.glob("*.csv")):
         try:
@@ -29,8 +28,7 @@ def count_records(csv_dir: Path, api_id: str) -> int:
 
 
 def count_in_text(text: str, api_id: str) -> int:
-    """Records for `api_id` in csv files given as one text, one file after the other
-    (each with its header, as `cat *.csv` prints them)."""
+    """Records for `api_id` in csv files given as one text (`cat *.csv`: each with its header)."""
     return _count_rows(csv.reader(io.StringIO(text, newline="")), api_id)
 
 

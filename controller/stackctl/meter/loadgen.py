@@ -12,8 +12,7 @@ def self_cpu_seconds() -> float:
 
 
 def children_cpu_seconds() -> float:
-    """CPU seconds of this process's children that have exited and been waited for (wrk
-    run to completion): a child still running counts only once it ends."""
+    """CPU seconds of this process's exited and waited-for children (wrk run to completion)."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
 

@@ -22,9 +22,8 @@ def _requests(result: LoadResult | list[LoadResult]) -> int:
 def metered(source: MeterSource, pool_timeouts: Callable[[float], int],
             loadgen_cpu: Callable[[], float], run: Callable[[], R]
             ) -> tuple[R, Cost | None, str]:
-    """`run()` between two snapshots of `source`, with the gateways' pool timeouts since
-    its start (`pool_timeouts(since)`); the result, its cost (None, and why, when the
-    stack's counters cannot be read from here)."""
+    """`run()` between two snapshots of `source`, with the gateways' pool timeouts since its
+    start; the result and its cost (None, and why, when the counters cannot be read here)."""
     since = time.time()
     try:
         before = read_snapshot(source, loadgen_cpu)

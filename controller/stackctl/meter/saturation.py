@@ -42,8 +42,7 @@ class Load:
 
 
 def judge(load: Load) -> tuple[str, tuple[str, ...]]:
-    """(verdict, reasons): the first rule that holds names the verdict; every rule that
-    holds gives a sentence; "none" gives one sentence with the figures."""
+    """(verdict, reasons): the first rule that holds names it; each holding rule adds a sentence."""
     found: list[tuple[str, str]] = []
     if load.pool_timeouts > 0:
         found.append(("redis-pool", f"{load.pool_timeouts} Redis pool timeouts in the "

@@ -1,10 +1,6 @@
-"""What the stack has used up to an instant: the gateways' and Redis nodes' cgroup CPU and
-memory, the gateways' TCP counters, every node's command counts and connections received,
-the host's CPU and the load generator's CPU. Two snapshots make a `Cost`.
-
-A snapshot reads through a `MeterSource`: which containers on this machine are the
-gateways and the Redis nodes, and how to run a command against a node: the stack's
-engine gives it (`Engine.meter_source`)."""
+"""What the stack has used up to an instant (cgroup CPU and memory, TCP counters, Redis
+command counts and connections, host and load-generator CPU), read through the engine's
+`MeterSource`. Two snapshots make a `Cost`."""
 
 from __future__ import annotations
 
@@ -33,22 +29,18 @@ Reading = ContainerUsage | Unavailable
 
 
 class MeterSource(Protocol):
-    """Where a snapshot reads a stack's counters on this machine. `read_snapshot` asks
-    `gateways()` first each time (a source may list its containers there), then
-    `nodes()`, then runs `exec_node` for every node."""
+    """Where a snapshot reads a stack's counters here: `gateways()` first each time (a source
+    may list its containers there), then `nodes()`, then `exec_node` per node."""
 
     def gateways(self) -> Mapping[str, str]:
         """The gateway containers to meter: label -> container name."""
-        ...
 
     def nodes(self) -> Mapping[str, str | Unavailable]:
         """Every Redis node: node name -> its container here (or why it has none)."""
-        ...
 
     def exec_node(self, node: str, command: Sequence[str], env: Mapping[str, str]
                   ) -> ExecResult:
         """Run `command` against the node `node` (a `commandstats.NodeExec`)."""
-        ...
 
 
 @dataclass(frozen=True)
@@ -67,8 +59,7 @@ class Snapshot:
 
 
 def read_snapshot(source: MeterSource, loadgen_cpu: Callable[[], float]) -> Snapshot:
-    """Read everything once: the nodes' counts in parallel threads while this thread
-    reads the containers (one `docker inspect`) and /proc."""
+    """Read everything once: node counts in threads while this thread reads containers and /proc."""
     load_wrapper()  # before the threads: python-on-whales' imports can deadlock
     start = time.monotonic()
     gateways, nodes = dict(source.gateways()), dict(source.nodes())

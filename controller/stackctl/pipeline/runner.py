@@ -15,8 +15,7 @@ Done = Literal["ok", "failed", "skipped"]
 
 @dataclass(frozen=True)
 class Outcome:
-    """What a step may return instead of a plain detail: `skipped` (the step does not
-    apply) or `failed` (a failure the plan defers to a later step; the run goes on)."""
+    """A step's result other than a detail: `skipped`, or `failed` (deferred; the run goes on)."""
 
     status: Done
     detail: str
@@ -56,8 +55,7 @@ class StepResult:
 
 def run_steps(steps: Sequence[Step[Ctx]], ctx: Ctx, progress: Progress,
               results: list[StepResult] | None = None) -> list[StepResult]:
-    """Run `steps` in order; stop at the first failure, re-raised as StepError. Every
-    step's result goes into `results` (when given) as it ends, the failed one included."""
+    """Run `steps` in order, each result into `results`; the first failure as StepError."""
     results = [] if results is None else results
     for step in steps:
         progress.emit(StepEvent(step.name, "start"))

@@ -1,6 +1,2 @@
-"""Compose rendering: the stack's compose file and its parts.
-
-`stack` (the whole file: cluster + Tyk), `cluster` (the Redis Cluster's services), `pro`
-(profile pro: dashboard and PostgreSQL), `external` (redis.mode = external), `reference`
-(the checked-in compose/ stack for plain `docker compose`).
-"""
+"""Compose rendering: the stack's compose file and its parts (cluster, profile pro, external
+Redis, the checked-in reference stack)."""

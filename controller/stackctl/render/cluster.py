@@ -1,13 +1,8 @@
 """The Redis Cluster's Compose services: N x (1 + R) nodes, `cluster-init`, `cluster-gate`.
-
-Nodes sit on the `redis` network (`internal: true`, subnet and addresses pinned by the
-model) and keep nodes.conf on a named volume, so a later `up` rejoins the same cluster.
-`cluster-init` creates the cluster once (stack/redis/cluster-init.sh); `cluster-gate`
-depends on its successful completion and turns healthy once stack/redis/cluster-ready.sh
-passes (stack/redis/gate-health.sh), so `compose up --wait` returns when the cluster is
-ready. The gate is a start-up barrier: it stays healthy after that first pass, and the
-live cluster is read by `stackctl status` (cluster.status).
-"""
+Nodes sit on the internal `redis` network at pinned addresses and keep nodes.conf on a
+named volume, so a later `up` rejoins the same cluster. `cluster-init` creates the
+cluster once; `cluster-gate` turns healthy once cluster-ready.sh first passes (a start-up
+barrier; `stackctl status` reads the live cluster)."""
 
 from __future__ import annotations
 
@@ -74,8 +69,7 @@ def _client_mounts(model: StackModel, files: RedisFiles, identity: str) -> list[
 
 
 def _node_network(model: StackModel, node: RedisNode) -> dict[str, Any]:
-    """A node's pinned address; in hostname mode also the configuration-endpoint alias
-    (Docker's DNS answers it with every node that carries it)."""
+    """A node's pinned address; with hostname endpoints also the configuration-endpoint alias."""
     net: dict[str, Any] = {"ipv4_address": str(node.ip)}
     if model.hostname_endpoints:
         net["aliases"] = [CONFIG_ENDPOINT]
@@ -155,8 +149,7 @@ def cluster_services(model: StackModel, files: RedisFiles, image: str) -> dict[s
 
 def write_cluster_compose(model: StackModel, files: RedisFiles, image: str,
                           path: Path | None = None) -> Path:
-    """Write a cluster-only compose file (JSON, which Compose reads as YAML) and return its
-    path (default `<state_dir>/compose.cluster.json`)."""
+    """Write a cluster-only compose file (default `<state_dir>/compose.cluster.json`); its path."""
     target = path if path is not None else model.settings.state_dir / "compose.cluster.json"
     atomic_write_json(target, {"name": model.settings.project,
                                **cluster_services(model, files, image)})
@@ -165,7 +158,5 @@ def write_cluster_compose(model: StackModel, files: RedisFiles, image: str,
 
 def write_cluster_project(model: StackModel, secrets: Secrets, image: str,
                           path: Path | None = None) -> Path:
-    """Render the Redis files and write the cluster-only compose file (tests, benchmarks).
-
-    TLS modes need the PKI in place first (`pki.ensure_pki`)."""
+    """Render the Redis files and the cluster-only compose file (tests; TLS needs `ensure_pki`)."""
     return write_cluster_compose(model, render_redis(model, secrets), image, path)

@@ -1,11 +1,7 @@
-"""Profile pro's part of the compose file: the Tyk Dashboard and its PostgreSQL.
-
-PostgreSQL lives on the internal `store` network with the dashboard and the pump; the
-gateway has no address there. The dashboard is published on `network.bind` only. No secret
-is put in an environment: the database reads its password from a Compose secret (a 0600
-file), the dashboard its licence from a mounted 0600 config file (in the env form too:
-`dashboard-licence.conf` then holds only the licence).
-"""
+"""Profile pro's part of the compose file: the Tyk Dashboard and its PostgreSQL on the
+internal `store` network (the gateway has no address there); the dashboard published on
+`network.bind` only. No secret in an environment: the database's password is a Compose
+secret, the dashboard's licence a mounted 0600 config file."""
 
 from __future__ import annotations
 
@@ -68,8 +64,7 @@ def pg_ready() -> list[str]:
 
 
 def pro_compose(model: StackModel, files: ProFiles) -> dict[str, Any]:
-    """`services`, `networks`, `volumes` and `secrets` to merge into the stack's compose
-    file; the pump's extra network comes from `join_store`."""
+    """`services`, `networks`, `volumes` and `secrets` to merge into the stack's compose file."""
     images = stack_images(model.settings)
     s = model.settings
     postgres = {
@@ -111,8 +106,7 @@ def pro_compose(model: StackModel, files: ProFiles) -> dict[str, Any]:
 
 
 def join_store(model: StackModel, services: dict[str, Any]) -> None:
-    """The pump joins the store network (its sql pumps write there) and waits for the
-    database; every gateway waits for the dashboard it registers with."""
+    """The pump joins the store network, waiting for the database; gateways for the dashboard."""
     pump = services["pump"]
     pump["networks"] = {**pump["networks"], STORE_NETWORK: {
         "ipv4_address": str(store_ip(model, "pump"))}}

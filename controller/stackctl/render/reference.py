@@ -1,12 +1,8 @@
 """The reference Compose stack in `compose/`: the default stack rendered for plain
-`docker compose`, with relative paths and secrets read from `compose/.env`.
-
-It is the renderer's own output, post-processed: every bind mount made relative to
-`compose/`, the stack's scripts and Tyk assets taken from `stack/`, images overridable from
-`.env`, and every secret left out of the files: Redis reads its password from a Compose
-secret (sourced from the REDIS_PASSWORD variable), gateway and pump from environment
-variables that override their config files. A test fails when `compose/` drifts from this.
-"""
+`docker compose`, post-processed: bind mounts relative to `compose/`, scripts and Tyk
+assets from `stack/`, images overridable from `.env`, and no secret in the files (Redis
+reads a Compose secret, gateway and pump environment variables). A test fails when
+`compose/` drifts from this."""
 
 from __future__ import annotations
 
@@ -113,8 +109,7 @@ def _secret_mounts(service: dict[str, Any]) -> None:
 
 
 def reference_compose(settings: Settings, render_dir: Path) -> dict[str, Any]:
-    """The reference compose model for `settings` (normally the defaults); bind paths are
-    relative to compose/, wherever the files are written."""
+    """The reference compose model for `settings`; bind paths relative to compose/."""
     model = build_model(settings)
     secrets = _placeholder_secrets()
     redis = render_redis(model, secrets)
@@ -167,9 +162,8 @@ def reference_compose(settings: Settings, render_dir: Path) -> dict[str, Any]:
 
 
 def _tyk_volumes(doc: dict[str, Any], redis_image: str) -> None:
-    """The Tyk services run as `TYK_USER` (no shell: no healthcheck, no probe here) and
-    write into named volumes a one-shot job (the Redis image, root) seeds and hands to
-    that user: a bind of a checkout directory could not be written by it."""
+    """The Tyk services run as `TYK_USER` (no shell, no healthcheck) and write into volumes a
+    root one-shot job seeds and hands to that user (a checkout bind is not writable to it)."""
     targets = {target: name for name, target in VOLUMES.items()}
     for service in doc["services"].values():
         if PROBE_KEY not in service:
@@ -201,8 +195,7 @@ def _tyk_volumes(doc: dict[str, Any], redis_image: str) -> None:
 
 
 def render_reference(out_dir: Path | None = None) -> list[Path]:
-    """Render the default stack into `out_dir` (compose.yaml, redis/*.conf, tyk/*.conf);
-    by default the checkout's compose/ (ConfigError outside a checkout)."""
+    """Render the default stack into `out_dir` (default the checkout's compose/: ConfigError)."""
     if out_dir is None:
         if REFERENCE_DIR is None:
             raise ConfigError("--out", "no checkout to write the reference stack (compose/) "

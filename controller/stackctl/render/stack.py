@@ -1,8 +1,5 @@
 """The whole stack's compose file: the Redis Cluster plus Tyk Gateway, Pump and upstream.
-
-Only the gateway is published, on `network.bind` (127.0.0.1 by default). Redis stays on
-the internal `redis` network; gateway and pump join both networks at pinned addresses.
-"""
+Only the gateway is published (on `network.bind`); Redis stays on the internal network."""
 
 from __future__ import annotations
 

@@ -1,7 +1,5 @@
-"""The Tyk side of the compose file: gateway (and its replicas), pump and upstream, and
-the files they mount, with the helpers the stack's other renderers share (bind mounts,
-env form, config digests). Assembled into the whole file by `render.stack`.
-"""
+"""The Tyk side of the compose file (gateway and its replicas, pump, upstream, their mounted
+files) and the helpers the other renderers share (bind mounts, env form, digests)."""
 
 from __future__ import annotations
 
@@ -96,16 +94,13 @@ class TykFiles:
 
 
 def run_as(image_uid: int, gid: int | None = None) -> str:
-    """A Tyk container's `user`: the image's own user with the rendered files' group (the
-    host user's), so 0640 files are readable by it and by nobody else beyond the owner."""
+    """A Tyk container's `user`: its image's user with the host user's group (reads 0640 files)."""
     return f"{image_uid}:{os.getgid() if gid is None else gid}"
 
 
 def open_to_group(*paths: Path, writable: tuple[Path, ...] = ()) -> None:
-    """Modes for what is mounted into a Tyk container: files 0640, directories 0750 (their
-    files 0640), `writable` directories 0770 (their files 0660: the gateway API rewrites
-    a definition in place). Files the container wrote itself (not the host user's) are
-    left as they are."""
+    """Modes for a Tyk container's mounts: files 0640, dirs 0750, `writable` dirs 0770 with
+    files 0660 (the gateway API rewrites definitions); files it wrote itself are left alone."""
     uid = os.getuid()
     for path in dict.fromkeys([*paths, *writable]):
         if not path.exists() or path.stat().st_uid != uid:
@@ -120,9 +115,8 @@ def open_to_group(*paths: Path, writable: tuple[Path, ...] = ()) -> None:
 
 
 def upstream_conf(state_dir: Path) -> Path:
-    """stackctl's nginx.conf (stack/images/upstream), copied into the state directory for
-    the upstream's bind mount: the official nginx image has none of its own (it would
-    serve its welcome page); the local image has the same file baked in."""
+    """stackctl's nginx.conf (stack/images/upstream), copied for the upstream's bind mount: the
+    official nginx image would serve its welcome page; the local image has it baked in."""
     path = state_dir / "upstream" / "nginx.conf"
     data = assets.read_bytes(*assets.IMAGE_RECIPES, "upstream", "nginx.conf")
     if not path.exists() or path.read_bytes() != data:
@@ -131,9 +125,8 @@ def upstream_conf(state_dir: Path) -> Path:
 
 
 def gateway_assets(gateway_dir: Path) -> tuple[Path, Path]:
-    """`<gateway_dir>/apps`, seeded from stack/tyk/apps (the gateway API writes there: a
-    definition already there is kept), and `<gateway_dir>/policies`, a copy of
-    stack/tyk/policies: real directories at stable paths for the bind mounts."""
+    """`<gateway_dir>/apps` seeded from stack/tyk/apps (definitions there are kept: the gateway
+    API writes there) and `<gateway_dir>/policies`, a copy: real dirs at stable paths."""
     apps = gateway_dir / "apps"
     apps.mkdir(parents=True, exist_ok=True)
     for name in assets.names(*assets.TYK_APPS, suffix=".json"):
@@ -150,8 +143,7 @@ def bind_mount(source: Path, target: str, read_only: bool = True) -> dict[str, A
 
 
 def probe_of(role: str, via: str, host: str) -> dict[str, Any]:
-    """The `x-probe` of a gateway (/hello with Redis pass) or the pump (/health), run from
-    `via` to `host` (`runtime.health`): the Tyk images have no shell for a healthcheck."""
+    """The `x-probe` of a gateway (/hello, Redis pass) or the pump (/health), run from `via`."""
     if role == "pump":
         return {PROBE_KEY: http_probe(via, host, HEALTH_PORT, f"/{HEALTH_NAME}", "ok")}
     return {PROBE_KEY: http_probe(via, host, GATEWAY_PORT, gateway_endpoint("hello").path,
@@ -224,9 +216,7 @@ def tyk_services(model: StackModel, files: TykFiles) -> dict[str, Any]:
 
 
 def gateway_replicas(model: StackModel, gateway: dict[str, Any]) -> dict[str, Any]:
-    """Services `gateway-2`.. for `gateway.replicas` > 1: copies of the gateway, each at
-    its own pinned addresses (static IPs cannot be shared by `deploy.replicas`), not
-    published (only the first gateway is)."""
+    """Services `gateway-2`.. for `gateway.replicas` > 1: unpublished, own pinned addresses."""
     out: dict[str, Any] = {}
     for i in range(1, model.settings.gateway.replicas):
         name = gateway_replica(i)
@@ -240,8 +230,7 @@ def gateway_replicas(model: StackModel, gateway: dict[str, Any]) -> dict[str, An
 
 
 def use_env_form(service: dict[str, Any], tyk: TykFiles) -> None:
-    """Env form: the component reads an env file (compose passes it; never argv) on top of
-    its config file, which then holds only the secrets (`TykFiles.gateway_conf`)."""
+    """Env form: an env file on top of a config file holding only the secrets (never argv)."""
     role = role_of(service)
     env = {"gateway": tyk.gateway_env, "pump": tyk.pump_env}.get(str(role))
     if env is not None:

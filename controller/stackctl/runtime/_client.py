@@ -19,9 +19,8 @@ DEBIAN_DOCKER = "/usr/bin/docker"
 
 
 def load_wrapper() -> None:
-    """Import python-on-whales in the calling thread. Call it before starting threads that
-    reach Docker: its modules import each other, and two threads importing them at once
-    can deadlock (`_DeadlockError`)."""
+    """Import python-on-whales in this thread before starting threads that reach Docker: its
+    modules import each other, and two threads importing them at once can deadlock."""
     import python_on_whales
     import python_on_whales.exceptions
     import python_on_whales.utils  # noqa: F401

@@ -1,8 +1,5 @@
-"""A Compose project's services: up, down, ps, exec, logs, kill, start, config.
-
-Everything goes through python-on-whales on the chosen docker CLI; failures become
-one-line `ToolError`s that keep the command and its stderr.
-"""
+"""A Compose project's services through python-on-whales; failures become one-line
+`ToolError`s that keep the command and its stderr."""
 
 from __future__ import annotations
 
@@ -16,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from stackctl.errors import ToolError
 from stackctl.names import container_name, network_name
 from stackctl.runtime._client import docker_client, tool_errors
-from stackctl.runtime.docker_cli import ExecResult, ServiceState, parse_env, run_bounded
+from stackctl.runtime.docker_cli import ExecResult, ServiceState, flags, parse_env, run_bounded
 
 if TYPE_CHECKING:
     from python_on_whales import DockerClient
@@ -48,28 +45,23 @@ class Compose:
         return ExecResult(0, str(out), str(err))
 
     def container(self, service: str, index: int = 1) -> str:
-        """The container name Compose gives a service replica (stackctl never sets
-        `container_name`)."""
+        """The container name Compose gives a service replica (no `container_name` set)."""
         return container_name(self.project, service, index)
 
     def env(self, service: str, index: int = 1) -> dict[str, str]:
-        """A replica's environment as its container was created with (`docker inspect`
-        Config.Env: no process runs in it, so a shell-less image answers too)."""
+        """A replica's environment as created (Config.Env: a shell-less image answers too)."""
         name = self.container(service, index)
         result = self._run(["inspect", "--type", "container", "--format",
                             "{{json .Config.Env}}", name], f"docker inspect {name}",
                            compose=False)
         if not result.ok:
-            raise ToolError(f"docker inspect {name}: "
-                            f"{(result.stderr.strip().splitlines() or ['failed'])[-1]}")
+            raise ToolError(f"docker inspect {name}: {result.last_error()}")
         return parse_env(result.stdout)
 
     def up(self, services: Sequence[str] | None = None, wait: bool = True,
            timeout: int | None = None, remove_orphans: bool = False,
            no_deps: bool = False) -> None:
-        """`up --detach [--wait] [--remove-orphans] [--no-deps]`: start the services and
-        (with `wait`) block until every healthcheck passes and one-shot dependencies have
-        completed; `no_deps` leaves the services they depend on alone."""
+        """`up --detach [--wait] [--remove-orphans] [--no-deps]` (`wait`: until healthy)."""
         with tool_errors(f"compose up ({self.project})"):
             self._client.compose.up(list(services) if services else None, detach=True,
                                     wait=wait, quiet=True, wait_timeout=timeout,
@@ -82,9 +74,8 @@ class Compose:
             self._client.compose.down(remove_orphans=True, volumes=volumes, quiet=True)
 
     def ps(self) -> list[ServiceState]:
-        """Every container of the project, running or not, by service name. Read with
-        `docker ps` on Compose's labels: `compose ps` loads the project first (0.35 s
-        against 0.04 s here)."""
+        """Every container of the project, running or not, read with `docker ps` on Compose's
+        labels (`compose ps` loads the project first: 0.35 s against 0.04 s here)."""
         label = "label=com.docker.compose."
         result = self._run(["ps", "--all", "--no-trunc",
                             "--filter", f"{label}project={self.project}",
@@ -96,21 +87,14 @@ class Compose:
 
     def exec(self, service: str, command: Sequence[str], env: dict[str, str] | None = None,
              index: int = 1, timeout: float | None = None) -> ExecResult:
-        """Run `command` in a running service container (no TTY). The exit code is returned,
-        not raised; a missing or stopped container also comes back as a failed result, and
-        so does no answer within `timeout` seconds (exit 124).
-
-        Uses `docker exec` on the container: `compose exec` costs about a second of
-        project loading per call, which polling loops cannot afford."""
-        args = ["exec"]
-        for key, value in (env or {}).items():
-            args += ["--env", f"{key}={value}"]
-        return self._run([*args, self.container(service, index), *command],
+        """Run `command` in a running service container (no TTY) by `docker exec` (`compose exec`
+        loads the project for about a second per call). The exit code is returned, not raised;
+        a missing or stopped container is a failed result too, no answer in `timeout` exit 124."""
+        return self._run(["exec", *flags("--env", env), self.container(service, index), *command],
                          f"docker exec {service}", compose=False, timeout=timeout)
 
     def states(self, services: Sequence[str]) -> list[ServiceState]:
-        """The first container of each named service, read with one `docker inspect` (no
-        project loading: polling loops call this). Services without one are left out."""
+        """Each named service's first container, by one `docker inspect` (none: left out)."""
         fields = ('{{index .Config.Labels "com.docker.compose.service"}}', "{{.Name}}",
                   "{{.State.Status}}", "{{if .State.Health}}{{.State.Health.Status}}{{end}}",
                   "{{.State.ExitCode}}", "{{.State.StartedAt}}")
@@ -127,8 +111,7 @@ class Compose:
         return out
 
     def service_log(self, service: str, tail: int | None = None) -> str:
-        """One service's log, stdout and stderr merged in time order (`docker logs`, no
-        project loading); empty when the service has no container."""
+        """One service's log, stdout and stderr in time order; "" without a container."""
         args = ["logs", "--timestamps", *(["--tail", str(tail)] if tail is not None else []),
                 self.container(service)]
         result = self._run(args, f"docker logs {service}", compose=False)
@@ -166,8 +149,7 @@ class Compose:
             self._client.compose.start(list(services))
 
     def stop(self, services: Sequence[str], timeout: int | None = None) -> None:
-        """Stop the services' containers gracefully (SIGTERM, then SIGKILL after
-        `timeout` seconds)."""
+        """Stop the services' containers (SIGTERM, then SIGKILL after `timeout` seconds)."""
         with tool_errors(f"compose stop {' '.join(services)}"):
             self._client.compose.stop(list(services), timeout=timeout)
 
@@ -191,22 +173,19 @@ class Compose:
         return network_name(self.project, name)
 
     def disconnect(self, service: str, network: str) -> None:
-        """Take the service's container off the project's network `network` (it keeps
-        running; peers see it vanish, as in a network partition)."""
+        """Take the service's container off `network` (it runs on; peers see a partition)."""
         with tool_errors(f"docker network disconnect {network} {service}"):
             self._client.network.disconnect(self.network(network), self.container(service),
                                             force=True)
 
     def connect(self, service: str, network: str, ip: str) -> None:
-        """Put the service's container back on the project's network `network` at its
-        pinned address `ip`."""
+        """Put the service's container back on the project network `network` at its pinned `ip`."""
         with tool_errors(f"docker network connect {network} {service}"):
             self._client.network.connect(self.network(network), self.container(service),
                                          ip=ip)
 
     def networks_of(self, service: str) -> dict[str, str]:
-        """The project networks the service's container is on now, by Compose name,
-        with its address on each ("" when it has none)."""
+        """The project networks the service's container is on, by Compose name, with its address."""
         with tool_errors(f"docker inspect {service}"):
             info = self._client.container.inspect(self.container(service))
         prefix = network_name(self.project, "")
@@ -215,8 +194,7 @@ class Compose:
                 if name.startswith(prefix)}
 
     def service_log_since(self, service: str, since: float) -> str:
-        """One service's log lines written since `since` (epoch seconds), stdout and
-        stderr merged; empty when the service has no container."""
+        """One service's log lines since `since` (epoch s), both streams; "" without a container."""
         result = self._run(["logs", "--since", f"{since:.9f}", self.container(service)],
                            f"docker logs {service}", compose=False)
         if not result.ok:
@@ -247,8 +225,7 @@ _HEALTH = (("(unhealthy)", "unhealthy"), ("(healthy)", "healthy"),
 
 
 def parse_docker_ps(text: str) -> list[ServiceState]:
-    """Parse `docker ps --format PS_FORMAT`: the health and the exit code come from the
-    status column (`Up 5 seconds (healthy)`, `Exited (137) 2 seconds ago`)."""
+    """`docker ps --format PS_FORMAT` lines; health and exit code from the status column."""
     out = []
     for line in text.splitlines():
         parts = line.split("\t")

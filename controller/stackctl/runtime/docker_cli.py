@@ -1,12 +1,11 @@
-"""The Docker types the compose and swarm wrappers, the engines and the actions share: a
-command's result, the `Exec` protocol, a container's state, the docker CLI run with a
-deadline, and a container's environment as Docker prints it."""
+"""The Docker types the wrappers, engines and actions share: a command's result, `Exec`, a
+container's state, a bounded docker CLI run, Docker's environment format."""
 
 from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -25,6 +24,21 @@ class ExecResult:
     def ok(self) -> bool:
         """Exit code 0."""
         return self.returncode == 0
+
+    def last_error(self, default: str = "failed") -> str:
+        """The last line of stderr (`default` when there is none)."""
+        return (self.stderr.strip().splitlines() or [default])[-1]
+
+
+def flags(flag: str, pairs: Mapping[str, object] | None) -> list[str]:
+    """`flag K=V` once per pair (`--env`, `--label`)."""
+    return [part for k, v in (pairs or {}).items() for part in (flag, f"{k}={v}")]
+
+
+def binds(mounts: Sequence[tuple[str, str]], kind: str = "bind") -> list[str]:
+    """`--mount` of each (source, target) read-only."""
+    return [part for source, target in mounts for part in (
+        "--mount", f"type={kind},source={source},target={target},readonly")]
 
 
 def run_bounded(cmd: list[str], what: str, timeout: float) -> ExecResult:
@@ -49,13 +63,11 @@ def parse_env(text: str) -> dict[str, str]:
 
 
 class Exec(Protocol):
-    """Runs a command in a service's container: all a health probe, a gate wait, a SQL
-    count or a watch needs (an engine, the drill's gate, or a fake in a logic test)."""
+    """Runs a command in a service's container (an engine, the drill's gate, a test's fake)."""
 
     def exec(self, service: str, command: Sequence[str], env: dict[str, str] | None = None,
              index: int = 1, timeout: float | None = None) -> ExecResult:
         """Run `command` (exit code returned, not raised; 124 when cut short)."""
-        ...
 
 
 @dataclass(frozen=True)

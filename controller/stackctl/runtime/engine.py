@@ -29,8 +29,7 @@ def compose_version() -> str:
 
 
 def network_exists(name: str) -> bool:
-    """Whether a Docker network of that name (or ID) exists; ToolError when the engine
-    cannot be asked."""
+    """Whether a Docker network of that name or ID exists; ToolError when it cannot be asked."""
     client = docker_client()
     with tool_errors("docker network ls"):
         found = client.network.list(filters={"name": name})

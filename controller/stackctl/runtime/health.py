@@ -1,17 +1,9 @@
-"""A service's health decided now: its own healthcheck while Docker still says `starting`,
-and an HTTP probe from a neighbour for the services that have no shell to run one.
-
-The stack's healthchecks run once a minute, so an idle stack costs next to nothing; Engine
-20.10 has no `start_interval`, so Docker reports `starting` for up to a minute after each
-start. Readers that cannot wait that long (the start-up watch, the health step, the warm
-re-up's check, `status`) run the service's own test with `docker exec` instead.
-
-The Tyk images are distroless (no shell, no curl): their services carry no Docker
-healthcheck but an `x-probe` entry (Compose ignores `x-` keys): an HTTP GET of
-`host:port/path`, passed when the answer holds `expect`, run with bash's /dev/tcp in the
-`via` service's container (the cluster gate, or the upstream in external mode). Docker
-says nothing (`""`) for those services; the probe's verdict is `healthy` or `starting`.
-"""
+"""A service's health decided now: its own healthcheck while Docker still says `starting`
+(checks run once a minute; Engine 20.10 has no `start_interval`), and an HTTP probe from
+a neighbour for the shell-less services. Their `x-probe` entry (Compose ignores `x-`
+keys) GETs `host:port/path`, passing when the answer holds `expect`, with bash's /dev/tcp
+in the `via` service's container; Docker says `""` for them, the probe `healthy` or
+`starting`."""
 
 from __future__ import annotations
 
@@ -32,8 +24,7 @@ PROBE_KEY = "x-probe"
 
 @dataclasses.dataclass(frozen=True)
 class Check:
-    """A service's health test as a command: run in the service's own container, or, with
-    `via`, in that service's (first) container."""
+    """A service's health test as a command, run in its own container or in `via`'s."""
 
     argv: tuple[str, ...]
     via: str | None = None
@@ -54,8 +45,7 @@ def exec_argv(test: Sequence[str] | str | None) -> list[str] | None:
 
 
 def http_argv(host: str, port: int, path: str, expect: str) -> list[str]:
-    """A bash command that GETs `http://host:port/path` and passes when the answer holds
-    `expect` (bash's /dev/tcp and grep: no curl needed where it runs)."""
+    """A bash command GETting `http://host:port/path`, passing when the answer holds `expect`."""
     script = (f'exec 3<>/dev/tcp/{host}/{port} && '
               f'printf "GET {path} HTTP/1.0\\r\\nHost: {host}\\r\\n\\r\\n" >&3 && '
               f"grep -qF '{expect}' <&3")
@@ -73,8 +63,7 @@ def _http_check(probe: Mapping[str, Any]) -> Check:
 
 
 def healthchecks(doc: Mapping[str, Any]) -> dict[str, Check]:
-    """service -> its health test, for the services of a compose model that have one
-    (an `x-probe`, else a Docker healthcheck)."""
+    """service -> its health test (an `x-probe`, else a Docker healthcheck), where it has one."""
     out: dict[str, Check] = {}
     for name, service in (doc.get("services") or {}).items():
         if isinstance(service.get(PROBE_KEY), dict):
@@ -113,11 +102,8 @@ def probe(target: Exec, state: ServiceState, check: Check,
 
 def probed(target: Exec, states: Sequence[ServiceState],
            checks: Mapping[str, Check]) -> list[ServiceState]:
-    """`states` with each running container Docker still calls `starting` or `unhealthy`
-    marked `healthy` when its service's test passes now (Docker's verdict may be a minute
-    old: a Redis node paused by the drill stays `unhealthy` until its next check), and
-    each running container of a probed service (no Docker healthcheck) `healthy` or
-    `starting` as its probe says (the probes run at once); the others as they were."""
+    """`states` with running containers Docker calls `starting`/`unhealthy` (a minute-old verdict)
+    `healthy` when their test passes now, probed services' as their probe says; others kept."""
     def wanted(s: ServiceState) -> bool:
         check = checks.get(s.service)
         return (s.state == "running" and check is not None

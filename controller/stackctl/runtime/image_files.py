@@ -1,12 +1,8 @@
-"""An image's files and user, read without running it.
-
-`docker create` gives a container that never starts; `docker export` streams its
-filesystem as a tar, read member by member (nothing is written to disk), and
-`docker cp` reads single files (/etc/passwd, /etc/group). The container is always removed.
-The permission checks (`can_read`, `can_write`, `can_exec`) are the kernel's DAC rules
-for one file, as a container user (uid, groups) meets them; root passes read and write
-(Docker keeps CAP_DAC_OVERRIDE) and exec where any x bit is set.
-"""
+"""An image's files and user, read without running it: `docker create` (never started),
+`docker export` streamed as a tar, `docker cp` for single files; the container is always
+removed. `can_read`, `can_write` and `can_exec` are the kernel's DAC rules for one file
+as a container user meets them (root passes read and write, and exec where any x bit is
+set)."""
 
 from __future__ import annotations
 
@@ -133,8 +129,7 @@ def _stream(cmd: list[str], what: str, reader: Callable[[IO[bytes]], T]) -> T:
 
 
 def image_files(ref: str, prefixes: Sequence[str] = ()) -> dict[str, ImageFile]:
-    """The files of image `ref` (all, or those under any of `prefixes`), read without running
-    it: `docker create` + `docker export` streamed through tarfile, container removed."""
+    """The files of image `ref` (all, or under `prefixes`), exported from an unstarted container."""
     docker = [str(c) for c in docker_client().client_config.docker_cmd]
     with _created(ref) as cid:
         return _stream([*docker, "export", cid], f"docker export {ref}",
@@ -196,9 +191,8 @@ def _table(text: str) -> list[list[str]]:
 
 
 def resolve_user(ref: str, user: str, passwd: str, group: str) -> tuple[int, int]:
-    """`user` ("", "uid", "uid:gid", "name[:group]") as (uid, gid) through the image's
-    passwd and group text, as Docker resolves it: a numeric uid missing from passwd gets
-    gid 0; a name missing from passwd is an error."""
+    """`user` ("", "uid", "uid:gid", "name[:group]") as (uid, gid) as Docker resolves it: an
+    unknown numeric uid gets gid 0, an unknown name is an error."""
     if not user:
         return 0, 0
     name, _, grp = user.partition(":")
@@ -224,9 +218,8 @@ def resolve_user(ref: str, user: str, passwd: str, group: str) -> tuple[int, int
 
 
 def image_user(ref: str) -> tuple[int, int]:
-    """Config.User resolved to (uid, gid) through the image's own /etc/passwd and /etc/group
-    ("" -> (0, 0); "65532" -> (65532, its passwd gid, or 0 as Docker gives a uid passwd
-    lacks); "name[:group]": a name passwd lacks is a `ToolError`)."""
+    """Config.User as (uid, gid) through the image's /etc/passwd and /etc/group ("" -> (0, 0);
+    an unknown uid gets gid 0; an unknown name is a `ToolError`)."""
     user = image_config(ref).user
     name, _, grp = user.partition(":")
     if not user or (name.isdigit() and grp.isdigit()):
@@ -248,8 +241,7 @@ def _bits(f: ImageFile, uid: int, gids: Collection[int]) -> int:
 
 
 def can_read(f: ImageFile, uid: int, gids: Collection[int]) -> bool:
-    """Whether (uid, gids) may read `f` (list it, for a directory). A symlink's own
-    bits are 0777: resolve it first to judge its target."""
+    """Whether (uid, gids) may read (list) `f`; resolve a symlink first (its own bits are 0777)."""
     return uid == 0 or bool(_bits(f, uid, gids) & 4)
 
 
@@ -259,17 +251,15 @@ def can_write(f: ImageFile, uid: int, gids: Collection[int]) -> bool:
 
 
 def can_exec(f: ImageFile, uid: int, gids: Collection[int]) -> bool:
-    """Whether (uid, gids) may execute `f` (search it, for a directory). Root needs one
-    x bit on a file, none on a directory."""
+    """Whether (uid, gids) may execute (search) `f`; root needs one x bit on a file."""
     if uid == 0:
         return f.kind == "dir" or bool(f.mode & 0o111)
     return bool(_bits(f, uid, gids) & 1)
 
 
 def resolve(files: Mapping[str, ImageFile], path: str, hops: int = 40) -> ImageFile | None:
-    """The file `path` names in `files`, following symlinks in every component (as the
-    kernel does: `/bin/sh` through `/bin -> usr/bin` and `/usr/bin/sh -> dash`); None when
-    it names nothing or a loop runs past `hops`."""
+    """The file `path` names in `files`, symlinks followed in every component as the kernel
+    does; None when it names nothing or a loop runs past `hops`."""
     parts = [p for p in path.split("/") if p]
     current = "/"
     while parts and hops >= 0:

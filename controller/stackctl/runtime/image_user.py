@@ -1,6 +1,5 @@
-"""The user a Tyk image runs as, and whether it can use its own files: read once per image
-id (`runtime.image_files`), kept in the state directory, so a warm render asks Docker for
-the image ids only."""
+"""The user a Tyk image runs as and whether it can use its own files: read once per image
+id and kept in the state directory (a warm render asks Docker for image ids only)."""
 
 from __future__ import annotations
 
@@ -21,18 +20,15 @@ preflight found them; the renderers read it (no Docker call per render)."""
 
 def record_run_as(state_dir: Path, users: Mapping[str, tuple[int, int]],
                   refs: Mapping[str, str] | None = None) -> None:
-    """Remember the Tyk services' image users (and which image each is) for the
-    renderers, atomically."""
+    """Remember the Tyk services' image users (and images) for the renderers, atomically."""
     atomic_write_json(state_dir / RUN_AS_FILE, {
         s: {"ref": (refs or {}).get(s, ""), "user": list(u)} for s, u in users.items()})
 
 
 def read_run_as(state_dir: Path, refs: Mapping[str, str] | None = None
                 ) -> dict[str, tuple[int, int]]:
-    """`record_run_as`'s table; empty when absent or unreadable (the images' own USER
-    applies then). With `refs` (service -> the image it runs now), a service recorded
-    with another image (e.g. a drill varying `images.gateway`) gets that image's user
-    (`image_users`: cached per image id)."""
+    """`record_run_as`'s table ({} when absent or unreadable: the images' USER applies); with
+    `refs` (service -> its image now), a service recorded with another image gets that one's."""
     try:
         data = read_json(state_dir / RUN_AS_FILE)
     except ValueError:
@@ -65,8 +61,7 @@ def _cache(state_dir: Path) -> dict[str, list[int]]:
 
 
 def image_users(refs: Mapping[str, str], state_dir: Path) -> dict[str, tuple[int, int]]:
-    """service -> the (uid, gid) its image runs as. ToolError naming the image when it is
-    absent or its user cannot be resolved."""
+    """service -> its image's (uid, gid); ToolError naming an absent or unresolvable image."""
     cache = _cache(state_dir)
     out: dict[str, tuple[int, int]] = {}
     changed = False
@@ -90,10 +85,8 @@ CHECKS_FILE = "image-checks.json"
 
 def unreadable(ref: str, uid: int, gids: Sequence[int], paths: Sequence[str],
                executables: Sequence[str], state_dir: Path) -> list[str]:
-    """What the user (uid, gids) cannot use in image `ref`: files and directories under
-    `paths` it cannot read (or search), `executables` it cannot run, and the directories
-    above them it cannot search; a path the image lacks counts. Empty when all is well.
-    Cached per image id and user (the image's files are read with `docker export`)."""
+    """What (uid, gids) cannot use in image `ref`: paths it cannot read or search, `executables`
+    it cannot run, parents it cannot search, missing paths; cached per image id and user."""
     facts = image_facts(ref)
     if facts is None:
         raise ToolError(f"image {ref} is not present")

@@ -32,8 +32,7 @@ def image_exists(ref: str) -> bool:
 
 
 def images_present(refs: Sequence[str]) -> dict[str, bool]:
-    """Which of `refs` are present, with one `docker image inspect` (a `ToolError` when
-    the engine does not answer, rather than a False for every image)."""
+    """Which of `refs` are present (one `docker image inspect`; ToolError without an engine)."""
     from python_on_whales.exceptions import DockerException
     from python_on_whales.utils import run
 
@@ -70,9 +69,8 @@ def image_facts(ref: str) -> ImageFacts | None:
 
 
 def container_image(container: str) -> ImageFacts | None:
-    """The image a container runs: the reference it was created from, with the labels of
-    the very image it runs (by id, so a tag moved since does not mislead); None when
-    there is no such container."""
+    """The image a container runs: the reference it was created from, with the labels of the
+    image it runs (by id: a moved tag does not mislead); None without such a container."""
     from python_on_whales.exceptions import NoSuchContainer
 
     client = docker_client()
@@ -143,8 +141,7 @@ def image_store_dir() -> Path:
 
 
 def save_images(refs: Sequence[str], path: Path) -> None:
-    """`docker save` of `refs` into one tar at `path`, written atomically (a temporary
-    file beside it, renamed)."""
+    """`docker save` of `refs` into one tar at `path`, written atomically."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
@@ -170,8 +167,7 @@ PULL_TIMEOUT_S = 600.0
 
 
 def pull_image(ref: str, show: bool = True, timeout: float = PULL_TIMEOUT_S) -> str | None:
-    """`docker pull ref`, its progress on stderr when `show` (as `docker compose up`
-    shows it); None when pulled, else the last line Docker said (why not)."""
+    """`docker pull ref` (progress on stderr if `show`); None when pulled, else Docker's why."""
     cmd = [*(str(c) for c in docker_client().client_config.docker_cmd), "pull", ref]
     try:
         proc = subprocess.run(cmd, stdout=sys.stderr if show else subprocess.DEVNULL,

@@ -1,7 +1,5 @@
-"""One-shot containers on a project's network (`docker run --rm`), e.g. diagnosis probes.
-
-Secrets go in on stdin, never on the command line.
-"""
+"""One-shot containers on a project's network (`docker run --rm`), e.g. diagnosis probes;
+secrets go in on stdin, never on the command line."""
 
 from __future__ import annotations
 
@@ -9,7 +7,7 @@ import subprocess
 from collections.abc import Mapping, Sequence
 
 from stackctl.runtime._client import docker_client, tool_errors
-from stackctl.runtime.docker_cli import ExecResult
+from stackctl.runtime.docker_cli import ExecResult, binds, flags
 
 
 def _docker_run(image: str, command: Sequence[str], network: str, user: str,
@@ -17,15 +15,9 @@ def _docker_run(image: str, command: Sequence[str], network: str, user: str,
                 entrypoint: str | None, labels: Mapping[str, str] | None,
                 volumes: Sequence[tuple[str, str]] = ()) -> list[str]:
     """The `docker run --rm -i` command line of a one-shot container."""
-    args = ["run", "--rm", "--interactive", "--network", network, "--user", user]
-    for source, target in mounts:
-        args += ["--mount", f"type=bind,source={source},target={target},readonly"]
-    for source, target in volumes:
-        args += ["--mount", f"type=volume,source={source},target={target},readonly"]
-    for key, value in (env or {}).items():
-        args += ["--env", f"{key}={value}"]
-    for key, value in (labels or {}).items():
-        args += ["--label", f"{key}={value}"]
+    args = ["run", "--rm", "--interactive", "--network", network, "--user", user,
+            *binds(mounts), *binds(volumes, "volume"), *flags("--env", env),
+            *flags("--label", labels)]
     if entrypoint:
         args += ["--entrypoint", entrypoint]
     return [*docker_client().client_config.docker_cmd, *args, image, *command]
@@ -36,10 +28,8 @@ def run_oneshot(image: str, command: Sequence[str], network: str,
                 stdin: bytes | None = None, entrypoint: str | None = None,
                 user: str = "0:0", labels: Mapping[str, str] | None = None,
                 volumes: Sequence[tuple[str, str]] = ()) -> ExecResult:
-    """Run `command` in a fresh container of `image` on `network` and remove it; the exit
-    code comes back in the result. `mounts` are read-only (host, container) binds,
-    `volumes` read-only (named volume, container) mounts; `env` must hold nothing secret
-    (it is on the command line): pass secrets as `stdin`."""
+    """Run `command` in a fresh container of `image` on `network`, removed after; the exit code
+    in the result. `mounts` / `volumes`: read-only binds / named volumes; secrets via `stdin`."""
     from python_on_whales.exceptions import DockerException
     from python_on_whales.utils import run
 
@@ -55,10 +45,8 @@ def run_oneshot(image: str, command: Sequence[str], network: str,
 def open_oneshot(image: str, command: Sequence[str], network: str,
                  env: Mapping[str, str] | None = None, entrypoint: str | None = None,
                  labels: Mapping[str, str] | None = None) -> subprocess.Popen[bytes]:
-    """Start `command` in a fresh container of `image` on `network` (`docker run --rm -i`)
-    and return the process with its stdin and stdout as pipes, for a byte stream relayed
-    by the container (e.g. a TLS handshake spoken by the controller). The caller closes
-    stdin and waits; `env` must hold nothing secret."""
+    """Start `command` in a fresh `image` container on `network` with stdin and stdout as pipes
+    (a byte relay, e.g. for a TLS handshake); the caller closes stdin and waits."""
     cmd = _docker_run(image, command, network, "0:0", (), env, entrypoint, labels)
     with tool_errors(f"docker run {image}"):
         return subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,

@@ -1,11 +1,7 @@
-"""Docker Swarm: the engine's swarm state and nodes, one stack's services, tasks, logs,
-secrets, configs, networks and volumes, and the swarm's life cycle (tests).
-
-Everything goes through python-on-whales on the chosen docker CLI (`docker.swarm`,
-`docker.node`, `docker.stack`, `docker.service`, `docker.secret`, `docker.config`, and
-its `run` for the few listings it has no typed call for: one `docker stack ps` instead
-of one inspect per task in polling loops). Failures become one-line `ToolError`s.
-"""
+"""Docker Swarm through python-on-whales and the chosen docker CLI: the swarm and its
+nodes, one stack's services, tasks, logs, secrets, configs, networks and volumes,
+containers next to it, and the task containers the drill acts on. Failures become
+one-line `ToolError`s."""
 
 from __future__ import annotations
 
@@ -21,12 +17,11 @@ from typing import IO, Any
 from stackctl.errors import ConfigError, ToolError
 from stackctl.names import ROLE_LABEL, network_name, swarm_service
 from stackctl.runtime._client import docker_client, tool_errors
-from stackctl.runtime.docker_cli import ExecResult, parse_env, run_bounded
+from stackctl.runtime.docker_cli import ExecResult, binds, flags, parse_env, run_bounded
 
 STACK_LABEL = "com.docker.stack.namespace"
 """The label `docker stack deploy` puts on every object it creates."""
 SERVICE_LABEL = "com.docker.swarm.service.name"
-JOB_MODES = ("replicated-job", "global-job")
 
 
 @dataclass(frozen=True)
@@ -100,8 +95,7 @@ def _run(args: Sequence[str], what: str, stdin: bytes | None = None) -> ExecResu
 def _checked(args: Sequence[str], what: str) -> str:
     result = _run(args, what)
     if not result.ok:
-        detail = (result.stderr.strip().splitlines() or [f"exit code {result.returncode}"])[-1]
-        raise ToolError(f"{what}: {detail}")
+        raise ToolError(f"{what}: {result.last_error(f'exit code {result.returncode}')}")
     return result.stdout
 
 
@@ -158,8 +152,7 @@ def init_swarm(advertise_addr: str, address_pool: str, mask_length: int = 24) ->
 
 
 def leave_swarm() -> None:
-    """`docker swarm leave --force` and remove the `docker_gwbridge` network it leaves
-    (tests, benchmarks)."""
+    """`docker swarm leave --force`, and its `docker_gwbridge` network removed (tests)."""
     client = docker_client()
     with tool_errors("docker swarm leave"):
         client.swarm.leave(force=True)
@@ -191,19 +184,14 @@ class Stack:
         return network_name(self.name, short)
 
     def deploy(self, stack_file: Path) -> None:
-        """`docker stack deploy --resolve-image never`: create or update the services
-        whose spec changed; nothing is pulled (images must be on the nodes). No
-        `--prune`: it would remove the jobs created next to the stack (`run_job`). The
-        CLI's "Updating service ..." lines are captured, not printed (stdout may be
-        `--json`)."""
+        """`docker stack deploy --resolve-image never` (nothing pulled; no `--prune`: it would
+        remove `run_job`'s jobs); the CLI's lines are captured (stdout may be `--json`)."""
         _checked(["stack", "deploy", "--compose-file", str(stack_file), "--resolve-image",
                   "never", self.name], f"docker stack deploy {self.name}")
 
     def run_job(self, spec: Mapping[str, Any]) -> None:
-        """(Re)create a `replicated-job` service in the stack's namespace from a spec
-        (name, image, user, entrypoint, args, env, network, secrets, configs, tmpfs,
-        labels, max_attempts) and return at once (`--detach`); `env` must hold nothing
-        secret (it is on the command line: secrets go in as Swarm secrets)."""
+        """(Re)create a `replicated-job` service in the stack's namespace from a spec and return at
+        once; `env` holds nothing secret (on the command line: secrets go in as Swarm secrets)."""
         name = self.full(str(spec["name"]))
         _run(["service", "rm", name], f"docker service rm {name}")
         args = ["service", "create", "--detach", "--quiet", "--mode", "replicated-job",
@@ -223,10 +211,7 @@ class Stack:
             args += ["--user", str(spec["user"])]
         if spec.get("entrypoint"):
             args += ["--entrypoint", str(spec["entrypoint"])]
-        for key, value in dict(spec.get("env", {})).items():
-            args += ["--env", f"{key}={value}"]
-        for key, value in dict(spec.get("labels", {})).items():
-            args += ["--label", f"{key}={value}"]
+        args += [*flags("--env", spec.get("env")), *flags("--label", spec.get("labels"))]
         for kind in ("secret", "config"):
             for ref in spec.get(f"{kind}s", []):
                 args += [f"--{kind}", f"source={ref['source']},target={ref['target']},"
@@ -269,8 +254,7 @@ class Stack:
         if not result.ok:
             if "nothing found in stack" in (result.stderr + result.stdout).lower():
                 return []
-            detail = (result.stderr.strip().splitlines() or ["failed"])[-1]
-            raise ToolError(f"docker stack ps {self.name}: {detail}")
+            raise ToolError(f"docker stack ps {self.name}: {result.last_error()}")
         return parse_tasks(result.stdout, self.name)
 
     def logs(self, service: str, tail: int | None = None) -> str:
@@ -280,14 +264,6 @@ class Stack:
             text = client.service.logs(self.full(service), tail=tail, timestamps=False)
         return str(text)
 
-    def local_container(self, service: str) -> str | None:
-        """A running container of the service on this node (the name), or None."""
-        out = _checked(["ps", "--filter", f"label={SERVICE_LABEL}={self.full(service)}",
-                        "--filter", "status=running", "--format", "{{.Names}}"],
-                       f"docker ps ({self.full(service)})")
-        names = sorted(out.split())
-        return names[0] if names else None
-
     def local_containers(self, service: str) -> list[str]:
         """Every running container of the service on this node."""
         out = _checked(["ps", "--filter", f"label={SERVICE_LABEL}={self.full(service)}",
@@ -296,35 +272,22 @@ class Stack:
         return sorted(out.split())
 
     def container_env(self, container: str) -> dict[str, str]:
-        """A container's environment as created (`docker inspect` Config.Env: no exec, so a
-        shell-less image answers too)."""
+        """A container's environment as created (Config.Env: a shell-less image answers too)."""
         return parse_env(_checked(["inspect", "--type", "container", "--format",
                                    "{{json .Config.Env}}", container],
                                   f"docker inspect {container}"))
 
-    def exec(self, container: str, command: Sequence[str],
-             env: Mapping[str, str] | None = None) -> ExecResult:
-        """Run `command` in one of the stack's local containers (exit code returned);
-        `env` must hold nothing secret (it is on the command line)."""
-        args = ["exec"]
-        for key, value in (env or {}).items():
-            args += ["--env", f"{key}={value}"]
-        return _run([*args, container, *command], f"docker exec {container}")
-
     def container_log(self, container: str, since: float | None = None) -> str:
-        """One local container's log (stdout and stderr), from `since` (unix time) on:
-        `docker logs` reads this node's log file (`docker service logs` gathers every
-        task's through the managers and can stall on a large log)."""
+        """One local container's log (both streams) from `since` (unix time), by `docker logs`
+        (`docker service logs` goes through the managers and can stall on a large log)."""
         args = ["logs"] + (["--since", f"{since:.3f}"] if since is not None else [])
         result = _run([*args, container], f"docker logs {container}")
         if not result.ok:
-            detail = (result.stderr.strip().splitlines() or ["failed"])[-1]
-            raise ToolError(f"docker logs {container}: {detail}")
+            raise ToolError(f"docker logs {container}: {result.last_error()}")
         return result.stdout + result.stderr
 
     def local_tasks(self) -> dict[str, list[str]]:
-        """The stack's running containers on this node, by service (short name): one
-        `docker ps` for all."""
+        """The stack's running containers here, by short service name (one `docker ps`)."""
         out = _checked(["ps", "--filter", f"label={STACK_LABEL}={self.name}",
                         "--filter", "status=running", "--format",
                         f'{{{{.Names}}}}\t{{{{.Label "{SERVICE_LABEL}"}}}}'],
@@ -336,14 +299,12 @@ class Stack:
         _run(["service", "rm", self.full(service)], f"docker service rm {service}")
 
     def create_object(self, kind: str, name: str, path: Path) -> None:
-        """Create a Swarm `secret` or `config` from a file, in the stack's namespace (so
-        `docker stack rm` removes it too); kept when one of that name exists."""
+        """A Swarm `secret` or `config` from a file, in the stack's namespace; kept if it exists."""
         assert kind in ("secret", "config")
         result = _run([kind, "create", "--label", f"{STACK_LABEL}={self.name}", name,
                        str(path)], f"docker {kind} create {name}")
         if not result.ok and "already exists" not in result.stderr:
-            detail = (result.stderr.strip().splitlines() or ["failed"])[-1]
-            raise ToolError(f"docker {kind} create {name}: {detail}")
+            raise ToolError(f"docker {kind} create {name}: {result.last_error()}")
 
     def remove_object(self, kind: str, name: str) -> None:
         """Remove a secret or config (quiet when absent or still in use)."""
@@ -357,10 +318,8 @@ class Stack:
 
     def missing_images(self, refs: Sequence[str], timeout: float = 90.0
                        ) -> dict[str, list[str]]:
-        """Which active nodes lack which of `refs`: one `global-job` per image runs
-        `true` on every node without pulling (`--no-resolve-image`; a node without the
-        image rejects its task with "No such image"). node hostname -> missing refs. The
-        check services are removed again."""
+        """Which active nodes lack which of `refs`: a `global-job` per image runs `true` everywhere
+        unpulled ("No such image" rejects it), removed again; hostname -> missing refs."""
         names = [self.full(f"image-check-{i}") for i in range(len(refs))]
         try:
             for name, ref in zip(names, refs, strict=True):
@@ -397,13 +356,11 @@ class Stack:
                 _run(["service", "rm", name], f"docker service rm {name}")
 
     def remove(self) -> None:
-        """`docker stack rm`: services, networks, secrets and configs of the stack. Swarm
-        stops tasks asynchronously, so a network or object still in use is left for
-        `wait_removed`, which removes it once the tasks are gone."""
+        """`docker stack rm`; Swarm stops tasks asynchronously, so what is still in use is left for
+        `wait_removed`."""
         result = _run(["stack", "rm", self.name], f"docker stack rm {self.name}")
         if not result.ok and "in use" not in result.stderr + result.stdout:
-            detail = (result.stderr.strip().splitlines() or ["failed"])[-1]
-            raise ToolError(f"docker stack rm {self.name}: {detail}")
+            raise ToolError(f"docker stack rm {self.name}: {result.last_error()}")
 
     def leftovers(self) -> dict[str, list[str]]:
         """What of the stack still exists on this node, by kind (empty lists: gone)."""
@@ -422,9 +379,8 @@ class Stack:
         return out
 
     def wait_removed(self, timeout: float = 60.0, volumes: bool = False) -> dict[str, list[str]]:
-        """After `remove`: wait until the stack's containers and networks are gone
-        (Swarm removes them asynchronously), then remove its volumes on this node when
-        asked. Returns what is left (nothing, normally)."""
+        """After `remove`: wait until the stack's containers and networks are gone, then remove its
+        volumes on this node when asked; what is left (nothing, normally)."""
         deadline = time.monotonic() + timeout
         left = self.leftovers()
         while time.monotonic() < deadline and any(
@@ -458,19 +414,15 @@ class Stack:
 
 def run_detached(name: str, image: str, network: str, ports: Sequence[str] = (),
                  mounts: Sequence[tuple[str, str]] = (), labels: Mapping[str, str] | None = None,
-                 command: Sequence[str] = ()) -> None:
-    """Start a standalone container on an attachable overlay network (e.g. the local
-    proxy to the gateway), replacing one of the same name. `mounts` are read-only
-    binds."""
+                 command: Sequence[str] = (), env: Mapping[str, str] | None = None,
+                 options: Sequence[str] = ()) -> None:
+    """Start a standalone container on an attachable overlay network (the access proxy, the
+    gate's probe), replacing one of the same name; read-only `mounts`, nothing secret in `env`."""
     remove_container(name)
-    args = ["run", "--detach", "--name", name, "--network", network, "--restart", "no"]
-    for port in ports:
-        args += ["--publish", port]
-    for source, target in mounts:
-        args += ["--mount", f"type=bind,source={source},target={target},readonly"]
-    for key, value in (labels or {}).items():
-        args += ["--label", f"{key}={value}"]
-    _checked([*args, image, *command], f"docker run {name}")
+    _checked(["run", "--detach", "--name", name, "--network", network, "--restart", "no",
+              *options, *[p for port in ports for p in ("--publish", port)], *binds(mounts),
+              *flags("--env", env), *flags("--label", labels), image, *command],
+             f"docker run {name}")
 
 
 def remove_container(name: str) -> bool:
@@ -489,9 +441,7 @@ def container_running(name: str) -> bool:
 
 
 def parse_tasks(text: str, stack: str) -> list[Task]:
-    """`docker stack ps --format '{{json .}}'` lines -> tasks. The name is
-    `<stack>_<service>.<slot>` (or `.<node id>` for global services); the current state
-    reads `Running 5 seconds ago`."""
+    """`docker stack ps --format '{{json .}}'` lines -> tasks (`<stack>_<service>.<slot>`)."""
     out = []
     prefix = f"{stack}_"
     for line in text.splitlines():
@@ -514,8 +464,7 @@ def parse_tasks(text: str, stack: str) -> list[Task]:
 
 
 def parse_local_tasks(text: str, stack: str) -> dict[str, list[str]]:
-    """`docker ps --format '{{.Names}}\t{{.Label "<service label>"}}'` lines -> container
-    names by short service name (lines without a service label are left out)."""
+    """`docker ps` name and service-label lines -> container names by short service name."""
     out: dict[str, list[str]] = {}
     prefix = f"{stack}_"
     for line in text.splitlines():
@@ -569,8 +518,7 @@ CONTAINER_ACTIONS = ("kill", "stop", "pause", "unpause")
 
 @dataclass(frozen=True)
 class LocalTask:
-    """The running container of a service's task on this node: its name, task id and
-    address on each network (by network name)."""
+    """A service's running task container on this node: name, task id, address per network."""
 
     container: str
     task_id: str
@@ -579,8 +527,7 @@ class LocalTask:
 
 
 def local_task(full_service: str) -> LocalTask | None:
-    """The service's running task container on this node (the first by name), or None
-    (no task here: it runs on another node, or none runs)."""
+    """The service's running task container on this node (first by name); None when none is here."""
     out = _checked(["ps", "--filter", f"label={SERVICE_LABEL}={full_service}",
                     "--filter", "status=running", "--format",
                     f'{{{{.Names}}}}\t{{{{.Label "{TASK_LABEL}"}}}}'],
@@ -618,8 +565,7 @@ def parse_addresses(text: str) -> dict[str, str]:
 
 def container_action(container: str, action: str, signal: str = "SIGKILL",
                      timeout: int | None = None) -> None:
-    """`docker kill --signal`, `stop --time`, `pause` or `unpause` of one container
-    (a task's: Swarm then decides what follows, e.g. a new task for a dead one)."""
+    """`docker kill --signal`, `stop --time`, `pause` or `unpause` of one (task) container."""
     assert action in CONTAINER_ACTIONS
     args = [action]
     if action == "kill":
@@ -631,12 +577,8 @@ def container_action(container: str, action: str, signal: str = "SIGKILL",
 
 def exec_bounded(container: str, command: Sequence[str], env: Mapping[str, str] | None = None,
                  timeout: float | None = None) -> ExecResult:
-    """`docker exec` in a local container, at most `timeout` seconds (exit 124 when cut
-    short); `env` must hold nothing secret (it is on the command line)."""
-    args = ["exec"]
-    for key, value in (env or {}).items():
-        args += ["--env", f"{key}={value}"]
-    args += [container, *command]
+    """`docker exec` here, at most `timeout` seconds (exit 124); nothing secret in `env`."""
+    args = ["exec", *flags("--env", env), container, *command]
     if timeout is None:
         return _run(args, f"docker exec {container}")
     return run_bounded([*docker_client().client_config.docker_cmd, *args],
@@ -644,8 +586,7 @@ def exec_bounded(container: str, command: Sequence[str], env: Mapping[str, str] 
 
 
 def force_update(full_service: str) -> None:
-    """`docker service update --force --detach`: Swarm replaces every task of the
-    service (its update_config: one at a time, stop-first), the service's restart."""
+    """`docker service update --force --detach`: Swarm replaces every task (a restart)."""
     _checked(["service", "update", "--force", "--detach", "--quiet", full_service],
              f"docker service update --force {full_service}")
 
@@ -657,8 +598,7 @@ seen here with two gateway tasks, a drill waiting forever): read at most this lo
 
 def service_logs_since(full_service: str, since: float,
                        timeout: float = SERVICE_LOGS_TIMEOUT_S) -> str:
-    """Every task's log lines since `since` (epoch seconds), without prefixes; "" when
-    the service has none; what arrived within `timeout` when the stream stalls."""
+    """Every task's log lines since `since` (epoch s), unprefixed; what came in `timeout`."""
     cmd = [*docker_client().client_config.docker_cmd, "service", "logs", "--raw",
            "--no-trunc", "--since", f"{since:.3f}", full_service]
     with tool_errors(f"docker service logs {full_service}"):
@@ -670,23 +610,6 @@ def service_logs_since(full_service: str, since: float,
     return done.stdout + done.stderr
 
 
-def run_probe(name: str, image: str, network: str, mounts: Sequence[tuple[str, str]],
-              env: Mapping[str, str], labels: Mapping[str, str], seconds: int) -> None:
-    """Start a container on an attachable overlay that only sleeps (`seconds` at most),
-    for `exec_bounded` calls that must reach the stack's nodes; replaces one of the same
-    name; `mounts` are read-only binds, `env` holds nothing secret."""
-    remove_container(name)
-    args = ["run", "--detach", "--rm", "--name", name, "--network", network,
-            "--user", "0:0", "--entrypoint", "sleep"]
-    for source, target in mounts:
-        args += ["--mount", f"type=bind,source={source},target={target},readonly"]
-    for key, value in env.items():
-        args += ["--env", f"{key}={value}"]
-    for key, value in labels.items():
-        args += ["--label", f"{key}={value}"]
-    _checked([*args, image, str(seconds)], f"docker run {name}")
-
-
 def container_paused(name: str) -> bool:
     """Whether the named container exists and is paused."""
     result = _run(["inspect", "--type", "container", "--format", "{{.State.Paused}}", name],
@@ -695,8 +618,7 @@ def container_paused(name: str) -> bool:
 
 
 def task_addresses(task_id: str) -> dict[str, str]:
-    """A task's address on each network (by network name), from the manager's record
-    of the task (any node); empty when not known yet."""
+    """A task's address per network, from the manager's record (any node); {} until known."""
     result = _run(["inspect", "--type", "task", "--format", "{{json .NetworksAttachments}}",
                    task_id], f"docker inspect {task_id}")
     return parse_attachments(result.stdout) if result.ok else {}

@@ -1,11 +1,7 @@
-"""Raw readings of containers and of the host, from the host's /proc and /sys.
-
-stackctl runs as root beside the local engine, so a container's main PID (one
-`docker inspect` for several containers) leads to its cgroup (CPU ns, memory bytes; v1 or
-v2) and to its network namespace (`/proc/<pid>/net/...`: TCP opens, TIME_WAIT sockets).
-Every reading is either its value or an `Unavailable` carrying the reason, never an
-exception. The `parse_*` functions take file text and are pure; `read_*` do the I/O.
-"""
+"""Raw readings of containers and of the host, from the host's /proc and /sys: a
+container's main PID leads to its cgroup (CPU ns, memory bytes; v1 or v2) and its network
+namespace (TCP opens, TIME_WAIT sockets). Every reading is its value or an `Unavailable`
+with the reason, never an exception; `parse_*` are pure, `read_*` do the I/O."""
 
 from __future__ import annotations
 
@@ -54,9 +50,8 @@ class CgroupUsage:
 
 @dataclass(frozen=True)
 class TcpCounters:
-    """A network namespace's TCP counters: connections opened since the namespace was made
-    (ActiveOpens: outbound, PassiveOpens: accepted) and TIME_WAIT sockets now, IPv4 and
-    IPv6 together, in total and per remote port."""
+    """A network namespace's TCP counters, IPv4 and IPv6: connections opened since it was made
+    (ActiveOpens out, PassiveOpens in) and TIME_WAIT sockets now, in total and per port."""
 
     active_opens: int
     passive_opens: int
@@ -110,8 +105,7 @@ class CgroupFiles:
 # --- parsers (pure) ---------------------------------------------------------------------
 
 def parse_inspect(text: str, names: Sequence[str]) -> dict[str, ContainerRef | Unavailable]:
-    """`docker inspect --format INSPECT_FORMAT` output -> each asked name's ref, or why
-    not (missing, not running)."""
+    """`docker inspect --format INSPECT_FORMAT` output -> each name's ref, or why not."""
     found: dict[str, ContainerRef | Unavailable] = {}
     for line in text.splitlines():
         parts = line.split("\t")
@@ -140,8 +134,7 @@ def parse_proc_cgroup(text: str) -> dict[str, str]:
 
 
 def parse_mountinfo(text: str) -> list[CgroupMount]:
-    """The cgroup and cgroup2 mounts in /proc/<pid>/mountinfo (proc(5): fields after the
-    ` - ` separator are fstype, source, super options; v1 controllers are among them)."""
+    """The cgroup and cgroup2 mounts in /proc/<pid>/mountinfo (fields after ` - `, proc(5))."""
     out = []
     for line in text.splitlines():
         head, sep, tail = line.partition(" - ")
@@ -157,9 +150,8 @@ def parse_mountinfo(text: str) -> list[CgroupMount]:
 
 def cgroup_files(proc_cgroup: Mapping[str, str], mounts: Sequence[CgroupMount]
                  ) -> CgroupFiles | Unavailable:
-    """The counter files of a process's cgroup. v1 controllers win when both `cpuacct` and
-    `memory` are mounted (a hybrid host keeps memory out of its v2 tree); otherwise the
-    unified v2 hierarchy."""
+    """The counter files of a process's cgroup: v1 when `cpuacct` and `memory` are both mounted
+    (a hybrid host keeps memory out of v2), else the unified v2 hierarchy."""
 
     def under(mount: CgroupMount, path: str) -> Path:
         root = mount.root.rstrip("/")
@@ -180,8 +172,7 @@ def cgroup_files(proc_cgroup: Mapping[str, str], mounts: Sequence[CgroupMount]
 
 
 def parse_int(text: str) -> int:
-    """A counter file holding one integer (cpuacct.usage, memory.usage_in_bytes,
-    memory.current)."""
+    """A counter file holding one integer (cpuacct.usage, memory.usage_in_bytes, ...)."""
     return int(text.strip())
 
 
@@ -233,8 +224,7 @@ def _read(path: Path) -> str | Unavailable:
 
 
 def locate(names: Sequence[str]) -> dict[str, ContainerRef | Unavailable]:
-    """Each named container's id and PID, from one `docker inspect` (a missing one makes
-    docker exit 1 but the others are still printed)."""
+    """Each named container's id and PID, from one `docker inspect` (missing ones are skipped)."""
     from python_on_whales.exceptions import DockerException
     from python_on_whales.utils import run
 
@@ -251,8 +241,7 @@ def locate(names: Sequence[str]) -> dict[str, ContainerRef | Unavailable]:
 
 
 def owned_cgroups(ref: ContainerRef, proc: Path = PROC) -> dict[str, str] | Unavailable:
-    """The cgroups of the container's main PID, checked to still be the container's (a
-    stopped container's PID may be gone or reused)."""
+    """The cgroups of the container's main PID, checked to still be its (a PID may be reused)."""
     text = _read(proc / str(ref.pid) / "cgroup")
     if isinstance(text, Unavailable):
         return Unavailable(f"container {ref.name} is gone ({text.reason})")
@@ -286,8 +275,7 @@ def read_cgroup(ref: ContainerRef, proc: Path = PROC) -> CgroupUsage | Unavailab
 
 
 def read_tcp(pid: int, proc: Path = PROC) -> TcpCounters | Unavailable:
-    """The TCP counters of the network namespace `pid` lives in (tcp6 may be absent when
-    the namespace has no IPv6)."""
+    """The TCP counters of `pid`'s network namespace (tcp6 may be absent without IPv6)."""
     net = proc / str(pid) / "net"
     snmp, tcp4 = _read(net / "snmp"), _read(net / "tcp")
     if isinstance(snmp, Unavailable):
@@ -319,9 +307,8 @@ def read_host_cpu(proc: Path = PROC) -> HostCpu | Unavailable:
 
 def container_usage(names: Sequence[str], netns: Collection[str] = ()
                     ) -> dict[str, ContainerUsage | Unavailable]:
-    """Each named container's cgroup readings (one `docker inspect` for all), and the TCP
-    counters of those also in `netns`. A reading that fails is an `Unavailable` inside;
-    a container that cannot be found is one itself."""
+    """Each named container's cgroup readings (one `docker inspect`), with TCP counters for those
+    in `netns`; a failed reading is an `Unavailable`, and so is a missing container."""
     out: dict[str, ContainerUsage | Unavailable] = {}
     for name, ref in locate(names).items():
         if isinstance(ref, Unavailable):

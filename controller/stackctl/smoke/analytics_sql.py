@@ -1,6 +1,5 @@
-"""Analytics delivered by the pump's sql pump (profile pro): rows in PostgreSQL's
-tyk_analytics for one API id, counted with psql in the database's container (its local
-socket needs no password)."""
+"""Analytics delivered by the pump's sql pump (profile pro): tyk_analytics rows for one API
+id, counted by psql in the database's container (its local socket needs no password)."""
 
 from __future__ import annotations
 

@@ -134,9 +134,8 @@ def health_check(samples: Sequence[str]) -> Check:
 
 def analytics_check(served: int, delivered: int, waited_s: float, unanswered: int = 0,
                     sink: str = "the csv sink") -> Check:
-    """The pump delivered one record per request the gateway served: at least `served`
-    (answered), at most `unanswered` more (timed out or in flight: served unseen);
-    `sink` names where they were counted."""
+    """The pump delivered a record per request served: at least `served`, at most `unanswered`
+    more (timed out or in flight: served unseen); `sink` names where they were counted."""
     lost = served - delivered
     extra = delivered - served - unanswered
     verdict = (f"{lost} lost" if lost > 0 else f"{extra} extra" if extra > 0
@@ -155,8 +154,7 @@ def steady_check(parts: Sequence[Slice]) -> Check:
 
 def connection_reuse_check(new_per_request: float | None, limit: float, time_wait: int | None,
                            why_unmeasured: str = "") -> Check:
-    """The gateway reuses its connections: new outbound connections per proxied request
-    stay below `limit` (each new one costs a handshake and leaves a TIME_WAIT socket)."""
+    """The gateway reuses connections: new outbound ones per proxied request stay below `limit`."""
     if new_per_request is None:
         return Check("connection-reuse", False, f"not measured: {why_unmeasured or 'no data'}")
     tw = f"; {time_wait} sockets in TIME_WAIT to the upstream" if time_wait is not None else ""

@@ -1,10 +1,9 @@
-"""Rate-limit arithmetic: how many requests a key limited to `rate` per `per` seconds
-should get through in a run, for each kind of limiter the gateway has (tyk.tables
-RATE_LIMITERS): exact for the fixed window (windows aligned on multiples of `per`); a
-leaky bucket (Tyk's in-memory DRL) also refills during the run; a sliding log lets at
-most `rate` through in any `per` seconds (one or two fewer: its check counts the request
-being decided); the sentinel limiter writes its log off the request path, so requests
-already in flight when the limit is reached pass too."""
+"""Rate-limit arithmetic: how many requests a key limited to `rate` per `per` seconds gets
+through in a run, per limiter (tyk.tables RATE_LIMITERS): the fixed window exactly
+(windows aligned on multiples of `per`); the leaky bucket (in-memory DRL) refills during
+the run; the sliding log lets at most `rate` through in any `per` seconds (one or two
+fewer: it counts the request being decided); the sentinel limiter also passes requests
+in flight when the limit is reached."""
 
 from __future__ import annotations
 
@@ -33,8 +32,7 @@ class Allowed:
 
 def windows_touched(start: float, end: float, per: float, margin: float = CLOCK_MARGIN_S
                     ) -> int:
-    """The most fixed windows of `per` seconds a run from `start` to `end` (epoch s) can
-    touch, allowing `margin` on both ends."""
+    """The most fixed `per`-second windows a run from `start` to `end` touches (`margin` slack)."""
     if per <= 0:
         raise ValueError("per must be > 0")
     first = math.floor((start - margin) / per)
@@ -50,9 +48,8 @@ request included, exceeds rate - 1; the sentinel variant subtracts one more)."""
 def expected_allowed(sent: int, rate: float, per: float, start: float, end: float,
                      kind: LimiterKind = "fixed-window", in_flight: int = 0,
                      gateways: int = 1) -> Allowed:
-    """How many of `sent` requests a key limited to `rate` per `per` lets through with a
-    limiter of `kind`; `in_flight` is the most requests the client has open at once;
-    `gateways`: the DRL (leaky bucket in gateway memory) gives each its share of `rate`."""
+    """How many of `sent` requests a key limited to `rate` per `per` passes with a `kind`
+    limiter; `in_flight`: requests open at once; `gateways`: the DRL splits `rate` among them."""
     cap = max(0, math.floor(rate))
     windows = windows_touched(start, end, per)
     low = min(sent, cap)
@@ -69,6 +66,5 @@ def expected_allowed(sent: int, rate: float, per: float, start: float, end: floa
 
 
 def limit_for(expected_per_key: float) -> int:
-    """A limit low enough to be exceeded even when the stack manages only a fraction of
-    the asked rate: a tenth of what a key is expected to send, at least 1."""
+    """A limit exceeded even at a fraction of the rate: a tenth of a key's share, at least 1."""
     return max(1, math.floor(expected_per_key / 10))

@@ -15,8 +15,7 @@ growing queue to show in the steady check."""
 
 @dataclass(frozen=True)
 class SmokeOptions:
-    """What the user asked for (None: the default; `engine` None: the stack's own way to
-    load, the builtin engine here or wrk from the swarm's load tasks)."""
+    """What the user asked for (None: the default; `engine` None: the engine's own way to load)."""
 
     duration_s: float = DEFAULT_DURATION_S
     connections: int = 16

@@ -21,8 +21,7 @@ KEY_PATTERNS = (f"{SESSION_PREFIX}*", f"{COUNTER_PREFIX}*")
 
 
 def probe_with(run: NodeExec, names: Sequence[str]) -> list[NodeKeys]:
-    """Every named node's role and keys through `run` (see meter.commandstats.NodeExec),
-    read in parallel (swarm: the local task containers)."""
+    """Every named node's role and keys through `run`, read in parallel."""
     return each_node(names, lambda name: read_keys(run, name, KEY_PATTERNS))
 
 
@@ -40,8 +39,7 @@ class Placement:
 
     @property
     def passed(self) -> bool:
-        """Every session (and counter, when Redis keeps them) found; every primary holds
-        some."""
+        """Every session (and counter, where Redis keeps them) found; every primary holds some."""
         counters_ok = not self.counters_expected or self.counters_found == self.expected
         return (not self.errors and bool(self.primaries) and counters_ok
                 and self.sessions_found == self.expected
@@ -72,8 +70,7 @@ def _counts(name: str, key_hash: str) -> bool:
 
 def placement(samples: Iterable[Sequence[NodeKeys]], key_hashes: Sequence[str],
               counters_expected: bool = True) -> Placement:
-    """Combine probes (a node that answers in one of them is enough; counters last their
-    window, so a probe right after the run still finds them)."""
+    """Combine probes (one answer per node is enough; counters outlive the run by their window)."""
     out = Placement(expected=len(key_hashes), counters_expected=counters_expected)
     held: dict[str, set[str]] = {}
     failed: dict[str, str] = {}

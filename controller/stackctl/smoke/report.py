@@ -111,10 +111,8 @@ def build_report(options: SmokeOptions, rate: float, made: SmokeSetup, result: L
                  per_task: Sequence[LoadResult] = (), tasks: int = 0,
                  not_checked: Sequence[str] = (), in_flight: int | None = None,
                  gateways: int = 1) -> SmokeReport:
-    """Judge the measurements (`limiter`: the stack's; None reads as Tyk's default;
-    `sink`: where analytics were counted, `delivered` None: not read; `per_task`: each
-    of `tasks` load tasks' result, `result` their merge; `in_flight`: the most requests
-    open at once, default the connections asked)."""
+    """Judge the measurements (`limiter` None: Tyk's default; `delivered` None: unread;
+    `per_task`: each load task's result, `result` the merge; `in_flight`: default connections)."""
     limiter = limiter or rate_limiter("default")
     outcomes = [checks.KeyOutcome(k.rate, k.per, k.limited, Counter(s))
                 for k, s in zip(made.keys, result.statuses, strict=True)]
@@ -177,6 +175,5 @@ def build_report(options: SmokeOptions, rate: float, made: SmokeSetup, result: L
 
 
 def _ms(value: float | None) -> str:
-    """A latency cell: milliseconds, or "n/a" where the run has none (load tasks report
-    answers per slice, not latencies)."""
+    """A latency cell: milliseconds, or "n/a" where the run has none (load tasks' counts)."""
     return "n/a" if value is None else f"{value:.1f}"

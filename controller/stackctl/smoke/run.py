@@ -1,8 +1,5 @@
-"""One smoke run on either engine: keys for the API the engine's loads call, the metered
-load where it runs (the builtin engine or wrk on this host; on swarm wrk from the load
-service's tasks), /hello sampled, the keys' Redis placement, the pump's records, clean
-up, judge. What differs per engine comes from `ctx.engine` (`load_site`, the meter
-source, the pump's sink)."""
+"""One smoke run on either engine: keys, the metered load where it runs, /hello sampled,
+the keys' Redis placement, the pump's records, clean up, judge (per engine: `ctx.engine`)."""
 
 from __future__ import annotations
 
@@ -54,8 +51,7 @@ the meter's first snapshot is a quarter into the run (the short smoke of `up` is
 
 @dataclass(frozen=True)
 class LoadWay:
-    """How this run loads: the load tool (builtin | wrk), and the swarm's load tasks
-    running it (0: this host)."""
+    """How this run loads: the tool (builtin | wrk) and the swarm load tasks (0: this host)."""
 
     tool: str
     tasks: int
@@ -68,8 +64,7 @@ def load_way(site: LoadSite, asked: str | None) -> LoadWay:
 
 
 def in_flight(way: LoadWay, connections: int, keys: int) -> int:
-    """The most requests the load has open at once: wrk opens at least a connection per
-    key (a thread each), in every load task."""
+    """The most requests open at once: wrk opens at least a connection per key, per load task."""
     if way.tool != "wrk":
         return connections
     tasks = max(1, way.tasks)
@@ -78,8 +73,7 @@ def in_flight(way: LoadWay, connections: int, keys: int) -> int:
 
 @dataclass
 class _Probes:
-    """What the smoke samples: /hello before, during and after the load, and the Redis
-    placement of keys and counters right after it."""
+    """What the smoke samples: /hello before, during and after the load; keys in Redis after."""
 
     redis: list[list[NodeKeys]] = field(default_factory=list)
     hello: list[str] = field(default_factory=list)
@@ -124,8 +118,7 @@ def _sample_hello(gw: GatewayClient, probes: _Probes, at: list[float],
 
 
 def settled(count: Callable[[], int], pause_s: float, tries: int = 3) -> int:
-    """The count once two reads `pause_s` apart agree (records of earlier requests to the
-    same API still on their way are in it then, not in this run's)."""
+    """The count once two reads `pause_s` apart agree (earlier records still on their way)."""
     last = count()
     for _ in range(tries):
         time.sleep(pause_s)
@@ -148,8 +141,7 @@ def _run_here(ctx: StackContext, way: LoadWay, plan: LoadPlan, path: str) -> Loa
 
 def run_load(ctx: StackContext, way: LoadWay, plan: LoadPlan, path: str,
              site: LoadSite) -> _Load:
-    """The metered load: from the load tasks (wrk against `site.url`), or from here
-    between two meter snapshots."""
+    """The metered load: from the load tasks, or from here between two meter snapshots."""
     engine: Engine = ctx.engine
     if way.tasks:
         task_plan = LoadPlan(site.url + path, plan.keys, plan.duration_s, plan.connections,
@@ -191,8 +183,7 @@ def _counter(ctx: StackContext, model: StackModel, api_id: str
 def run_smoke(ctx: StackContext, options: SmokeOptions,
               after_setup: Callable[[GatewayClient, api_keys.SmokeSetup], None] | None = None
               ) -> SmokeReport:
-    """Run the whole smoke against the stack in `ctx`. `after_setup` (tests) may tamper
-    with what was created, e.g. revoke a key, before the load starts."""
+    """Run the whole smoke against `ctx`'s stack (`after_setup`, tests: tamper before the load)."""
     options.validate()
     settings = ctx.model.settings
     site = ctx.engine.load_site()

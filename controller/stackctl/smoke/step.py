@@ -18,9 +18,8 @@ at 20 req/s is too short to judge a steady state; whether it works does not.
 
 
 class Smoke:
-    """Run `stackctl smoke` briefly, loading the way the engine does by default (the
-    builtin engine here; wrk from the swarm's load tasks); fail `up` when a functional
-    check fails."""
+    """Run `stackctl smoke` briefly, loading the way the engine does by default; fail `up` when
+    a functional check fails."""
 
     name = "smoke"
 

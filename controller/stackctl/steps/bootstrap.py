@@ -1,6 +1,5 @@
-"""Smoke bootstrap: the smoke API (made through the gateway API, or baked into every
-gateway where the engine's loads call a baked-in API: swarm) and a key, then one request
-through the gateway with that key must return the upstream's answer."""
+"""Smoke bootstrap: the smoke API (through the gateway API, or baked in where the engine's
+loads call one: swarm) and a key; a request with it must return the upstream's answer."""
 
 from __future__ import annotations
 
@@ -42,9 +41,8 @@ def _through_gateway(base: str, key: str) -> tuple[int, str]:
 
 
 def prove_and_save(ctx: StackContext, step: str, key: str, wait_s: float = 0.0) -> None:
-    """One request through the gateway with `key` must return the upstream's answer
-    (retried for up to `wait_s` while it does not); then the key is saved (0600) for the
-    next `up` and the checks. StepError otherwise."""
+    """A request through the gateway with `key` must return the upstream's answer (retried for
+    `wait_s`), else StepError; then the key is saved (0600) for the next `up` and the checks."""
     deadline = time.monotonic() + wait_s
     try:
         status, body = _through_gateway(ctx.gateway_url, key)

@@ -109,8 +109,7 @@ def _own_gateways(ctx: StackContext) -> int:
 
 
 def _tls_names(ctx: StackContext, nodes: list[str]) -> dict[str, str]:
-    """Go's TLS check against every address Tyk dials: the configured ones (a
-    configuration endpoint) and every node CLUSTER SLOTS names."""
+    """Go's TLS check against every address Tyk dials: the configured ones and every node's."""
     settings = ctx.model.settings
     ext = settings.redis.external
     opener = relay_opener(stack_images(settings)["redis"], ext.network)

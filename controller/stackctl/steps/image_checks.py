@@ -51,8 +51,7 @@ def overrides(settings: Settings) -> dict[str, str]:
 
 
 def decide(missing: Sequence[str], offline: bool, pull: bool) -> Decision:
-    """What to do about the images not present: nothing, pull them, say to build them
-    (offline: local images), or refuse (`--no-pull`)."""
+    """What to do about absent images: nothing, pull, say to build (offline), or refuse."""
     if not missing:
         return "none"
     if offline:
@@ -62,9 +61,8 @@ def decide(missing: Sequence[str], offline: bool, pull: bool) -> Decision:
 
 def ensure_images(settings: Settings, present: Mapping[str, bool],
                   pull: Callable[[str], str | None]) -> list[str]:
-    """The images pulled (none when all are present). ConfigError for an absent override
-    image (named by its setting), for local images not built, for `--no-pull`, and when a
-    pull fails (no registry: one line naming them and --offline); nothing is started."""
+    """The images pulled (none when all are present); ConfigError naming an absent override image
+    (by its setting), unbuilt local images, `--no-pull`, or a failed pull; nothing started."""
     given = overrides(settings)
     for service, ref in given.items():
         if not present.get(ref, True):
@@ -89,9 +87,8 @@ def ensure_images(settings: Settings, present: Mapping[str, bool],
 
 
 def tyk_users(settings: Settings, images: Mapping[str, str]) -> dict[str, tuple[int, int]]:
-    """The Tyk services' image users (uid, gid), recorded for the renderers
-    (`runtime.image_user`); an override image's user must resolve and must read and run
-    its own files (as the container will run: that uid, the host user's group)."""
+    """The Tyk services' image users (uid, gid), recorded for the renderers; an override
+    image's user must resolve, and read and run its own files as the container will."""
     given = overrides(settings)
     users: dict[str, tuple[int, int]] = {}
     for service in TYK_IMAGES:

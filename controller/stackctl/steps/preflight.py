@@ -15,11 +15,8 @@ from stackctl.tyk.support import check_support
 
 
 class Preflight:
-    """The stack engine's own checks first (`Engine.preflight`: the Compose plugin and
-    free ports; swarm settings, a manager, the placement and the other nodes' images),
-    then TLS files, support matrix, the Docker engine, images present (pulled when
-    missing) and their users, PKI sound. Bad input: one line and exit 2, nothing
-    started."""
+    """The engine's own checks (`Engine.preflight`), then TLS files, support matrix, engine,
+    images (pulled if missing), their users, PKI; bad input: one line, exit 2, nothing started."""
 
     name = "preflight"
 

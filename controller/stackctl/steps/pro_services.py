@@ -17,8 +17,7 @@ POLL_S = 1.0
 
 
 class ProServices:
-    """postgres started; its own healthcheck run until it passes; then the dashboard
-    (profile pro: engine = compose only, swarm refuses it at preflight)."""
+    """postgres, its healthcheck until it passes, then the dashboard (profile pro, Compose only)."""
 
     name = "pro-services"
 

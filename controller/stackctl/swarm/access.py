@@ -1,8 +1,7 @@
-"""The local access proxy: with nothing published (Swarm's routing mesh would listen on
-every interface of every node), the host reaches the gateway through a plain container
-on this manager, attached to the stack's attachable front overlay and published on
-`network.bind` only (127.0.0.1 by default). It is nginx from the upstream image,
-forwarding to the gateway's tasks by name (Docker's DNS; round-robin)."""
+"""The local access proxy: with nothing published (the routing mesh would listen on every
+interface of every node), the host reaches the gateway through nginx (the upstream image)
+on the attachable front overlay, published on `network.bind` only, forwarding to the
+gateway's tasks by name (Docker's DNS, round-robin)."""
 
 from __future__ import annotations
 

@@ -61,9 +61,8 @@ def healthy_tasks(stack: Stack, image: str, services: Sequence[str]) -> dict[str
 
 def wait_healthy(stack: Stack, image: str, wanted: Mapping[str, int], timeout: float,
                  exclude: Mapping[str, frozenset[str]] | None = None) -> None:
-    """Until every wanted service has its number of tasks passing their probe (tasks in
-    `exclude`, e.g. the ones a deploy replaced, do not count); ToolError at the deadline
-    naming the laggards."""
+    """Until every wanted service has its number of tasks passing their probe (those in
+    `exclude` not counted); ToolError naming the laggards at the deadline."""
     deadline = time.monotonic() + timeout
     old = exclude or {}
     while True:

@@ -1,9 +1,7 @@
-"""Load from the swarm: wrk in the tasks of a `load` replicated-job service
-(`swarm.load_replicas` tasks, spread over the nodes, all at once), each with its share of
-the connections and rate and every key; their results read from the service's logs and
-merged (answers per slice of time over the span all tasks ran). The keys reach the tasks
-as a Swarm secret, never on a command line. A `TaskMeter` is told when every task runs and
-when all have ended (the meter's snapshots)."""
+"""Load from the swarm: wrk in the tasks of a `load` replicated-job service, each with its
+share of connections and rate and every key (a Swarm secret, never on a command line);
+results read from the service's logs and merged. A `TaskMeter` is told when every task
+runs and when all have ended."""
 
 from __future__ import annotations
 
@@ -45,13 +43,10 @@ class TaskMeter(Protocol):
     """Told about the load job's progress (`stackctl.swarm.meter.SwarmMeter`)."""
 
     def running(self, started: float, running: float) -> None:
-        """Every task runs (wall clock: the job was created at `started`, all were seen
-        running at `running`); may block until it has measured."""
-        ...
+        """Every task runs (the job made at `started`, all seen running at `running`); may block."""
 
     def complete(self) -> None:
         """Every task has ended."""
-        ...
 
 
 def task_plan(plan: LoadPlan, tasks: int) -> LoadPlan:
@@ -62,10 +57,8 @@ def task_plan(plan: LoadPlan, tasks: int) -> LoadPlan:
 
 
 def merge(results: Sequence[LoadResult]) -> LoadResult:
-    """One result from the tasks': statuses and errors summed, the slowest task's
-    elapsed time, per percentile the highest task's figure (an upper bound: wrk's
-    histograms do not travel), answers per slice summed over the span all tasks ran,
-    and their CPU summed (None unless every task reported it)."""
+    """One result from the tasks': statuses, errors, answers per slice and CPU summed, the
+    slowest elapsed, per percentile the highest task's (an upper bound)."""
     if not results:
         raise ToolError("load: no task reported a result")
     keys = max(len(r.statuses) for r in results)
@@ -89,15 +82,13 @@ def merge(results: Sequence[LoadResult]) -> LoadResult:
 
 def _parse_tasks(text: str, keys: int, started: float, connections: int
                  ) -> list[LoadResult]:
-    """Each task's result; `connections` (a task's): requests that may be in flight when
-    its wrk stops (served, and recorded by the gateway, unseen)."""
+    """Each task's result; `connections`: requests a task may leave in flight (served, unseen)."""
     return [parse_wrk_output(line, keys, started, connections) for line in text.splitlines()
             if line.startswith(MARKER)]
 
 
 def _wait_for(stack: Stack, tasks: int, states: tuple[str, ...], timeout: float) -> None:
-    """Until `tasks` load tasks are in one of `states`; ToolError when one failed or at
-    the deadline."""
+    """Until `tasks` load tasks are in `states`; ToolError if one failed, or at the deadline."""
     deadline = time.monotonic() + timeout
     while True:
         found = [t for t in stack.tasks() if t.service == SERVICE]
@@ -116,9 +107,8 @@ def _wait_for(stack: Stack, tasks: int, states: tuple[str, ...], timeout: float)
 def run_load_tasks(stack: Stack, plan: LoadPlan, tasks: int, image: str, work_dir: Path,
                    project: str, meter: TaskMeter | None = None
                    ) -> tuple[LoadResult, list[LoadResult]]:
-    """Run the plan from `tasks` load tasks against `plan.url` (a name on the front
-    overlay); the merged result and each task's. `meter` hears when all run and when
-    all have ended."""
+    """Run the plan from `tasks` load tasks against `plan.url` on the front overlay; the merged
+    result and each task's (`meter` hears when all run and when all ended)."""
     share = task_plan(plan, tasks)
     keys_path = write_keys_file(work_dir, plan.keys)
     script = script_file(work_dir)

@@ -1,14 +1,8 @@
 """The meter on a swarm stack: the same `Snapshot` and `Cost` as on Compose, read through
-`runtime.swarm` (one `docker ps` for the stack's containers on this node, `docker exec`
-into them).
-
-What is metered: the gateway task containers on this node (cgroup CPU and memory, their
-network namespaces' TCP counters); every Redis node's INFO commandstats and connections
-received, in the node's own task container when it runs here, otherwise through another
-Redis task container here by the node's name on the Redis overlay; the host's CPU (this
-machine only); the load tasks' CPU as wrk reports it (its own getrusage, on whichever
-node the task ran). Gateway tasks and Redis containers on other nodes are not metered:
-`SwarmMeter.partial` says which."""
+`runtime.swarm`. Metered: the gateway task containers on this node, every Redis node's
+commandstats (in its own task container here, else through another Redis task container
+here by the node's name), the host's CPU, and the load tasks' CPU as wrk reports it.
+What runs on other nodes is not: `SwarmMeter.partial` says which."""
 
 from __future__ import annotations
 
@@ -26,7 +20,7 @@ from stackctl.meter.snapshot import Snapshot, read_snapshot
 from stackctl.model import StackModel
 from stackctl.names import GATEWAY_SERVICE
 from stackctl.runtime.docker_cli import ExecResult
-from stackctl.runtime.swarm import Stack
+from stackctl.runtime.swarm import Stack, exec_bounded
 from stackctl.runtime.usage import Unavailable
 
 FIRST_AT = 0.25
@@ -66,29 +60,26 @@ class SwarmSource:
 
     def exec_node(self, node: str, command: Sequence[str], env: Mapping[str, str]
                   ) -> ExecResult:
-        """In the node's own container, else in another Redis container here against the
-        node's address."""
+        """In the node's own container, else in another Redis container here at its address."""
         own = self._tasks.get(node)
         if own:
-            return self.stack.exec(own[0], command, env)
+            return exec_bounded(own[0], command, env)
         addr = next((n.addr for n in self.model.nodes if n.name == node), "")
         here = [c for n in self.model.nodes for c in self._tasks.get(n.name, [])]
         if not here or not addr:
             return ExecResult(1, "", f"{node}: no Redis task container on this node")
-        return self.stack.exec(here[0], command, {**env, TARGET_ENV: addr})
+        return exec_bounded(here[0], command, {**env, TARGET_ENV: addr})
 
 
 def pool_timeouts(stack: Stack, since: float) -> int:
-    """Pool-timeout lines since `since` (unix time) in the logs of the gateway tasks on
-    this node."""
+    """Pool-timeout lines since `since` (unix time) in this node's gateway task logs."""
     return sum(count_pool_timeouts(stack.container_log(c, since))
                for c in stack.local_tasks().get(GATEWAY_SERVICE, []))
 
 
 def first_snapshot_delay(started: float, running: float, duration_s: float) -> float | None:
-    """Seconds from `running` (wall clock: every load task seen running; the job was
-    created at `started`) to the first snapshot; None when the first task would end less
-    than MIN_WINDOW_S after it (no stretch of load left to meter)."""
+    """Seconds from `running` (every load task seen running; the job made at `started`) to the
+    first snapshot; None when the first task would end within MIN_WINDOW_S of it."""
     at = running + FIRST_AT * duration_s
     if started + duration_s - at < MIN_WINDOW_S:
         return None
@@ -102,10 +93,8 @@ def wall_of(snapshot: Snapshot) -> float:
 
 @dataclass
 class SwarmMeter:
-    """Meters one load run from the load tasks: `running` (every task runs) takes the
-    first snapshot a little into the run, `complete` (every task ended) the second;
-    `cost` turns them into a `Cost` with the answers counted between the two instants
-    (the tasks' per-slice counts)."""
+    """Meters one load run from the load tasks: `running` takes the first snapshot a little into
+    the run, `complete` the second; `cost` counts the tasks' answers between the two."""
 
     stack: Stack
     model: StackModel

@@ -36,9 +36,8 @@ def label_groups(nodes: Sequence[SwarmNode]) -> list[int]:
 
 
 def decide(mode: str, nodes: Sequence[SwarmNode], replicas: int) -> Placement:
-    """`spread`: no constraints (Swarm's scheduler spreads). `labels`: label values
-    0..M-1 must all be present (ConfigError when none or a gap, exit 2); with M <=
-    replicas a primary may share a machine with a replica, which is said."""
+    """`spread`: no constraints. `labels`: values 0..M-1 must all be present (ConfigError, exit
+    2); with M <= replicas a primary may share a machine with a replica, which is said."""
     if mode != "labels":
         return Placement(None)
     values = label_groups(nodes)

@@ -1,6 +1,5 @@
-"""Render a swarm stack into the state directory: the Redis files, tyk.conf and pump.conf
-(files form), the gateway's API definitions, and the stack file referring to them all as
-content-named Swarm secrets and configs."""
+"""Render a swarm stack: Redis files, tyk.conf and pump.conf, the gateway's API definitions,
+and the stack file naming them all as content-named Swarm secrets and configs."""
 
 from __future__ import annotations
 
@@ -49,8 +48,8 @@ def swarm_files(ctx: StackContext, extra_apps: Mapping[str, dict[str, Any]]) -> 
 
 def render_swarm(ctx: StackContext, extra_apps: Mapping[str, dict[str, Any]],
                  groups: int | None) -> tuple[Rendered, SwarmFiles]:
-    """Write the stack file, the init job and their inputs; sets `ctx.results.rendered`.
-    The digest is the two files': they name every secret and config by its content."""
+    """Write the stack file, the init job and their inputs; sets `ctx.results.rendered`
+    (its digest: the two files', which name every secret and config by content)."""
     files = swarm_files(ctx, extra_apps)
     previous = _read_stack(ctx.state_dir / STACK_FILE)
     previous_job = _read_stack(ctx.state_dir / JOB_FILE)
@@ -78,18 +77,15 @@ def _read_stack(path: Path) -> dict[str, Any]:
 
 
 def changed_services(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[str]:
-    """Services of `after` that are new or whose definition differs from `before`'s
-    beyond the replica count (secrets and configs are named by content, so a changed file
-    changes its users): Swarm replaces their tasks. A new replica count alone only adds
-    or removes tasks."""
+    """Services of `after` new or changed beyond the replica count (content-named secrets and
+    configs change their users): Swarm replaces their tasks; a replica count only scales."""
     old = before.get("services", {}) if before else {}
     return sorted(n for n, s in after["services"].items()
                   if n not in old or _as_deployed(before, old[n]) != _as_deployed(after, s))
 
 
 def _as_deployed(stack: Mapping[str, Any], service: Mapping[str, Any]) -> dict[str, Any]:
-    """A service as Swarm sees it: secrets and configs by their (content) names, the
-    replica count left out."""
+    """A service as Swarm sees it: secrets and configs by (content) name, no replica count."""
     def named(kind: str) -> list[dict[str, Any]]:
         table = stack.get(kind, {})
         return [{**ref, "source": table.get(ref["source"], {}).get("name", ref["source"])}

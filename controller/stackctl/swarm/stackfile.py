@@ -1,31 +1,21 @@
 """The stack file `docker stack deploy` takes, rendered from the same model as the compose
-file (engine = swarm).
-
-What Swarm changes, and how this file answers it (see tyk-facts.md section 14):
-- No `ipv4_address`: Redis endpoints are hostnames (`redis.endpoints = hostname`, forced
-  by the settings: nodes announce their names, certificates carry DNS names only, every
-  node answers to the configuration endpoint's alias). Every Redis node is its own
-  service; every service has `endpoint_mode: dnsrr`, so a name resolves to its tasks'
-  current addresses (a Redis node's to its one task's). A virtual address (`vip`) needs
-  the kernel's IPVS, which this build machine's kernel lacks (no /proc/net/ip_vs: a vip
-  service is unreachable, measured); dnsrr works on every kernel.
-- No `depends_on`: stackctl orders and waits itself (`swarm.wait`). Cluster creation is a
-  `replicated-job` service that waits for every node's PONG; Engine 20.10's `stack
-  deploy` rejects that mode, so it is created next to the stack (`init_job`, through
-  `docker service create --mode replicated-job`), with the stack's namespace label.
-- Placement: `swarm.placement = labels` pins node `redis-i` of shard s and rank r
-  (0 = primary) to swarm nodes labelled `stackctl.redis = (s + r) mod M` (M label values
-  found), so with M > replicas a primary and its replicas never share a machine; the
-  cluster-init job makes exactly that layout (redis-1..S primaries).
-- Immutable secrets and configs, named `<project>-<key>-<sha256[:12]>` of their content:
-  a changed file gets a new name, so `stack deploy` updates the services that use it and
-  nothing else. Passwords, keys, certificates, the ACL file, auth.conf, and tyk.conf /
-  pump.conf (they carry the Redis password and the API secret) are Swarm secrets;
-  redis.conf, the scripts and the gateway's API definitions are Swarm configs.
-- Nothing is published unless `swarm.publish_gateway`: then `gateway.port` is published
-  in host mode (dnsrr services cannot use the routing mesh, which also needs IPVS) on
-  every interface of each node that runs a gateway task; Swarm cannot bind one address.
-"""
+file. What Swarm changes, and how this file answers it (tyk-facts.md section 14):
+- No `ipv4_address`: Redis endpoints are hostnames (forced by the settings). Every Redis
+  node is its own service and every service has `endpoint_mode: dnsrr`: a `vip` needs
+  the kernel's IPVS, which this build machine lacks (a vip service is unreachable,
+  measured).
+- No `depends_on`: stackctl waits itself (`swarm.wait`). Cluster creation is a
+  `replicated-job`, which Engine 20.10's `stack deploy` rejects, so `init_job` is created
+  next to the stack with its namespace label.
+- `swarm.placement = labels` pins node `redis-i` of shard s and rank r (0 = primary) to
+  swarm nodes labelled `stackctl.redis = (s + r) mod M`: with M > replicas a primary and
+  its replicas never share a machine.
+- Secrets and configs are immutable, named `<project>-<key>-<sha256[:12]>`: a changed
+  file gets a new name, so `stack deploy` updates only the services using it. Whatever
+  holds a password, key or secret (tyk.conf and pump.conf too) is a Swarm secret; the
+  rest (redis.conf, scripts, API definitions) are configs.
+- Nothing is published unless `swarm.publish_gateway`: then `gateway.port` in host mode
+  (dnsrr cannot use the routing mesh) on every interface of each gateway task's node."""
 
 from __future__ import annotations
 
@@ -133,8 +123,7 @@ class _Objects:
 
     def secret(self, key: str, path: Path, target: str, mode: int = SECRET_MODE,
                owner: tuple[int, int] = (0, 0)) -> dict[str, Any]:
-        """A service's reference to a secret file (created once, by content), owned by
-        `owner` (uid, gid) in the container."""
+        """A service's reference to a content-named secret file, owned by `owner` (uid, gid)."""
         return {"source": self._add(self.secrets, key, path), "target": target,
                 "uid": str(owner[0]), "gid": str(owner[1]), "mode": mode}
 
@@ -145,8 +134,7 @@ class _Objects:
 
 
 def layout(model: StackModel) -> list[tuple[RedisNode, int, int]]:
-    """(node, shard, rank) for every node: redis-1..S are the primaries (rank 0), then
-    rank 1 of every shard, and so on; cluster-init makes this layout."""
+    """(node, shard, rank) per node: redis-1..S the primaries, then rank 1 of every shard, ..."""
     shards = model.settings.redis.shards
     return [(n, (n.index - 1) % shards, (n.index - 1) // shards) for n in model.nodes]
 
@@ -232,10 +220,8 @@ def redis_services(model: StackModel, files: SwarmFiles, objects: _Objects, imag
 
 def init_job(model: StackModel, files: SwarmFiles, objects: _Objects, image: str
              ) -> dict[str, Any]:
-    """The cluster-init job, for `docker service create --mode replicated-job` (Engine
-    20.10's `docker stack deploy` answers "Unknown mode: replicated-job", measured here).
-    Its secrets and configs are declared in the stack file, so the deploy creates them;
-    `source` here is their Swarm name."""
+    """The cluster-init job for `docker service create --mode replicated-job` (Engine 20.10's
+    `stack deploy` refuses that mode, measured); secrets and configs by their Swarm names."""
     primaries, pairs = replica_plan(model)
     secrets = [objects.secret("redis-password", files.redis.password, PASSWORD_FILE),
                *_tls_secrets(objects, model, STACKCTL_CLIENT)]
@@ -263,18 +249,15 @@ def init_job(model: StackModel, files: SwarmFiles, objects: _Objects, image: str
 
 
 def _environment(state_dir: Path, service: str) -> dict[str, Any]:
-    """The service's extra environment as on Compose (`render.tyk.service_env`): the
-    fallback's rung, then the overrides file `stackctl sweep` writes (pool sizes: nothing
-    secret), so a sweep point changes the gateway's and pump's definitions only."""
+    """The service's extra environment as on Compose: the fallback's rung, then the sweep's
+    overrides file (nothing secret), so a sweep point changes gateway and pump only."""
     env = service_env(state_dir, service)
     return {"environment": env} if env else {}
 
 
 def tyk_services(model: StackModel, files: SwarmFiles, objects: _Objects) -> dict[str, Any]:
-    """Upstream, the gateway (one service, `gateway.replicas` tasks) and the pump. The
-    Tyk services run as their image's user (`runtime.image_user`, recorded by preflight),
-    which owns their secrets (0400); they have no shell, so no healthcheck: stackctl
-    probes them over HTTP (`swarm.health`)."""
+    """Upstream, the gateway (one service, `gateway.replicas` tasks) and the pump, running as
+    their image's user (owner of their 0400 secrets); no shell, so probed over HTTP."""
     settings = model.settings
     images = stack_images(settings)
     state_dir = settings.state_dir
@@ -327,9 +310,8 @@ def tyk_services(model: StackModel, files: SwarmFiles, objects: _Objects) -> dic
 
 
 def csv_volume(owner: tuple[int, int]) -> dict[str, Any]:
-    """The pump's csv sink: a tmpfs (the local driver mounts it once per node and shares
-    it among the containers that use it) owned by the pump's user, readable by others
-    (the helper that reads it runs as root anyway)."""
+    """The pump's csv sink: a tmpfs (mounted once per node, shared by its users) owned by the
+    pump's user and readable by others."""
     return {"driver": "local", "driver_opts": {
         "type": "tmpfs", "device": "tmpfs",
         "o": f"uid={owner[0]},gid={owner[1]},mode=0755"}}
@@ -347,9 +329,8 @@ def _network(subnet: str, internal: bool, encrypted: bool) -> dict[str, Any]:
 
 def render_all(model: StackModel, files: SwarmFiles, groups: int | None = None
                ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The whole stack file and the cluster-init job. `groups`: how many `stackctl.redis`
-    label values the swarm's nodes carry (with `swarm.placement = labels`), None for no
-    constraints."""
+    """The stack file and the cluster-init job; `groups`: the `stackctl.redis` label values the
+    nodes carry (`swarm.placement = labels`), None for no constraints."""
     settings = model.settings
     objects = _Objects(settings.project)
     image = stack_images(settings)["redis"]
@@ -375,25 +356,8 @@ def stack_file(model: StackModel, files: SwarmFiles, groups: int | None = None
     return render_all(model, files, groups)[0]
 
 
-def object_names(stack: Mapping[str, Any]) -> dict[str, list[str]]:
-    """The Swarm names of the stack file's secrets and configs."""
-    return {kind: sorted(str(v["name"]) for v in stack.get(kind, {}).values())
-            for kind in ("secrets", "configs")}
-
-
-def services_using(stack: Mapping[str, Any], key: str) -> list[str]:
-    """The services that refer to the secret or config `key`."""
-    out = []
-    for name, service in stack["services"].items():
-        refs = [*service.get("secrets", []), *service.get("configs", [])]
-        if any(r["source"] == key for r in refs):
-            out.append(name)
-    return sorted(out)
-
-
 def write_stack_file(model: StackModel, files: SwarmFiles, groups: int | None = None) -> Path:
-    """Write the stack file and the init job's spec (`JOB_FILE`) into the state directory
-    (atomically); return the stack file's path."""
+    """Write the stack file and the init job's spec (`JOB_FILE`) atomically; the file's path."""
     stack, job = render_all(model, files, groups)
     path = model.settings.state_dir / STACK_FILE
     atomic_write_json(model.settings.state_dir / JOB_FILE, job)

@@ -1,7 +1,5 @@
-"""When a swarm stack is up: its tasks running (Swarm says `running` only once a task's
-healthcheck passes), the init job complete, and the cluster ready by the same rule the
-compose gate uses (stack/redis/cluster-ready.sh, run in a one-shot container on the
-attachable Redis overlay)."""
+"""When a swarm stack is up: its tasks running, the init job complete, and the cluster
+ready by the compose gate's rule (cluster-ready.sh in a one-shot on the Redis overlay)."""
 
 from __future__ import annotations
 
@@ -26,8 +24,7 @@ MISSING_IMAGE = ("no such image", "not found", "pull access denied")
 
 @dataclass(frozen=True)
 class Progress:
-    """How far the wanted services are: running tasks per service, and the last task
-    errors seen."""
+    """How far the wanted services are: running tasks and the last task error per service."""
 
     running: Mapping[str, int]
     errors: Mapping[str, str]
@@ -58,10 +55,8 @@ def missing_image(errors: Mapping[str, str]) -> str | None:
 def wait_running(stack: Stack, wanted: Mapping[str, int], timeout: float,
                  what: str = "services", fresh: Mapping[str, frozenset[str]] | None = None
                  ) -> None:
-    """Until every wanted service has its number of running tasks (for a service in
-    `fresh`, tasks other than the ones listed there: the deploy replaced it). ConfigError (exit 2)
-    when a node lacks an image; ToolError naming the laggards and their last task error
-    at the deadline."""
+    """Until every wanted service runs its tasks (in `fresh`: other than those listed); ConfigError
+    when a node lacks an image, ToolError naming laggards and last errors at the deadline."""
     deadline = time.monotonic() + timeout
     while True:
         tasks = stack.tasks()
@@ -86,8 +81,7 @@ def wait_running(stack: Stack, wanted: Mapping[str, int], timeout: float,
 
 
 def wait_job(stack: Stack, service: str, timeout: float) -> None:
-    """Until the job's task completed; ToolError with its log tail when it failed (after
-    its retries) or is not done by the deadline."""
+    """Until the job's task completed; ToolError with its log tail when it failed or timed out."""
     deadline = time.monotonic() + timeout
     while True:
         tasks = [t for t in stack.tasks() if t.service == service]
@@ -118,8 +112,7 @@ def _log_tail(stack: Stack, service: str, lines: int = 3) -> str:
 
 
 def probe_mounts(model: StackModel) -> list[tuple[str, str]]:
-    """What a one-shot probe mounts read-only: the password file and the scripts (as
-    `render_redis` wrote them) and, with TLS, stackctl's client certificate."""
+    """What a one-shot probe mounts read-only: password, scripts, with TLS the client cert."""
     root = redis_dir(model).resolve()
     mounts = [(str(root / "password"), PASSWORD_FILE), (str(root / "bin"), SCRIPTS_MOUNT)]
     if model.tls:
@@ -140,14 +133,13 @@ def run_script(model: StackModel, stack: Stack, image: str,
 
 def wait_cluster_ready(model: StackModel, stack: Stack, image: str,
                        timeout: float) -> str:
-    """Until cluster-ready.sh passes; its last line. ToolError with its verdict at the
-    deadline."""
+    """Until cluster-ready.sh passes (its last line); ToolError with its verdict at the deadline."""
     deadline = time.monotonic() + timeout
     while True:
         result = run_script(model, stack, image, "cluster-ready.sh")
         if result.ok:
             return result.stdout.strip().splitlines()[-1] if result.stdout.strip() else "ready"
         if time.monotonic() >= deadline:
-            verdict = (result.stderr.strip().splitlines() or ["no answer"])[-1]
-            raise ToolError(f"redis cluster not ready after {timeout:.0f} s: {verdict}")
+            raise ToolError(f"redis cluster not ready after {timeout:.0f} s: "
+                            f"{result.last_error('no answer')}")
         time.sleep(2 * POLL_S)

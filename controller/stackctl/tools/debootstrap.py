@@ -38,10 +38,7 @@ def debootstrap_binary() -> str:
 
 
 def rootfs_tarball(suite: str, mirror: str, variant: str, dest: Path) -> Path:
-    """Bootstrap `suite` into a scratch dir and pack it as the tarball `dest`.
-
-    Needs root (debootstrap does). The tarball appears only when complete.
-    """
+    """Pack `suite`, bootstrapped in a scratch dir, as the tarball `dest` (root; appears whole)."""
     binary = debootstrap_binary()
     if os.geteuid() != 0:
         raise ToolError("debootstrap needs root: run `stackctl images build` as root")

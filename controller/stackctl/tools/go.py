@@ -85,11 +85,8 @@ def _as_download(obj: Mapping[str, Any]) -> ModuleDownload:
 
 def mod_download(modules: Sequence[str], cwd: Path, *, env: Mapping[str, str] | None = None,
                  timeout: float = 1800.0) -> list[ModuleDownload]:
-    """`go mod download -json [modules]` in `cwd`; failures come back in `.error`.
-
-    With no modules, downloads the whole graph of the main module in `cwd`. `env` adds
-    variables (e.g. GONOSUMDB).
-    """
+    """`go mod download -json [modules]` in `cwd` (no modules: the main module's whole graph;
+    `env` adds variables, e.g. GONOSUMDB); failures come back in `.error`."""
     command = [go_binary(), "mod", "download", "-json", *modules]
     try:
         out = run(command, cwd=cwd, env=_env(env), what="go mod download", timeout=timeout)
@@ -116,16 +113,14 @@ def build(src: Path, output: Path, *, tags: Sequence[str] = (), ldflags: str = "
 
 def get(src: Path, modules: Sequence[str], *, env: Mapping[str, str] | None = None,
         timeout: float = 1800.0) -> None:
-    """`go get path@version ...` in the main module at `src`: edits its go.mod and go.sum
-    (the listed versions and whatever minimal version selection moves with them)."""
+    """`go get path@version ...` in the main module at `src` (go.mod, go.sum and what MVS moves)."""
     run([go_binary(), "get", *modules], cwd=src, env=_env(env), what="go get",
         timeout=timeout)
 
 
 def list_modules(src: Path, paths: Sequence[str], *,
                  env: Mapping[str, str] | None = None) -> dict[str, str]:
-    """path -> selected version in the build list of the main module at `src`
-    (`go list -m -json`); a path not in the build list is left out."""
+    """path -> selected version in the build list of the main module at `src` (`go list -m`)."""
     command = [go_binary(), "list", "-m", "-e", "-json", *paths]
     out = run(command, cwd=src, env=_env(env), what="go list -m")
     found: dict[str, str] = {}

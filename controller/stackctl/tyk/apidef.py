@@ -1,6 +1,5 @@
-"""The one builder of what stackctl posts to the gateway API: a keyed API definition
-proxying to the stack's upstream, and a key session on it. `up`'s bootstrap, the smoke,
-the sweep and the benchmarks all build theirs here."""
+"""The one builder of what stackctl posts to the gateway API (a keyed API definition to the
+upstream, a key session on it), for the bootstrap, smoke, sweep and benchmarks."""
 
 from __future__ import annotations
 
@@ -17,8 +16,7 @@ KEY_HEADER = "Authorization"
 
 def api_definition(api_id: str, listen_path: str, target_url: str = UPSTREAM
                    ) -> dict[str, Any]:
-    """A keyed, not-versioned API named `api_id`, served at `listen_path` (stripped)
-    and proxying to `target_url`."""
+    """A keyed, unversioned API `api_id` at `listen_path` (stripped), proxying to `target_url`."""
     return {
         "name": api_id, "api_id": api_id, "org_id": ORG_ID, "active": True,
         "use_keyless": False, "auth": {"auth_header_name": KEY_HEADER},
@@ -30,8 +28,7 @@ def api_definition(api_id: str, listen_path: str, target_url: str = UPSTREAM
 
 
 def session(api_id: str, rate: int, per: float) -> dict[str, Any]:
-    """A key on `api_id` limited to `rate` requests per `per` seconds; no quota, no
-    expiry."""
+    """A key on `api_id` limited to `rate` requests per `per` seconds; no quota, no expiry."""
     return {
         "allowance": rate, "rate": rate, "per": per, "expires": 0, "quota_max": -1,
         "org_id": ORG_ID,

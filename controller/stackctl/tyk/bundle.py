@@ -25,8 +25,7 @@ RENDERED_DIR = "rendered"
 
 @dataclass(frozen=True)
 class RenderedFile:
-    """One file to write: every one holds a secret (gateway secret, Redis password,
-    licence), so every one is 0600."""
+    """One file to write; each holds a secret (gateway secret, Redis password, licence): 0600."""
 
     name: str
     component: str
@@ -46,8 +45,7 @@ def render_docs(model: StackModel, secrets: Secrets) -> list[ConfigDoc]:
 
 
 def render_files(model: StackModel, secrets: Secrets, form: Form) -> list[RenderedFile]:
-    """The files of one form: tyk.conf/pump.conf/tyk_analytics.conf, or per component its
-    secrets file (mounted at the config path) and its *.env without a secret in it."""
+    """One form's files: the configs, or per component a secrets file and a secret-free *.env."""
     out = []
     for doc in render_docs(model, secrets):
         spec = SPECS[doc.component]
@@ -105,9 +103,8 @@ def flatten(doc: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def rendered_gateway(state_dir: Path, form: Form) -> dict[str, Any]:
-    """The stack's gateway configuration as dotted JSON keys, read from what `up`
-    rendered in `form` (gateway.env, booleans parsed, and its secrets file for env; else
-    tyk.conf); empty when it cannot be read."""
+    """The gateway configuration `up` rendered in `form`, as dotted JSON keys (gateway.env with
+    booleans parsed and its secrets file, else tyk.conf); {} when it cannot be read."""
     spec = SPECS["gateway"]
     env = state_dir / RENDERED_DIR / spec.env_file
     conf = state_dir / RENDERED_DIR / spec.conf_file

@@ -9,7 +9,8 @@ from pydantic import SecretStr
 
 from stackctl.model import StackModel, tls_paths
 from stackctl.secrets import Secrets
-from stackctl.tyk.schema import Component, Role
+from stackctl.tyk.lookup import by_role
+from stackctl.tyk.schema import Component, Option, Role
 from stackctl.tyk.tables import DEFAULT_TIMEOUT_S, TLS_MAX, TLS_MIN
 
 
@@ -90,3 +91,8 @@ def build_connection(model: StackModel, secrets: Secrets,
         timeout=_timeout(model, component),
         **tls,
     )
+
+
+def storage_entries(conn: RedisConnection) -> list[tuple[Option, Any]]:
+    """(option, value) pairs of `conn.component`'s Redis settings, via the role table."""
+    return [(by_role(conn.component, role), value) for role, value in conn.roles().items()]

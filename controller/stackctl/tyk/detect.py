@@ -1,9 +1,6 @@
-"""One component's start-up verdict from its container state and its log.
-
-A component failed when its container exited, restarts or is unhealthy, when it is not
-healthy within the timeout, or when the last known log signature (tyk.tables) it printed
-means failure and it did not recover within a grace period.
-"""
+"""One component's start-up verdict from its container state and log: failed when it
+exited, restarts, is unhealthy or not healthy in time, or its last known log signature
+(tyk.tables) means failure and it did not recover within a grace period."""
 
 from __future__ import annotations
 
@@ -67,8 +64,7 @@ class StartupFailure(StepError):
 
 
 def last_signature(component: Component, release: str, log: str) -> SignatureHit | None:
-    """The last log line matching a signature of `release` (or, when none does, of any
-    release: a wrapper or a mislabelled image still tells something)."""
+    """The last log line matching a signature of `release`, else of any release."""
     for table, in_release in ((signatures(component, release), True),
                               (all_signatures(component), False)):
         hit = _last_hit(table, log, in_release)

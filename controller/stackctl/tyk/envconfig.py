@@ -1,9 +1,6 @@
-"""kelseyhightower/envconfig v1.4.0, as Tyk uses it: names and value formats.
-
-Names: PREFIX + "_" + upper-cased Go field names joined by "_"; JSON tags are ignored.
-Values: slices comma-joined and NOT trimmed; maps `k:v,k2:v2`; bools `true`/`false`
-(an empty bool is a parse error); `time.Duration` goes through `time.ParseDuration`.
-"""
+"""kelseyhightower/envconfig v1.4.0 as Tyk uses it. Names: PREFIX + "_" + upper-cased Go field
+names joined by "_" (JSON tags ignored). Values: slices comma-joined, NOT trimmed; maps
+`k:v,k2:v2`; bools `true`/`false` (empty: a parse error); durations `time.ParseDuration`."""
 
 from __future__ import annotations
 

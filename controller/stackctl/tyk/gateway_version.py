@@ -1,8 +1,6 @@
-"""Which Tyk a gateway image is and which Redis client it carries: read from the image's
-labels first (a local build names its release and its client), then its tag (an official
-image's tag is its release), then the running gateway's /hello; the client from the
-labels, else from the release table (tables.GATEWAY_CLIENTS). Then the known behaviours
-of that client and release (tables.CLIENT_BEHAVIOURS)."""
+"""Which Tyk a gateway image is and which Redis client it carries: the image's labels (a
+local build's), its tag (an official image's), or the running gateway's /hello; the client
+from the labels, else tables.GATEWAY_CLIENTS; then its known behaviours."""
 
 from __future__ import annotations
 
@@ -74,8 +72,7 @@ def release_client(release: str) -> GatewayRedisClient | None:
 
 def version_of(image: str, labels: Mapping[str, str] | None = None,
                hello_version: str | None = None) -> GatewayVersion:
-    """Labels first, then the tag, then /hello's version; the client from the labels,
-    else from the release's row."""
+    """Labels, then the tag, then /hello's version; the client from labels, else the release."""
     labels = labels or {}
 
     def label(name: str) -> str | None:
@@ -105,8 +102,7 @@ def _first(*options: tuple[T | None, Source]) -> tuple[T | None, Source]:
 
 
 def has(version: GatewayVersion, behaviour: ClientBehaviour) -> bool | None:
-    """Whether this gateway behaves so: True, False, or None when the table cannot tell
-    (the client is known only as a range that straddles the behaviour's, or unknown)."""
+    """Whether this gateway behaves so: True, False, or None when the table cannot tell."""
     if behaviour.releases is not None:
         return None if version.release is None else behaviour.releases.contains(
             version.release)
@@ -125,8 +121,7 @@ def behaviours(version: GatewayVersion) -> list[tuple[ClientBehaviour, bool | No
 
 
 def image_version(image: str, hello_version: str | None = None) -> GatewayVersion:
-    """The version of a local image (its labels when the engine has it; the tag alone
-    when it does not, or the engine does not answer)."""
+    """A local image's version: its labels when the engine has it, else its tag alone."""
     try:
         facts = image_facts(image)
     except ToolError:
@@ -136,8 +131,7 @@ def image_version(image: str, hello_version: str | None = None) -> GatewayVersio
 
 def container_version(container: str, fallback_image: str,
                       hello_version: str | None = None) -> GatewayVersion:
-    """The version of the image a running container runs (`fallback_image` read instead
-    when the container is not there)."""
+    """The version of a running container's image (`fallback_image` when there is none)."""
     facts = container_image(container)
     if facts is None:
         return image_version(fallback_image, hello_version)
@@ -145,8 +139,7 @@ def container_version(container: str, fallback_image: str,
 
 
 def hello_version(base_url: str) -> str | None:
-    """The running gateway's `version` field of /hello (apidef/health_check.go:21), None
-    when it does not answer."""
+    """The running gateway's /hello `version` (apidef/health_check.go:21); None without answer."""
     try:
         with GatewayClient(base_url, timeout=2.0) as gw:
             value = gw.hello().get("version")

@@ -23,8 +23,7 @@ def _segment(part: str) -> bytes:
 
 
 def licence_expiry(licence: SecretStr) -> float | None:
-    """The licence's `exp` (epoch seconds), None when it has none; ConfigError when it is
-    not a JWT (three dot-separated base64url parts, the middle one a JSON object)."""
+    """The licence's `exp` (epoch s; None without one); ConfigError when it is not a JWT."""
     parts = licence.get_secret_value().strip().split(".")
     try:
         if len(parts) != 3 or not parts[1]:

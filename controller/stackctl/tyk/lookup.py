@@ -185,8 +185,7 @@ def redis_key_prefix(name: str) -> str:
 
 
 def gateway_listen_port() -> int:
-    """The port the gateway listens on in its container: the shipped `listen_port`,
-    which stackctl keeps (no deviation)."""
+    """The gateway's port in its container: the shipped `listen_port` (stackctl keeps it)."""
     port = dict(SHIPPED_GATEWAY.values)["listen_port"]
     assert isinstance(port, int)
     return port
@@ -206,8 +205,7 @@ def gateway_auth_header() -> str:
 
 
 def dashboard_endpoint(name: str) -> DashboardEndpoint:
-    """The Dashboard route `name` (Admin/Dashboard API, or what a Dashboard-mode gateway
-    calls), from the tables."""
+    """The Dashboard route `name` (its APIs, or what a Dashboard-mode gateway calls)."""
     for entry in (*DASHBOARD_API, *DASHBOARD_NODE_API):
         if entry.name == name:
             return entry

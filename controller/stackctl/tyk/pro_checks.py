@@ -33,8 +33,7 @@ def check_postgres(settings: Settings) -> str:
 
 
 def check_dashboard_image(settings: Settings, present: Callable[[str], bool]) -> str:
-    """ConfigError when the Dashboard image is not here and `up` may not pull it (offline
-    or --no-pull; otherwise preflight pulls it with the other official images)."""
+    """ConfigError when the Dashboard image is absent and may not be pulled (offline, --no-pull)."""
     ref = stack_images(settings)["dashboard"]
     if present(ref):
         return f"{ref} present"
@@ -46,8 +45,7 @@ def check_dashboard_image(settings: Settings, present: Callable[[str], bool]) ->
 
 
 def check_pro(settings: Settings, state_dir: Path) -> list[str]:
-    """Every pro check that needs no engine: licence (present, a JWT, not expired) and
-    the PostgreSQL version; one ConfigError for the first that fails."""
+    """The pro checks needing no engine (licence, PostgreSQL version); the first failure raised."""
     licence = read_licence(state_dir)
     if licence is None:
         raise missing_licence(build_model(settings))

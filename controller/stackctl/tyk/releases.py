@@ -38,9 +38,8 @@ def release_tag(image: str | None) -> str | None:
 
 @dataclass(frozen=True)
 class Range:
-    """Releases `since`..`until`, both inclusive; None is open-ended. An `until` without a
-    patch number (`v5.2`) covers that whole minor line. Also used for go-redis and storage
-    versions (`v9.7.0`)."""
+    """Releases `since`..`until` inclusive (None: open); an `until` without a patch (`v5.2`)
+    covers that minor line. Also go-redis and storage versions (`v9.7.0`)."""
 
     since: str | None = None
     until: str | None = None

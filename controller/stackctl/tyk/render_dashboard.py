@@ -1,7 +1,5 @@
-"""Dashboard (profile pro): tyk_analytics.conf (or TYK_DB_*) from the one model: Redis in
-its own names, the licence, admin_secret, shared_node_secret = the gateway's node_secret,
-tyk_api_config (gateway host, port, secret), hash_keys as the gateway's, and PostgreSQL
-for storage.main / analytics / uptime."""
+"""Dashboard (profile pro): tyk_analytics.conf (or TYK_DB_*) from the one model: Redis, the
+licence, secrets paired with the gateway's, hash_keys, and PostgreSQL for storage."""
 
 from __future__ import annotations
 
@@ -10,8 +8,7 @@ from typing import Any
 from stackctl.errors import ConfigError
 from stackctl.model import StackModel
 from stackctl.secrets import LICENCE_ENV, SECRETS_FILE, Secrets
-from stackctl.tyk._storage import storage_entries
-from stackctl.tyk.connection import build_connection
+from stackctl.tyk.connection import build_connection, storage_entries
 from stackctl.tyk.document import ConfigDoc
 from stackctl.tyk.lookup import gateway_listen_port, option
 from stackctl.tyk.pro import DASHBOARD_LISTEN_PORT, GATEWAY_HOST, postgres_dsn

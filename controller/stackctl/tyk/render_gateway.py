@@ -7,8 +7,7 @@ from typing import Any
 from stackctl.errors import ConfigError
 from stackctl.model import StackModel
 from stackctl.secrets import Secrets
-from stackctl.tyk._storage import storage_entries
-from stackctl.tyk.connection import build_connection
+from stackctl.tyk.connection import build_connection, storage_entries
 from stackctl.tyk.document import ConfigDoc
 from stackctl.tyk.lookup import gateway_listen_port, option, rate_limiter
 from stackctl.tyk.pro import dashboard_url_in_stack
@@ -25,16 +24,14 @@ LIMITER_FLAGS = tuple(dict.fromkeys(k for r in RATE_LIMITERS for k, _ in r.flags
 
 
 def shipped_values(shipped: Shipped) -> dict[str, Any]:
-    """The shipped keys outside the Redis block, without Go's zero values ("", [], 0
-    other than an explicit boolean): leaving those out changes nothing."""
+    """Shipped non-Redis keys without Go's zero values (leaving those out changes nothing)."""
     return {k: v for k, v in shipped.values
             if not k.startswith(STORAGE) and (isinstance(v, bool) or v not in ("", [], 0))}
 
 
 def check_limiter(limiter: RateLimiter, tls: str, release: str) -> None:
-    """ConfigError when the limiter keeps counters in Redis that it cannot reach: before
-    TT-14564 (5.8.6, 5.10.0; never in 5.9) its Redis client ignores the CA and client
-    certificate (tables.LIMITER_CLIENT_TLS_FILES)."""
+    """ConfigError when the limiter's Redis counters are out of reach: before TT-14564 (5.8.6,
+    5.10.0; never 5.9) its client ignores the CA and client certificate."""
     if limiter.in_redis and tls in ("tls", "mtls") and not LIMITER_CLIENT_TLS_FILES.contains(
             release):
         raise ConfigError(
@@ -54,8 +51,7 @@ def _limiter_values(limiter: RateLimiter, release: str) -> dict[str, Any]:
 
 
 def dashboard_mode(secrets: Secrets) -> dict[str, Any]:
-    """Profile pro: APIs and policies from the Dashboard, registered with the node secret
-    (the oss profile keeps file mode)."""
+    """Profile pro: APIs and policies from the Dashboard, registered with the node secret."""
     url = dashboard_url_in_stack()
     return {
         "use_db_app_configs": True,

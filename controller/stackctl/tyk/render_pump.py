@@ -6,8 +6,7 @@ from typing import Any
 
 from stackctl.model import StackModel
 from stackctl.secrets import Secrets
-from stackctl.tyk._storage import storage_entries
-from stackctl.tyk.connection import build_connection
+from stackctl.tyk.connection import build_connection, storage_entries
 from stackctl.tyk.document import ConfigDoc
 from stackctl.tyk.lookup import option
 from stackctl.tyk.pro import postgres_dsn
@@ -20,8 +19,7 @@ HEALTH_PORT = 8083
 
 
 def sql_pumps(secrets: Secrets) -> dict[str, Any]:
-    """Profile pro: the sql and sql_aggregate pumps and the uptime pump write to the
-    Dashboard's PostgreSQL, beside the csv sink."""
+    """Profile pro: sql, sql_aggregate and uptime pumps into the Dashboard's PostgreSQL."""
     dsn = postgres_dsn(secrets)
     out: dict[str, Any] = {"dont_purge_uptime_data": False}
     for name, kind in SQL_PUMP_TYPES.items():

@@ -127,8 +127,7 @@ LimiterKind = Literal["leaky-bucket", "fixed-window", "sliding-log", "sentinel"]
 
 @dataclass(frozen=True)
 class RateLimiter:
-    """One of the gateway's rate limiters: the flags that select it, where it counts,
-    and how exactly it limits."""
+    """One of the gateway's rate limiters: its flags, where it counts, how exactly it limits."""
 
     name: str  # the stackctl setting's value
     flags: tuple[tuple[str, bool], ...]  # gateway keys and values that select it
@@ -149,8 +148,7 @@ class StandaloneEnv:
 
 @dataclass(frozen=True)
 class LogSignature:
-    """A log line (start-up, or a runtime sign such as a pool timeout) and what it tells,
-    in the releases that print it."""
+    """A log line (start-up, or a runtime sign) and what it tells, in the releases printing it."""
 
     component: Component
     text: str  # substring to look for
@@ -174,8 +172,7 @@ class RedisKeyPrefix:
 
 @dataclass(frozen=True)
 class Endpoint:
-    """One route of the gateway's API: method, path (`{name}` placeholders), whether it
-    needs the API secret in the auth header."""
+    """One gateway API route: method, path (`{name}` placeholders), whether it needs the secret."""
 
     name: Literal["hello", "apis", "api", "keys-create", "key", "reload"]
     method: str
@@ -192,8 +189,7 @@ EndpointAnswer = Literal["CLUSTER SLOTS", "MOVED/ASK", "TLS name"]
 
 @dataclass(frozen=True)
 class EndpointFollowing:
-    """How a component's Redis Cluster client treats the endpoint a node announces in one
-    kind of answer: whether a hostname endpoint is dialled as given."""
+    """Whether a component's cluster client dials a hostname a node announces in one answer."""
 
     component: Component
     answer: EndpointAnswer
@@ -205,8 +201,7 @@ class EndpointFollowing:
 
 @dataclass(frozen=True)
 class RedisCommandUse:
-    """A Redis command a component sends, with arguments for `ACL DRYRUN` (keys and
-    channels named as Tyk names them, so key and channel patterns are checked too)."""
+    """A Redis command a component sends, with `ACL DRYRUN` arguments named as Tyk names them."""
 
     component: Component
     command: str  # e.g. "CLUSTER SLOTS"
@@ -216,9 +211,8 @@ class RedisCommandUse:
 
 @dataclass(frozen=True)
 class DashboardEndpoint:
-    """One route of the Tyk Dashboard (profile pro): method, path (`{name}` placeholders)
-    and which secret it takes: none, admin (`admin-auth`), user (a user's access key in
-    `authorization`) or node (a gateway's node_secret in `authorization`)."""
+    """A Dashboard route (profile pro): method, path (`{name}` placeholders), and its secret:
+    none, admin (`admin-auth`), user or node (a key or node_secret in `authorization`)."""
 
     name: str
     method: str

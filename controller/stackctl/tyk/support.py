@@ -20,8 +20,7 @@ from stackctl.versions import (
 
 
 def target_versions(settings: Settings) -> tuple[str, str]:
-    """(Tyk release, Redis version) this stack runs, by the tags of the images it runs
-    (overrides included); the pinned local release where a tag names none."""
+    """(Tyk release, Redis version) by the tags of the images run; the pinned release otherwise."""
     images = stack_images(settings)
     tyk = release_tag(images["gateway"]) or GATEWAY_MODULE.release
     redis = release_tag(images["redis"]) or REDIS_VERSION
@@ -29,14 +28,12 @@ def target_versions(settings: Settings) -> tuple[str, str]:
 
 
 def target_gateway(settings: Settings) -> GatewayVersion:
-    """The gateway image this stack runs, its release and Redis client (the image's
-    labels when the engine has it, else its tag)."""
+    """The stack's gateway image, its release and Redis client (labels if present, else tag)."""
     return image_version(stack_images(settings)["gateway"])
 
 
 def gateway_release(settings: Settings) -> str:
-    """The gateway release this stack runs: its image's label, else its tag, else the
-    pinned local release (what rendering and the limiter check go by)."""
+    """The gateway release: its image's label, else its tag, else the pinned local release."""
     return target_gateway(settings).release or target_versions(settings)[0]
 
 

@@ -1,14 +1,13 @@
-"""ALL Tyk configuration knowledge stackctl uses, as data.
-
-Sources: Gateway `config/config.go` `StorageOptionsConf` (v2.9.3 .. v5.14.0, master), Pump
-`storage/store.go` + `config.go` (v1.10.0, v1.14.0, v1.16.0), Dashboard configuration docs
-(closed source). A new Tyk version is an edit of these tables, not a code hunt.
-Ranges give the earliest release in which a name was confirmed, not necessarily its birth.
-"""
+"""ALL Tyk configuration knowledge stackctl uses, as data: a new Tyk version is an edit of
+these tables. Sources: Gateway `config/config.go` `StorageOptionsConf` (v2.9.3 .. v5.14.0,
+master), Pump `storage/store.go` + `config.go` (v1.10.0, v1.14.0, v1.16.0), Dashboard
+configuration docs (closed source). Ranges give the earliest release in which a name was
+confirmed, not necessarily its birth."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from stackctl.names import GO_REDIS_LABEL, RELEASE_LABEL, STORAGE_LABEL
@@ -79,16 +78,10 @@ def _opt(spec: ComponentSpec, key: str, go: str, kind: Kind, role: Role | None =
     return Option(spec.name, key, tuple(go.split(".")), kind, spec, role, **kw)
 
 
-def _gw(key: str, go: str, kind: Kind, role: Role | None, **kw: Any) -> Option:
-    return _opt(GATEWAY, key, go, kind, role, **kw)
-
-
-def _pmp(key: str, go: str, kind: Kind, role: Role | None, **kw: Any) -> Option:
-    return _opt(PUMP, key, go, kind, role, **kw)
-
-
-def _db(key: str, go: str, kind: Kind, role: Role | None, **kw: Any) -> Option:
-    return _opt(DASHBOARD, key, go, kind, role, **kw)
+_gw, _pmp, _db = (partial(_opt, spec) for spec in (GATEWAY, PUMP, DASHBOARD))
+_gg, _pg, _dg = (partial(_opt, spec, role=None, redis=False)
+                 for spec in (GATEWAY, PUMP, DASHBOARD))
+"""Options outside the Redis block."""
 
 
 GATEWAY_STORAGE: tuple[Option, ...] = (
@@ -119,10 +112,6 @@ GATEWAY_STORAGE: tuple[Option, ...] = (
     _gw("tls_min_version", "TLSMinVersion", "str", "tls_min", exists=_GW_TLS),
     _gw("tls_max_version", "TLSMaxVersion", "str", "tls_max", exists=_GW_TLS),
 )
-
-def _gg(key: str, go: str, kind: Kind, **kw: Any) -> Option:
-    return _gw(key, go, kind, None, redis=False, **kw)
-
 
 GATEWAY_GENERAL: tuple[Option, ...] = (
     _gg("listen_port", "ListenPort", "int"),
@@ -229,22 +218,22 @@ PUMP_STORAGE: tuple[Option, ...] = (
 )
 
 PUMP_GENERAL: tuple[Option, ...] = (
-    _pmp("purge_delay", "PurgeDelay", "int", None, redis=False,
-         note="seconds between purges; 0 (or absent) means nothing is ever purged"),
-    _pmp("purge_chunk", "PurgeChunk", "int", None, redis=False),
-    _pmp("storage_expiration_time", "StorageExpirationTime", "int", None, redis=False),
-    _pmp("dont_purge_uptime_data", "DontPurgeUptimeData", "bool", None, redis=False,
-         note="true without MongoDB: the default uptime pump is Mongo"),
-    _pmp("health_check_endpoint_name", "HealthCheckEndpointName", "str", None, redis=False),
-    _pmp("health_check_endpoint_port", "HealthCheckEndpointPort", "int", None, redis=False),
-    _pmp("log_level", "LogLevel", "str", None, redis=False),
-    _pmp("analytics_storage_type", "AnalyticsStorageType", "str", None, redis=False),
-    _pmp("omit_config_file", "OmitConfigFile", "bool", None, redis=False, env_only=True),
-    _pmp("pumps.csv.type", "Pumps.CSV.Type", "str", None, redis=False,
-         note="env read by LoadPumpsByEnv (prefix TYK_PMP_PUMPS_<NAME>)"),
-    _pmp("pumps.csv.meta.csv_dir", "Pumps.CSV.Meta.CSVDir", "str", None, redis=False,
-         note="env read by the csv pump itself (prefix TYK_PMP_PUMPS_CSV_META); one"
-              " file per hour, a header row then one row per record"),
+    _pg("purge_delay", "PurgeDelay", "int",
+        note="seconds between purges; 0 (or absent) means nothing is ever purged"),
+    _pg("purge_chunk", "PurgeChunk", "int"),
+    _pg("storage_expiration_time", "StorageExpirationTime", "int"),
+    _pg("dont_purge_uptime_data", "DontPurgeUptimeData", "bool",
+        note="true without MongoDB: the default uptime pump is Mongo"),
+    _pg("health_check_endpoint_name", "HealthCheckEndpointName", "str"),
+    _pg("health_check_endpoint_port", "HealthCheckEndpointPort", "int"),
+    _pg("log_level", "LogLevel", "str"),
+    _pg("analytics_storage_type", "AnalyticsStorageType", "str"),
+    _pg("omit_config_file", "OmitConfigFile", "bool", env_only=True),
+    _pg("pumps.csv.type", "Pumps.CSV.Type", "str",
+        note="env read by LoadPumpsByEnv (prefix TYK_PMP_PUMPS_<NAME>)"),
+    _pg("pumps.csv.meta.csv_dir", "Pumps.CSV.Meta.CSVDir", "str",
+        note="env read by the csv pump itself (prefix TYK_PMP_PUMPS_CSV_META); one"
+             " file per hour, a header row then one row per record"),
 )
 
 DASHBOARD_REDIS: tuple[Option, ...] = (
@@ -273,7 +262,7 @@ DASHBOARD_REDIS: tuple[Option, ...] = (
 )
 
 DASHBOARD_GENERAL: tuple[Option, ...] = (
-    _db("license_key", "LicenseKey", "str", None, redis=False, secret=True),
+    _dg("license_key", "LicenseKey", "str", secret=True),
 )
 
 OPTIONS: tuple[Option, ...] = (
@@ -515,10 +504,8 @@ gateway (session_manager.go): fixed-window, then sentinel, then redis-rolling, e
 
 LIMITER_CLIENT_TLS_FILES = AnyOf((Range("v5.8.6", "v5.8"), Range(since="v5.10.0")))
 """Releases whose rate limiter's own Redis client (internal/rate/storage.go) uses
-ca_file/cert_file/key_file: TT-14564, fixed in 5.8.6 and 5.10.0; the 5.9 line lacks it
-(tyk-facts §15). Before, it sets only InsecureSkipVerify (read at v5.8.1, module
-e65eff00608a internal/rate/storage.go:29,45), so with redis tls or mtls every
-Redis-backed limiter fails to connect and lets requests through."""
+ca_file/cert_file/key_file: TT-14564, fixed in 5.8.6 and 5.10.0, lacking in the 5.9 line
+(tyk-facts §15); before, see LIMITER_TLS_IGNORED (its source and what the user sees)."""
 
 REDIS_KEY_PREFIXES: tuple[RedisKeyPrefix, ...] = (
     RedisKeyPrefix("session", "apikey-",
@@ -684,32 +671,31 @@ file's keys, LoadPumpsByEnv merges the env into the file's pump of that key."""
 _SQL_KEYS = (("type", "Type"), ("meta.type", "Meta.Type"),
              ("meta.connection_string", "Meta.ConnectionString"))
 PRO_PUMP_GENERAL: tuple[Option, ...] = (
-    *(_pmp(f"pumps.{name}.{key}", f"Pumps.{go_name}.{go}", "str", None, redis=False,
-           note=note, secret=key == "meta.connection_string")
+    *(_pg(f"pumps.{name}.{key}", f"Pumps.{go_name}.{go}", "str",
+          note=note, secret=key == "meta.connection_string")
       for name, go_name, note in _SQL_PUMPS for key, go in _SQL_KEYS),
-    _pmp("uptime_pump_config.uptime_type", "UptimePumpConfig.UptimeType", "str", None,
-         redis=False, note="sql: uptime checks go to PostgreSQL (default mongo)"),
-    _pmp("uptime_pump_config.type", "UptimePumpConfig.Type", "str", None, redis=False),
-    _pmp("uptime_pump_config.connection_string", "UptimePumpConfig.ConnectionString", "str",
-         None, redis=False, secret=True),
+    _pg("uptime_pump_config.uptime_type", "UptimePumpConfig.UptimeType", "str",
+        note="sql: uptime checks go to PostgreSQL (default mongo)"),
+    _pg("uptime_pump_config.type", "UptimePumpConfig.Type", "str"),
+    _pg("uptime_pump_config.connection_string", "UptimePumpConfig.ConnectionString", "str",
+        secret=True),
 )
 
 DASHBOARD_PRO: tuple[Option, ...] = (
-    _db("listen_port", "ListenPort", "int", None, redis=False),
-    _db("admin_secret", "AdminSecret", "str", None, redis=False, secret=True,
+    _dg("listen_port", "ListenPort", "int"),
+    _dg("admin_secret", "AdminSecret", "str", secret=True,
         note="the Admin API's `admin-auth` header"),
-    _db("shared_node_secret", "NodeSecret", "str", None, redis=False, secret=True,
+    _dg("shared_node_secret", "NodeSecret", "str", secret=True,
         note="must equal the gateway's node_secret (env TYK_DB_NODESECRET)"),
-    _db("tyk_api_config.Host", "TykAPI.Host", "str", None, redis=False,
+    _dg("tyk_api_config.Host", "TykAPI.Host", "str",
         note="the gateway's URL as the Dashboard reaches it (capitalised JSON keys)"),
-    _db("tyk_api_config.Port", "TykAPI.Port", "str", None, redis=False),
-    _db("tyk_api_config.Secret", "TykAPI.Secret", "str", None, redis=False, secret=True,
+    _dg("tyk_api_config.Port", "TykAPI.Port", "str"),
+    _dg("tyk_api_config.Secret", "TykAPI.Secret", "str", secret=True,
         note="must equal the gateway's secret"),
-    _db("hash_keys", "HashKeys", "bool", None, redis=False,
-        note="must equal the gateway's hash_keys"),
-    _db("host_config.hostname", "HostConfig.Hostname", "str", None, redis=False),
+    _dg("hash_keys", "HashKeys", "bool", note="must equal the gateway's hash_keys"),
+    _dg("host_config.hostname", "HostConfig.Hostname", "str"),
     *(
-        _db(f"storage.{part}.{key}", f"Storage.{go_part}.{go}", "str", None, redis=False,
+        _dg(f"storage.{part}.{key}", f"Storage.{go_part}.{go}", "str",
             secret=key == "connection_string")
         for part, go_part in (("main", "Main"), ("analytics", "Analytics"),
                               ("uptime", "Uptime"))
@@ -867,8 +853,7 @@ carry another client than the release shipped)."""
 
 @dataclass(frozen=True)
 class GatewayRedisClient:
-    """The Redis client a range of gateway releases ships: go-redis (a range where the
-    exact version was not read) and TykTechnologies/storage."""
+    """The Redis client a range of gateway releases ships: go-redis (a range) and storage."""
 
     releases: Releases
     go_redis: Range
@@ -900,8 +885,7 @@ GATEWAY_CLIENTS: tuple[GatewayRedisClient, ...] = (
 
 @dataclass(frozen=True)
 class ClientBehaviour:
-    """A known behaviour of the gateway's Redis use, by go-redis version (the client) or by
-    gateway release (Tyk's own code)."""
+    """A known behaviour of the gateway's Redis use, by go-redis version or gateway release."""
 
     kind: str
     what: str  # one line: what the user sees

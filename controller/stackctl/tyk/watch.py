@@ -1,8 +1,5 @@
-"""Poll the components until each one is decided (healthy or failed).
-
-Docker runs the healthchecks once a minute and says `starting` until the first one: while
-it does, the watch runs the component's healthcheck itself (`runtime.health`) and counts
-a pass as healthy."""
+"""Poll the components until each one is decided (healthy or failed); while Docker still
+says `starting` (its healthchecks run once a minute), run the healthcheck now."""
 
 from __future__ import annotations
 
@@ -30,8 +27,7 @@ GRACE_S = 12.0
 
 
 class Observable(Exec, Protocol):
-    """What the watch reads (its `exec` runs the healthcheck probes): `runtime.compose.
-    Compose` or a fake."""
+    """What the watch reads (its `exec` runs the healthcheck probes): `Compose` or a fake."""
 
     def states(self, services: Sequence[str]) -> list[ServiceState]:
         """The services' containers."""
@@ -43,8 +39,7 @@ class Observable(Exec, Protocol):
 def _round(target: Observable, releases: Mapping[Component, str], elapsed: float,
            timeout: float, grace: float, checks: Mapping[str, Check]
            ) -> tuple[dict[str, ServiceState], dict[Component, Detection | None]]:
-    """Read every component's state and log at once (probing those Docker still calls
-    `starting`), and classify them."""
+    """Every component's state and log read at once (probing Docker's `starting`), classified."""
     components = list(releases)
     with ThreadPoolExecutor(max_workers=len(components) + 1) as pool:
         states_call = pool.submit(target.states, components)
@@ -63,11 +58,9 @@ def watch(target: Observable, releases: Mapping[Component, str], timeout: float,
           sleep: Callable[[float], None] = time.sleep,
           wall: Callable[[], float] = time.time) -> list[Detection]:
     """Decide every component in `releases`: return on the first failure, or once all are
-    healthy and each has run for its `settle` seconds (a component whose health check
-    passes before it has used Redis: see `settle_times`). A container's run
-    counts from its start when Docker says when that was (`wall` is its clock), else from
-    the round that first saw it healthy. `checks` (service -> healthcheck command,
-    `runtime.health.read_healthchecks`) decide a component Docker still calls `starting`."""
+    healthy and each ran its `settle` seconds (`settle_times`), counted from the container's
+    start when Docker tells it (`wall`: its clock), else from the round first seeing it
+    healthy. `checks` (`runtime.health.read_healthchecks`) decide Docker's `starting`."""
     settle = settle or {}
     checks = checks or {}
     started = clock()
@@ -100,8 +93,7 @@ def _fill(verdicts: Mapping[Component, Detection | None],
 
 
 def components(compose_file: Path, settings: Settings) -> dict[Component, str]:
-    """The Redis-connected components in the rendered compose file, with the release each
-    runs (gateway, pump; dashboard when the profile renders it)."""
+    """The Redis-connected components in the rendered compose file, each with its release."""
     data = read_json(compose_file)
     services = data.get("services", {}) if isinstance(data, dict) else {}
     tyk, _ = target_versions(settings)
@@ -112,8 +104,7 @@ def components(compose_file: Path, settings: Settings) -> dict[Component, str]:
 
 
 def settle_times(settings: Settings) -> dict[Component, float]:
-    """How long past healthy each component's log is still read (tables.HEALTH_BEFORE_REDIS:
-    one period of its first Redis use, plus a margin)."""
+    """How long past healthy each component's log is still read (HEALTH_BEFORE_REDIS + margin)."""
     sections = {"gateway": settings.gateway, "pump": settings.pump}
     return {c: float(getattr(sections[c], name)) + SETTLE_MARGIN_S
             for c, name in HEALTH_BEFORE_REDIS.items() if c in sections}

@@ -13,8 +13,7 @@ from stackctl.tyk.lint.views import View
 
 
 def _aliases(topology: Topology) -> dict[str, str]:
-    """Every way a config may name a node (endpoint, IP, hostname, with the port) -> the
-    node's endpoint address."""
+    """Every way a config may name a node (endpoint, IP, hostname, port) -> its endpoint."""
     out: dict[str, str] = {}
     for n in topology.nodes:
         for host in (n.endpoint, n.ip, n.hostname):

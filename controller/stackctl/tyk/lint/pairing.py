@@ -1,6 +1,5 @@
-"""Profile pro's pairing rules: the Dashboard and the gateway must agree on the node
-secret, the gateway API secret and hash_keys (the Redis cluster flag is a drift rule of
-`values.check_drift`, across all three components)."""
+"""Profile pro's pairing rules: Dashboard and gateway agree on the node secret, the API
+secret and hash_keys (the cluster flag is a drift rule of `values.check_drift`)."""
 
 from __future__ import annotations
 
@@ -21,8 +20,7 @@ default is false."""
 
 
 def check_pairing(views: Sequence[View]) -> list[Finding]:
-    """A `pairing` error for each pair that differs (or is set on one side only), once
-    the dashboard's config sets any of them."""
+    """A `pairing` error per pair that differs or is one-sided, once the dashboard sets any."""
     by = {v.component: v for v in views}
     gateway, dashboard = by.get("gateway"), by.get("dashboard")
     if gateway is None or dashboard is None or not any(

@@ -29,8 +29,7 @@ SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 def lint_sources(sources: Sequence[Source], releases: dict[Component, str],
                  expected_addrs: Sequence[str] | None = None,
                  concurrency: int = DEFAULT_CONCURRENCY) -> list[Finding]:
-    """Findings for sources read together (`releases`: the target release per component;
-    `concurrency`: requests a gateway is expected to have in flight to an upstream)."""
+    """Findings for sources read together (`releases` per component; `concurrency` per gateway)."""
     out: list[Finding] = []
     for src in sources:
         release = releases[src.component]
@@ -49,8 +48,7 @@ def lint_paths(paths: Iterable[Path], releases: dict[Component, str],
                expected_addrs: Sequence[str] | None = None,
                concurrency: int = DEFAULT_CONCURRENCY,
                live: tuple[Topology, str, bool] | None = None) -> list[Finding]:
-    """Read and lint the files at `paths` together; `live` (topology, the address it was
-    read from, whether it speaks TLS): also compare them with the live cluster."""
+    """Read and lint the files at `paths` together; `live`: compare with the live cluster too."""
     sources: list[Source] = []
     out: list[Finding] = []
     for path in paths:

@@ -44,8 +44,7 @@ def _json_component(doc: dict[str, Any]) -> Component | None:
 
 
 def parse_env(text: str) -> dict[str, str]:
-    """KEY=VALUE lines as .env and compose env files write them (comments, `export`,
-    surrounding quotes)."""
+    """KEY=VALUE lines as .env and compose env files write them (comments, export, quotes)."""
     out: dict[str, str] = {}
     for raw in text.splitlines():
         line = raw.strip()

@@ -49,8 +49,7 @@ UPTIME_KEY = "health_check.enable_health_checks"
 
 
 def _gateway_upstream(view: View, concurrency: int) -> list[Finding]:
-    """The upstream idle pool and the uptime checker, where the whole config is known: a
-    JSON file, or the environment alone (omit_config_file)."""
+    """The upstream idle pool and the uptime checker, where the whole config is known."""
     whole = view.from_file or view.general.get("omit_config_file", (False, ""))[0] is True
     out: list[Finding] = []
     idle, label = view.general.get(IDLE_KEY, (None, IDLE_KEY))
@@ -93,8 +92,7 @@ def check_view(view: View, expected: Sequence[str] | None,
 
 
 def check_limiter_tls(view: View, release: str) -> list[Finding]:
-    """A Redis-backed rate limiter with TLS files, on a gateway release whose limiter's
-    client ignores them (tables.LIMITER_CLIENT_TLS_FILES)."""
+    """A Redis limiter with TLS files on a release whose limiter client ignores them."""
     if view.component != "gateway" or LIMITER_CLIENT_TLS_FILES.contains(release):
         return []
     files = [view.label(r) for r in _TLS_FILES if view.get(r)]
