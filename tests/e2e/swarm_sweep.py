@@ -1,6 +1,6 @@
-"""`stackctl sweep` on a running swarm stack (called from test_swarm_e2e's life cycle:
-one stack for both). One point with one short repeat, on one gateway task (the stack runs
-two; the two-engine e2e sweeps another point on swarm): the figures are measured
+"""`stackctl sweep`'s detailed checks on the shared swarm (the two-engine e2e's sweep step
+on swarm, tests/e2e/test_engines_e2e.py: one sweep for both). One point with one short
+repeat on the stack's one gateway task: the figures are measured
 (throughput from both load tasks, the fixed-rate run, what a request cost and who
 saturated, steadiness), Docker's own task records show gateway and pump tasks that ran
 with the point's environment, and afterwards the stack runs its own settings again (its
@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from stackenv import DOCKER, stackctl
+from stackenv import DOCKER
 
 GATEWAY_VAR = "TYK_GW_STORAGE_MAXACTIVE"
 PUMP_VAR = "TYK_PMP_ANALYTICSSTORAGECONFIG_MAXACTIVE"
@@ -22,8 +22,9 @@ SIZES = (16,)
 """One point (was 16 and 64: every assertion below is per point, and the recommendation
 rule's choice among several points is the compose sweep e2e's and the unit tests')."""
 SWEEP = ("sweep", "--json", "--max-active", ",".join(map(str, SIZES)), "--no-idle-ab",
-         "--gateways", "1", "--repeat", "1", "--duration", "5", "--warmup", "0",
-         "--connections", "8", "--rate", "50", "--budget", "600")
+         "--repeat", "1", "--duration", "5", "--warmup", "0", "--connections", "8",
+         "--rate", "50", "--budget", "600")
+"""The two-engine e2e's sweep on both engines (5 s: a shorter run is not judged steady)."""
 
 
 def running_tasks(stack: Any) -> dict[str, set[str]]:
@@ -52,11 +53,9 @@ def _task_records(stack: Any, service: str) -> list[dict[str, Any]]:
     return records
 
 
-def check_sweep(work: Path, env: dict[str, str], stack: Any, replicas: int) -> None:
-    before = running_tasks(stack)
-    proc = stackctl(work, env, *SWEEP, timeout=420)
-    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
-    report = json.loads(proc.stdout)
+def check_sweep(report: dict[str, Any], stack: Any, before: dict[str, set[str]],
+                replicas: int, out: Path) -> None:
+    """SWEEP's `report` on swarm; `before`: running_tasks before it; `out`: its --out."""
     assert report["engine"] == "swarm" and report["complete"], report["stopped"]
     points = {p["point"]["max_active"]: p for p in report["points"]}
     assert sorted(points) == list(SIZES)
@@ -104,7 +103,4 @@ def check_sweep(work: Path, env: dict[str, str], stack: Any, replicas: int) -> N
     for service, var in (("gateway", GATEWAY_VAR), ("pump", PUMP_VAR)):
         current = [r for r in _task_records(stack, service) if r["state"] == "running"]
         assert current and all(var not in r["env"] for r in current), current
-    assert not (work / "state" / "env-overrides.json").exists()
-    status = stackctl(work, env, "status", "--json", timeout=120)
-    assert status.returncode == 0 and json.loads(status.stdout)["healthy"], status.stdout
-    assert (work / "state" / "sweep" / "sweep.md").is_file()
+    assert (out / "sweep.md").is_file()

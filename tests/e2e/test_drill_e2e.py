@@ -1,10 +1,13 @@
 """`stackctl drill` end to end on the shared mtls 3 x 1 stack (tests/e2e/conftest.py; it
-runs after the read-only checks, and the two-engine e2e after it ends the stack):
-kill-primary and pause-primary under 100 req/s of keyed load; every field measured, the
-Markdown and the PNGs agree with the JSON; a rate the load cannot hold refused before the
-fault with the stack untouched; partition-primary and stop-pump (backlog, drain) on the
-same stack; the stack is healthy afterwards (`status --json`). Also `--vary
-images.gateway=IMG1,IMG2` on the same stack: each run on its image, read back from the
+runs after the read-only checks, and the two-engine e2e after it ends the stack).
+kill-primary and pause-primary under 100 req/s of keyed load, every field measured, the
+Markdown and the PNGs agreeing with the JSON, are the two-engine e2e's drill step
+(tests/e2e/drill_detail.py: one run on each engine). Here: a rate the load cannot hold
+refused before the fault with the stack untouched; partition-primary and stop-pump
+(backlog, drain) on the same stack, with issue 25's checks (tests/e2e/drill_checks.py:
+probes, valid keys rejected, phases; stop-pump's analytics survival); the stack is
+healthy afterwards (`status --json`). Also `--vary images.gateway=IMG1,IMG2` on the
+same stack: each run on its image, read back from the
 running container with its release and Redis client, the image comparison in the report,
 the stack's own image running again afterwards
 (STACKCTL_E2E_VARY_IMAGES=IMG1,IMG2 picks the two images; default: the two local v5.8.1
@@ -15,15 +18,13 @@ from __future__ import annotations
 
 import json
 import os
-import struct
 from pathlib import Path
 from typing import Any
 
 import pytest
 from drill_checks import check_survival, check_truth
-from shared import SHARED_PROJECT, SHARED_SUBNETS, Stack
+from shared import SHARED_PROJECT, Stack
 
-from stackctl.drill.report import rows
 from stackctl.drill.vary import image_line
 from stackctl.runtime.images import container_image
 from stackctl.versions import image
@@ -32,15 +33,12 @@ from stackenv import stackctl
 pytestmark = pytest.mark.e2e
 
 PROJECT = SHARED_PROJECT
-REDIS_NET = SHARED_SUBNETS[0].rsplit(".", 1)[0] + "."
-"""The shared stack's Redis subnet, e.g. `172.31.180.`."""
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-DRILL = ("drill", "kill-primary", "pause-primary", "--duration", "30", "--at", "8",
-         "--rate", "100", "--slo", "recovery<=60s", "--json")
-MORE = ("drill", "partition-primary", "stop-pump", "--duration", "20", "--at", "5",
+MORE = ("drill", "partition-primary", "stop-pump", "--duration", "15", "--at", "5",
         "--rate", "100", "--json")
 TOO_FAST = ("drill", "kill-primary", "--rate", "60000", "--duration", "5", "--at", "3")
-VARY = ("drill", "kill-primary", "--duration", "20", "--at", "5", "--rate", "100", "--json")
+VARY = ("drill", "kill-primary", "--duration", "15", "--at", "5", "--rate", "100", "--json")
+"""15 s (was 20): the runs' figures are compared, not bounded; a window still open at the
+end is reported as open on both images alike."""
 VARY_IMAGES = os.environ.get("STACKCTL_E2E_VARY_IMAGES", "")
 
 
@@ -49,97 +47,10 @@ def stack(shared_stack: Stack) -> tuple[dict[str, str], Path]:
     return shared_stack.env, shared_stack.cwd
 
 
-def png_size(path: Path) -> tuple[int, int]:
-    data = path.read_bytes()
-    assert data[:8] == PNG_MAGIC
-    width, height = struct.unpack(">II", data[16:24])
-    return width, height
-
-
-def test_drill_kill_and_pause_primary(stack: Any) -> None:
+def test_drill_refusal_partition_pump_and_two_images(stack: Any) -> None:
     env, cwd = stack
-    out = cwd / "drill"
     up = stackctl(cwd, env, "up", "--tls", "mtls", "--no-smoke", timeout=600)
     assert up.returncode == 0, up.stderr[-3000:] + up.stdout[-2000:]
-    run = stackctl(cwd, env, *DRILL, "--out", str(out), timeout=600)
-    print(run.stderr[-4000:])
-    assert run.returncode == 0, run.stderr[-4000:]
-    report = json.loads(run.stdout)
-    assert report["complete"] is True and report["passed"] is True
-    assert report["settings"]["tls"] == "mtls"
-    runs = report["runs"]
-    assert [r["scenario"] for r in runs] == ["kill-primary", "pause-primary"]
-    for r in runs:
-        summary = {k: r[k] for k in ("scenario", "fault_s", "recovery_s", "error_window_s",
-                                     "p99_recovery_s", "failed_after_fault")}
-        print("drill figures:", summary, r["cluster"], r["analytics"], r["logs"])
-        target = r["target"]
-        assert target["role"] == "primary" and target["service"].startswith("redis-")
-        assert target["addr"].startswith(REDIS_NET)
-        # The fault and the cluster's recovery, measured.
-        assert 7.9 <= r["fault_s"] <= 9.0
-        assert r["cluster"]["promoted"].startswith("redis-")
-        assert r["cluster"]["promoted"] != target["service"]
-        assert r["cluster"]["promoted_after_fault_s"] is not None
-        assert 0 < r["recovery_s"] < 60
-        assert r["cluster"]["promoted_after_fault_s"] <= r["recovery_s"]
-        # The load: held before the fault, outcomes in 100 ms buckets by class.
-        assert r["rate_held_before_fault"] >= 98.0
-        assert len(r["buckets"]) == 300 and r["bucket_s"] == 0.1
-        assert sum(sum(b.values()) for b in r["buckets"]) == r["requests_sent"]
-        assert r["requests_sent"] >= 2900
-        assert {k: sum(b[k] for b in r["buckets"]) for k in r["classes"]} == r["classes"]
-        assert len(r["p99_per_s_ms"]) == 30
-        assert r["baseline_p99_ms"] is not None and r["baseline_p99_ms"] > 0
-        # The client error window: a primary fault under load is seen by clients.
-        w = r["error_window"]
-        assert w is not None and r["error_window_s"] == w["seconds"] > 0
-        assert w["start_s"] >= int(r["fault_s"] * 10) / 10
-        assert r["failed_after_fault"] >= w["failed"] > 0
-        assert r["error_window_open"] is (w["end_s"] >= 29.95)
-        # p99 back within 2x its pre-fault value: a time, or not within the run (then
-        # the run's last second is still above the bound, and the report says so).
-        bound = r["p99_back_within_ms"]
-        assert bound == round(2 * r["baseline_p99_ms"], 3)
-        if r["p99_recovery_s"] is None:  # judged from the window's end: none if still open
-            assert r["error_window_open"] or r["p99_per_s_ms"][-1] is None or (
-                r["p99_per_s_ms"][-1] > bound) or r["p99_per_s_ms"][-2] > bound
-        else:
-            assert 0 <= r["p99_recovery_s"] <= 30 - r["fault_s"]
-        # Logs, keys, analytics, restore.
-        assert set(r["logs"]) == {"gateway", "pump"}
-        assert all("kinds" in v and "error_lines" in v for v in r["logs"].values())
-        assert r["keys"]["valid"] == r["keys"]["total"] == r["load"]["keys"] >= 4
-        assert r["load"]["keys_on_target"] >= 1  # every primary holds some of the load
-        a = r["analytics"]
-        assert a["served"] > 0 and a["delivered"] > 0 and a["lost"] >= 0
-        assert r["restore"]["healthy"] is True
-        assert r["restore"]["target_role_after"] == "replica"
-        assert [s["passed"] for s in r["slo"]] == [True]
-        # The PNG of the run exists and is a real image.
-        assert Path(r["plot"]).parent == out
-        width, height = png_size(Path(r["plot"]))
-        assert (width, height) == (900, 550)
-        # Issue 25: probes every 100 ms, the valid keys' 401/403 class, the phases.
-        check_truth(r)
-        print("drill truth:", {k: (v["says"], v["pass_while_failing"]["seconds"],
-                                   v["pass_while_failing"]["failing_seconds"])
-                               for k, v in r["probes"]["endpoints"].items()},
-              r["probes"]["endpoints"]["hello"]["liveness"]["restarts"],
-              r["valid_key_rejections"], {k: v for k, v in r["phases"].items()
-                                          if k != "evidence"}, r["gateway"])
-    # The files say what the JSON says.
-    assert json.loads((out / "drill.json").read_text())["runs"] == runs
-    md = (out / "drill.md").read_text()
-    for row in rows(report):
-        assert "| " + " | ".join(row) + " |" in md
-    for r in runs:
-        assert f"client error window {r['error_window_s']:.1f} s" in md
-        assert "- window taken apart: " in md and "- probe /hello (gateway" in md
-        if r["p99_recovery_s"] is None:
-            assert "not back within the run" in md
-        assert f"{r['failed_after_fault']} failed requests after the fault" in md
-        assert r["plot"] in md
     # A rate the load cannot hold: one line before the fault, exit 2, nothing injected.
     fast = stackctl(cwd, env, *TOO_FAST, "--out", str(cwd / "fast"), timeout=120)
     lines = fast.stderr.strip().splitlines()

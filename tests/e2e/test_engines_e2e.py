@@ -1,25 +1,32 @@
 """Every command the same on both engines: up, status, smoke (`--slo`, `--markdown`), sweep
-(one point), a drill scenario and down, on compose and on swarm, with one `status --json`
-schema (the same keys, the same types).
+(one point), the drill (kill-primary and pause-primary) and down, on compose and on swarm,
+with one `status --json` schema (the same keys, the same types).
 
 No stack of its own: it runs last on the shared compose stack and on the shared swarm
 stack (tests/e2e/conftest.py), so `up` finds each running with its settings (nothing to
-do), and its `down --volumes` is the one that ends each (nothing of the stack left). Every
-step runs even when an earlier one failed (down above all); the failures are reported
-together at the end.
+do), and its `down --volumes` is the one that ends each (nothing of the stack left). Each
+command runs once per engine, so the sweep and the drill steps also run each engine's
+detailed checks on their reports (swarm_sweep.py; drill_detail.py: the compose drill's
+every field, files and plots; the swarm's tasks). Every step runs even when an earlier one
+failed (down above all); the failures are reported together at the end.
 """
 
 from __future__ import annotations
 
 import json
 import subprocess
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from drill_detail import DRILL, check_compose, check_swarm
 from schema import schema_differences, status_schema
+from swarm_sweep import SIZES, SWEEP, check_sweep, running_tasks
 
+from stackctl.engine.swarm import probe_name
+from stackctl.runtime.swarm import container_running, label_node, swarm_info
 from stackenv import project_objects, stackctl
 
 pytestmark = pytest.mark.e2e
@@ -28,10 +35,6 @@ SMOKE = ("smoke", "--json", "--duration", "6", "--rate", "100", "--connections",
          "--slo", "success>=99%", "--slo", "rps>=1000000")
 """6 s: swarm judges its load from 5 s. The second objective cannot be met: `--slo` honoured
 means exit 1 with it failed and the first passed."""
-SWEEP = ("sweep", "--json", "--max-active", "48", "--repeat", "1", "--duration", "3",
-         "--warmup", "0", "--no-idle-ab", "--connections", "8", "--rate", "50",
-         "--budget", "600")
-DRILL = ("drill", "kill-primary", "--rate", "100", "--duration", "15", "--at", "5", "--json")
 SCHEMAS: dict[str, Any] = {}
 """`status --json`'s shape per engine, compared by whichever engine runs second."""
 
@@ -43,10 +46,12 @@ class Steps:
         self.failures: list[str] = []
 
     def run(self, name: str, step: Callable[[], None]) -> None:
+        start = time.monotonic()
         try:
             step()
         except Exception as exc:
             self.failures.append(f"{name}: {type(exc).__name__}: {str(exc)[-1500:]}")
+        print(f"step {name}: {time.monotonic() - start:.1f} s")
 
 
 def _json(proc: subprocess.CompletedProcess[str]) -> Any:
@@ -65,8 +70,6 @@ def test_every_command_on_both_engines(engine: str, request: pytest.FixtureReque
         swarm = request.getfixturevalue("swarm")
         cwd, env, swarm_stack = swarm["work"], swarm["env"], swarm["stack"]
         project = env["STACKCTL_PROJECT"]
-        from stackctl.runtime.swarm import label_node, swarm_info
-
         label_node(swarm_info().node_id, {"stackctl.redis": "0"})  # placement = labels
     steps = Steps()
 
@@ -100,28 +103,50 @@ def test_every_command_on_both_engines(engine: str, request: pytest.FixtureReque
         assert "rps>=1000000" in text and "success>=99%" in text, text[:2000]
 
     def sweep() -> None:
-        proc = stackctl(cwd, env, *SWEEP, "--out", str(tmp_path / "sweep"), timeout=600)
+        before = running_tasks(swarm_stack) if swarm_stack is not None else {}
+        out = tmp_path / "sweep"
+        proc = stackctl(cwd, env, *SWEEP, "--out", str(out), timeout=600)
         assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
         report = _json(proc)
         assert report["engine"] == engine and report["complete"] is True, report.get("stopped")
         (point,) = report["points"]
-        assert point["point"]["max_active"] == 48
+        assert point["point"]["max_active"] == SIZES[0]
         (repeat,) = point["repeats"]
         assert repeat["closed"]["requests"] > 0 and repeat["closed"]["errors"] == 0, repeat
         assert not (Path(env.get("STACKCTL_STATE_DIR", cwd / ".stackctl"))
                     / "env-overrides.json").exists()  # the stack's own settings again
+        again = _json(stackctl(cwd, env, "status", "--json", timeout=120))
+        assert again["healthy"] is True, again
+        if swarm_stack is not None:
+            check_sweep(report, swarm_stack, before, replicas=1, out=out)
 
     def drill() -> None:
-        proc = stackctl(cwd, env, *DRILL, "--out", str(tmp_path / "drill"), timeout=600)
+        before: dict[str, str] = {}
+        if swarm_stack is not None:  # refused before anything is touched: one line, exit 2
+            refused = stackctl(cwd, env, "drill", "partition-primary", timeout=60)
+            assert refused.returncode == 2, refused.stdout + refused.stderr
+            assert "not on engine = swarm" in refused.stderr
+            assert len(refused.stderr.strip().splitlines()) == 1, refused.stderr
+            assert not container_running(probe_name(project))
+            before = {t.service: t.id for t in swarm_stack.tasks()
+                      if t.desired == "running" and t.state == "running"}
+        out = tmp_path / "drill"
+        proc = stackctl(cwd, env, *DRILL[engine], "--out", str(out), timeout=600)
+        print(proc.stderr[-3000:])
         assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
         report = _json(proc)
         assert report["engine"] == engine and report["complete"] is True
-        (run,) = report["runs"]
-        assert run["scenario"] == "kill-primary" and run["target"]["role"] == "primary"
-        assert run["requests_sent"] > 0 and run["recovery_s"] is not None, run["recovery_s"]
-        assert run["restore"]["healthy"] is True, run["restore"]
+        runs = report["runs"]
+        assert [r["scenario"] for r in runs] == ["kill-primary", "pause-primary"]
+        for run in runs:
+            assert run["target"]["role"] == "primary" and run["requests_sent"] > 0
+            assert run["recovery_s"] is not None and run["restore"]["healthy"] is True, run
         again = _json(stackctl(cwd, env, "status", "--json", timeout=120))
         assert again["healthy"] is True, again
+        if swarm_stack is None:
+            check_compose(report, out)
+        else:
+            check_swarm(report, before, again)
 
     def down() -> None:
         proc = stackctl(cwd, env, "down", "--volumes", "--json", timeout=300)
@@ -129,8 +154,6 @@ def test_every_command_on_both_engines(engine: str, request: pytest.FixtureReque
         if swarm_stack is None:
             assert project_objects(project) == [], project_objects(project)
         else:
-            from stackctl.runtime.swarm import container_running
-
             assert not any(swarm_stack.leftovers().values()), swarm_stack.leftovers()
             assert not container_running(f"{project}-access")  # the local proxy went too
 

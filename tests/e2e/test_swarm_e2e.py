@@ -1,13 +1,13 @@
 """engine = swarm end to end, on the shared single-node swarm (tests/e2e/conftest.py: its
 own address pool, pinned overlays; in the end `docker stack rm`, `docker swarm leave
---force`, nothing of the stack left). One stack for the life cycle and the drill; the
-two-engine e2e (tests/e2e/test_engines_e2e.py) runs after them on the same stack and ends
-it with `down --volumes`. Run it only under the heavy lock: the swarm is the engine's.
-
-The drill: kill-primary under keyed load through the local access proxy, the fault on the
-primary's task container, Swarm's new task, the clients' failures and their end, the
-cluster whole afterwards; pause-primary (the task kept, a failover); a scenario that cannot
-exist on swarm refused before anything is touched.
+--force`, nothing of the stack left). The swarm is deployed once: the life cycle here
+(bad input, up with its smoke, status, the images' contract, logs, a keyed smoke with every
+check, two gateway tasks each serving, a pool setting rolling only the gateway and the
+pump), then the two-engine e2e (tests/e2e/test_engines_e2e.py) on the same stack: status,
+smoke, the sweep and the drill with their swarm checks (tests/e2e/swarm_sweep.py,
+drill_detail.py: kill-primary and pause-primary through the local access proxy, a scenario
+that cannot exist on swarm refused first) and `down --volumes`. Run it only under the
+heavy lock: the swarm is the engine's.
 """
 
 from __future__ import annotations
@@ -16,19 +16,13 @@ import json
 from typing import Any
 
 import pytest
-from shared import SWARM_PROJECT, SWARM_REDIS_SUBNET
+from shared import SWARM_PROJECT
 
 from stackenv import stackctl
 
 pytestmark = pytest.mark.e2e
 
 PROJECT = SWARM_PROJECT
-DURATION_S, AT_S = 25, 9
-"""The drill's fault 1 s before the gateway's local session cache expires for every load key
-(10 s after the load starts, tyk-facts: drill notes), so the keys on the target's shard are
-read from Redis while it is down."""
-DRILL = ("drill", "kill-primary", "pause-primary", "--rate", "100", "--duration", str(DURATION_S),
-         "--at", str(AT_S), "--json")
 
 
 def _lines(out: str) -> list[dict[str, Any]]:
@@ -154,92 +148,19 @@ def test_swarm_stack_life_cycle(swarm: dict[str, Any]) -> None:
     for name in [f"redis-{i}" for i in range(1, 7)] + ["upstream", "pump"]:
         assert after[name] == before[name], name
 
-    # A changed pool setting rolls the gateway and the pump, and nothing else.
-    pool_env = {**env, "STACKCTL_GATEWAY__REPLICAS": "2", "STACKCTL_GATEWAY__MAX_ACTIVE": "300",
-                "STACKCTL_PUMP__MAX_ACTIVE": "300"}
+    # A changed pool setting (and the gateway back to one task) rolls the gateway and the
+    # pump, and nothing else. One gateway task from here on: with two, `docker service
+    # logs` could stall (moby/moby#38640), and the drill reads its log signatures.
+    pool_env = {**env, "STACKCTL_GATEWAY__MAX_ACTIVE": "300", "STACKCTL_PUMP__MAX_ACTIVE": "300"}
     rolled = stackctl(work, pool_env, "up", "--json", timeout=600)
     assert rolled.returncode == 0, rolled.stdout[-3000:] + rolled.stderr[-2000:]
     now = running_tasks(stack)
-    assert now["gateway"].isdisjoint(after["gateway"]) and len(now["gateway"]) == 2
+    assert now["gateway"].isdisjoint(after["gateway"]) and len(now["gateway"]) == 1
     assert now["pump"].isdisjoint(after["pump"])
     for name in [f"redis-{i}" for i in range(1, 7)] + ["upstream"]:
         assert now[name] == after[name], name
 
-    # Sweep on swarm: points deployed, measured from the load tasks, the stack restored.
-    from swarm_sweep import check_sweep
-
-    check_sweep(work, pool_env, stack, replicas=2)
-
-    # The stack stays up for the drill below and the two-engine e2e (its `down` is checked
-    # there, and the swarm fixture's end checks nothing is left): one swarm stack for all.
+    # The stack stays up for the two-engine e2e: its sweep and drill steps run the swarm's
+    # detailed checks (tests/e2e/swarm_sweep.py, drill_detail.py) and its `down` ends the
+    # stack (the swarm fixture's end checks nothing is left): one swarm stack for all.
     swarm["env"] = pool_env
-
-
-def test_kill_primary_on_swarm(swarm: dict[str, Any]) -> None:
-    from stackctl.engine.swarm import probe_name
-    from stackctl.runtime.swarm import container_running, label_node, swarm_info
-
-    work, env, stack = swarm["work"], swarm["env"], swarm["stack"]
-    label_node(swarm_info().node_id, {"stackctl.redis": "0"})  # as the life cycle does
-    # The life cycle's stack back to one gateway task (only the gateway scaled down; a
-    # fresh stack if the life cycle failed early): with two, `docker service logs` could
-    # stall (moby/moby#38640), and the drill read its log signatures for 20 s per service.
-    env = {k: v for k, v in env.items() if k != "STACKCTL_GATEWAY__REPLICAS"}
-    swarm["env"] = env
-    up = stackctl(work, env, "up", "--no-smoke", "--json", timeout=600)
-    assert up.returncode == 0, up.stdout[-3000:] + up.stderr[-2000:]
-
-    # Refused before anything is touched: one line, exit 2, no probe started.
-    refused = stackctl(work, env, "drill", "partition-primary", timeout=60)
-    assert refused.returncode == 2, refused.stdout + refused.stderr
-    assert "not on engine = swarm" in refused.stderr
-    assert len(refused.stderr.strip().splitlines()) == 1, refused.stderr
-    assert not container_running(probe_name(PROJECT))
-    before = {t.service: t.id for t in stack.tasks()
-              if t.desired == "running" and t.state == "running"}
-
-    run = stackctl(work, env, *DRILL, timeout=400)
-    print(run.stderr[-3000:])
-    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-4000:]
-    report = json.loads(run.stdout)
-    assert report["engine"] == "swarm" and report["complete"] is True
-    r, paused = report["runs"]
-    for one in (r, paused):
-        print("swarm drill:", one["scenario"],
-              {k: one[k] for k in ("fault_s", "recovery_s", "error_window_s",
-                                   "errors_until_after_fault_s", "failed_after_fault")},
-              one["cluster"], one["task"], one["restore"], one["analytics"])
-    target = r["target"]
-    assert r["engine"] == "swarm" and target["role"] == "primary"
-    assert target["service"].startswith("redis-") and target["addr"] == \
-        f"{target['service']}:6379"
-    # The fault acted on the primary's task container; Swarm replaced the task.
-    task = r["task"]
-    assert task["before"]["task_id"] == before[target["service"]]
-    assert task["replaced"] is True and task["after"]["task_id"] != task["before"]["task_id"]
-    assert task["before"]["ip"].startswith(SWARM_REDIS_SUBNET.rsplit(".", 2)[0] + ".")
-    # The load held its rate and the clients saw the fault, then stopped failing.
-    assert r["rate_check"]["passed"] is True
-    assert AT_S - 0.1 <= r["fault_s"] <= AT_S + 1.0
-    assert r["failed_after_fault"] > 0 and r["failed_before_fault"] == 0
-    assert r["error_window"] is not None and r["error_window_open"] is False
-    # The cluster recovered (a failover, or the new task back first) and is whole again.
-    assert r["recovery_s"] is not None and 0 < r["recovery_s"] < DURATION_S
-    assert r["restore"]["healthy"] is True
-    assert len(r["restore"]["primaries_after"]) == 3
-    assert r["keys"]["valid"] == r["keys"]["total"]
-    assert r["analytics"]["delivered"] is not None and r["analytics"]["delivered"] > 0
-    assert set(r["logs"]) == {"gateway", "pump"}
-    # pause-primary: the same task thawed at the restore (not replaced), after a failover.
-    assert paused["scenario"] == "pause-primary" and paused["task"]["replaced"] is False
-    assert paused["cluster"]["promoted"].startswith("redis-")
-    assert paused["cluster"]["promoted"] != paused["target"]["service"]
-    assert paused["recovery_s"] is not None and paused["restore"]["healthy"] is True
-    assert paused["restore"]["target_role_after"] == "replica"
-    assert not container_running(probe_name(PROJECT))  # the drill removed its probe
-    status = stackctl(work, env, "status", "--json", timeout=120)
-    data = json.loads(status.stdout)
-    assert status.returncode == 0 and data["healthy"], status.stdout
-    running = {s["service"]: s["running"] for s in data["services"]}
-    assert all(running[f"redis-{i}"] == 1 for i in range(1, 7)), running
-

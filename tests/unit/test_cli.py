@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -29,9 +31,10 @@ def test_version(tmp_path: Path) -> None:
 
 def _commands(cmd: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
     yield path, cmd
-    if isinstance(cmd, TyperGroup):
-        for name, sub in sorted(cmd.commands.items()):
-            yield from _commands(sub, (*path, name))
+    if isinstance(cmd, TyperGroup):  # asked as click asks (the root loads them lazily)
+        ctx = typer.Context(cmd)
+        for name in sorted(cmd.list_commands(ctx)):
+            yield from _commands(cmd.get_command(ctx, name), (*path, name))
 
 
 COMMANDS = list(_commands(typer.main.get_command(app)))
@@ -63,6 +66,24 @@ def test_every_command_has_help(path: tuple[str, ...], command: Any) -> None:
     if isinstance(command, TyperGroup):  # a group lists each subcommand
         for name in command.commands:
             assert f"│ {name} " in out.output, name
+
+
+def test_help_lists_every_command_and_imports_none(tmp_path: Path) -> None:
+    """Commands register lazily (cli/main.py COMMANDS): `--help` lists each with its line
+    from the table and imports no command module, so start-up stays light."""
+    from stackctl.cli.main import COMMANDS as TABLE
+
+    script = ("import json, runpy, sys\nsys.argv = ['stackctl', '--help']\ntry:\n"
+              "    runpy.run_module('stackctl', run_name='__main__')\nexcept SystemExit:\n"
+              "    pass\nprint(json.dumps(sorted(m for m in sys.modules "
+              "if m.startswith('stackctl.'))))")
+    out = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True,
+                         text=True, timeout=60, check=True)
+    *listing, loaded = out.stdout.strip().splitlines()
+    assert not [m for m in json.loads(loaded) if m.endswith("_cmd") or m == "stackctl.settings"]
+    text = _words("\n".join(listing).replace("│", " "))
+    for name, (_, _, line) in TABLE.items():
+        assert f"{name} {_words(line)}" in text, name
 
 
 def test_help_as_a_user_runs_it(tmp_path: Path) -> None:

@@ -299,8 +299,7 @@ class FakeStack:
 
 
 def test_service_states_count_the_whole_service() -> None:
-    infos = [ServiceInfo("gateway", "replicated", 2, 5, ""), ServiceInfo("pump", "replicated",
-                                                                         1, 3, "")]
+    infos = [ServiceInfo("gateway", "replicated", 2), ServiceInfo("pump", "replicated", 1)]
     tasks = [Task("a", "gateway", "1", "n", "running", "running"),
              Task("b", "gateway", "2", "n", "running", "starting"),
              Task("c", "gateway", "2", "n", "shutdown", "shutdown"),

@@ -83,9 +83,9 @@ class FakeStack:
 def test_swarm_rows_have_the_same_shape(tmp_path: Path) -> None:
     engine = SwarmEngine(model(tmp_path, "swarm"))
     engine.stack = cast(Any, FakeStack(
-        [ServiceInfo("gateway", "replicated", 2, 1, ""),
-         ServiceInfo("cluster-init", "replicated-job", 1, 1, ""),
-         ServiceInfo("pump", "replicated", 1, 1, "")],
+        [ServiceInfo("gateway", "replicated", 2),
+         ServiceInfo("cluster-init", "replicated-job", 1),
+         ServiceInfo("pump", "replicated", 1)],
         [Task("a", "gateway", "1", "n1", "running", "running"),
          Task("b", "gateway", "2", "n2", "running", "starting"),
          Task("c", "cluster-init", "1", "n1", "complete", "complete"),

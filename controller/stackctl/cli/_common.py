@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
 
+from stackctl.cli.options import Globals
 from stackctl.context import StackContext
 from stackctl.context.recorded import for_running_stack
 from stackctl.engine.factory import stack_context
@@ -21,14 +20,6 @@ if TYPE_CHECKING:
     from stackctl.settings import Settings
 
 JSON_OPTION = typer.Option(False, "--json", help="Print machine-readable JSON on stdout.")
-
-
-@dataclass
-class Globals:
-    """Options given before the command name."""
-
-    config: Path | None = None
-    verbose: bool = False
 
 
 def globals_of(ctx: typer.Context) -> Globals:

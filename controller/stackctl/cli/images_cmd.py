@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
 
 import typer
 from rich.console import Console
@@ -12,6 +11,7 @@ from rich.table import Table
 
 from stackctl import versions
 from stackctl.cli._common import JSON_OPTION, print_json, settings_for
+from stackctl.cli.stack_view import console
 from stackctl.errors import ConfigError
 from stackctl.images.build import build_images
 from stackctl.images.select import stack_images
@@ -23,11 +23,6 @@ from stackctl.versions import image
 app = typer.Typer(help="Build, list, save and load the stack's images.", no_args_is_help=True)
 
 STYLE = {"built": "[green]built[/]", "skipped": "[dim]skipped[/]", "failed": "[red]failed[/]"}
-
-
-def _console() -> Any:
-    """A rich console; wide when stdout is not a terminal, so tables are not cut."""
-    return Console(width=None if sys.stdout.isatty() else 200)
 
 
 def _size(size: int | None) -> str:
@@ -63,7 +58,7 @@ def build(
         for r in report.results:
             table.add_row(r.name, r.tag, STYLE[r.status], _size(r.size_bytes),
                           f"{r.seconds:.1f}", r.detail)
-        _console().print(table)
+        console().print(table)
     for r in report.failed:
         sys.stderr.write(f"stackctl: error: {r.name}: {r.detail}\n")
     if report.failed:
@@ -104,7 +99,7 @@ def list_images(as_json: bool = JSON_OPTION) -> None:
             if row[key])
         table.add_row(str(row["name"]), str(row["tag"]), str(row["official"] or "-"), present,
                       _size(size if isinstance(size, int) else None), client or "-")
-    _console().print(table)
+    console().print(table)
 
 
 @app.command("save")

@@ -3,34 +3,102 @@
 from __future__ import annotations
 
 import errno
+import importlib
 import json
 import sys
 import traceback
 from pathlib import Path
+from typing import Any
 
 import typer
+import typer.main
+from typer.core import TyperCommand, TyperGroup
 
 from stackctl._version import __version__
-from stackctl.cli import (
-    certs_cmd,
-    config_cmd,
-    doctor_cmd,
-    drill_cmd,
-    images_cmd,
-    lint_cmd,
-    render_cmd,
-    smoke_cmd,
-    stack_cmd,
-    sweep_cmd,
-)
-from stackctl.cli._common import Globals
+from stackctl.cli.options import Globals
 from stackctl.errors import StackctlError
+
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    # name: (module, attribute: a command function or a Typer of subcommands, one-line help)
+    "up": ("stackctl.cli.stack_cmd", "up",
+           "Stand up the whole stack, from nothing to healthy and smoke-tested."),
+    "down": ("stackctl.cli.stack_cmd", "down",
+             "Stop and remove the stack (volumes kept unless --volumes)."),
+    "status": ("stackctl.cli.stack_cmd", "status",
+               "Services, cluster and gateway state; exits 1 when anything is unhealthy."),
+    "logs": ("stackctl.cli.stack_cmd", "logs", "Show the stack's logs."),
+    "doctor": ("stackctl.cli.doctor_cmd", "doctor",
+               "Check the Docker engine, Compose plugin, ports, disk, images and Go toolchain."),
+    "render": ("stackctl.cli.render_cmd", "render",
+               "Render gateway, pump and (pro) dashboard configs from the one model."),
+    "lint": ("stackctl.cli.lint_cmd", "lint",
+             "Report wrong or inert names, drift, and cluster pitfalls."),
+    "smoke": ("stackctl.cli.smoke_cmd", "smoke",
+              "Send real, keyed load through the gateway and verify the stack works."),
+    "certs": ("stackctl.cli.certs_cmd", "certs",
+              "Create the CA, a certificate per Redis node and per Redis client."),
+    "sweep": ("stackctl.cli.sweep_cmd", "sweep",
+              "Load the gateway at each pool size (max_active) and recommend one."),
+    "drill": ("stackctl.cli.drill_cmd", "drill",
+              "Inject a fault under keyed load; measure what clients and health probes saw."),
+    "config": ("stackctl.cli.config_cmd", "app", "Inspect the resolved settings."),
+    "images": ("stackctl.cli.images_cmd", "app",
+               "Build, list, save and load the stack's images."),
+}
+"""Every command, registered lazily: its module is imported only when the command runs
+(`--help` lists the one-line help above), so a command does not pay for the others'
+imports (settings, pydantic, cryptography, httpx: ~0.5 s of start-up). The one documented
+exception to imports at the module top (README, code layout)."""
+
+
+def load_command(name: str) -> TyperCommand | TyperGroup:
+    """The command `name` (COMMANDS), its module imported now."""
+    module, attr, _ = COMMANDS[name]
+    target = getattr(importlib.import_module(module), attr)
+    if isinstance(target, typer.Typer):  # a group of subcommands, as add_typer made it
+        command: TyperCommand | TyperGroup = typer.main.get_group(target)
+    else:
+        single = typer.Typer(add_completion=False)
+        single.command(name)(target)
+        command = typer.main.get_command(single)  # type: ignore[assignment]
+    command.name = name
+    return command
+
+
+class Entry(TyperCommand):
+    """A command not loaded yet: its name and one-line help (what `--help` lists)."""
+
+
+class LazyGroup(TyperGroup):
+    """The root group: every command of COMMANDS is known by name (the help listing and
+    typo suggestions read the table), and imported on first use."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self.listing = False
+        for name, (_, _, text) in COMMANDS.items():
+            self.commands[name] = Entry(name, help=text, short_help=text)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = self.commands.get(cmd_name)
+        if isinstance(command, Entry) and not self.listing:
+            command = self.commands[cmd_name] = load_command(cmd_name)
+        return command
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        self.listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self.listing = False
+
 
 app = typer.Typer(
     name="stackctl",
     help="Stand up a Tyk API Gateway stack on a real Redis Cluster, and prove it works.",
     no_args_is_help=True,
     add_completion=False,
+    cls=LazyGroup,
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -56,22 +124,6 @@ def _root(
 ) -> None:
     """Global options."""
     ctx.obj = Globals(config=config, verbose=verbose)
-
-
-app.command("up")(stack_cmd.up)
-app.command("down")(stack_cmd.down)
-app.command("status")(stack_cmd.status)
-app.command("logs")(stack_cmd.logs)
-app.add_typer(config_cmd.app, name="config")
-app.command("doctor")(doctor_cmd.doctor)
-app.command("render")(render_cmd.render)
-app.command("lint")(lint_cmd.lint)
-# Further commands register here, one line each.
-app.command("smoke")(smoke_cmd.smoke)
-app.command("certs")(certs_cmd.certs)
-app.add_typer(images_cmd.app, name="images")
-app.command("sweep")(sweep_cmd.sweep)
-app.command("drill")(drill_cmd.drill)
 
 
 def _verbose(argv: list[str]) -> bool:

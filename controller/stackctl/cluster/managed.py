@@ -60,8 +60,7 @@ def read_keys(run: NodeExec, node: str, patterns: Sequence[str]) -> NodeKeys:
     """One node's role and the key names matching `patterns` through `run`."""
     result = run(node, ["sh", "-c", KEYS_SCRIPT],
                  {"STACKCTL_CLI_TIMEOUT": KEYS_TIMEOUT_S, PATTERNS_ENV: " ".join(patterns)})
-    error = "" if result.ok else result.last_error()
-    return parse_keys(node, result.stdout, error)
+    return parse_keys(node, result.stdout, "" if result.ok else result.last_error())
 
 
 @dataclass(frozen=True)

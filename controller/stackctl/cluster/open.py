@@ -16,6 +16,4 @@ def open_access(model: StackModel, password: Callable[[], SecretStr], runner: No
                 ) -> ClusterAccess:
     """External: probe containers on the user's network (`password()` read when needed, given
     on stdin); managed: the stack's containers through `runner` (the engine)."""
-    if model.external:
-        return ExternalAccess(model, password)
-    return ManagedAccess(model, runner)
+    return ExternalAccess(model, password) if model.external else ManagedAccess(model, runner)

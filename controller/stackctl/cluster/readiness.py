@@ -131,5 +131,4 @@ def view_problems(view: NodeView, total: int, shards: int, replicas: int) -> lis
 
 def readiness_problems(views: Sequence[NodeView], shards: int, replicas: int) -> list[str]:
     """Every reason the cluster is not ready; an empty list means ready."""
-    total = len(views)
-    return [p for v in views for p in view_problems(v, total, shards, replicas)]
+    return [p for v in views for p in view_problems(v, len(views), shards, replicas)]

@@ -78,6 +78,4 @@ def san_mismatch(model: StackModel, host: str, ip: str) -> str | None:
         return None
     name, cert = found
     sans = san_names(cert)
-    if host in sans:
-        return None
-    return f"{name}.crt names {', '.join(sorted(sans))}, not {host}"
+    return None if host in sans else f"{name}.crt names {', '.join(sorted(sans))}, not {host}"

@@ -92,11 +92,9 @@ def _from_env(env: dict[str, str], component: Component) -> dict[Role, Any]:
 
 
 def _mounts(service: dict[str, Any]) -> tuple[Mount, ...]:
-    out = []
-    for vol in service.get("volumes", []):
-        if isinstance(vol, dict) and vol.get("type") == "bind":
-            out.append(Mount(str(vol["source"]), str(vol["target"])))
-    return tuple(out)
+    return tuple(Mount(str(vol["source"]), str(vol["target"]))
+                 for vol in service.get("volumes", [])
+                 if isinstance(vol, dict) and vol.get("type") == "bind")
 
 
 def read_client(state_dir: Path, compose: dict[str, Any], component: Component

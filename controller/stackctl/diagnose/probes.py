@@ -33,9 +33,7 @@ def reply_kind(text: str | None) -> ReplyKind:
     for marker, kind in _MARKERS:
         if marker in text:
             return kind
-    if text.startswith(("ERR", "(error)", "-")):
-        return "redis-error"
-    return "other"
+    return "redis-error" if text.startswith(("ERR", "(error)", "-")) else "other"
 
 
 @dataclass

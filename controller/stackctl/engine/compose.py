@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -185,9 +185,10 @@ class ComposeEngine(ComposeSteps):
         """In the node's own container."""
         return self.exec(node, list(command), env=dict(env))
 
-    def gate(self) -> AbstractContextManager[Exec]:
+    @contextmanager
+    def gate(self) -> Iterator[Exec]:
         """The gate service (always there while the stack runs)."""
-        return _as_gate(self)
+        yield self
 
     # -- faults -------------------------------------------------------------------------
 
@@ -246,8 +247,3 @@ class ComposeEngine(ComposeSteps):
 
     def check_settings(self) -> None:
         """Compose runs every setting."""
-
-
-@contextmanager
-def _as_gate(compose: Compose) -> Iterator[Exec]:
-    yield compose

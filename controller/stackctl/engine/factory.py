@@ -22,9 +22,7 @@ class HasModel(Protocol):
 def engine_for(ctx_or_model: StackModel | HasModel) -> Engine:
     """The engine `settings.engine` names, for this stack."""
     model = ctx_or_model if isinstance(ctx_or_model, StackModel) else ctx_or_model.model
-    if model.settings.engine == "swarm":
-        return SwarmEngine(model)
-    return ComposeEngine(model)
+    return SwarmEngine(model) if model.settings.engine == "swarm" else ComposeEngine(model)
 
 
 def stack_context(model: StackModel) -> StackContext:

@@ -17,7 +17,7 @@ import json
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -187,8 +187,7 @@ class SwarmEngine(SwarmSteps, SwarmRecreate):
         swarm.remove_container(probe_name(self.model.settings.project))
         if self.stack.exists():
             self.stack.remove()
-        left = self.stack.wait_removed(volumes=volumes)
-        return {k: v for k, v in left.items() if v}
+        return {k: v for k, v in self.stack.wait_removed(volumes=volumes).items() if v}
 
     def recreate(self, services: Sequence[str], remove_orphans: bool = False) -> None:
         """`docker stack deploy`: Swarm replaces the tasks of the changed services."""
@@ -287,12 +286,9 @@ class SwarmEngine(SwarmSteps, SwarmRecreate):
         source.refresh()
         return source.exec_node(node, command, env)
 
-    def gate(self) -> AbstractContextManager[Exec]:
-        """A probe container on the Redis overlay, removed when the block ends (errors too)."""
-        return self._probe()
-
     @contextmanager
-    def _probe(self) -> Iterator[Exec]:
+    def gate(self) -> Iterator[Exec]:
+        """A probe container on the Redis overlay, removed when the block ends (errors too)."""
         model = self.model
         name = probe_name(model.settings.project)
         # The probe only sleeps, for `exec_bounded` calls that must reach the nodes.
@@ -330,9 +326,8 @@ class SwarmEngine(SwarmSteps, SwarmRecreate):
         """`docker unpause` of the paused containers (one Swarm replaced is left alone)."""
         for service in services:
             task = self.acted.get(service)
-            if task is None or not swarm.container_paused(task.container):
-                continue
-            swarm.container_action(task.container, "unpause")
+            if task is not None and swarm.container_paused(task.container):
+                swarm.container_action(task.container, "unpause")
 
     def start(self, services: Sequence[str]) -> None:
         """Wait until Swarm runs a new task for each (never `docker start` of the old container)."""

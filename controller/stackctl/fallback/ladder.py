@@ -83,9 +83,7 @@ def variable_note(releases: Mapping[Component, str]) -> tuple[list[str], str]:
 
 def _summary(detections: Sequence[Detection]) -> str:
     failed = [d for d in detections if not d.ok and d.outcome != "pending"]
-    if not failed:
-        return "all healthy"
-    return "; ".join(f"{d.component} {d.detail}" for d in failed)
+    return "; ".join(f"{d.component} {d.detail}" for d in failed) if failed else "all healthy"
 
 
 def climb(runner: RungRunner, releases: Mapping[Component, str], rungs: Sequence[int],

@@ -90,8 +90,7 @@ class BuildReport:
 
 def cache_dir() -> Path:
     """stackctl's build cache: $STACKCTL_CACHE_DIR, else $XDG_CACHE_HOME/stackctl."""
-    explicit = os.environ.get("STACKCTL_CACHE_DIR")
-    if explicit:
+    if explicit := os.environ.get("STACKCTL_CACHE_DIR"):
         return Path(explicit)
     xdg = os.environ.get("XDG_CACHE_HOME")
     return (Path(xdg) if xdg else Path.home() / ".cache") / "stackctl"
@@ -109,8 +108,7 @@ def select(only: Sequence[str]) -> tuple[list[ImageSpec], set[str]]:
                        if name in {s.name for s in versions.IMAGES} else "is not an image")
                 raise ConfigError("--only", f"{name!r} {why}", f"valid names: {', '.join(valid)}")
             named.add(name)
-    if not named:
-        named = set(valid)
+    named = named or set(valid)
     wanted = set(named)
     for spec in reversed(versions.IMAGES):
         if spec.name in wanted:
@@ -120,8 +118,7 @@ def select(only: Sequence[str]) -> tuple[list[ImageSpec], set[str]]:
 
 def temp_tag(spec: ImageSpec, what: str = "building") -> str:
     """A per-process tag in the image's own repository."""
-    repo = spec.local.rsplit(":", 1)[0]
-    return f"{repo}:stackctl-{what}-{os.getpid()}"
+    return f"{spec.local.rsplit(':', 1)[0]}:stackctl-{what}-{os.getpid()}"
 
 
 def check_disk(paths: Sequence[Path], need: int = MIN_FREE_BYTES) -> None:
@@ -137,17 +134,12 @@ def check_disk(paths: Sequence[Path], need: int = MIN_FREE_BYTES) -> None:
                 f"{need / 1024**3:.0f} GiB (free some space, e.g. `docker image prune`)")
 
 
-BUILD_LABELS = (RELEASE_LABEL, GO_REDIS_LABEL, STORAGE_LABEL,
-                GO_MOD_LABEL)
-
-
 def build_labels(module: GoModule, built: GoBinary) -> dict[str, str]:
     """A Tyk image's labels: its release, its Redis client's versions and the moved requirements."""
     labels = {RELEASE_LABEL: module.release}
-    for path, key in ((versions.GO_REDIS, GO_REDIS_LABEL),
-                      (versions.TYK_STORAGE, STORAGE_LABEL)):
-        if path in built.clients:
-            labels[key] = built.clients[path]
+    labels |= {key: built.clients[path] for path, key in (
+        (versions.GO_REDIS, GO_REDIS_LABEL), (versions.TYK_STORAGE, STORAGE_LABEL))
+        if path in built.clients}
     if built.moved:
         labels[GO_MOD_LABEL] = "; ".join(map(str, built.moved))
     return labels
@@ -156,9 +148,7 @@ def build_labels(module: GoModule, built: GoBinary) -> dict[str, str]:
 def check_contract(spec: ImageSpec, ref: str) -> None:
     """Raise when a freshly built image breaks its official image's runtime contract."""
     contract = CONTRACT_OF.get(spec.name)
-    if contract is None:
-        return
-    broken = violations(ref, contract)
+    broken = violations(ref, contract) if contract is not None else []
     if broken:
         more = f" (and {len(broken) - 1} more)" if len(broken) > 1 else ""
         raise ToolError(f"{spec.name}: breaks the official image's contract: {broken[0]}{more}",
@@ -219,11 +209,9 @@ class Builder:
     # building -------------------------------------------------------------
 
     def _ensure_disk(self) -> None:
-        if self._disk_checked:
-            return
-
-        check_disk([self.cache, image_store_dir()])
-        self._disk_checked = True
+        if not self._disk_checked:
+            check_disk([self.cache, image_store_dir()])
+            self._disk_checked = True
 
     def _build_args(self, spec: ImageSpec) -> dict[str, str]:
         args = dict(spec.build_args)
@@ -254,10 +242,9 @@ class Builder:
         return tarball
 
     def _build_base(self, spec: ImageSpec, label: str, tag: str, no_cache: bool) -> str:
-        tarball = self._rootfs()
         rootfs_tag = temp_tag(spec, "rootfs")
         try:
-            import_rootfs(tarball, rootfs_tag)
+            import_rootfs(self._rootfs(), rootfs_tag)
             return self._docker_build(spec, self.recipes / spec.recipe, label, tag, no_cache,
                                       {"ROOTFS": rootfs_tag})
         finally:
@@ -339,7 +326,7 @@ class Builder:
                 if current is not None:
                     self._ids[spec.name] = current.id
                     result.labels = {k: v for k, v in current.labels.items()
-                                     if k in BUILD_LABELS and k != GO_MOD_LABEL}
+                                     if k in (RELEASE_LABEL, GO_REDIS_LABEL, STORAGE_LABEL)}
                     edits = current.labels.get(GO_MOD_LABEL, "")
                     result.go_mod_moved = edits.split("; ") if edits else []
             except ToolError as exc:

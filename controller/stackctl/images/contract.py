@@ -196,11 +196,10 @@ class Facts:
 
 def _keep(path: str, contract: Contract) -> bool:
     """The files a check (and a fixture) needs: the rules' trees and the command names."""
-    for rule in contract.paths:
-        if path == rule.path or (rule.tree_readable and path.startswith(rule.path + "/")):
-            return True
     head, _, name = path.rpartition("/")
-    return path in BIN_DIRS or (head in BIN_DIRS and name in (*SHELLS, *COREUTILS))
+    return (any(path == r.path or (r.tree_readable and path.startswith(r.path + "/"))
+                for r in contract.paths)
+            or path in BIN_DIRS or (head in BIN_DIRS and name in (*SHELLS, *COREUTILS)))
 
 
 def facts(ref: str, contract: Contract) -> Facts:
@@ -208,11 +207,9 @@ def facts(ref: str, contract: Contract) -> Facts:
     config = image_config(ref)
     files = image_files(ref)  # all: the folders above the kept paths are needed too
     kept = {p: f for p, f in files.items() if _keep(p, contract)}
-    for path in list(kept):  # keep what the command names resolve to (e.g. /usr/bin/dash)
-        if kept[path].kind == "link":
-            target = resolve(files, path)
-            if target is not None:
-                kept[target.path] = target
+    # keep what the command names resolve to (e.g. /usr/bin/dash)
+    targets = [resolve(files, p) for p, f in kept.items() if f.kind == "link"]
+    kept.update({t.path: t for t in targets if t is not None})
     for path in list(kept):  # and every folder on the way, so that links resolve
         while path != "/":
             path = path.rsplit("/", 1)[0] or "/"
@@ -277,13 +274,11 @@ def check(contract: Contract, facts: Facts) -> list[str]:
             for folder in BIN_DIRS:
                 found = resolve(facts.files, f"{folder}/{name}")
                 if found is not None and found.kind == "file":
-                    what = "a shell" if name in SHELLS else "a command"
-                    out.append(f"has {what}: {folder}/{name} (contract: no shell, no "
-                               "coreutils)")
+                    out.append(f"has {'a shell' if name in SHELLS else 'a command'}: "
+                               f"{folder}/{name} (contract: no shell, no coreutils)")
                     break
-    gids = [facts.user[1]]
     for rule in contract.paths:
-        out.extend(_path_violations(rule, facts, gids, bool(out) and out[0].startswith(
+        out.extend(_path_violations(rule, facts, [facts.user[1]], bool(out) and out[0].startswith(
             "runs as root")))
     return out
 

@@ -63,9 +63,7 @@ def fmt_version(version: tuple[int, ...]) -> str:
 def go_directive(go_mod: str) -> tuple[int, ...]:
     """The `go` directive of a go.mod text, e.g. (1, 24, 6); (1, 0) when absent."""
     match = _GO_DIRECTIVE.search(go_mod)
-    if not match:
-        return (1, 0)
-    return tuple(int(g) for g in match.groups() if g is not None)
+    return tuple(int(g) for g in match.groups() if g is not None) if match else (1, 0)
 
 
 def check_toolchain(have: tuple[int, ...], need: tuple[int, ...], module_ref: str) -> None:

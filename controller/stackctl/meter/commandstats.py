@@ -66,17 +66,12 @@ def is_probe(command: str) -> bool:
     return command in PROBE_COMMANDS or command.partition("|")[0] in PROBE_COMMANDS
 
 
-def is_replica(text: str) -> bool:
-    """Whether an INFO answer's replication section says `role:slave`."""
-    return any(line.strip() == "role:slave" for line in text.splitlines())
-
-
 def read_node_counts(run: NodeExec, node: str) -> tuple[NodeCommands, int | None]:
     """One node's commandstats and connections received (None: unread). A replica has none:
     its counts replay its primary's writes (Tyk sends it nothing), so they would count twice."""
     result = run(node, ["sh", "-c", COMMANDSTATS_SCRIPT], {"STACKCTL_CLI_TIMEOUT": CLI_TIMEOUT_S})
     received = parse_connections_received(result.stdout) if result.ok else None
-    if result.ok and is_replica(result.stdout):
+    if result.ok and "role:slave" in (line.strip() for line in result.stdout.splitlines()):
         return {}, received
     calls = parse_commandstats(result.stdout) if result.ok else {}
     if calls:

@@ -154,10 +154,8 @@ def connections_received(before: Snapshot, after: Snapshot) -> int | None:
 
 def _cores(*snapshots: Snapshot) -> int:
     """The host's cores from the first snapshot that read them (else this machine's)."""
-    for snapshot in snapshots:
-        if not isinstance(snapshot.host, Unavailable):
-            return snapshot.host.cores
-    return os.cpu_count() or 1
+    return next((s.host.cores for s in snapshots if not isinstance(s.host, Unavailable)),
+                os.cpu_count() or 1)
 
 
 def _cgroup(name: str, before: Reading | None, after: Reading, missing: list[str]
@@ -318,6 +316,4 @@ def _round(key: str, value: Any) -> Any:
         return {k: round(v, _MAP_DIGITS[key]) for k, v in value.items()}
     if key == "redis_top_commands":
         return [[name, round(per, 3)] for name, per in value]
-    if isinstance(value, tuple):
-        return list(value)
-    return value
+    return list(value) if isinstance(value, tuple) else value

@@ -76,7 +76,7 @@ def _node_network(model: StackModel, node: RedisNode) -> dict[str, Any]:
     return net
 
 
-def _sh(script: str) -> list[str]:
+def script_check(script: str) -> list[str]:
     return ["CMD", "sh", f"{SCRIPTS_MOUNT}/{script}"]
 
 
@@ -109,7 +109,7 @@ def cluster_services(model: StackModel, files: RedisFiles, image: str) -> dict[s
                 *_client_mounts(model, files, node.name),
                 {"type": "volume", "source": volume, "target": "/data"},
             ],
-            "healthcheck": {"test": _sh("node-health.sh"), **NODE_HEALTH},
+            "healthcheck": {"test": script_check("node-health.sh"), **NODE_HEALTH},
             "labels": role_labels(ROLE_REDIS_NODE),
         }
     client = {
@@ -137,7 +137,7 @@ def cluster_services(model: StackModel, files: RedisFiles, image: str) -> dict[s
         "stop_signal": "SIGKILL",
         "networks": {REDIS_NETWORK: {"ipv4_address": str(model.redis_side_ip(GATE_IP_ROLE))}},
         "depends_on": {INIT_SERVICE: {"condition": "service_completed_successfully"}},
-        "healthcheck": {"test": _sh("gate-health.sh"), **GATE_HEALTH},
+        "healthcheck": {"test": script_check("gate-health.sh"), **GATE_HEALTH},
         "labels": role_labels(ROLE_CLUSTER_GATE),
     }
     networks = {REDIS_NETWORK: {

@@ -42,6 +42,7 @@ SECRET_NAME = "redis_password"
 SECRET_PATH = f"/run/secrets/{SECRET_NAME}"
 ENTRYPOINT = "./redis/node-start-env.sh"
 """Builds the node's ACL and auth files from the secret, then runs stack/redis/node-start.sh."""
+ENTRYPOINT_TARGET = "/opt/stackctl/reference/node-start-env.sh"
 ENV_VARS = {"REDIS_PASSWORD": "the Redis ACL user's password",
             "GATEWAY_SECRET": f"the gateway API secret ({gateway_auth_header()})"}
 PLACEHOLDER = "set-from-environment"
@@ -73,15 +74,6 @@ HEADER = ("# Rendered by `stackctl render --format reference` from the defaults;
           "# Secrets come from compose/.env (see .env.example). JSON is valid YAML.\n")
 
 
-def _placeholder_secrets() -> Secrets:
-    return Secrets(redis_password=SecretStr(PLACEHOLDER), gateway_secret=SecretStr(PLACEHOLDER))
-
-
-def _image_vars(settings: Settings) -> dict[str, str]:
-    return {service: f"${{{service.upper()}_IMAGE:-{ref}}}"
-            for service, ref in stack_images(settings).items()}
-
-
 def _relative(doc: dict[str, Any], render_dir: Path) -> None:
     """Rewrite bind sources: rendered files -> compose/, the assets -> ../stack."""
     root = render_dir.resolve()
@@ -111,7 +103,7 @@ def _secret_mounts(service: dict[str, Any]) -> None:
 def reference_compose(settings: Settings, render_dir: Path) -> dict[str, Any]:
     """The reference compose model for `settings`; bind paths relative to compose/."""
     model = build_model(settings)
-    secrets = _placeholder_secrets()
+    secrets = Secrets(redis_password=SecretStr(PLACEHOLDER), gateway_secret=SecretStr(PLACEHOLDER))
     redis = render_redis(model, secrets)
     rendered = {f.name: f for f in render_files(model, secrets, "json")}
     stack = render_dir / ASSETS_MARK
@@ -126,23 +118,21 @@ def reference_compose(settings: Settings, render_dir: Path) -> dict[str, Any]:
         (render_dir / "tyk" / name).write_text(rendered[name].text)
     doc: dict[str, Any] = json.loads(json.dumps(stack_compose(model, redis, tyk)))  # unshare
     _relative(doc, render_dir)
-    for service in doc["services"].values():
-        if "healthcheck" in service:
-            service["healthcheck"].update(REFERENCE_HEALTH)
-    images = _image_vars(settings)
+    images = {s: f"${{{s.upper()}_IMAGE:-{ref}}}" for s, ref in stack_images(settings).items()}
     node_names = {n.name for n in model.nodes}
     for name, service in doc["services"].items():
+        if "healthcheck" in service:
+            service["healthcheck"].update(REFERENCE_HEALTH)
         role = name if name in images else ("redis" if name in node_names
                                             or name.startswith("cluster-") else None)
         if role:
             service["image"] = images[role]
         if name in node_names:
             _secret_mounts(service)
-            service["entrypoint"] = ["sh", "/opt/stackctl/reference/node-start-env.sh"]
+            service["entrypoint"] = ["sh", ENTRYPOINT_TARGET]
             service["command"] = []
-            service["volumes"].append({"type": "bind", "source": "./redis/node-start-env.sh",
-                                       "target": "/opt/stackctl/reference/node-start-env.sh",
-                                       "read_only": True})
+            service["volumes"].append({"type": "bind", "source": ENTRYPOINT,
+                                       "target": ENTRYPOINT_TARGET, "read_only": True})
         elif name.startswith("cluster-"):
             _secret_mounts(service)
     doc["services"]["gateway"]["environment"] = {
@@ -166,17 +156,12 @@ def _tyk_volumes(doc: dict[str, Any], redis_image: str) -> None:
     root one-shot job seeds and hands to that user (a checkout bind is not writable to it)."""
     targets = {target: name for name, target in VOLUMES.items()}
     for service in doc["services"].values():
-        if PROBE_KEY not in service:
+        if service.pop(PROBE_KEY, None) is None:
             continue
-        service.pop(PROBE_KEY)
         service["user"] = TYK_USER
-        mounts = []
-        for mount in service.get("volumes", []):
-            if mount["target"] in targets:
-                mount = {"type": "volume", "source": targets[mount["target"]],
-                         "target": mount["target"]}
-            mounts.append(mount)
-        service["volumes"] = mounts
+        service["volumes"] = [
+            {"type": "volume", "source": targets[m["target"]], "target": m["target"]}
+            if m["target"] in targets else m for m in service.get("volumes", [])]
         service["depends_on"] = {**service.get("depends_on", {}),
                                  VOLUMES_JOB: {"condition": "service_completed_successfully"}}
     doc["services"][VOLUMES_JOB] = {

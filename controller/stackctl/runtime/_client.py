@@ -31,9 +31,7 @@ def docker_binary() -> str | None:
     explicit = os.environ.get("STACKCTL_DOCKER")
     if explicit:
         return explicit
-    if Path(DEBIAN_DOCKER).exists():
-        return DEBIAN_DOCKER
-    return shutil.which("docker")
+    return DEBIAN_DOCKER if Path(DEBIAN_DOCKER).exists() else shutil.which("docker")
 
 
 def docker_client(

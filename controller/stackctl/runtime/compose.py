@@ -197,9 +197,7 @@ class Compose:
         """One service's log lines since `since` (epoch s), both streams; "" without a container."""
         result = self._run(["logs", "--since", f"{since:.9f}", self.container(service)],
                            f"docker logs {service}", compose=False)
-        if not result.ok:
-            return ""
-        return result.stdout + result.stderr
+        return result.stdout + result.stderr if result.ok else ""
 
     def config(self) -> dict[str, Any]:
         """The resolved project model (`compose config --format json`)."""

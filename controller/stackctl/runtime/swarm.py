@@ -66,13 +66,11 @@ class Task:
 
 @dataclass(frozen=True)
 class ServiceInfo:
-    """One service of a stack: its spec version and when it last changed."""
+    """One service of a stack."""
 
     name: str  # without the stack prefix
     mode: str  # replicated | global | replicated-job | global-job
     replicas: int
-    version: int
-    updated_at: str
 
 
 def _run(args: Sequence[str], what: str, stdin: bytes | None = None) -> ExecResult:
@@ -132,15 +130,10 @@ def require_manager() -> SwarmInfo:
 
 def nodes() -> list[SwarmNode]:
     """Every node of the swarm (a manager's view)."""
-    client = docker_client()
     with tool_errors("docker node ls"):
-        found = client.node.list()
-        out = []
-        for node in found:
-            spec, desc, status = node.spec, node.description, node.status
-            out.append(SwarmNode(node.id, str(desc.hostname or ""), str(spec.role or ""),
-                                 str(status.state or ""), str(spec.availability or ""),
-                                 dict(spec.labels or {})))
+        out = [SwarmNode(n.id, str(n.description.hostname or ""), str(n.spec.role or ""),
+                         str(n.status.state or ""), str(n.spec.availability or ""),
+                         dict(n.spec.labels or {})) for n in docker_client().node.list()]
     return sorted(out, key=lambda n: n.hostname)
 
 
@@ -153,17 +146,15 @@ def init_swarm(advertise_addr: str, address_pool: str, mask_length: int = 24) ->
 
 def leave_swarm() -> None:
     """`docker swarm leave --force`, and its `docker_gwbridge` network removed (tests)."""
-    client = docker_client()
     with tool_errors("docker swarm leave"):
-        client.swarm.leave(force=True)
+        docker_client().swarm.leave(force=True)
     _run(["network", "rm", "docker_gwbridge"], "docker network rm docker_gwbridge")
 
 
 def label_node(node_id: str, labels: Mapping[str, str]) -> None:
     """Add labels to a node (`docker node update --label-add`)."""
-    client = docker_client()
     with tool_errors(f"docker node update {node_id}"):
-        client.node.update(node_id, labels_add=dict(labels))
+        docker_client().node.update(node_id, labels_add=dict(labels))
 
 
 # --- one stack ------------------------------------------------------------------------
@@ -228,14 +219,12 @@ class Stack:
 
     def services(self) -> list[ServiceInfo]:
         """The stack's services, by short name."""
-        out = _checked(["service", "ls", "--quiet", "--filter",
-                        f"label={STACK_LABEL}={self.name}"], f"docker service ls ({self.name})")
-        ids = out.split()
+        ids = _checked(["service", "ls", "--quiet", "--filter", f"label={STACK_LABEL}={self.name}"],
+                       f"docker service ls ({self.name})").split()
         if not ids:
             return []
-        fmt = ("{{json .Spec.Name}}\t{{json .Spec.Mode}}\t{{.Version.Index}}\t"
-               "{{.UpdatedAt}}")
-        text = _checked(["service", "inspect", "--format", fmt, *ids],
+        text = _checked(["service", "inspect", "--format",
+                         "{{json .Spec.Name}}\t{{json .Spec.Mode}}", *ids],
                         f"docker service inspect ({self.name})")
         return sorted(parse_services(text, self.name), key=lambda s: s.name)
 
@@ -259,10 +248,9 @@ class Stack:
 
     def logs(self, service: str, tail: int | None = None) -> str:
         """One service's logs, every task's, with the task names as prefixes."""
-        client = docker_client()
         with tool_errors(f"docker service logs {self.full(service)}"):
-            text = client.service.logs(self.full(service), tail=tail, timestamps=False)
-        return str(text)
+            return str(docker_client().service.logs(self.full(service), tail=tail,
+                                                    timestamps=False))
 
     def local_containers(self, service: str) -> list[str]:
         """Every running container of the service on this node."""
@@ -344,11 +332,10 @@ class Stack:
                 time.sleep(1.0)
             missing: dict[str, list[str]] = {}
             for name, node, state, error in states:
-                index = names.index(name.split(".", 1)[0]) if name.split(".", 1)[0] in names \
-                    else -1
-                if index >= 0 and state != "complete":
+                service = name.split(".", 1)[0]
+                if service in names and state != "complete":
                     missing.setdefault(node or "?", []).append(
-                        refs[index] + ("" if "no such image" in error.lower()
+                        refs[names.index(service)] + ("" if "no such image" in error.lower()
                                        else f" ({state}: {error or 'no answer'})"))
             return missing
         finally:
@@ -368,11 +355,9 @@ class Stack:
         kinds = {"services": ["service", "ls"], "secrets": ["secret", "ls"],
                  "configs": ["config", "ls"], "networks": ["network", "ls"],
                  "volumes": ["volume", "ls"]}
-        out: dict[str, list[str]] = {}
-        for kind, args in kinds.items():
-            text = _checked([*args, "--filter", label, "--format", "{{.Name}}"],
-                            f"docker {args[0]} ls ({self.name})")
-            out[kind] = sorted(text.split())
+        out = {kind: sorted(_checked([*args, "--filter", label, "--format", "{{.Name}}"],
+                                     f"docker {args[0]} ls ({self.name})").split())
+               for kind, args in kinds.items()}
         out["containers"] = sorted(_checked(
             ["ps", "--all", "--filter", label, "--format", "{{.Names}}"],
             f"docker ps ({self.name})").split())
@@ -400,9 +385,8 @@ class Stack:
             time.sleep(1.0)
             left = self.leftovers()
         if volumes and left["volumes"]:
-            client = docker_client()
             with tool_errors(f"docker volume rm ({self.name})"):
-                client.volume.remove(list[Any](left["volumes"]))
+                docker_client().volume.remove(list[Any](left["volumes"]))
             left = self.leftovers()
         if not volumes:
             left["volumes"] = []
@@ -443,7 +427,6 @@ def container_running(name: str) -> bool:
 def parse_tasks(text: str, stack: str) -> list[Task]:
     """`docker stack ps --format '{{json .}}'` lines -> tasks (`<stack>_<service>.<slot>`)."""
     out = []
-    prefix = f"{stack}_"
     for line in text.splitlines():
         line = line.strip()
         if not line.startswith("{"):
@@ -452,9 +435,7 @@ def parse_tasks(text: str, stack: str) -> list[Task]:
             row = json.loads(line)
         except ValueError:
             continue
-        name = str(row.get("Name", "")).lstrip("\\_ ").strip()
-        if name.startswith(prefix):
-            name = name[len(prefix):]
+        name = str(row.get("Name", "")).lstrip("\\_ ").strip().removeprefix(f"{stack}_")
         service, _, slot = name.partition(".")
         current = str(row.get("CurrentState", "")).split(" ", 1)[0].lower()
         out.append(Task(str(row.get("ID", "")), service, slot, str(row.get("Node", "")),
@@ -478,10 +459,9 @@ def parse_local_tasks(text: str, stack: str) -> dict[str, list[str]]:
 def parse_services(text: str, stack: str) -> list[ServiceInfo]:
     """The `service inspect --format` lines `Stack.services` asks for."""
     out = []
-    prefix = f"{stack}_"
     for line in text.splitlines():
         parts = line.split("\t")
-        if len(parts) != 4:
+        if len(parts) != 2:
             continue
         name = str(json.loads(parts[0]))
         mode_data = json.loads(parts[1]) or {}
@@ -491,8 +471,7 @@ def parse_services(text: str, stack: str) -> list[ServiceInfo]:
             replicas = int((mode_data.get("Replicated") or {}).get("Replicas") or 0)
         elif mode == "replicated-job":
             replicas = int((mode_data.get("ReplicatedJob") or {}).get("TotalCompletions") or 1)
-        out.append(ServiceInfo(name[len(prefix):] if name.startswith(prefix) else name,
-                               mode, replicas, int(parts[2] or 0), parts[3].strip()))
+        out.append(ServiceInfo(name.removeprefix(f"{stack}_"), mode, replicas))
     return out
 
 
@@ -502,10 +481,9 @@ _MODE_NAMES = {"Replicated": "replicated", "Global": "global",
 
 def follow_logs(service: str, tail: int | None, out: IO[str]) -> None:
     """Stream a service's logs (every task's) to `out` until interrupted."""
-    client = docker_client()
     with tool_errors(f"docker service logs -f {service}"):
-        for _source, line in client.service.logs(service, tail=tail, follow=True,
-                                                 stream=True):
+        for _source, line in docker_client().service.logs(service, tail=tail, follow=True,
+                                                          stream=True):
             out.write(line.decode(errors="replace"))
             out.flush()
 

@@ -36,8 +36,7 @@ def windows_touched(start: float, end: float, per: float, margin: float = CLOCK_
     if per <= 0:
         raise ValueError("per must be > 0")
     first = math.floor((start - margin) / per)
-    last = math.floor((end + margin) / per)
-    return max(1, last - first + 1)
+    return max(1, math.floor((end + margin) / per) - first + 1)
 
 
 SLIDING_LOG_SHORT = 2

@@ -59,10 +59,6 @@ class Placement:
         return line + (f"; {self.errors[0]}" if self.errors else "")
 
 
-def _owns(name: str, key_hash: str) -> bool:
-    return name == SESSION_PREFIX + key_hash
-
-
 def _counts(name: str, key_hash: str) -> bool:
     base = COUNTER_PREFIX + key_hash
     return name == base or name.startswith(base + "/") or name.startswith(base + ":")
@@ -90,7 +86,7 @@ def placement(samples: Iterable[Sequence[NodeKeys]], key_hashes: Sequence[str],
     for primary, names in held.items():
         mine = 0
         for h in key_hashes:
-            if any(_owns(n, h) for n in names):
+            if SESSION_PREFIX + h in names:
                 sessions.add(h)
                 mine += 1
             if any(_counts(n, h) for n in names):

@@ -151,8 +151,7 @@ class SwarmMeter:
         loadgen = (sum(c for c in cpu if c is not None) * requests / total
                    if total and None not in cpu else 0.0)
         after = replace(after, loadgen_cpu_s=loadgen)
-        spent = cost(before, after, requests, self.timeouts)
-        return spent, self.partial()
+        return cost(before, after, requests, self.timeouts), self.partial()
 
     def partial(self) -> str:
         """What the figures leave out (empty: nothing): tasks on other nodes."""

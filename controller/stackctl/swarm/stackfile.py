@@ -53,7 +53,7 @@ from stackctl.names import (
     role_labels,
     role_of,
 )
-from stackctl.render.cluster import private_files
+from stackctl.render.cluster import private_files, script_check
 from stackctl.render.tyk import GATEWAY_HOME, GATEWAY_PORT, PUMP_HOME, UPSTREAM_CONF, service_env
 from stackctl.runtime.image_user import read_run_as
 from stackctl.settings import Settings
@@ -176,10 +176,6 @@ def swarm_env(model: StackModel, identity: str) -> dict[str, str]:
             "STACKCTL_NODES": " ".join(n.addr for n in model.nodes)}
 
 
-def _sh(script: str) -> list[str]:
-    return ["CMD", "sh", f"{SCRIPTS_MOUNT}/{script}"]
-
-
 def _deploy(extra: Mapping[str, Any] | None = None, **kw: Any) -> dict[str, Any]:
     return {"mode": "replicated", "replicas": 1, "endpoint_mode": "dnsrr",
             "restart_policy": RESTART, **(extra or {}), **kw}
@@ -211,7 +207,7 @@ def redis_services(model: StackModel, files: SwarmFiles, objects: _Objects, imag
                         objects.secret("auth-conf", files.redis.auth, AUTH_CONF),
                         objects.secret("redis-password", files.redis.password, PASSWORD_FILE),
                         *_tls_secrets(objects, model, node.name)],
-            "healthcheck": {"test": _sh("node-health.sh"), **HEALTH},
+            "healthcheck": {"test": script_check("node-health.sh"), **HEALTH},
             "labels": role_labels(ROLE_REDIS_NODE),
             "deploy": deploy,
         }
@@ -368,8 +364,5 @@ def write_stack_file(model: StackModel, files: SwarmFiles, groups: int | None = 
 def wanted_tasks(stack: Mapping[str, Any], roles: tuple[str, ...] = LONG_RUNNING_ROLES
                  ) -> dict[str, int]:
     """service -> replicas, for the stack file's long-running services of `roles`."""
-    out = {}
-    for name, service in stack["services"].items():
-        if role_of(service) in roles:
-            out[name] = int(service.get("deploy", {}).get("replicas", 1))
-    return out
+    return {name: int(service.get("deploy", {}).get("replicas", 1))
+            for name, service in stack["services"].items() if role_of(service) in roles}

@@ -123,8 +123,5 @@ def list_modules(src: Path, paths: Sequence[str], *,
     """path -> selected version in the build list of the main module at `src` (`go list -m`)."""
     command = [go_binary(), "list", "-m", "-e", "-json", *paths]
     out = run(command, cwd=src, env=_env(env), what="go list -m")
-    found: dict[str, str] = {}
-    for obj in _decode_stream(out):
-        if obj.get("Version") and not obj.get("Error"):
-            found[str(obj["Path"])] = str(obj["Version"])
-    return found
+    return {str(obj["Path"]): str(obj["Version"]) for obj in _decode_stream(out)
+            if obj.get("Version") and not obj.get("Error")}

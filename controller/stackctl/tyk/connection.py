@@ -63,9 +63,7 @@ def _max_active(model: StackModel, component: Component) -> int:
 
 def _timeout(model: StackModel, component: Component) -> int:
     """The gateway's storage timeout is a setting; the others keep Tyk's default."""
-    if component == "gateway":
-        return model.settings.gateway.storage_timeout_s
-    return DEFAULT_TIMEOUT_S
+    return model.settings.gateway.storage_timeout_s if component == "gateway" else DEFAULT_TIMEOUT_S
 
 
 def build_connection(model: StackModel, secrets: Secrets,

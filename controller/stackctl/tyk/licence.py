@@ -18,17 +18,13 @@ NEW_LICENCE = ("put the licence Tyk issued, whole, in the secrets file's \"licen
                "STACKCTL_LICENCE)")
 
 
-def _segment(part: str) -> bytes:
-    return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))
-
-
 def licence_expiry(licence: SecretStr) -> float | None:
     """The licence's `exp` (epoch s; None without one); ConfigError when it is not a JWT."""
     parts = licence.get_secret_value().strip().split(".")
     try:
         if len(parts) != 3 or not parts[1]:
             raise ValueError("not three parts")
-        payload = json.loads(_segment(parts[1]))
+        payload = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise ConfigError(SETTING, "is not a JWT (three base64url parts, a JSON payload)",
                           NEW_LICENCE) from None

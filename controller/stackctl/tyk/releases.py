@@ -78,9 +78,7 @@ class Range:
             return f"{self.since}-{self.until}"
         if self.since:
             return f"{self.since}+"
-        if self.until:
-            return f"up to {self.until}"
-        return "all releases"
+        return f"up to {self.until}" if self.until else "all releases"
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,6 @@ from stackctl.tyk.tables import SHIPPED_GATEWAY
 LICENCE_KEY = "license_key"
 
 
-def gateway_hash_keys() -> bool:
-    """The gateway's hash_keys as rendered (Tyk's shipped value): the Dashboard's must match."""
-    return bool(dict(SHIPPED_GATEWAY.values)["hash_keys"])
-
-
 def missing_licence(model: StackModel) -> ConfigError:
     """The one-line error for profile pro without a licence."""
     return ConfigError(
@@ -43,7 +38,7 @@ def render_dashboard(model: StackModel, secrets: Secrets, release: str) -> Confi
         "tyk_api_config.Host": f"http://{GATEWAY_HOST}",
         "tyk_api_config.Port": str(gateway_listen_port()),
         "tyk_api_config.Secret": secrets.gateway_secret.get_secret_value(),
-        "hash_keys": gateway_hash_keys(),
+        "hash_keys": bool(dict(SHIPPED_GATEWAY.values)["hash_keys"]),  # the gateway's
         "host_config.hostname": str(model.settings.network.bind),
     }
     for part in ("main", "analytics", "uptime"):

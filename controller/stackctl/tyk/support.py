@@ -22,9 +22,8 @@ from stackctl.versions import (
 def target_versions(settings: Settings) -> tuple[str, str]:
     """(Tyk release, Redis version) by the tags of the images run; the pinned release otherwise."""
     images = stack_images(settings)
-    tyk = release_tag(images["gateway"]) or GATEWAY_MODULE.release
-    redis = release_tag(images["redis"]) or REDIS_VERSION
-    return tyk, redis
+    return (release_tag(images["gateway"]) or GATEWAY_MODULE.release,
+            release_tag(images["redis"]) or REDIS_VERSION)
 
 
 def target_gateway(settings: Settings) -> GatewayVersion:

@@ -14,12 +14,8 @@ from stackctl.tyk.lint.views import View
 
 def _aliases(topology: Topology) -> dict[str, str]:
     """Every way a config may name a node (endpoint, IP, hostname, port) -> its endpoint."""
-    out: dict[str, str] = {}
-    for n in topology.nodes:
-        for host in (n.endpoint, n.ip, n.hostname):
-            if host:
-                out[f"{host}:{n.port}"] = n.addr
-    return out
+    return {f"{host}:{n.port}": n.addr for n in topology.nodes
+            for host in (n.endpoint, n.ip, n.hostname) if host}
 
 
 def check_live(views: Sequence[View], topology: Topology, against: str,

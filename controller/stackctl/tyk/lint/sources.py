@@ -38,9 +38,7 @@ def _json_component(doc: dict[str, Any]) -> Component | None:
     for component, keys in _MARKERS:
         if any(k in doc for k in keys):
             return component
-    if any(k.startswith("redis_") for k in doc):
-        return "dashboard"
-    return None
+    return "dashboard" if any(k.startswith("redis_") for k in doc) else None
 
 
 def parse_env(text: str) -> dict[str, str]:

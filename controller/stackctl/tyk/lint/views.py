@@ -39,9 +39,7 @@ def _from_env(opt: Option, raw: str) -> Any:
             return int(raw)
         except ValueError:
             return None
-    if opt.kind == "list":
-        return parse_list(raw)
-    return raw
+    return parse_list(raw) if opt.kind == "list" else raw
 
 
 def _put(view: View, opt: Option, value: Any, label: str) -> None:
