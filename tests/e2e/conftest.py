@@ -9,10 +9,12 @@
   cycle, the swarm drill, and last the two-engine e2e (its `down` ends the stack); then the
   swarm is left and the engine is as it was.
 
-A shared stack lives from its first user to its last: `pytest_collection_modifyitems` runs
-each stack's users in a row (the two-engine e2e last), and `pytest_runtest_teardown` ends
-the stack after its last user, so no stack or swarm outlives its tests (a teardown problem
-is reported as that test's teardown error).
+CI runs the compose stack's users in two processes, one after the other (`serial`, then
+`paired` beside the swarm's: scripts/test), so each process brings up its own shared
+compose stack and ends it. A shared stack lives from its first user to its last:
+`pytest_collection_modifyitems` runs each stack's users in a row (the two-engine e2e
+last), and `pytest_runtest_teardown` ends the stack after its last user, so no stack or
+swarm outlives its tests (a teardown problem is reported as that test's teardown error).
 """
 
 from __future__ import annotations
@@ -26,6 +28,11 @@ from shared import SHARED_PROJECT, SWARM_POOL, SWARM_PROJECT, Stack, shared_env,
 
 from stackenv import project_objects, stackctl, up_result
 
+PAIRED = ("test_drill_e2e.py", "test_engines_e2e.py", "test_swarm_e2e.py")
+"""Modules whose shared-stack tests are `paired`, not `serial`: 100 req/s drills, one-point
+sweeps, short smokes and deploys, judged on behaviour rather than on load figures. CI runs
+the compose ones in a row beside the swarm ones in a row (`shared_swarm`), after the
+`serial` tests (scripts/test); the compose lane brings up its own shared stack."""
 LAST = ("test_engines_e2e.py",)
 """Modules whose tests end a shared stack (`down`): run after its other users."""
 ORDER = ("test_drill_e2e.py", "test_swarm_e2e.py", *LAST)
@@ -76,14 +83,19 @@ def group_of(item: pytest.Item) -> str | None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """A shared stack's users are `serial` (marked before `-m` selects), as are SERIAL's
-    modules; each shared stack's users in a row, where its first user was; the drill and
-    the two-engine e2e (it runs `down`) last in their group."""
+    """A shared stack's users are `paired` (PAIRED's modules) or `serial` (the others, and
+    SERIAL's modules), the swarm's also `shared_swarm`, all marked before `-m` selects;
+    each shared stack's users in a row, where its first user was; the drill and the
+    two-engine e2e (it runs `down`) last in their group."""
     del config
     groups: dict[str, list[pytest.Item]] = {}
     for item in items:
         group = group_of(item)
-        if group is not None or item.path.name in SERIAL:
+        if group == "swarm":
+            item.add_marker(pytest.mark.shared_swarm)
+        if group is not None and item.path.name in PAIRED:
+            item.add_marker(pytest.mark.paired)
+        elif group is not None or item.path.name in SERIAL:
             item.add_marker(pytest.mark.serial)
         if group is not None:
             groups.setdefault(group, []).append(item)

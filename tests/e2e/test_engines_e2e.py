@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from drill_detail import DRILL, check_compose, check_swarm
 from schema import schema_differences, status_schema
-from swarm_sweep import SIZES, SWEEP, check_sweep, running_tasks
+from swarm_sweep import DURATION, SIZES, SWEEP, check_sweep, running_tasks
 
 from stackctl.engine.swarm import probe_name
 from stackctl.runtime.swarm import container_running, label_node, swarm_info
@@ -105,7 +105,7 @@ def test_every_command_on_both_engines(engine: str, request: pytest.FixtureReque
     def sweep() -> None:
         before = running_tasks(swarm_stack) if swarm_stack is not None else {}
         out = tmp_path / "sweep"
-        proc = stackctl(cwd, env, *SWEEP, "--out", str(out), timeout=600)
+        proc = stackctl(cwd, env, *SWEEP, *DURATION[engine], "--out", str(out), timeout=600)
         assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
         report = _json(proc)
         assert report["engine"] == engine and report["complete"] is True, report.get("stopped")

@@ -111,11 +111,12 @@ def test_swarm_stack_life_cycle(swarm: dict[str, Any]) -> None:
     # Smoke: keyed load from the two load tasks (swarm.load_replicas = 2), merged.
     # The compose smoke's judgements too: steady, connection reuse, the keys' placement,
     # analytics delivered; and what it cost with who saturated. At a rate this machine
-    # holds (flat out, its 2 cores' contention makes seconds vary by a fifth or more), with
-    # one gateway task: with two and mtls the gateways churned Redis connections here
-    # (0.65 new per request; reported, not asserted).
+    # holds beside the compose drill that CI runs at the same time (scripts/test; 1,500
+    # req/s beside other tests missed the default p99 objective: 256 ms), with one gateway
+    # task: with two and mtls the gateways churned Redis connections here (0.65 new per
+    # request; reported, not asserted).
     smoke = stackctl(work, env, "smoke", "--json",
-                     "--duration", "10", "--connections", "8", "--rate", "1500", timeout=300)
+                     "--duration", "10", "--connections", "8", "--rate", "600", timeout=300)
     report = json.loads(smoke.stdout)
     assert smoke.returncode == 0 and report["passed"], smoke.stdout + smoke.stderr
     assert report["load_tasks"] == 2 and len(report["per_task_rps"]) == 2

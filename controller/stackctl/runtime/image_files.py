@@ -102,7 +102,8 @@ def _created(ref: str) -> Iterator[str]:
     try:
         yield cid
     finally:
-        subprocess.run([*docker, "rm", "--force", cid], capture_output=True, check=False)
+        subprocess.run([*docker, "rm", "--force", "--volumes", cid], capture_output=True,
+                       check=False)
 
 
 def _stream(cmd: list[str], what: str, reader: Callable[[IO[bytes]], T]) -> T:

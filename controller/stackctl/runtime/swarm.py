@@ -376,7 +376,7 @@ class Stack:
                 # A completed job's container outlives its removed service here: with no
                 # service of the stack left, what still carries its label is stale.
                 for name in left["containers"]:
-                    _run(["rm", "--force", name], f"docker rm {name}")
+                    _run(["rm", "--force", "--volumes", name], f"docker rm {name}")
                 left["containers"] = []
             if not left["containers"]:
                 for kind in ("network", "secret", "config"):
@@ -410,8 +410,9 @@ def run_detached(name: str, image: str, network: str, ports: Sequence[str] = (),
 
 
 def remove_container(name: str) -> bool:
-    """Remove a container stackctl started (force); False when there was none."""
-    return _run(["rm", "--force", name], f"docker rm {name}").ok
+    """Remove a container stackctl started (force, with its anonymous volumes: the Redis
+    image's /data); False when there was none."""
+    return _run(["rm", "--force", "--volumes", name], f"docker rm {name}").ok
 
 
 def container_running(name: str) -> bool:
