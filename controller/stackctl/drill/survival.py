@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from stackctl.cluster.redis_conf import SCRIPTS_MOUNT
+from stackctl.cluster.tyk_presence import SEP, replies
 from stackctl.drill.backlog import LISTS
 from stackctl.names import GATE_SERVICE
 from stackctl.tyk.tables import ANALYTICS_EXPIRY_S
@@ -19,9 +20,6 @@ from stackctl.tyk.tables import ANALYTICS_EXPIRY_S
 if TYPE_CHECKING:
     from stackctl.runtime.docker_cli import Exec
 
-SEP = "--"
-"""ECHOed after every command: a reply may take more than one line (an error's does in
-redis-cli's raw output), so replies are told apart by it, not by position."""
 _COMMANDS = "".join(f"{c} {k}\\nECHO {SEP}\\n" for k in LISTS
                     for c in ("LLEN", "TTL", "MEMORY USAGE"))
 SCRIPT = f""". {SCRIPTS_MOUNT}/lib.sh
@@ -60,19 +58,6 @@ class NodeMemory:
 def _int(text: str) -> int | None:
     text = text.strip()
     return int(text) if text.lstrip("-").isdigit() else None
-
-
-def replies(text: str) -> list[str]:
-    """Each command's reply (its first line, "" for none), split at the SEP lines."""
-    out: list[str] = []
-    current: list[str] = []
-    for line in text.splitlines():
-        if line.strip() == SEP:
-            out.append(next((x.strip() for x in current if x.strip()), ""))
-            current = []
-        else:
-            current.append(line)
-    return out
 
 
 def parse(text: str) -> tuple[list[NodeMemory], list[ListState]]:

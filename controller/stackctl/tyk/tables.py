@@ -382,6 +382,11 @@ ANALYTICS_LIST = "analytics-tyk-system-analytics"
 (gateway/analytics.go analyticsKeyName with the store's "analytics-" KeyPrefix); with
 enable_multiple_analytics_keys also ANALYTICS_LIST_<0..9> (redis_analytics_purger.go)."""
 ANALYTICS_SHARDS = 10
+ANALYTICS_LISTS = (ANALYTICS_LIST, *(f"{ANALYTICS_LIST}_{i}" for i in range(ANALYTICS_SHARDS)))
+"""Every list a gateway may push analytics records to (either setting)."""
+PUMP_PURGE_DELAY_SHIPPED_S = 10
+"""The purge_delay of tyk-pump's shipped configs (pump.example.conf, ci/install/pump.conf,
+tyk-pump.docker.conf, v1.14.0): how often another deployment's pump likely drains."""
 
 SHIPPED_GATEWAY = Shipped(
     "gateway",
@@ -1029,6 +1034,24 @@ DRL_CHANNEL = "tyk.cluster.notifications"
 gateways it hears and gives each a share of every key's rate (gateway/redis_signals.go,
 session_manager.go limitDRL; tyk-facts §15). Its subscribers on a cluster are the
 gateways using it."""
+DRL_NOTICE = "NoticeGatewayDRLNotification"
+"""The command of a gateway's DRL heartbeat on DRL_CHANNEL: every
+drl_notification_frequency seconds (default DRL_NOTICE_EVERY_S) a JSON notification whose
+`payload` is drl.Server {HostName, ID, LoadPerSec, TagHash} (gateway/
+distributed_rate_limiter.go NotifyCurrentServerStatus). Only gateways whose DRL runs send
+it (not with a Redis limiter selected: server.go startDRL); a gateway counts only peers
+with its own TagHash (db_app_conf_options.tags joined; drl.go AddOrUpdateServer)."""
+DRL_NOTICE_EVERY_S = 2
+"""distributed_rate_limiter.go startRateLimitNotifications: drl_notification_frequency 0
+means 2 s; a peer stays counted 4 s after its last heartbeat (drl.go NewCache(4 s))."""
+DRL_THRESHOLD = 5.0
+"""drl_threshold's default (session_manager.go: 0 means 5). With n gateways heard (itself
+included), a key limited to `rate` per `per` s is judged by the in-memory bucket when
+n <= 1 or rate/per > n x DRL_THRESHOLD, else by the Redis sliding log
+(limitRedis -> doRollingWindowWrite: at most `rate` in any `per` s, shared by every
+gateway). The in-memory bucket holds max(rate, n) x 100 tokens and each request takes
+n x 100 (drl.go calculateTokenBucketValue: 100 / (1/n)): each gateway passes
+max(1, floor(rate / n)) per `per`-second window (internal/memorycache/bucket.go Add)."""
 LIVENESS_KEY = "tyk-liveness-probe"
 """What every gateway SETs with a 10 s TTL at each health check (gateway/health_check.go:
 84,98): present means a gateway checked this cluster within 10 s."""
