@@ -15,7 +15,12 @@ from pathlib import Path
 import pytest
 
 from stackctl.cluster.external import PREFLIGHT_SCRIPT, parse_preflight, probe_env, watch_for
-from stackctl.cluster.preflight import SharedCluster, assess_shared, shared_cluster
+from stackctl.cluster.preflight import (
+    PREFLIGHT_FILE,
+    SharedCluster,
+    assess_shared,
+    shared_cluster,
+)
 from stackctl.cluster.tyk_presence import (
     SEP,
     WATCH_COMMANDS,
@@ -24,7 +29,10 @@ from stackctl.cluster.tyk_presence import (
     judge_drain,
     parse_sample,
 )
-from stackctl.settings import ExternalRedisSettings
+from stackctl.context.shared import shared_cluster as read_shared
+from stackctl.engine.factory import stack_context
+from stackctl.model import build_model
+from stackctl.settings import ExternalRedisSettings, load_settings
 from stackctl.tyk.tables import (
     ANALYTICS_LIST,
     ANALYTICS_LISTS,
@@ -251,3 +259,27 @@ def test_the_probe_script_listens_and_watches_within_its_bounds(tmp_path: Path) 
                            capture_output=True, timeout=30)
     again = parse_preflight(quiet.stdout.decode())
     assert again.heartbeats is None and again.samples == ()  # ours: not listened, not watched
+
+
+def test_the_warning_says_when_the_sliding_log_refuses_everything() -> None:
+    probe = parse_preflight(probe_text(("1", "0", "0"), tail=heard(heartbeat("gw", "s-1"))))
+    assert "refuses every request (TT-14564)" in shared_cluster(
+        probe, sliding_refuses=True).detail
+    assert "TT-14564" not in shared_cluster(probe).detail
+
+
+def test_the_smoke_reads_this_run_s_finding_else_the_last_up_s_record(tmp_path: Path) -> None:
+    settings = load_settings(overrides={"state_dir": str(tmp_path / "state"), "redis": {
+        "mode": "external", "external": {"addrs": ["clustercfg:6379"], "network": "n"}}})
+    ctx = stack_context(build_model(settings))
+    assert read_shared(ctx) is None  # no pre-flight yet
+    (tmp_path / "state").mkdir()
+    recorded = SharedCluster(1, ("gw (solo-5)",), ("1 other gateway(s)",), "may drain")
+    (tmp_path / "state" / PREFLIGHT_FILE).write_text(json.dumps(
+        {"findings": [], "shared": recorded.as_dict()}))
+    assert read_shared(ctx) == recorded  # `stackctl smoke` after `up`
+    ctx.results.shared = SharedCluster()
+    assert read_shared(ctx) == SharedCluster()  # `up`: this run's own finding
+    managed = stack_context(build_model(load_settings(overrides={
+        "state_dir": str(tmp_path / "state")})))
+    assert read_shared(managed) is None

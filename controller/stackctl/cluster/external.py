@@ -315,7 +315,7 @@ class Watch:
     channel, and the analytics samples (0: not watched, e.g. this stack's pump runs)."""
 
     own_gateways: int = 0
-    listen_s: float = DRL_NOTICE_EVERY_S + 1.0
+    listen_s: float = DRL_NOTICE_EVERY_S + 0.5  # every gateway heartbeats once at least
     samples: int = 0
     every_s: float = 2.0
 

@@ -335,10 +335,11 @@ def assess_shared(probe: PreflightProbe, own_gateways: int = 0,
 
 
 def shared_cluster(probe: PreflightProbe, own_gateways: int = 0, own_pump: bool = False,
-                   shared: SharedCluster | None = None) -> Finding:
+                   shared: SharedCluster | None = None, sliding_refuses: bool = False
+                   ) -> Finding:
     """The shared-cluster finding: pass, or a warning naming what was seen and what follows
     (the DRL divides a key's rate among all the gateways it hears; another pump drains
-    this stack's analytics too)."""
+    this stack's analytics too; `sliding_refuses`: tyk.support.sliding_log_refuses)."""
     shared = shared or assess_shared(probe, own_gateways, own_pump)
     if not shared.seen:
         subs = sum(_count(n.fields.get("drl_subscribers", "")) or 0 for n in probe.nodes)
@@ -350,7 +351,10 @@ def shared_cluster(probe: PreflightProbe, own_gateways: int = 0, own_pump: bool 
         rate = (f"the DRL hears {shared.drl_peers} more gateway(s), so a key's rate is "
                 f"shared by every gateway (each passes max(1, rate / gateways) per period; "
                 f"below {DRL_THRESHOLD:g} req/s per gateway the Redis sliding log judges "
-                "it instead), and the smoke expects that")
+                "it instead" + (", and this release's sliding log cannot verify the "
+                                "cluster's TLS: it refuses every request (TT-14564)"
+                                if sliding_refuses else "")
+                + "), and the smoke expects that")
     elif shared.drl_peers is None:
         rate = ("how many gateways the DRL hears is unknown, so the smoke cannot judge "
                 "the default limiter")

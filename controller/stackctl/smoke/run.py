@@ -33,8 +33,7 @@ from stackctl.tools.wrk import wrk_binary
 from stackctl.tyk.bundle import rendered_gateway
 from stackctl.tyk.lookup import gateway_listen_port, limiter_in
 from stackctl.tyk.schema import RateLimiter
-from stackctl.tyk.support import gateway_release
-from stackctl.tyk.tables import LIMITER_CLIENT_TLS_FILES
+from stackctl.tyk.support import sliding_log_refuses
 from stackctl.versions import image
 
 DEFAULT_RATE = {"builtin": 500.0, "wrk": 0.0}
@@ -241,7 +240,7 @@ def run_smoke(ctx: StackContext, options: SmokeOptions,
     waited = 0.0
     limiter = limiter_in_use(ctx)
     shares = sharing(shared_cluster(ctx), settings.gateway.replicas, limiter,
-                     sliding_refuses(ctx))
+                     sliding_log_refuses(settings, ctx.model.tls_mode))
     if baseline is None:
         not_checked.append("analytics delivered: the pump's sink cannot be read from this "
                            "machine")
@@ -256,10 +255,3 @@ def run_smoke(ctx: StackContext, options: SmokeOptions,
                         tasks=way.tasks, not_checked=not_checked,
                         in_flight=in_flight(way, options.connections, keys),
                         sharing=shares)
-
-
-def sliding_refuses(ctx: StackContext) -> bool:
-    """The gateway's Redis sliding log cannot verify the cluster's TLS (its client ignores
-    the CA and client certificate before tables.LIMITER_CLIENT_TLS_FILES)."""
-    return ctx.model.tls_mode in ("tls", "mtls") and not LIMITER_CLIENT_TLS_FILES.contains(
-        gateway_release(ctx.model.settings))

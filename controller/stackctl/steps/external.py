@@ -28,7 +28,7 @@ from stackctl.images.select import stack_images
 from stackctl.model import TOPOLOGY_FILE
 from stackctl.runtime.engine import network_exists
 from stackctl.state import atomic_write_json
-from stackctl.tyk.support import target_versions
+from stackctl.tyk.support import sliding_log_refuses, target_versions
 from stackctl.versions import SUPPORT_MATRIX, parse_release
 
 
@@ -96,7 +96,8 @@ def _preflight(ctx: StackContext, found: Discovery, run: Runner
             pf.tls(ext, found, probe), pf.acl(ext.user, probe),
             pf.maxclients(probe, pf.worst_case(settings, len(topology.nodes))),
             pf.slots(found), pf.node_list(ext, topology),
-            pf.shared_cluster(probe, gateways, pump, shared),
+            pf.shared_cluster(probe, gateways, pump, shared,
+                              sliding_log_refuses(settings, ext.tls)),
             *([pf.tls_names(_tls_names(ctx, topology.addrs))]
               if ext.tls in ("tls", "mtls") and all(n.reachable for n in probe.nodes)
               else [])], shared
