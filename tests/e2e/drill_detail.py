@@ -1,6 +1,7 @@
 """The two-scenario drill's detailed checks per engine (kill-primary and pause-primary
 under keyed load), run by the two-engine e2e's drill step on each shared stack
-(tests/e2e/test_engines_e2e.py): every field measured, the Markdown and the PNGs agreeing
+(tests/e2e/test_engines_e2e.py): every field measured (issue 25's probes, valid-key
+rejections and phases: drill_checks.check_truth), the Markdown and the PNGs agreeing
 with the JSON on compose; on swarm the fault on the primary's task container, Swarm's new
 task, the clients' failures and their end, the cluster whole afterwards."""
 
@@ -11,6 +12,7 @@ import struct
 from pathlib import Path
 from typing import Any
 
+from drill_checks import check_truth
 from shared import SHARED_SUBNETS, SWARM_PROJECT, SWARM_REDIS_SUBNET
 
 from stackctl.drill.report import rows
@@ -95,7 +97,15 @@ def check_compose(report: dict[str, Any], out: Path) -> None:
         # The PNG of the run exists and is a real image.
         assert Path(r["plot"]).parent == out
         width, height = png_size(Path(r["plot"]))
-        assert (width, height) == (900, 400)
+        assert (width, height) == (900, 550)
+        # Issue 25: probes every 100 ms, the valid keys' 401/403 class, the phases.
+        check_truth(r)
+        print("drill truth:", {k: (v["says"], v["pass_while_failing"]["seconds"],
+                                   v["pass_while_failing"]["failing_seconds"])
+                               for k, v in r["probes"]["endpoints"].items()},
+              r["probes"]["endpoints"]["hello"]["liveness"]["restarts"],
+              r["valid_key_rejections"], {k: v for k, v in r["phases"].items()
+                                          if k != "evidence"}, r["gateway"])
     # The files say what the JSON says.
     assert json.loads((out / "drill.json").read_text())["runs"] == runs
     md = (out / "drill.md").read_text()
@@ -103,6 +113,7 @@ def check_compose(report: dict[str, Any], out: Path) -> None:
         assert "| " + " | ".join(row) + " |" in md
     for r in runs:
         assert f"client error window {r['error_window_s']:.1f} s" in md
+        assert "- window taken apart: " in md and "- probe /hello (gateway" in md
         if r["p99_recovery_s"] is None:
             assert "not back within the run" in md
         assert f"{r['failed_after_fault']} failed requests after the fault" in md

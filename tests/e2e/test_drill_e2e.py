@@ -4,8 +4,10 @@ kill-primary and pause-primary under 100 req/s of keyed load, every field measur
 Markdown and the PNGs agreeing with the JSON, are the two-engine e2e's drill step
 (tests/e2e/drill_detail.py: one run on each engine). Here: a rate the load cannot hold
 refused before the fault with the stack untouched; partition-primary and stop-pump
-(backlog, drain) on the same stack; the stack is healthy afterwards (`status --json`). Also `--vary
-images.gateway=IMG1,IMG2` on the same stack: each run on its image, read back from the
+(backlog, drain) on the same stack, with issue 25's checks (tests/e2e/drill_checks.py:
+probes, valid keys rejected, phases; stop-pump's analytics survival); the stack is
+healthy afterwards (`status --json`). Also `--vary images.gateway=IMG1,IMG2` on the
+same stack: each run on its image, read back from the
 running container with its release and Redis client, the image comparison in the report,
 the stack's own image running again afterwards
 (STACKCTL_E2E_VARY_IMAGES=IMG1,IMG2 picks the two images; default: the two local v5.8.1
@@ -20,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from drill_checks import check_survival, check_truth
 from shared import SHARED_PROJECT, Stack
 
 from stackctl.drill.vary import image_line
@@ -79,6 +82,11 @@ def test_drill_refusal_partition_pump_and_two_images(stack: Any) -> None:
     assert pump["analytics"]["lost"] == 0
     md = (cwd / "more" / "drill.md").read_text()
     assert f"{p['at_restart']} at the restart" in md
+    check_truth(part)
+    check_survival(pump)
+    print("stop-pump survival:", {k: v for k, v in p["survival"].items()
+                                  if k not in ("nodes", "lists")})
+    assert "- analytics survival with the pump down: " in md
     _healthy(cwd, env)
     _vary_images(cwd, env)
     # The stack is healthy afterwards.

@@ -3,7 +3,9 @@ cluster (hostname endpoints, TLS whose node certificates carry DNS SANs only, ev
 answering to the `clustercfg` alias); a Tyk stack in external mode is given only
 `clustercfg:6379`, discovers all six nodes, its gateway reports Redis `pass` and the
 smoke passes; again with `use_configuration_endpoint = true` (the cluster reused, only the
-Tyk side recreated). Pre-flight refuses cluster-enabled no, a wrong CA, an ACL user
+Tyk side recreated). A second stackctl Tyk on the same cluster is warned of the first
+(its gateway named from its DRL heartbeat) and passes `up` with the smoke's rate-limit and
+analytics checks adjusted (issue 25). Pre-flight refuses cluster-enabled no, a wrong CA, an ACL user
 lacking a command and maxclients below the worst case, each with its line, exit 2,
 nothing started; `down` of the Tyk stack leaves the cluster running and its keys as they
 were."""
@@ -11,6 +13,7 @@ were."""
 from __future__ import annotations
 
 import json
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +32,7 @@ from stackctl.runtime.compose import Compose
 from stackctl.secrets import load_secrets
 from stackctl.settings import Settings
 from stackctl.versions import image
-from stackenv import compose_project, project_objects, stack_env, stackctl
+from stackenv import DOCKER, compose_project, project_objects, stack_env, stackctl
 
 pytestmark = pytest.mark.e2e
 
@@ -37,6 +40,8 @@ CLUSTER_PROJECT = "stackctl-e2e-elasti"
 TYK_PROJECT = "stackctl-e2e-external"
 CLUSTER_SUBNET = "172.31.118.0/24"
 TYK_SUBNET = "172.31.119.0/24"
+SECOND_PROJECT = "stackctl-e2e-external-second"
+SECOND_SUBNET = "172.31.122.0/24"
 SENTINEL = "user-data:{stackctl-e2e}:kept"
 
 
@@ -144,7 +149,7 @@ def test_discovers_all_six_nodes_from_the_configuration_endpoint(tyk: TykStack) 
     found = step(tyk.result, "external-redis")
     print("external-redis step", found["seconds"], "s:", found["detail"])
     assert "3 primaries + 3 replicas" in found["detail"]
-    assert "pre-flight 9/9 pass" in found["detail"]
+    assert "pre-flight 10/10 pass" in found["detail"]  # shared-cluster: no other Tyk
     checks = json.loads((tyk.cwd / ".stackctl" / "external-preflight.json").read_text())
     san = next(f for f in checks["findings"] if f["check"] == "tls-san")
     assert "all 7 addresses Tyk dials are named" in san["detail"], san
@@ -215,6 +220,52 @@ def test_sweep_one_point(tyk: TykStack) -> None:
                      "--warmup", "1", "--repeat", "1", "--no-idle-ab", "--json", timeout=600)
     print(sweep.stdout[-1500:], sweep.stderr[-1500:])
     assert sweep.returncode == 0, sweep.stderr[-2000:]
+
+
+def test_a_second_deployment_sees_the_first_and_passes_with_its_checks_adjusted(
+        elasti: Elasti, tyk: TykStack, tmp_path: Path) -> None:
+    """Issue 25: a second stackctl Tyk on the cluster `tyk` runs on. Pre-flight warns,
+    naming the first's gateway (its DRL heartbeat); `up` passes, its smoke expecting the
+    rate shared by two gateways and leaving delivery unjudged (the first's pump drains the
+    same lists); `stackctl smoke` reads the finding back from the state directory."""
+    ids = subprocess.run(
+        [DOCKER, "ps", "-q", "--filter", f"label=com.docker.compose.project={TYK_PROJECT}",
+         "--filter", "label=com.docker.compose.service=gateway"],
+        capture_output=True, text=True, check=True, timeout=30).stdout.split()
+    hosts = [json.loads(subprocess.run([DOCKER, "inspect", i], capture_output=True, text=True,
+                                       check=True, timeout=30).stdout)[0]["Config"]["Hostname"]
+             for i in ids]
+    assert hosts, "the first deployment's gateway is not running"
+    env = tyk_env(elasti, tmp_path, STACKCTL_PROJECT=SECOND_PROJECT,
+                  STACKCTL_NETWORK__SUBNET=SECOND_SUBNET)
+    try:
+        up = stackctl(tmp_path, env, "up", "--json", timeout=600)
+        assert up.returncode == 0, up.stderr + up.stdout[-3000:]
+        result = events(up.stdout)[-1]
+        found = step(result, "external-redis")
+        print("external-redis step", found["seconds"], "s:", found["detail"])
+        assert "warn shared-cluster: another Tyk deployment uses this cluster" in found["detail"]
+        assert "1 other gateway(s) whose DRL heartbeats were heard" in found["detail"]
+        assert all(h in found["detail"] for h in hosts), (hosts, found["detail"])
+        shared = json.loads((tmp_path / ".stackctl" / "external-preflight.json").read_text())
+        assert shared["shared"]["drl_peers"] == 1, shared["shared"]
+        smoke_step = step(result, "smoke")
+        print("smoke step", smoke_step["seconds"], "s:", smoke_step["detail"])
+        assert short_smoke_passed(smoke_step["detail"])
+        assert "not judged: analytics delivered" in smoke_step["detail"]
+        smoke = stackctl(tmp_path, env, "smoke", "--json", "--duration", "3", "--rate", "20",
+                         "--connections", "4", timeout=300)
+        report = json.loads(smoke.stdout)
+        checks = {c["name"]: c for c in report["checks"]}
+        print(checks["rate-limits"]["detail"], report["not_checked"], report["analytics"])
+        assert checks["rate-limits"]["passed"], checks["rate-limits"]
+        assert "the DRL hears 2 gateway(s) (1 of this stack's, 1 other: pre-flight)" in \
+            checks["rate-limits"]["detail"]
+        assert "analytics" not in checks and report["drl_gateways"] == 2
+        assert report["not_checked"][0].startswith("analytics delivered: not judged")
+    finally:
+        stackctl(tmp_path, env, "down", "--volumes", timeout=120)
+    assert project_objects(SECOND_PROJECT) == []
 
 
 def refused(elasti: Elasti, tmp: Path, **extra: str) -> str:

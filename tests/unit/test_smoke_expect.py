@@ -6,6 +6,7 @@ from collections import Counter
 
 import pytest
 
+from stackctl.cluster.preflight import SharedCluster
 from stackctl.load.keys import key_limits
 from stackctl.smoke.checks import (
     KeyOutcome,
@@ -14,7 +15,15 @@ from stackctl.smoke.checks import (
     success_check,
     success_pct,
 )
-from stackctl.smoke.expect import Allowed, expected_allowed, limit_for, windows_touched
+from stackctl.smoke.expect import (
+    Allowed,
+    drl_kind,
+    expected_allowed,
+    limit_for,
+    windows_touched,
+)
+from stackctl.smoke.shared import sharing
+from stackctl.tyk.lookup import rate_limiter
 
 pytestmark = pytest.mark.unit
 
@@ -111,12 +120,47 @@ def test_a_limited_key_within_its_limit_is_noted_not_failed() -> None:
     assert check.passed and "1 limited keys stayed within their limit" in check.detail
 
 
-def test_the_drl_gives_each_gateway_its_share_of_a_key_s_rate() -> None:
-    from stackctl.smoke.expect import expected_allowed
-
+def test_the_drl_shares_a_key_s_rate_or_hands_low_rates_to_the_sliding_log() -> None:
     one = expected_allowed(2, 1, 60.0, 0.0, 3.0, "leaky-bucket")
     two = expected_allowed(2, 1, 60.0, 0.0, 3.0, "leaky-bucket", gateways=2)
     assert 0 not in one and 1 in one  # one gateway: the one allowed request must pass
-    assert 0 in two and 1 in two  # two: each holds half a request per minute
+    assert 0 in two and 1 in two  # two: 1/60 s is under 2 x 5 req/s: the sliding log
     assert 2 in expected_allowed(10, 4, 60.0, 0.0, 3.0, "leaky-bucket", gateways=2)
     assert 1 not in expected_allowed(10, 4, 60.0, 0.0, 3.0, "leaky-bucket", gateways=2)
+    # session_manager.go: n <= 1 or rate/per > n x drl_threshold (5): the in-memory bucket
+    assert drl_kind(1, 60.0, 1) == "leaky-bucket" and drl_kind(1, 60.0, 2) == "sliding-log"
+    assert drl_kind(600, 60.0, 2) == "sliding-log"  # 10 req/s is not above 2 x 5
+    assert drl_kind(660, 60.0, 2) == "leaky-bucket"
+    # above the threshold each gateway passes max(1, floor(rate / n)) per window
+    assert expected_allowed(2000, 1200, 60.0, 0.0, 3.0, "leaky-bucket", gateways=3).low == 400
+    assert expected_allowed(2000, 2, 0.1, 0.0, 3.0, "leaky-bucket", gateways=3).low == 1
+    # the sliding log's client cannot reach a TLS cluster (TT-14564): it refuses everything
+    refused = expected_allowed(4, 1, 60.0, 0.0, 3.0, "leaky-bucket", gateways=2,
+                               sliding_refuses=True)
+    assert refused == Allowed(0, 0)
+    alone = expected_allowed(4, 1, 60.0, 0.0, 3.0, "leaky-bucket", sliding_refuses=True)
+    assert 1 in alone and 0 not in alone  # one gateway: the in-memory bucket, no Redis
+
+
+def test_the_smoke_expects_the_gateways_another_deployment_adds() -> None:
+    drl, fixed = rate_limiter("default"), rate_limiter("fixed-window")
+    alone = sharing(None, 1, drl)
+    assert (alone.gateways, alone.rate_note, alone.not_checked()) == (1, "", [])
+    other = SharedCluster(1, ("gw (solo-5)",), ("1 other gateway(s)",), "its pump may drain")
+    shared = sharing(other, 1, drl, sliding_refuses=True)
+    assert shared.gateways == 2 and shared.sliding_refuses
+    assert "the DRL hears 2 gateway(s) (1 of this stack's, 1 other: pre-flight)" in \
+        shared.rate_note and "TT-14564" in shared.rate_note
+    assert shared.not_checked() == ["analytics delivered: not judged: its pump may drain"]
+    # keys limited 1/60 s on two gateways over TLS: all refused, and that passes
+    keys = [outcome(True, rate=1, s429=4) for _ in range(3)] + [outcome(False, s200=40)]
+    passed = rate_limit_check(keys, T0, T0 + 3, "leaky-bucket", 4, "default",
+                              shared.gateways, shared.rate_note, shared.sliding_refuses)
+    assert passed.passed, passed.detail
+    assert not rate_limit_check(keys, T0, T0 + 3, "leaky-bucket", 4, "default").passed
+    unknown = sharing(SharedCluster(None, (), ("liveness",), "may drain"), 1, drl)
+    assert unknown.rates_unjudged.startswith("rate-limits: not judged") and \
+        len(unknown.not_checked()) == 2
+    redis_counted = sharing(other, 1, fixed)
+    assert redis_counted.gateways == 1 and not redis_counted.rates_unjudged
+    assert "counts each key in Redis" in redis_counted.rate_note

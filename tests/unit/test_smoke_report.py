@@ -9,6 +9,7 @@ import pytest
 from pydantic import SecretStr
 
 from stackctl.cluster.access import parse_keys as parse_probe
+from stackctl.cluster.preflight import SharedCluster
 from stackctl.load.keys import SmokeKey, SmokeSetup
 from stackctl.load.plan import LoadResult
 from stackctl.meter.cost import Cost
@@ -16,6 +17,7 @@ from stackctl.smoke.options import SmokeOptions
 from stackctl.smoke.redis_probe import placement
 from stackctl.smoke.report import build_report
 from stackctl.smoke.run import default_keys
+from stackctl.smoke.shared import sharing
 from stackctl.smoke.slo import parse_slos
 from stackctl.tyk import lookup
 
@@ -121,6 +123,31 @@ def test_failed_check_fails_the_report() -> None:
     report = make_report(delivered=0, options=SmokeOptions())
     assert report.passed is False  # type: ignore[attr-defined]
     assert "FAILED: analytics" in report.summary()  # type: ignore[attr-defined]
+
+
+def test_another_pump_on_the_cluster_makes_delivery_not_judged_not_failed() -> None:
+    """The puzzle of issue 25 ("63 served, 0 delivered"): with another deployment's pump
+    on the cluster the analytics check is not judged, and the report says why."""
+    other = SharedCluster(1, ("gw (solo-5)",), ("1 other gateway(s)",),
+                          "another pump drains the analytics lists (x 12 -> 0)")
+    shares = sharing(other, 1, lookup.rate_limiter("default"))
+    report = make_report(delivered=0, options=SmokeOptions(), sharing=shares)
+    data = report.as_dict()  # type: ignore[attr-defined]
+    names = [c["name"] for c in data["checks"]]
+    assert "analytics" not in names and "rate-limits" in names
+    assert report.passed is True, data["checks"]  # type: ignore[attr-defined]
+    assert data["not_checked"] == ["analytics delivered: not judged: another pump drains "
+                                   "the analytics lists (x 12 -> 0)"]
+    assert data["analytics"]["delivered"] == 0 and data["drl_gateways"] == 2
+    summary = report.summary()  # type: ignore[attr-defined]
+    assert summary.endswith("; not judged: analytics delivered; all checks pass"), summary
+    rate = next(c for c in data["checks"] if c["name"] == "rate-limits")
+    assert "the DRL hears 2 gateway(s)" in rate["detail"]
+    unknown = sharing(SharedCluster(None, (), ("liveness",), "may drain"), 1,
+                      lookup.rate_limiter("default"))
+    blind = make_report(delivered=0, options=SmokeOptions(), sharing=unknown).as_dict()  # type: ignore[attr-defined]
+    assert "rate-limits" not in [c["name"] for c in blind["checks"]]
+    assert blind["not_checked"][0].startswith("rate-limits: not judged")
 
 
 def test_default_latency_objective_applies_unless_the_user_names_p99() -> None:

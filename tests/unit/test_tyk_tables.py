@@ -128,7 +128,7 @@ def test_shardcount_readers() -> None:
     assert not readers["gateway"].contains("v5.8.15")
 
 
-DRILL_MEANINGS = ("transaction-aborted", "bad-reply", "client-canceled")
+DRILL_MEANINGS = ("transaction-aborted", "bad-reply", "client-canceled", "key-not-found")
 """What a Redis fault leaves in a go-redis era gateway's log (the drill counts them)."""
 
 

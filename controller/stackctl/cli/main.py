@@ -41,7 +41,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
               "Load the gateway at each pool size (max_active), interleaved with an A/A "
               "pair, and recommend one."),
     "drill": ("stackctl.cli.drill_cmd", "drill",
-              "Inject a fault under keyed load and measure what the clients saw."),
+              "Inject a fault under keyed load; measure what clients and health probes saw."),
     "config": ("stackctl.cli.config_cmd", "app", "Inspect the resolved settings."),
     "images": ("stackctl.cli.images_cmd", "app",
                "Build, list, save and load the stack's images."),

@@ -5,6 +5,7 @@ REDISCLI_AUTH, never a command line or the container's environment."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,12 +13,20 @@ from pathlib import Path
 from stackctl.cluster.readiness import CLUSTER_SLOTS, parse_info
 from stackctl.cluster.status import ClusterStatus, NodeStatus, split_report
 from stackctl.cluster.topology import Topology, build_topology
+from stackctl.cluster.tyk_presence import SEP, WATCH_COMMANDS, Sample, parse_sample
 from stackctl.errors import ConfigError, ToolError
 from stackctl.names import ROLE_EXTERNAL_PROBE, role_labels
 from stackctl.runtime.docker_cli import ExecResult
 from stackctl.runtime.oneshot import run_oneshot
 from stackctl.settings import ExternalRedisSettings as ExternalRedis
-from stackctl.tyk.tables import TYK_RUNTIME_RECORDS
+from stackctl.tyk.tables import (
+    DRL_CHANNEL,
+    DRL_NOTICE_EVERY_S,
+    HOST_CHECKER_PATTERN,
+    LIVENESS_KEY,
+    PUMP_PURGE_DELAY_SHIPPED_S,
+    TYK_RUNTIME_RECORDS,
+)
 
 PROBE_DIR = "/opt/stackctl/probe"
 PROBE_LABELS = role_labels(ROLE_EXTERNAL_PROBE)
@@ -41,6 +50,13 @@ r() {
   # shellcheck disable=SC2046
   timeout "${PROBE_TIMEOUT:-3}" redis-cli -h "${a%:*}" -p "${a##*:}" --user "$PROBE_USER" \
     --no-auth-warning $(tls_args) "$@" 2>&1 </dev/null | tr -d '\r'
+}
+# rp ADDR: one redis-cli call running the commands on its stdin.
+rp() {
+  a=$1; shift
+  # shellcheck disable=SC2046
+  timeout "${PROBE_TIMEOUT:-3}" redis-cli -h "${a%:*}" -p "${a##*:}" --user "$PROBE_USER" \
+    --no-auth-warning $(tls_args) 2>&1 | tr -d '\r'
 }
 """
 
@@ -209,13 +225,14 @@ def external_status(found: Discovery) -> ClusterStatus:
 
 
 PREFLIGHT_SCRIPT = LIB + r"""
-first=""
+first=""; reachable=""; subs=0; subs_unknown=0
 for a in $PROBE_ADDRS; do
   echo "## node $a"
   pong=$(r "$a" ping | head -n 1)
   echo "ping=${pong:-no answer (timeout)}"
   [ "$pong" = PONG ] || continue
   [ -n "$first" ] || first=$a
+  reachable="$reachable $a"
   if [ "$PROBE_TLS" = mtls ]; then
     echo "nocert=$(PROBE_TLS=tls r "$a" ping | head -n 1)"
   fi
@@ -223,8 +240,38 @@ for a in $PROBE_ADDRS; do
   r "$a" info clients | grep -E '^(maxclients|connected_clients):' | tr : =
   r "$a" info server | grep -E '^redis_version:' | tr : =
   r "$a" info cluster | grep -E '^cluster_enabled:' | tr : =
+  n=$(r "$a" pubsub numsub "$PROBE_CHANNEL" | sed -n 2p)
+  echo "drl_subscribers=$n"
+  case $n in ''|*[!0-9]*) subs_unknown=1 ;; *) subs=$((subs + n)) ;; esac
+  echo "liveness_key=$(r "$a" exists "$PROBE_LIVENESS" | head -n 1)"
+  echo "host_checker=$(r "$a" --scan --pattern "$PROBE_HOSTCHECK" | head -n 1)"
 done
 [ -n "$first" ] || exit 0
+# Someone besides this stack's gateways subscribes: listen to the DRL's heartbeats.
+if [ "$subs_unknown" = 1 ] || [ "$subs" -gt "${PROBE_OWN_GATEWAYS:-0}" ]; then
+  echo "## heartbeats"
+  (PROBE_TIMEOUT=$PROBE_LISTEN_S; r "$first" subscribe "$PROBE_CHANNEL")
+fi
+# The analytics lists, sampled while none of this stack's pumps runs: stop when nothing
+# waits, or when the records fell (taken or expired: the controller tells which).
+i=0; prev=""
+while [ "$i" -lt "${PROBE_WATCH_SAMPLES:-0}" ]; do
+  [ "$i" = 0 ] || sleep "$PROBE_WATCH_EVERY"
+  echo "## analytics $i"
+  echo "t=$(date +%s.%N)"
+  total=0
+  for a in $reachable; do
+    out=$(printf "$PROBE_WATCH_CMDS" | rp "$a")
+    echo "@ $a"
+    printf '%s\n' "$out"
+    n=$(printf '%s\n' "$out" | awk -v sep="$PROBE_SEP" \
+      '$0 == sep { k++; next } k % 2 == 0 && /^[0-9]+$/ { s += $0 } END { print s + 0 }')
+    total=$((total + n))
+  done
+  [ "$total" -gt 0 ] || break
+  [ -z "$prev" ] || [ "$total" -ge "$prev" ] || break
+  prev=$total; i=$((i + 1))
+done
 echo "## dryrun"
 set -f  # the commands' arguments hold globs (KEYS apikey-*): no pathname expansion
 printf '%s\n' "$PROBE_DRYRUN" | while IFS= read -r cmd; do
@@ -251,16 +298,45 @@ class NodeProbe:
 
 @dataclass(frozen=True)
 class PreflightProbe:
-    """Every node's answers and the ACL DRYRUN replies (command -> reply)."""
+    """Every node's answers and the ACL DRYRUN replies (command -> reply); what the DRL
+    channel carried while listened to (None: not listened: no subscriber beyond this
+    stack's gateways) and the analytics lists' samples (none: not watched)."""
 
     nodes: list[NodeProbe]
     dryrun: dict[str, str]
+    heartbeats: str | None = None
+    samples: tuple[Sample, ...] = ()
+
+
+@dataclass(frozen=True)
+class Watch:
+    """How the pre-flight looks for other Tyk deployments: this stack's gateways running
+    now (their DRL subscriptions are not another's), how long to listen to the DRL
+    channel, and the analytics samples (0: not watched, e.g. this stack's pump runs)."""
+
+    own_gateways: int = 0
+    listen_s: float = DRL_NOTICE_EVERY_S + 0.5  # every gateway heartbeats once at least
+    samples: int = 0
+    every_s: float = 2.0
+
+
+WATCH_EVERY_S = 2.0
+WATCH_SAMPLES = math.ceil(PUMP_PURGE_DELAY_SHIPPED_S / WATCH_EVERY_S) + 2
+"""A pump with the shipped purge_delay drains within the watch (12 s at most; it ends at
+the first sample with nothing waiting or fewer records)."""
+
+
+def watch_for(own_gateways: int, own_pump: bool) -> Watch:
+    """The pre-flight's watch: the analytics lists only while no pump of ours runs."""
+    return Watch(own_gateways, samples=0 if own_pump else WATCH_SAMPLES, every_s=WATCH_EVERY_S)
 
 
 def parse_preflight(text: str) -> PreflightProbe:
     """The pre-flight script's output -> PreflightProbe."""
     nodes: list[NodeProbe] = []
     dryrun: dict[str, str] = {}
+    heartbeats: str | None = None
+    samples: list[Sample] = []
     for key, body in split_report(text).items():
         if key.startswith("node "):
             fields = dict(line.partition("=")[::2] for line in body.splitlines() if "=" in line)
@@ -270,13 +346,25 @@ def parse_preflight(text: str) -> PreflightProbe:
                 cmd, _, reply = line.partition("\t")
                 if cmd:
                     dryrun[cmd] = reply.strip()
-    return PreflightProbe(nodes, dryrun)
+        elif key == "heartbeats":
+            heartbeats = body
+        elif key.startswith("analytics "):
+            samples.append(parse_sample(body))
+    return PreflightProbe(nodes, dryrun, heartbeats, tuple(samples))
 
 
 def probe_preflight(ext: ExternalRedis, password: str, run: Runner, addrs: Sequence[str],
-                    commands: Sequence[str]) -> PreflightProbe:
-    """Ask every node what the pre-flight needs; ACL DRYRUN `commands` on the first that answers."""
-    env = {**probe_env(ext, addrs), "PROBE_DRYRUN": "\n".join(commands)}
+                    commands: Sequence[str], watch: Watch | None = None) -> PreflightProbe:
+    """Ask every node what the pre-flight needs; ACL DRYRUN `commands` on the first that
+    answers; listen to the DRL channel and sample the analytics lists as `watch` says."""
+    watch = watch or Watch()
+    env = {**probe_env(ext, addrs), "PROBE_DRYRUN": "\n".join(commands),
+           "PROBE_CHANNEL": DRL_CHANNEL, "PROBE_LIVENESS": LIVENESS_KEY,
+           "PROBE_HOSTCHECK": HOST_CHECKER_PATTERN,
+           "PROBE_OWN_GATEWAYS": str(watch.own_gateways),
+           "PROBE_LISTEN_S": f"{watch.listen_s:g}", "PROBE_WATCH_SAMPLES": str(watch.samples),
+           "PROBE_WATCH_EVERY": f"{watch.every_s:g}", "PROBE_WATCH_CMDS": WATCH_COMMANDS,
+           "PROBE_SEP": SEP}
     result = run(PREFLIGHT_SCRIPT, probe_mounts(ext), env, (password + "\n").encode())
     return parse_preflight(result.stdout)
 

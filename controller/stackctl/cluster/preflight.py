@@ -10,11 +10,20 @@ from typing import Any, Literal
 from stackctl.cluster.external import Discovery, PreflightProbe
 from stackctl.cluster.readiness import CLUSTER_SLOTS
 from stackctl.cluster.topology import Topology
+from stackctl.cluster.tyk_presence import Peer, heard_peers, judge_drain, listened
 from stackctl.errors import ConfigError
 from stackctl.settings import ExternalRedisSettings, Settings
-from stackctl.tyk.tables import REDIS_COMMANDS, REDIS_POOLS
+from stackctl.tyk.tables import (
+    DRL_CHANNEL,
+    DRL_THRESHOLD,
+    LIVENESS_KEY,
+    REDIS_COMMANDS,
+    REDIS_POOLS,
+)
 
 Verdict = Literal["pass", "warn", "fail"]
+PREFLIGHT_FILE = "external-preflight.json"
+"""`<state_dir>/external-preflight.json`: the last pre-flight's findings and `shared`."""
 TLS_FAILURES = ("TLS", "SSL", "certificate", "handshake")
 
 
@@ -233,3 +242,126 @@ def tls_names(results: dict[str, str]) -> Finding:
                        "SANs, IP endpoints IP SANs), or reissue the certificates")
     return _ok("tls-san", f"all {len(results)} addresses Tyk dials are named by their "
                "certificates' SANs and chain to the CA")
+
+
+def _count(text: str) -> int | None:
+    text = text.strip()
+    return int(text) if text.isdigit() else None
+
+
+@dataclass(frozen=True)
+class SharedCluster:
+    """What pre-flight found of other Tyk deployments on the cluster, as the smoke needs it:
+    the gateways besides this stack's whose DRL heartbeats it heard (`drl_peers`: their
+    DRL and this stack's count one another; None: not known), the signs seen, and why
+    analytics delivery cannot be judged ("" when it can)."""
+
+    drl_peers: int | None = 0
+    peers: tuple[str, ...] = ()
+    signs: tuple[str, ...] = ()
+    analytics: str = ""
+
+    @property
+    def seen(self) -> bool:
+        """Another deployment was seen."""
+        return bool(self.signs)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON view (external-preflight.json's `shared`)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Any) -> SharedCluster | None:
+        """The record back from JSON; None when it is not one."""
+        if not isinstance(data, dict):
+            return None
+        peers = data.get("drl_peers")
+        return cls(peers if isinstance(peers, int) else None,
+                   tuple(str(x) for x in data.get("peers") or ()),
+                   tuple(str(x) for x in data.get("signs") or ()),
+                   str(data.get("analytics") or ""))
+
+
+def assess_shared(probe: PreflightProbe, own_gateways: int = 0,
+                  own_pump: bool = False) -> SharedCluster:
+    """Another Tyk deployment on the cluster (tyk-facts §15): subscribers of the DRL's
+    channel beyond this stack's running gateways (`own_gateways`) and the heartbeats they
+    send (tables.DRL_NOTICE: the gateways the DRL counts), a liveness key written within
+    10 s with none of ours running, host-checker records, and analytics records waiting
+    or drained while no pump of ours runs (`own_pump`: not judged)."""
+    counts = [_count(n.fields.get("drl_subscribers", "")) for n in probe.nodes if n.reachable]
+    subs = sum(c or 0 for c in counts)
+    live = any(n.fields.get("liveness_key", "").strip() == "1" for n in probe.nodes)
+    hosts = any(n.fields.get("host_checker", "").strip() for n in probe.nodes)
+    signs: list[str] = []
+    others = max(0, subs - own_gateways)
+    if others:
+        signs.append(f"{others} subscriber(s) of {DRL_CHANNEL} besides this stack's "
+                     f"{own_gateways} running gateway(s)")
+    peers: list[Peer] = []
+    drl_peers: int | None = 0
+    if probe.heartbeats is not None:
+        if listened(probe.heartbeats):
+            # this stack's gateways run no tags: a peer with tags is another DRL group
+            peers = [p for p in heard_peers(probe.heartbeats) if not p.tag_hash]
+            drl_peers = max(0, len(peers) - own_gateways)
+        else:
+            drl_peers = None
+    if drl_peers:
+        named = ", ".join(str(p) for p in peers[:4])
+        signs.append(f"{drl_peers} other gateway(s) whose DRL heartbeats were heard "
+                     f"(DRL peers: {named}" + (f"; of these {own_gateways} this stack's"
+                                               if own_gateways else "") + ")")
+    if live and not own_gateways:
+        signs.append(f"{LIVENESS_KEY} written within 10 s while none of this stack's "
+                     "gateways runs")
+    if hosts and (others or not own_gateways):
+        signs.append("host-checker records")
+    drain = judge_drain(probe.samples)
+    analytics = ""
+    if drain.drained:
+        signs.append(f"an analytics list drained with no pump of ours running: "
+                     f"{drain.drained}")
+        analytics = f"another pump drains the analytics lists ({drain.drained})"
+    elif drain.waiting and not own_gateways and not own_pump:
+        signs.append(f"{drain.waiting} analytics record(s) waiting before any gateway of "
+                     f"ours runs (not taken in {drain.watched_s:g} s)")
+    if signs and not analytics:
+        analytics = ("another deployment's pump may drain this stack's analytics lists "
+                     "(" + signs[0] + ")")
+    if drl_peers is None and signs:
+        signs.append(f"the DRL heartbeats on {DRL_CHANNEL} could not be read")
+    return SharedCluster(drl_peers, tuple(str(p) for p in peers), tuple(signs), analytics)
+
+
+def shared_cluster(probe: PreflightProbe, own_gateways: int = 0, own_pump: bool = False,
+                   shared: SharedCluster | None = None, sliding_refuses: bool = False
+                   ) -> Finding:
+    """The shared-cluster finding: pass, or a warning naming what was seen and what follows
+    (the DRL divides a key's rate among all the gateways it hears; another pump drains
+    this stack's analytics too; `sliding_refuses`: tyk.support.sliding_log_refuses)."""
+    shared = shared or assess_shared(probe, own_gateways, own_pump)
+    if not shared.seen:
+        subs = sum(_count(n.fields.get("drl_subscribers", "")) or 0 for n in probe.nodes)
+        return _ok("shared-cluster", f"no other Tyk seen ({subs} DRL subscriber(s), "
+                   f"{own_gateways} of them this stack's)")
+    follows = ("its pump may drain this stack's analytics list too, so the smoke cannot "
+               "judge delivery")
+    if shared.drl_peers:
+        rate = (f"the DRL hears {shared.drl_peers} more gateway(s), so a key's rate is "
+                f"shared by every gateway (each passes max(1, rate / gateways) per period; "
+                f"below {DRL_THRESHOLD:g} req/s per gateway the Redis sliding log judges "
+                "it instead" + (", and this release's sliding log cannot verify the "
+                                "cluster's TLS: it refuses every request (TT-14564)"
+                                if sliding_refuses else "")
+                + "), and the smoke expects that")
+    elif shared.drl_peers is None:
+        rate = ("how many gateways the DRL hears is unknown, so the smoke cannot judge "
+                "the default limiter")
+    else:
+        rate = "no other gateway's DRL heartbeat was heard, so rate limits are unaffected"
+    return Finding("shared-cluster", "warn",
+                   "another Tyk deployment uses this cluster: " + "; ".join(shared.signs)
+                   + f". Then {rate}; {follows}",
+                   "give this stack a cluster of its own, or expect the smoke's rate-limit "
+                   "and analytics checks to see the other deployment")

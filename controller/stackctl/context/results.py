@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from stackctl.cluster.preflight import SharedCluster
+
 
 @dataclass(frozen=True)
 class Rendered:
@@ -76,6 +78,7 @@ class Results:
     gateway: GatewayHealth | None = None
     smoke: SmokeSummary | None = None
     swarm: SwarmRun | None = None  # engine = swarm only
+    shared: SharedCluster | None = None  # external mode: other Tyk deployments seen
 
     @property
     def unchanged(self) -> bool:

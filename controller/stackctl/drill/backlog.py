@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, Any
 from stackctl.cluster.redis_conf import SCRIPTS_MOUNT
 from stackctl.errors import ToolError
 from stackctl.names import GATE_SERVICE
-from stackctl.tyk.tables import ANALYTICS_LIST, ANALYTICS_SHARDS
+from stackctl.tyk.tables import ANALYTICS_LISTS
 
 if TYPE_CHECKING:
     from stackctl.runtime.docker_cli import Exec
 
-LISTS = (ANALYTICS_LIST, *(f"{ANALYTICS_LIST}_{i}" for i in range(ANALYTICS_SHARDS)))
+LISTS = ANALYTICS_LISTS
 POLL_S = 0.2
 DRAIN_TIMEOUT_S = 60.0
 _COMMANDS = "".join(f"LLEN {k}\\n" for k in LISTS)

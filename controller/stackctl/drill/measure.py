@@ -13,10 +13,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from stackctl.clients.gateway import GatewayClient, GatewayError, redis_health
+from stackctl.clients.health import HealthClient
 from stackctl.context.gateway import stack_gateway
 from stackctl.drill import buckets as bk
 from stackctl.drill import keys as api
-from stackctl.drill import rate
+from stackctl.drill import phases as ph
+from stackctl.drill import probe_flags, probes, rate, survival
 from stackctl.drill.backlog import Drain, read_backlog, wait_drained
 from stackctl.drill.logs import scenario_logs
 from stackctl.drill.observe import Poller, cluster_check, read_views
@@ -179,8 +181,19 @@ def _backlog_check(ctx: StackContext, gate: Exec, samples: list[tuple[float, int
     return check
 
 
+def _prober(ctx: StackContext, options: DrillOptions, release: str | None
+            ) -> tuple[probes.Prober, dict[str, str]]:
+    """The health probes of this run: /hello, /ready where the running release serves
+    it, the pump's /health where the engine reaches it."""
+    with HealthClient(ctx.gateway_url, probes.PROBE_TIMEOUT_S) as ask:
+        ready, why = probes.ready_served(release, ask)
+    chosen, skipped = probes.targets(ctx.gateway_url, ctx.engine.pump_health_url(), ready)
+    return probes.Prober(chosen, options.duration_s), {**skipped, "ready_decided": why}
+
+
 def run_scenario(ctx: StackContext, gate: Exec, scenario: Scenario,
-                 options: DrillOptions, index: int, say: Say) -> dict[str, Any]:
+                 options: DrillOptions, index: int, say: Say,
+                 release: str | None = None) -> dict[str, Any]:
     """Run `scenario` once and return its figures (JSON); the stack is restored before
     this returns or raises (also on Ctrl-C). ConfigError (exit 2) before the fault when
     the load does not hold the rate: nothing is injected then."""
@@ -205,6 +218,8 @@ def run_scenario(ctx: StackContext, gate: Exec, scenario: Scenario,
         check = _check_for(ctx, gate, scenario, target, slots, drain.samples)
         poller = Poller(check, options.duration_s - options.at_s + (
             0.0 if scenario.role == "pump" else AFTER_LOAD_POLL_S))
+        prober, not_probed = _prober(ctx, options, release)
+        lost: dict[str, Any] | None = None
         box: dict[str, Any] = {}
         live = Live()
         logs_since = time.time() - 1.0
@@ -212,6 +227,7 @@ def run_scenario(ctx: StackContext, gate: Exec, scenario: Scenario,
                                 name="drill-load")
         load_start = time.time()
         load.start()
+        prober.start(load_start)
         fault_at = fault_done = 0.0
         injecting = False
         restored: dict[str, Any] = {}
@@ -234,11 +250,13 @@ def run_scenario(ctx: StackContext, gate: Exec, scenario: Scenario,
         finally:
             live.stop = live.stop or not injecting
             seen = poller.stop() if injecting else poller.seen
+            sampled = prober.stop()
             if injecting:
                 say(f"{scenario.name} #{index}: restoring")
                 if _backlog_measured(ctx, scenario):
                     drain.at_restart = _quiet(read_backlog, gate)
                     drain.restarted_at = time.time()
+                    lost = _analytics_state(gate, drain)
                 restored = restore(ctx, gate, scenario, target)
                 if _backlog_measured(ctx, scenario):
                     drain.drained_at = wait_drained(gate)
@@ -247,7 +265,7 @@ def run_scenario(ctx: StackContext, gate: Exec, scenario: Scenario,
             raise box["error"]
         result: LoadResult = box["result"]
         keys = _keys_valid(ctx, made)
-        logs = scenario_logs(engine.logs_since, logs_since)
+        logs = scenario_logs(engine.logs_since, logs_since, result.started_at)
         task = engine.task_change(target.service, bool(target.addr))
     finally:
         with stack_gateway(ctx) as gw:
@@ -283,6 +301,14 @@ def run_scenario(ctx: StackContext, gate: Exec, scenario: Scenario,
     if pump is not None:
         cluster["recovered_s"] = pump["drained_s"]  # the pump back and its backlog empty
     recovered = cluster["recovered_s"]
+    if pump is not None and lost is not None:
+        pump["survival"] = _survival(lost, pump, fault_s)
+    probed = probe_flags.probe_figures(sampled, not_probed, origin, figures["buckets"],
+                                       options.duration_s)
+    split = ph.phases(fault_s, figures["error_window"], recovered)  # the run's recovery
+    split["evidence"] = ph.evidence(
+        split, fault_s, recovered, logs["gateway"].get("times", {}),
+        {k: v["series"] for k, v in probed["endpoints"].items()})
     return {
         "scenario": scenario.name, "summary": scenario.summary, "repeat": index,
         "engine": engine.name,
@@ -303,7 +329,9 @@ def run_scenario(ctx: StackContext, gate: Exec, scenario: Scenario,
         else round(figures["error_window"]["end_s"] - fault_s, 3),
         "session_cache": session_cache(s.gateway.local_session_cache, fault_s,
                                        figures["error_window"]),
-        "logs": logs, "keys": keys,
+        "logs": logs, "keys": keys, "probes": probed,
+        "valid_key_rejections": ph.rejected(figures["buckets"], fault_s),
+        "phases": split,
         "analytics": {"served": served, "delivered": delivered, "waited_s": waited,
                       "unanswered": result.unanswered_max,
                       "lost": None if delivered is None else max(0, served - delivered)},
@@ -313,6 +341,26 @@ def run_scenario(ctx: StackContext, gate: Exec, scenario: Scenario,
         "task": task,
         "cleanup_problems": problems,
     }
+
+
+def _analytics_state(gate: Exec, drain: Drain) -> dict[str, Any] | None:
+    """The analytics lists and the nodes' memory just before the pump comes back."""
+    try:
+        nodes, lists = survival.read_state(gate)
+    except ToolError:
+        return None
+    return {"nodes": nodes, "lists": lists, "at": drain.restarted_at}
+
+
+def _survival(state: dict[str, Any], pump: dict[str, Any], fault_s: float
+              ) -> dict[str, Any]:
+    """The survival estimate, with the first loss also counted from the pump's stop."""
+    out = survival.survival(pump.get("growth_per_s"), state["nodes"], state["lists"])
+    down = (pump["restarted_s"] - fault_s) if pump.get("restarted_s") is not None else None
+    out["pump_down_s"] = None if down is None else round(down, 3)
+    out["first_loss_after_stop_s"] = None if down is None or out["first_loss_in_s"] is None \
+        else round(down + out["first_loss_in_s"], 3)
+    return out
 
 
 def _quiet(read: Callable[[Any], int], gate: Any) -> int | None:

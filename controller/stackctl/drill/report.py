@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from stackctl.drill import report_truth as truth
 from stackctl.drill.findings import findings
 from stackctl.drill.slo import DrillSlo, evaluate
 from stackctl.drill.vary import best_line, compare, image_line, label
@@ -93,6 +94,7 @@ def rows(report: dict[str, Any]) -> list[list[str]]:
             (">= " if run["error_window_open"] else "") + _s(run["error_window_s"])
             + (f" ({w['start_s']:.1f}-{w['end_s']:.1f})" if w else ""),
             str(run["failed_after_fault"]),
+            truth.rejected_cell(run),
             _s(run["p99_recovery_s"], none=NOT_BACK),
             str(run["analytics"]["lost"]),
             f"{run['keys']['valid']}/{run['keys']['total']}",
@@ -102,7 +104,8 @@ def rows(report: dict[str, Any]) -> list[list[str]]:
 
 
 HEADER = ["scenario", "target", "new primary", "fault at", "cluster recovery",
-          "client error window (from-to s)", "failed requests", "p99 back after",
+          "client error window (from-to s)", "failed requests", "valid keys rejected",
+          "p99 back after",
           "analytics lost", "keys valid after", "objectives"]
 
 
@@ -148,6 +151,8 @@ def render_markdown(report: dict[str, Any]) -> str:
                if run.get("errors_until_after_fault_s") is not None else "")
             + ("; still open when the load ended (a lower bound: rerun with a longer "
                "--duration)" if run["error_window_open"] else ""),
+            truth.headline(run),
+            *truth.phase_lines(run),
             "- outcomes: " + ", ".join(f"{cls} {n}" for cls, n in c.items()),
             f"- p99 before the fault {_s(run['baseline_p99_ms'], ' ms')}; back within "
             f"{_s(run['p99_back_within_ms'], ' ms')}: "
@@ -163,6 +168,8 @@ def render_markdown(report: dict[str, Any]) -> str:
             + _pump_note(run.get("pump")),
             f"- keys valid afterwards: {k['valid']}/{k['total']} "
             f"({k['valid_at_once']} at once, after {k['waited_s']:.1f} s)",
+            *truth.probe_lines(run),
+            *truth.survival_line(run.get("pump")),
             f"- restored in {run['restore']['seconds']:.1f} s",
             *_task_lines(run.get("task")),
             f"- timeline: {run['plot']}",

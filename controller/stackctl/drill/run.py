@@ -183,7 +183,8 @@ def run_drill(ctx: StackContext, options: DrillOptions, say: Say) -> dict[str, A
                         f"{gateway['client']}")
                 for scenario in chosen:
                     for i in range(1, options.repeat + 1):
-                        run = run_scenario(here, gate, scenario, options, i, say)
+                        run = run_scenario(here, gate, scenario, options, i, say,
+                                           gateway["release"])
                         run["gateway"] = gateway
                         if options.varies:
                             run["vary"] = dict(combo)

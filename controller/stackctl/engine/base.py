@@ -193,6 +193,11 @@ class Engine(Exec, Protocol):
     def pump_records(self, api_id: str) -> int | None:
         """Records for `api_id` in the pump's csv sink now; None when unreadable from here."""
 
+    def pump_health_url(self) -> str | None:
+        """The pump's health endpoint's base URL as this host reaches it (the drill's
+        probes); None where this host cannot reach it."""
+        ...
+
     # -- up's steps, the commands' reports, loads from the swarm --------------------------
 
     def preflight(self, ctx: StackContext, refs: list[str]) -> str:

@@ -28,6 +28,7 @@ from stackctl.runtime.docker_cli import Exec, ExecResult, ServiceState
 from stackctl.runtime.health import probed, read_healthchecks
 from stackctl.runtime.usage import Unavailable
 from stackctl.tyk.lookup import gateway_listen_port
+from stackctl.tyk.render_pump import HEALTH_PORT
 
 if TYPE_CHECKING:
     from stackctl.context import StackContext
@@ -221,6 +222,10 @@ class ComposeEngine(ComposeSteps):
     def pump_records(self, api_id: str) -> int | None:
         """Rows in the csv sink's host directory."""
         return count_records(self.state_dir / ANALYTICS_DIR, api_id)
+
+    def pump_health_url(self) -> str | None:
+        """The pump container's front-network address, from this host."""
+        return f"http://{self.model.front_ip('pump')}:{HEALTH_PORT}"
 
     # -- the commands' reports, loads from the swarm (up's steps: ComposeSteps) ---------
 

@@ -431,6 +431,10 @@ class SwarmEngine(SwarmSteps, SwarmRecreate):
             return None
         return count_in_text(result.stdout, api_id) if result.ok else None
 
+    def pump_health_url(self) -> str | None:
+        """None: the pump's task address is on an overlay this host does not join."""
+        return None
+
     # -- the commands' reports, loads from the swarm (up: SwarmSteps, SwarmRecreate) ---
 
     def load_network(self) -> str:

@@ -90,8 +90,10 @@ def auth_check(keys: Sequence[KeyOutcome], unauthorized: Sequence[int]) -> Check
 
 def rate_limit_check(keys: Sequence[KeyOutcome], start: float, end: float,
                      kind: LimiterKind = "fixed-window", in_flight: int = 0,
-                     limiter: str = "", gateways: int = 1) -> Check:
-    """429 only on limited keys, each letting through what a limiter of `kind` should."""
+                     limiter: str = "", gateways: int = 1, note: str = "",
+                     sliding_refuses: bool = False) -> Check:
+    """429 only on limited keys, each letting through what a limiter of `kind` should
+    (`gateways`, `sliding_refuses`: expect.expected_allowed; `note`: what they come from)."""
     problems: list[str] = []
     idle: list[int] = []
     limited_sent = limited_429 = 0
@@ -103,7 +105,7 @@ def rate_limit_check(keys: Sequence[KeyOutcome], start: float, end: float,
         limited_sent += k.answered
         limited_429 += k.statuses[429]
         want = expected_allowed(k.answered, k.rate, k.per, start, end, kind, in_flight,
-                                gateways)
+                                gateways, sliding_refuses)
         if k.allowed not in want:
             problems.append(f"key {i} ({k.rate}/{k.per:g}s) let {k.allowed} of "
                             f"{k.answered} through, expected {want}")
@@ -119,6 +121,7 @@ def rate_limit_check(keys: Sequence[KeyOutcome], start: float, end: float,
               f"{sum(k.statuses[429] for k in keys if not k.limited)} x 429")
     if idle and len(idle) < limited:
         detail += f"; {len(idle)} limited keys stayed within their limit"
+    detail += note
     if problems:
         detail += "; " + "; ".join(problems[:3])
     return Check("rate-limits", not problems and limited > 0, detail)

@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass
 
 from stackctl.tyk.schema import LimiterKind
+from stackctl.tyk.tables import DRL_THRESHOLD
 
 CLOCK_MARGIN_S = 0.5
 """How far the gateway's view of a request's time may be from the client's."""
@@ -44,20 +45,35 @@ SLIDING_LOG_SHORT = 2
 request included, exceeds rate - 1; the sentinel variant subtracts one more)."""
 
 
+def drl_kind(rate: float, per: float, gateways: int) -> LimiterKind:
+    """What Tyk's default limiter (DRL) does with a key when it hears `gateways` gateways
+    (itself included): the in-memory bucket with one gateway or above DRL_THRESHOLD req/s
+    per gateway, else the Redis sliding log (tables.DRL_THRESHOLD)."""
+    if gateways <= 1 or rate / per > gateways * DRL_THRESHOLD:
+        return "leaky-bucket"
+    return "sliding-log"
+
+
 def expected_allowed(sent: int, rate: float, per: float, start: float, end: float,
                      kind: LimiterKind = "fixed-window", in_flight: int = 0,
-                     gateways: int = 1) -> Allowed:
+                     gateways: int = 1, sliding_refuses: bool = False) -> Allowed:
     """How many of `sent` requests a key limited to `rate` per `per` passes with a `kind`
-    limiter; `in_flight`: requests open at once; `gateways`: the DRL splits `rate` among them."""
+    limiter; `in_flight`: requests open at once; `gateways`: the gateways the DRL hears
+    (it shares `rate` among them, or hands low rates to the sliding log);
+    `sliding_refuses`: the sliding log cannot reach Redis, so it refuses every request."""
+    if kind == "leaky-bucket":
+        kind = drl_kind(rate, per, gateways)
+        if kind == "sliding-log" and sliding_refuses:
+            return Allowed(0, 0)
     cap = max(0, math.floor(rate))
     windows = windows_touched(start, end, per)
     low = min(sent, cap)
     if kind == "fixed-window":  # at least one window's worth, at most one per window
         return Allowed(low, min(sent, cap * windows))
-    if kind == "leaky-bucket":  # plus what the bucket refills during the run
+    if kind == "leaky-bucket":  # each gateway's share; plus what refills during the run
         refill = math.ceil(cap * max(0.0, end - start) / per)
-        return Allowed(min(sent, math.floor(rate / max(1, gateways))),
-                       min(sent, cap * windows + refill))
+        share = min(sent, max(1, math.floor(rate / max(1, gateways))))
+        return Allowed(share, max(share, min(sent, cap * windows + refill)))
     short = max(0, low - SLIDING_LOG_SHORT)
     spans = math.ceil(max(0.0, end - start) / per) + 1  # per-long spans the run overlaps
     slack = in_flight if kind == "sentinel" else 0

@@ -18,6 +18,7 @@ from stackctl.meter.saturation import CHURN_MAX
 from stackctl.smoke import checks
 from stackctl.smoke.options import SmokeOptions
 from stackctl.smoke.redis_probe import NodeKeys, placement
+from stackctl.smoke.shared import Sharing
 from stackctl.smoke.slo import SloResult, evaluate, with_default
 from stackctl.tyk.lookup import rate_limiter
 from stackctl.tyk.schema import RateLimiter
@@ -56,6 +57,9 @@ class SmokeReport:
                 + f", {self.data['rps']:.0f} req/s, p99 {lat['p99']:.1f} ms"
                 + (" (the highest task's)" if tasks else "")
                 + (f", saturated: {cost['saturated']}" if cost else ""))
+        unjudged = [n.split(":", 1)[0] for n in self.data["not_checked"]]
+        if unjudged:
+            head += f"; not judged: {', '.join(unjudged)}"
         verdict = (f"FAILED: {', '.join(failed)}" if failed
                    else "the checks it judges pass" if noted else "all checks pass")
         return f"{head}; {verdict}" + (
@@ -116,10 +120,14 @@ def build_report(options: SmokeOptions, rate: float, made: SmokeSetup, result: L
                  unmetered: str = "", sink: str = "the csv sink",
                  per_task: Sequence[LoadResult] = (), tasks: int = 0,
                  not_checked: Sequence[str] = (), in_flight: int | None = None,
-                 gateways: int = 1) -> SmokeReport:
+                 sharing: Sharing | None = None) -> SmokeReport:
     """Judge the measurements (`limiter` None: Tyk's default; `delivered` None: unread;
-    `per_task`: each load task's result, `result` the merge; `in_flight`: default connections)."""
+    `per_task`: each load task's result, `result` the merge; `in_flight`: default
+    connections; `sharing`: the gateways the DRL hears, what is not judged and why)."""
     limiter = limiter or rate_limiter("default")
+    sharing = sharing or Sharing(1)
+    not_checked = [*not_checked, *sharing.not_checked()]
+    judged_delivery = delivered is not None and not sharing.analytics_unjudged
     outcomes = [checks.KeyOutcome(k.rate, k.per, k.limited, Counter(s))
                 for k, s in zip(made.keys, result.statuses, strict=True)]
     placed = placement(redis_samples, [k.key_hash for k in made.keys], limiter.in_redis)
@@ -141,13 +149,14 @@ def build_report(options: SmokeOptions, rate: float, made: SmokeSetup, result: L
             cost.time_wait_upstream if cost else None,
             unmetered or ("; ".join(cost.unavailable) if cost else "")),
         checks.auth_check(outcomes, unauthorized),
-        checks.rate_limit_check(outcomes, result.started_at, result.ended_at, limiter.kind,
-                                options.connections if in_flight is None else in_flight,
-                                limiter.name, gateways),
+        *([] if sharing.rates_unjudged else [checks.rate_limit_check(
+            outcomes, result.started_at, result.ended_at, limiter.kind,
+            options.connections if in_flight is None else in_flight, limiter.name,
+            sharing.gateways, sharing.rate_note, sharing.sliding_refuses)]),
         checks.Check("redis-keys", placed.passed, placed.detail()),
         checks.health_check(hello),
-        *([] if delivered is None else [checks.analytics_check(
-            served, delivered, waited_s, result.unanswered_max, sink)]),
+        *([checks.analytics_check(served, delivered, waited_s, result.unanswered_max, sink)]
+          if judged_delivery and delivered is not None else []),
     ]
     if cleanup_problems:
         found.append(checks.Check("cleanup", False, cleanup_problems[0]))
@@ -169,7 +178,7 @@ def build_report(options: SmokeOptions, rate: float, made: SmokeSetup, result: L
         "duration_s": round(result.elapsed_s, 3), "connections": options.connections,
         "rate": rate, "keys": len(made.keys),
         "limited_keys": sum(1 for k in made.keys if k.limited), "api_id": made.api_id,
-        "rate_limiter": limiter.name,
+        "rate_limiter": limiter.name, "drl_gateways": sharing.gateways,
         "fifths": [f.as_dict() for f in fifths],
         "steady": "" if steady else f"not judged: the {result.engine} engine reports no "
                   "per-request times (use the builtin engine)",

@@ -17,20 +17,19 @@ from stackctl.cluster.external import (
     oneshot_runner,
     probe_preflight,
     runtime_records,
+    watch_for,
 )
 from stackctl.cluster.external_access import BASELINE_FILE
+from stackctl.cluster.preflight import PREFLIGHT_FILE
 from stackctl.cluster.tls_check import relay_opener, verify
 from stackctl.context import StackContext
-from stackctl.errors import ConfigError, ConfigErrors
+from stackctl.errors import ConfigError, ConfigErrors, ToolError
 from stackctl.images.select import stack_images
 from stackctl.model import TOPOLOGY_FILE
 from stackctl.runtime.engine import network_exists
 from stackctl.state import atomic_write_json
-from stackctl.tyk.support import target_versions
+from stackctl.tyk.support import sliding_log_refuses, target_versions
 from stackctl.versions import SUPPORT_MATRIX, parse_release
-
-PREFLIGHT_FILE = "external-preflight.json"
-"""`<state_dir>/external-preflight.json`: the last pre-flight's findings."""
 
 
 class ExternalRedis:
@@ -52,9 +51,11 @@ class ExternalRedis:
             raise problem
         assert found.topology is not None
         topology = found.topology
-        findings = _preflight(ctx, found, run)
+        findings, shared = _preflight(ctx, found, run)
+        ctx.results.shared = shared
         atomic_write_json(ctx.state_dir / PREFLIGHT_FILE,
-                          {"findings": [f.as_dict() for f in findings]})
+                          {"findings": [f.as_dict() for f in findings],
+                           "shared": shared.as_dict()})
         failed = pf.failures(findings)
         if failed:
             raise ConfigErrors(failed)
@@ -74,14 +75,18 @@ class ExternalRedis:
                 + "".join(f"; warn {w}" for w in warned))
 
 
-def _preflight(ctx: StackContext, found: Discovery, run: Runner) -> list[pf.Finding]:
-    """Every pre-flight finding against the live cluster (`cluster.preflight`)."""
+def _preflight(ctx: StackContext, found: Discovery, run: Runner
+               ) -> tuple[list[pf.Finding], pf.SharedCluster]:
+    """Every pre-flight finding against the live cluster (`cluster.preflight`), and what
+    it found of other Tyk deployments."""
     settings = ctx.model.settings
     ext = settings.redis.external
     assert found.topology is not None
     topology = found.topology
+    gateways, pump = _own_running(ctx)
     probe = probe_preflight(ext, ctx.secrets.redis_password.get_secret_value(), run,
-                            topology.addrs, pf.dryrun_commands())
+                            topology.addrs, pf.dryrun_commands(), watch_for(gateways, pump))
+    shared = pf.assess_shared(probe, gateways, pump)
     tyk, _ = target_versions(settings)
     release = parse_release(tyk)
     lines = next((row.redis_lines for row in SUPPORT_MATRIX if release >= row.tyk_min
@@ -91,9 +96,24 @@ def _preflight(ctx: StackContext, found: Discovery, run: Runner) -> list[pf.Find
             pf.tls(ext, found, probe), pf.acl(ext.user, probe),
             pf.maxclients(probe, pf.worst_case(settings, len(topology.nodes))),
             pf.slots(found), pf.node_list(ext, topology),
+            pf.shared_cluster(probe, gateways, pump, shared,
+                              sliding_log_refuses(settings, ext.tls)),
             *([pf.tls_names(_tls_names(ctx, topology.addrs))]
               if ext.tls in ("tls", "mtls") and all(n.reachable for n in probe.nodes)
-              else [])]
+              else [])], shared
+
+
+def _own_running(ctx: StackContext) -> tuple[int, bool]:
+    """This stack's gateway containers or tasks running now (a re-up: they subscribe to
+    the DRL channel too) and whether its pump runs (it drains the analytics lists); none
+    when the engine cannot tell."""
+    try:
+        rows = ctx.engine.services()
+    except ToolError:
+        return 0, False
+    own = set(ctx.engine.gateway_services())
+    return (sum(r.running for r in rows if r.service in own),
+            any(r.running for r in rows if r.service == "pump"))
 
 
 def _tls_names(ctx: StackContext, nodes: list[str]) -> dict[str, str]:

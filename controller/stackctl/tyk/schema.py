@@ -154,7 +154,8 @@ class LogSignature:
     text: str  # substring to look for
     meaning: Literal["connected", "timeout", "cluster-init-failed", "cluster-mode",
                      "storage-failed", "purging", "health", "pool-timeout",
-                     "transaction-aborted", "bad-reply", "client-canceled"]
+                     "transaction-aborted", "bad-reply", "client-canceled",
+                     "key-not-found"]
     releases: Range
     note: str = ""
 

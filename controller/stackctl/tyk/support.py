@@ -9,6 +9,7 @@ from stackctl.tyk.gateway_version import GatewayVersion, image_version
 from stackctl.tyk.lookup import rate_limiter
 from stackctl.tyk.releases import release_tag
 from stackctl.tyk.render_gateway import check_limiter
+from stackctl.tyk.tables import LIMITER_CLIENT_TLS_FILES
 from stackctl.versions import (
     GATEWAY_MODULE,
     PUMP_MODULE,
@@ -34,6 +35,16 @@ def target_gateway(settings: Settings) -> GatewayVersion:
 def gateway_release(settings: Settings) -> str:
     """The gateway release: its image's label, else its tag, else the pinned local release."""
     return target_gateway(settings).release or target_versions(settings)[0]
+
+
+def sliding_log_refuses(settings: Settings, tls: str) -> bool:
+    """With Redis `tls` (the mode Tyk dials: managed or external), the gateway's Redis
+    sliding log (the DRL's fallback below drl_threshold) cannot verify the cluster: its
+    client ignores the CA and client certificate before tables.LIMITER_CLIENT_TLS_FILES,
+    so every request it judges is refused (internal/rate/sliding_log.go Do: an error
+    blocks)."""
+    return tls in ("tls", "mtls") and not LIMITER_CLIENT_TLS_FILES.contains(
+        gateway_release(settings))
 
 
 def pump_release(settings: Settings) -> str:

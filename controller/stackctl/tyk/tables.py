@@ -364,6 +364,11 @@ LOG_SIGNATURES: tuple[LogSignature, ...] = (
                  Range(since="v2.9.3"),
                  note="the client gave up (its timeout) while the gateway still worked on "
                       "the request"),
+    LogSignature("gateway", "Attempted access with non-existent key", "key-not-found",
+                 Range(since="v2.9.3"),
+                 note="gateway/mw_auth_key.go:32,128 (5.8.1): the key's session could not "
+                      "be read, answered 403 (TykErrors[ErrAuthKeyNotFound], :43-46); for a "
+                      "valid key, Redis did not answer (tyk#3047, tyk#3178)"),
 )
 
 # stackctl drill (issue 18)
@@ -377,6 +382,11 @@ ANALYTICS_LIST = "analytics-tyk-system-analytics"
 (gateway/analytics.go analyticsKeyName with the store's "analytics-" KeyPrefix); with
 enable_multiple_analytics_keys also ANALYTICS_LIST_<0..9> (redis_analytics_purger.go)."""
 ANALYTICS_SHARDS = 10
+ANALYTICS_LISTS = (ANALYTICS_LIST, *(f"{ANALYTICS_LIST}_{i}" for i in range(ANALYTICS_SHARDS)))
+"""Every list a gateway may push analytics records to (either setting)."""
+PUMP_PURGE_DELAY_SHIPPED_S = 10
+"""The purge_delay of tyk-pump's shipped configs (pump.example.conf, ci/install/pump.conf,
+tyk-pump.docker.conf, v1.14.0): how often another deployment's pump likely drains."""
 
 SHIPPED_GATEWAY = Shipped(
     "gateway",
@@ -944,3 +954,110 @@ LAG_WITHOUT_DIAL_LOCK = ClientLag(
     source="GO_REDIS_STATE_RELOAD_S, ANALYTICS_RECORDS_BUFFER (above)",
 )
 """The finding when the window outlasts the recovery with a client that has no dial lock."""
+
+
+# --- stackctl drill: what health probes and valid keys say during a fault (issue 25) ----
+@dataclass(frozen=True)
+class HealthEndpoint:
+    """A health endpoint the drill samples during a scenario: what answers it, and what
+    its answer is based on."""
+
+    name: str  # the drill's name for the series
+    component: Component
+    path: str
+    based_on: str  # what the answer reflects (and how stale it may be)
+    source: str
+
+
+GATEWAY_LIVENESS_REFRESH_S = 10
+"""The gateway answers /hello (and /ready) from health info a ticker refreshes every
+liveness_check.check_duration (default 10 s): a Redis failure shows up to this late
+(gateway/health_check.go:45-69 initHealthCheck, 5.8.1)."""
+HELLO = HealthEndpoint(
+    "hello", "gateway", "/hello",
+    "HTTP 200 always; the body's details.redis.status from a SET of tyk-liveness-probe "
+    f"every {GATEWAY_LIVENESS_REFRESH_S} s",
+    "gateway/health_check.go:75-110 gatherHealthChecks, :174-221 liveCheckHandler "
+    "(w.WriteHeader(http.StatusOK) whatever the checks say), 5.8.1")
+READY = HealthEndpoint(
+    "ready", "gateway", "/ready",
+    "HTTP 503 when the cached redis check failed, 200 otherwise (and APIs loaded)",
+    "Tyk docs, Health Checks (readiness_check_endpoint_name, default /ready); tyk "
+    "gateway/health_check.go readinessHandler (a later release than 5.8.1)")
+PUMP_HEALTH = HealthEndpoint(
+    "pump-health", "pump", "/health",
+    "HTTP 200 {\"status\": \"ok\"} always: it never asks Redis",
+    "tyk-pump server/server.go:47-51 Healthcheck (v1.14.0)")
+READY_ABSENT = Range(until="v5.8.1")
+"""Releases without /ready: 5.8.1 registers only health_check_endpoint_name
+(gateway/server.go:676, read in the module cache)."""
+READY_PRESENT = AnyOf((Range("v5.8.14", "v5.8"), Range(since="v5.13.0")))
+"""Releases known to serve /ready (TT-17486 names /ready in 5.8.14 and 5.13.0,
+tyk-facts §15). Between these and READY_ABSENT the drill asks the gateway once before the
+fault (404: absent)."""
+
+
+@dataclass(frozen=True)
+class LivenessProbe:
+    """A Kubernetes liveness probe as a chart sets it: restarted after `failure_threshold`
+    consecutive failures, one probe every `period_s`; a probe fails on a status outside
+    200-399 or no answer within `timeout_s`."""
+
+    path: str
+    initial_delay_s: float
+    period_s: float
+    timeout_s: float
+    failure_threshold: int
+    source: str
+
+
+CHART_LIVENESS = LivenessProbe(
+    "/hello", 5, 2, 3, 2,
+    "TykTechnologies/tyk-charts components/tyk-gateway/templates/deployment-gw-repset.yaml "
+    "(commits 2157676e, 00975850): livenessProbe httpGet /hello, initialDelaySeconds 5, "
+    "periodSeconds 2, timeoutSeconds 3, failureThreshold 2 (readinessProbe: /hello every "
+    "10 s); Kubernetes: an HTTP probe passes on 200-399")
+VALID_KEY_REJECTED = (401, 403)
+"""What a valid key gets when the gateway cannot read its session from Redis: 403
+"Access to this API has been disallowed" (gateway/mw_auth_key.go:43-46,128, 5.8.1: the
+session lookup failed, so the key is treated as non-existent); 401 where an auth
+middleware reports it so (tyk#3047, tyk#3178). The drill's keys are valid: for them either
+status is a Redis-caused rejection."""
+ANALYTICS_EXPIRY_S = 60
+"""analytics_config.storage_expiration_time's default: every second the gateway's purger
+puts this TTL on each analytics list that has none (gateway/redis_analytics_purger.go:
+36-58; checkup/checkup.go:117-121 turns 0 into 60). RPUSH keeps the TTL, so while no pump
+drains a list, every record in it is lost together when it expires, at most this long
+after the list was created (5.8.1)."""
+DRL_CHANNEL = "tyk.cluster.notifications"
+"""Every gateway subscribes to this channel and heartbeats on it; the DRL counts the
+gateways it hears and gives each a share of every key's rate (gateway/redis_signals.go,
+session_manager.go limitDRL; tyk-facts §15). Its subscribers on a cluster are the
+gateways using it."""
+DRL_NOTICE = "NoticeGatewayDRLNotification"
+"""The command of a gateway's DRL heartbeat on DRL_CHANNEL: every
+drl_notification_frequency seconds (default DRL_NOTICE_EVERY_S) a JSON notification whose
+`payload` is drl.Server {HostName, ID, LoadPerSec, TagHash} (gateway/
+distributed_rate_limiter.go NotifyCurrentServerStatus). Only gateways whose DRL runs send
+it (not with a Redis limiter selected: server.go startDRL); a gateway counts only peers
+with its own TagHash (db_app_conf_options.tags joined; drl.go AddOrUpdateServer)."""
+DRL_NOTICE_EVERY_S = 2
+"""distributed_rate_limiter.go startRateLimitNotifications: drl_notification_frequency 0
+means 2 s; a peer stays counted 4 s after its last heartbeat (drl.go NewCache(4 s))."""
+DRL_THRESHOLD = 5.0
+"""drl_threshold's default (session_manager.go: 0 means 5). With n gateways heard (itself
+included), a key limited to `rate` per `per` s is judged by the in-memory bucket when
+n <= 1 or rate/per > n x DRL_THRESHOLD, else by the Redis sliding log
+(limitRedis -> doRollingWindowWrite: at most `rate` in any `per` s, shared by every
+gateway). The in-memory bucket holds max(rate, n) x 100 tokens and each request takes
+n x 100 (drl.go calculateTokenBucketValue: 100 / (1/n)): each gateway passes
+max(1, floor(rate / n)) per `per`-second window (internal/memorycache/bucket.go Add)."""
+LIVENESS_KEY = "tyk-liveness-probe"
+"""What every gateway SETs with a 10 s TTL at each health check (gateway/health_check.go:
+84,98): present means a gateway checked this cluster within 10 s."""
+HOST_CHECKER_PATTERN = "host-checker:*"
+"""The uptime checker's records (TYK_RUNTIME_RECORDS): a gateway or pump has used it."""
+LOG_TIME_TEXT = "%b %d %H:%M:%S"
+"""The `time=` of the gateway's and the pump's text logs: Go's "Jan 02 15:04:05", UTC, no
+year, to the second (tyk log/log.go:77; tyk-pump logger/init.go:32); the gateway's JSON
+logs use RFC 3339 (log/log.go:84)."""
