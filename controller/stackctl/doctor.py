@@ -160,15 +160,16 @@ def check_gateway(settings: Settings) -> list[Check]:
                     "" if status == "pass" else "label the image (io.stackctl.tyk-release, "
                     "io.stackctl.go-redis) or tag it with its release")]
     limiter = rate_limiter(settings.gateway.rate_limiter)
+    tls_setting = "redis.external.tls" if settings.external else "redis.tls"
     for behaviour, certain in behaviours(version):
         detail = ("" if certain else "may apply: ") + behaviour.what
         fix = f"fixed in {behaviour.fixed_in}: choose such an image (images.gateway)" if (
             behaviour.fixed_in) else ""
         status = "warn"
         if behaviour.kind == "limiter-tls":
-            if not (limiter.in_redis and settings.redis.tls in ("tls", "mtls")):
+            if not (limiter.in_redis and settings.redis_tls in ("tls", "mtls")):
                 status, detail = "pass", (f"{detail} (not used here: gateway.rate_limiter = "
-                                          f"{limiter.name}, redis.tls = {settings.redis.tls})")
+                                          f"{limiter.name}, {tls_setting} = {settings.redis_tls})")
             else:
                 status = "fail"
         checks.append(Check(f"gateway-{behaviour.kind}", status,

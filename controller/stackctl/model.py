@@ -113,8 +113,7 @@ class StackModel:
     @property
     def tls_mode(self) -> str:
         """off | tls | insecure | mtls, of the managed or the external cluster."""
-        redis = self.settings.redis
-        return redis.external.tls if self.external else redis.tls
+        return self.settings.redis_tls
 
     @property
     def redis_user(self) -> str:

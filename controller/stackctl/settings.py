@@ -276,6 +276,11 @@ class Settings(BaseSettings):
         """Tyk runs against an existing cluster (`redis.mode = external`)."""
         return self.redis.mode == "external"
 
+    @property
+    def redis_tls(self) -> str:
+        """off | tls | insecure | mtls: of the cluster Tyk dials (managed or external)."""
+        return self.redis.external.tls if self.external else self.redis.tls
+
     def published_ports(self) -> dict[str, int]:
         """Host ports this stack publishes, by service (the gateway and, in pro, the dashboard)."""
         ports = {"gateway": self.gateway.port}

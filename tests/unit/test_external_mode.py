@@ -416,3 +416,26 @@ def test_a_node_announcing_no_hostname_is_refused() -> None:
     found = pf.reachable(topology, parse_preflight(preflight_text()))
     assert found.status == "fail" and "172.31.118.14:6379 announce(s) no endpoint" in \
         found.detail and "cluster-announce-hostname" in found.fix
+
+
+def test_an_external_tls_cluster_refuses_a_limiter_that_cannot_use_its_files(
+        tmp_path: Path) -> None:
+    """The limiter check reads the cluster Tyk dials: redis.external.tls in external mode
+    (redis.tls, the managed cluster's, stays off there)."""
+    from stackctl.tyk.render_gateway import render_gateway
+
+    for name in ("ca.crt", "c.crt", "c.key"):
+        (tmp_path / name).write_text(f"pem of {name}")
+    (tmp_path / "c.key").chmod(0o600)
+    settings = load_settings(overrides={
+        "state_dir": str(tmp_path / "state"), "gateway": {"rate_limiter": "redis-rolling"},
+        "redis": {"mode": "external", "external": {
+            **EXT, "tls": "mtls", "ca_file": str(tmp_path / "ca.crt"),
+            "cert_file": str(tmp_path / "c.crt"), "key_file": str(tmp_path / "c.key")}}})
+    assert settings.redis.tls == "off" and settings.redis_tls == "mtls"
+    secrets = Secrets(redis_password=SecretStr("pw"), gateway_secret=SecretStr("gw"))
+    with pytest.raises(ConfigError) as err:
+        render_gateway(build_model(settings), secrets, "v5.8.1")
+    assert str(err.value).startswith("gateway.rate_limiter: redis-rolling keeps its counters")
+    assert "with redis.tls = mtls" in str(err.value)
+    render_gateway(build_model(settings), secrets, "v5.8.6")  # its client reads the files

@@ -170,6 +170,16 @@ def test_redis_limiter_refused_where_its_client_cannot_use_tls_files(
     assert render_gateway(build_model(settings), SECRETS, release).as_json()
 
 
+def test_sliding_log_without_tls_files_is_said_to_refuse_not_to_let_through(
+        tmp_path: Path) -> None:
+    settings = _settings(tmp_path, redis={"tls": "mtls"},
+                         gateway={"rate_limiter": "redis-rolling"})
+    with pytest.raises(ConfigError) as err:
+        render_gateway(build_model(settings), SECRETS, "v5.8.1")
+    assert "refuses every request of a limited key" in str(err.value)
+    assert "lets every request through" not in str(err.value)
+
+
 @pytest.mark.parametrize("release", ["v5.8.6", "v5.8.15", "v5.10.0", "v5.14.0"])
 def test_redis_limiter_with_tls_accepted_where_tt_14564_is_fixed(tmp_path: Path,
                                                                   release: str) -> None:

@@ -107,7 +107,7 @@ def check_images(ctx: StackContext, options: DrillOptions) -> None:
     s = ctx.model.settings
     for ref in _images(options):
         release = image_version(ref).release or target_versions(s)[0]
-        check_limiter(rate_limiter(s.gateway.rate_limiter), s.redis.tls, release)
+        check_limiter(rate_limiter(s.gateway.rate_limiter), s.redis_tls, release)
 
 
 def read_gateway(ctx: StackContext) -> dict[str, Any]:
@@ -127,7 +127,7 @@ def _meta(ctx: StackContext, options: DrillOptions, out: Path) -> dict[str, Any]
     return {
         "project": s.project, "release": target_versions(s)[0],
         "settings": {"shards": s.redis.shards, "replicas": s.redis.replicas,
-                     "tls": s.redis.tls, "node_timeout_ms": s.redis.node_timeout_ms,
+                     "tls": s.redis_tls, "node_timeout_ms": s.redis.node_timeout_ms,
                      "max_active": s.gateway.max_active,
                      "storage_timeout_s": s.gateway.storage_timeout_s},
         "options": {"scenarios": list(options.scenarios), "rate": options.rate,

@@ -87,7 +87,7 @@ def stack_identity(ctx: StackContext) -> dict[str, Any]:
     tasks = ctx.engine.load_site().tasks
     on_tasks = {"load_tasks": tasks} if tasks else {}
     return {"engine": s.engine, "shards": s.redis.shards, "replicas": s.redis.replicas,
-            "tls": s.redis.tls, "maxclients": s.redis.maxclients, "images": stack_images(s),
+            "tls": s.redis_tls, "maxclients": s.redis.maxclients, "images": stack_images(s),
             "release": target_versions(s)[0], **on_tasks}
 
 

@@ -38,7 +38,9 @@ def check_limiter(limiter: RateLimiter, tls: str, release: str) -> None:
             "gateway.rate_limiter",
             f"{limiter.name} keeps its counters in Redis, and the rate limiter's Redis client "
             f"in Tyk {release} ignores ca_file/cert_file/key_file: with redis.tls = {tls} it "
-            "cannot connect and lets every request through",
+            "cannot connect and " + ("refuses every request of a limited key (24 of 24 "
+                                     "measured here)" if limiter.kind == "sliding-log"
+                                     else "lets every request through"),
             "use gateway.rate_limiter = default, redis.tls = off or insecure, or a gateway "
             f"image of {LIMITER_CLIENT_TLS_FILES.describe()} (images.gateway)")
 
@@ -66,7 +68,7 @@ def render_gateway(model: StackModel, secrets: Secrets, release: str) -> ConfigD
     """The gateway's configuration for this stack."""
     gw = model.settings.gateway
     limiter = rate_limiter(gw.rate_limiter)
-    check_limiter(limiter, model.settings.redis.tls, release)
+    check_limiter(limiter, model.tls_mode, release)
     conn = build_connection(model, secrets, "gateway")
     values: dict[str, Any] = shipped_values(SHIPPED_GATEWAY)
     values.pop("policies.policy_record_name")

@@ -65,8 +65,8 @@ def check_support(settings: Settings) -> None:
     a rate limiter the release cannot run with this TLS mode."""
     tyk, redis = target_versions(settings)
     limiter = rate_limiter(settings.gateway.rate_limiter)
-    if limiter.in_redis and settings.redis.tls in ("tls", "mtls"):  # read the image's labels
-        check_limiter(limiter, settings.redis.tls, gateway_release(settings))
+    if limiter.in_redis and settings.redis_tls in ("tls", "mtls"):  # read the image's labels
+        check_limiter(limiter, settings.redis_tls, gateway_release(settings))
     if settings.allow_unsupported or supported(tyk, redis):
         return
     raise ConfigError(
