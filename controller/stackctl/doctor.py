@@ -26,7 +26,9 @@ from stackctl.tyk.licence import check_licence
 from stackctl.tyk.lookup import rate_limiter
 from stackctl.tyk.pro_checks import check_postgres
 from stackctl.tyk.render_dashboard import missing_licence
+from stackctl.tyk.schema import RateLimiter
 from stackctl.tyk.support import target_gateway, target_versions
+from stackctl.tyk.tables import DRL_THRESHOLD
 
 Status = Literal["pass", "warn", "fail"]
 COMPOSE_MIN = (2, 20)
@@ -167,14 +169,28 @@ def check_gateway(settings: Settings) -> list[Check]:
             behaviour.fixed_in) else ""
         status = "warn"
         if behaviour.kind == "limiter-tls":
-            if not (limiter.in_redis and settings.redis_tls in ("tls", "mtls")):
-                status, detail = "pass", (f"{detail} (not used here: gateway.rate_limiter = "
-                                          f"{limiter.name}, {tls_setting} = {settings.redis_tls})")
-            else:
-                status = "fail"
+            status, detail = _limiter_tls(settings, limiter, detail, tls_setting)
         checks.append(Check(f"gateway-{behaviour.kind}", status,
                             detail + ("" if behaviour.drilled else " (not drilled)"), fix))
     return checks
+
+
+def _limiter_tls(settings: Settings, limiter: RateLimiter, detail: str, tls_setting: str
+                 ) -> tuple[Status, str]:
+    """limiter-tls on this stack: fail for a Redis limiter on TLS; warn for the default one
+    with several gateways, whose DRL sends low-rate keys to the sliding log (it refuses
+    them all); else not used here."""
+    tls = settings.redis_tls in ("tls", "mtls")
+    replicas = settings.gateway.replicas
+    if limiter.in_redis and tls:
+        return "fail", detail
+    if tls and limiter.kind == "leaky-bucket" and replicas > 1:
+        return "warn", (f"{detail} (here: with {replicas} gateways the default limiter sends "
+                        f"keys under {DRL_THRESHOLD * replicas:g} req/s to the Redis sliding "
+                        "log, which refuses every request of them)")
+    return "pass", (f"{detail} (not used here: gateway.rate_limiter = {limiter.name}, "
+                    f"{tls_setting} = {settings.redis_tls}"
+                    + (f", {replicas} gateway)" if limiter.kind == "leaky-bucket" else ")"))
 
 
 def run_checks(settings: Settings) -> list[Check]:

@@ -165,3 +165,14 @@ def test_doctor_warns_of_the_probe_regression_and_the_undrilled_client() -> None
     assert late["gateway-bounded-dials"].detail.endswith("(not drilled)")
     unknown = _gateway_checks("my/gateway:latest")
     assert unknown["gateway-version"].status == "warn"
+
+
+def test_doctor_warns_that_several_gateways_on_tls_refuse_low_rate_keys() -> None:
+    """Tyk's DRL with 2 gateways sends keys under 10 req/s to the Redis sliding log, whose
+    client cannot verify TLS before 5.8.6: it refuses them all (measured 24 of 24)."""
+    two = _gateway_checks("tykio/tyk-gateway:v5.8.1", gateway={"replicas": 2},
+                          redis={"tls": "mtls"})["gateway-limiter-tls"]
+    assert two.status == "warn" and "keys under 10 req/s" in two.detail, two
+    one = _gateway_checks("tykio/tyk-gateway:v5.8.1", redis={"tls": "mtls"})
+    assert one["gateway-limiter-tls"].status == "pass"
+    assert "1 gateway" in one["gateway-limiter-tls"].detail
