@@ -17,10 +17,15 @@ and timestamps each answer. Prints, per run:
 
 `--images IMG1,IMG2` adds `--vary images.gateway=IMG1,IMG2`: every node timeout on each
 gateway image back to back (e.g. the two local v5.8.1 builds), each row naming its image.
+`--vary SETTING=LIST` (repeatable) adds any other of the drill's `--vary` settings
+(`--timeouts ""` leaves the node timeout alone); `--repeat N` runs each combination N
+times and prints, per scenario and combination, the median and spread of the error
+window and the recovery, the window's three phases, and the issue-25 target (window <=
+recovery + 2 s).
 
     .venv/bin/python benchmarks/drill_fidelity.py --tls off|mtls
         [--scenarios kill-primary,pause-primary] [--timeouts 2000,5000,15000]
-        [--images IMG1,IMG2]
+        [--images IMG1,IMG2] [--vary SETTING=LIST ...] [--repeat N]
         [--rate 100] [--duration 40] [--at 8] [--out DIR] [--keep]
 
 Project `stackctl-bench-drill`, subnets 172.31.166.0/24 (Redis) and 172.31.167.0/24,
@@ -34,6 +39,7 @@ import json
 import os
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -124,6 +130,9 @@ def main() -> None:
     parser.add_argument("--scenarios", default="kill-primary,pause-primary")
     parser.add_argument("--timeouts", default="2000,5000,15000")
     parser.add_argument("--images", default="", help="IMG1,IMG2: --vary images.gateway too")
+    parser.add_argument("--vary", action="append", default=[],
+                        help="SETTING=LIST: another of the drill's --vary settings")
+    parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--rate", type=float, default=100.0)
     parser.add_argument("--duration", type=float, default=40.0)
     parser.add_argument("--at", type=float, default=8.0)
@@ -148,11 +157,15 @@ def main() -> None:
             raise SystemExit(f"up failed: {up.stderr.strip()[-2000:]}")
         print(f"tls {args.tls}: up in {time.monotonic() - started:.1f} s; state in {cwd}")
         poller = Poller()
-        cmd = ["drill", *args.scenarios.split(","), "--vary",
-               f"redis.node_timeout_ms={args.timeouts}", "--rate", f"{args.rate:g}",
-               "--duration", f"{args.duration:g}", "--at", f"{args.at:g}", "--json"]
+        cmd = ["drill", *args.scenarios.split(","), "--rate", f"{args.rate:g}",
+               "--duration", f"{args.duration:g}", "--at", f"{args.at:g}",
+               "--repeat", str(args.repeat), "--json"]
+        if args.timeouts:
+            cmd += ["--vary", f"redis.node_timeout_ms={args.timeouts}"]
         if args.images:
             cmd += ["--vary", f"images.gateway={args.images}"]
+        for vary in args.vary:
+            cmd += ["--vary", vary]
         if args.out is not None:
             cmd += ["--out", str(args.out.resolve())]
         print("stackctl " + " ".join(cmd), flush=True)
@@ -178,7 +191,7 @@ def report(doc: dict[str, Any], events: list[tuple[float, str, str, int]],
     nodes = sorted({n for _, n, _, _ in events})
     print(f"drill took {took:.0f} s; independent poll: {len(events)} answers from "
           f"{len(nodes)} nodes")
-    print(f"{'scenario':<15} {'gateway image':<44} {'node-timeout':>12} {'rate held':>10} "
+    print(f"{'scenario':<15} {'combination':<44} {'rate held':>10} "
           f"{'short':>6} "
           f"{'drill recovery':>15} {'poll recovery':>14} {'diff':>6} "
           f"{'error window':>13} {'1st failure':>11} {'last failure':>12}")
@@ -198,8 +211,7 @@ def report(doc: dict[str, Any], events: list[tuple[float, str, str, int]],
             recov_ok += abs(diff) <= RECOVERY_TOLERANCE_S
         first = r["session_cache"]["first_failure_after_fault_s"]
         window = ((">=" if r["error_window_open"] else "") + f"{r['error_window_s']:.1f} s")
-        print(f"{r['scenario']:<15} {r['vary'].get('images.gateway', '-'):<44} "
-              f"{r['vary']['redis.node_timeout_ms']:>12} "
+        print(f"{r['scenario']:<15} {combination(r):<44} "
               f"{held if held is not None else '-':>10} "
               f"{'-' if short is None else f'{short:.1%}':>6} "
               f"{_s(drill):>15} {_s(indep):>14} {_s(diff, ''):>6} {window:>13} "
@@ -209,11 +221,45 @@ def report(doc: dict[str, Any], events: list[tuple[float, str, str, int]],
     print(f"recovery within {RECOVERY_TOLERANCE_S} s of the independent poll: "
           f"{recov_ok}/{len(diffs)} runs compared (max |diff| "
           f"{max(diffs) if diffs else float('nan'):.3f} s)")
+    per_combination(doc["runs"])
     for line in doc.get("comparison", {}).get("images", []):
         print(f"images: {line}")
     for sc, best in doc.get("comparison", {}).get("best", {}).items():
         print(f"best {sc}: {best['combination']}: window {best['error_window_s']:.1f} s, "
               f"recovery {_s(best['recovery_s'])}")
+
+
+def combination(run: dict[str, Any]) -> str:
+    """The run's varied settings, short: `node_timeout_ms=2000 gateway=...:v5.8.1`."""
+    return " ".join(f"{k.split('.')[-1]}={v}" for k, v in run["vary"].items()) or "-"
+
+
+def per_combination(runs: list[dict[str, Any]]) -> None:
+    """Per scenario and combination: the window's three phases per run, the median and
+    spread of window and recovery, and the target (window <= recovery + 2 s)."""
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for r in runs:
+        groups.setdefault((r["scenario"], combination(r)), []).append(r)
+    for (scenario, combo), rs in groups.items():
+        print(f"{scenario} {combo}: {len(rs)} run(s)")
+        for r in rs:
+            ph = r.get("phases") or {}
+            rej = r.get("valid_key_rejections") or {}
+            print(f"  window {r['error_window_s']:.1f} s = to first failure "
+                  f"{_s(ph.get('to_first_failure_s'))} + until recovery "
+                  f"{_s(ph.get('until_recovery_s'))} + after it "
+                  f"{_s(ph.get('after_recovery_s'))}; recovery {_s(r['recovery_s'])}; "
+                  f"valid keys rejected {_s(rej.get('seconds'))}")
+        windows = sorted(r["error_window_s"] for r in rs)
+        recov = sorted(r["recovery_s"] for r in rs if r["recovery_s"] is not None)
+        if not recov:
+            print("  never recovered within the run")
+            continue
+        wm, rm = statistics.median(windows), statistics.median(recov)
+        print(f"  median window {wm:.2f} s (spread {windows[0]:.2f}-{windows[-1]:.2f}), "
+              f"median recovery {rm:.2f} s (spread {recov[0]:.2f}-{recov[-1]:.2f}); "
+              f"target window <= recovery + 2 s: {'met' if wm <= rm + 2 else 'missed'} "
+              f"({wm - rm:+.2f} s)")
 
 
 def _s(v: float | None, unit: str = " s") -> str:
