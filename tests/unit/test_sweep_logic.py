@@ -125,7 +125,8 @@ def test_summarize_repeats_totals_and_peaks() -> None:
     assert s["redis_clients_max"] == {"redis-1": 9, "redis-2": 2}
     assert s["gateway_cpu_us_per_request"]["median"] == 450.0 and s["gateway_mem_mib"] == 41.0
     assert s["redis_commands_per_request"] == 2.0 and s["new_connections_per_request"] == 0.02
-    assert s["stable"] is False and s["unstable_repeats"] == 1  # one repeat sagged
+    # one repeat of two sagged: not most of them, so the point stays steady, and says so
+    assert s["stable"] is True and s["unstable_repeats"] == 1
     assert s["saturated"] == "gateway-cpu"
 
 

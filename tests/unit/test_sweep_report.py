@@ -96,12 +96,19 @@ def test_the_judgement_by_intervals_noise_and_waits() -> None:
     assert rec["noise"]["diff_pct"] == pytest.approx(0.2, abs=0.01)
     assert rec["noise"]["pct"] == rec["noise"]["spread_pct"] == pytest.approx(1.0, abs=0.01)
     assert rec["noise"]["outliers"] == []
-    assert rec["max_active"] == 4 and rec["knee"] == 4
     assert rec["unsafe"]["512"][0].endswith("over maxclients")
     waits = {p["point"]["max_active"]: p["waits"] for p in report["points"]}
     assert waits == {1: True, 4: False, 16: False, 64: False, 512: False}
-    assert rec["lines"][-1] == ("recommended optimisation_max_active = 4: the smallest "
-                                "safe pool indistinguishable from the best")
+    # 4 is the knee (no waits from it up), but it has no room for a burst: 10 in flight
+    # per node x 2 headroom over 4 pools asks for 5, so the smallest safe pool of the
+    # group from 5 up: 16
+    assert rec["knee"] == 4 and rec["floor"] == 5 and rec["max_active"] == 16
+    assert rec["lines"][-2] == ("headroom: 10 commands in flight per node at 5000 req/s "
+                                "over 2 gateway(s) (this machine), x 2 over 4 pools -> at "
+                                "least max_active 5")
+    assert rec["lines"][-1] == ("recommended optimisation_max_active = 16: the smallest "
+                                "safe pool indistinguishable from the best and at least "
+                                "the headroom pool 5")
 
 
 def test_little_s_law_here_agrees_with_the_knee_and_projects() -> None:
@@ -131,7 +138,7 @@ def test_markdown_rows_and_recommendation() -> None:
     low, high = _interval(FIGURES[1][0])
     assert f"| 1 | - | 3000.0 [{low:.0f}, {high:.0f}] |" in md
     assert "| 64 (A/A) | - | 5000.0 [" in md
-    assert "**optimisation_max_active = 4** for gateway and pump" in md
+    assert "**optimisation_max_active = 16** for gateway and pump" in md
     assert "indistinguishable from the best (4, 16, 64, 512)" in md
     assert "| 1 | redis-1 | 3000 | 1.000 | 2.5 | 0.008 | 8 | 8 | 8 | yes |" in md
     assert "A/A noise: max_active 64 twice, 5010.0 and 5000.0 req/s" in md
@@ -193,7 +200,7 @@ def test_a_burst_of_open_connections_at_the_reference_moves_no_knee() -> None:
     assert report["little"]["nodes"][0]["connections"] == 10
     waits = {p["point"]["max_active"]: p["waits"] for p in report["points"]}
     assert waits == {1: True, 4: False, 16: False, 64: False, 512: False}
-    assert rec["knee"] == 4 and rec["max_active"] == 4
+    assert rec["knee"] == 4 and rec["floor"] == 5 and rec["max_active"] == 16
     md = render_markdown(report)
     assert "| 512 | redis-1 | 5000 | 1.000 | 2.5 | 0.013 | 20 | 400 | 4096 | no |" in md
 
@@ -221,6 +228,6 @@ def test_one_a_a_burst_is_named_and_does_not_set_the_noise() -> None:
         raw / statistics.fmean([*FIGURES[64][0], *burst]) * 100, abs=0.01)
     assert noise["raw_pct"] > 5 and noise["diff_pct"] < 0.5
     assert noise["pct"] == noise["spread_pct"] < 2
-    assert rec["slower"] == [1] and rec["max_active"] == 4
+    assert rec["slower"] == [1] and rec["max_active"] == 16
     assert any(line.startswith("A/A outlier repeat(s), left out: A' round 2 at 4100.0")
                for line in rec["lines"]), rec["lines"]

@@ -90,6 +90,7 @@ class Recommendation:
     gateways: int
     method: str = INTERVAL_METHOD
     lines: list[str] = field(default_factory=list)
+    floor: int = 1  # the smallest pool Little's law with headroom allows
 
     def as_dict(self) -> dict[str, Any]:
         """JSON view (pool sizes as JSON keys are strings)."""
@@ -125,9 +126,12 @@ def knee_line(ordered: Sequence[Candidate], rec: Recommendation) -> str:
 
 
 def recommend(candidates: Sequence[Candidate], gateways: int, maxclients: int,
-              source: str = "setting", noise: Noise | None = None) -> Recommendation:
+              source: str = "setting", noise: Noise | None = None, floor: int = 1,
+              floor_why: str = "") -> Recommendation:
     """Judge the pools against the best by interval and A/A noise; recommend the smallest
-    safe pool of the group indistinguishable from the best."""
+    safe pool of the group indistinguishable from the best that is at least `floor` (the
+    pool Little's law asks for with headroom, `floor_why` its arithmetic: a pool that
+    merely does not wait at this machine's load has no room for a burst)."""
     ordered = sorted(candidates, key=lambda c: c.max_active)
     unsafe = {c.max_active: unsafe_reasons(c, gateways, maxclients) for c in ordered}
     eligible = [c for c in ordered if c.stable is not False]
@@ -135,7 +139,8 @@ def recommend(candidates: Sequence[Candidate], gateways: int, maxclients: int,
     rec = Recommendation(None, best.max_active if best else None,
                          round(best.rps.mean, 1) if best else 0.0, [], [],
                          {k: v for k, v in unsafe.items() if v}, None,
-                         noise.as_dict() if noise else None, maxclients, source, gateways)
+                         noise.as_dict() if noise else None, maxclients, source, gateways,
+                         floor=floor)
     lines = rec.lines
     lines.append(f"interval per pool: {INTERVAL_METHOD}")
     lines += noise.lines() if noise else ["A/A noise: not measured (one pool swept, or "
@@ -179,9 +184,17 @@ def recommend(candidates: Sequence[Candidate], gateways: int, maxclients: int,
     if not safe_group:
         lines.append("no pool size qualifies: lower the pool or raise maxclients")
         return rec
-    rec.max_active = safe_group[0]
+    if floor > 1:
+        lines.append(f"headroom: {floor_why or 'Little law'} -> at least max_active {floor}")
+    held = [m for m in safe_group if m >= floor]
+    if not held:
+        lines.append(f"no safe pool of the group reaches max_active {floor}: sweep larger "
+                     "pools (--max-active)")
+        return rec
+    rec.max_active = held[0]
     lines.append(f"recommended optimisation_max_active = {rec.max_active}: the smallest "
-                 "safe pool indistinguishable from the best")
+                 "safe pool indistinguishable from the best"
+                 + (f" and at least the headroom pool {floor}" if floor > 1 else ""))
     return rec
 
 

@@ -10,7 +10,7 @@ from stackctl.sweep.idle import idle_ab
 from stackctl.sweep.mechanism import ACTIVE_IDLE_S, point_nodes
 from stackctl.sweep.noise import Noise, median_spread
 from stackctl.sweep.points import AA
-from stackctl.sweep.project import MODEL, TargetLoad, demand, must_wait, project
+from stackctl.sweep.project import HEADROOM, MODEL, TargetLoad, demand, must_wait, project
 from stackctl.sweep.recommend import (
     GATEWAY_POOLS,
     Candidate,
@@ -110,28 +110,37 @@ def build_report(points: list[dict[str, Any]], meta: dict[str, Any]) -> dict[str
     demands = demand(reference_nodes(ref, points), gateways) if ref else []
     for p in points:
         p["waits"] = must_wait(int(p["point"]["max_active"]), demands) if demands else None
-    rec = recommend([_candidate(p, p["waits"]) for p in curve], gateways,
-                    int(maxclients["used"]), str(maxclients["source"]), aa_noise(points))
-    unjudged = [str(p["point"]["max_active"]) for p in curve
-                if p["summary"].get("stable", True) is None]
-    if unjudged:
-        rec.lines.insert(0, f"steadiness not measured for max_active {', '.join(unjudged)}: "
-                         "those points were not excluded as unstable")
-    little: dict[str, Any] = {"reference": None, "nodes": [], "model": MODEL}
+    own = None
     if ref:
-        rate = float(ref["summary"]["rps_ci"]["mean"])
-        own = project(demands, TargetLoad(rate, gateways), int(maxclients["used"]))
-        little = {"reference": ref["point"]["max_active"], "rps": rate,
-                  "nodes": [asdict(d) for d in demands], "model": MODEL,
-                  "here": own, "check": knee_check(rec.knee, [int(p["point"]["max_active"])
-                                                             for p in curve],
-                                                   int(own["min_pool"]))}
+        own = project(demands, TargetLoad(float(ref["summary"]["rps_ci"]["mean"]), gateways),
+                      int(maxclients["used"]))
     opts = meta["options"]
     projection = None
     if opts.get("target_rate") and demands:
         goal = TargetLoad(float(opts["target_rate"]),
                           int(opts.get("target_gateways") or gateways), opts.get("maxclients"))
         projection = project(demands, goal, int(goal.maxclients or maxclients["used"]))
+    basis = projection or own
+    rec = recommend([_candidate(p, p["waits"]) for p in curve], gateways,
+                    int(maxclients["used"]), str(maxclients["source"]), aa_noise(points),
+                    floor=int(basis["pool"]) if basis else 1,
+                    floor_why="" if basis is None else (
+                        f"{basis['in_flight_per_node']:g} commands in flight per node at "
+                        f"{basis['rate']:g} req/s over {basis['gateways']} gateway(s) "
+                        f"({'the projection' if projection else 'this machine'}), x "
+                        f"{HEADROOM:g} over {GATEWAY_POOLS} pools"))
+    unjudged = [str(p["point"]["max_active"]) for p in curve
+                if p["summary"].get("stable", True) is None]
+    if unjudged:
+        rec.lines.insert(0, f"steadiness not measured for max_active {', '.join(unjudged)}: "
+                         "those points were not excluded as unstable")
+    little: dict[str, Any] = {"reference": None, "nodes": [], "model": MODEL}
+    if ref and own:
+        little = {"reference": ref["point"]["max_active"], "rps": own["rate"],
+                  "nodes": [asdict(d) for d in demands], "model": MODEL,
+                  "here": own, "check": knee_check(rec.knee, [int(p["point"]["max_active"])
+                                                             for p in curve],
+                                                   int(own["min_pool"]))}
     ab = None
     b = next((p for p in points if p["point"]["max_idle"] is not None), None)
     if b is not None:
@@ -159,7 +168,8 @@ def _steady(summary: dict[str, Any]) -> str:
     if summary["stable"] is None:
         return "not measured"
     if summary["stable"]:
-        return "yes"
+        n = summary.get("unstable_repeats", 0)
+        return f"yes ({n} of {summary['rps']['n']} repeats not)" if n else "yes"
     return f"**no** ({summary['unstable_repeats']} of {summary['rps']['n']} repeats)"
 
 
@@ -200,9 +210,10 @@ def render_markdown(report: dict[str, Any]) -> str:
         f"{opts['repeat']} repeat(s) per point, run interleaved (every point once per "
         "round, so the machine's drift spreads over all of them). req/s is the mean with "
         "its 95% t-interval [low, high] over the repeats; the other columns median (± "
-        "spread = range/median). A point is steady when every repeat's last fifth kept 90% "
-        "of its first fifth's throughput and at most twice its p99; unstable points are "
-        "never recommended. Cost columns are per proxied request of the closed loop.",
+        "spread = range/median). A repeat is steady when its last fifth kept 90% of its "
+        "first fifth's throughput and at most twice its p99; a point is unstable when most "
+        "of its repeats were not (one of several is the machine's noise), and unstable "
+        "points are never recommended. Cost columns are per proxied request of the closed loop.",
         "",
     ]
     if not report["complete"]:
@@ -237,7 +248,9 @@ def render_markdown(report: dict[str, Any]) -> str:
         lines.append(f"**optimisation_max_active = {rec['max_active']}** for gateway and "
                      "pump (`TYK_GW_STORAGE_MAXACTIVE`, `TYK_PMP_ANALYTICSSTORAGECONFIG_"
                      "MAXACTIVE`): the smallest safe pool of the group indistinguishable "
-                     f"from the best ({', '.join(map(str, rec['group']))}).")
+                     f"from the best ({', '.join(map(str, rec['group']))})"
+                     + (f", from the headroom pool {rec['floor']} up (Little's law x "
+                        f"{HEADROOM:g}: below)" if rec.get("floor", 1) > 1 else "") + ".")
     if rec["knee"] is not None:
         lines.append(f"Knee: max_active {rec['knee']}.")
     lines += ["", "A pool is slower only when its interval's upper bound is below the "
