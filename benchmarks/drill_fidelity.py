@@ -245,7 +245,8 @@ def per_combination(runs: list[dict[str, Any]]) -> None:
         for r in rs:
             ph = r.get("phases") or {}
             rej = r.get("valid_key_rejections") or {}
-            print(f"  window {r['error_window_s']:.1f} s = to first failure "
+            print(f"  error window {r['error_window_s']:.1f} s; fault to last failure "
+                  f"{_s(ph.get('total_s'))} = to first failure "
                   f"{_s(ph.get('to_first_failure_s'))} + until recovery "
                   f"{_s(ph.get('until_recovery_s'))} + after it "
                   f"{_s(ph.get('after_recovery_s'))}; recovery {_s(r['recovery_s'])}; "

@@ -36,7 +36,9 @@ GATE = f"{PROJECT}-cluster-gate-1"
 PUMP = f"{PROJECT}-pump-1"
 POLL_S = 0.5
 STALL_SHARE = 0.5
-"""The lists stopped growing: less than this share of the rate for two polls in a row."""
+"""The lists stopped growing: less than this share of the rate for two polls in a row
+(their total: a node's own lists grow in bursts, so one node's looked stalled at once,
+over 0.5 s polls and over 2 s windows alike)."""
 
 
 def stackctl(cwd: Path, env: dict[str, str], *args: str, timeout: float = 900
