@@ -36,9 +36,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -48,11 +46,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench_env import stack_env
+
 PROJECT = "stackctl-bench-drill"
 SUBNETS = ("172.31.166.0/24", "172.31.167.0/24")
 RATE_TOLERANCE = 0.02
 RECOVERY_TOLERANCE_S = 0.5
-REPO = Path(__file__).resolve().parents[1]
 GATE = f"{PROJECT}-cluster-gate-1"
 PID_FILE = "/tmp/stackctl-drillbench-poll.pid"
 POLL_LIMIT_S = 1500
@@ -140,14 +139,7 @@ def main() -> None:
                         "PNGs) here")
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("STACKCTL_")}
-    env.update({"STACKCTL_PROJECT": PROJECT, "STACKCTL_REDIS__SUBNET": SUBNETS[0],
-                "STACKCTL_NETWORK__SUBNET": SUBNETS[1], "STACKCTL_GATEWAY__PORT": str(port),
-                "STACKCTL_IMAGES__OFFLINE": "true",
-                "PYTHONPATH": str(REPO / "controller")})
+    env = stack_env(PROJECT, SUBNETS)
     cwd = Path(tempfile.mkdtemp(prefix="stackctl-drillbench-"))
     poller: Poller | None = None
     try:

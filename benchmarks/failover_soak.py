@@ -18,17 +18,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from bench_env import stack_env
+
 PROJECT = "stackctl-bench-soak"
 SUBNETS = ("172.31.176.0/24", "172.31.177.0/24")
-REPO = Path(__file__).resolve().parents[1]
 GATE = f"{PROJECT}-cluster-gate-1"
 FIELDS = ("cluster_state", "cluster_current_epoch", "cluster_stats_messages_fail_received")
 READ = (". /opt/stackctl/bin/lib.sh; export STACKCTL_CLI_TIMEOUT=2; "
@@ -82,15 +81,8 @@ def main() -> int:
     parser.add_argument("--set", action="append", default=[],
                         help="SECTION__FIELD=VALUE: another setting (STACKCTL_ env form)")
     args = parser.parse_args()
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("STACKCTL_")}
-    env.update({"STACKCTL_PROJECT": PROJECT, "STACKCTL_REDIS__SUBNET": SUBNETS[0],
-                "STACKCTL_NETWORK__SUBNET": SUBNETS[1], "STACKCTL_GATEWAY__PORT": str(port),
-                "STACKCTL_IMAGES__OFFLINE": "true", "STACKCTL_REDIS__TLS": args.tls,
-                "STACKCTL_REDIS__NODE_TIMEOUT_MS": str(args.node_timeout),
-                "PYTHONPATH": str(REPO / "controller")})
+    env = stack_env(PROJECT, SUBNETS, REDIS__TLS=args.tls,
+                    REDIS__NODE_TIMEOUT_MS=str(args.node_timeout))
     for item in args.set:
         key, _, value = item.partition("=")
         env[f"STACKCTL_{key.upper()}"] = value

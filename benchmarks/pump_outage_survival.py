@@ -17,18 +17,17 @@ state in a temporary directory, torn down with its volumes.
 from __future__ import annotations
 
 import argparse
-import os
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from bench_env import REPO, stack_env
+
 sys.path.insert(0, str(REPO / "controller"))
 
-from stackctl.drill.survival import SCRIPT, parse, survival  # noqa: E402
+from stackctl.drill.survival import SCRIPT, parse, survival
 
 PROJECT = "stackctl-bench-survival"
 SUBNETS = ("172.31.178.0/24", "172.31.179.0/24")
@@ -65,14 +64,7 @@ def main() -> int:
                         help="bytes each node may grow by before maxmemory")
     parser.add_argument("--duration", type=float, default=90.0)
     args = parser.parse_args()
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("STACKCTL_")}
-    env.update({"STACKCTL_PROJECT": PROJECT, "STACKCTL_REDIS__SUBNET": SUBNETS[0],
-                "STACKCTL_NETWORK__SUBNET": SUBNETS[1], "STACKCTL_GATEWAY__PORT": str(port),
-                "STACKCTL_IMAGES__OFFLINE": "true", "STACKCTL_REDIS__TLS": "off",
-                "PYTHONPATH": str(REPO / "controller")})
+    env = stack_env(PROJECT, SUBNETS, REDIS__TLS="off")
     with tempfile.TemporaryDirectory(prefix="stackctl-survival-") as tmp:
         cwd = Path(tmp)
         load: subprocess.Popen[bytes] | None = None
