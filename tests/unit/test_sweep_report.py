@@ -231,3 +231,32 @@ def test_one_a_a_burst_is_named_and_does_not_set_the_noise() -> None:
     assert rec["slower"] == [1] and rec["max_active"] == 16
     assert any(line.startswith("A/A outlier repeat(s), left out: A' round 2 at 4100.0")
                for line in rec["lines"]), rec["lines"]
+
+
+def _sag(points: list[dict[str, Any]], sizes: dict[int, int]) -> list[dict[str, Any]]:
+    """`sizes`: max_active -> how many of its repeats (from the first) sagged."""
+    for p in points:
+        if p["point"]["arm"]:
+            continue
+        for r in p["repeats"][:sizes.get(p["point"]["max_active"], 0)]:
+            r["steady"] = {"passed": False, "detail": "x0.84", "fifths": []}
+    return points
+
+
+def test_a_pool_is_unstable_only_when_every_repeat_of_it_sagged() -> None:
+    # 16 sagged in every repeat, 4 in two of three: 5 of 18 repeats over the sweep.
+    report = build_report(_sag(_points(), {16: 3, 4: 2}), _meta())
+    rec = report["recommendation"]
+    assert rec["lines"][0] == ("steadiness: 5 of 18 repeats over all pools sagged in their "
+                               "last fifth; a pool is unstable only when every repeat of it "
+                               "did")
+    assert 16 not in rec["group"] and "16" in rec["unsafe"] and 4 in rec["group"]
+    assert "| yes (2 of 3 repeats not) |" in render_markdown(report)
+
+
+def test_steadiness_is_not_judged_when_half_the_sweep_sagged() -> None:
+    # 9 of 18: at every pool alike, the machine; no pool is excluded for it.
+    report = build_report(_sag(_points(), {1: 3, 4: 3, 16: 3}), _meta())
+    rec = report["recommendation"]
+    assert rec["lines"][0].startswith("steadiness not judged: 9 of 18 repeats")
+    assert rec["group"] == [4, 16, 64, 512] and rec["max_active"] == 16

@@ -18,7 +18,7 @@ from stackctl.sweep.recommend import (
     recommend,
     worst_case,
 )
-from stackctl.sweep.stats import Interval
+from stackctl.sweep.stats import Interval, summarize_repeats
 
 REPORT_JSON = "sweep.json"
 REPORT_MD = "sweep.md"
@@ -72,10 +72,24 @@ def reference_nodes(ref: dict[str, Any], points: list[dict[str, Any]]) -> dict[s
     return point_nodes([*ref["repeats"], *(twin["repeats"] if twin else [])])
 
 
-def _candidate(p: dict[str, Any], waits: bool | None) -> Candidate:
+def _candidate(p: dict[str, Any], waits: bool | None, judge_steady: bool) -> Candidate:
     s = p["summary"]
-    return Candidate(int(p["point"]["max_active"]), _interval(p), s.get("stable"),
+    steady = s.get("stable") if judge_steady or s.get("stable") is not False else None
+    return Candidate(int(p["point"]["max_active"]), _interval(p), steady,
                      int(s["pool_timeouts"]), int(s["errors"]) + int(s["non_2xx"]), waits)
+
+
+def steadiness_judged(points: list[dict[str, Any]]) -> tuple[bool, str]:
+    """Whether a point's steadiness can judge it: not when half or more of all the
+    sweep's repeats sagged (at every pool alike, that is the machine, not a pool); the
+    line says why."""
+    sagged = sum(int(p["summary"].get("unstable_repeats", 0)) for p in points)
+    total = sum(int(p["summary"]["rps"]["n"]) for p in points)
+    if total and sagged * 2 >= total:
+        return False, (f"steadiness not judged: {sagged} of {total} repeats over all pools "
+                       "sagged in their last fifth, the machine's noise rather than a pool's")
+    return True, (f"steadiness: {sagged} of {total} repeats over all pools sagged in their "
+                  "last fifth; a pool is unstable only when every repeat of it did")
 
 
 def knee_check(rec_knee: int | None, sizes: list[int], predicted: int) -> dict[str, Any]:
@@ -103,6 +117,7 @@ def build_report(points: list[dict[str, Any]], meta: dict[str, Any]) -> dict[str
     curve = pool_points(points)
     for p in points:
         size = int(p["point"]["max_active"])
+        p["summary"] = summarize_repeats(p["repeats"])  # by this release's rules
         p["worst_case"] = worst_case(size, gateways)
         p["worst_case_formula"] = formula(size, gateways)
         p["mechanism"] = point_nodes(p["repeats"])
@@ -121,7 +136,8 @@ def build_report(points: list[dict[str, Any]], meta: dict[str, Any]) -> dict[str
                           int(opts.get("target_gateways") or gateways), opts.get("maxclients"))
         projection = project(demands, goal, int(goal.maxclients or maxclients["used"]))
     basis = projection or own
-    rec = recommend([_candidate(p, p["waits"]) for p in curve], gateways,
+    judge_steady, steady_line = steadiness_judged(points)
+    rec = recommend([_candidate(p, p["waits"], judge_steady) for p in curve], gateways,
                     int(maxclients["used"]), str(maxclients["source"]), aa_noise(points),
                     floor=int(basis["pool"]) if basis else 1,
                     floor_why="" if basis is None else (
@@ -129,6 +145,7 @@ def build_report(points: list[dict[str, Any]], meta: dict[str, Any]) -> dict[str
                         f"{basis['rate']:g} req/s over {basis['gateways']} gateway(s) "
                         f"({'the projection' if projection else 'this machine'}), x "
                         f"{HEADROOM:g} over {GATEWAY_POOLS} pools"))
+    rec.lines.insert(0, steady_line)
     unjudged = [str(p["point"]["max_active"]) for p in curve
                 if p["summary"].get("stable", True) is None]
     if unjudged:
@@ -211,9 +228,10 @@ def render_markdown(report: dict[str, Any]) -> str:
         "round, so the machine's drift spreads over all of them). req/s is the mean with "
         "its 95% t-interval [low, high] over the repeats; the other columns median (± "
         "spread = range/median). A repeat is steady when its last fifth kept 90% of its "
-        "first fifth's throughput and at most twice its p99; a point is unstable when most "
-        "of its repeats were not (one of several is the machine's noise), and unstable "
-        "points are never recommended. Cost columns are per proxied request of the closed loop.",
+        "first fifth's throughput and at most twice its p99; a point is unstable when every "
+        "repeat of it was not, unless half or more of the sweep's repeats were not (then "
+        "the machine is, and steadiness is not judged); unstable points are never "
+        "recommended. Cost columns are per proxied request of the closed loop.",
         "",
     ]
     if not report["complete"]:

@@ -94,11 +94,13 @@ def _median(values: Sequence[float]) -> float | None:
 
 def stable(verdicts: Sequence[bool | None]) -> bool | None:
     """A point's steadiness from its repeats' verdicts (None: not measured): False when
-    most repeats failed (a degradation that repeats is the stack's; one 10 s flat-out
-    repeat of three losing 10% in its last 2 s is the shared machine's: it left six of
-    eight pools "unstable" in one benchmark sweep), else None when any was not measured
-    (or there are none), else True."""
-    if verdicts.count(False) * 2 > len(verdicts):
+    every repeat failed (a degradation that repeats is the stack's; on this shared
+    machine a third of all 10 s flat-out repeats lost 10% in their last 2 s, at every
+    pool alike: judging each repeat left six of eight pools "unstable" in one benchmark
+    sweep, judging most of them two or three, different ones each run), else None when
+    any was not measured (or there are none), else True. report.steadiness_judged then
+    asks whether the sweep as a whole was steady enough to judge a point by."""
+    if verdicts and all(v is False for v in verdicts):
         return False
     if not verdicts or None in verdicts:
         return None
