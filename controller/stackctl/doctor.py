@@ -162,7 +162,7 @@ def check_gateway(settings: Settings) -> list[Check]:
                     "" if status == "pass" else "label the image (io.stackctl.tyk-release, "
                     "io.stackctl.go-redis) or tag it with its release")]
     limiter = rate_limiter(settings.gateway.rate_limiter)
-    tls_setting = "redis.external.tls" if settings.external else "redis.tls"
+    tls_setting = settings.redis_tls_setting
     for behaviour, certain in behaviours(version):
         detail = ("" if certain else "may apply: ") + behaviour.what
         fix = f"fixed in {behaviour.fixed_in}: choose such an image (images.gateway)" if (

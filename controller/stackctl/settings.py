@@ -281,6 +281,11 @@ class Settings(BaseSettings):
         """off | tls | insecure | mtls: of the cluster Tyk dials (managed or external)."""
         return self.redis.external.tls if self.external else self.redis.tls
 
+    @property
+    def redis_tls_setting(self) -> str:
+        """The name of the setting `redis_tls` reads."""
+        return "redis.external.tls" if self.external else "redis.tls"
+
     def published_ports(self) -> dict[str, int]:
         """Host ports this stack publishes, by service (the gateway and, in pro, the dashboard)."""
         ports = {"gateway": self.gateway.port}

@@ -15,7 +15,8 @@ BENCHMARKS = sorted((Path(__file__).resolve().parents[2] / "benchmarks").glob("*
 
 
 @pytest.mark.parametrize("path", BENCHMARKS, ids=lambda p: p.stem)
-def test_benchmark_imports(path: Path) -> None:
+def test_benchmark_imports(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(path.parent))  # as `python benchmarks/x.py` has it
     nested = [node.lineno for node in ast.walk(ast.parse(path.read_text()))
               if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("stackctl")
               and node.col_offset > 0]

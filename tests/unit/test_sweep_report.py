@@ -260,3 +260,10 @@ def test_steadiness_is_not_judged_when_half_the_sweep_sagged() -> None:
     rec = report["recommendation"]
     assert rec["lines"][0].startswith("steadiness not judged: 9 of 18 repeats")
     assert rec["group"] == [4, 16, 64, 512] and rec["max_active"] == 16
+
+
+def test_one_pool_that_sagged_is_still_judged_unstable() -> None:
+    # one pool: the machine and the pool cannot be told apart, so it is not recommended
+    point = _sag([_point(64, FIGURES[64][0], 20)], {64: 3})
+    rec = build_report(point, _meta())["recommendation"]
+    assert rec["max_active"] is None and rec["lines"][0].startswith("steadiness: 3 of 3")

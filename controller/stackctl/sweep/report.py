@@ -81,11 +81,12 @@ def _candidate(p: dict[str, Any], waits: bool | None, judge_steady: bool) -> Can
 
 def steadiness_judged(points: list[dict[str, Any]]) -> tuple[bool, str]:
     """Whether a point's steadiness can judge it: not when half or more of all the
-    sweep's repeats sagged (at every pool alike, that is the machine, not a pool); the
-    line says why."""
+    sweep's repeats sagged over two or more pools (at every pool alike, that is the
+    machine, not a pool; with one pool the two cannot be told apart); the line says why."""
     sagged = sum(int(p["summary"].get("unstable_repeats", 0)) for p in points)
     total = sum(int(p["summary"]["rps"]["n"]) for p in points)
-    if total and sagged * 2 >= total:
+    pools = {int(p["point"]["max_active"]) for p in points}
+    if total and sagged * 2 >= total and len(pools) > 1:
         return False, (f"steadiness not judged: {sagged} of {total} repeats over all pools "
                        "sagged in their last fifth, the machine's noise rather than a pool's")
     return True, (f"steadiness: {sagged} of {total} repeats over all pools sagged in their "
