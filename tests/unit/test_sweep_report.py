@@ -267,3 +267,14 @@ def test_one_pool_that_sagged_is_still_judged_unstable() -> None:
     point = _sag([_point(64, FIGURES[64][0], 20)], {64: 3})
     rec = build_report(point, _meta())["recommendation"]
     assert rec["max_active"] is None and rec["lines"][0].startswith("steadiness: 3 of 3")
+
+
+def test_in_flight_at_this_machine_s_rate_is_the_connections_measured() -> None:
+    # The reference's request rate (mean 5050) and its commands/s (median 5000) are
+    # averaged differently; recomputing the in flight from them gave 10.1 for the 10 in
+    # use per gateway, and the headroom pool 6 instead of 5.
+    points = [p for p in _points() if p["point"]["max_active"] != 512]
+    points.append(_point(512, [4950.0, 5000.0, 5200.0], 20))
+    report = build_report(points, _meta())
+    assert report["little"]["here"]["in_flight_per_node"] == 10.0
+    assert report["recommendation"]["floor"] == 5

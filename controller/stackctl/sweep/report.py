@@ -129,7 +129,7 @@ def build_report(points: list[dict[str, Any]], meta: dict[str, Any]) -> dict[str
     own = None
     if ref:
         own = project(demands, TargetLoad(float(ref["summary"]["rps_ci"]["mean"]), gateways),
-                      int(maxclients["used"]))
+                      int(maxclients["used"]), here=True)
     opts = meta["options"]
     projection = None
     if opts.get("target_rate") and demands:
