@@ -185,7 +185,7 @@ def recommend(candidates: Sequence[Candidate], gateways: int, maxclients: int,
         lines.append("no pool size qualifies: lower the pool or raise maxclients")
         return rec
     if floor > 1:
-        lines.append(f"headroom: {floor_why or 'Little law'} -> at least max_active {floor}")
+        lines.append(f"headroom: {floor_why} -> at least max_active {floor}")
     held = [m for m in safe_group if m >= floor]
     if not held:
         lines.append(f"no safe pool of the group reaches max_active {floor}: sweep larger "
