@@ -162,7 +162,7 @@ def main() -> None:
             cmd += ["--out", str(args.out.resolve())]
         print("stackctl " + " ".join(cmd), flush=True)
         started = time.monotonic()
-        run = stackctl(cwd, env, *cmd)
+        run = stackctl(cwd, env, *cmd, timeout=drill_budget(args))
         took = time.monotonic() - started
         poller.stop()
         if run.returncode not in (0, 1):
@@ -176,6 +176,17 @@ def main() -> None:
         else:
             stackctl(cwd, env, "down", "--volumes", timeout=180)
             shutil.rmtree(cwd, ignore_errors=True)
+
+
+def drill_budget(args: argparse.Namespace) -> float:
+    """Seconds the drill may take: every run (scenarios x combinations x repeats) at its
+    duration plus a restore and a gateway recreation each, and start-up. A fixed limit
+    killed a 24-run campaign mid-way (its finally never ran; this script's `down` did)."""
+    combos = 1
+    for values in [args.timeouts, args.images, *(v.partition("=")[2] for v in args.vary)]:
+        combos *= max(1, len([x for x in values.split(",") if x.strip()]))
+    runs = len(args.scenarios.split(",")) * combos * args.repeat
+    return runs * (args.duration + 120.0) + 600.0
 
 
 def report(doc: dict[str, Any], events: list[tuple[float, str, str, int]],
