@@ -70,7 +70,7 @@ class RedisSettings(_Section):
     replicas: int = Field(1, ge=0, le=5, description="replicas per primary")
     tls: TlsMode = Field("off", description="off | tls | insecure | mtls")
     user: str = Field("tyk", pattern=r"^[A-Za-z0-9_.-]{1,64}$", description="ACL user name")
-    node_timeout_ms: int = Field(5000, ge=500, le=60000, description="cluster-node-timeout")
+    node_timeout_ms: int = Field(2000, ge=500, le=60000, description="cluster-node-timeout")
     maxclients: int = Field(10000, ge=128, le=1_000_000, description="Redis maxclients")
     subnet: ipaddress.IPv4Network = Field(
         ipaddress.IPv4Network("172.31.250.0/24"),

@@ -113,7 +113,8 @@ def _vary_images(cwd: Path, env: dict[str, str]) -> None:
         assert isinstance(gw["dial_lock"], bool)
         assert r["restore"]["healthy"] is True and r["keys"]["valid"] == r["keys"]["total"]
         for f in r["findings"]:  # the dial queue only where the client has the lock
-            assert (f["kind"] == "dial-queue") is gw["dial_lock"]
+            if f["kind"] != "reload-tail":  # (the reload tail is any go-redis v9's)
+                assert (f["kind"] == "dial-queue") is gw["dial_lock"]
     if not VARY_IMAGES:  # the two local builds: read from their labels, one with the lock
         gws = [r["gateway"] for r in report["runs"]]
         assert [(g["release"], g["release_from"], g["go_redis"], g["dial_lock"])

@@ -145,14 +145,14 @@ def test_vary_combinations_settings_and_what_they_touch() -> None:
     assert vy.combinations(()) == [{}]
     base = Settings()
     own = vy.current(base, varies)
-    assert own == {"redis.node_timeout_ms": 5000, "gateway.local_session_cache": True}
-    assert vy.touched(own, combos[0]) == {"redis"}
+    assert own == {"redis.node_timeout_ms": 2000, "gateway.local_session_cache": True}
+    assert vy.touched(own, combos[2]) == {"redis"}
     assert vy.touched(combos[0], combos[1]) == {"gateways"}
-    assert vy.touched(own, combos[2]) == set()
-    s = vy.with_values(base, combos[1])
-    assert s.redis.node_timeout_ms == 2000 and s.gateway.local_session_cache is False
-    assert s.redis.shards == base.redis.shards and base.redis.node_timeout_ms == 5000
-    assert vy.label(combos[1]) == ("redis.node_timeout_ms=2000, "
+    assert vy.touched(own, combos[0]) == set()
+    s = vy.with_values(base, combos[3])
+    assert s.redis.node_timeout_ms == 5000 and s.gateway.local_session_cache is False
+    assert s.redis.shards == base.redis.shards and base.redis.node_timeout_ms == 2000
+    assert vy.label(combos[3]) == ("redis.node_timeout_ms=5000, "
                                    "gateway.local_session_cache=off")
 
 

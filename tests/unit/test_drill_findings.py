@@ -10,11 +10,23 @@ from typing import Any
 import pytest
 from test_drill_extra import _full_run
 
-from stackctl.drill.findings import LAG_MARGIN_S, client_lag, findings, storage_timeout
+from stackctl.drill.findings import (
+    LAG_MARGIN_S,
+    client_lag,
+    findings,
+    reload_tail,
+    storage_timeout,
+)
 from stackctl.drill.report import build_report, render_markdown
 from stackctl.drill.scenarios import SCENARIOS
 from stackctl.tyk.gateway_version import version_of
-from stackctl.tyk.tables import DIAL_QUEUE, GO_REDIS_STATE_RELOAD_S, VERSION_LABELS
+from stackctl.tyk.tables import (
+    DIAL_QUEUE,
+    GO_REDIS_STATE_RELOAD_S,
+    RELOAD_TAIL,
+    RELOAD_TAIL_MARGIN_S,
+    VERSION_LABELS,
+)
 
 pytestmark = pytest.mark.unit
 SETTINGS = {"shards": 3, "replicas": 1, "tls": "off", "node_timeout_ms": 5000,
@@ -127,3 +139,25 @@ def test_the_report_carries_the_finding_in_json_and_markdown() -> None:
     assert md.startswith("# stackctl drill: p\n\nGateway image stackctl/tyk-gateway:v5.8.1-"
                          "go-redis-v9.13.0: Tyk v5.8.1 (image label), go-redis v9.13.0 "
                          "(image label), storage v1.3.4 (image label); Redis Cluster 3 x 1")
+
+
+def test_a_tail_past_the_target_names_the_lazy_reload_and_its_lines() -> None:
+    # mtls pause-primary, 2026-12-07: recovery 4.03 s, last failure 13.71 s after the fault.
+    found = reload_tail(_run("pause-primary", 4.03, 13.71))
+    assert found is not None and found["kind"] == "reload-tail" and found["lag_s"] == 9.68
+    text = found["text"]
+    assert text.startswith("clients kept failing 9.7 s after the cluster recovered (the "
+                           "phase after recovery; more than 2 s)")
+    assert "clusterStateHolder.Get" in text and "redisv9.go" in text
+    assert "no Tyk setting changes the reload" in text
+    assert "pause-primary" in RELOAD_TAIL.scenarios and RELOAD_TAIL_MARGIN_S == 2
+    # Within the target, or nothing to compare: no finding.
+    assert reload_tail(_run("kill-primary", 4.0, 6.0)) is None
+    assert reload_tail(_run("kill-primary", 4.0, 6.01)) is not None
+    assert reload_tail(_run("kill-primary", None, 20.0)) is None
+    assert reload_tail(_run("kill-replica", 4.0, 20.0)) is None
+    # A known client defect wins: one finding per run, the dial queue's.
+    both = findings(_run("kill-primary", 7.57, 29.035), SETTINGS, AS_RELEASED)
+    assert [f["kind"] for f in both] == ["dial-queue"]
+    assert [f["kind"] for f in findings(_run("pause-primary", 8.7, 30.0), SETTINGS,
+                                        AS_RELEASED)] == ["reload-tail"]

@@ -39,7 +39,7 @@ def test_plain_mode(tmp_path: Path) -> None:
     assert "port 6379" in lines
     assert not [line for line in lines if line.startswith("tls")]
     assert "cluster-enabled yes" in lines
-    assert "cluster-node-timeout 5000" in lines
+    assert "cluster-node-timeout 2000" in lines
     assert "aclfile /run/stackctl/users.acl" in lines
     assert "include /run/stackctl/auth.conf" in lines
     assert not [line for line in lines if line.startswith(("user ", "requirepass"))]

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from stackctl.cli._common import JSON_OPTION, print_json, settings_for
 from stackctl.secrets import load_secrets, secrets_path
+from stackctl.tyk.tables import MEASURED_DEFAULTS
 
 app = typer.Typer(help="Inspect the resolved settings.", no_args_is_help=True)
 
@@ -53,14 +54,23 @@ def _toml_value(value: Any) -> str:
     return json.dumps(str(value), ensure_ascii=False)
 
 
-def _section(lines: list[str], values: dict[str, Any], model: type[BaseModel]) -> None:
+MEASURED = {d.setting: d for d in MEASURED_DEFAULTS}
+
+
+def _section(lines: list[str], values: dict[str, Any], model: type[BaseModel],
+             prefix: str = "") -> None:
     """`key = value  # description` lines; an unset (None) value is a comment, as TOML has
-    no null."""
+    no null. A default chosen by measurement says so (MEASURED_DEFAULTS: what upstream
+    ships; the figures are in the README)."""
     for key, value in values.items():
         if isinstance(value, dict):
             continue
         field = model.model_fields.get(key)
         desc = f"  # {field.description}" if field is not None and field.description else ""
+        measured = MEASURED.get(prefix + key)
+        if measured is not None:
+            desc += (f" (default {_toml_value(measured.value)} by measurement; "
+                     f"{measured.upstream})")
         if value is None:
             lines.append(f"# {key} = (not set){desc}")
         else:
@@ -77,7 +87,7 @@ def _tables(lines: list[str], prefix: str, values: dict[str, Any],
         sub = field.annotation if field is not None else None
         sub_model = sub if isinstance(sub, type) and issubclass(sub, BaseModel) else BaseModel
         lines += ["", f"[{prefix}{key}]"]
-        _section(lines, value, sub_model)
+        _section(lines, value, sub_model, f"{prefix}{key}.")
         _tables(lines, f"{prefix}{key}.", value, sub_model)
 
 

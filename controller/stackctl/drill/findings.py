@@ -14,6 +14,8 @@ from stackctl.tyk.tables import (
     DIAL_QUEUE,
     GO_REDIS_STATE_RELOAD_S,
     LAG_WITHOUT_DIAL_LOCK,
+    RELOAD_TAIL,
+    RELOAD_TAIL_MARGIN_S,
 )
 
 LAG_MARGIN_S = float(GO_REDIS_STATE_RELOAD_S)
@@ -76,9 +78,28 @@ def client_lag(run: Mapping[str, Any], settings: Mapping[str, Any],
             "setting": fact.setting, "dial_lock": lock, "text": text}
 
 
+def reload_tail(run: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The finding when clients kept failing more than RELOAD_TAIL_MARGIN_S after the
+    cluster recovered (the window's phase after recovery): the client's lazy slot-map
+    reload, which no Tyk setting reaches; None otherwise."""
+    recovery, until = run.get("recovery_s"), run.get("errors_until_after_fault_s")
+    if run.get("scenario") not in RELOAD_TAIL.scenarios or recovery is None or until is None:
+        return None
+    lag = round(until - recovery, 3)
+    if lag <= RELOAD_TAIL_MARGIN_S:
+        return None
+    opened = bool(run.get("error_window_open"))
+    text = (f"clients kept failing {'at least ' if opened else ''}{lag:.1f} s after the "
+            f"cluster recovered (the phase after recovery; more than "
+            f"{RELOAD_TAIL_MARGIN_S:g} s): {RELOAD_TAIL.cause}. Source: {RELOAD_TAIL.source}")
+    return {"kind": RELOAD_TAIL.kind, "lag_s": lag, "open": opened, "setting": None,
+            "text": text}
+
+
 def findings(run: Mapping[str, Any], settings: Mapping[str, Any],
              gateway: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
     """Every finding for one run (empty when nothing needs explaining); `gateway`: the
-    running gateway's version (GatewayVersion.as_dict), the run's own first."""
-    found = client_lag(run, settings, run.get("gateway") or gateway)
+    running gateway's version (GatewayVersion.as_dict), the run's own first. The client
+    lag (a known client defect) first; else the reload tail past the target margin."""
+    found = client_lag(run, settings, run.get("gateway") or gateway) or reload_tail(run)
     return [found] if found is not None else []

@@ -122,6 +122,18 @@ class Deviation:
     reason: str
 
 
+@dataclass(frozen=True)
+class MeasuredDefault:
+    """A default of stackctl's own settings chosen by measurement: the value, what the
+    upstream project ships, why, and the figures it rests on (with their command)."""
+
+    setting: str  # `section.field` of stackctl's settings
+    value: object
+    upstream: str  # what Redis or Tyk ships, in words
+    reason: str
+    evidence: str  # figures, how they were measured, and the noise they were judged against
+
+
 LimiterKind = Literal["leaky-bucket", "fixed-window", "sliding-log", "sentinel"]
 
 

@@ -21,6 +21,7 @@ from stackctl.tyk.schema import (
     Endpoint,
     EndpointFollowing,
     LogSignature,
+    MeasuredDefault,
     Option,
     RateLimiter,
     RedisCommandUse,
@@ -957,6 +958,30 @@ LAG_WITHOUT_DIAL_LOCK = ClientLag(
 )
 """The finding when the window outlasts the recovery with a client that has no dial lock."""
 
+RELOAD_TAIL = ClientLag(
+    kind="reload-tail",
+    scenarios=(*DIAL_QUEUE.scenarios, "pause-primary"),
+    client="go-redis v9's cluster client as Tyk builds it",
+    cause="the client routes by a slot map it reloads only when the map is over "
+          f"{GO_REDIS_STATE_RELOAD_S} s old or a MOVED arrives, and a failed primary sends "
+          "no MOVED, so commands for its slots keep going to its old address, each failing "
+          "after a dial or read timeout (storage.timeout), until that reload. Tyk builds "
+          "the cluster client with go-redis's defaults, so no Tyk setting changes the "
+          "reload (storage.timeout only bounds each failing command: 1 s gave no shorter "
+          "window here, MEASURED_DEFAULTS)",
+    setting="",
+    tyk_option="",
+    fixed_in="",
+    source="go-redis v9.13.0 osscluster.go:954-965 (clusterStateHolder.Get: LazyReload "
+           "after 10*time.Second; v9.7.0 :847-857 the same); storage v1.3.4 "
+           "temporal/internal/driver/redisv9/redisv9.go:60-73,96-97 (UniversalOptions with "
+           "timeouts, pool size and TLS only, then NewClusterClient)",
+)
+"""The finding when clients fail more than RELOAD_TAIL_MARGIN_S after the recovery but
+no client_lag finding explains it: the phase after recovery, and the lines that make it."""
+RELOAD_TAIL_MARGIN_S = 2.0
+"""Issue 25's target: a client error window up to this long past the cluster's recovery."""
+
 
 # --- stackctl drill: what health probes and valid keys say during a fault (issue 25) ----
 @dataclass(frozen=True)
@@ -1063,3 +1088,62 @@ LOG_TIME_TEXT = "%b %d %H:%M:%S"
 """The `time=` of the gateway's and the pump's text logs: Go's "Jan 02 15:04:05", UTC, no
 year, to the second (tyk log/log.go:77; tyk-pump logger/init.go:32); the gateway's JSON
 logs use RFC 3339 (log/log.go:84)."""
+
+
+# --- stack defaults chosen by measurement (issue 25) --------------------------------------
+MEASURED_DEFAULTS: tuple[MeasuredDefault, ...] = (
+    MeasuredDefault(
+        "redis.node_timeout_ms", 2000, "Redis ships 15000; stackctl had 5000",
+        "a dead or stalled primary is marked FAIL after the node timeout and its replica "
+        "is elected about a second later, every second of it client errors for a third "
+        "of the keys: at 2000 kill-primary's client error window came to the cluster's "
+        "recovery, at 5000 it stayed 7 s over; no spurious failover in a 10-minute idle "
+        "and a 10-minute 500 req/s soak (below 2000 not measured)",
+        "benchmarks/drill_fidelity.py --tls off --scenarios kill-primary,pause-primary "
+        "--timeouts 2000,5000 --repeat 3 --rate 200 --duration 30 (v5.8.1 with go-redis "
+        "v9.13.0), median window vs median recovery (window spread): kill 4.1 vs 4.6 s "
+        "(2.9-8.1) at 2000, 15.8 vs 8.6 s (13.6-17.8) at 5000; pause 4.6 vs 3.9 s "
+        "(4.3-15.6) at 2000, 13.6 vs 7.9 s (6.8-14.9) at 5000. benchmarks/"
+        "failover_soak.py --node-timeout 2000 --set GATEWAY__STORAGE_TIMEOUT_S=1: every "
+        "node's epoch 6 -> 6 and 0 FAIL messages over 600 s idle and 605 s of a 500 req/s "
+        "smoke (300,000 requests, p99 2.1 ms, all checks pass). --tls mtls --timeouts "
+        "2000 --repeat 3: kill 8.0 vs 4.0 s (7.2-11.3), pause 11.7 vs 4.0 s (9.3-20.0), "
+        "against 13.0-16.3 s vs 7.3-8.7 s at 5000 (the drill e2e, 100 req/s)"),
+    MeasuredDefault(
+        "gateway.storage_timeout_s", 5, "Tyk ships 5",
+        "kept: 1 s did not shorten the window beyond three repeats' noise, turned Redis "
+        "timeouts into valid-key rejections (up to 10.3 s), and on v5.8.1 as released "
+        "(go-redis v9.7.0) lengthened pause-primary's window",
+        "benchmarks/drill_fidelity.py --tls off --scenarios kill-primary,pause-primary,"
+        "partition-primary --timeouts 2000 --vary gateway.storage_timeout_s=5,1 --repeat 3 "
+        "--rate 200 --duration 30, median window at 5 vs 1 (spread at 5): kill 5.7 vs 4.0 s "
+        "(3.9-9.0), pause 8.5 vs 8.6 s (7.4-12.3), partition 7.0 vs 11.6 s (5.6-12.2); "
+        "valid keys rejected 0-0.6 s at 5, 0-10.3 s at 1. As released, one run each: "
+        "pause 8.0 and 6.9 s at 5, 20.0+ and 13.3 s at 1"),
+    MeasuredDefault(
+        "gateway.local_session_cache", True, "Tyk ships it on",
+        "kept: off, every request reads its session from Redis, and the window and the "
+        "failed requests grew in kill- and pause-primary, with valid keys rejected for "
+        "up to 11.4 s",
+        "a 2^3 campaign, one run per combination (benchmarks/drill_fidelity.py --tls off "
+        "--scenarios kill-primary,pause-primary,partition-primary --timeouts 2000 --vary "
+        "gateway.storage_timeout_s=5,1 --vary gateway.local_session_cache=on,off --vary "
+        "gateway.max_active=500,8 --rate 200 --duration 30, v5.8.1 with go-redis v9.13.0), "
+        "medians of the four runs on vs off: kill window 6.8 vs 9.9 s, failed requests "
+        "564 vs 1034; pause 5.8 vs 9.2 s, 306 vs 788; partition 6.1 vs 8.2 s, 454 vs 395 "
+        "(one setting's three repeats spread 4.9-6.6 s; four runs a side, kill and pause "
+        "differ by 3.1 and 3.4 s with twice the failures, partition not at all)"),
+    MeasuredDefault(
+        "gateway.max_active", 500, "Tyk's code default 500, its shipped tyk.conf 4000",
+        "kept: a pool of 8 per node failed more requests when a primary died; `stackctl "
+        "sweep` names 2 for throughput on this machine, which no failover measurement "
+        "supports",
+        "the 2^3 campaign above (benchmarks/drill_fidelity.py): kill-primary failed "
+        "requests, median of four runs, 388 at 500 vs 1054 at 8 (all four at 8 failed 801 "
+        "or more, three of four at 500 447 or fewer); windows within the noise (7.7 vs "
+        "8.2 s); pause 542 vs 588, partition "
+        "481 vs 395"),
+)
+"""Defaults of stackctl's settings chosen by measurement, each with what upstream ships
+and the figures (a unit test holds the settings' defaults to these values; `config show`
+marks them)."""
