@@ -42,17 +42,25 @@ def who(gateway: Mapping[str, Any] | None) -> str:
     return f"the gateway image {gateway['image']} ({tyk}) runs {gateway['client']}"
 
 
+def _lag_past(run: Mapping[str, Any], scenarios: tuple[str, ...], margin: float
+              ) -> float | None:
+    """Seconds clients kept failing after the cluster recovered, when `run` is one of
+    `scenarios` and that is more than `margin`; None otherwise (or nothing to compare)."""
+    recovery, until = run.get("recovery_s"), run.get("errors_until_after_fault_s")
+    if run.get("scenario") not in scenarios or recovery is None or until is None:
+        return None
+    lag = round(until - recovery, 3)
+    return lag if lag > margin else None
+
+
 def client_lag(run: Mapping[str, Any], settings: Mapping[str, Any],
                gateway: Mapping[str, Any] | None = None) -> dict[str, Any] | None:
     """The finding when clients kept failing more than LAG_MARGIN_S after the cluster
     recovered from a fault that makes the primary's address vanish; None otherwise. The
     dial queue is named only where the running client holds the dial lock; with a client
     known to lack it, the window is reported with what remains; unknown: hedged."""
-    recovery, until = run.get("recovery_s"), run.get("errors_until_after_fault_s")
-    if run.get("scenario") not in DIAL_QUEUE.scenarios or recovery is None or until is None:
-        return None
-    lag = round(until - recovery, 3)
-    if lag <= LAG_MARGIN_S:
+    lag = _lag_past(run, DIAL_QUEUE.scenarios, LAG_MARGIN_S)
+    if lag is None:
         return None
     lock = (gateway or {}).get("dial_lock")
     timeout = storage_timeout(run, settings)
@@ -82,11 +90,8 @@ def reload_tail(run: Mapping[str, Any]) -> dict[str, Any] | None:
     """The finding when clients kept failing more than RELOAD_TAIL_MARGIN_S after the
     cluster recovered (the window's phase after recovery): the client's lazy slot-map
     reload, which no Tyk setting reaches; None otherwise."""
-    recovery, until = run.get("recovery_s"), run.get("errors_until_after_fault_s")
-    if run.get("scenario") not in RELOAD_TAIL.scenarios or recovery is None or until is None:
-        return None
-    lag = round(until - recovery, 3)
-    if lag <= RELOAD_TAIL_MARGIN_S:
+    lag = _lag_past(run, RELOAD_TAIL.scenarios, RELOAD_TAIL_MARGIN_S)
+    if lag is None:
         return None
     opened = bool(run.get("error_window_open"))
     text = (f"clients kept failing {'at least ' if opened else ''}{lag:.1f} s after the "
