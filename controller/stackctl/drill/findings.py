@@ -105,6 +105,7 @@ def findings(run: Mapping[str, Any], settings: Mapping[str, Any],
              gateway: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
     """Every finding for one run (empty when nothing needs explaining); `gateway`: the
     running gateway's version (GatewayVersion.as_dict), the run's own first. The client
-    lag (a known client defect) first; else the reload tail past the target margin."""
+    lag (dial queue or not, past LAG_MARGIN_S) first; else the reload tail past
+    RELOAD_TAIL_MARGIN_S."""
     found = client_lag(run, settings, run.get("gateway") or gateway) or reload_tail(run)
     return [found] if found is not None else []

@@ -1097,7 +1097,7 @@ MEASURED_DEFAULTS: tuple[MeasuredDefault, ...] = (
         "a dead or stalled primary is marked FAIL after the node timeout and its replica "
         "is elected about a second later, every second of it client errors for a third "
         "of the keys: at 2000 kill-primary's client error window came to the cluster's "
-        "recovery, at 5000 it stayed 7 s over; no spurious failover in a 10-minute idle "
+        "recovery, at 5000 it stayed 5.7-7.2 s over; no spurious failover in a 10-minute idle "
         "and a 10-minute 500 req/s soak (below 2000 not measured)",
         "benchmarks/drill_fidelity.py --tls off --scenarios kill-primary,pause-primary "
         "--timeouts 2000,5000 --repeat 3 --rate 200 --duration 30 (v5.8.1 with go-redis "
@@ -1141,8 +1141,7 @@ MEASURED_DEFAULTS: tuple[MeasuredDefault, ...] = (
         "the 2^3 campaign above (benchmarks/drill_fidelity.py): kill-primary failed "
         "requests, median of four runs, 388 at 500 vs 1054 at 8 (all four at 8 failed 801 "
         "or more, three of four at 500 447 or fewer); windows within the noise (7.7 vs "
-        "8.2 s); pause 542 vs 588, partition "
-        "481 vs 395"),
+        "8.2 s); pause 542 vs 588, partition 481 vs 395"),
 )
 """Defaults of stackctl's settings chosen by measurement, each with what upstream ships
 and the figures (a unit test holds the settings' defaults to these values; `config show`
