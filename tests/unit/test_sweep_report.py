@@ -278,3 +278,6 @@ def test_in_flight_at_this_machine_s_rate_is_the_connections_measured() -> None:
     report = build_report(points, _meta())
     assert report["little"]["here"]["in_flight_per_node"] == 10.0
     assert report["recommendation"]["floor"] == 5
+    # The arithmetic line stays true: Little's product as computed, then what was taken.
+    line = next(ln for ln in report["little"]["here"]["lines"] if "; taken as 10," in ln)
+    assert " = 10.10 in flight per gateway; taken as 10, the connections measured" in line

@@ -106,12 +106,14 @@ def project(demands: list[NodeDemand], target: TargetLoad, maxclients: int,
     worst = 0.0
     for d in demands:
         rate = d.commands_per_request * per_gw
-        flight = float(d.connections) if here else rate * d.hold_us / 1e6
+        little = rate * d.hold_us / 1e6
+        flight = float(d.connections) if here else little
         worst = max(worst, flight)
         lines.append(f"{d.node}: {d.commands_per_request:.3f} commands/request x "
                      f"{per_gw:.1f} req/s = {rate:.1f} commands/s x {d.hold_us:.0f} µs "
-                     f"held = {flight:.2f} in flight per gateway"
-                     + (" (the connections in use measured at this rate)" if here else "")
+                     f"held = {little:.2f} in flight per gateway"
+                     + (f"; taken as {flight:g}, the connections measured in use at this "
+                        "rate" if here else "")
                      + f" (in Redis: {rate * d.redis_us / 1e6:.3f})")
     bare, pool = pool_for(worst)
     wc = worst_case(pool, target.gateways)
